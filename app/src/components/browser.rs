@@ -1,0 +1,48 @@
+//! The few things the dashboard reads from or writes to the browser itself. On the server
+//! these are no-ops, so components can call them unconditionally.
+
+use crate::i18n::{Lang, LANG_COOKIE};
+
+/// The language remembered in the browser's cookie (Spanish when none).
+pub fn stored_lang() -> Lang {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let cookie = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+            .and_then(|d| d.cookie().ok())
+            .unwrap_or_default();
+        Lang::from_cookie_header(&cookie)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        Lang::default()
+    }
+}
+
+/// Remembers the language for a year, for this whole site.
+pub fn store_lang(lang: Lang) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(doc) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        {
+            let cookie = format!(
+                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                lang.code()
+            );
+            // A refused cookie only means the choice is not remembered.
+            let _ = doc.set_cookie(&cookie);
+            if let Some(root) = doc.document_element() {
+                let _ = root.set_attribute("lang", lang.code());
+            }
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (lang, LANG_COOKIE);
+    }
+}

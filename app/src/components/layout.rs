@@ -1,0 +1,133 @@
+//! The frame around every signed-in page: a sidebar with the modules, which can be collapsed
+//! to icons, the language switch, and the page itself.
+
+use super::{browser, Icon, IconName};
+use crate::i18n::{use_i18n, Text};
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+
+/// One entry of the sidebar.
+struct NavItem {
+    href: &'static str,
+    icon: IconName,
+    label: Text,
+}
+
+const NAV: [NavItem; 7] = [
+    NavItem {
+        href: "/",
+        icon: IconName::Overview,
+        label: Text::NavOverview,
+    },
+    NavItem {
+        href: "/inbox",
+        icon: IconName::Inbox,
+        label: Text::NavInbox,
+    },
+    NavItem {
+        href: "/rules",
+        icon: IconName::Rules,
+        label: Text::NavRules,
+    },
+    NavItem {
+        href: "/templates",
+        icon: IconName::Templates,
+        label: Text::NavTemplates,
+    },
+    NavItem {
+        href: "/analytics",
+        icon: IconName::Analytics,
+        label: Text::NavAnalytics,
+    },
+    NavItem {
+        href: "/settings",
+        icon: IconName::Settings,
+        label: Text::NavSettings,
+    },
+    NavItem {
+        href: "/users",
+        icon: IconName::Users,
+        label: Text::NavUsers,
+    },
+];
+
+/// The signed-in frame: sidebar plus the current page.
+#[component]
+pub fn Layout() -> impl IntoView {
+    let i18n = use_i18n();
+    let collapsed = RwSignal::new(false);
+    let toggle_label = move || {
+        let text = if collapsed.get() {
+            Text::ExpandSidebar
+        } else {
+            Text::CollapseSidebar
+        };
+        text.get(i18n.0.get())
+    };
+    let switch_language = move |_| {
+        let next = i18n.0.get_untracked().other();
+        browser::store_lang(next);
+        i18n.0.set(next);
+    };
+
+    let links = NAV
+        .iter()
+        .map(|item| {
+            let label = i18n.t(item.label);
+            view! {
+                <li>
+                    <A href=item.href exact=true>
+                        <Icon name=item.icon />
+                        <span class="nav-label">{label}</span>
+                    </A>
+                </li>
+            }
+        })
+        .collect_view();
+
+    view! {
+        <a class="skip-link" href="#content">{i18n.t(Text::SkipToContent)}</a>
+        <div class="layout" class:layout--collapsed=move || collapsed.get()>
+            <aside class="sidebar" id="sidebar">
+                <div class="sidebar-top">
+                    <a class="brand" href="/">
+                        <span class="brand-mark" aria-hidden="true">"C"</span>
+                        <span class="nav-label brand-name">"Cocolu"</span>
+                    </a>
+                    <button
+                        type="button"
+                        class="icon-button collapse-toggle"
+                        aria-controls="sidebar"
+                        aria-expanded=move || (!collapsed.get()).to_string()
+                        aria-label=toggle_label
+                        title=toggle_label
+                        on:click=move |_| collapsed.update(|c| *c = !*c)
+                    >
+                        <Icon name=IconName::Collapse />
+                    </button>
+                </div>
+                <nav aria-label=i18n.t(Text::MainNavigation)>
+                    <ul class="nav-list">{links}</ul>
+                </nav>
+                <div class="sidebar-bottom">
+                    <button
+                        type="button"
+                        class="nav-button language-switch"
+                        lang=move || i18n.0.get().other().code()
+                        on:click=switch_language
+                    >
+                        <Icon name=IconName::Language />
+                        <span class="nav-label">{i18n.t(Text::SwitchLanguage)}</span>
+                    </button>
+                    <A href="/login">
+                        <Icon name=IconName::Login />
+                        <span class="nav-label">{i18n.t(Text::NavLogin)}</span>
+                    </A>
+                </div>
+            </aside>
+            <main class="content" id="content" tabindex="-1">
+                <Outlet />
+            </main>
+        </div>
+    }
+}

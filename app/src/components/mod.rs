@@ -1,0 +1,10 @@
+//! Pieces shared by the pages: the layout with its sidebar, icons, page headers.
+
+pub mod browser;
+mod icon;
+mod layout;
+mod page;
+
+pub use icon::{Icon, IconName};
+pub use layout::Layout;
+pub use page::{EmptyState, PageHeader};

@@ -1,0 +1,238 @@
+//! Every string the dashboard shows, in Spanish (the default) and English.
+//!
+//! Texts are looked up by [`Text`] key; the `match` in [`Text::get`] is exhaustive, so a key
+//! without an English (or Spanish) text does not compile. The chosen language lives in the
+//! `cocolu_lang` cookie, which the server reads to render and the browser reads to hydrate,
+//! so both sides start from the same language.
+
+use leptos::prelude::*;
+
+/// Name of the cookie that remembers the chosen language.
+pub const LANG_COOKIE: &str = "cocolu_lang";
+
+/// A dashboard language.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lang {
+    /// Spanish, the default.
+    #[default]
+    Es,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 code used in `<html lang>` and in the cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Es => "es",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses a cookie value; anything unknown means the default.
+    pub fn from_code(code: &str) -> Lang {
+        match code.trim() {
+            "en" => Lang::En,
+            _ => Lang::Es,
+        }
+    }
+
+    /// Finds the language cookie in a `Cookie` header value (`a=1; cocolu_lang=en`).
+    pub fn from_cookie_header(header: &str) -> Lang {
+        header
+            .split(';')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(name, _)| name.trim() == LANG_COOKIE)
+            .map(|(_, value)| Lang::from_code(value))
+            .unwrap_or_default()
+    }
+
+    /// The other language, for the switch.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Es => Lang::En,
+            Lang::En => Lang::Es,
+        }
+    }
+}
+
+/// The language signal shared by every component, provided once by `App`.
+#[derive(Clone, Copy)]
+pub struct I18n(pub RwSignal<Lang>);
+
+/// Reads the shared language signal.
+pub fn use_i18n() -> I18n {
+    use_context::<I18n>().unwrap_or_else(|| I18n(RwSignal::new(Lang::default())))
+}
+
+impl I18n {
+    /// A reactive translation: re-renders when the language changes.
+    pub fn t(self, text: Text) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        move || text.get(self.0.get())
+    }
+}
+
+/// The texts of the dashboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Text {
+    AppTagline,
+    NavOverview,
+    NavInbox,
+    NavRules,
+    NavTemplates,
+    NavAnalytics,
+    NavSettings,
+    NavUsers,
+    NavLogin,
+    MainNavigation,
+    CollapseSidebar,
+    ExpandSidebar,
+    SwitchLanguage,
+    SkipToContent,
+    OverviewIntro,
+    OverviewEmpty,
+    InboxIntro,
+    InboxEmpty,
+    RulesIntro,
+    RulesEmpty,
+    TemplatesIntro,
+    TemplatesEmpty,
+    AnalyticsIntro,
+    AnalyticsEmpty,
+    SettingsIntro,
+    SettingsEmpty,
+    UsersIntro,
+    UsersEmpty,
+    LoginTitle,
+    LoginIntro,
+    LoginUser,
+    LoginPassword,
+    LoginSubmit,
+    LoginUnavailable,
+    BackToDashboard,
+    NotFoundTitle,
+    NotFoundBody,
+    NotYetAvailable,
+}
+
+impl Text {
+    /// The text in the given language.
+    pub fn get(self, lang: Lang) -> &'static str {
+        let (es, en) = match self {
+            Text::AppTagline => ("Respuestas automáticas para WhatsApp", "WhatsApp auto-replies"),
+            Text::NavOverview => ("Resumen", "Overview"),
+            Text::NavInbox => ("Bandeja", "Inbox"),
+            Text::NavRules => ("Reglas", "Rules"),
+            Text::NavTemplates => ("Plantillas", "Templates"),
+            Text::NavAnalytics => ("Analítica", "Analytics"),
+            Text::NavSettings => ("Ajustes", "Settings"),
+            Text::NavUsers => ("Usuarios", "Users"),
+            Text::NavLogin => ("Iniciar sesión", "Sign in"),
+            Text::MainNavigation => ("Navegación principal", "Main navigation"),
+            Text::CollapseSidebar => ("Contraer menú", "Collapse menu"),
+            Text::ExpandSidebar => ("Expandir menú", "Expand menu"),
+            Text::SwitchLanguage => ("English", "Español"),
+            Text::SkipToContent => ("Saltar al contenido", "Skip to content"),
+            Text::OverviewIntro => (
+                "El estado del canal de WhatsApp y la actividad de hoy.",
+                "The WhatsApp channel's state and today's activity.",
+            ),
+            Text::OverviewEmpty => (
+                "Todavía no hay actividad: el canal de WhatsApp aún no está conectado, así que no hay mensajes que contar.",
+                "No activity yet: the WhatsApp channel is not connected, so there are no messages to count.",
+            ),
+            Text::InboxIntro => (
+                "Las conversaciones con tus clientes.",
+                "Your conversations with customers.",
+            ),
+            Text::InboxEmpty => (
+                "No hay conversaciones todavía. Cuando llegue el primer mensaje de WhatsApp aparecerá aquí.",
+                "No conversations yet. The first WhatsApp message will appear here.",
+            ),
+            Text::RulesIntro => (
+                "Qué responde el bot y cuándo.",
+                "What the bot answers, and when.",
+            ),
+            Text::RulesEmpty => (
+                "Aún no hay reglas cargadas en este servidor.",
+                "No rules are loaded on this server yet.",
+            ),
+            Text::TemplatesIntro => (
+                "Los textos que envía el bot, con variables como {{nombre}}.",
+                "The texts the bot sends, with variables such as {{nombre}}.",
+            ),
+            Text::TemplatesEmpty => (
+                "Aún no hay plantillas cargadas en este servidor.",
+                "No templates are loaded on this server yet.",
+            ),
+            Text::AnalyticsIntro => (
+                "Mensajes por día, respuestas del bot y horas de más actividad.",
+                "Messages per day, bot answers and busy hours.",
+            ),
+            Text::AnalyticsEmpty => (
+                "Sin datos todavía: las cifras aparecen cuando hay mensajes registrados.",
+                "No data yet: figures appear once messages are logged.",
+            ),
+            Text::SettingsIntro => (
+                "Tu negocio, el horario y la conexión con WhatsApp.",
+                "Your business, opening hours and the WhatsApp connection.",
+            ),
+            Text::SettingsEmpty => (
+                "Los ajustes todavía no se pueden editar desde el panel.",
+                "Settings cannot be edited from the dashboard yet.",
+            ),
+            Text::UsersIntro => (
+                "Quién puede entrar al panel y con qué permisos.",
+                "Who can use the dashboard, and with which permissions.",
+            ),
+            Text::UsersEmpty => (
+                "Todavía no hay cuentas de usuario en este servidor.",
+                "There are no user accounts on this server yet.",
+            ),
+            Text::LoginTitle => ("Iniciar sesión", "Sign in"),
+            Text::LoginIntro => (
+                "Entra con tu usuario del panel de Cocolu.",
+                "Sign in with your Cocolu dashboard account.",
+            ),
+            Text::LoginUser => ("Usuario", "Username"),
+            Text::LoginPassword => ("Contraseña", "Password"),
+            Text::LoginSubmit => ("Entrar", "Sign in"),
+            Text::LoginUnavailable => (
+                "Este servidor aún no tiene cuentas de usuario, así que no es posible iniciar sesión.",
+                "This server has no user accounts yet, so signing in is not possible.",
+            ),
+            Text::BackToDashboard => ("Volver al panel", "Back to the dashboard"),
+            Text::NotFoundTitle => ("Página no encontrada", "Page not found"),
+            Text::NotFoundBody => (
+                "La dirección no corresponde a ninguna página del panel.",
+                "This address is not a page of the dashboard.",
+            ),
+            Text::NotYetAvailable => ("Aún no disponible", "Not available yet"),
+        };
+        match lang {
+            Lang::Es => es,
+            Lang::En => en,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_language_cookie_is_found_among_others() {
+        assert_eq!(
+            Lang::from_cookie_header("a=1; cocolu_lang=en; b=2"),
+            Lang::En
+        );
+        assert_eq!(Lang::from_cookie_header("cocolu_lang=es"), Lang::Es);
+    }
+
+    #[test]
+    fn a_missing_or_unknown_language_means_spanish() {
+        assert_eq!(Lang::from_cookie_header(""), Lang::Es);
+        assert_eq!(Lang::from_cookie_header("cocolu_lang=fr"), Lang::Es);
+        assert_eq!(Lang::from_cookie_header("other_lang=en"), Lang::Es);
+    }
+}

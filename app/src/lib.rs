@@ -1,0 +1,96 @@
+//! Cocolu's dashboard, shared by the server (feature `ssr`, which renders it) and the
+//! browser (feature `hydrate`, which makes the server's HTML interactive).
+//!
+//! Nothing in this crate knows about the server crate: what the server must tell the pages
+//! (where the embedded assets are, which language the request asked for) comes in as plain
+//! values through [`shell`] and the reactive context.
+
+pub mod components;
+pub mod events;
+pub mod i18n;
+pub mod pages;
+
+use i18n::{I18n, Lang};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+/// Where the embedded, content-hashed assets are served; the server fills this in from the
+/// bundle that `build.rs` embedded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AssetLinks {
+    /// The stylesheet.
+    pub css: String,
+    /// The wasm-bindgen JavaScript glue.
+    pub js: String,
+    /// The WebAssembly module.
+    pub wasm: String,
+    /// The small module that loads the glue and starts hydration.
+    pub boot: String,
+    /// The favicon.
+    pub icon: String,
+}
+
+/// The whole HTML document around [`App`]; only ever rendered on the server.
+pub fn shell(assets: AssetLinks) -> impl IntoView {
+    let lang = use_context::<Lang>().unwrap_or_default();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" type="image/svg+xml" href=assets.icon />
+                <link rel="stylesheet" href=assets.css />
+                <link rel="modulepreload" href=assets.js />
+                <link rel="preload" href=assets.wasm r#as="fetch" r#type="application/wasm" crossorigin="" />
+                <script type="module" src=assets.boot></script>
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The dashboard: routes and the pages behind them.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let lang = use_context::<Lang>().unwrap_or_else(components::browser::stored_lang);
+    let i18n = I18n(RwSignal::new(lang));
+    provide_context(i18n);
+
+    view! {
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Cocolu".to_string() } else { format!("{page} · Cocolu") }
+        } />
+        <Router>
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/login") view=pages::Login />
+                <ParentRoute path=path!("") view=components::Layout>
+                    <Route path=path!("") view=pages::Overview />
+                    <Route path=path!("inbox") view=pages::Inbox />
+                    <Route path=path!("rules") view=pages::Rules />
+                    <Route path=path!("templates") view=pages::Templates />
+                    <Route path=path!("analytics") view=pages::Analytics />
+                    <Route path=path!("settings") view=pages::Settings />
+                    <Route path=path!("users") view=pages::Users />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The browser's entry point, called by the boot module once the wasm is loaded.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

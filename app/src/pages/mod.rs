@@ -1,0 +1,63 @@
+//! One component per dashboard page. Pages whose back end has not landed yet say so plainly
+//! instead of showing made-up numbers.
+
+mod login;
+mod not_found;
+
+pub use login::Login;
+pub use not_found::NotFound;
+
+use crate::components::{EmptyState, PageHeader};
+use crate::i18n::Text;
+use leptos::prelude::*;
+
+/// A module page that has no data to show yet.
+#[component]
+fn ModulePage(title: Text, intro: Text, empty: Text) -> impl IntoView {
+    view! {
+        <PageHeader title intro />
+        <EmptyState text=empty />
+    }
+}
+
+/// Resumen: channel state, today's counts, alerts.
+#[component]
+pub fn Overview() -> impl IntoView {
+    view! { <ModulePage title=Text::NavOverview intro=Text::OverviewIntro empty=Text::OverviewEmpty /> }
+}
+
+/// Bandeja: conversations and manual replies.
+#[component]
+pub fn Inbox() -> impl IntoView {
+    view! { <ModulePage title=Text::NavInbox intro=Text::InboxIntro empty=Text::InboxEmpty /> }
+}
+
+/// Reglas: what the bot answers.
+#[component]
+pub fn Rules() -> impl IntoView {
+    view! { <ModulePage title=Text::NavRules intro=Text::RulesIntro empty=Text::RulesEmpty /> }
+}
+
+/// Plantillas: the texts the bot sends.
+#[component]
+pub fn Templates() -> impl IntoView {
+    view! { <ModulePage title=Text::NavTemplates intro=Text::TemplatesIntro empty=Text::TemplatesEmpty /> }
+}
+
+/// Analítica: charts over the message log.
+#[component]
+pub fn Analytics() -> impl IntoView {
+    view! { <ModulePage title=Text::NavAnalytics intro=Text::AnalyticsIntro empty=Text::AnalyticsEmpty /> }
+}
+
+/// Ajustes: business profile, hours, the Meta connection.
+#[component]
+pub fn Settings() -> impl IntoView {
+    view! { <ModulePage title=Text::NavSettings intro=Text::SettingsIntro empty=Text::SettingsEmpty /> }
+}
+
+/// Usuarios: accounts, invitations, tokens.
+#[component]
+pub fn Users() -> impl IntoView {
+    view! { <ModulePage title=Text::NavUsers intro=Text::UsersIntro empty=Text::UsersEmpty /> }
+}

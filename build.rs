@@ -1,0 +1,372 @@
+//! Builds the dashboard's hydration bundle and embeds it in the server binary.
+//!
+//! Steps: compile the `app` crate for `wasm32-unknown-unknown` with the `hydrate` feature (a
+//! nested cargo with its own target folder: sharing the outer one deadlocks on its lock), run
+//! wasm-bindgen through its library (pinned to the same version as the `wasm-bindgen` crate),
+//! drop the wasm's custom sections, name every file after a hash of its content, precompress
+//! each with brotli and gzip, and write `bundle.rs` into `OUT_DIR` for `src/assets.rs` to
+//! include. Nothing is downloaded except, on a fresh machine, the wasm target through rustup.
+//!
+//! `COCOLU_SKIP_WASM=1` skips the wasm step (for editors that run build scripts on every
+//! keystroke); the resulting binary serves the dashboard without interactivity, and says so in
+//! a build warning. The test command never sets it.
+
+use sha2::{Digest, Sha256};
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const WASM_PROFILE: &str = "wasm-release";
+const APP_PACKAGE: &str = "cocolu-app";
+/// The app crate's library name, which names the compiled wasm file.
+const APP_LIB: &str = "app";
+
+type BuildResult<T> = Result<T, String>;
+
+/// One file of the bundle before it is written out.
+struct Asset {
+    /// URL path the server answers on.
+    path: String,
+    content_type: &'static str,
+    /// Content-hashed names can be cached for a year.
+    immutable: bool,
+    bytes: Vec<u8>,
+}
+
+fn main() {
+    if let Err(message) = run() {
+        eprintln!("error: building the dashboard bundle failed: {message}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> BuildResult<()> {
+    let root = PathBuf::from(env_var("CARGO_MANIFEST_DIR")?);
+    let out_dir = PathBuf::from(env_var("OUT_DIR")?);
+    for watched in [
+        "app/src",
+        "app/style",
+        "app/assets",
+        "app/Cargo.toml",
+        "Cargo.lock",
+    ] {
+        println!("cargo:rerun-if-changed={watched}");
+    }
+    println!("cargo:rerun-if-env-changed=COCOLU_SKIP_WASM");
+
+    let mut assets = Vec::new();
+    let css = concat_dir(&root.join("app/style"), "css")?;
+    let css_path = push_hashed(&mut assets, "cocolu", "css", "text/css; charset=utf-8", css);
+    let icon = read(&root.join("app/assets/favicon.svg"))?;
+    let icon_path = push_hashed(&mut assets, "favicon", "svg", "image/svg+xml", icon);
+
+    let skip = env::var("COCOLU_SKIP_WASM").is_ok_and(|v| !v.is_empty() && v != "0");
+    let (js_path, wasm_path, boot_path) = if skip {
+        println!(
+            "cargo:warning=COCOLU_SKIP_WASM is set: this build serves the dashboard without hydration"
+        );
+        let note = b"// COCOLU_SKIP_WASM: this build carries no hydration bundle.\n".to_vec();
+        let js = push_hashed(&mut assets, "cocolu", "js", JS, note.clone());
+        let boot = push_hashed(&mut assets, "boot", "js", JS, note);
+        (js, String::from("/pkg/cocolu-none.wasm"), boot)
+    } else {
+        let wasm = compile_app(&root)?;
+        bindgen(&mut assets, &wasm)?
+    };
+
+    write_bundle(
+        &out_dir,
+        &assets,
+        &[
+            ("CSS", &css_path),
+            ("JS", &js_path),
+            ("WASM", &wasm_path),
+            ("BOOT", &boot_path),
+            ("ICON", &icon_path),
+        ],
+    )
+}
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+fn env_var(name: &str) -> BuildResult<String> {
+    env::var(name).map_err(|_| format!("cargo did not set {name}"))
+}
+
+fn read(path: &Path) -> BuildResult<Vec<u8>> {
+    fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// All files with the given extension in a folder, in name order, joined.
+fn concat_dir(dir: &Path, extension: &str) -> BuildResult<Vec<u8>> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .collect();
+    files.sort();
+    let mut joined = Vec::new();
+    for file in files {
+        joined.extend(read(&file)?);
+        joined.push(b'\n');
+    }
+    Ok(joined)
+}
+
+fn short_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)[..8]
+        .iter()
+        .fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// Adds a file under `/pkg/{stem}-{hash}.{ext}` and returns that path.
+fn push_hashed(
+    assets: &mut Vec<Asset>,
+    stem: &str,
+    ext: &str,
+    content_type: &'static str,
+    bytes: Vec<u8>,
+) -> String {
+    let path = format!("/pkg/{stem}-{}.{ext}", short_hash(&bytes));
+    assets.push(Asset {
+        path: path.clone(),
+        content_type,
+        immutable: true,
+        bytes,
+    });
+    path
+}
+
+/// Makes sure the wasm target is installed, so that the README's commands work on a fresh
+/// machine with rustup's stable toolchain.
+fn ensure_wasm_target() -> BuildResult<()> {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let libdir = Command::new(&rustc)
+        .args(["--print", "target-libdir", "--target", WASM_TARGET])
+        .output()
+        .map_err(|e| format!("cannot run {rustc}: {e}"))?;
+    let libdir = String::from_utf8_lossy(&libdir.stdout).trim().to_string();
+    if !libdir.is_empty() && Path::new(&libdir).is_dir() {
+        return Ok(());
+    }
+    println!("cargo:warning=installing the {WASM_TARGET} target with rustup (first build only)");
+    let status = Command::new("rustup")
+        .args(["target", "add", WASM_TARGET])
+        .status()
+        .map_err(|e| {
+            format!("the {WASM_TARGET} target is missing and rustup could not run: {e}")
+        })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`rustup target add {WASM_TARGET}` failed ({status})"
+        ))
+    }
+}
+
+/// Compiles the app crate to wasm and returns the path of the module.
+fn compile_app(root: &Path) -> BuildResult<PathBuf> {
+    ensure_wasm_target()?;
+    let target_dir = env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("wasm");
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(root)
+        .args([
+            "rustc",
+            "-p",
+            APP_PACKAGE,
+            "--lib",
+            "--crate-type",
+            "cdylib",
+        ])
+        .args(["--target", WASM_TARGET, "--profile", WASM_PROFILE])
+        .args(["--no-default-features", "--features", "hydrate"])
+        .arg("--target-dir")
+        .arg(&target_dir);
+    // Settings meant for the outer (native) build must not leak into the wasm one.
+    for var in [
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_BUILD_RUSTC_WRAPPER",
+        "CARGO_LLVM_COV",
+        "LLVM_PROFILE_FILE",
+    ] {
+        command.env_remove(var);
+    }
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "compiling the dashboard for {WASM_TARGET} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let wasm = target_dir
+        .join(WASM_TARGET)
+        .join(WASM_PROFILE)
+        .join(format!("{APP_LIB}.wasm"));
+    if wasm.is_file() {
+        Ok(wasm)
+    } else {
+        Err(format!("cargo succeeded but {} is missing", wasm.display()))
+    }
+}
+
+/// Runs wasm-bindgen and adds the glue, the module, its snippets and the boot module to the
+/// bundle. Returns the paths of the glue, the module and the boot module.
+fn bindgen(assets: &mut Vec<Asset>, wasm: &Path) -> BuildResult<(String, String, String)> {
+    let mut output = wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(wasm)
+        .out_name("cocolu")
+        .web(true)
+        .map_err(|e| e.to_string())?
+        .typescript(false)
+        .debug(false)
+        .keep_debug(false)
+        .demangle(false)
+        .remove_name_section(true)
+        .remove_producers_section(true)
+        .generate_output()
+        .map_err(|e| format!("wasm-bindgen failed: {e:#}"))?;
+
+    // Snippets are imported by the glue as `./snippets/...`, so they keep their names.
+    for (identifier, list) in output.snippets() {
+        for (i, js) in list.iter().enumerate() {
+            assets.push(Asset {
+                path: format!("/pkg/snippets/{identifier}/inline{i}.js"),
+                content_type: JS,
+                immutable: false,
+                bytes: js.clone().into_bytes(),
+            });
+        }
+    }
+    for (path, js) in output.local_modules() {
+        assets.push(Asset {
+            path: format!("/pkg/snippets/{path}"),
+            content_type: JS,
+            immutable: false,
+            bytes: js.clone().into_bytes(),
+        });
+    }
+
+    let module = strip_custom_sections(&output.wasm_mut().emit_wasm())?;
+    let wasm_path = push_hashed(assets, "cocolu", "wasm", "application/wasm", module);
+    let js_path = push_hashed(assets, "cocolu", "js", JS, output.js().as_bytes().to_vec());
+    let file = |p: &str| p.trim_start_matches("/pkg/").to_string();
+    let boot = format!(
+        "// Loads the dashboard's wasm and hydrates the server-rendered page.\n\
+         import init, {{ hydrate }} from \"./{}\";\n\
+         await init({{ module_or_path: new URL(\"./{}\", import.meta.url) }});\n\
+         hydrate();\n",
+        file(&js_path),
+        file(&wasm_path)
+    );
+    let boot_path = push_hashed(assets, "boot", "js", JS, boot.into_bytes());
+    Ok((js_path, wasm_path, boot_path))
+}
+
+/// Drops every custom section (names, producers, debug info): browsers never read them.
+fn strip_custom_sections(wasm: &[u8]) -> BuildResult<Vec<u8>> {
+    const HEADER: usize = 8;
+    if wasm.len() < HEADER || &wasm[..4] != b"\0asm" {
+        return Err("wasm-bindgen produced something that is not a wasm module".into());
+    }
+    let mut out = wasm[..HEADER].to_vec();
+    let mut pos = HEADER;
+    while pos < wasm.len() {
+        let id = wasm[pos];
+        let (size, leb_len) = read_leb128(&wasm[pos + 1..])?;
+        let end = pos + 1 + leb_len + size;
+        if end > wasm.len() {
+            return Err("truncated wasm section".into());
+        }
+        if id != 0 {
+            out.extend_from_slice(&wasm[pos..end]);
+        }
+        pos = end;
+    }
+    Ok(out)
+}
+
+fn read_leb128(bytes: &[u8]) -> BuildResult<(usize, usize)> {
+    let mut value = 0usize;
+    for (i, byte) in bytes.iter().take(5).enumerate() {
+        value |= usize::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Ok((value, i + 1));
+        }
+    }
+    Err("bad LEB128 section size in wasm".into())
+}
+
+fn brotli(bytes: &[u8]) -> BuildResult<Vec<u8>> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+fn gzip(bytes: &[u8]) -> BuildResult<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).map_err(|e| e.to_string())?;
+    encoder.finish().map_err(|e| e.to_string())
+}
+
+/// Writes every variant of every asset into `OUT_DIR/bundle/` and the table that embeds them
+/// into `OUT_DIR/bundle.rs`.
+fn write_bundle(out_dir: &Path, assets: &[Asset], links: &[(&str, &str)]) -> BuildResult<()> {
+    let dir = out_dir.join("bundle");
+    if dir.exists() {
+        fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+    }
+    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+
+    let mut table = String::from("// Generated by build.rs: the embedded dashboard bundle.\n\n");
+    table.push_str("pub(crate) static ASSETS: &[EmbeddedAsset] = &[\n");
+    for (index, asset) in assets.iter().enumerate() {
+        let variant = |suffix: &str, bytes: &[u8]| -> BuildResult<String> {
+            // A compressed copy that is not smaller is not worth sending.
+            if suffix != "raw" && bytes.len() >= asset.bytes.len() {
+                return Ok("&[]".into());
+            }
+            let file = dir.join(format!("{index}.{suffix}"));
+            fs::write(&file, bytes).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            Ok(format!("include_bytes!({:?})", file.display().to_string()))
+        };
+        let raw = variant("raw", &asset.bytes)?;
+        let br = variant("br", &brotli(&asset.bytes)?)?;
+        let gz = variant("gz", &gzip(&asset.bytes)?)?;
+        let _ = writeln!(
+            table,
+            "    EmbeddedAsset {{ path: {:?}, content_type: {:?}, immutable: {}, raw: {raw}, brotli: {br}, gzip: {gz} }},",
+            asset.path, asset.content_type, asset.immutable
+        );
+    }
+    table.push_str("];\n\n");
+    for (name, path) in links {
+        let _ = writeln!(table, "pub(crate) const {name}_PATH: &str = {path:?};");
+    }
+    let file = out_dir.join("bundle.rs");
+    fs::write(&file, table).map_err(|e| format!("cannot write {}: {e}", file.display()))
+}

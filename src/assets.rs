@@ -1,0 +1,73 @@
+//! The dashboard bundle (wasm, JavaScript, CSS, icon) that `build.rs` compiled, hashed and
+//! precompressed, embedded in the binary so that it runs from an empty folder.
+
+use app::AssetLinks;
+
+/// One embedded file with its precompressed variants (empty when compression did not help).
+#[derive(Debug)]
+pub struct EmbeddedAsset {
+    /// The URL path it is served on, such as `/pkg/cocolu-0123abcd.wasm`.
+    pub path: &'static str,
+    /// The `Content-Type` header value.
+    pub content_type: &'static str,
+    /// Whether the name carries a content hash, so browsers may cache it for a year.
+    pub immutable: bool,
+    /// The file itself.
+    pub raw: &'static [u8],
+    /// Brotli-compressed copy, or empty.
+    pub brotli: &'static [u8],
+    /// Gzip-compressed copy, or empty.
+    pub gzip: &'static [u8],
+}
+
+include!(concat!(env!("OUT_DIR"), "/bundle.rs"));
+
+/// Every embedded file.
+pub fn all() -> &'static [EmbeddedAsset] {
+    ASSETS
+}
+
+/// The embedded file served at `path`, if any.
+pub fn find(path: &str) -> Option<&'static EmbeddedAsset> {
+    ASSETS.iter().find(|asset| asset.path == path)
+}
+
+/// The links the HTML shell needs.
+pub fn links() -> AssetLinks {
+    AssetLinks {
+        css: CSS_PATH.into(),
+        js: JS_PATH.into(),
+        wasm: WASM_PATH.into(),
+        boot: BOOT_PATH.into(),
+        icon: ICON_PATH.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_link_of_the_shell_is_embedded() {
+        let links = links();
+        for path in [&links.css, &links.js, &links.boot, &links.icon] {
+            assert!(find(path).is_some(), "{path} is not embedded");
+        }
+    }
+
+    #[test]
+    fn compressed_copies_are_smaller_than_the_file() {
+        for asset in all() {
+            assert!(
+                asset.brotli.len() < asset.raw.len() || asset.brotli.is_empty(),
+                "{}",
+                asset.path
+            );
+            assert!(
+                asset.gzip.len() < asset.raw.len() || asset.gzip.is_empty(),
+                "{}",
+                asset.path
+            );
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The command line: `cocolu`, `cocolu serve`, their flags and the environment variables that
+//! stand in for them.
+
+use crate::config::Config;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Cocolu: a WhatsApp Business auto-reply bot with its own web dashboard.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cocolu",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// With no command, `cocolu` serves, taking the same options as `cocolu serve`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// What `cocolu` can do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: the dashboard, the API and the WhatsApp webhook (the default).
+    Serve(ServeArgs),
+}
+
+/// Options of `cocolu serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on; port 0 picks a free port.
+    #[arg(long, env = "COCOLU_ADDR", default_value = "127.0.0.1:3000", value_parser = parse_addr)]
+    pub addr: SocketAddr,
+    /// Folder for settings, rules, contacts and the message log; created on first run.
+    #[arg(long, env = "COCOLU_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Folder of reply templates that override the built-in ones.
+    #[arg(long, env = "COCOLU_TEMPLATES_DIR", default_value = "./templates")]
+    pub templates_dir: PathBuf,
+    /// Seconds between heartbeat events on the dashboard's WebSocket.
+    #[arg(long, env = "COCOLU_WS_HEARTBEAT_SECS", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub ws_heartbeat_secs: u64,
+}
+
+impl ServeArgs {
+    /// The server configuration these options describe.
+    pub fn into_config(self) -> Config {
+        Config {
+            addr: self.addr,
+            data_dir: self.data_dir,
+            templates_dir: self.templates_dir,
+            ws_heartbeat: Duration::from_secs(self.ws_heartbeat_secs),
+        }
+    }
+}
+
+fn parse_addr(value: &str) -> Result<SocketAddr, String> {
+    value.trim().parse().map_err(|_| {
+        format!(
+            "'{value}' is not an address to listen on; write IP:PORT, for example 127.0.0.1:3000"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_command_means_serve_with_defaults() {
+        let cli = Cli::try_parse_from(["cocolu"]).expect("parses");
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.addr, "127.0.0.1:3000".parse().expect("addr"));
+        assert_eq!(cli.serve.data_dir, PathBuf::from("./data"));
+    }
+
+    #[test]
+    fn an_unparseable_address_is_refused_with_an_example() {
+        let err = Cli::try_parse_from(["cocolu", "--addr", "localhost"]).expect_err("refused");
+        assert!(
+            err.to_string().contains("for example 127.0.0.1:3000"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn serve_takes_the_same_options() {
+        let cli =
+            Cli::try_parse_from(["cocolu", "serve", "--addr", "0.0.0.0:8080"]).expect("parses");
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("serve expected")
+        };
+        assert_eq!(args.addr.port(), 8080);
+    }
+}

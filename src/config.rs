@@ -1,0 +1,31 @@
+//! The server's configuration, built once in `main` and passed by value.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the server needs to know to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen; port 0 asks the system for a free port.
+    pub addr: SocketAddr,
+    /// The data folder (created with defaults when missing).
+    pub data_dir: PathBuf,
+    /// The folder of template overrides (optional: built-in templates apply without it).
+    pub templates_dir: PathBuf,
+    /// How often the WebSocket sends a heartbeat event.
+    pub ws_heartbeat: Duration,
+}
+
+impl Config {
+    /// A configuration for a given data folder, listening on a free loopback port.
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Config {
+        let data_dir = data_dir.into();
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            templates_dir: data_dir.join("templates"),
+            data_dir,
+            ws_heartbeat: Duration::from_secs(25),
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! HTTP: one router per module, merged here once, with the layers every response gets.
+
+mod api;
+mod assets;
+mod dashboard;
+mod error;
+mod health;
+mod security;
+mod ws;
+
+pub use error::ApiError;
+
+use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use tower_http::trace::TraceLayer;
+
+/// The largest request body accepted anywhere (Meta's webhook batches stay well below).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The whole application: API, WebSocket, assets, health check and dashboard.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(health::router())
+        .nest("/api", api::router())
+        .merge(ws::router())
+        .merge(assets::router())
+        .merge(dashboard::router(&state))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,148 @@
+//! `/ws`: the dashboard's live channel. Sends `hello` on connect and a `heartbeat` every
+//! configured interval; closes with "going away" when the server shuts down. The session is
+//! generic over sink and stream so it can be tested over channels.
+
+use crate::state::{AppState, Runtime};
+use app::events::ServerEvent;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use std::sync::Arc;
+use tokio::time::{interval_at, Instant, MissedTickBehavior};
+
+/// Small buffers: an idle connection should cost a few kilobytes, not axum's 128 KiB default.
+const BUFFER_BYTES: usize = 4 * 1024;
+/// The dashboard only sends small control messages.
+const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Close code 1001: the server is going away.
+const GOING_AWAY: u16 = 1001;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ws", get(upgrade))
+}
+
+async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    ws.read_buffer_size(BUFFER_BYTES)
+        .write_buffer_size(BUFFER_BYTES)
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket: WebSocket| {
+            let (sink, stream) = socket.split();
+            session(sink, stream, state.runtime)
+        })
+}
+
+fn encode(event: &ServerEvent) -> Option<Message> {
+    match serde_json::to_string(event) {
+        Ok(text) => Some(Message::Text(text.into())),
+        Err(error) => {
+            tracing::error!(%error, "cannot encode a WebSocket event");
+            None
+        }
+    }
+}
+
+/// One client's connection, until it closes, fails or the server shuts down.
+pub async fn session<S, R, E>(mut sink: S, mut stream: R, runtime: Arc<Runtime>)
+where
+    S: Sink<Message> + Unpin,
+    R: Stream<Item = Result<Message, E>> + Unpin,
+{
+    let hello = ServerEvent::Hello {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        heartbeat_secs: runtime.ws_heartbeat.as_secs(),
+    };
+    let Some(hello) = encode(&hello) else { return };
+    if sink.send(hello).await.is_err() {
+        return;
+    }
+    let period = runtime.ws_heartbeat;
+    let mut ticker = interval_at(Instant::now() + period, period);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = runtime.shutdown.cancelled() => {
+                let close = CloseFrame { code: GOING_AWAY, reason: "server shutting down".into() };
+                let _ = sink.send(Message::Close(Some(close))).await;
+                break;
+            }
+            _ = ticker.tick() => {
+                let beat = ServerEvent::Heartbeat { uptime_secs: runtime.uptime().as_secs() };
+                let Some(beat) = encode(&beat) else { break };
+                if sink.send(beat).await.is_err() {
+                    break;
+                }
+            }
+            incoming = stream.next() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                // Pings are answered by the protocol layer; clients send nothing else yet.
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::channel::mpsc;
+    use std::time::Duration;
+    use tokio_util::sync::CancellationToken;
+
+    fn runtime(heartbeat: Duration) -> Arc<Runtime> {
+        Arc::new(Runtime {
+            started: std::time::Instant::now(),
+            ws_heartbeat: heartbeat,
+            shutdown: CancellationToken::new(),
+        })
+    }
+
+    fn event(message: Option<Message>) -> ServerEvent {
+        match message {
+            Some(Message::Text(text)) => serde_json::from_str(&text).expect("valid event"),
+            other => panic!("expected a text event, got {other:?}"),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_gets_hello_then_heartbeats() {
+        let (sink, mut sent) = mpsc::unbounded::<Message>();
+        let (_keep_open, incoming) = mpsc::unbounded::<Result<Message, ()>>();
+        let rt = runtime(Duration::from_secs(5));
+        let task = tokio::spawn(session(sink, incoming, rt.clone()));
+
+        assert!(matches!(
+            event(sent.next().await),
+            ServerEvent::Hello {
+                heartbeat_secs: 5,
+                ..
+            }
+        ));
+        assert!(matches!(
+            event(sent.next().await),
+            ServerEvent::Heartbeat { .. }
+        ));
+        assert!(matches!(
+            event(sent.next().await),
+            ServerEvent::Heartbeat { .. }
+        ));
+
+        rt.shutdown.cancel();
+        assert!(
+            matches!(sent.next().await, Some(Message::Close(Some(frame))) if frame.code == GOING_AWAY)
+        );
+        task.await.expect("session ends");
+    }
+
+    #[tokio::test]
+    async fn the_session_ends_when_the_client_closes() {
+        let (sink, _sent) = mpsc::unbounded::<Message>();
+        let (client, incoming) = mpsc::unbounded::<Result<Message, ()>>();
+        client
+            .unbounded_send(Ok(Message::Close(None)))
+            .expect("send");
+        session(sink, incoming, runtime(Duration::from_secs(60))).await;
+    }
+}

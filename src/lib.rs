@@ -1,0 +1,14 @@
+//! Cocolu's server: the WhatsApp channel, the reply engine, the REST API, the WebSocket and
+//! the server-rendered dashboard, in one binary.
+//!
+//! `main.rs` only parses the command line; [`server::Application`] builds the whole service
+//! and is what the tests start.
+
+pub mod assets;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod server;
+pub mod state;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,13 @@
+//! The `cocolu` command: parses the command line, sets up logging and runs what was asked.
+
+use clap::Parser;
+use cocolu::cli::{Cli, Command};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    cocolu::telemetry::init();
+    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+        Command::Serve(args) => cocolu::server::run(args.into_config()),
+    }
+}

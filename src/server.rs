@@ -1,0 +1,161 @@
+//! Start-up and shutdown: binds the socket, builds the router, serves until SIGTERM or
+//! SIGINT, then lets open requests finish and closes WebSockets.
+
+use crate::config::Config;
+use crate::http;
+use crate::state::{AppState, Runtime};
+use crate::store;
+use leptos::config::LeptosOptions;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// How long open requests may take to finish once shutdown has begun.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Why the server could not start; each reads as one sentence for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot use the data folder {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// A server that is bound and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Prepares the data folder and binds the socket; the port is known afterwards.
+    pub async fn build(config: Config) -> Result<Application, StartError> {
+        let started = Instant::now();
+        store::prepare_data_dir(&config.data_dir).map_err(|source| StartError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let state = AppState {
+            leptos_options: LeptosOptions::builder().output_name("cocolu").build(),
+            runtime: Arc::new(Runtime {
+                started,
+                ws_heartbeat: config.ws_heartbeat,
+                shutdown: CancellationToken::new(),
+            }),
+        };
+        Ok(Application { listener, state })
+    }
+
+    /// The address really bound (with the port the system chose for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        // A bound listener always has a local address.
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Serves until `shutdown` completes, then drains for at most [`SHUTDOWN_GRACE`].
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let token = self.state.runtime.shutdown.clone();
+        let router = http::router(self.state);
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let graceful = {
+            let token = token.clone();
+            async move {
+                shutdown.await;
+                tracing::info!("shutting down");
+                token.cancel();
+            }
+        };
+        let serve = axum::serve(self.listener, service).with_graceful_shutdown(graceful);
+        tokio::select! {
+            result = serve => result,
+            () = async { token.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
+                tracing::warn!("open connections did not finish within {SHUTDOWN_GRACE:?}; closing them");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// `cocolu serve`: runs the server in the foreground until a signal stops it.
+pub fn run(config: Config) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&StartError::Runtime(error)),
+    };
+    runtime.block_on(async move {
+        let app = match Application::build(config).await {
+            Ok(app) => app,
+            Err(error) => return fail(&error),
+        };
+        // The one line a person or a script reads to know where the server is.
+        println!("listening on http://{}", app.local_addr());
+        match app.run_until(shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: the server stopped: {error}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn fail(error: &StartError) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::FAILURE
+}
