@@ -87,7 +87,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures_util::channel::mpsc;
+    use futures_channel::mpsc;
     use std::time::Duration;
     use tokio_util::sync::CancellationToken;
 

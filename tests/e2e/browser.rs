@@ -1,0 +1,234 @@
+//! The dashboard in headless Chromium (Debian's `chromium` and `chromium-driver`), driven over
+//! WebDriver: it loads, hydrates, and reacts to clicks. Screenshots go to `test-artifacts/`.
+//!
+//! The test command installs Chromium; `COCOLU_SKIP_BROWSER=1` skips these tests on a machine
+//! without it, and says so.
+
+use crate::helpers::{artifacts_dir, spawn_app};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A chromedriver process and a browser session on it; both end on drop.
+struct Browser {
+    client: Option<Client>,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Browser {
+    fn client(&self) -> &Client {
+        self.client.as_ref().expect("session open")
+    }
+
+    async fn close(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+    }
+}
+
+fn skip() -> bool {
+    if std::env::var_os("COCOLU_SKIP_BROWSER").is_some() {
+        eprintln!("COCOLU_SKIP_BROWSER is set: browser test skipped");
+        return true;
+    }
+    assert!(
+        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
+        "Chromium is missing: run the README's test command (it installs chromium and \
+         chromium-driver), or set COCOLU_SKIP_BROWSER=1"
+    );
+    false
+}
+
+async fn launch(width: u32, height: u32) -> Browser {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let driver = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let profile = tempfile::tempdir().expect("profile dir");
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                format!("--window-size={width},{height}"),
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+            // Headless windows have a minimum width; emulation gives the exact viewport.
+            "mobileEmulation": {
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 }
+            }
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last_error = None;
+    for _ in 0..100 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(capabilities.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => {
+                return Browser {
+                    client: Some(client),
+                    driver,
+                    _profile: profile,
+                }
+            }
+            Err(error) => last_error = Some(error),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("cannot start a Chromium session: {last_error:?}");
+}
+
+/// Waits until the wasm has hydrated the page (the app marks `<html data-hydrated>`).
+async fn wait_for_hydration(client: &Client) {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("html[data-hydrated='true']"))
+        .await
+        .expect("the page hydrates (wasm loaded and ran under the CSP)");
+}
+
+#[tokio::test]
+async fn the_dashboard_hydrates_and_the_sidebar_collapses() {
+    if skip() {
+        return;
+    }
+    let app = spawn_app().await;
+    let browser = launch(1280, 800).await;
+    let client = browser.client();
+
+    client.goto(&app.url("/")).await.expect("page loads");
+    wait_for_hydration(client).await;
+    let layout = client.find(Locator::Css(".layout")).await.expect("layout");
+    assert_eq!(
+        layout.attr("class").await.expect("class").as_deref(),
+        Some("layout")
+    );
+
+    let toggle = client
+        .find(Locator::Css(".collapse-toggle"))
+        .await
+        .expect("toggle");
+    toggle.click().await.expect("click");
+
+    let classes = layout
+        .attr("class")
+        .await
+        .expect("class")
+        .unwrap_or_default();
+    assert!(classes.contains("layout--collapsed"), "{classes}");
+    assert_eq!(
+        toggle.attr("aria-expanded").await.expect("attr").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        toggle.attr("aria-label").await.expect("attr").as_deref(),
+        Some("Expandir menú")
+    );
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(artifacts_dir().join("dashboard-collapsed.png"), png).expect("save screenshot");
+
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_language_switch_changes_the_page_and_is_remembered() {
+    if skip() {
+        return;
+    }
+    let app = spawn_app().await;
+    let browser = launch(1280, 800).await;
+    let client = browser.client();
+
+    client.goto(&app.url("/rules")).await.expect("page loads");
+    wait_for_hydration(client).await;
+    client
+        .find(Locator::Css(".language-switch"))
+        .await
+        .expect("switch")
+        .click()
+        .await
+        .expect("click");
+
+    let heading = client
+        .find(Locator::Css("h1"))
+        .await
+        .expect("h1")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(heading, "Rules");
+    client.goto(&app.url("/inbox")).await.expect("reload");
+    let heading = client
+        .find(Locator::Css("h1"))
+        .await
+        .expect("h1")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(
+        heading, "Inbox",
+        "the server renders the remembered language"
+    );
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(artifacts_dir().join("inbox-english.png"), png).expect("save screenshot");
+
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_dashboard_fits_a_phone_screen() {
+    if skip() {
+        return;
+    }
+    let app = spawn_app().await;
+    let browser = launch(375, 812).await;
+    let client = browser.client();
+
+    client.goto(&app.url("/")).await.expect("page loads");
+    wait_for_hydration(client).await;
+    let overflow = client
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert!(
+        overflow.as_i64().expect("number") <= 0,
+        "horizontal overflow of {overflow} px at 375 px"
+    );
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(artifacts_dir().join("overview-375px.png"), png).expect("save screenshot");
+
+    browser.close().await;
+}

@@ -1,0 +1,221 @@
+use crate::helpers::{attr_of, spawn_app};
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
+
+const PAGES: [(&str, &str); 8] = [
+    ("/", "Resumen"),
+    ("/inbox", "Bandeja"),
+    ("/rules", "Reglas"),
+    ("/templates", "Plantillas"),
+    ("/analytics", "Analítica"),
+    ("/settings", "Ajustes"),
+    ("/users", "Usuarios"),
+    ("/login", "Iniciar sesión"),
+];
+
+#[tokio::test]
+async fn every_page_is_server_rendered_in_spanish_by_default() {
+    let app = spawn_app().await;
+    for (path, heading) in PAGES {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let html = response.text().await.expect("html");
+        assert!(html.contains(r#"<html lang="es">"#), "{path}");
+        assert!(
+            html.contains(&format!("<h1>{heading}</h1>")),
+            "{path} lacks its heading"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_sidebar_lists_every_module() {
+    let app = spawn_app().await;
+    let html = app.get("/").await.text().await.expect("html");
+    for label in [
+        "Resumen",
+        "Bandeja",
+        "Reglas",
+        "Plantillas",
+        "Analítica",
+        "Ajustes",
+        "Usuarios",
+    ] {
+        assert!(
+            html.contains(&format!(r#"<span class="nav-label">{label}</span>"#)),
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_language_cookie_renders_english() {
+    let app = spawn_app().await;
+    let html = app
+        .client
+        .get(app.url("/inbox"))
+        .header("cookie", "theme=x; cocolu_lang=en")
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains(r#"<html lang="en">"#));
+    assert!(html.contains("<h1>Inbox</h1>"));
+}
+
+#[tokio::test]
+async fn an_unknown_page_is_a_rendered_404() {
+    let app = spawn_app().await;
+    let response = app.get("/no/such/page").await;
+    assert_eq!(response.status(), 404);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("Página no encontrada"));
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_a_nonce_csp() {
+    let app = spawn_app().await;
+    let response = app.get("/").await;
+    let headers = response.headers().clone();
+    let html = response.text().await.expect("html");
+
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    let csp = headers["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(
+        csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("nonce");
+    for script in html.split("<script").skip(1) {
+        let opening = script.split('>').next().expect("tag");
+        assert!(
+            opening.contains(&format!(r#"nonce="{nonce}""#)) || opening.contains("src="),
+            "an inline script without the nonce: <script{opening}>"
+        );
+    }
+    assert_ne!(
+        app.get("/").await.headers()["content-security-policy"],
+        headers["content-security-policy"],
+        "nonce is per request"
+    );
+}
+
+#[tokio::test]
+async fn api_answers_get_the_strict_default_csp() {
+    let app = spawn_app().await;
+    let response = app.get("/healthz").await;
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii");
+    assert!(!csp.contains("nonce"), "{csp}");
+    assert!(csp.contains("default-src 'self'"));
+}
+
+#[tokio::test]
+async fn linked_assets_are_served_with_types_caching_and_compression() {
+    let app = spawn_app().await;
+    let html = app.get("/").await.text().await.expect("html");
+    let cases = [
+        (
+            attr_of(&html, r#"<link rel="stylesheet""#, "href"),
+            "text/css",
+        ),
+        (
+            attr_of(&html, r#"<link rel="modulepreload""#, "href"),
+            "text/javascript",
+        ),
+        (
+            attr_of(&html, r#"<link rel="preload""#, "href"),
+            "application/wasm",
+        ),
+        (
+            attr_of(&html, r#"<script type="module""#, "src"),
+            "text/javascript",
+        ),
+        (
+            attr_of(&html, r#"<link rel="icon""#, "href"),
+            "image/svg+xml",
+        ),
+    ];
+    for (path, content_type) in cases {
+        let embedded = cocolu::assets::find(&path).unwrap_or_else(|| panic!("{path} not embedded"));
+
+        let plain = app.client.get(app.url(&path)).send().await.expect("sent");
+        assert_eq!(plain.status(), 200, "{path}");
+        assert!(
+            plain.headers()[CONTENT_TYPE]
+                .to_str()
+                .expect("ascii")
+                .starts_with(content_type),
+            "{path}"
+        );
+        assert!(plain.headers().get(CONTENT_ENCODING).is_none());
+        assert_eq!(
+            plain.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            plain.bytes().await.expect("body").as_ref(),
+            embedded.raw,
+            "{path}"
+        );
+
+        if !embedded.brotli.is_empty() {
+            let br = app
+                .client
+                .get(app.url(&path))
+                .header(ACCEPT_ENCODING, "gzip, br")
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(br.headers()[CONTENT_ENCODING], "br", "{path}");
+            assert_eq!(br.headers()["vary"], "accept-encoding");
+            assert_eq!(br.bytes().await.expect("body").as_ref(), embedded.brotli);
+        }
+        if !embedded.gzip.is_empty() {
+            let gz = app
+                .client
+                .get(app.url(&path))
+                .header(ACCEPT_ENCODING, "gzip")
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(gz.headers()[CONTENT_ENCODING], "gzip", "{path}");
+            assert_eq!(gz.bytes().await.expect("body").as_ref(), embedded.gzip);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_wasm_bundle_is_a_real_module() {
+    let app = spawn_app().await;
+    let html = app.get("/").await.text().await.expect("html");
+    let wasm_path = attr_of(&html, r#"<link rel="preload""#, "href");
+    let wasm = app.get(&wasm_path).await.bytes().await.expect("wasm");
+    assert_eq!(
+        &wasm[..4],
+        b"\0asm",
+        "the bundle was built with COCOLU_SKIP_WASM?"
+    );
+    let boot_path = attr_of(&html, r#"<script type="module""#, "src");
+    let boot = app.get(&boot_path).await.text().await.expect("boot");
+    assert!(
+        boot.contains(wasm_path.trim_start_matches("/pkg/")),
+        "{boot}"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_asset_is_404() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/pkg/nothing-here.js").await.status(), 404);
+}

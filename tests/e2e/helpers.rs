@@ -1,0 +1,158 @@
+//! The test harness: `spawn_app` starts the server in-process on port 0 with a fresh data
+//! folder; `spawn_binary` runs the compiled `cocolu` like a user would. Logs stay quiet
+//! unless `TEST_LOG` is set.
+
+use cocolu::config::Config;
+use cocolu::server::Application;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Once;
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+/// A server running inside the test process.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub data_dir: TempDir,
+    _stop: oneshot::Sender<()>,
+}
+
+impl TestApp {
+    /// `http://127.0.0.1:PORT` followed by `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            cocolu::telemetry::init();
+        }
+    });
+}
+
+/// Starts the server on a free port with an empty temporary data folder.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with a chance to adjust the configuration first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    init_logs();
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config::for_data_dir(data_dir.path().join("data"));
+    adjust(&mut config);
+    let app = Application::build(config).await.expect("server starts");
+    let addr = app.local_addr();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestApp {
+        addr,
+        client,
+        data_dir,
+        _stop: stop,
+    }
+}
+
+/// The compiled `cocolu` binary, running as a child process.
+pub struct RunningBinary {
+    pub child: Child,
+    pub base_url: String,
+}
+
+impl Drop for RunningBinary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Path of the compiled binary.
+pub fn binary_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_cocolu"))
+}
+
+/// Runs `cocolu` in `dir` with `args` and waits for its `listening on` line.
+pub fn spawn_binary(dir: &Path, args: &[&str]) -> RunningBinary {
+    let mut child = Command::new(binary_path())
+        .args(args)
+        .current_dir(dir)
+        .env("COCOLU_ADDR", "127.0.0.1:0")
+        .env_remove("COCOLU_DATA_DIR")
+        .env_remove("COCOLU_TEMPLATES_DIR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cocolu starts");
+    let stdout = child.stdout.take().expect("stdout piped");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    let base_url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_string();
+    RunningBinary { child, base_url }
+}
+
+/// Waits for a child to exit, failing the test if it hangs.
+pub fn wait_for_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("child status") {
+            return status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "process did not exit within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The value of `attr` on the first tag in `html` that starts with `tag_start`, e.g.
+/// `attr_of(html, "<link rel=\"stylesheet\"", "href")`.
+pub fn attr_of(html: &str, tag_start: &str, attr: &str) -> String {
+    let tag = html
+        .split('<')
+        .map(|t| format!("<{t}"))
+        .find(|t| t.starts_with(tag_start))
+        .unwrap_or_else(|| panic!("no tag {tag_start} in page"));
+    let key = format!("{attr}=\"");
+    let start = tag
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {attr} in {tag}"))
+        + key.len();
+    let end = tag[start..].find('"').expect("closing quote") + start;
+    tag[start..end].to_string()
+}
+
+/// Where tests leave screenshots and other artifacts for people to look at.
+pub fn artifacts_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("test-artifacts");
+    std::fs::create_dir_all(&dir).expect("artifacts dir");
+    dir
+}

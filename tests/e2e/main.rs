@@ -1,0 +1,10 @@
+//! End-to-end tests: the real server on a real socket with a temporary data folder, the
+//! compiled binary run as a user would, a real WebSocket client and headless Chromium.
+
+mod binary;
+mod browser;
+mod dashboard;
+mod health;
+mod helpers;
+mod systemd;
+mod websocket;
