@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every check and test of Cocolu: formatting, clippy (server, and the dashboard for both
+# the server and wasm32), unit and end-to-end tests including headless Chromium.
+# It installs what it needs first: rustfmt, clippy, the wasm32 target, Chromium and its driver.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+step() { printf '\n==> %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+step "Toolchain: rustfmt, clippy and the wasm32 target"
+installed_components=$(rustup component list --installed)
+for component in rustfmt clippy; do
+  grep -q "^${component}" <<<"$installed_components" || rustup component add "$component"
+done
+rustup target list --installed | grep -qx wasm32-unknown-unknown \
+  || rustup target add wasm32-unknown-unknown
+
+step "Browser: Debian's chromium and chromium-driver"
+if [ -n "${COCOLU_SKIP_BROWSER:-}" ]; then
+  echo "COCOLU_SKIP_BROWSER is set: browser tests will be skipped"
+elif [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+step "Formatting"
+cargo fmt --all -- --check
+
+step "Clippy: server (with build script, tests and benches)"
+cargo clippy -p cocolu --all-targets -- -D warnings
+
+step "Clippy: dashboard, server side"
+cargo clippy -p cocolu-app --features ssr --all-targets -- -D warnings
+
+step "Clippy: dashboard, browser side (wasm32, hydrate)"
+cargo clippy -p cocolu-app --no-default-features --features hydrate \
+  --target wasm32-unknown-unknown -- -D warnings
+
+step "Tests"
+cargo test --workspace
