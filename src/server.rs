@@ -56,7 +56,7 @@ impl Application {
                 source,
             })?;
         let state = AppState {
-            leptos_options: LeptosOptions::builder().output_name("cocolu").build(),
+            leptos_options: Arc::new(LeptosOptions::builder().output_name("cocolu").build()),
             runtime: Arc::new(Runtime {
                 started,
                 ws_heartbeat: config.ws_heartbeat,

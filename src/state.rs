@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-/// Shared by all handlers; cheap to clone.
-#[derive(Clone, FromRef)]
+/// Shared by all handlers; cloned for every request, so it holds only `Arc`s.
+#[derive(Clone)]
 pub struct AppState {
     /// Leptos's own options (output name, package folder), needed by its router integration.
-    pub leptos_options: LeptosOptions,
+    pub leptos_options: Arc<LeptosOptions>,
     /// Facts about this running server.
     pub runtime: Arc<Runtime>,
 }
@@ -24,6 +24,12 @@ pub struct Runtime {
     pub ws_heartbeat: Duration,
     /// Cancelled when the server shuts down, so long-lived connections close.
     pub shutdown: CancellationToken,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        LeptosOptions::clone(&state.leptos_options)
+    }
 }
 
 impl Runtime {

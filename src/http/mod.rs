@@ -20,14 +20,14 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The whole application: API, WebSocket, assets, health check and dashboard.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .merge(health::router())
         .nest("/api", api::router())
         .merge(ws::router())
         .merge(assets::router())
         .merge(dashboard::router(&state))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    security::with_headers(routes)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -1,10 +1,9 @@
 //! Security headers on every response. Pages rendered by the dashboard set their own
 //! Content-Security-Policy with a per-request nonce; everything else gets the strict default.
 
-use axum::extract::Request;
 use axum::http::header::{self, HeaderName, HeaderValue};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy for responses that carry no inline script at all.
 pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
@@ -21,9 +20,7 @@ pub fn page_csp(nonce: &str) -> String {
 }
 
 /// Adds the headers every response needs, keeping a CSP the handler already chose.
-pub async fn headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+pub fn with_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
     let fixed: [(HeaderName, &'static str); 4] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
@@ -33,13 +30,16 @@ pub async fn headers(request: Request, next: Next) -> Response {
             "same-origin",
         ),
     ];
-    for (name, value) in fixed {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
-    headers
-        .entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static(DEFAULT_CSP));
-    response
+    let router = router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(DEFAULT_CSP),
+    ));
+    fixed.into_iter().fold(router, |router, (name, value)| {
+        router.layer(SetResponseHeaderLayer::overriding(
+            name,
+            HeaderValue::from_static(value),
+        ))
+    })
 }
 
 #[cfg(test)]
