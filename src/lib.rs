@@ -9,6 +9,8 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod server;
+pub mod settings;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod templates;

@@ -4,7 +4,7 @@
 use crate::config::Config;
 use crate::http;
 use crate::state::{AppState, Runtime};
-use crate::store;
+use crate::store::{self, watch, Store, StoreError};
 use leptos::config::LeptosOptions;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -26,6 +26,10 @@ pub enum StartError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("cannot watch the data folder for hand edits: {0}")]
+    Watch(#[from] notify::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -39,16 +43,20 @@ pub enum StartError {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    watcher: watch::Watcher,
 }
 
 impl Application {
-    /// Prepares the data folder and binds the socket; the port is known afterwards.
+    /// Opens the data folder, starts watching it, and binds the socket; the port is known
+    /// afterwards.
     pub async fn build(config: Config) -> Result<Application, StartError> {
         let started = Instant::now();
         store::prepare_data_dir(&config.data_dir).map_err(|source| StartError::DataDir {
             path: config.data_dir.clone(),
             source,
         })?;
+        let store = Arc::new(Store::open(&config.data_dir, &config.templates_dir)?);
+        let watcher = watch::watch(store.clone())?;
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartError::Bind {
@@ -62,8 +70,18 @@ impl Application {
                 ws_heartbeat: config.ws_heartbeat,
                 shutdown: CancellationToken::new(),
             }),
+            store,
         };
-        Ok(Application { listener, state })
+        Ok(Application {
+            listener,
+            state,
+            watcher,
+        })
+    }
+
+    /// The data folder this server works on.
+    pub fn store(&self) -> Arc<Store> {
+        self.state.store.clone()
     }
 
     /// The address really bound (with the port the system chose for port 0).
@@ -80,6 +98,8 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let token = self.state.runtime.shutdown.clone();
+        // Hand edits are picked up for as long as the server runs.
+        let _watcher = self.watcher;
         let router = http::router(self.state);
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let graceful = {

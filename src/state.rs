@@ -1,5 +1,6 @@
 //! The state every handler can reach: one `Clone` struct, built once at start-up.
 
+use crate::store::Store;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -13,6 +14,8 @@ pub struct AppState {
     pub leptos_options: Arc<LeptosOptions>,
     /// Facts about this running server.
     pub runtime: Arc<Runtime>,
+    /// The data folder: settings, templates, and what people edit by hand.
+    pub store: Arc<Store>,
 }
 
 /// Facts about this running server.

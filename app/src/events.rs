@@ -19,4 +19,41 @@ pub enum ServerEvent {
         /// Seconds since the server started.
         uptime_secs: u64,
     },
+    /// A hand-edited file (`settings.json`, `rules.json`, a template) was reloaded and its new
+    /// version is in force; also sent when a broken or deleted file is back to a good state.
+    FileReloaded {
+        /// The file, relative to its folder (`settings.json`, `templates/bienvenida.txt`).
+        file: String,
+    },
+    /// A hand edit was rejected; the last good version stays in force.
+    FileError {
+        file: String,
+        problems: Vec<FileProblem>,
+    },
+    /// A hand-editable file was deleted; the last good version stays in force until it is
+    /// saved again.
+    FileMissing { file: String },
+}
+
+/// A problem in a hand-edited file, placed where the person editing it can find it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileProblem {
+    /// The file, relative to its folder (`settings.json`, `templates/bienvenida.txt`).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+impl std::fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
+    }
 }

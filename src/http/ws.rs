@@ -11,6 +11,7 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use std::sync::Arc;
+use tokio::sync::broadcast;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
 /// Small buffers: an idle connection should cost a few kilobytes, not axum's 128 KiB default.
@@ -30,7 +31,7 @@ async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Respons
         .max_message_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket: WebSocket| {
             let (sink, stream) = socket.split();
-            session(sink, stream, state.runtime)
+            session(sink, stream, state.store.subscribe(), state.runtime)
         })
 }
 
@@ -45,8 +46,12 @@ fn encode(event: &ServerEvent) -> Option<Message> {
 }
 
 /// One client's connection, until it closes, fails or the server shuts down.
-pub async fn session<S, R, E>(mut sink: S, mut stream: R, runtime: Arc<Runtime>)
-where
+pub async fn session<S, R, E>(
+    mut sink: S,
+    mut stream: R,
+    mut events: broadcast::Receiver<ServerEvent>,
+    runtime: Arc<Runtime>,
+) where
     S: Sink<Message> + Unpin,
     R: Stream<Item = Result<Message, E>> + Unpin,
 {
@@ -75,6 +80,17 @@ where
                     break;
                 }
             }
+            event = events.recv() => match event {
+                Ok(event) => {
+                    let Some(message) = encode(&event) else { continue };
+                    if sink.send(message).await.is_err() {
+                        break;
+                    }
+                }
+                // Too slow to keep up: close, the dashboard reconnects and reloads its state.
+                Err(broadcast::error::RecvError::Lagged(_)) => break,
+                Err(broadcast::error::RecvError::Closed) => {}
+            },
             incoming = stream.next() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
                 // Pings are answered by the protocol layer; clients send nothing else yet.
@@ -111,7 +127,8 @@ mod tests {
         let (sink, mut sent) = mpsc::unbounded::<Message>();
         let (_keep_open, incoming) = mpsc::unbounded::<Result<Message, ()>>();
         let rt = runtime(Duration::from_secs(5));
-        let task = tokio::spawn(session(sink, incoming, rt.clone()));
+        let (publish, events) = broadcast::channel(4);
+        let task = tokio::spawn(session(sink, incoming, events, rt.clone()));
 
         assert!(matches!(
             event(sent.next().await),
@@ -124,6 +141,11 @@ mod tests {
             event(sent.next().await),
             ServerEvent::Heartbeat { .. }
         ));
+        let reloaded = ServerEvent::FileReloaded {
+            file: "settings.json".into(),
+        };
+        publish.send(reloaded.clone()).expect("subscribed");
+        assert_eq!(event(sent.next().await), reloaded);
         assert!(matches!(
             event(sent.next().await),
             ServerEvent::Heartbeat { .. }
@@ -143,6 +165,7 @@ mod tests {
         client
             .unbounded_send(Ok(Message::Close(None)))
             .expect("send");
-        session(sink, incoming, runtime(Duration::from_secs(60))).await;
+        let (_publish, events) = broadcast::channel(4);
+        session(sink, incoming, events, runtime(Duration::from_secs(60))).await;
     }
 }

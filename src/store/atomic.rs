@@ -38,14 +38,21 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 /// Replaces `target` with `bytes` atomically and durably. A new file gets `mode`; an existing
 /// one keeps its permissions (a secrets file stays 0600 whoever rewrites it).
 pub fn write_atomic(target: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mode = match fs::metadata(target) {
         Ok(meta) => meta.permissions().mode() & 0o7777,
         Err(_) => mode,
     };
     let temp = temp_path(target)?;
     let result = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).mode(mode).open(&temp)?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
@@ -84,7 +91,10 @@ mod tests {
         write_atomic(&target, b"{\"a\":1}", 0o600).expect("written");
 
         assert_eq!(fs::read(&target).expect("read"), b"{\"a\":1}");
-        assert_eq!(fs::metadata(&target).expect("meta").permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&target).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
         assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 1);
     }
 
@@ -98,7 +108,10 @@ mod tests {
         write_atomic(&target, b"new", 0o600).expect("written");
 
         assert_eq!(fs::read(&target).expect("read"), b"new");
-        assert_eq!(fs::metadata(&target).expect("meta").permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            fs::metadata(&target).expect("meta").permissions().mode() & 0o777,
+            0o640
+        );
     }
 
     #[test]

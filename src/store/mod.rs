@@ -1,9 +1,47 @@
-//! The data folder. For now this prepares it: created on first run, and proven writable
-//! before the server starts, so a bad folder is reported at once instead of at the first save.
+//! The data folder: state in memory, persisted to plain files, reloaded when people edit them.
+//!
+//! - `settings.json` (and later `rules.json`): hand-editable documents ([`document`]).
+//! - `templates/`: reply templates overriding the built-in ones ([`templates`]).
+//! - `schema/`: JSON Schemas of the hand-editable files, rewritten at start when they change.
+//! - `.last-good/`: the last accepted copy of each document.
+//!
+//! Every change that matters is published as a [`ServerEvent`] for the dashboard's WebSocket.
 
+pub mod atomic;
+pub mod document;
+pub mod locate;
+pub mod templates;
+pub mod watch;
+
+use crate::settings::Settings;
+use app::events::ServerEvent;
+use atomic::{remove_stale_temp_files, write_atomic};
+use document::{Context, Document, FileProblem, HandEdited, Reload};
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use templates::{TemplateStore, TemplatesChange};
+use tokio::sync::broadcast;
+
+/// Folder (inside the data folder) holding the JSON Schemas.
+pub const SCHEMA_DIR: &str = "schema";
+
+/// Why the store could not open or write.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot use {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{}\nfix the file (`cocolu check` lists every problem) and start again", problems_text(.0))]
+    Invalid(Vec<FileProblem>),
+}
+
+fn problems_text(problems: &[FileProblem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 /// Creates the data folder if needed and checks that files can be written in it.
 pub fn prepare_data_dir(dir: &Path) -> io::Result<()> {
@@ -13,21 +51,213 @@ pub fn prepare_data_dir(dir: &Path) -> io::Result<()> {
     fs::remove_file(&probe)
 }
 
+/// The JSON Schema of a hand-editable document, pretty-printed.
+pub fn schema_text<T: HandEdited>() -> String {
+    let schema = schemars::schema_for!(T);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Every hand-editable document's schema: (file name, text).
+pub fn schemas() -> Vec<(String, String)> {
+    vec![(
+        document::schema_file_name::<Settings>(),
+        schema_text::<Settings>(),
+    )]
+}
+
+/// Writes the schemas into `dir/schema/`, skipping files that are already identical.
+pub fn write_schemas(dir: &Path) -> io::Result<()> {
+    let schema_dir = dir.join(SCHEMA_DIR);
+    fs::create_dir_all(&schema_dir)?;
+    for (name, text) in schemas() {
+        let path = schema_dir.join(name);
+        if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            write_atomic(&path, text.as_bytes(), 0o644)?;
+        }
+    }
+    Ok(())
+}
+
+/// The data folder, opened.
+pub struct Store {
+    dir: PathBuf,
+    pub settings: Document<Settings>,
+    pub templates: TemplateStore,
+    events: broadcast::Sender<ServerEvent>,
+}
+
+impl Store {
+    /// Opens (and on first run creates) the data folder and loads everything in it.
+    pub fn open(dir: &Path, templates_dir: &Path) -> Result<Store, StoreError> {
+        let io_error = |source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        prepare_data_dir(dir).map_err(io_error)?;
+        let removed = remove_stale_temp_files(dir).map_err(io_error)?;
+        if removed > 0 {
+            tracing::info!(
+                removed,
+                "removed temporary files left by an interrupted write"
+            );
+        }
+        if let Err(error) = write_schemas(dir) {
+            tracing::warn!(%error, "cannot write the JSON Schemas into the data folder");
+        }
+        let templates = TemplateStore::open(templates_dir);
+        let context = Context {
+            templates: templates.names(),
+        };
+        let settings = Document::open(dir, &context)?;
+        let (events, _) = broadcast::channel(256);
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            settings,
+            templates,
+            events,
+        })
+    }
+
+    /// The data folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What validation consults: the templates in force.
+    pub fn context(&self) -> Context {
+        Context {
+            templates: self.templates.names(),
+        }
+    }
+
+    /// Receives every change the store publishes.
+    pub fn subscribe(&self) -> broadcast::Receiver<ServerEvent> {
+        self.events.subscribe()
+    }
+
+    /// Every problem of the files on disk right now (empty when all is well).
+    pub fn problems(&self) -> Vec<FileProblem> {
+        let settings = self.settings.current();
+        let mut problems = settings.problems.clone();
+        if settings.missing {
+            problems.push(FileProblem {
+                file: Settings::FILE.into(),
+                line: 1,
+                column: 1,
+                message: "the file was deleted; the last good version stays in force until it is saved again".into(),
+            });
+        }
+        let templates = self.templates.current();
+        problems.extend(templates.problems.iter().cloned());
+        problems.extend(templates.missing.iter().map(|name| FileProblem {
+            file: templates::display_name(name),
+            line: 1,
+            column: 1,
+            message: "the file was deleted; the last good version stays in force until it is saved again".into(),
+        }));
+        problems
+    }
+
+    fn publish(&self, event: ServerEvent) {
+        // No subscriber is not an error: nobody has the dashboard open.
+        let _ = self.events.send(event);
+    }
+
+    /// Reacts to a change of `path` on disk (called by the watcher; blocking).
+    pub fn on_change(&self, path: &Path) {
+        let in_templates = path.parent() == Some(self.templates.dir());
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if in_templates && name.ends_with(".txt") && !name.starts_with('.') {
+            let change = self.templates.rescan();
+            self.report_templates(change);
+        } else if path.parent() == Some(self.dir.as_path()) && name == Settings::FILE {
+            let outcome = self.settings.reload(&self.context());
+            self.report(Settings::FILE, outcome);
+        }
+    }
+
+    fn report(&self, file: &str, outcome: Reload) {
+        match outcome {
+            Reload::Unchanged => {}
+            Reload::Reloaded | Reload::Restored => {
+                tracing::info!(file, "reloaded");
+                self.publish(ServerEvent::FileReloaded { file: file.into() });
+            }
+            Reload::Rejected(problems) => {
+                for problem in &problems {
+                    tracing::error!(%problem, "edit rejected; the last good version stays in force");
+                }
+                self.publish(ServerEvent::FileError {
+                    file: file.into(),
+                    problems,
+                });
+            }
+            Reload::Missing => {
+                tracing::warn!(
+                    file,
+                    "file deleted; the last good version stays in force until it is saved again"
+                );
+                self.publish(ServerEvent::FileMissing { file: file.into() });
+            }
+        }
+    }
+
+    fn report_templates(&self, change: TemplatesChange) {
+        for file in change.reloaded {
+            tracing::info!(file, "reloaded");
+            self.publish(ServerEvent::FileReloaded { file });
+        }
+        let mut by_file: std::collections::BTreeMap<String, Vec<FileProblem>> = Default::default();
+        for problem in change.problems {
+            tracing::error!(%problem, "edit rejected; the last good version stays in force");
+            by_file
+                .entry(problem.file.clone())
+                .or_default()
+                .push(problem);
+        }
+        for (file, problems) in by_file {
+            self.publish(ServerEvent::FileError { file, problems });
+        }
+        for file in change.missing {
+            tracing::warn!(
+                file,
+                "file deleted; the last good version stays in force until it is saved again"
+            );
+            self.publish(ServerEvent::FileMissing { file });
+        }
+    }
+
+    /// Writes a new settings document based on revision `base` (blocking).
+    pub fn save_settings(
+        &self,
+        value: &Settings,
+        base: &document::Revision,
+    ) -> Result<document::Revision, document::SaveError> {
+        self.settings.save(value, base, &self.context())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_missing_data_folder_is_created() {
+    fn a_missing_data_folder_is_created_with_defaults_and_schemas() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("nested/data");
-        prepare_data_dir(&dir).expect("prepared");
-        assert!(dir.is_dir());
-        assert_eq!(
-            fs::read_dir(&dir).expect("list").count(),
-            0,
-            "the probe is removed"
+        let store = Store::open(&dir, &tmp.path().join("templates")).expect("opened");
+        assert!(dir.join("settings.json").is_file());
+        assert!(dir.join("schema/settings.schema.json").is_file());
+        assert!(dir.join(".last-good/settings.json").is_file());
+        let text = fs::read_to_string(dir.join("settings.json")).expect("read");
+        assert!(
+            text.contains("\"$schema\": \"./schema/settings.schema.json\""),
+            "{text}"
         );
+        assert!(text.contains("\"version\": 1"));
+        assert!(store.problems().is_empty());
     }
 
     #[test]
@@ -36,5 +266,53 @@ mod tests {
         let file = tmp.path().join("data");
         fs::write(&file, b"not a folder").expect("write");
         assert!(prepare_data_dir(&file).is_err());
+    }
+
+    #[test]
+    fn a_broken_file_at_start_falls_back_to_the_last_good_copy() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("data");
+        drop(Store::open(&dir, &tmp.path().join("t")).expect("first start"));
+        fs::write(dir.join("settings.json"), "{ \"version\": 1,\n  oops }").expect("write");
+
+        let store = Store::open(&dir, &tmp.path().join("t")).expect("second start");
+
+        assert_eq!(store.settings.get().business.name, "Mi Tienda");
+        let problems = store.problems();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            (problems[0].file.as_str(), problems[0].line),
+            ("settings.json", 2)
+        );
+    }
+
+    #[test]
+    fn a_broken_file_without_a_last_good_copy_stops_start_up_with_its_position() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("data");
+        fs::create_dir_all(&dir).expect("mkdir");
+        fs::write(
+            dir.join("settings.json"),
+            "{\n  \"version\": 1,\n  \"business\": {\"name\": \"\"},\n  \"time_zone\": \"UTC\"\n}",
+        )
+        .expect("write");
+
+        let error = Store::open(&dir, &tmp.path().join("t"))
+            .err()
+            .expect("refused");
+
+        let text = error.to_string();
+        assert!(text.starts_with("settings.json:3:"), "{text}");
+        assert!(text.contains("cocolu check"), "{text}");
+    }
+
+    #[test]
+    fn stale_temp_files_are_removed_at_start() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("data");
+        fs::create_dir_all(&dir).expect("mkdir");
+        fs::write(dir.join(".settings.json.tmp-1-0"), "half").expect("write");
+        Store::open(&dir, &tmp.path().join("t")).expect("opened");
+        assert!(!dir.join(".settings.json.tmp-1-0").exists());
     }
 }

@@ -55,15 +55,20 @@ async fn the_binary_serves_the_full_dashboard_from_an_empty_folder() {
         dir.path().join("data").is_dir(),
         "the first run creates ./data"
     );
-    let entries: Vec<_> = std::fs::read_dir(dir.path())
+    let mut entries: Vec<_> = std::fs::read_dir(dir.path())
         .expect("list")
         .map(|e| e.expect("entry").file_name())
         .collect();
+    entries.sort();
     assert_eq!(
         entries,
-        vec![std::ffi::OsString::from("data")],
-        "nothing but data/ is needed or written"
+        vec![
+            std::ffi::OsString::from("data"),
+            std::ffi::OsString::from("templates")
+        ],
+        "nothing but data/ and the (empty, watched) templates/ is needed or written"
     );
+    assert!(dir.path().join("data/settings.json").is_file());
 
     let status = Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])

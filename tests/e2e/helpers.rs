@@ -4,10 +4,12 @@
 
 use cocolu::config::Config;
 use cocolu::server::Application;
+use cocolu::store::Store;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::sync::Once;
 use std::time::Duration;
 use tempfile::TempDir;
@@ -16,6 +18,7 @@ use tokio::sync::oneshot;
 /// A server running inside the test process.
 pub struct TestApp {
     pub addr: SocketAddr,
+    pub store: Arc<Store>,
     pub client: reqwest::Client,
     pub data_dir: TempDir,
     _stop: oneshot::Sender<()>,
@@ -25,6 +28,27 @@ impl TestApp {
     /// `http://127.0.0.1:PORT` followed by `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// The data folder (`settings.json` and friends).
+    pub fn data_path(&self) -> PathBuf {
+        self.data_dir.path().join("data")
+    }
+
+    /// The templates folder.
+    pub fn templates_path(&self) -> PathBuf {
+        self.data_dir.path().join("data/templates")
+    }
+
+    /// Opens the dashboard's WebSocket and skips its hello.
+    pub async fn events(&self) -> Events {
+        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", self.addr))
+            .await
+            .expect("upgrade accepted");
+        let mut events = Events { socket };
+        let hello = events.next(Duration::from_secs(10)).await.expect("hello");
+        assert_eq!(hello["type"], "hello");
+        events
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -58,6 +82,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     adjust(&mut config);
     let app = Application::build(config).await.expect("server starts");
     let addr = app.local_addr();
+    let store = app.store();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
@@ -68,6 +93,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .expect("client");
     TestApp {
         addr,
+        store,
         client,
         data_dir,
         _stop: stop,
@@ -155,4 +181,45 @@ pub fn artifacts_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("test-artifacts");
     std::fs::create_dir_all(&dir).expect("artifacts dir");
     dir
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The events a WebSocket client receives, heartbeats left out.
+pub struct Events {
+    socket: Socket,
+}
+
+impl Events {
+    /// The next event within `limit`, or `None`.
+    pub async fn next(&mut self, limit: Duration) -> Option<serde_json::Value> {
+        use futures_util::StreamExt;
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .ok()??
+                .ok()?;
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+                let event: serde_json::Value = serde_json::from_str(&text).expect("JSON event");
+                if event["type"] != "heartbeat" {
+                    return Some(event);
+                }
+            }
+        }
+    }
+
+    /// Waits up to 10 s for the first event, then collects whatever follows within `quiet`.
+    pub async fn burst(&mut self, quiet: Duration) -> Vec<serde_json::Value> {
+        let mut events: Vec<serde_json::Value> = self
+            .next(Duration::from_secs(10))
+            .await
+            .into_iter()
+            .collect();
+        while let Some(event) = self.next(quiet).await {
+            events.push(event);
+        }
+        events
+    }
 }

@@ -4,6 +4,7 @@
 mod binary;
 mod browser;
 mod dashboard;
+mod hand_edits;
 mod health;
 mod helpers;
 mod systemd;

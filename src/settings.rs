@@ -1,0 +1,133 @@
+//! The shop's settings (`settings.json`): who the business is and where it is in time.
+//! Later parts of the product (hours, welcome, takeover, the Meta connection) add their
+//! sections here.
+
+use crate::store::document::{Context, HandEdited, Problem};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The contents of `settings.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Lets editors find this file's JSON Schema.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Format version of this file.
+    pub version: u32,
+    /// The business the bot speaks for.
+    pub business: Business,
+    /// IANA time zone of the shop, such as `America/Caracas` or `Europe/Madrid`.
+    pub time_zone: String,
+    /// Language the dashboard starts in for new visitors.
+    #[serde(default)]
+    pub language: Language,
+}
+
+/// The business the bot speaks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Business {
+    /// The name customers know, used as `{{negocio}}` in templates.
+    pub name: String,
+    /// One line about the shop.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A dashboard language.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Es,
+    En,
+}
+
+impl HandEdited for Settings {
+    const FILE: &'static str = "settings.json";
+    const VERSION: u32 = 1;
+
+    fn defaults() -> Settings {
+        Settings {
+            schema: None,
+            version: Self::VERSION,
+            business: Business {
+                name: "Mi Tienda".into(),
+                description: "Tu tienda de confianza".into(),
+            },
+            time_zone: "America/Caracas".into(),
+            language: Language::Es,
+        }
+    }
+
+    fn version(&self) -> u32 {
+        self.version
+    }
+
+    fn stamp(&mut self, schema: String, version: u32) {
+        self.schema = Some(schema);
+        self.version = version;
+    }
+
+    fn validate(&self, _context: &Context) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        if self.business.name.trim().is_empty() {
+            problems.push(Problem::new("/business/name", "the business name is empty"));
+        }
+        if jiff::tz::TimeZone::get(&self.time_zone).is_err() {
+            problems.push(Problem::new(
+                "/time_zone",
+                format!(
+                    "unknown time zone '{}'; use an IANA name such as America/Caracas",
+                    self.time_zone
+                ),
+            ));
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::document::parse;
+
+    #[test]
+    fn the_defaults_are_valid() {
+        assert!(Settings::defaults()
+            .validate(&Context::default())
+            .is_empty());
+    }
+
+    #[test]
+    fn an_unknown_time_zone_is_reported_where_it_is_written() {
+        let text = "{\n  \"version\": 1,\n  \"business\": {\"name\": \"X\"},\n  \"time_zone\": \"Mars/Olympus\"\n}\n";
+        let problems =
+            parse::<Settings>("settings.json", text, &Context::default()).expect_err("rejected");
+        assert_eq!(problems.len(), 1);
+        assert_eq!((problems[0].line, problems[0].column), (4, 16));
+        assert!(problems[0].message.contains("Mars/Olympus"));
+    }
+
+    #[test]
+    fn a_misspelled_field_is_reported_with_its_position() {
+        let text = "{\n  \"version\": 1,\n  \"bussiness\": {\"name\": \"X\"}\n}";
+        let problems =
+            parse::<Settings>("settings.json", text, &Context::default()).expect_err("rejected");
+        assert_eq!(problems[0].line, 3);
+        assert!(
+            problems[0].message.contains("unknown field `bussiness`"),
+            "{}",
+            problems[0].message
+        );
+    }
+
+    #[test]
+    fn a_newer_format_is_refused_with_advice() {
+        let text = r#"{"version": 9, "business": {"name": "X"}, "time_zone": "UTC"}"#;
+        let problems =
+            parse::<Settings>("settings.json", text, &Context::default()).expect_err("rejected");
+        assert!(problems[0].message.contains("upgrade Cocolu"));
+    }
+}

@@ -1,0 +1,421 @@
+//! A JSON document that people edit by hand and the dashboard saves: `settings.json`,
+//! `rules.json`.
+//!
+//! Invariants:
+//! - The value in force always passed parsing and validation; a rejected edit leaves the last
+//!   good value in force and is reported with file, line and column.
+//! - The revision is a hash of the file's bytes, so the server recognises its own writes by
+//!   content (an event whose file hashes to the revision in force changes nothing), and a
+//!   dashboard save based on an older revision is refused as a conflict.
+//! - Every accepted version is also copied to `.last-good/`, so a start-up that finds the file
+//!   broken (an edit made while the server was down) still starts with the last good value.
+//! - File I/O happens outside the `RwLock`: readers are never blocked by a write or an fsync.
+
+use super::atomic::write_atomic;
+use super::locate::{line_col, locate};
+use super::StoreError;
+use parking_lot::{Mutex, RwLock};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Folder (inside the data folder) holding the last accepted copy of each document.
+pub const LAST_GOOD_DIR: &str = ".last-good";
+/// Mode of files Cocolu creates: readable by the service user only.
+pub const FILE_MODE: u32 = 0o600;
+
+pub use app::events::FileProblem;
+
+/// A meaning problem found after parsing, at a JSON pointer such as `/rules/2/pattern`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub pointer: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            pointer: pointer.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What validation may consult beyond the document itself.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// Names of the templates that exist (built in or overridden).
+    pub templates: BTreeSet<String>,
+}
+
+/// A document type that lives in its own hand-editable JSON file.
+pub trait HandEdited:
+    Serialize + DeserializeOwned + JsonSchema + Clone + Send + Sync + 'static
+{
+    /// The file name inside the data folder.
+    const FILE: &'static str;
+    /// The format version this build writes and understands.
+    const VERSION: u32;
+    /// The document a first run writes.
+    fn defaults() -> Self;
+    /// The version the file declares.
+    fn version(&self) -> u32;
+    /// Sets `$schema` and `version` before writing.
+    fn stamp(&mut self, schema: String, version: u32);
+    /// Meaning checks (bad regexes, duplicate ids, unknown names...).
+    fn validate(&self, context: &Context) -> Vec<Problem>;
+}
+
+/// Where the JSON Schema of a document is, relative to the document.
+pub fn schema_reference<T: HandEdited>() -> String {
+    format!("./schema/{}", schema_file_name::<T>())
+}
+
+/// File name of a document's schema (`settings.schema.json`).
+pub fn schema_file_name<T: HandEdited>() -> String {
+    format!("{}.schema.json", T::FILE.trim_end_matches(".json"))
+}
+
+/// A document revision: a hash of the file's bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Revision(pub String);
+
+impl Revision {
+    pub fn of(bytes: &[u8]) -> Revision {
+        let digest = Sha256::digest(bytes);
+        Revision(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+impl fmt::Display for Revision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Parses and validates a document's text; every problem is located in `text`.
+pub fn parse<T: HandEdited>(
+    file: &str,
+    text: &str,
+    context: &Context,
+) -> Result<T, Vec<FileProblem>> {
+    let at = |(line, column): (usize, usize), message: String| FileProblem {
+        file: file.to_string(),
+        line,
+        column,
+        message,
+    };
+    let value: T = serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        let message = match message.rfind(" at line ") {
+            Some(cut) => message[..cut].to_string(),
+            None => message,
+        };
+        vec![at((e.line().max(1), e.column().max(1)), message)]
+    })?;
+    if value.version() > T::VERSION {
+        return Err(vec![at(
+            locate(text, "/version"),
+            format!(
+                "this file is format version {}, newer than this Cocolu understands ({}); upgrade Cocolu",
+                value.version(),
+                T::VERSION
+            ),
+        )]);
+    }
+    let problems = value.validate(context);
+    if problems.is_empty() {
+        Ok(value)
+    } else {
+        Err(problems
+            .into_iter()
+            .map(|p| at(locate(text, &p.pointer), p.message))
+            .collect())
+    }
+}
+
+/// Serializes a document the way Cocolu writes it: pretty, stamped, ending in a newline.
+pub fn render<T: HandEdited>(value: &T) -> Vec<u8> {
+    let mut value = value.clone();
+    value.stamp(schema_reference::<T>(), T::VERSION);
+    // Serializing plain data types to JSON cannot fail.
+    let mut text = serde_json::to_vec_pretty(&value).unwrap_or_default();
+    text.push(b'\n');
+    text
+}
+
+/// The state of a document in force.
+#[derive(Clone, Debug)]
+pub struct Current<T> {
+    /// The value in force (always valid).
+    pub value: Arc<T>,
+    /// Revision of the text the value came from.
+    pub revision: Revision,
+    /// That text.
+    pub text: Arc<str>,
+    /// Problems of the file on disk, when its current content was rejected.
+    pub problems: Vec<FileProblem>,
+    /// The file was deleted; the value in force stays until it is saved again.
+    pub missing: bool,
+}
+
+/// What a reload did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reload {
+    /// The file holds what is already in force (for example our own write): nothing to do.
+    Unchanged,
+    /// A new valid version is in force.
+    Reloaded,
+    /// The file went back to the version in force after a rejected edit or a deletion.
+    Restored,
+    /// The new content was rejected; the last good version stays in force.
+    Rejected(Vec<FileProblem>),
+    /// The file was deleted; the last good version stays in force.
+    Missing,
+}
+
+/// Why a save was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// The file changed since the revision the save was based on.
+    #[error("the file changed since revision {base}; now at {current}")]
+    Conflict {
+        base: Revision,
+        current: Revision,
+        current_text: String,
+    },
+    /// The new version does not validate.
+    #[error("the new version has {} problem(s)", .0.len())]
+    Invalid(Vec<FileProblem>),
+    /// The disk refused the write; nothing changed.
+    #[error("cannot write the file: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// One hand-editable document.
+pub struct Document<T> {
+    path: PathBuf,
+    last_good: PathBuf,
+    current: RwLock<Current<T>>,
+    /// Serializes saves and reloads, so that check-then-write is one step.
+    writer: Mutex<()>,
+}
+
+fn read_optional(path: &Path) -> io::Result<Option<String>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+impl<T: HandEdited> Document<T> {
+    /// Loads the document from `dir`, writing the defaults on first run. A broken file falls
+    /// back to the last good copy (its problems recorded); with no such copy it is an error.
+    pub fn open(dir: &Path, context: &Context) -> Result<Document<T>, StoreError> {
+        let path = dir.join(T::FILE);
+        let last_good = dir.join(LAST_GOOD_DIR).join(T::FILE);
+        let io_error = |source| StoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        let current = match read_optional(&path).map_err(io_error)? {
+            None => {
+                let text = render(&T::defaults());
+                write_atomic(&path, &text, FILE_MODE).map_err(io_error)?;
+                let text = String::from_utf8_lossy(&text).into_owned();
+                let value = parse::<T>(T::FILE, &text, context).map_err(StoreError::Invalid)?;
+                Self::accepted(value, &text)
+            }
+            Some(text) => match parse::<T>(T::FILE, &text, context) {
+                Ok(value) => Self::accepted(value, &text),
+                Err(problems) => {
+                    let fallback = read_optional(&last_good).ok().flatten().and_then(|good| {
+                        parse::<T>(T::FILE, &good, context).ok().map(|v| (v, good))
+                    });
+                    let Some((value, good)) = fallback else {
+                        return Err(StoreError::Invalid(problems));
+                    };
+                    for problem in &problems {
+                        tracing::error!(%problem, "keeping the last good version");
+                    }
+                    let mut current = Self::accepted(value, &good);
+                    current.problems = problems;
+                    current
+                }
+            },
+        };
+        let document = Document {
+            path,
+            last_good,
+            current: RwLock::new(current),
+            writer: Mutex::new(()),
+        };
+        document.keep_last_good();
+        Ok(document)
+    }
+
+    fn accepted(value: T, text: &str) -> Current<T> {
+        Current {
+            value: Arc::new(value),
+            revision: Revision::of(text.as_bytes()),
+            text: Arc::from(text),
+            problems: Vec::new(),
+            missing: false,
+        }
+    }
+
+    /// Copies the version in force to `.last-good/` when it differs from the copy there.
+    fn keep_last_good(&self) {
+        let text = self.current.read().text.clone();
+        if read_optional(&self.last_good).ok().flatten().as_deref() == Some(&*text) {
+            return;
+        }
+        let result = self
+            .last_good
+            .parent()
+            .map_or(Ok(()), fs::create_dir_all)
+            .and_then(|()| write_atomic(&self.last_good, text.as_bytes(), FILE_MODE));
+        if let Err(error) = result {
+            tracing::warn!(file = %self.last_good.display(), %error, "cannot keep the last good copy");
+        }
+    }
+
+    /// The state in force.
+    pub fn current(&self) -> Current<T> {
+        self.current.read().clone()
+    }
+
+    /// The value in force.
+    pub fn get(&self) -> Arc<T> {
+        self.current.read().value.clone()
+    }
+
+    /// Path of the file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Saves a new version made from revision `base` (blocking: call it off the async runtime).
+    pub fn save(
+        &self,
+        value: &T,
+        base: &Revision,
+        context: &Context,
+    ) -> Result<Revision, SaveError> {
+        let text = render(value);
+        let text = String::from_utf8_lossy(&text).into_owned();
+        let value = parse::<T>(T::FILE, &text, context).map_err(SaveError::Invalid)?;
+        let _guard = self.writer.lock();
+        let on_disk = read_optional(&self.path)?;
+        let disk_revision = on_disk.as_deref().map(|t| Revision::of(t.as_bytes()));
+        let in_force = self.current.read().revision.clone();
+        // A deleted file may be recreated from the version in force.
+        let current = disk_revision.unwrap_or_else(|| in_force.clone());
+        if &current != base || &in_force != base {
+            return Err(SaveError::Conflict {
+                base: base.clone(),
+                current,
+                current_text: on_disk.unwrap_or_else(|| self.current.read().text.to_string()),
+            });
+        }
+        write_atomic(&self.path, text.as_bytes(), FILE_MODE)?;
+        let accepted = Self::accepted(value, &text);
+        let revision = accepted.revision.clone();
+        *self.current.write() = accepted;
+        self.keep_last_good();
+        Ok(revision)
+    }
+
+    /// Re-reads the file after a change on disk (blocking).
+    pub fn reload(&self, context: &Context) -> Reload {
+        let _guard = self.writer.lock();
+        let text = match read_optional(&self.path) {
+            Ok(Some(text)) => text,
+            Ok(None) => {
+                let mut current = self.current.write();
+                if current.missing {
+                    return Reload::Unchanged;
+                }
+                current.missing = true;
+                current.problems.clear();
+                return Reload::Missing;
+            }
+            Err(error) => {
+                let problem = FileProblem {
+                    file: T::FILE.to_string(),
+                    line: 1,
+                    column: 1,
+                    message: format!("cannot read the file: {error}"),
+                };
+                self.current.write().problems = vec![problem.clone()];
+                return Reload::Rejected(vec![problem]);
+            }
+        };
+        let revision = Revision::of(text.as_bytes());
+        {
+            let mut current = self.current.write();
+            if current.revision == revision {
+                let was_off = current.missing || !current.problems.is_empty();
+                current.missing = false;
+                current.problems.clear();
+                return if was_off {
+                    Reload::Restored
+                } else {
+                    Reload::Unchanged
+                };
+            }
+        }
+        match parse::<T>(T::FILE, &text, context) {
+            Ok(value) => {
+                *self.current.write() = Self::accepted(value, &text);
+                self.keep_last_good();
+                Reload::Reloaded
+            }
+            Err(problems) => {
+                let mut current = self.current.write();
+                if current.problems == problems {
+                    return Reload::Unchanged;
+                }
+                current.problems = problems.clone();
+                current.missing = false;
+                Reload::Rejected(problems)
+            }
+        }
+    }
+
+    /// Re-checks the version in force against a new context (templates changed); problems
+    /// are reported but the value stays, since nothing better exists.
+    pub fn revalidate(&self, context: &Context) -> Vec<FileProblem> {
+        let text = self.current.read().text.clone();
+        match parse::<T>(T::FILE, &text, context) {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems,
+        }
+    }
+}
+
+/// Position of a byte offset in a text, as `FileProblem` fields.
+pub fn problem_at(
+    file: &str,
+    text: &str,
+    offset: usize,
+    message: impl Into<String>,
+) -> FileProblem {
+    let (line, column) = line_col(text, offset);
+    FileProblem {
+        file: file.to_string(),
+        line,
+        column,
+        message: message.into(),
+    }
+}

@@ -1,0 +1,324 @@
+//! The templates folder: one `NAME.txt` per template, overriding the built-in `NAME` or adding
+//! a new one. Any change rescans the folder (it holds a handful of small files).
+//!
+//! A file with problems keeps its last good text in force (or the built-in one); a deleted
+//! override of a built-in template gives the built-in back; a deleted template that has no
+//! built-in stays in force, with a warning, until it is saved again.
+
+use super::document::{problem_at, FileProblem, Revision};
+use crate::templates::{self, BUILTIN};
+use parking_lot::{Mutex, RwLock};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The templates in force.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TemplateState {
+    /// Text of every template in force, by name.
+    pub texts: BTreeMap<String, Arc<str>>,
+    /// Problems of the files on disk.
+    pub problems: Vec<FileProblem>,
+    /// Templates whose file was deleted while no built-in exists to replace them.
+    pub missing: BTreeSet<String>,
+    /// Revision of each file whose text is in force.
+    files: BTreeMap<String, Revision>,
+}
+
+/// What a rescan changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TemplatesChange {
+    /// Files whose new text is now in force, or that went back to the built-in.
+    pub reloaded: Vec<String>,
+    /// New problems.
+    pub problems: Vec<FileProblem>,
+    /// Files newly found deleted (kept in force).
+    pub missing: Vec<String>,
+}
+
+impl TemplatesChange {
+    pub fn is_empty(&self) -> bool {
+        self.reloaded.is_empty() && self.problems.is_empty() && self.missing.is_empty()
+    }
+}
+
+/// The templates folder and what is in force.
+pub struct TemplateStore {
+    dir: PathBuf,
+    state: RwLock<TemplateState>,
+    writer: Mutex<()>,
+}
+
+/// Relative name used in problems and events.
+pub fn display_name(name: &str) -> String {
+    format!("templates/{name}.txt")
+}
+
+fn builtin_state() -> TemplateState {
+    TemplateState {
+        texts: BUILTIN
+            .iter()
+            .map(|(n, t)| (n.to_string(), Arc::from(*t)))
+            .collect(),
+        ..TemplateState::default()
+    }
+}
+
+impl TemplateStore {
+    /// Loads the built-in templates and the folder's overrides. A missing folder is fine.
+    pub fn open(dir: &Path) -> TemplateStore {
+        let store = TemplateStore {
+            dir: dir.to_path_buf(),
+            state: RwLock::new(builtin_state()),
+            writer: Mutex::new(()),
+        };
+        let change = store.rescan();
+        for problem in &change.problems {
+            tracing::error!(%problem, "template rejected; the built-in or last good text stays in force");
+        }
+        store
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The templates in force.
+    pub fn current(&self) -> TemplateState {
+        self.state.read().clone()
+    }
+
+    /// Names of every template in force.
+    pub fn names(&self) -> BTreeSet<String> {
+        self.state.read().texts.keys().cloned().collect()
+    }
+
+    /// The text of a template in force.
+    pub fn get(&self, name: &str) -> Option<Arc<str>> {
+        self.state.read().texts.get(name).cloned()
+    }
+
+    fn read_folder(&self) -> io::Result<BTreeMap<String, Result<String, FileProblem>>> {
+        let mut found = BTreeMap::new();
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(found),
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let path = entry?.path();
+            let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
+                continue;
+            };
+            let Some(name) = file.strip_suffix(".txt") else {
+                continue;
+            };
+            if file.starts_with('.') {
+                continue;
+            }
+            if !templates::valid_name(name) {
+                found.insert(
+                    name.to_string(),
+                    Err(problem_at(
+                        &format!("templates/{file}"),
+                        "",
+                        0,
+                        "a template file name uses lowercase letters, digits, _ and - only",
+                    )),
+                );
+                continue;
+            }
+            match fs::read(&path) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => found.insert(name.to_string(), Ok(text)),
+                    Err(_) => found.insert(
+                        name.to_string(),
+                        Err(problem_at(
+                            &display_name(name),
+                            "",
+                            0,
+                            "the file is not UTF-8 text",
+                        )),
+                    ),
+                },
+                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                Err(e) => found.insert(
+                    name.to_string(),
+                    Err(problem_at(
+                        &display_name(name),
+                        "",
+                        0,
+                        format!("cannot read the file: {e}"),
+                    )),
+                ),
+            };
+        }
+        Ok(found)
+    }
+
+    /// Re-reads the folder and puts every valid change in force (blocking).
+    pub fn rescan(&self) -> TemplatesChange {
+        let _guard = self.writer.lock();
+        let before = self.state.read().clone();
+        let found = match self.read_folder() {
+            Ok(found) => found,
+            Err(error) => {
+                let problem = FileProblem {
+                    file: "templates/".into(),
+                    line: 1,
+                    column: 1,
+                    message: format!("cannot read the folder: {error}"),
+                };
+                let mut state = self.state.write();
+                let fresh = state.problems != vec![problem.clone()];
+                state.problems = vec![problem.clone()];
+                return TemplatesChange {
+                    problems: if fresh { vec![problem] } else { Vec::new() },
+                    ..TemplatesChange::default()
+                };
+            }
+        };
+        let mut next = builtin_state();
+        for (name, content) in &found {
+            let text = match content {
+                Ok(text) => text,
+                Err(problem) => {
+                    next.problems.push(problem.clone());
+                    if let (Some(text), Some(rev)) =
+                        (before.texts.get(name), before.files.get(name))
+                    {
+                        next.texts.insert(name.clone(), text.clone());
+                        next.files.insert(name.clone(), rev.clone());
+                    }
+                    continue;
+                }
+            };
+            let problems = templates::check(text);
+            if problems.is_empty() {
+                next.texts.insert(name.clone(), Arc::from(text.as_str()));
+                next.files
+                    .insert(name.clone(), Revision::of(text.as_bytes()));
+            } else {
+                let file = display_name(name);
+                next.problems.extend(
+                    problems
+                        .into_iter()
+                        .map(|(at, msg)| problem_at(&file, text, at, msg)),
+                );
+                if let (Some(text), Some(rev)) = (before.texts.get(name), before.files.get(name)) {
+                    next.texts.insert(name.clone(), text.clone());
+                    next.files.insert(name.clone(), rev.clone());
+                }
+            }
+        }
+        for (name, revision) in &before.files {
+            if found.contains_key(name)
+                || (next.texts.contains_key(name) && BUILTIN.iter().any(|(n, _)| n == name))
+            {
+                continue;
+            }
+            if let Some(text) = before.texts.get(name) {
+                next.texts.insert(name.clone(), text.clone());
+                next.files.insert(name.clone(), revision.clone());
+                next.missing.insert(name.clone());
+            }
+        }
+
+        let mut change = TemplatesChange::default();
+        let names: BTreeSet<&String> = before.texts.keys().chain(next.texts.keys()).collect();
+        for name in names {
+            if before.texts.get(name) != next.texts.get(name)
+                || (before.missing.contains(name) && !next.missing.contains(name))
+            {
+                change.reloaded.push(display_name(name));
+            }
+        }
+        change.problems = next
+            .problems
+            .iter()
+            .filter(|p| !before.problems.contains(p))
+            .cloned()
+            .collect();
+        change.missing = next
+            .missing
+            .difference(&before.missing)
+            .map(|n| display_name(n))
+            .collect();
+        *self.state.write() = next;
+        change
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_folder_the_builtin_templates_are_in_force() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = TemplateStore::open(&dir.path().join("none"));
+        assert_eq!(store.names().len(), BUILTIN.len());
+        assert!(store.current().problems.is_empty());
+    }
+
+    #[test]
+    fn a_file_overrides_a_builtin_and_adds_new_ones() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("bienvenida.txt"), "Hola desde el archivo").expect("write");
+        fs::write(dir.path().join("precios.txt"), "Precios: {{lista}}").expect("write");
+        fs::write(dir.path().join(".bienvenida.txt.swp"), "swap").expect("write");
+        fs::write(dir.path().join("notas.md"), "not a template").expect("write");
+        let store = TemplateStore::open(dir.path());
+        assert_eq!(
+            store.get("bienvenida").as_deref(),
+            Some("Hola desde el archivo")
+        );
+        assert_eq!(store.get("precios").as_deref(), Some("Precios: {{lista}}"));
+        assert!(store.get("notas").is_none());
+    }
+
+    #[test]
+    fn a_broken_edit_keeps_the_last_good_text_and_is_located() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("precios.txt");
+        fs::write(&file, "Precios: {{lista}}").expect("write");
+        let store = TemplateStore::open(dir.path());
+        fs::write(&file, "Precios:\n  {{lista").expect("write");
+
+        let change = store.rescan();
+
+        assert_eq!(store.get("precios").as_deref(), Some("Precios: {{lista}}"));
+        assert_eq!(change.problems.len(), 1);
+        assert_eq!((change.problems[0].line, change.problems[0].column), (2, 3));
+        assert!(
+            store.rescan().is_empty(),
+            "the same problem is reported once"
+        );
+    }
+
+    #[test]
+    fn deleting_an_override_gives_the_builtin_back_but_a_custom_template_stays() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("bienvenida.txt"), "Otra bienvenida").expect("write");
+        fs::write(dir.path().join("precios.txt"), "Precios").expect("write");
+        let store = TemplateStore::open(dir.path());
+        fs::remove_file(dir.path().join("bienvenida.txt")).expect("rm");
+        fs::remove_file(dir.path().join("precios.txt")).expect("rm");
+
+        let change = store.rescan();
+
+        let builtin = BUILTIN
+            .iter()
+            .find(|(n, _)| *n == "bienvenida")
+            .map(|(_, t)| *t);
+        assert_eq!(store.get("bienvenida").as_deref(), builtin);
+        assert_eq!(store.get("precios").as_deref(), Some("Precios"));
+        assert_eq!(change.missing, vec!["templates/precios.txt".to_string()]);
+        assert_eq!(
+            change.reloaded,
+            vec!["templates/bienvenida.txt".to_string()]
+        );
+    }
+}

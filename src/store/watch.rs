@@ -1,0 +1,48 @@
+//! Watches the data and templates folders (as folders: editors save by renaming over the
+//! file) and hands every changed path to [`Store::on_change`], which re-reads the file and
+//! compares content, so our own writes, swap files and no-op saves change nothing.
+
+use super::Store;
+use notify::RecursiveMode;
+use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Quiet time before a burst of events (truncate, write, rename) is handled as one change.
+pub const DEBOUNCE: Duration = Duration::from_millis(150);
+
+/// Keeps watching while it lives.
+pub struct Watcher {
+    _debouncer: Debouncer<notify::RecommendedWatcher>,
+}
+
+/// Starts watching the store's folders. The templates folder is created when missing, so
+/// that a template added later is noticed.
+pub fn watch(store: Arc<Store>) -> notify::Result<Watcher> {
+    let handler_store = store.clone();
+    let mut debouncer = new_debouncer(DEBOUNCE, move |result: DebounceEventResult| match result {
+        Ok(events) => {
+            for event in events {
+                handler_store.on_change(&event.path);
+            }
+        }
+        Err(error) => tracing::warn!(%error, "file watcher error"),
+    })?;
+    debouncer
+        .watcher()
+        .watch(store.dir(), RecursiveMode::NonRecursive)?;
+    let templates = store.templates.dir();
+    match std::fs::create_dir_all(templates) {
+        Ok(()) => debouncer
+            .watcher()
+            .watch(templates, RecursiveMode::NonRecursive)?,
+        Err(error) => tracing::warn!(
+            folder = %templates.display(),
+            %error,
+            "cannot create the templates folder; template edits will not be picked up live"
+        ),
+    }
+    Ok(Watcher {
+        _debouncer: debouncer,
+    })
+}
