@@ -10,6 +10,7 @@
 pub mod atomic;
 pub mod document;
 pub mod locate;
+pub mod log;
 pub mod templates;
 pub mod watch;
 
