@@ -12,6 +12,7 @@ use serde::Serialize;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/status", get(status))
+        .merge(super::settings::router())
         .fallback(unknown_route)
 }
 

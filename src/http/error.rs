@@ -1,11 +1,17 @@
 //! The one error type of the HTTP layer. Every API error answers
-//! `{"error":{"code","message"}}` with a fitting status; internal details are logged, never
-//! sent to the client.
+//! `{"error":{"code","message"}}` (plus `details` where the client needs more, such as the
+//! other version in a conflict) with a fitting status. Internal details are logged, never sent
+//! to the client; a person's mistake is answered 4xx and not logged as an error.
 
+use crate::store::document::{FileProblem, SaveError};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::{json, Value};
 
 /// An error an API handler returns.
 #[derive(Debug, thiserror::Error)]
@@ -13,30 +19,38 @@ pub enum ApiError {
     /// No such route or resource.
     #[error("{0}")]
     NotFound(String),
-    /// The route exists but not with this method.
+    /// The request cannot be understood (malformed JSON, wrong types).
     #[error("{0}")]
-    MethodNotAllowed(String),
+    BadRequest(String),
+    /// The body is larger than the server accepts.
+    #[error("The request body is larger than {} bytes.", super::MAX_BODY_BYTES)]
+    TooLarge,
+    /// The request is understood but its content does not validate.
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        problems: Vec<FileProblem>,
+    },
+    /// The resource changed since the revision the request was based on.
+    #[error("{message}")]
+    Conflict { message: String, current: Value },
+    /// The data folder refused a write (disk full, read-only, permissions); nothing changed.
+    #[error("storage: {0}")]
+    Storage(String),
     /// Something failed on our side; the detail goes to the log only.
     #[error("internal error: {0}")]
     Internal(String),
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Detail<'a>,
-}
-
-#[derive(Serialize)]
-struct Detail<'a> {
-    code: &'a str,
-    message: &'a str,
 }
 
 impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -45,22 +59,91 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let message = match &self {
+        let (message, details) = match self {
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "request failed");
-                "Something went wrong on the server; the details are in its log.".to_string()
+                (
+                    "Something went wrong on the server; the details are in its log.".to_string(),
+                    None,
+                )
             }
-            other => other.to_string(),
+            ApiError::Storage(detail) => {
+                tracing::error!(%detail, "a write to the data folder failed");
+                (
+                    "The server cannot write to its data folder right now (full disk, read-only \
+                     file system or permissions); nothing was changed. Try again later."
+                        .to_string(),
+                    None,
+                )
+            }
+            ApiError::Invalid { message, problems } => {
+                (message, Some(json!({ "problems": problems })))
+            }
+            ApiError::Conflict { message, current } => {
+                (message, Some(json!({ "current": current })))
+            }
+            other => (other.to_string(), None),
         };
-        (
-            status,
-            Json(Body {
-                error: Detail {
-                    code,
-                    message: &message,
-                },
+        let mut error = json!({ "code": code, "message": message });
+        if let (Some(details), Some(object)) = (details, error.as_object_mut()) {
+            object.insert("details".into(), details);
+        }
+        (status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+impl From<SaveError> for ApiError {
+    fn from(error: SaveError) -> ApiError {
+        match error {
+            SaveError::Conflict {
+                base,
+                current,
+                current_text,
+            } => ApiError::Conflict {
+                message: format!(
+                    "The file changed since revision {base} (someone edited it); it is now at \
+                     revision {current}. Review both versions and save again."
+                ),
+                current: json!({ "revision": current, "text": current_text }),
+            },
+            SaveError::Invalid(problems) => ApiError::Invalid {
+                message: problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                problems,
+            },
+            SaveError::Io(error) => ApiError::Storage(error.to_string()),
+        }
+    }
+}
+
+/// A JSON body whose rejection is answered in the API's error shape.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(match rejection {
+                JsonRejection::BytesRejection(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::TooLarge
+                }
+                other => ApiError::BadRequest(other.body_text()),
             }),
-        )
-            .into_response()
+        }
+    }
+}
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
     }
 }

@@ -6,9 +6,10 @@ mod dashboard;
 mod error;
 mod health;
 mod security;
+mod settings;
 mod ws;
 
-pub use error::ApiError;
+pub use error::{ApiError, ApiJson};
 
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;

@@ -687,10 +687,9 @@ mod tests {
         let name = log.segments()[0].file_name();
         drop(log);
         let path = dir.path().join(&name);
-        let text =
-            fs::read_to_string(&path)
-                .expect("read")
-                .replacen("\"seq\":2", "\"seq\"#2", 1);
+        let text = fs::read_to_string(&path)
+            .expect("read")
+            .replacen("\"seq\":2", "\"seq\"#2", 1);
         fs::write(&path, text).expect("corrupt");
 
         let error = Log::open(dir.path(), LogOptions::default())
@@ -712,10 +711,9 @@ mod tests {
         let name = log.segments()[0].file_name();
         drop(log);
         let path = dir.path().join(&name);
-        let text =
-            fs::read_to_string(&path)
-                .expect("read")
-                .replacen("\"seq\":2", "\"seq\"#2", 1);
+        let text = fs::read_to_string(&path)
+            .expect("read")
+            .replacen("\"seq\":2", "\"seq\"#2", 1);
         fs::write(&path, text).expect("corrupt");
 
         let (log, recovery) = Log::open(

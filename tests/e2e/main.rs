@@ -7,5 +7,6 @@ mod dashboard;
 mod hand_edits;
 mod health;
 mod helpers;
+mod settings_api;
 mod systemd;
 mod websocket;

@@ -1,0 +1,121 @@
+//! `/api/settings`: read with a revision, save based on it; conflicts, invalid content and
+//! malformed requests get clear answers and change nothing.
+
+use crate::helpers::spawn_app;
+use serde_json::{json, Value};
+use std::fs;
+
+#[tokio::test]
+async fn settings_are_read_with_their_revision_and_saved_based_on_it() {
+    let app = spawn_app().await;
+    let mut current: Value = app.get("/api/settings").await.json().await.expect("json");
+    assert_eq!(current["settings"]["business"]["name"], "Mi Tienda");
+    current["settings"]["business"]["name"] = json!("Panadería Lucía");
+
+    let response = app
+        .client
+        .put(app.url("/api/settings"))
+        .json(&current)
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(response.status(), 200);
+    let saved: Value = response.json().await.expect("json");
+    assert_ne!(saved["revision"], current["revision"]);
+    let on_disk = fs::read_to_string(app.data_path().join("settings.json")).expect("read");
+    assert!(on_disk.contains("Panadería Lucía"), "{on_disk}");
+    let again: Value = app.get("/api/settings").await.json().await.expect("json");
+    assert_eq!(again["revision"], saved["revision"]);
+}
+
+#[tokio::test]
+async fn a_save_after_a_hand_edit_is_409_with_both_versions_and_overwrites_nothing() {
+    let app = spawn_app().await;
+    let mut mine: Value = app.get("/api/settings").await.json().await.expect("json");
+    let path = app.data_path().join("settings.json");
+    let hand_edit = fs::read_to_string(&path)
+        .expect("read")
+        .replace("Mi Tienda", "Editada Con Vim");
+    fs::write(&path, &hand_edit).expect("hand edit");
+    mine["settings"]["business"]["name"] = json!("Desde El Panel");
+
+    let response = app
+        .client
+        .put(app.url("/api/settings"))
+        .json(&mine)
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(response.status(), 409);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "conflict");
+    assert_eq!(body["error"]["details"]["current"]["text"], hand_edit);
+    assert_eq!(fs::read_to_string(&path).expect("read"), hand_edit);
+}
+
+#[tokio::test]
+async fn an_invalid_save_is_422_with_located_problems() {
+    let app = spawn_app().await;
+    let mut mine: Value = app.get("/api/settings").await.json().await.expect("json");
+    mine["settings"]["time_zone"] = json!("Luna/Tranquilidad");
+
+    let response = app
+        .client
+        .put(app.url("/api/settings"))
+        .json(&mine)
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "invalid");
+    let problem = &body["error"]["details"]["problems"][0];
+    assert!(problem["message"]
+        .as_str()
+        .expect("message")
+        .contains("Luna/Tranquilidad"));
+    assert!(problem["line"].as_u64().expect("line") > 1);
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_json_400() {
+    let app = spawn_app().await;
+
+    let response = app
+        .client
+        .put(app.url("/api/settings"))
+        .header("content-type", "application/json")
+        .body("{\"revision\": ")
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "bad_request");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_a_json_413() {
+    let app = spawn_app().await;
+    let body = format!(
+        "{{\"revision\":\"{}\"}}",
+        "x".repeat(cocolu::http::MAX_BODY_BYTES)
+    );
+
+    let response = app
+        .client
+        .put(app.url("/api/settings"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "too_large");
+}
