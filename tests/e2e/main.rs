@@ -4,6 +4,7 @@
 mod binary;
 mod browser;
 mod dashboard;
+mod faults;
 mod hand_edits;
 mod health;
 mod helpers;
