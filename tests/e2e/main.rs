@@ -3,6 +3,7 @@
 
 mod binary;
 mod browser;
+mod crash;
 mod dashboard;
 mod faults;
 mod hand_edits;
