@@ -1,5 +1,5 @@
-//! The command line: `cocolu`, `cocolu serve`, their flags and the environment variables that
-//! stand in for them.
+//! The command line: `cocolu` (serve), `check`, `schema`, `backup`, `repair`, their flags and
+//! the environment variables that stand in for them.
 
 use crate::config::Config;
 use clap::{Args, Parser, Subcommand};
@@ -28,6 +28,47 @@ pub struct Cli {
 pub enum Command {
     /// Run the server: the dashboard, the API and the WhatsApp webhook (the default).
     Serve(ServeArgs),
+    /// Check the data and templates folders offline and list every problem (exit 1 if any).
+    Check(Folders),
+    /// Write the JSON Schemas of the hand-editable files.
+    Schema {
+        /// Folder to write them to (default: the data folder's `schema/`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        folders: Folders,
+    },
+    /// Copy the data folder consistently to a new folder, also while the server runs.
+    Backup {
+        /// The new folder to create.
+        dest: PathBuf,
+        #[command(flatten)]
+        folders: Folders,
+    },
+    /// Move corrupt log records aside (into `log/corrupt/`) so the server can start. Stop the
+    /// server first.
+    Repair(Folders),
+}
+
+/// The folders a command works on.
+#[derive(Debug, Clone, Args)]
+pub struct Folders {
+    /// Folder for settings, rules, contacts and the message log; created on first run.
+    #[arg(
+        long,
+        alias = "data",
+        env = "COCOLU_DATA_DIR",
+        default_value = "./data"
+    )]
+    pub data_dir: PathBuf,
+    /// Folder of reply templates that override the built-in ones.
+    #[arg(
+        long,
+        alias = "templates",
+        env = "COCOLU_TEMPLATES_DIR",
+        default_value = "./templates"
+    )]
+    pub templates_dir: PathBuf,
 }
 
 /// Options of `cocolu serve`.
@@ -36,15 +77,14 @@ pub struct ServeArgs {
     /// Address and port to listen on; port 0 picks a free port.
     #[arg(long, env = "COCOLU_ADDR", default_value = "127.0.0.1:3000", value_parser = parse_addr)]
     pub addr: SocketAddr,
-    /// Folder for settings, rules, contacts and the message log; created on first run.
-    #[arg(long, env = "COCOLU_DATA_DIR", default_value = "./data")]
-    pub data_dir: PathBuf,
-    /// Folder of reply templates that override the built-in ones.
-    #[arg(long, env = "COCOLU_TEMPLATES_DIR", default_value = "./templates")]
-    pub templates_dir: PathBuf,
+    #[command(flatten)]
+    pub folders: Folders,
     /// Seconds between heartbeat events on the dashboard's WebSocket.
     #[arg(long, env = "COCOLU_WS_HEARTBEAT_SECS", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub ws_heartbeat_secs: u64,
+    /// Move corrupt log records aside instead of refusing to start.
+    #[arg(long)]
+    pub repair: bool,
 }
 
 impl ServeArgs {
@@ -52,9 +92,10 @@ impl ServeArgs {
     pub fn into_config(self) -> Config {
         Config {
             addr: self.addr,
-            data_dir: self.data_dir,
-            templates_dir: self.templates_dir,
+            data_dir: self.folders.data_dir,
+            templates_dir: self.folders.templates_dir,
             ws_heartbeat: Duration::from_secs(self.ws_heartbeat_secs),
+            repair: self.repair,
         }
     }
 }
@@ -76,7 +117,8 @@ mod tests {
         let cli = Cli::try_parse_from(["cocolu"]).expect("parses");
         assert!(cli.command.is_none());
         assert_eq!(cli.serve.addr, "127.0.0.1:3000".parse().expect("addr"));
-        assert_eq!(cli.serve.data_dir, PathBuf::from("./data"));
+        assert_eq!(cli.serve.folders.data_dir, PathBuf::from("./data"));
+        assert!(!cli.serve.repair);
     }
 
     #[test]
@@ -90,11 +132,23 @@ mod tests {
 
     #[test]
     fn serve_takes_the_same_options() {
-        let cli =
-            Cli::try_parse_from(["cocolu", "serve", "--addr", "0.0.0.0:8080"]).expect("parses");
+        let cli = Cli::try_parse_from(["cocolu", "serve", "--addr", "0.0.0.0:8080", "--repair"])
+            .expect("parses");
         let Some(Command::Serve(args)) = cli.command else {
             panic!("serve expected")
         };
         assert_eq!(args.addr.port(), 8080);
+        assert!(args.repair);
+    }
+
+    #[test]
+    fn check_accepts_short_folder_names() {
+        let cli = Cli::try_parse_from(["cocolu", "check", "--data", "/d", "--templates", "/t"])
+            .expect("parses");
+        let Some(Command::Check(folders)) = cli.command else {
+            panic!("check expected")
+        };
+        assert_eq!(folders.data_dir, PathBuf::from("/d"));
+        assert_eq!(folders.templates_dir, PathBuf::from("/t"));
     }
 }

@@ -15,6 +15,8 @@ pub struct Config {
     pub templates_dir: PathBuf,
     /// How often the WebSocket sends a heartbeat event.
     pub ws_heartbeat: Duration,
+    /// Move corrupt log records aside at start instead of refusing to start.
+    pub repair: bool,
 }
 
 impl Config {
@@ -26,6 +28,7 @@ impl Config {
             templates_dir: data_dir.join("templates"),
             data_dir,
             ws_heartbeat: Duration::from_secs(25),
+            repair: false,
         }
     }
 }

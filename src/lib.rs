@@ -6,6 +6,7 @@
 
 pub mod assets;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod http;
 pub mod server;

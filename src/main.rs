@@ -9,5 +9,9 @@ fn main() -> ExitCode {
     cocolu::telemetry::init();
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => cocolu::server::run(args.into_config()),
+        Command::Check(folders) => cocolu::commands::check(&folders),
+        Command::Schema { out, folders } => cocolu::commands::schema(out, &folders),
+        Command::Backup { dest, folders } => cocolu::commands::backup(&dest, &folders),
+        Command::Repair(folders) => cocolu::commands::repair(&folders),
     }
 }

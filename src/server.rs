@@ -4,7 +4,7 @@
 use crate::config::Config;
 use crate::http;
 use crate::state::{AppState, Runtime};
-use crate::store::{self, watch, Store, StoreError};
+use crate::store::{self, watch, Store, StoreError, StoreOptions};
 use leptos::config::LeptosOptions;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -55,7 +55,13 @@ impl Application {
             path: config.data_dir.clone(),
             source,
         })?;
-        let store = Arc::new(Store::open(&config.data_dir, &config.templates_dir)?);
+        let store = Arc::new(Store::open(
+            &config.data_dir,
+            &config.templates_dir,
+            &StoreOptions {
+                repair: config.repair,
+            },
+        )?);
         let watcher = watch::watch(store.clone())?;
         let listener = TcpListener::bind(config.addr)
             .await

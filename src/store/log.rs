@@ -116,26 +116,52 @@ pub fn current_month() -> String {
     format!("{:04}-{:02}", now.year(), now.month())
 }
 
-/// Scans one segment. Returns the length of its valid prefix and the number of records, or
-/// the corrupt line. With `repair`, corrupt lines are copied aside and blanked instead.
-fn scan_segment(
-    dir: &Path,
-    segment: &Segment,
-    repair: bool,
-    recovery: &mut Recovery,
-) -> Result<u64, LogError> {
-    let path = dir.join(segment.file_name());
-    let file = File::open(&path).map_err(io_err(&path))?;
-    let mut reader = BufReader::new(&file);
+/// A bad line found by a scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadLine {
+    /// 1-based line number in its segment.
+    pub line: u64,
+    pub offset: u64,
+    pub bytes: Vec<u8>,
+}
+
+impl BadLine {
+    /// Why the line is not a record, for a person.
+    pub fn reason(&self) -> String {
+        if self.bytes.iter().all(|b| *b == 0) {
+            "zero bytes".to_string()
+        } else {
+            serde_json::from_slice::<serde::de::IgnoredAny>(&self.bytes)
+                .err()
+                .map_or_else(|| "not JSON".to_string(), |e| e.to_string())
+        }
+    }
+}
+
+/// What a scan of one segment found; it changes nothing.
+#[derive(Debug, Default)]
+pub struct SegmentScan {
+    /// Length of the prefix that ends with the last good record.
+    pub valid_end: u64,
+    /// Bad lines followed by good records: corruption.
+    pub corrupt: Vec<BadLine>,
+    /// Records in the valid prefix.
+    pub records: u64,
+}
+
+/// Reads a segment and classifies its lines. Bad lines after the last good record are a torn
+/// tail (left out of `valid_end`); bad lines before a good record are corruption.
+pub fn scan_segment(path: &Path) -> Result<SegmentScan, LogError> {
+    let file = File::open(path).map_err(io_err(path))?;
+    let mut reader = BufReader::new(file);
+    let mut scan = SegmentScan::default();
     let mut offset = 0u64;
-    let mut valid_end = 0u64;
     let mut line_no = 0u64;
-    // The first bad line not yet known to be followed by a good one: (line, offset, bytes).
-    let mut pending_bad: Vec<(u64, u64, Vec<u8>)> = Vec::new();
+    let mut pending_bad: Vec<BadLine> = Vec::new();
     let mut line = Vec::new();
     loop {
         line.clear();
-        let read = reader.read_until(b'\n', &mut line).map_err(io_err(&path))?;
+        let read = reader.read_until(b'\n', &mut line).map_err(io_err(path))?;
         if read == 0 {
             break;
         }
@@ -152,63 +178,43 @@ fn scan_segment(
         let good =
             complete && (blank || serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok());
         if !good {
-            pending_bad.push((line_no, start, body.to_vec()));
+            pending_bad.push(BadLine {
+                line: line_no,
+                offset: start,
+                bytes: body.to_vec(),
+            });
             continue;
         }
-        if let Some((bad_line, _, bytes)) = pending_bad.first() {
-            if !repair {
-                let reason = if bytes.iter().all(|b| *b == 0) {
-                    "zero bytes".to_string()
-                } else {
-                    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
-                        .err()
-                        .map_or_else(|| "not JSON".to_string(), |e| e.to_string())
-                };
-                return Err(LogError::Corrupt {
-                    file: path,
-                    line: *bad_line,
-                    reason,
-                });
-            }
-            for (bad_line, bad_offset, bytes) in pending_bad.drain(..) {
-                blank_line(dir, segment, bad_line, bad_offset, &bytes)?;
-                recovery.repaired.push((segment.file_name(), bad_line));
-            }
-        }
+        scan.corrupt.append(&mut pending_bad);
         if !blank {
-            recovery.scanned_records += 1;
+            scan.records += 1;
         }
-        valid_end = offset;
+        scan.valid_end = offset;
     }
-    Ok(valid_end)
+    Ok(scan)
 }
 
 /// Copies a corrupt line into `log/corrupt/` and overwrites it with spaces.
-fn blank_line(
-    dir: &Path,
-    segment: &Segment,
-    line: u64,
-    offset: u64,
-    bytes: &[u8],
-) -> Result<(), LogError> {
+fn blank_line(dir: &Path, segment: &Segment, bad: &BadLine) -> Result<(), LogError> {
     let aside_dir = dir.join(CORRUPT_DIR);
     fs::create_dir_all(&aside_dir).map_err(io_err(&aside_dir))?;
-    let aside = aside_dir.join(format!("{}.line-{line}", segment.file_name()));
-    write_atomic(&aside, bytes, 0o600).map_err(io_err(&aside))?;
+    let aside = aside_dir.join(format!("{}.line-{}", segment.file_name(), bad.line));
+    write_atomic(&aside, &bad.bytes, 0o600).map_err(io_err(&aside))?;
     let path = dir.join(segment.file_name());
     let writable = OpenOptions::new()
         .write(true)
         .open(&path)
         .map_err(io_err(&path))?;
     writable
-        .write_all_at(&vec![b' '; bytes.len()], offset)
+        .write_all_at(&vec![b' '; bad.bytes.len()], bad.offset)
         .map_err(io_err(&path))?;
     writable.sync_data().map_err(io_err(&path))?;
-    tracing::warn!(file = %path.display(), line, aside = %aside.display(), "corrupt log record moved aside");
+    tracing::warn!(file = %path.display(), line = bad.line, aside = %aside.display(), "corrupt log record moved aside");
     Ok(())
 }
 
-fn list_segments(dir: &Path) -> Result<Vec<Segment>, LogError> {
+/// The segments in a log folder, oldest first.
+pub fn list_segments(dir: &Path) -> Result<Vec<Segment>, LogError> {
     let mut segments = Vec::new();
     for entry in fs::read_dir(dir).map_err(io_err(dir))? {
         let entry = entry.map_err(io_err(dir))?;
@@ -279,9 +285,24 @@ impl Log {
             if sealed && Some(segment.id) != last_id {
                 continue;
             }
-            let valid = scan_segment(dir, segment, options.repair, &mut recovery)?;
+            let path = dir.join(segment.file_name());
+            let scan = scan_segment(&path)?;
+            if let Some(first) = scan.corrupt.first() {
+                if !options.repair {
+                    return Err(LogError::Corrupt {
+                        file: path,
+                        line: first.line,
+                        reason: first.reason(),
+                    });
+                }
+                for bad in &scan.corrupt {
+                    blank_line(dir, segment, bad)?;
+                    recovery.repaired.push((segment.file_name(), bad.line));
+                }
+            }
+            recovery.scanned_records += scan.records;
+            let valid = scan.valid_end;
             if valid < segment.len {
-                let path = dir.join(segment.file_name());
                 if Some(segment.id) != last_id {
                     return Err(LogError::Corrupt {
                         file: path,

@@ -8,6 +8,8 @@
 //! Every change that matters is published as a [`ServerEvent`] for the dashboard's WebSocket.
 
 pub mod atomic;
+pub mod backup;
+pub mod check;
 pub mod document;
 pub mod locate;
 pub mod log;
@@ -18,7 +20,8 @@ use crate::settings::Settings;
 use app::events::ServerEvent;
 use atomic::{remove_stale_temp_files, write_atomic};
 use document::{Context, Document, FileProblem, HandEdited, Reload};
-use std::fs;
+use log::{Log, LogError, LogOptions};
+use std::fs::{self, File, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
 use templates::{TemplateStore, TemplatesChange};
@@ -34,6 +37,10 @@ pub enum StoreError {
     Io { path: PathBuf, source: io::Error },
     #[error("{}\nfix the file (`cocolu check` lists every problem) and start again", problems_text(.0))]
     Invalid(Vec<FileProblem>),
+    #[error(transparent)]
+    Log(#[from] LogError),
+    #[error("another Cocolu process is using the data folder {0}; stop it first")]
+    Locked(PathBuf),
 }
 
 fn problems_text(problems: &[FileProblem]) -> String {
@@ -42,6 +49,30 @@ fn problems_text(problems: &[FileProblem]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// File whose lock marks the data folder as in use by one Cocolu process.
+pub const LOCK_FILE: &str = ".lock";
+
+/// Takes the data folder's lock, so that no second server or `cocolu repair` writes the same
+/// files. The lock goes with the returned file (and with the process, even on `kill -9`).
+pub fn lock_data_dir(dir: &Path) -> Result<File, StoreError> {
+    let io_error = |source| StoreError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    prepare_data_dir(dir).map_err(io_error)?;
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK_FILE))
+        .map_err(io_error)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(StoreError::Locked(dir.to_path_buf())),
+        Err(TryLockError::Error(source)) => Err(io_error(source)),
+    }
 }
 
 /// Creates the data folder if needed and checks that files can be written in it.
@@ -86,17 +117,35 @@ pub struct Store {
     dir: PathBuf,
     pub settings: Document<Settings>,
     pub templates: TemplateStore,
+    /// The append-only message log in `log/`.
+    pub log: Log,
     events: broadcast::Sender<ServerEvent>,
+    /// Held for as long as the store is open.
+    _lock: File,
 }
+
+/// Options for opening the store.
+#[derive(Clone, Debug, Default)]
+pub struct StoreOptions {
+    /// Move corrupt log records aside instead of refusing to start.
+    pub repair: bool,
+}
+
+/// Folder (inside the data folder) of the append-only log.
+pub const LOG_DIR: &str = "log";
 
 impl Store {
     /// Opens (and on first run creates) the data folder and loads everything in it.
-    pub fn open(dir: &Path, templates_dir: &Path) -> Result<Store, StoreError> {
+    pub fn open(
+        dir: &Path,
+        templates_dir: &Path,
+        options: &StoreOptions,
+    ) -> Result<Store, StoreError> {
         let io_error = |source| StoreError::Io {
             path: dir.to_path_buf(),
             source,
         };
-        prepare_data_dir(dir).map_err(io_error)?;
+        let lock = lock_data_dir(dir)?;
         let removed = remove_stale_temp_files(dir).map_err(io_error)?;
         if removed > 0 {
             tracing::info!(
@@ -112,12 +161,25 @@ impl Store {
             templates: templates.names(),
         };
         let settings = Document::open(dir, &context)?;
+        let log_options = LogOptions {
+            repair: options.repair,
+            ..LogOptions::default()
+        };
+        let (log, recovery) = Log::open(&dir.join(LOG_DIR), log_options)?;
+        if !recovery.repaired.is_empty() {
+            tracing::warn!(
+                lines = recovery.repaired.len(),
+                "corrupt log records moved aside into log/corrupt/"
+            );
+        }
         let (events, _) = broadcast::channel(256);
         Ok(Store {
             dir: dir.to_path_buf(),
             settings,
             templates,
+            log,
             events,
+            _lock: lock,
         })
     }
 
@@ -248,7 +310,12 @@ mod tests {
     fn a_missing_data_folder_is_created_with_defaults_and_schemas() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("nested/data");
-        let store = Store::open(&dir, &tmp.path().join("templates")).expect("opened");
+        let store = Store::open(
+            &dir,
+            &tmp.path().join("templates"),
+            &StoreOptions::default(),
+        )
+        .expect("opened");
         assert!(dir.join("settings.json").is_file());
         assert!(dir.join("schema/settings.schema.json").is_file());
         assert!(dir.join(".last-good/settings.json").is_file());
@@ -273,10 +340,14 @@ mod tests {
     fn a_broken_file_at_start_falls_back_to_the_last_good_copy() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("data");
-        drop(Store::open(&dir, &tmp.path().join("t")).expect("first start"));
+        drop(
+            Store::open(&dir, &tmp.path().join("t"), &StoreOptions::default())
+                .expect("first start"),
+        );
         fs::write(dir.join("settings.json"), "{ \"version\": 1,\n  oops }").expect("write");
 
-        let store = Store::open(&dir, &tmp.path().join("t")).expect("second start");
+        let store = Store::open(&dir, &tmp.path().join("t"), &StoreOptions::default())
+            .expect("second start");
 
         assert_eq!(store.settings.get().business.name, "Mi Tienda");
         let problems = store.problems();
@@ -298,7 +369,7 @@ mod tests {
         )
         .expect("write");
 
-        let error = Store::open(&dir, &tmp.path().join("t"))
+        let error = Store::open(&dir, &tmp.path().join("t"), &StoreOptions::default())
             .err()
             .expect("refused");
 
@@ -308,12 +379,22 @@ mod tests {
     }
 
     #[test]
+    fn a_second_store_on_the_same_folder_is_refused() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("data");
+        let _first =
+            Store::open(&dir, &tmp.path().join("t"), &StoreOptions::default()).expect("first");
+        let second = Store::open(&dir, &tmp.path().join("t"), &StoreOptions::default());
+        assert!(matches!(second, Err(StoreError::Locked(_))));
+    }
+
+    #[test]
     fn stale_temp_files_are_removed_at_start() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("data");
         fs::create_dir_all(&dir).expect("mkdir");
         fs::write(dir.join(".settings.json.tmp-1-0"), "half").expect("write");
-        Store::open(&dir, &tmp.path().join("t")).expect("opened");
+        Store::open(&dir, &tmp.path().join("t"), &StoreOptions::default()).expect("opened");
         assert!(!dir.join(".settings.json.tmp-1-0").exists());
     }
 }

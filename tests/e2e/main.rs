@@ -3,6 +3,7 @@
 
 mod binary;
 mod browser;
+mod commands;
 mod crash;
 mod dashboard;
 mod faults;

@@ -1,0 +1,190 @@
+//! The one-shot commands, run as a user runs them: `check`, `schema`, `backup`, `repair`, and
+//! `serve` meeting a corrupt log.
+
+use crate::helpers::{binary_path, spawn_binary};
+use cocolu::store::log::{Log, LogOptions};
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn cocolu(dir: &Path, args: &[&str]) -> Output {
+    Command::new(binary_path())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("COCOLU_DATA_DIR")
+        .env_remove("COCOLU_TEMPLATES_DIR")
+        .output()
+        .expect("cocolu runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A data folder with a log of three records, as a server leaves it.
+fn data_with_log(dir: &Path) -> std::path::PathBuf {
+    let log_dir = dir.join("data/log");
+    let (log, _) = Log::open(&log_dir, LogOptions::default()).expect("log");
+    log.append_blocking(vec![
+        b"{\"n\":1}".to_vec(),
+        b"{\"n\":2}".to_vec(),
+        b"{\"n\":3}".to_vec(),
+    ])
+    .expect("stored");
+    log_dir.join(log.segments()[0].file_name())
+}
+
+#[test]
+fn check_passes_a_fresh_folder_and_lists_every_problem_of_a_broken_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fresh = cocolu(dir.path(), &["check"]);
+    assert!(fresh.status.success(), "{}", stdout(&fresh));
+    assert!(stdout(&fresh).contains("settings.json is missing"));
+
+    let segment = data_with_log(dir.path());
+    let text = fs::read_to_string(&segment)
+        .expect("read")
+        .replacen("{\"n\":2}", "{\"n\"#2}", 1);
+    fs::write(&segment, text).expect("corrupt the log");
+    fs::write(dir.path().join("data/settings.json"), "{\n  \"version\": 1,\n  \"business\": {\"name\": \"X\"},\n  \"time_zone\": \"Nowhere/Land\"\n}\n").expect("write");
+    fs::create_dir_all(dir.path().join("templates")).expect("mkdir");
+    fs::write(dir.path().join("templates/precios.txt"), "Precios {{lista").expect("write");
+
+    let broken = cocolu(
+        dir.path(),
+        &["check", "--data", "data", "--templates", "templates"],
+    );
+
+    assert_eq!(broken.status.code(), Some(1));
+    let out = stdout(&broken);
+    assert!(
+        out.contains("settings.json:4:16: unknown time zone 'Nowhere/Land'"),
+        "{out}"
+    );
+    assert!(out.contains("templates/precios.txt:1:9:"), "{out}");
+    let segment_name = segment.file_name().and_then(|n| n.to_str()).expect("name");
+    assert!(
+        out.contains(&format!("log/{segment_name}:2:1: corrupt record")),
+        "{out}"
+    );
+    assert!(out.contains("3 problem(s) found"), "{out}");
+}
+
+#[test]
+fn schema_writes_a_json_schema_for_settings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    let output = cocolu(dir.path(), &["schema", "--out", "schemas"]);
+
+    assert!(output.status.success());
+    let schema: Value = serde_json::from_str(
+        &fs::read_to_string(dir.path().join("schemas/settings.schema.json")).expect("read"),
+    )
+    .expect("JSON");
+    assert!(schema["properties"]["time_zone"].is_object(), "{schema}");
+    assert!(schema["properties"]["business"].is_object());
+}
+
+#[test]
+fn serve_refuses_a_corrupt_log_naming_file_and_line_and_repair_fixes_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let segment = data_with_log(dir.path());
+    let text = fs::read_to_string(&segment)
+        .expect("read")
+        .replacen("{\"n\":2}", "{\"n\"#2}", 1);
+    fs::write(&segment, text).expect("corrupt");
+    let segment_name = segment
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("name")
+        .to_string();
+
+    let refused = cocolu(dir.path(), &["serve", "--addr", "127.0.0.1:0"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains(&format!("{segment_name}:2:")) && stderr.contains("cocolu repair"),
+        "{stderr}"
+    );
+
+    let repaired = cocolu(dir.path(), &["repair"]);
+    assert!(repaired.status.success());
+    assert!(
+        stdout(&repaired).contains(&format!("moved aside: log/{segment_name}:2")),
+        "{}",
+        stdout(&repaired)
+    );
+    assert!(dir
+        .path()
+        .join(format!("data/log/corrupt/{segment_name}.line-2"))
+        .exists());
+
+    let server = spawn_binary(dir.path(), &[]);
+    assert!(server.base_url.starts_with("http://127.0.0.1:"));
+}
+
+#[test]
+fn serve_with_repair_starts_on_a_corrupt_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let segment = data_with_log(dir.path());
+    let text = fs::read_to_string(&segment)
+        .expect("read")
+        .replacen("{\"n\":2}", "{\"n\"#2}", 1);
+    fs::write(&segment, text).expect("corrupt");
+
+    let server = spawn_binary(dir.path(), &["serve", "--repair"]);
+
+    assert!(server.base_url.starts_with("http://"));
+}
+
+#[test]
+fn repair_refuses_while_a_server_uses_the_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let _server = spawn_binary(dir.path(), &[]);
+
+    let output = cocolu(dir.path(), &["repair"]);
+
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("another Cocolu process is using the data folder"));
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_the_server_runs_starts_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = spawn_binary(dir.path(), &[]);
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/settings", server.base_url);
+    let mut body: Value = client
+        .get(&url)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    body["settings"]["business"]["name"] = "Respaldada".into();
+    let saved = client.put(&url).json(&body).send().await.expect("put");
+    assert_eq!(saved.status(), 200);
+
+    let output = cocolu(dir.path(), &["backup", "copy"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let restored_dir = tempfile::tempdir().expect("tempdir");
+    fs::rename(dir.path().join("copy"), restored_dir.path().join("data")).expect("move copy");
+    let restored = spawn_binary(restored_dir.path(), &[]);
+    let read: Value = client
+        .get(format!("{}/api/settings", restored.base_url))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(read["settings"]["business"]["name"], "Respaldada");
+}
