@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of Cocolu: formatting, clippy (server, and the dashboard for both
 # the server and wasm32), unit and end-to-end tests including headless Chromium.
-# It installs what it needs first: rustfmt, clippy, the wasm32 target, Chromium and its driver.
+# It installs what it needs first: rustfmt, clippy, the wasm32 target, Chromium and its driver,
+# rsync. The fault tests mount a small tmpfs, so run it as root (CI does).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,12 +17,17 @@ done
 rustup target list --installed | grep -qx wasm32-unknown-unknown \
   || rustup target add wasm32-unknown-unknown
 
-step "Browser: Debian's chromium and chromium-driver"
+step "Debian packages: chromium and chromium-driver (browser tests), rsync (backup tests)"
+packages=()
+command -v rsync >/dev/null || packages+=(rsync)
 if [ -n "${COCOLU_SKIP_BROWSER:-}" ]; then
   echo "COCOLU_SKIP_BROWSER is set: browser tests will be skipped"
 elif [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  packages+=(chromium chromium-driver)
+fi
+if [ ${#packages[@]} -gt 0 ]; then
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
 step "Formatting"

@@ -10,6 +10,7 @@ mod faults;
 mod hand_edits;
 mod health;
 mod helpers;
+mod rsync;
 mod settings_api;
 mod systemd;
 mod websocket;
