@@ -62,12 +62,16 @@ pub fn lock_data_dir(dir: &Path) -> Result<File, StoreError> {
         source,
     };
     prepare_data_dir(dir).map_err(io_error)?;
-    let file = fs::OpenOptions::new()
+    let path = dir.join(LOCK_FILE);
+    // Created once, then held open read-only: a file open for writing would keep the file
+    // system from being remounted read-only by an operator.
+    fs::OpenOptions::new()
         .create(true)
         .truncate(false)
-        .write(true)
-        .open(dir.join(LOCK_FILE))
+        .append(true)
+        .open(&path)
         .map_err(io_error)?;
+    let file = File::open(&path).map_err(io_error)?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(TryLockError::WouldBlock) => Err(StoreError::Locked(dir.to_path_buf())),
