@@ -104,6 +104,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let token = self.state.runtime.shutdown.clone();
+        let store = self.state.store.clone();
         // Hand edits are picked up for as long as the server runs.
         let _watcher = self.watcher;
         let router = http::router(self.state);
@@ -117,13 +118,16 @@ impl Application {
             }
         };
         let serve = axum::serve(self.listener, service).with_graceful_shutdown(graceful);
-        tokio::select! {
+        let result = tokio::select! {
             result = serve => result,
             () = async { token.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
                 tracing::warn!("open connections did not finish within {SHUTDOWN_GRACE:?}; closing them");
                 Ok(())
             }
-        }
+        };
+        // The next start reads only what comes after this.
+        let _ = tokio::task::spawn_blocking(move || store.checkpoint()).await;
+        result
     }
 }
 

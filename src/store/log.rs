@@ -402,6 +402,34 @@ impl Log {
         Ok(bytes)
     }
 
+    /// Reads the record that starts at `offset` in `segment`, up to its newline (blocking).
+    pub fn read_line(&self, segment: u32, offset: u64) -> io::Result<Vec<u8>> {
+        let name = self
+            .segments
+            .read()
+            .iter()
+            .find(|s| s.id == segment)
+            .map(Segment::file_name)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such log segment"))?;
+        let file = File::open(self.dir.join(name))?;
+        let mut out = Vec::new();
+        let mut chunk = vec![0; 4096];
+        loop {
+            let read = file.read_at(&mut chunk, offset + out.len() as u64)?;
+            if read == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "record without its newline",
+                ));
+            }
+            if let Some(end) = chunk[..read].iter().position(|b| *b == b'\n') {
+                out.extend_from_slice(&chunk[..end]);
+                return Ok(out);
+            }
+            out.extend_from_slice(&chunk[..read]);
+        }
+    }
+
     /// Calls `visit` for every record from `from` on (all when `None`), oldest first, skipping
     /// blanked lines (blocking).
     pub fn scan(

@@ -11,6 +11,7 @@ pub mod atomic;
 pub mod backup;
 pub mod check;
 pub mod document;
+pub mod index;
 pub mod locate;
 pub mod log;
 pub mod templates;
@@ -20,10 +21,13 @@ use crate::settings::Settings;
 use app::events::ServerEvent;
 use atomic::{remove_stale_temp_files, write_atomic};
 use document::{Context, Document, FileProblem, HandEdited, Reload};
-use log::{Log, LogError, LogOptions};
+use index::MessageIndex;
+use log::{Log, LogError, LogOptions, Position};
+use parking_lot::RwLock;
 use std::fs::{self, File, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use templates::{TemplateStore, TemplatesChange};
 use tokio::sync::broadcast;
 
@@ -123,10 +127,23 @@ pub struct Store {
     pub templates: TemplateStore,
     /// The append-only message log in `log/`.
     pub log: Log,
+    /// Where each conversation's records are, and recent message ids.
+    pub index: RwLock<MessageIndex>,
+    /// Records applied since the index was last checkpointed.
+    since_checkpoint: AtomicU64,
     events: broadcast::Sender<ServerEvent>,
     /// Held for as long as the store is open.
     _lock: File,
 }
+
+fn report_checkpoint(result: io::Result<()>) {
+    if let Err(error) = result {
+        tracing::warn!(%error, "cannot checkpoint the message index; start-up will read more of the log");
+    }
+}
+
+/// The index is checkpointed after this many new records (and at shutdown).
+pub const CHECKPOINT_EVERY: u64 = 10_000;
 
 /// Options for opening the store.
 #[derive(Clone, Debug, Default)]
@@ -176,15 +193,68 @@ impl Store {
                 "corrupt log records moved aside into log/corrupt/"
             );
         }
+        let log_dir = dir.join(LOG_DIR);
+        let (index, loaded) = index::load(&log, &log_dir).map_err(|source| StoreError::Io {
+            path: log_dir.clone(),
+            source,
+        })?;
+        tracing::info!(
+            conversations = index.conversation_count(),
+            records = index.record_count(),
+            replayed = loaded.replayed,
+            from_checkpoint = loaded.from_checkpoint,
+            "message index loaded"
+        );
+        let since_checkpoint = AtomicU64::new(loaded.replayed);
         let (events, _) = broadcast::channel(256);
-        Ok(Store {
+        let store = Store {
             dir: dir.to_path_buf(),
             settings,
             templates,
             log,
+            index: RwLock::new(index),
+            since_checkpoint,
             events,
             _lock: lock,
-        })
+        };
+        if !loaded.from_checkpoint || loaded.replayed >= CHECKPOINT_EVERY {
+            store.checkpoint();
+        }
+        Ok(store)
+    }
+
+    /// Appends records to the log, durably, then adds them to the index. Either all are
+    /// stored or none (the error says why).
+    pub async fn append(&self, records: Vec<Vec<u8>>) -> Result<Vec<Position>, LogError> {
+        let positions = self.log.append(records.clone()).await?;
+        {
+            let mut index = self.index.write();
+            for (position, record) in positions.iter().zip(&records) {
+                index.apply(*position, record);
+            }
+        }
+        let added = records.len() as u64;
+        if self.since_checkpoint.fetch_add(added, Ordering::Relaxed) + added >= CHECKPOINT_EVERY {
+            self.since_checkpoint.store(0, Ordering::Relaxed);
+            let (path, encoded) = self.checkpoint_contents();
+            let written = tokio::task::spawn_blocking(move || write_atomic(&path, &encoded, 0o600))
+                .await
+                .unwrap_or_else(|e| Err(io::Error::other(e)));
+            report_checkpoint(written);
+        }
+        Ok(positions)
+    }
+
+    /// Writes the index checkpoint now (blocking); failures only cost start-up time.
+    pub fn checkpoint(&self) {
+        let (path, encoded) = self.checkpoint_contents();
+        self.since_checkpoint.store(0, Ordering::Relaxed);
+        report_checkpoint(write_atomic(&path, &encoded, 0o600));
+    }
+
+    fn checkpoint_contents(&self) -> (PathBuf, Vec<u8>) {
+        let encoded = self.index.read().encode();
+        (index::checkpoint_path(&self.dir.join(LOG_DIR)), encoded)
     }
 
     /// The data folder.
@@ -390,6 +460,26 @@ mod tests {
             Store::open(&dir, &tmp.path().join("t"), &StoreOptions::default()).expect("first");
         let second = Store::open(&dir, &tmp.path().join("t"), &StoreOptions::default());
         assert!(matches!(second, Err(StoreError::Locked(_))));
+    }
+
+    #[tokio::test]
+    async fn appended_records_are_indexed_and_known_again_after_a_restart() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("data");
+        let options = StoreOptions::default();
+        let store = Store::open(&dir, &tmp.path().join("t"), &options).expect("opened");
+        let record = br#"{"conversation":"wa:58412","id":"wamid.A","at":1764300000000,"text":"hola"}"#;
+        store.append(vec![record.to_vec()]).await.expect("stored");
+        assert!(store.index.read().has_id("wamid.A"));
+        drop(store);
+
+        let store = Store::open(&dir, &tmp.path().join("t"), &options).expect("reopened");
+
+        let index = store.index.read();
+        assert!(index.has_id("wamid.A"), "a redelivery after a restart is recognised");
+        let latest = index.latest(&store.log, "wa:58412", 10).expect("read");
+        assert_eq!(latest.len(), 1);
+        assert_eq!(&*latest[0], &record[..]);
     }
 
     #[test]

@@ -1,0 +1,516 @@
+//! The message index: for each conversation, where its records are in the log, plus the
+//! message ids of the last days (to recognise redeliveries) and a small cache of the most
+//! recent records. Older records are read from disk on demand.
+//!
+//! Every log record is a JSON object; the index reads only three envelope fields:
+//! `conversation` (which conversation it belongs to), `id` (a message id, for duplicates) and
+//! `at` (milliseconds since the Unix epoch). Records without `conversation` are not indexed.
+//!
+//! Start-up does not replay the history: the index is checkpointed to `log/index.bin` (a
+//! derived file: when it is missing or unreadable it is rebuilt from the log), and only the
+//! records after the checkpoint are read.
+
+use super::atomic::write_atomic;
+use super::log::{Log, Position};
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Message ids are remembered this long (Meta redelivers for up to seven days).
+pub const DEDUPE_WINDOW_MS: i64 = 8 * 24 * 3600 * 1000;
+/// Recent records kept in memory per conversation.
+pub const RECENT_PER_CONVERSATION: usize = 20;
+/// Total bytes of recent records kept in memory.
+pub const RECENT_BUDGET_BYTES: usize = 4 * 1024 * 1024;
+const CHECKPOINT_FILE: &str = "index.bin";
+const MAGIC: &[u8; 8] = b"CCLIDX1\n";
+
+/// The envelope fields the index reads.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    conversation: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(default)]
+    at: Option<i64>,
+}
+
+/// A record's place in compact form: 8 bytes per indexed record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Slot {
+    pub segment: u32,
+    pub offset: u32,
+}
+
+impl From<Position> for Slot {
+    fn from(p: Position) -> Slot {
+        // Segments are sealed at 32 MiB, so offsets fit 32 bits.
+        Slot {
+            segment: p.segment,
+            offset: p.offset as u32,
+        }
+    }
+}
+
+/// What the index knows about one conversation.
+#[derive(Clone, Debug, Default)]
+pub struct Conversation {
+    /// Every record, oldest first.
+    pub slots: Vec<Slot>,
+    /// Time of the newest record (ms since the epoch).
+    pub last_at: i64,
+}
+
+/// A stable 64-bit hash of a message id (the same across restarts and builds).
+fn id_hash(id: &str) -> u64 {
+    // FNV-1a: tiny and stable; ids come from Meta, not from an attacker choosing collisions
+    // in a way that could do more than make one message look like a duplicate of another.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in id.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// The index of the log's records.
+#[derive(Default)]
+pub struct MessageIndex {
+    conversations: HashMap<Box<str>, Conversation>,
+    ids: HashMap<u64, i64>,
+    recent: HashMap<Box<str>, VecDeque<Arc<[u8]>>>,
+    recent_bytes: usize,
+    /// The last record included.
+    covered: Option<Position>,
+    newest_at: i64,
+}
+
+impl MessageIndex {
+    /// Adds one record (its bytes as stored) at `position`.
+    pub fn apply(&mut self, position: Position, bytes: &[u8]) {
+        // Concurrent appenders may report their batches out of log order.
+        self.covered = self.covered.max(Some(position));
+        let Ok(envelope) = serde_json::from_slice::<Envelope>(bytes) else {
+            return;
+        };
+        let at = envelope.at.unwrap_or(self.newest_at);
+        self.newest_at = self.newest_at.max(at);
+        if let Some(id) = envelope.id.as_deref() {
+            self.ids.insert(id_hash(id), at);
+        }
+        let Some(key) = envelope.conversation.as_deref() else {
+            return;
+        };
+        let conversation = self.conversations.entry(Box::from(key)).or_default();
+        let slot = Slot::from(position);
+        match conversation.slots.last() {
+            Some(last) if *last > slot => {
+                let at = conversation.slots.partition_point(|s| *s < slot);
+                conversation.slots.insert(at, slot);
+            }
+            _ => conversation.slots.push(slot),
+        }
+        conversation.last_at = conversation.last_at.max(at);
+        self.remember_recent(key, bytes);
+    }
+
+    fn remember_recent(&mut self, key: &str, bytes: &[u8]) {
+        let list = self.recent.entry(Box::from(key)).or_default();
+        list.push_back(Arc::from(bytes));
+        self.recent_bytes += bytes.len();
+        if list.len() > RECENT_PER_CONVERSATION {
+            if let Some(old) = list.pop_front() {
+                self.recent_bytes -= old.len();
+            }
+        }
+        while self.recent_bytes > RECENT_BUDGET_BYTES {
+            // Evict the conversation that has been quiet the longest.
+            let quietest = self
+                .recent
+                .keys()
+                .min_by_key(|k| self.conversations.get(*k).map_or(i64::MIN, |c| c.last_at))
+                .cloned();
+            let Some(quietest) = quietest else { break };
+            if let Some(list) = self.recent.remove(&quietest) {
+                self.recent_bytes -= list.iter().map(|r| r.len()).sum::<usize>();
+            }
+        }
+    }
+
+    /// Forgets message ids older than the dedupe window.
+    pub fn prune_ids(&mut self) {
+        let cutoff = self.newest_at - DEDUPE_WINDOW_MS;
+        self.ids.retain(|_, at| *at >= cutoff);
+    }
+
+    /// Whether a message id was already stored (within the dedupe window).
+    pub fn has_id(&self, id: &str) -> bool {
+        self.ids.contains_key(&id_hash(id))
+    }
+
+    /// The last record included.
+    pub fn covered(&self) -> Option<Position> {
+        self.covered
+    }
+
+    /// Number of conversations.
+    pub fn conversation_count(&self) -> usize {
+        self.conversations.len()
+    }
+
+    /// Number of indexed records.
+    pub fn record_count(&self) -> usize {
+        self.conversations.values().map(|c| c.slots.len()).sum()
+    }
+
+    /// What the index knows about a conversation.
+    pub fn conversation(&self, key: &str) -> Option<&Conversation> {
+        self.conversations.get(key)
+    }
+
+    /// The newest records of a conversation, up to `limit`, oldest first: from memory when
+    /// they are cached, else read from disk.
+    pub fn latest(&self, log: &Log, key: &str, limit: usize) -> io::Result<Vec<Arc<[u8]>>> {
+        if let Some(recent) = self.recent.get(key) {
+            let total = self.conversations.get(key).map_or(0, |c| c.slots.len());
+            if recent.len() >= limit.min(total) {
+                return Ok(recent
+                    .iter()
+                    .skip(recent.len().saturating_sub(limit))
+                    .cloned()
+                    .collect());
+            }
+        }
+        self.before(log, key, None, limit)
+    }
+
+    /// Up to `limit` records of a conversation older than `before` (all when `None`), oldest
+    /// first, read from disk.
+    pub fn before(
+        &self,
+        log: &Log,
+        key: &str,
+        before: Option<Slot>,
+        limit: usize,
+    ) -> io::Result<Vec<Arc<[u8]>>> {
+        let Some(conversation) = self.conversations.get(key) else {
+            return Ok(Vec::new());
+        };
+        let end = match before {
+            Some(slot) => conversation.slots.partition_point(|s| *s < slot),
+            None => conversation.slots.len(),
+        };
+        let start = end.saturating_sub(limit);
+        conversation.slots[start..end]
+            .iter()
+            .map(|slot| {
+                log.read_line(slot.segment, u64::from(slot.offset))
+                    .map(Arc::from)
+            })
+            .collect()
+    }
+
+    /// Serializes the index for the checkpoint.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 + self.record_count() * 8);
+        out.extend_from_slice(MAGIC);
+        let covered = self.covered.unwrap_or(Position {
+            segment: 0,
+            offset: 0,
+            len: 0,
+        });
+        out.extend_from_slice(&covered.segment.to_le_bytes());
+        out.extend_from_slice(&covered.offset.to_le_bytes());
+        out.extend_from_slice(&covered.len.to_le_bytes());
+        out.push(u8::from(self.covered.is_some()));
+        out.extend_from_slice(&self.newest_at.to_le_bytes());
+        out.extend_from_slice(&(self.conversations.len() as u64).to_le_bytes());
+        for (key, conversation) in &self.conversations {
+            out.extend_from_slice(&(key.len() as u32).to_le_bytes());
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(&conversation.last_at.to_le_bytes());
+            out.extend_from_slice(&(conversation.slots.len() as u64).to_le_bytes());
+            for slot in &conversation.slots {
+                out.extend_from_slice(&slot.segment.to_le_bytes());
+                out.extend_from_slice(&slot.offset.to_le_bytes());
+            }
+        }
+        out.extend_from_slice(&(self.ids.len() as u64).to_le_bytes());
+        for (hash, at) in &self.ids {
+            out.extend_from_slice(&hash.to_le_bytes());
+            out.extend_from_slice(&at.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads a checkpoint; `None` when it is not one this build wrote.
+    fn decode(bytes: &[u8]) -> Option<MessageIndex> {
+        let mut reader = Reader {
+            bytes: bytes.strip_prefix(MAGIC.as_slice())?,
+        };
+        let covered = Position {
+            segment: reader.u32()?,
+            offset: reader.u64()?,
+            len: reader.u32()?,
+        };
+        let has_covered = reader.u8()? == 1;
+        let mut index = MessageIndex {
+            covered: has_covered.then_some(covered),
+            newest_at: reader.i64()?,
+            ..MessageIndex::default()
+        };
+        for _ in 0..reader.u64()? {
+            let len = reader.u32()? as usize;
+            let key = std::str::from_utf8(reader.take(len)?).ok()?;
+            let last_at = reader.i64()?;
+            let count = reader.u64()? as usize;
+            let mut slots = Vec::with_capacity(count.min(bytes.len() / 8));
+            for _ in 0..count {
+                slots.push(Slot {
+                    segment: reader.u32()?,
+                    offset: reader.u32()?,
+                });
+            }
+            index
+                .conversations
+                .insert(Box::from(key), Conversation { slots, last_at });
+        }
+        for _ in 0..reader.u64()? {
+            let hash = reader.u64()?;
+            let at = reader.i64()?;
+            index.ids.insert(hash, at);
+        }
+        reader.bytes.is_empty().then_some(index)
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.bytes.split_at_checked(n)?;
+        self.bytes = rest;
+        Some(head)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+}
+
+/// Path of the checkpoint inside the log folder.
+pub fn checkpoint_path(log_dir: &Path) -> PathBuf {
+    log_dir.join(CHECKPOINT_FILE)
+}
+
+/// What loading the index did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct IndexLoad {
+    /// Whether a checkpoint was used (otherwise the index was rebuilt from the whole log).
+    pub from_checkpoint: bool,
+    /// Records read from the log after the checkpoint.
+    pub replayed: u64,
+}
+
+/// Loads the index: the checkpoint, then the records after it. A checkpoint that does not
+/// match the log (missing, unreadable, or ahead of it) is ignored and the index rebuilt.
+pub fn load(log: &Log, log_dir: &Path) -> io::Result<(MessageIndex, IndexLoad)> {
+    let checkpoint = std::fs::read(checkpoint_path(log_dir))
+        .ok()
+        .and_then(|b| MessageIndex::decode(&b));
+    let end = log.segments().last().map(|s| (s.id, s.len));
+    let usable = checkpoint.filter(|index| match (index.covered, end) {
+        (None, _) => true,
+        (Some(p), Some((id, len))) => {
+            p.segment < id || (p.segment == id && p.offset + u64::from(p.len) < len)
+        }
+        (Some(_), None) => false,
+    });
+    let mut load = IndexLoad {
+        from_checkpoint: usable.is_some(),
+        replayed: 0,
+    };
+    let mut index = usable.unwrap_or_default();
+    let from = index.covered;
+    log.scan(from, |position, bytes| {
+        index.apply(position, bytes);
+        load.replayed += 1;
+    })?;
+    index.prune_ids();
+    Ok((index, load))
+}
+
+/// Writes the checkpoint atomically.
+pub fn save(index: &MessageIndex, log_dir: &Path) -> io::Result<()> {
+    write_atomic(&checkpoint_path(log_dir), &index.encode(), 0o600)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::log::LogOptions;
+
+    fn record(conversation: &str, id: usize, at: i64) -> Vec<u8> {
+        format!(
+            r#"{{"conversation":"{conversation}","id":"wamid.{id}","at":{at},"text":"hola {id}"}}"#
+        )
+        .into_bytes()
+    }
+
+    fn fill(log: &Log, count: usize) {
+        let records = (0..count)
+            .map(|i| record(&format!("c{}", i % 7), i, 1_000 + i as i64))
+            .collect();
+        log.append_blocking(records).expect("stored");
+    }
+
+    #[test]
+    fn records_are_indexed_by_conversation_and_read_back_oldest_first() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (log, _) = Log::open(dir.path(), LogOptions::default()).expect("log");
+        fill(&log, 100);
+
+        let (index, load) = load(&log, dir.path()).expect("index");
+
+        assert!(!load.from_checkpoint);
+        assert_eq!(index.conversation_count(), 7);
+        assert_eq!(index.record_count(), 100);
+        assert!(index.has_id("wamid.42") && !index.has_id("wamid.100"));
+        let latest = index.latest(&log, "c3", 3).expect("read");
+        let expected: Vec<Vec<u8>> = [80, 87, 94]
+            .iter()
+            .map(|i| record("c3", *i, 1_000 + *i as i64))
+            .collect();
+        assert_eq!(
+            latest.iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
+            expected
+        );
+        let older = index
+            .before(
+                &log,
+                "c3",
+                Some(index.conversation("c3").expect("c3").slots[12]),
+                2,
+            )
+            .expect("read");
+        assert_eq!(
+            older.iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
+            vec![record("c3", 73, 1_073), record("c3", 80, 1_080)]
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_spares_replaying_the_history() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (log, _) = Log::open(dir.path(), LogOptions::default()).expect("log");
+        fill(&log, 100);
+        let (index, _) = load(&log, dir.path()).expect("index");
+        save(&index, dir.path()).expect("checkpoint");
+        log.append_blocking(vec![record("c1", 500, 5_000)])
+            .expect("stored");
+
+        let (index, load) = load(&log, dir.path()).expect("index");
+
+        assert_eq!(
+            load,
+            IndexLoad {
+                from_checkpoint: true,
+                replayed: 1
+            }
+        );
+        assert_eq!(index.record_count(), 101);
+        assert!(index.has_id("wamid.500") && index.has_id("wamid.3"));
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_checkpoint_is_ignored_and_the_index_rebuilt() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (log, _) = Log::open(dir.path(), LogOptions::default()).expect("log");
+        fill(&log, 10);
+        let (index, _) = load(&log, dir.path()).expect("index");
+        let mut bytes = index.encode();
+        bytes.truncate(bytes.len() - 3);
+        std::fs::write(checkpoint_path(dir.path()), bytes).expect("damage");
+
+        let (index, load) = load(&log, dir.path()).expect("index");
+
+        assert!(!load.from_checkpoint);
+        assert_eq!(index.record_count(), 10);
+    }
+
+    #[test]
+    fn a_checkpoint_ahead_of_a_truncated_log_is_ignored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (log, _) = Log::open(dir.path(), LogOptions::default()).expect("log");
+        fill(&log, 10);
+        let (index, _) = load(&log, dir.path()).expect("index");
+        save(&index, dir.path()).expect("checkpoint");
+        let segment = dir.path().join(log.segments()[0].file_name());
+        drop(log);
+        let len = std::fs::metadata(&segment).expect("meta").len();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&segment)
+            .expect("open")
+            .set_len(len / 2)
+            .expect("cut");
+        let (log, _) = Log::open(dir.path(), LogOptions::default()).expect("log");
+
+        let (index, load) = load(&log, dir.path()).expect("index");
+
+        assert!(!load.from_checkpoint);
+        assert!(index.record_count() < 10);
+    }
+
+    #[test]
+    fn old_message_ids_are_forgotten_after_the_window() {
+        let mut index = MessageIndex::default();
+        let p = |offset| Position {
+            segment: 1,
+            offset,
+            len: 1,
+        };
+        index.apply(p(0), &record("c", 1, 0));
+        index.apply(p(100), &record("c", 2, DEDUPE_WINDOW_MS + 10));
+        index.prune_ids();
+        assert!(!index.has_id("wamid.1"));
+        assert!(index.has_id("wamid.2"));
+    }
+
+    #[test]
+    fn recent_records_stay_within_their_budget() {
+        let mut index = MessageIndex::default();
+        let big = "x".repeat(10_000);
+        for i in 0..2_000u64 {
+            let bytes = format!(
+                r#"{{"conversation":"c{}","at":{i},"text":"{big}"}}"#,
+                i % 500
+            )
+            .into_bytes();
+            index.apply(
+                Position {
+                    segment: 1,
+                    offset: i * 10_100,
+                    len: bytes.len() as u32,
+                },
+                &bytes,
+            );
+        }
+        assert!(index.recent_bytes <= RECENT_BUDGET_BYTES);
+        assert_eq!(index.record_count(), 2_000);
+    }
+}
