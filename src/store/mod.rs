@@ -468,7 +468,8 @@ mod tests {
         let dir = tmp.path().join("data");
         let options = StoreOptions::default();
         let store = Store::open(&dir, &tmp.path().join("t"), &options).expect("opened");
-        let record = br#"{"conversation":"wa:58412","id":"wamid.A","at":1764300000000,"text":"hola"}"#;
+        let record =
+            br#"{"conversation":"wa:58412","id":"wamid.A","at":1764300000000,"text":"hola"}"#;
         store.append(vec![record.to_vec()]).await.expect("stored");
         assert!(store.index.read().has_id("wamid.A"));
         drop(store);
@@ -476,7 +477,10 @@ mod tests {
         let store = Store::open(&dir, &tmp.path().join("t"), &options).expect("reopened");
 
         let index = store.index.read();
-        assert!(index.has_id("wamid.A"), "a redelivery after a restart is recognised");
+        assert!(
+            index.has_id("wamid.A"),
+            "a redelivery after a restart is recognised"
+        );
         let latest = index.latest(&store.log, "wa:58412", 10).expect("read");
         assert_eq!(latest.len(), 1);
         assert_eq!(&*latest[0], &record[..]);
