@@ -127,15 +127,30 @@ impl MessageIndex {
                 self.recent_bytes -= old.len();
             }
         }
-        while self.recent_bytes > RECENT_BUDGET_BYTES {
-            // Evict the conversation that has been quiet the longest.
-            let quietest = self
-                .recent
-                .keys()
-                .min_by_key(|k| self.conversations.get(*k).map_or(i64::MIN, |c| c.last_at))
-                .cloned();
-            let Some(quietest) = quietest else { break };
-            if let Some(list) = self.recent.remove(&quietest) {
+        if self.recent_bytes > RECENT_BUDGET_BYTES {
+            self.evict_quietest();
+        }
+    }
+
+    /// Drops the caches of the quietest conversations until a quarter of the budget is free
+    /// (in one pass, so a long replay does not pay for an eviction per record).
+    fn evict_quietest(&mut self) {
+        let mut by_quiet: Vec<(i64, Box<str>)> = self
+            .recent
+            .keys()
+            .map(|k| {
+                (
+                    self.conversations.get(k).map_or(i64::MIN, |c| c.last_at),
+                    k.clone(),
+                )
+            })
+            .collect();
+        by_quiet.sort_unstable();
+        for (_, key) in by_quiet {
+            if self.recent_bytes <= RECENT_BUDGET_BYTES / 4 * 3 {
+                break;
+            }
+            if let Some(list) = self.recent.remove(&key) {
                 self.recent_bytes -= list.iter().map(|r| r.len()).sum::<usize>();
             }
         }
