@@ -727,19 +727,27 @@ mod tests {
         assert_eq!(all(&log), vec![record(1)]);
     }
 
-    #[test]
-    fn a_corrupt_line_in_the_middle_stops_start_up_naming_file_and_line() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (log, _) = open(dir.path());
-        log.append_blocking(vec![record(1), record(2), record(3)])
+    /// Stores three records, then flips a byte of the second (same length, as a disk fault
+    /// would); returns the segment's name and the records' positions.
+    fn log_with_corrupt_second_record(dir: &Path) -> (String, Vec<Position>) {
+        let (log, _) = open(dir);
+        let positions = log
+            .append_blocking(vec![record(1), record(2), record(3)])
             .expect("stored");
         let name = log.segments()[0].file_name();
         drop(log);
-        let path = dir.path().join(&name);
+        let path = dir.join(&name);
         let text = fs::read_to_string(&path)
             .expect("read")
             .replacen("\"seq\":2", "\"seq\"#2", 1);
         fs::write(&path, text).expect("corrupt");
+        (name, positions)
+    }
+
+    #[test]
+    fn a_corrupt_line_in_the_middle_stops_start_up_naming_file_and_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (name, _) = log_with_corrupt_second_record(dir.path());
 
         let error = Log::open(dir.path(), LogOptions::default())
             .err()
@@ -753,17 +761,7 @@ mod tests {
     #[test]
     fn a_repair_moves_the_corrupt_line_aside_and_keeps_positions() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (log, _) = open(dir.path());
-        let positions = log
-            .append_blocking(vec![record(1), record(2), record(3)])
-            .expect("stored");
-        let name = log.segments()[0].file_name();
-        drop(log);
-        let path = dir.path().join(&name);
-        let text = fs::read_to_string(&path)
-            .expect("read")
-            .replacen("\"seq\":2", "\"seq\"#2", 1);
-        fs::write(&path, text).expect("corrupt");
+        let (name, positions) = log_with_corrupt_second_record(dir.path());
 
         let (log, recovery) = Log::open(
             dir.path(),

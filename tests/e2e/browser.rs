@@ -4,7 +4,7 @@
 //! The test command installs Chromium; `COCOLU_SKIP_BROWSER=1` skips these tests on a machine
 //! without it, and says so.
 
-use crate::helpers::{artifacts_dir, spawn_app};
+use crate::helpers::{artifacts_dir, spawn_app, TestApp};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::net::TcpListener;
@@ -117,17 +117,44 @@ async fn wait_for_hydration(client: &Client) {
         .expect("the page hydrates (wasm loaded and ran under the CSP)");
 }
 
-#[tokio::test]
-async fn the_dashboard_hydrates_and_the_sidebar_collapses() {
+/// Starts a server and a browser of the given size on `path`, hydrated; `None` when browser
+/// tests are skipped.
+async fn open(path: &str, width: u32, height: u32) -> Option<(TestApp, Browser)> {
     if skip() {
-        return;
+        return None;
     }
     let app = spawn_app().await;
-    let browser = launch(1280, 800).await;
-    let client = browser.client();
+    let browser = launch(width, height).await;
+    browser
+        .client()
+        .goto(&app.url(path))
+        .await
+        .expect("page loads");
+    wait_for_hydration(browser.client()).await;
+    Some((app, browser))
+}
 
-    client.goto(&app.url("/")).await.expect("page loads");
-    wait_for_hydration(client).await;
+async fn heading(client: &Client) -> String {
+    client
+        .find(Locator::Css("h1"))
+        .await
+        .expect("h1")
+        .text()
+        .await
+        .expect("text")
+}
+
+async fn save_screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(artifacts_dir().join(name), png).expect("save screenshot");
+}
+
+#[tokio::test]
+async fn the_dashboard_hydrates_and_the_sidebar_collapses() {
+    let Some((_app, browser)) = open("/", 1280, 800).await else {
+        return;
+    };
+    let client = browser.client();
     let layout = client.find(Locator::Css(".layout")).await.expect("layout");
     assert_eq!(
         layout.attr("class").await.expect("class").as_deref(),
@@ -154,23 +181,19 @@ async fn the_dashboard_hydrates_and_the_sidebar_collapses() {
         toggle.attr("aria-label").await.expect("attr").as_deref(),
         Some("Expandir menú")
     );
-    let png = client.screenshot().await.expect("screenshot");
-    std::fs::write(artifacts_dir().join("dashboard-collapsed.png"), png).expect("save screenshot");
-
+    // Let the 160 ms transition end so the artifact shows the final state.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    save_screenshot(client, "dashboard-collapsed.png").await;
     browser.close().await;
 }
 
 #[tokio::test]
 async fn the_language_switch_changes_the_page_and_is_remembered() {
-    if skip() {
+    let Some((app, browser)) = open("/rules", 1280, 800).await else {
         return;
-    }
-    let app = spawn_app().await;
-    let browser = launch(1280, 800).await;
+    };
     let client = browser.client();
 
-    client.goto(&app.url("/rules")).await.expect("page loads");
-    wait_for_hydration(client).await;
     client
         .find(Locator::Css(".language-switch"))
         .await
@@ -179,43 +202,29 @@ async fn the_language_switch_changes_the_page_and_is_remembered() {
         .await
         .expect("click");
 
-    let heading = client
-        .find(Locator::Css("h1"))
-        .await
-        .expect("h1")
-        .text()
-        .await
-        .expect("text");
-    assert_eq!(heading, "Rules");
+    assert_eq!(heading(client).await, "Rules");
     client.goto(&app.url("/inbox")).await.expect("reload");
-    let heading = client
-        .find(Locator::Css("h1"))
-        .await
-        .expect("h1")
-        .text()
-        .await
-        .expect("text");
     assert_eq!(
-        heading, "Inbox",
+        heading(client).await,
+        "Inbox",
         "the server renders the remembered language"
     );
-    let png = client.screenshot().await.expect("screenshot");
-    std::fs::write(artifacts_dir().join("inbox-english.png"), png).expect("save screenshot");
-
+    save_screenshot(client, "inbox-english.png").await;
     browser.close().await;
 }
 
 #[tokio::test]
 async fn the_dashboard_fits_a_phone_screen() {
-    if skip() {
+    let Some((_app, browser)) = open("/", 375, 812).await else {
         return;
-    }
-    let app = spawn_app().await;
-    let browser = launch(375, 812).await;
+    };
     let client = browser.client();
 
-    client.goto(&app.url("/")).await.expect("page loads");
-    wait_for_hydration(client).await;
+    let width = client
+        .execute("return window.innerWidth;", vec![])
+        .await
+        .expect("script");
+    assert_eq!(width.as_i64(), Some(375), "the viewport is a phone's");
     let overflow = client
         .execute(
             "return document.documentElement.scrollWidth - window.innerWidth;",
@@ -227,8 +236,6 @@ async fn the_dashboard_fits_a_phone_screen() {
         overflow.as_i64().expect("number") <= 0,
         "horizontal overflow of {overflow} px at 375 px"
     );
-    let png = client.screenshot().await.expect("screenshot");
-    std::fs::write(artifacts_dir().join("overview-375px.png"), png).expect("save screenshot");
-
+    save_screenshot(client, "overview-375px.png").await;
     browser.close().await;
 }

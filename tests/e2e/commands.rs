@@ -1,7 +1,7 @@
 //! The one-shot commands, run as a user runs them: `check`, `schema`, `backup`, `repair`, and
 //! `serve` meeting a corrupt log.
 
-use crate::helpers::{binary_path, spawn_binary};
+use crate::helpers::{binary_path, get_json, spawn_binary};
 use cocolu::store::log::{Log, LogOptions};
 use serde_json::Value;
 use std::fs;
@@ -35,6 +35,16 @@ fn data_with_log(dir: &Path) -> std::path::PathBuf {
     log_dir.join(log.segments()[0].file_name())
 }
 
+/// Like [`data_with_log`], with a byte of the second record flipped.
+fn data_with_corrupt_log(dir: &Path) -> std::path::PathBuf {
+    let segment = data_with_log(dir);
+    let text = fs::read_to_string(&segment)
+        .expect("read")
+        .replacen("{\"n\":2}", "{\"n\"#2}", 1);
+    fs::write(&segment, text).expect("corrupt the log");
+    segment
+}
+
 #[test]
 fn check_passes_a_fresh_folder_and_lists_every_problem_of_a_broken_one() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -42,11 +52,7 @@ fn check_passes_a_fresh_folder_and_lists_every_problem_of_a_broken_one() {
     assert!(fresh.status.success(), "{}", stdout(&fresh));
     assert!(stdout(&fresh).contains("settings.json is missing"));
 
-    let segment = data_with_log(dir.path());
-    let text = fs::read_to_string(&segment)
-        .expect("read")
-        .replacen("{\"n\":2}", "{\"n\"#2}", 1);
-    fs::write(&segment, text).expect("corrupt the log");
+    let segment = data_with_corrupt_log(dir.path());
     fs::write(dir.path().join("data/settings.json"), "{\n  \"version\": 1,\n  \"business\": {\"name\": \"X\"},\n  \"time_zone\": \"Nowhere/Land\"\n}\n").expect("write");
     fs::create_dir_all(dir.path().join("templates")).expect("mkdir");
     fs::write(dir.path().join("templates/precios.txt"), "Precios {{lista").expect("write");
@@ -89,11 +95,7 @@ fn schema_writes_a_json_schema_for_settings() {
 #[test]
 fn serve_refuses_a_corrupt_log_naming_file_and_line_and_repair_fixes_it() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let segment = data_with_log(dir.path());
-    let text = fs::read_to_string(&segment)
-        .expect("read")
-        .replacen("{\"n\":2}", "{\"n\"#2}", 1);
-    fs::write(&segment, text).expect("corrupt");
+    let segment = data_with_corrupt_log(dir.path());
     let segment_name = segment
         .file_name()
         .and_then(|n| n.to_str())
@@ -127,11 +129,7 @@ fn serve_refuses_a_corrupt_log_naming_file_and_line_and_repair_fixes_it() {
 #[test]
 fn serve_with_repair_starts_on_a_corrupt_log() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let segment = data_with_log(dir.path());
-    let text = fs::read_to_string(&segment)
-        .expect("read")
-        .replacen("{\"n\":2}", "{\"n\"#2}", 1);
-    fs::write(&segment, text).expect("corrupt");
+    data_with_corrupt_log(dir.path());
 
     let server = spawn_binary(dir.path(), &["serve", "--repair"]);
 
@@ -156,14 +154,7 @@ async fn a_backup_taken_while_the_server_runs_starts_cleanly() {
     let server = spawn_binary(dir.path(), &[]);
     let client = reqwest::Client::new();
     let url = format!("{}/api/settings", server.base_url);
-    let mut body: Value = client
-        .get(&url)
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let mut body: Value = get_json(&client, &url).await;
     body["settings"]["business"]["name"] = "Respaldada".into();
     let saved = client.put(&url).json(&body).send().await.expect("put");
     assert_eq!(saved.status(), 200);
@@ -178,13 +169,6 @@ async fn a_backup_taken_while_the_server_runs_starts_cleanly() {
     let restored_dir = tempfile::tempdir().expect("tempdir");
     fs::rename(dir.path().join("copy"), restored_dir.path().join("data")).expect("move copy");
     let restored = spawn_binary(restored_dir.path(), &[]);
-    let read: Value = client
-        .get(format!("{}/api/settings", restored.base_url))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let read: Value = get_json(&client, &format!("{}/api/settings", restored.base_url)).await;
     assert_eq!(read["settings"]["business"]["name"], "Respaldada");
 }

@@ -2,7 +2,7 @@
 //! through the API. After each restart every acknowledged save is there (or the one that was
 //! in flight, which may have reached the disk before its answer), and every file parses.
 
-use crate::helpers::spawn_binary;
+use crate::helpers::{get_json, spawn_binary};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -43,14 +43,7 @@ async fn every_acknowledged_save_survives_kill_9() {
         let mut server = spawn_binary(dir.path(), &["serve", "--data-dir", &data_arg]);
         let url = format!("{}/api/settings", server.base_url);
 
-        let current: Value = client
-            .get(&url)
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
+        let current: Value = get_json(&client, &url).await;
         let name = current["settings"]["business"]["name"]
             .as_str()
             .expect("name")

@@ -60,26 +60,27 @@ impl Drop for Tmpfs {
     }
 }
 
-async fn put_name(app: &crate::helpers::TestApp, name: &str) -> reqwest::Response {
-    let mut current: Value = app.get("/api/settings").await.json().await.expect("json");
-    current["settings"]["business"]["name"] = json!(name);
-    app.client
-        .put(app.url("/api/settings"))
-        .json(&current)
-        .send()
-        .await
-        .expect("sent")
-}
-
-#[tokio::test]
-async fn a_full_disk_refuses_the_save_with_503_keeps_reads_and_recovers() {
-    let disk = Tmpfs::mount("2m");
+/// A server whose data folder is on `disk`.
+async fn spawn_on(disk: &Tmpfs) -> (crate::helpers::TestApp, PathBuf) {
     let data = disk.path().join("data");
     let app = spawn_app_with(|config| {
         config.data_dir = data.clone();
         config.templates_dir = data.join("templates");
     })
     .await;
+    (app, data)
+}
+
+async fn put_name(app: &crate::helpers::TestApp, name: &str) -> reqwest::Response {
+    let mut current: Value = app.get_json("/api/settings").await;
+    current["settings"]["business"]["name"] = json!(name);
+    app.put_json("/api/settings", &current).await
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_the_save_with_503_keeps_reads_and_recovers() {
+    let disk = Tmpfs::mount("2m");
+    let (app, data) = spawn_on(&disk).await;
     assert_eq!(put_name(&app, "Antes Del Lleno").await.status(), 200);
     let filler = disk.fill();
 
@@ -88,7 +89,7 @@ async fn a_full_disk_refuses_the_save_with_503_keeps_reads_and_recovers() {
     assert_eq!(refused.status(), 503);
     let body: Value = refused.json().await.expect("json");
     assert_eq!(body["error"]["code"], "storage_unavailable");
-    let read: Value = app.get("/api/settings").await.json().await.expect("json");
+    let read: Value = app.get_json("/api/settings").await;
     assert_eq!(read["settings"]["business"]["name"], "Antes Del Lleno");
     let on_disk = fs::read_to_string(data.join("settings.json")).expect("read");
     assert!(
@@ -108,12 +109,7 @@ async fn a_full_disk_refuses_the_save_with_503_keeps_reads_and_recovers() {
 #[tokio::test]
 async fn a_read_only_file_system_refuses_the_save_and_recovers_when_writable() {
     let disk = Tmpfs::mount("2m");
-    let data = disk.path().join("data");
-    let app = spawn_app_with(|config| {
-        config.data_dir = data.clone();
-        config.templates_dir = data.join("templates");
-    })
-    .await;
+    let (app, _) = spawn_on(&disk).await;
     disk.remount("ro");
 
     let refused = put_name(&app, "Solo Lectura").await;

@@ -120,7 +120,7 @@ async fn delete_then_create_reports_the_deletion_then_reloads() {
         "Mi Tienda",
         "last good stays in force"
     );
-    let status: Value = app.get("/api/status").await.json().await.expect("json");
+    let status: Value = app.get_json("/api/status").await;
     assert_eq!(status["file_problems"][0]["file"], "settings.json");
 
     fs::write(settings_path(&app), text).expect("create");
@@ -156,7 +156,7 @@ async fn invalid_json_is_one_located_error_and_the_last_good_version_stays() {
         "the person's file is untouched"
     );
 
-    let status: Value = app.get("/api/status").await.json().await.expect("json");
+    let status: Value = app.get_json("/api/status").await;
     assert_eq!(status["file_problems"][0]["line"], expected_line);
 }
 

@@ -51,6 +51,21 @@ impl TestApp {
         events
     }
 
+    /// `GET path` as JSON.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        get_json(&self.client, &self.url(path)).await
+    }
+
+    /// `PUT path` with a JSON body.
+    pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
@@ -222,4 +237,16 @@ impl Events {
         }
         events
     }
+}
+
+/// `GET url` as JSON.
+pub async fn get_json(client: &reqwest::Client, url: &str) -> serde_json::Value {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("request sent")
+        .json()
+        .await
+        .expect("a JSON answer")
 }

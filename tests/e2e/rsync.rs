@@ -1,7 +1,7 @@
 //! `data/` is copied with rsync while the server writes to it (the documented backup recipe);
 //! every copy starts cleanly, losing at most what was written after the copy.
 
-use crate::helpers::spawn_binary;
+use crate::helpers::{get_json, spawn_binary};
 use cocolu::store::log::{Log, LogOptions};
 use serde_json::Value;
 use std::path::Path;
@@ -30,14 +30,7 @@ async fn rsync_copies_taken_under_api_load_start_cleanly() {
     let writer = {
         let (client, url, stop) = (client.clone(), url.clone(), stop.clone());
         tokio::spawn(async move {
-            let mut body: Value = client
-                .get(&url)
-                .send()
-                .await
-                .expect("get")
-                .json()
-                .await
-                .expect("json");
+            let mut body: Value = get_json(&client, &url).await;
             let mut saves = 0;
             while !stop.load(Ordering::Relaxed) {
                 body["settings"]["business"]["name"] = format!("Guardado {saves}").into();
@@ -72,14 +65,7 @@ async fn rsync_copies_taken_under_api_load_start_cleanly() {
     for i in 0..5 {
         let root = copies.path().join(format!("copy-{i}"));
         let copy = spawn_binary(&root, &[]);
-        let read: Value = client
-            .get(format!("{}/api/settings", copy.base_url))
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
+        let read: Value = get_json(&client, &format!("{}/api/settings", copy.base_url)).await;
         assert!(
             read["settings"]["business"]["name"].is_string(),
             "copy {i} serves its settings"

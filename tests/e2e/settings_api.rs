@@ -8,31 +8,25 @@ use std::fs;
 #[tokio::test]
 async fn settings_are_read_with_their_revision_and_saved_based_on_it() {
     let app = spawn_app().await;
-    let mut current: Value = app.get("/api/settings").await.json().await.expect("json");
+    let mut current: Value = app.get_json("/api/settings").await;
     assert_eq!(current["settings"]["business"]["name"], "Mi Tienda");
     current["settings"]["business"]["name"] = json!("Panadería Lucía");
 
-    let response = app
-        .client
-        .put(app.url("/api/settings"))
-        .json(&current)
-        .send()
-        .await
-        .expect("sent");
+    let response = app.put_json("/api/settings", &current).await;
 
     assert_eq!(response.status(), 200);
     let saved: Value = response.json().await.expect("json");
     assert_ne!(saved["revision"], current["revision"]);
     let on_disk = fs::read_to_string(app.data_path().join("settings.json")).expect("read");
     assert!(on_disk.contains("Panadería Lucía"), "{on_disk}");
-    let again: Value = app.get("/api/settings").await.json().await.expect("json");
+    let again: Value = app.get_json("/api/settings").await;
     assert_eq!(again["revision"], saved["revision"]);
 }
 
 #[tokio::test]
 async fn a_save_after_a_hand_edit_is_409_with_both_versions_and_overwrites_nothing() {
     let app = spawn_app().await;
-    let mut mine: Value = app.get("/api/settings").await.json().await.expect("json");
+    let mut mine: Value = app.get_json("/api/settings").await;
     let path = app.data_path().join("settings.json");
     let hand_edit = fs::read_to_string(&path)
         .expect("read")
@@ -40,13 +34,7 @@ async fn a_save_after_a_hand_edit_is_409_with_both_versions_and_overwrites_nothi
     fs::write(&path, &hand_edit).expect("hand edit");
     mine["settings"]["business"]["name"] = json!("Desde El Panel");
 
-    let response = app
-        .client
-        .put(app.url("/api/settings"))
-        .json(&mine)
-        .send()
-        .await
-        .expect("sent");
+    let response = app.put_json("/api/settings", &mine).await;
 
     assert_eq!(response.status(), 409);
     let body: Value = response.json().await.expect("json");
@@ -58,16 +46,10 @@ async fn a_save_after_a_hand_edit_is_409_with_both_versions_and_overwrites_nothi
 #[tokio::test]
 async fn an_invalid_save_is_422_with_located_problems() {
     let app = spawn_app().await;
-    let mut mine: Value = app.get("/api/settings").await.json().await.expect("json");
+    let mut mine: Value = app.get_json("/api/settings").await;
     mine["settings"]["time_zone"] = json!("Luna/Tranquilidad");
 
-    let response = app
-        .client
-        .put(app.url("/api/settings"))
-        .json(&mine)
-        .send()
-        .await
-        .expect("sent");
+    let response = app.put_json("/api/settings", &mine).await;
 
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.expect("json");
