@@ -1,6 +1,7 @@
 //! The command line: `cocolu` (serve), `check`, `schema`, `backup`, `repair`, their flags and
 //! the environment variables that stand in for them.
 
+use crate::channel::meta::MetaConfig;
 use crate::config::Config;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -85,6 +86,58 @@ pub struct ServeArgs {
     /// Move corrupt log records aside instead of refusing to start.
     #[arg(long)]
     pub repair: bool,
+    /// Messages older than this many seconds when they arrive (after an outage) are stored
+    /// but get no automatic reply.
+    #[arg(long, env = "COCOLU_STALE_AFTER_SECS", default_value_t = 600)]
+    pub stale_after_secs: u64,
+    #[command(flatten)]
+    pub meta: MetaArgs,
+}
+
+/// The Meta WhatsApp Cloud API connection. Prefer the environment (an `EnvironmentFile=` under
+/// systemd) to flags for the secrets: flags show in the process list.
+#[derive(Debug, Clone, Args)]
+pub struct MetaArgs {
+    /// Permanent access token of a system user, for the Graph API.
+    #[arg(long, env = "META_ACCESS_TOKEN", hide_env_values = true)]
+    pub meta_access_token: Option<String>,
+    /// The WhatsApp business phone number's id.
+    #[arg(long, env = "META_PHONE_NUMBER_ID")]
+    pub meta_phone_number_id: Option<String>,
+    /// The WhatsApp Business Account id (for listing approved templates).
+    #[arg(long, env = "META_WABA_ID")]
+    pub meta_waba_id: Option<String>,
+    /// The app secret; webhooks are accepted only when signed with it.
+    #[arg(long, env = "META_APP_SECRET", hide_env_values = true)]
+    pub meta_app_secret: Option<String>,
+    /// The token Meta sends when verifying the webhook URL.
+    #[arg(long, env = "META_VERIFY_TOKEN", hide_env_values = true)]
+    pub meta_verify_token: Option<String>,
+    /// Base URL of the Graph API.
+    #[arg(
+        long,
+        env = "META_GRAPH_URL",
+        default_value = "https://graph.facebook.com"
+    )]
+    pub meta_graph_url: String,
+    /// Graph API version.
+    #[arg(long, env = "META_GRAPH_VERSION", default_value = "v26.0")]
+    pub meta_graph_version: String,
+}
+
+impl MetaArgs {
+    fn into_config(self) -> MetaConfig {
+        let set = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        MetaConfig {
+            access_token: set(self.meta_access_token),
+            phone_number_id: set(self.meta_phone_number_id),
+            waba_id: set(self.meta_waba_id),
+            app_secret: set(self.meta_app_secret),
+            verify_token: set(self.meta_verify_token),
+            graph_url: self.meta_graph_url.trim_end_matches('/').to_string(),
+            graph_version: self.meta_graph_version,
+        }
+    }
 }
 
 impl ServeArgs {
@@ -96,6 +149,8 @@ impl ServeArgs {
             templates_dir: self.folders.templates_dir,
             ws_heartbeat: Duration::from_secs(self.ws_heartbeat_secs),
             repair: self.repair,
+            stale_after: Duration::from_secs(self.stale_after_secs),
+            meta: self.meta.into_config(),
         }
     }
 }

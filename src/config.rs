@@ -1,5 +1,6 @@
 //! The server's configuration, built once in `main` and passed by value.
 
+use crate::channel::meta::MetaConfig;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,6 +18,10 @@ pub struct Config {
     pub ws_heartbeat: Duration,
     /// Move corrupt log records aside at start instead of refusing to start.
     pub repair: bool,
+    /// Messages older than this when they arrive get no automatic reply.
+    pub stale_after: Duration,
+    /// The Meta WhatsApp Cloud API connection.
+    pub meta: MetaConfig,
 }
 
 impl Config {
@@ -29,6 +34,12 @@ impl Config {
             data_dir,
             ws_heartbeat: Duration::from_secs(25),
             repair: false,
+            stale_after: Duration::from_secs(600),
+            meta: MetaConfig {
+                graph_url: "https://graph.facebook.com".into(),
+                graph_version: "v26.0".into(),
+                ..MetaConfig::default()
+            },
         }
     }
 }

@@ -5,10 +5,12 @@
 //! and is what the tests start.
 
 pub mod assets;
+pub mod channel;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod http;
+pub mod metrics;
 pub mod server;
 pub mod settings;
 pub mod state;

@@ -75,8 +75,11 @@ impl Application {
                 started,
                 ws_heartbeat: config.ws_heartbeat,
                 shutdown: CancellationToken::new(),
+                stale_after: config.stale_after,
             }),
             store,
+            meta: Arc::new(config.meta.clone()),
+            metrics: Arc::default(),
         };
         Ok(Application {
             listener,

@@ -1,5 +1,7 @@
 //! The state every handler can reach: one `Clone` struct, built once at start-up.
 
+use crate::channel::meta::MetaConfig;
+use crate::metrics::Metrics;
 use crate::store::Store;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -16,6 +18,10 @@ pub struct AppState {
     pub runtime: Arc<Runtime>,
     /// The data folder: settings, templates, and what people edit by hand.
     pub store: Arc<Store>,
+    /// The Meta connection.
+    pub meta: Arc<MetaConfig>,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
 }
 
 /// Facts about this running server.
@@ -27,6 +33,8 @@ pub struct Runtime {
     pub ws_heartbeat: Duration,
     /// Cancelled when the server shuts down, so long-lived connections close.
     pub shutdown: CancellationToken,
+    /// Messages older than this when they arrive get no automatic reply.
+    pub stale_after: Duration,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -33,6 +33,30 @@ pub enum ServerEvent {
     /// A hand-editable file was deleted; the last good version stays in force until it is
     /// saved again.
     FileMissing { file: String },
+    /// A customer's message was stored.
+    MessageReceived {
+        /// The conversation (the customer's business-scoped id, else phone number).
+        conversation: String,
+        /// The channel's message id.
+        id: String,
+        /// `text`, `image`, `audio`, ...
+        kind: String,
+        /// What a person would read, when the message has text.
+        text: Option<String>,
+        /// When the customer sent it (ms since the epoch).
+        at: i64,
+    },
+    /// A message we sent changed status (`sent`, `delivered`, `read`, `failed`).
+    MessageStatus {
+        message_id: String,
+        status: String,
+        at: i64,
+    },
+    /// Meta reported an error about the account or the webhook.
+    ChannelError {
+        code: Option<i64>,
+        message: Option<String>,
+    },
 }
 
 /// A problem in a hand-edited file, placed where the person editing it can find it.

@@ -22,6 +22,12 @@ pub enum ApiError {
     /// The request cannot be understood (malformed JSON, wrong types).
     #[error("{0}")]
     BadRequest(String),
+    /// Credentials or a signature are missing or wrong.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A feature needs configuration that is missing.
+    #[error("{0}")]
+    NotConfigured(String),
     /// The body is larger than the server accepts.
     #[error("The request body is larger than {} bytes.", super::MAX_BODY_BYTES)]
     TooLarge,
@@ -48,6 +54,8 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::NotConfigured(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_configured"),
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             ApiError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),

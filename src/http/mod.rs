@@ -7,6 +7,7 @@ mod error;
 mod health;
 mod security;
 mod settings;
+mod webhook;
 mod ws;
 
 pub use error::{ApiError, ApiJson};
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .nest("/api", api::router())
         .merge(ws::router())
+        .merge(webhook::router())
         .merge(assets::router())
         .merge(dashboard::router(&state))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));

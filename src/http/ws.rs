@@ -112,6 +112,7 @@ mod tests {
             started: std::time::Instant::now(),
             ws_heartbeat: heartbeat,
             shutdown: CancellationToken::new(),
+            stale_after: Duration::from_secs(600),
         })
     }
 

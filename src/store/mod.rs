@@ -23,7 +23,8 @@ use atomic::{remove_stale_temp_files, write_atomic};
 use document::{Context, Document, FileProblem, HandEdited, Reload};
 use index::MessageIndex;
 use log::{Log, LogError, LogOptions, Position};
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
+use std::collections::HashSet;
 use std::fs::{self, File, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -131,6 +132,8 @@ pub struct Store {
     pub index: RwLock<MessageIndex>,
     /// Records applied since the index was last checkpointed.
     since_checkpoint: AtomicU64,
+    /// Message ids being appended right now, so a concurrent redelivery is not stored twice.
+    pending_ids: Mutex<HashSet<String>>,
     events: broadcast::Sender<ServerEvent>,
     /// Held for as long as the store is open.
     _lock: File,
@@ -214,6 +217,7 @@ impl Store {
             log,
             index: RwLock::new(index),
             since_checkpoint,
+            pending_ids: Mutex::new(HashSet::new()),
             events,
             _lock: lock,
         };
@@ -243,6 +247,47 @@ impl Store {
             report_checkpoint(written);
         }
         Ok(positions)
+    }
+
+    /// Appends records of which some carry a message id, skipping every id already stored
+    /// (within the dedupe window) or being stored right now. Returns, per record, whether it
+    /// was stored (`false`: a duplicate). Durable when it returns `Ok`.
+    pub async fn append_deduplicated(
+        &self,
+        records: Vec<(Option<String>, Vec<u8>)>,
+    ) -> Result<Vec<bool>, LogError> {
+        let mut stored = Vec::with_capacity(records.len());
+        let mut claimed: Vec<String> = Vec::new();
+        let mut fresh = Vec::with_capacity(records.len());
+        {
+            let index = self.index.read();
+            let mut pending = self.pending_ids.lock();
+            for (id, bytes) in records {
+                match id {
+                    Some(id) if index.has_id(&id) || pending.contains(&id) => stored.push(false),
+                    Some(id) => {
+                        pending.insert(id.clone());
+                        claimed.push(id);
+                        fresh.push(bytes);
+                        stored.push(true);
+                    }
+                    None => {
+                        fresh.push(bytes);
+                        stored.push(true);
+                    }
+                }
+            }
+        }
+        let result = if fresh.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.append(fresh).await
+        };
+        let mut pending = self.pending_ids.lock();
+        for id in &claimed {
+            pending.remove(id);
+        }
+        result.map(|_| stored)
     }
 
     /// Writes the index checkpoint now (blocking); failures only cost start-up time.
@@ -297,7 +342,8 @@ impl Store {
         problems
     }
 
-    fn publish(&self, event: ServerEvent) {
+    /// Sends an event to every dashboard connected over `/ws`.
+    pub fn publish(&self, event: ServerEvent) {
         // No subscriber is not an error: nobody has the dashboard open.
         let _ = self.events.send(event);
     }
@@ -484,6 +530,47 @@ mod tests {
         let latest = index.latest(&store.log, "wa:58412", 10).expect("read");
         assert_eq!(latest.len(), 1);
         assert_eq!(&*latest[0], &record[..]);
+    }
+
+    #[tokio::test]
+    async fn a_message_id_is_stored_once_even_when_delivered_concurrently() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let store = std::sync::Arc::new(
+            Store::open(
+                &tmp.path().join("data"),
+                &tmp.path().join("t"),
+                &StoreOptions::default(),
+            )
+            .expect("opened"),
+        );
+        let record = || {
+            (
+                Some("wamid.X".to_string()),
+                br#"{"conversation":"c","id":"wamid.X"}"#.to_vec(),
+            )
+        };
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .append_deduplicated(vec![record()])
+                        .await
+                        .expect("stored")
+                })
+            })
+            .collect();
+        let mut stored = 0;
+        for task in tasks {
+            stored += task.await.expect("joined").iter().filter(|s| **s).count();
+        }
+        assert_eq!(stored, 1);
+        assert_eq!(store.index.read().record_count(), 1);
+        let again = store
+            .append_deduplicated(vec![record(), (None, b"{\"x\":1}".to_vec())])
+            .await
+            .expect("ok");
+        assert_eq!(again, vec![false, true]);
     }
 
     #[test]

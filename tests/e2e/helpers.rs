@@ -15,6 +15,11 @@ use std::time::Duration;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+/// The app secret test servers check webhook signatures with.
+pub const APP_SECRET: &str = "test-app-secret";
+/// The verify token test servers expect in the webhook handshake.
+pub const VERIFY_TOKEN: &str = "test-verify-token";
+
 /// A server running inside the test process.
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -66,6 +71,11 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// Posts `body` to `/webhook` signed as Meta signs it.
+    pub async fn webhook(&self, body: &[u8]) -> reqwest::Response {
+        post_webhook(&self.client, &self.url("/webhook"), body).await
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
@@ -94,6 +104,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     init_logs();
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::for_data_dir(data_dir.path().join("data"));
+    config.meta.app_secret = Some(APP_SECRET.into());
+    config.meta.verify_token = Some(VERIFY_TOKEN.into());
     adjust(&mut config);
     let app = Application::build(config).await.expect("server starts");
     let addr = app.local_addr();
@@ -249,4 +261,41 @@ pub async fn get_json(client: &reqwest::Client, url: &str) -> serde_json::Value 
         .json()
         .await
         .expect("a JSON answer")
+}
+
+/// Posts `body` to a webhook URL, signed with [`APP_SECRET`].
+pub async fn post_webhook(client: &reqwest::Client, url: &str, body: &[u8]) -> reqwest::Response {
+    client
+        .post(url)
+        .header("content-type", "application/json")
+        .header(
+            "x-hub-signature-256",
+            cocolu::channel::meta::signature::sign(APP_SECRET.as_bytes(), body),
+        )
+        .body(body.to_vec())
+        .send()
+        .await
+        .expect("request sent")
+}
+
+/// A webhook body with one text message from a customer.
+pub fn text_message(id: &str, from: &str, text: &str, timestamp_secs: i64) -> Vec<u8> {
+    serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "584120000000", "phone_number_id": "PNID"},
+            "contacts": [{"profile": {"name": "Cliente"}, "wa_id": from, "user_id": format!("VE.{from}")}],
+            "messages": [{"from": from, "id": id, "timestamp": timestamp_secs.to_string(), "type": "text", "text": {"body": text}}]
+        }}]}]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// Seconds since the epoch, now.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }

@@ -1,0 +1,82 @@
+//! Channels bring customers' messages in and take replies out. The Meta WhatsApp Cloud API is
+//! the one channel today; a WhatsApp Web channel can be added later behind the same types.
+//!
+//! What a channel delivers is plain data ([`Inbound`]); what it stores is a [`record`] in the
+//! log, whose envelope (`conversation`, `id`, `at`) the message index reads.
+
+pub mod meta;
+pub mod record;
+
+use serde::{Deserialize, Serialize};
+
+/// Who a customer is. Meta keys users by a business-scoped user id (`user_id`, sent since
+/// 2026); users with a username may have no phone number in the payload at all. Both are
+/// kept when known.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wa_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+}
+
+impl ContactRef {
+    /// The key of the customer's conversation: the business-scoped user id, else the phone
+    /// number.
+    pub fn key(&self) -> Option<&str> {
+        self.user_id.as_deref().or(self.wa_id.as_deref())
+    }
+}
+
+/// A message a customer sent, of any type, as the channel delivered it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InboundMessage {
+    /// The channel's message id (`wamid...`), unique per message.
+    pub id: String,
+    pub contact: ContactRef,
+    /// When the customer sent it, in milliseconds since the epoch.
+    pub sent_at_ms: i64,
+    /// `text`, `image`, `audio`, `interactive`, ..., or any type Meta adds later.
+    pub kind: String,
+    /// The text a person would read: the body, a caption, the title of a tapped button.
+    pub text: Option<String>,
+    /// The business number that received it.
+    pub phone_number_id: Option<String>,
+    /// The message object exactly as it came.
+    pub raw: serde_json::Value,
+}
+
+/// A delivery status of a message we sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatusUpdate {
+    /// The id of our message.
+    pub message_id: String,
+    /// `sent`, `delivered`, `read`, `failed`, or a status Meta adds later.
+    pub status: String,
+    pub recipient: ContactRef,
+    pub at_ms: i64,
+    /// For `failed`: Meta's error objects (code, title, message, details).
+    pub errors: Vec<serde_json::Value>,
+    pub raw: serde_json::Value,
+}
+
+/// An error Meta reports about the account or the webhook itself (`value.errors`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChannelError {
+    pub code: Option<i64>,
+    pub title: Option<String>,
+    pub message: Option<String>,
+    pub raw: serde_json::Value,
+}
+
+/// Everything one webhook delivery can carry.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inbound {
+    Message(InboundMessage),
+    Status(StatusUpdate),
+    Error(ChannelError),
+}

@@ -1,0 +1,91 @@
+//! The log records a channel writes: one JSON object per line, with the envelope the message
+//! index reads (`conversation`, `id`, `at` in milliseconds) and `kind` saying what it is.
+
+use super::{ContactRef, Inbound};
+use serde::Serialize;
+use serde_json::Value;
+
+/// One line of the log.
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record<'a> {
+    /// A customer's message.
+    MessageIn {
+        conversation: &'a str,
+        id: &'a str,
+        at: i64,
+        received_at: i64,
+        contact: &'a ContactRef,
+        #[serde(rename = "type")]
+        kind: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        text: Option<&'a str>,
+        /// Older than the staleness limit when it arrived (after an outage): stored, never
+        /// answered automatically.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        stale: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        phone_number_id: Option<&'a str>,
+        message: &'a Value,
+    },
+    /// A delivery status of one of our messages.
+    Status {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        conversation: Option<&'a str>,
+        message_id: &'a str,
+        status: &'a str,
+        at: i64,
+        #[serde(skip_serializing_if = "<[Value]>::is_empty")]
+        errors: &'a [Value],
+        raw: &'a Value,
+    },
+    /// An error Meta reported about the account or the webhook.
+    ChannelError {
+        at: i64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        code: Option<i64>,
+        raw: &'a Value,
+    },
+}
+
+/// The message id a record must not be stored twice under, if any.
+pub fn dedupe_id(event: &Inbound) -> Option<&str> {
+    match event {
+        Inbound::Message(message) => Some(&message.id),
+        _ => None,
+    }
+}
+
+/// Serializes an inbound event as a log line. `now_ms` is the receipt time; messages sent
+/// before `stale_before_ms` are marked stale.
+pub fn encode(event: &Inbound, now_ms: i64, stale_before_ms: i64) -> Vec<u8> {
+    let record = match event {
+        Inbound::Message(m) => Record::MessageIn {
+            conversation: m.contact.key().unwrap_or("unknown"),
+            id: &m.id,
+            at: m.sent_at_ms,
+            received_at: now_ms,
+            contact: &m.contact,
+            kind: &m.kind,
+            text: m.text.as_deref(),
+            stale: m.sent_at_ms < stale_before_ms,
+            phone_number_id: m.phone_number_id.as_deref(),
+            message: &m.raw,
+        },
+        Inbound::Status(s) => Record::Status {
+            conversation: s.recipient.key(),
+            message_id: &s.message_id,
+            status: &s.status,
+            at: s.at_ms,
+            errors: &s.errors,
+            raw: &s.raw,
+        },
+        Inbound::Error(e) => Record::ChannelError {
+            at: now_ms,
+            code: e.code,
+            raw: &e.raw,
+        },
+    };
+    // Serializing these plain types to JSON cannot fail.
+    serde_json::to_vec(&record).unwrap_or_default()
+}

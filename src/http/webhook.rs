@@ -1,0 +1,148 @@
+//! `/webhook`: Meta's verification handshake (GET) and deliveries (POST).
+//!
+//! A delivery is checked against `X-Hub-Signature-256` on its raw bytes before anything is
+//! parsed; then every event in it is written to the log (messages once per id, however often
+//! Meta redelivers) and only when that is durable does Meta get its 200. A signed delivery is
+//! answered 200 whatever it contains; a failed write is answered 503, so Meta redelivers.
+
+use super::ApiError;
+use crate::channel::meta::{signature, webhook};
+use crate::channel::{record, Inbound};
+use crate::metrics::Metrics;
+use crate::state::AppState;
+use app::events::ServerEvent;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use std::sync::atomic::Ordering;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/webhook", get(verify).post(receive))
+}
+
+#[derive(Debug, Deserialize)]
+struct Handshake {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+/// Compares without stopping at the first difference.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+async fn verify(State(state): State<AppState>, Query(handshake): Query<Handshake>) -> Response {
+    let accepted = match (&state.meta.verify_token, &handshake.verify_token) {
+        (Some(expected), Some(given)) => {
+            handshake.mode.as_deref() == Some("subscribe") && same(expected, given)
+        }
+        _ => false,
+    };
+    match (accepted, handshake.challenge) {
+        (true, Some(challenge)) => {
+            tracing::info!("webhook verified by Meta");
+            ([("content-type", "text/plain; charset=utf-8")], challenge).into_response()
+        }
+        _ => {
+            tracing::warn!("webhook verification refused: wrong or missing verify token");
+            (StatusCode::FORBIDDEN, "verification refused\n").into_response()
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+async fn receive(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let Some(secret) = state.meta.app_secret.as_deref() else {
+        tracing::error!(
+            "a webhook arrived but META_APP_SECRET is not set: refusing it (Meta will redeliver)"
+        );
+        return Err(ApiError::NotConfigured(
+            "The app secret (META_APP_SECRET) is not configured, so webhooks cannot be verified."
+                .into(),
+        ));
+    };
+    let header = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok());
+    if let Err(error) = signature::verify(secret.as_bytes(), &body, header) {
+        Metrics::bump(&state.metrics.webhooks_rejected, 1);
+        tracing::warn!(%error, "webhook refused");
+        return Err(ApiError::Unauthorized(format!("Webhook refused: {error}.")));
+    }
+    let events = webhook::parse(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let now = now_ms();
+    let stale_before =
+        now - i64::try_from(state.runtime.stale_after.as_millis()).unwrap_or(i64::MAX);
+    let records = events
+        .iter()
+        .map(|event| {
+            (
+                record::dedupe_id(event).map(str::to_string),
+                record::encode(event, now, stale_before),
+            )
+        })
+        .collect();
+    let stored = state
+        .store
+        .append_deduplicated(records)
+        .await
+        .map_err(|e| ApiError::Storage(e.to_string()))?;
+
+    let metrics = &state.metrics;
+    Metrics::bump(&metrics.webhooks_received, 1);
+    metrics.last_webhook_at.store(now, Ordering::Relaxed);
+    for (event, stored) in events.into_iter().zip(stored) {
+        if !stored {
+            Metrics::bump(&metrics.webhook_duplicates, 1);
+            continue;
+        }
+        let published = match event {
+            Inbound::Message(m) => {
+                Metrics::bump(&metrics.messages_in, 1);
+                ServerEvent::MessageReceived {
+                    conversation: m.contact.key().unwrap_or("unknown").to_string(),
+                    id: m.id,
+                    kind: m.kind,
+                    text: m.text,
+                    at: m.sent_at_ms,
+                }
+            }
+            Inbound::Status(s) => {
+                Metrics::bump(&metrics.statuses_in, 1);
+                ServerEvent::MessageStatus {
+                    message_id: s.message_id,
+                    status: s.status,
+                    at: s.at_ms,
+                }
+            }
+            Inbound::Error(e) => {
+                tracing::warn!(code = ?e.code, title = ?e.title, "Meta reported an error");
+                ServerEvent::ChannelError {
+                    code: e.code,
+                    message: e.message.or(e.title),
+                }
+            }
+        };
+        state.store.publish(published);
+    }
+    Ok((StatusCode::OK, "EVENT_RECEIVED").into_response())
+}
