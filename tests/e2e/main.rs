@@ -13,4 +13,5 @@ mod helpers;
 mod rsync;
 mod settings_api;
 mod systemd;
+mod webhook;
 mod websocket;

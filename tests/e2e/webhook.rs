@@ -1,0 +1,325 @@
+//! Meta's webhook: the handshake, signatures, every message type in batches, statuses and
+//! errors, duplicates, stale messages, and what the dashboard is told.
+
+use crate::helpers::{
+    now_secs, post_webhook, spawn_app, spawn_app_with, text_message, APP_SECRET, VERIFY_TOKEN,
+};
+use cocolu::channel::meta::signature::sign;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn body_with(value: Value) -> Vec<u8> {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}]})
+        .to_string()
+        .into_bytes()
+}
+
+#[tokio::test]
+async fn the_handshake_echoes_the_challenge_only_for_the_right_token() {
+    let app = spawn_app().await;
+    let url = |token: &str| {
+        format!("/webhook?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444")
+    };
+
+    let ok = app.get(&url(VERIFY_TOKEN)).await;
+    assert_eq!(ok.status(), 200);
+    assert!(ok.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/plain"));
+    assert_eq!(ok.text().await.expect("body"), "1158201444");
+
+    assert_eq!(app.get(&url("wrong")).await.status(), 403);
+    assert_eq!(
+        app.get("/webhook?hub.mode=subscribe&hub.challenge=1")
+            .await
+            .status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn signatures_are_checked_on_the_raw_bytes() {
+    let app = spawn_app().await;
+    let body = text_message(
+        "wamid.firma",
+        "584121111111",
+        "¿Tienen envíos a Mérida? 🚚",
+        now_secs(),
+    );
+    let post = |signature: Option<String>, body: Vec<u8>| {
+        let mut request = app.client.post(app.url("/webhook")).body(body);
+        if let Some(signature) = signature {
+            request = request.header("x-hub-signature-256", signature);
+        }
+        request.send()
+    };
+
+    let mut changed = body.clone();
+    let last = changed.len() - 3;
+    changed[last] ^= 1;
+    let cases = [
+        (
+            "missing",
+            post(None, body.clone()).await.expect("sent").status(),
+        ),
+        (
+            "wrong secret",
+            post(Some(sign(b"other-secret", &body)), body.clone())
+                .await
+                .expect("sent")
+                .status(),
+        ),
+        (
+            "one byte changed",
+            post(Some(sign(APP_SECRET.as_bytes(), &body)), changed)
+                .await
+                .expect("sent")
+                .status(),
+        ),
+        (
+            "garbage",
+            post(Some("sha256=xyz".into()), body.clone())
+                .await
+                .expect("sent")
+                .status(),
+        ),
+    ];
+    for (case, status) in cases {
+        assert_eq!(status, 401, "{case}");
+    }
+    assert_eq!(
+        app.store.index.read().record_count(),
+        0,
+        "nothing refused is stored"
+    );
+
+    let accepted = post(Some(sign(APP_SECRET.as_bytes(), &body)), body.clone())
+        .await
+        .expect("sent");
+    assert_eq!(
+        accepted.status(),
+        200,
+        "accents and emoji, signed correctly"
+    );
+    let status = app.get_json("/api/status").await;
+    assert_eq!(status["channel"]["webhooks_rejected"], 4);
+    assert_eq!(status["channel"]["webhooks_received"], 1);
+    assert!(status["channel"]["last_webhook_at"].is_i64());
+}
+
+#[tokio::test]
+async fn without_an_app_secret_webhooks_are_refused_with_503() {
+    let app = spawn_app_with(|config| config.meta.app_secret = None).await;
+    let response = app
+        .webhook(&text_message("wamid.x", "58412", "hola", now_secs()))
+        .await;
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "not_configured");
+    assert!(body["error"]["message"]
+        .as_str()
+        .expect("message")
+        .contains("META_APP_SECRET"));
+}
+
+#[tokio::test]
+async fn a_batch_with_every_message_type_statuses_and_errors_is_stored_whole() {
+    let app = spawn_app().await;
+    let mut events = app.events().await;
+    let ts = now_secs().to_string();
+    let kinds = [
+        ("text", json!({"text": {"body": "Hola"}})),
+        (
+            "image",
+            json!({"image": {"id": "M1", "mime_type": "image/jpeg", "caption": "¿este?"}}),
+        ),
+        ("audio", json!({"audio": {"id": "M2", "voice": true}})),
+        ("video", json!({"video": {"id": "M3"}})),
+        (
+            "document",
+            json!({"document": {"id": "M4", "filename": "lista.pdf"}}),
+        ),
+        ("sticker", json!({"sticker": {"id": "M5"}})),
+        (
+            "location",
+            json!({"location": {"latitude": 10.49, "longitude": -66.87, "name": "Plaza"}}),
+        ),
+        (
+            "contacts",
+            json!({"contacts": [{"name": {"formatted_name": "Ana"}}]}),
+        ),
+        (
+            "interactive",
+            json!({"interactive": {"type": "list_reply", "list_reply": {"id": "horario", "title": "Horario"}}}),
+        ),
+        ("button", json!({"button": {"payload": "SI", "text": "Sí"}})),
+        (
+            "reaction",
+            json!({"reaction": {"message_id": "wamid.prev", "emoji": "❤️"}}),
+        ),
+        (
+            "order",
+            json!({"order": {"catalog_id": "C1", "product_items": [{"product_retailer_id": "P1", "quantity": 2}]}}),
+        ),
+        (
+            "system",
+            json!({"system": {"body": "cambió de número", "type": "user_changed_number"}}),
+        ),
+        (
+            "unsupported",
+            json!({"errors": [{"code": 131051, "title": "Message type unknown"}]}),
+        ),
+        ("teleport", json!({"teleport": {"to": "Marte"}})),
+    ];
+    let messages: Vec<Value> = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, extra))| {
+            let mut m = json!({"from": "584122222222", "id": format!("wamid.batch.{i}"), "timestamp": ts, "type": kind});
+            m.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
+            m
+        })
+        .collect();
+    let body = json!({"object": "whatsapp_business_account", "entry": [
+        {"id": "WABA", "changes": [
+            {"field": "messages", "value": {"metadata": {"phone_number_id": "PNID"},
+                "contacts": [{"profile": {"name": "Carla"}, "wa_id": "584122222222", "user_id": "VE.carla"}],
+                "messages": messages}},
+            {"field": "messages", "value": {"statuses": [
+                {"id": "wamid.out1", "status": "read", "timestamp": ts, "recipient_id": "584122222222", "recipient_user_id": "VE.carla"},
+                {"id": "wamid.out1", "status": "delivered", "timestamp": ts, "recipient_id": "584122222222", "recipient_user_id": "VE.carla"},
+                {"id": "wamid.out2", "status": "failed", "timestamp": ts, "recipient_id": "584122222222", "recipient_user_id": "VE.carla",
+                 "errors": [{"code": 131047, "title": "Re-engagement message"}]}]}}]},
+        {"id": "WABA", "changes": [{"field": "messages", "value": {"errors": [{"code": 131000, "title": "Something went wrong"}]}}]}
+    ]})
+    .to_string()
+    .into_bytes();
+
+    assert_eq!(app.webhook(&body).await.status(), 200);
+
+    let index = app.store.index.read();
+    let conversation = index
+        .conversation("VE.carla")
+        .expect("conversation keyed by user id");
+    assert_eq!(
+        conversation.slots.len(),
+        kinds.len() + 3,
+        "every message and status of the customer"
+    );
+    let stored: Vec<Value> = index
+        .latest(&app.store.log, "VE.carla", 100)
+        .expect("read")
+        .iter()
+        .map(|r| serde_json::from_slice(r).expect("JSON record"))
+        .collect();
+    drop(index);
+    for (i, (kind, _)) in kinds.iter().enumerate() {
+        assert_eq!(stored[i]["kind"], "message_in");
+        assert_eq!(stored[i]["type"], *kind);
+        assert_eq!(
+            stored[i]["message"], messages[i],
+            "{kind} stored as it came"
+        );
+        assert_eq!(stored[i]["contact"]["wa_id"], "584122222222");
+    }
+    assert_eq!(stored[kinds.len() + 2]["status"], "failed");
+    assert_eq!(stored[kinds.len() + 2]["errors"][0]["code"], 131047);
+
+    let mut seen = Vec::new();
+    while let Some(event) = events.next(Duration::from_millis(500)).await {
+        seen.push(event["type"].as_str().expect("type").to_string());
+    }
+    assert_eq!(
+        seen.iter().filter(|t| *t == "message_received").count(),
+        kinds.len()
+    );
+    assert_eq!(seen.iter().filter(|t| *t == "message_status").count(), 3);
+    assert_eq!(seen.iter().filter(|t| *t == "channel_error").count(), 1);
+}
+
+#[tokio::test]
+async fn an_errors_only_or_empty_payload_is_accepted() {
+    let app = spawn_app().await;
+    let errors_only =
+        body_with(json!({"errors": [{"code": 131026, "title": "Message undeliverable"}]}));
+    assert_eq!(app.webhook(&errors_only).await.status(), 200);
+    assert_eq!(
+        app.webhook(br#"{"object":"whatsapp_business_account","entry":[]}"#)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.webhook(
+            br#"{"entry":[{"changes":[{"field":"account_update","value":{"event":"X"}}]}]}"#
+        )
+        .await
+        .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_same_message_twice_is_stored_once() {
+    let app = spawn_app().await;
+    let body = text_message("wamid.twice", "584123333333", "hola", now_secs());
+    let (first, second) = tokio::join!(app.webhook(&body), app.webhook(&body));
+    assert_eq!((first.status().as_u16(), second.status().as_u16()), (200, 200));
+    assert_eq!(app.webhook(&body).await.status(), 200);
+
+    assert_eq!(
+        app.store
+            .index
+            .read()
+            .conversation("VE.584123333333")
+            .expect("stored")
+            .slots
+            .len(),
+        1
+    );
+    assert_eq!(
+        app.get_json("/api/status").await["channel"]["duplicates"],
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_stale_message_is_stored_and_marked() {
+    let app = spawn_app().await;
+    let hour_ago = now_secs() - 3600;
+    assert_eq!(
+        app.webhook(&text_message("wamid.old", "584124444444", "hola", hour_ago))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.webhook(&text_message(
+            "wamid.new",
+            "584124444444",
+            "hola",
+            now_secs()
+        ))
+        .await
+        .status(),
+        200
+    );
+
+    let index = app.store.index.read();
+    let records = index
+        .latest(&app.store.log, "VE.584124444444", 10)
+        .expect("read");
+    let old: Value = serde_json::from_slice(&records[0]).expect("json");
+    let new: Value = serde_json::from_slice(&records[1]).expect("json");
+    assert_eq!(old["stale"], true);
+    assert!(new.get("stale").is_none());
+}
+
+#[tokio::test]
+async fn an_oversized_webhook_is_refused() {
+    let app = spawn_app().await;
+    let body = vec![b' '; cocolu::http::MAX_BODY_BYTES + 1];
+    let response = post_webhook(&app.client, &app.url("/webhook"), &body).await;
+    assert_eq!(response.status(), 413);
+}
