@@ -151,6 +151,8 @@ pub fn spawn_binary(dir: &Path, args: &[&str]) -> RunningBinary {
         .args(args)
         .current_dir(dir)
         .env("COCOLU_ADDR", "127.0.0.1:0")
+        .env("META_APP_SECRET", APP_SECRET)
+        .env("META_VERIFY_TOKEN", VERIFY_TOKEN)
         .env_remove("COCOLU_DATA_DIR")
         .env_remove("COCOLU_TEMPLATES_DIR")
         .stdin(Stdio::null())
@@ -298,4 +300,25 @@ pub fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Every record in a data folder's log, read straight from the segment files.
+pub fn log_records(data: &Path) -> Vec<serde_json::Value> {
+    let mut segments: Vec<PathBuf> = std::fs::read_dir(data.join("log"))
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    segments.retain(|p| p.extension().is_some_and(|e| e == "jsonl"));
+    segments.sort();
+    segments
+        .iter()
+        .flat_map(|p| {
+            std::fs::read_to_string(p)
+                .expect("segment readable")
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(&line).expect("every stored line is JSON"))
+        .collect()
 }

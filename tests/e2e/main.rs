@@ -14,4 +14,5 @@ mod rsync;
 mod settings_api;
 mod systemd;
 mod webhook;
+mod webhook_crash;
 mod websocket;

@@ -265,7 +265,10 @@ async fn the_same_message_twice_is_stored_once() {
     let app = spawn_app().await;
     let body = text_message("wamid.twice", "584123333333", "hola", now_secs());
     let (first, second) = tokio::join!(app.webhook(&body), app.webhook(&body));
-    assert_eq!((first.status().as_u16(), second.status().as_u16()), (200, 200));
+    assert_eq!(
+        (first.status().as_u16(), second.status().as_u16()),
+        (200, 200)
+    );
     assert_eq!(app.webhook(&body).await.status(), 200);
 
     assert_eq!(
