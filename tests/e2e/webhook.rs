@@ -198,22 +198,23 @@ async fn a_batch_with_every_message_type_statuses_and_errors_is_stored_whole() {
 
     assert_eq!(app.webhook(&body).await.status(), 200);
 
-    let index = app.store.index.read();
-    let conversation = index
-        .conversation("VE.carla")
-        .expect("conversation keyed by user id");
-    assert_eq!(
-        conversation.slots.len(),
-        kinds.len() + 3,
-        "every message and status of the customer"
-    );
-    let stored: Vec<Value> = index
-        .latest(&app.store.log, "VE.carla", 100)
-        .expect("read")
-        .iter()
-        .map(|r| serde_json::from_slice(r).expect("JSON record"))
-        .collect();
-    drop(index);
+    let stored: Vec<Value> = {
+        let index = app.store.index.read();
+        let conversation = index
+            .conversation("VE.carla")
+            .expect("conversation keyed by user id");
+        assert_eq!(
+            conversation.slots.len(),
+            kinds.len() + 3,
+            "every message and status of the customer"
+        );
+        index
+            .latest(&app.store.log, "VE.carla", 100)
+            .expect("read")
+            .iter()
+            .map(|r| serde_json::from_slice(r).expect("JSON record"))
+            .collect()
+    };
     for (i, (kind, _)) in kinds.iter().enumerate() {
         assert_eq!(stored[i]["kind"], "message_in");
         assert_eq!(stored[i]["type"], *kind);
