@@ -49,6 +49,7 @@ async fn send(client: &reqwest::Client, url: &str, id: u64) -> bool {
 }
 
 fn main() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let pin = pinned();
     if pin {
         // This process generates the load from core 1.
