@@ -183,8 +183,7 @@ fn main() {
 
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
     println!(
-        "Machine: {} cores; {}",
-        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        "Machine: {cores} cores; {}",
         if pin {
             "server pinned to core 0, load generator to core 1"
         } else {

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod http;
 pub mod metrics;
+pub mod outbox;
 pub mod server;
 pub mod settings;
 pub mod state;

@@ -52,6 +52,27 @@ pub enum ServerEvent {
         status: String,
         at: i64,
     },
+    /// A reply was queued in the outbox (durably); it goes out as the limits allow.
+    MessageQueued {
+        conversation: String,
+        outbox: String,
+        text: String,
+    },
+    /// A reply reached Meta, which gave it this id (statuses attach to it).
+    MessageSent {
+        conversation: String,
+        outbox: String,
+        message_id: String,
+    },
+    /// A reply could not be sent and will not be retried.
+    MessageFailed {
+        conversation: String,
+        outbox: String,
+        code: Option<i64>,
+        reason: String,
+        /// Outside the 24-hour window: only an approved template can reach the customer.
+        needs_template: bool,
+    },
     /// Meta reported an error about the account or the webhook.
     ChannelError {
         code: Option<i64>,

@@ -5,6 +5,7 @@
 //! log, whose envelope (`conversation`, `id`, `at`) the message index reads.
 
 pub mod meta;
+pub mod outbound;
 pub mod record;
 
 use serde::{Deserialize, Serialize};

@@ -26,7 +26,7 @@ pub const RECENT_PER_CONVERSATION: usize = 20;
 /// Total bytes of recent records kept in memory.
 pub const RECENT_BUDGET_BYTES: usize = 4 * 1024 * 1024;
 const CHECKPOINT_FILE: &str = "index.bin";
-const MAGIC: &[u8; 8] = b"CCLIDX1\n";
+const MAGIC: &[u8; 8] = b"CCLIDX2\n";
 
 /// The envelope fields the index reads.
 #[derive(Deserialize)]
@@ -37,6 +37,11 @@ struct Envelope<'a> {
     id: Option<Cow<'a, str>>,
     #[serde(default)]
     at: Option<i64>,
+    #[serde(borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    /// The outbox id of an outgoing message and of its outcome.
+    #[serde(borrow, default)]
+    outbox: Option<Cow<'a, str>>,
 }
 
 /// A record's place in compact form: 8 bytes per indexed record.
@@ -63,6 +68,8 @@ pub struct Conversation {
     pub slots: Vec<Slot>,
     /// Time of the newest record (ms since the epoch).
     pub last_at: i64,
+    /// Time of the customer's newest message: the 24-hour window runs from it (0: never).
+    pub last_in_at: i64,
 }
 
 /// A stable 64-bit hash of a message id (the same across restarts and builds).
@@ -84,6 +91,8 @@ pub struct MessageIndex {
     ids: HashMap<u64, i64>,
     recent: HashMap<Box<str>, VecDeque<Arc<[u8]>>>,
     recent_bytes: usize,
+    /// Outgoing messages logged but not yet sent or failed: outbox id → its record.
+    pending_outbox: HashMap<Box<str>, Slot>,
     /// The last record included.
     covered: Option<Position>,
     newest_at: i64,
@@ -102,10 +111,26 @@ impl MessageIndex {
         if let Some(id) = envelope.id.as_deref() {
             self.ids.insert(id_hash(id), at);
         }
+        let kind = envelope.kind.as_deref().unwrap_or("");
+        if let Some(outbox) = envelope.outbox.as_deref() {
+            match kind {
+                "message_out" => {
+                    self.pending_outbox
+                        .insert(Box::from(outbox), position.into());
+                }
+                "message_out_sent" | "message_out_failed" => {
+                    self.pending_outbox.remove(outbox);
+                }
+                _ => {}
+            }
+        }
         let Some(key) = envelope.conversation.as_deref() else {
             return;
         };
         let conversation = self.conversations.entry(Box::from(key)).or_default();
+        if kind == "message_in" {
+            conversation.last_in_at = conversation.last_in_at.max(at);
+        }
         let slot = Slot::from(position);
         match conversation.slots.last() {
             Some(last) if *last > slot => {
@@ -182,6 +207,22 @@ impl MessageIndex {
         self.conversations.values().map(|c| c.slots.len()).sum()
     }
 
+    /// Outgoing messages not yet sent or failed, oldest first: (outbox id, record).
+    pub fn pending_outbox(&self) -> Vec<(String, Slot)> {
+        let mut pending: Vec<(String, Slot)> = self
+            .pending_outbox
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect();
+        pending.sort_by_key(|(_, slot)| *slot);
+        pending
+    }
+
+    /// Reads the record in `slot` (blocking).
+    pub fn read(&self, log: &Log, slot: Slot) -> io::Result<Vec<u8>> {
+        log.read_line(slot.segment, u64::from(slot.offset))
+    }
+
     /// What the index knows about a conversation.
     pub fn conversation(&self, key: &str) -> Option<&Conversation> {
         self.conversations.get(key)
@@ -248,6 +289,7 @@ impl MessageIndex {
             out.extend_from_slice(&(key.len() as u32).to_le_bytes());
             out.extend_from_slice(key.as_bytes());
             out.extend_from_slice(&conversation.last_at.to_le_bytes());
+            out.extend_from_slice(&conversation.last_in_at.to_le_bytes());
             out.extend_from_slice(&(conversation.slots.len() as u64).to_le_bytes());
             for slot in &conversation.slots {
                 out.extend_from_slice(&slot.segment.to_le_bytes());
@@ -258,6 +300,13 @@ impl MessageIndex {
         for (hash, at) in &self.ids {
             out.extend_from_slice(&hash.to_le_bytes());
             out.extend_from_slice(&at.to_le_bytes());
+        }
+        out.extend_from_slice(&(self.pending_outbox.len() as u64).to_le_bytes());
+        for (id, slot) in &self.pending_outbox {
+            out.extend_from_slice(&(id.len() as u32).to_le_bytes());
+            out.extend_from_slice(id.as_bytes());
+            out.extend_from_slice(&slot.segment.to_le_bytes());
+            out.extend_from_slice(&slot.offset.to_le_bytes());
         }
         out
     }
@@ -282,6 +331,7 @@ impl MessageIndex {
             let len = reader.u32()? as usize;
             let key = std::str::from_utf8(reader.take(len)?).ok()?;
             let last_at = reader.i64()?;
+            let last_in_at = reader.i64()?;
             let count = reader.u64()? as usize;
             let mut slots = Vec::with_capacity(count.min(bytes.len() / 8));
             for _ in 0..count {
@@ -290,14 +340,28 @@ impl MessageIndex {
                     offset: reader.u32()?,
                 });
             }
-            index
-                .conversations
-                .insert(Box::from(key), Conversation { slots, last_at });
+            index.conversations.insert(
+                Box::from(key),
+                Conversation {
+                    slots,
+                    last_at,
+                    last_in_at,
+                },
+            );
         }
         for _ in 0..reader.u64()? {
             let hash = reader.u64()?;
             let at = reader.i64()?;
             index.ids.insert(hash, at);
+        }
+        for _ in 0..reader.u64()? {
+            let len = reader.u32()? as usize;
+            let id = std::str::from_utf8(reader.take(len)?).ok()?;
+            let slot = Slot {
+                segment: reader.u32()?,
+                offset: reader.u32()?,
+            };
+            index.pending_outbox.insert(Box::from(id), slot);
         }
         reader.bytes.is_empty().then_some(index)
     }
@@ -489,6 +553,51 @@ mod tests {
 
         assert!(!load.from_checkpoint);
         assert!(index.record_count() < 10);
+    }
+
+    #[test]
+    fn outgoing_messages_stay_pending_until_sent_or_failed_across_a_checkpoint() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (log, _) = Log::open(dir.path(), LogOptions::default()).expect("log");
+        let out = |kind: &str, outbox: &str| {
+            format!(r#"{{"kind":"{kind}","conversation":"c","outbox":"{outbox}","at":5}}"#)
+                .into_bytes()
+        };
+        log.append_blocking(vec![
+            record("c", 1, 3),
+            out("message_out", "o1"),
+            out("message_out", "o2"),
+            out("message_out", "o3"),
+        ])
+        .expect("stored");
+        log.append_blocking(vec![
+            out("message_out_sent", "o1"),
+            out("message_out_failed", "o3"),
+        ])
+        .expect("stored");
+        let (index, _) = load(&log, dir.path()).expect("index");
+        save(&index, dir.path()).expect("checkpoint");
+
+        let (index, from) = load(&log, dir.path()).expect("index");
+
+        assert!(from.from_checkpoint);
+        let pending = index.pending_outbox();
+        assert_eq!(
+            pending
+                .iter()
+                .map(|(id, _)| id.as_str())
+                .collect::<Vec<_>>(),
+            vec!["o2"]
+        );
+        assert_eq!(
+            index.read(&log, pending[0].1).expect("read"),
+            out("message_out", "o2")
+        );
+        assert_eq!(
+            index.conversation("c").expect("c").last_in_at,
+            0,
+            "no customer message in this conversation"
+        );
     }
 
     #[test]

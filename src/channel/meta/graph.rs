@@ -1,0 +1,314 @@
+//! The Graph API client: sends messages and read receipts, checks the connection, lists the
+//! approved templates. Every failure is classified the way the outbox needs it: retry later,
+//! space out this customer, needs a template, token invalid (pause), or permanent.
+//!
+//! The base URL comes from configuration (`META_GRAPH_URL`); tests point it at a stand-in.
+
+use super::MetaConfig;
+use crate::channel::outbound::{self, Outbound};
+use crate::channel::ContactRef;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What to do about a failed request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// Network trouble, 5xx, 429 or 130429: try again later.
+    Retry,
+    /// 131056: too many messages to this one customer; wait before the next.
+    RecipientThrottled,
+    /// 131047: more than 24 hours since the customer's last message; only a template may go.
+    OutsideWindow,
+    /// 190: the access token is invalid or expired; stop sending until it is fixed.
+    TokenInvalid,
+    /// Anything else: retrying would fail the same way.
+    Permanent,
+}
+
+/// A failed Graph API request, with Meta's own code and message when there is one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct GraphError {
+    pub failure: Failure,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subcode: Option<i64>,
+    pub message: String,
+}
+
+impl GraphError {
+    fn local(failure: Failure, message: impl Into<String>) -> GraphError {
+        GraphError {
+            failure,
+            status: None,
+            code: None,
+            subcode: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// Classifies Meta's answer (`{"error": {"code", "error_subcode", "message", "error_data"}}`).
+pub fn classify(status: u16, body: &Value) -> GraphError {
+    let error = body.get("error");
+    let code = error.and_then(|e| e.get("code")).and_then(Value::as_i64);
+    let subcode = error
+        .and_then(|e| e.get("error_subcode"))
+        .and_then(Value::as_i64);
+    let details = error
+        .and_then(|e| e.pointer("/error_data/details"))
+        .and_then(Value::as_str);
+    let text = error
+        .and_then(|e| e.get("message"))
+        .and_then(Value::as_str)
+        .unwrap_or("no message");
+    let message = match (code, details) {
+        (Some(code), Some(details)) => format!("Meta error {code}: {text} ({details})"),
+        (Some(code), None) => format!("Meta error {code}: {text}"),
+        (None, _) => format!("the Graph API answered HTTP {status}"),
+    };
+    let failure = match code {
+        Some(190) => Failure::TokenInvalid,
+        Some(131047) => Failure::OutsideWindow,
+        Some(131056) => Failure::RecipientThrottled,
+        Some(130429 | 80007 | 131048 | 4 | 613 | 131000 | 1 | 2) => Failure::Retry,
+        _ if status == 429 || status >= 500 => Failure::Retry,
+        _ => Failure::Permanent,
+    };
+    GraphError {
+        failure,
+        status: Some(status),
+        code,
+        subcode,
+        message,
+    }
+}
+
+/// What the connection check found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneNumberInfo {
+    pub verified_name: Option<String>,
+    pub display_phone_number: Option<String>,
+    pub quality_rating: Option<String>,
+}
+
+/// An approved message template, for the out-of-window picker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovedTemplate {
+    pub name: String,
+    pub language: String,
+    pub category: Option<String>,
+    /// The body text, with `{{1}}`-style placeholders.
+    pub body: Option<String>,
+}
+
+/// The Graph API, as configured.
+#[derive(Clone)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    config: Arc<MetaConfig>,
+}
+
+impl GraphClient {
+    pub fn new(config: Arc<MetaConfig>) -> GraphClient {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .user_agent(concat!("cocolu/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        GraphClient { http, config }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!(
+            "{}/{}/{path}",
+            self.config.graph_url, self.config.graph_version
+        )
+    }
+
+    fn token(&self) -> Result<&str, GraphError> {
+        self.config.access_token.as_deref().ok_or_else(|| {
+            GraphError::local(
+                Failure::TokenInvalid,
+                "the access token (META_ACCESS_TOKEN) is not configured",
+            )
+        })
+    }
+
+    fn phone_number_id(&self) -> Result<&str, GraphError> {
+        self.config.phone_number_id.as_deref().ok_or_else(|| {
+            GraphError::local(
+                Failure::Permanent,
+                "the phone number id (META_PHONE_NUMBER_ID) is not configured",
+            )
+        })
+    }
+
+    async fn call(&self, request: reqwest::RequestBuilder) -> Result<Value, GraphError> {
+        let response = request
+            .bearer_auth(self.token()?)
+            .send()
+            .await
+            .map_err(|e| {
+                GraphError::local(Failure::Retry, format!("cannot reach the Graph API: {e}"))
+            })?;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if (200..300).contains(&status) {
+            Ok(body)
+        } else {
+            Err(classify(status, &body))
+        }
+    }
+
+    /// Sends a message; returns Meta's id for it (`wamid...`). Limits are checked first.
+    pub async fn send(&self, to: &ContactRef, message: &Outbound) -> Result<String, GraphError> {
+        outbound::check(message).map_err(|e| GraphError::local(Failure::Permanent, e.0))?;
+        let url = self.url(&format!("{}/messages", self.phone_number_id()?));
+        let body = self
+            .call(self.http.post(url).json(&outbound::graph_body(to, message)))
+            .await?;
+        body.pointer("/messages/0/id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                GraphError::local(
+                    Failure::Permanent,
+                    "the Graph API accepted the message but returned no id",
+                )
+            })
+    }
+
+    /// Marks a customer's message as read, optionally showing the typing indicator.
+    pub async fn mark_read(&self, message_id: &str, typing: bool) -> Result<(), GraphError> {
+        let url = self.url(&format!("{}/messages", self.phone_number_id()?));
+        self.call(
+            self.http
+                .post(url)
+                .json(&outbound::read_receipt_body(message_id, typing)),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `GET /{version}/{phone_number_id}`: the verified name and number, or why not.
+    pub async fn check_connection(&self) -> Result<PhoneNumberInfo, GraphError> {
+        let url = self.url(self.phone_number_id()?);
+        let body = self
+            .call(self.http.get(url).query(&[(
+                "fields",
+                "verified_name,display_phone_number,quality_rating",
+            )]))
+            .await?;
+        let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
+        Ok(PhoneNumberInfo {
+            verified_name: field("verified_name"),
+            display_phone_number: field("display_phone_number"),
+            quality_rating: field("quality_rating"),
+        })
+    }
+
+    /// The approved templates of the business account.
+    pub async fn approved_templates(&self) -> Result<Vec<ApprovedTemplate>, GraphError> {
+        let waba = self.config.waba_id.as_deref().ok_or_else(|| {
+            GraphError::local(
+                Failure::Permanent,
+                "the business account id (META_WABA_ID) is not configured",
+            )
+        })?;
+        let url = self.url(&format!("{waba}/message_templates"));
+        let body = self
+            .call(self.http.get(url).query(&[
+                ("status", "APPROVED"),
+                ("limit", "100"),
+                ("fields", "name,language,category,status,components"),
+            ]))
+            .await?;
+        let templates = body
+            .get("data")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        Ok(templates
+            .iter()
+            .filter(|t| {
+                t.get("status")
+                    .and_then(Value::as_str)
+                    .is_none_or(|s| s == "APPROVED")
+            })
+            .filter_map(|t| {
+                Some(ApprovedTemplate {
+                    name: t.get("name")?.as_str()?.to_string(),
+                    language: t.get("language")?.as_str()?.to_string(),
+                    category: t
+                        .get("category")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    body: t
+                        .get("components")
+                        .and_then(Value::as_array)
+                        .and_then(|c| {
+                            c.iter()
+                                .find(|c| c.get("type").and_then(Value::as_str) == Some("BODY"))
+                        })
+                        .and_then(|c| c.get("text"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                })
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn meta_error(code: i64) -> Value {
+        json!({"error": {"message": "x", "type": "OAuthException", "code": code, "error_data": {"details": "d"}, "fbtrace_id": "A"}})
+    }
+
+    #[test]
+    fn meta_error_codes_are_classified() {
+        assert_eq!(
+            classify(401, &meta_error(190)).failure,
+            Failure::TokenInvalid
+        );
+        assert_eq!(
+            classify(400, &meta_error(131047)).failure,
+            Failure::OutsideWindow
+        );
+        assert_eq!(
+            classify(400, &meta_error(131056)).failure,
+            Failure::RecipientThrottled
+        );
+        assert_eq!(classify(400, &meta_error(130429)).failure, Failure::Retry);
+        assert_eq!(
+            classify(400, &meta_error(131026)).failure,
+            Failure::Permanent
+        );
+        assert_eq!(classify(400, &meta_error(100)).failure, Failure::Permanent);
+    }
+
+    #[test]
+    fn http_statuses_without_a_meta_error_are_classified() {
+        assert_eq!(classify(503, &Value::Null).failure, Failure::Retry);
+        assert_eq!(classify(429, &Value::Null).failure, Failure::Retry);
+        assert_eq!(classify(404, &Value::Null).failure, Failure::Permanent);
+    }
+
+    #[test]
+    fn the_message_names_code_and_details() {
+        let error = classify(400, &meta_error(131047));
+        assert_eq!(error.message, "Meta error 131047: x (d)");
+        assert_eq!(error.code, Some(131047));
+    }
+}

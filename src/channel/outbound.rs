@@ -1,0 +1,534 @@
+//! What Cocolu sends: text, reply buttons, list menus, approved templates, media and read
+//! receipts, with WhatsApp's limits checked before anything leaves, and the Graph API's JSON
+//! for each. Pure data and functions.
+
+use super::ContactRef;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// WhatsApp's limits (Cloud API reference for interactive and text messages).
+pub mod limits {
+    pub const TEXT_CHARS: usize = 4096;
+    pub const INTERACTIVE_BODY_CHARS: usize = 1024;
+    pub const HEADER_CHARS: usize = 60;
+    pub const FOOTER_CHARS: usize = 60;
+    pub const BUTTONS: usize = 3;
+    pub const BUTTON_TITLE_CHARS: usize = 20;
+    pub const BUTTON_ID_CHARS: usize = 256;
+    pub const LIST_BUTTON_CHARS: usize = 20;
+    pub const LIST_SECTIONS: usize = 10;
+    pub const LIST_ROWS: usize = 10;
+    pub const SECTION_TITLE_CHARS: usize = 24;
+    pub const ROW_TITLE_CHARS: usize = 24;
+    pub const ROW_DESCRIPTION_CHARS: usize = 72;
+    pub const ROW_ID_CHARS: usize = 200;
+    pub const CAPTION_CHARS: usize = 1024;
+}
+
+/// A reply button or a list row: the id comes back when the customer taps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A titled group of list rows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub rows: Vec<Choice>,
+}
+
+/// A message to send.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Outbound {
+    Text {
+        body: String,
+    },
+    Buttons {
+        body: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        header: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        footer: Option<String>,
+        buttons: Vec<Choice>,
+    },
+    List {
+        body: String,
+        /// The label of the button that opens the list.
+        button: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        header: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        footer: Option<String>,
+        sections: Vec<Section>,
+    },
+    /// An approved message template, the only thing allowed outside the 24-hour window.
+    Template {
+        name: String,
+        language: String,
+        #[serde(default)]
+        parameters: Vec<String>,
+    },
+    Media {
+        /// `image`, `audio`, `video`, `document` or `sticker`.
+        kind: String,
+        /// A media id from an upload, or a public link.
+        source: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+    },
+}
+
+impl Outbound {
+    /// Whether WhatsApp allows it outside the 24-hour customer-service window.
+    pub fn allowed_outside_window(&self) -> bool {
+        matches!(self, Outbound::Template { .. })
+    }
+
+    /// The text a person reads, for the inbox and logs.
+    pub fn summary(&self) -> String {
+        match self {
+            Outbound::Text { body }
+            | Outbound::Buttons { body, .. }
+            | Outbound::List { body, .. } => body.clone(),
+            Outbound::Template { name, .. } => format!("[template {name}]"),
+            Outbound::Media { kind, caption, .. } => {
+                caption.clone().unwrap_or_else(|| format!("[{kind}]"))
+            }
+        }
+    }
+}
+
+/// A limit a message breaks, said so a person can fix it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct LimitError(pub String);
+
+fn check_len(what: &str, text: &str, max: usize, problems: &mut Vec<String>) {
+    let chars = text.chars().count();
+    if chars > max {
+        problems.push(format!(
+            "{what} has {chars} characters; WhatsApp allows {max}"
+        ));
+    }
+}
+
+fn check_required(what: &str, text: &str, max: usize, problems: &mut Vec<String>) {
+    if text.trim().is_empty() {
+        problems.push(format!("{what} is empty"));
+    }
+    check_len(what, text, max, problems);
+}
+
+/// Checks WhatsApp's limits; every problem is listed.
+pub fn check(message: &Outbound) -> Result<(), LimitError> {
+    use limits::*;
+    let mut problems = Vec::new();
+    let optional = |what: &str, text: &Option<String>, max: usize, problems: &mut Vec<String>| {
+        if let Some(text) = text {
+            check_len(what, text, max, problems);
+        }
+    };
+    match message {
+        Outbound::Text { body } => check_required("the text", body, TEXT_CHARS, &mut problems),
+        Outbound::Buttons {
+            body,
+            header,
+            footer,
+            buttons,
+        } => {
+            check_required("the message", body, INTERACTIVE_BODY_CHARS, &mut problems);
+            optional("the header", header, HEADER_CHARS, &mut problems);
+            optional("the footer", footer, FOOTER_CHARS, &mut problems);
+            if buttons.is_empty() || buttons.len() > BUTTONS {
+                problems.push(format!(
+                    "{} buttons; WhatsApp allows 1 to {BUTTONS}",
+                    buttons.len()
+                ));
+            }
+            for (i, b) in buttons.iter().enumerate() {
+                check_required(
+                    &format!("button {} title", i + 1),
+                    &b.title,
+                    BUTTON_TITLE_CHARS,
+                    &mut problems,
+                );
+                check_required(
+                    &format!("button {} id", i + 1),
+                    &b.id,
+                    BUTTON_ID_CHARS,
+                    &mut problems,
+                );
+            }
+        }
+        Outbound::List {
+            body,
+            button,
+            header,
+            footer,
+            sections,
+        } => {
+            check_required("the message", body, INTERACTIVE_BODY_CHARS, &mut problems);
+            check_required("the list button", button, LIST_BUTTON_CHARS, &mut problems);
+            optional("the header", header, HEADER_CHARS, &mut problems);
+            optional("the footer", footer, FOOTER_CHARS, &mut problems);
+            let rows: usize = sections.iter().map(|s| s.rows.len()).sum();
+            if sections.is_empty() || sections.len() > LIST_SECTIONS {
+                problems.push(format!(
+                    "{} sections; WhatsApp allows 1 to {LIST_SECTIONS}",
+                    sections.len()
+                ));
+            }
+            if rows == 0 || rows > LIST_ROWS {
+                problems.push(format!(
+                    "{rows} rows in all; WhatsApp allows 1 to {LIST_ROWS}"
+                ));
+            }
+            for (s, section) in sections.iter().enumerate() {
+                optional(
+                    &format!("section {} title", s + 1),
+                    &section.title,
+                    SECTION_TITLE_CHARS,
+                    &mut problems,
+                );
+                if sections.len() > 1 && section.title.is_none() {
+                    problems.push(format!(
+                        "section {} needs a title when there are several",
+                        s + 1
+                    ));
+                }
+                for (r, row) in section.rows.iter().enumerate() {
+                    let at = format!("row {} of section {}", r + 1, s + 1);
+                    check_required(
+                        &format!("{at}: title"),
+                        &row.title,
+                        ROW_TITLE_CHARS,
+                        &mut problems,
+                    );
+                    check_required(&format!("{at}: id"), &row.id, ROW_ID_CHARS, &mut problems);
+                    optional(
+                        &format!("{at}: description"),
+                        &row.description,
+                        ROW_DESCRIPTION_CHARS,
+                        &mut problems,
+                    );
+                }
+            }
+        }
+        Outbound::Template { name, language, .. } => {
+            if name.trim().is_empty() || language.trim().is_empty() {
+                problems.push("a template needs its name and language".to_string());
+            }
+        }
+        Outbound::Media {
+            kind,
+            source,
+            caption,
+        } => {
+            if !matches!(
+                kind.as_str(),
+                "image" | "audio" | "video" | "document" | "sticker"
+            ) {
+                problems.push(format!("'{kind}' is not a media type WhatsApp sends"));
+            }
+            if source.trim().is_empty() {
+                problems.push("the media has no id or link".to_string());
+            }
+            optional("the caption", caption, CAPTION_CHARS, &mut problems);
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(LimitError(problems.join("; ")))
+    }
+}
+
+/// The recipient fields: the phone number when known (Meta's advice), else the
+/// business-scoped user id.
+fn recipient(to: &ContactRef) -> Value {
+    match (&to.wa_id, &to.user_id) {
+        (Some(phone), _) => json!({ "to": phone }),
+        (None, Some(user_id)) => json!({ "recipient": user_id }),
+        (None, None) => json!({}),
+    }
+}
+
+fn choice_rows(rows: &[Choice]) -> Vec<Value> {
+    rows.iter()
+        .map(|r| {
+            let mut row = json!({ "id": r.id, "title": r.title });
+            if let Some(d) = &r.description {
+                row["description"] = json!(d);
+            }
+            row
+        })
+        .collect()
+}
+
+fn decorate(interactive: &mut Value, header: &Option<String>, footer: &Option<String>) {
+    if let Some(h) = header {
+        interactive["header"] = json!({ "type": "text", "text": h });
+    }
+    if let Some(f) = footer {
+        interactive["footer"] = json!({ "text": f });
+    }
+}
+
+/// The body of `POST /{version}/{phone_number_id}/messages`.
+pub fn graph_body(to: &ContactRef, message: &Outbound) -> Value {
+    let mut body = json!({ "messaging_product": "whatsapp", "recipient_type": "individual" });
+    if let (Some(target), Some(fields)) = (body.as_object_mut(), recipient(to).as_object()) {
+        target.extend(fields.clone());
+    }
+    let (kind, content) = match message {
+        Outbound::Text { body } => ("text", json!({ "body": body, "preview_url": false })),
+        Outbound::Buttons {
+            body,
+            header,
+            footer,
+            buttons,
+        } => {
+            let buttons: Vec<Value> = buttons
+                .iter()
+                .map(|b| json!({ "type": "reply", "reply": { "id": b.id, "title": b.title } }))
+                .collect();
+            let mut interactive = json!({ "type": "button", "body": { "text": body }, "action": { "buttons": buttons } });
+            decorate(&mut interactive, header, footer);
+            ("interactive", interactive)
+        }
+        Outbound::List {
+            body,
+            button,
+            header,
+            footer,
+            sections,
+        } => {
+            let sections: Vec<Value> = sections
+                .iter()
+                .map(|s| {
+                    let mut section = json!({ "rows": choice_rows(&s.rows) });
+                    if let Some(t) = &s.title {
+                        section["title"] = json!(t);
+                    }
+                    section
+                })
+                .collect();
+            let mut interactive = json!({ "type": "list", "body": { "text": body }, "action": { "button": button, "sections": sections } });
+            decorate(&mut interactive, header, footer);
+            ("interactive", interactive)
+        }
+        Outbound::Template {
+            name,
+            language,
+            parameters,
+        } => {
+            let mut template = json!({ "name": name, "language": { "code": language } });
+            if !parameters.is_empty() {
+                let parameters: Vec<Value> = parameters
+                    .iter()
+                    .map(|p| json!({ "type": "text", "text": p }))
+                    .collect();
+                template["components"] = json!([{ "type": "body", "parameters": parameters }]);
+            }
+            ("template", template)
+        }
+        Outbound::Media {
+            kind,
+            source,
+            caption,
+        } => {
+            let mut media = if source.starts_with("http://") || source.starts_with("https://") {
+                json!({ "link": source })
+            } else {
+                json!({ "id": source })
+            };
+            if let Some(c) = caption
+                .as_ref()
+                .filter(|_| kind != "audio" && kind != "sticker")
+            {
+                media["caption"] = json!(c);
+            }
+            (kind.as_str(), media)
+        }
+    };
+    body["type"] = json!(kind);
+    body[kind] = content;
+    body
+}
+
+/// The body that marks a customer's message as read and shows the typing indicator.
+pub fn read_receipt_body(message_id: &str, typing: bool) -> Value {
+    let mut body =
+        json!({ "messaging_product": "whatsapp", "status": "read", "message_id": message_id });
+    if typing {
+        body["typing_indicator"] = json!({ "type": "text" });
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phone() -> ContactRef {
+        ContactRef {
+            wa_id: Some("584121234567".into()),
+            user_id: Some("VE.1".into()),
+            ..ContactRef::default()
+        }
+    }
+
+    fn choice(id: &str, title: &str) -> Choice {
+        Choice {
+            id: id.into(),
+            title: title.into(),
+            description: None,
+        }
+    }
+
+    #[test]
+    fn a_text_goes_to_the_phone_number_when_known() {
+        let body = graph_body(
+            &phone(),
+            &Outbound::Text {
+                body: "Hola".into(),
+            },
+        );
+        assert_eq!(body["to"], "584121234567");
+        assert!(body.get("recipient").is_none());
+        assert_eq!(body["type"], "text");
+        assert_eq!(body["text"]["body"], "Hola");
+    }
+
+    #[test]
+    fn without_a_phone_number_the_business_scoped_id_is_the_recipient() {
+        let to = ContactRef {
+            user_id: Some("VE.9".into()),
+            ..ContactRef::default()
+        };
+        let body = graph_body(
+            &to,
+            &Outbound::Text {
+                body: "Hola".into(),
+            },
+        );
+        assert_eq!(body["recipient"], "VE.9");
+        assert!(body.get("to").is_none());
+    }
+
+    #[test]
+    fn buttons_and_lists_have_meta_s_shape() {
+        let buttons = Outbound::Buttons {
+            body: "¿Qué necesitas?".into(),
+            header: None,
+            footer: Some("Mi Tienda".into()),
+            buttons: vec![choice("precios", "Precios"), choice("horario", "Horario")],
+        };
+        let body = graph_body(&phone(), &buttons);
+        assert_eq!(body["interactive"]["type"], "button");
+        assert_eq!(
+            body["interactive"]["action"]["buttons"][1]["reply"]["id"],
+            "horario"
+        );
+        assert_eq!(body["interactive"]["footer"]["text"], "Mi Tienda");
+
+        let list = Outbound::List {
+            body: "Menú".into(),
+            button: "Ver opciones".into(),
+            header: None,
+            footer: None,
+            sections: vec![Section {
+                title: None,
+                rows: vec![choice("a", "Catálogo")],
+            }],
+        };
+        let body = graph_body(&phone(), &list);
+        assert_eq!(
+            body["interactive"]["action"]["sections"][0]["rows"][0]["title"],
+            "Catálogo"
+        );
+    }
+
+    #[test]
+    fn a_template_carries_its_parameters() {
+        let message = Outbound::Template {
+            name: "seguimiento".into(),
+            language: "es".into(),
+            parameters: vec!["Ana".into()],
+        };
+        let body = graph_body(&phone(), &message);
+        assert_eq!(body["template"]["language"]["code"], "es");
+        assert_eq!(
+            body["template"]["components"][0]["parameters"][0]["text"],
+            "Ana"
+        );
+        assert!(message.allowed_outside_window());
+    }
+
+    #[test]
+    fn limits_are_checked_with_every_problem_named() {
+        assert!(check(&Outbound::Text {
+            body: "a".repeat(4096)
+        })
+        .is_ok());
+        let error = check(&Outbound::Text {
+            body: "a".repeat(4097),
+        })
+        .expect_err("too long");
+        assert!(
+            error.0.contains("4097 characters; WhatsApp allows 4096"),
+            "{error}"
+        );
+
+        let four = (0..4).map(|i| choice(&i.to_string(), "ok")).collect();
+        let error = check(&Outbound::Buttons {
+            body: "x".into(),
+            header: None,
+            footer: None,
+            buttons: four,
+        })
+        .expect_err("too many");
+        assert!(error.0.contains("4 buttons"), "{error}");
+
+        let long_title = vec![choice("a", "un título demasiado largo")];
+        let error = check(&Outbound::Buttons {
+            body: "x".into(),
+            header: None,
+            footer: None,
+            buttons: long_title,
+        })
+        .expect_err("long");
+        assert!(
+            error
+                .0
+                .contains("button 1 title has 25 characters; WhatsApp allows 20"),
+            "{error}"
+        );
+
+        let rows = (0..11).map(|i| choice(&i.to_string(), "fila")).collect();
+        let list = Outbound::List {
+            body: "x".into(),
+            button: "Ver".into(),
+            header: None,
+            footer: None,
+            sections: vec![Section { title: None, rows }],
+        };
+        assert!(check(&list)
+            .expect_err("too many rows")
+            .0
+            .contains("11 rows"));
+    }
+
+    #[test]
+    fn a_read_receipt_can_show_typing() {
+        let body = read_receipt_body("wamid.X", true);
+        assert_eq!(body["status"], "read");
+        assert_eq!(body["typing_indicator"]["type"], "text");
+    }
+}

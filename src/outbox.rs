@@ -1,0 +1,371 @@
+//! The durable outbox: every reply is logged (`message_out`) before it is attempted, and its
+//! outcome (`message_out_sent` with Meta's message id, or `message_out_failed`) afterwards.
+//! What is logged but has no outcome is pending, and is resumed after a restart.
+//!
+//! Sending respects, in this order: a pause after Meta said the token is invalid (190), the
+//! spacing Meta asks for one customer (131056), and a global rate (default 80 per second).
+//! Network errors, 5xx, 429 and 130429 are retried with exponential backoff and jitter;
+//! permanent errors are not. A free-form message outside the 24-hour customer-service window
+//! is refused before it is logged, with advice to use a template.
+
+use crate::channel::meta::graph::{Failure, GraphClient, GraphError};
+use crate::channel::outbound::{self, Outbound};
+use crate::channel::ContactRef;
+use crate::store::log::LogError;
+use crate::store::Store;
+use app::events::ServerEvent;
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, Semaphore};
+use tokio::time::Instant;
+
+/// The customer-service window: free-form messages only within 24 hours of the customer's
+/// last message.
+pub const WINDOW_MS: i64 = 24 * 3600 * 1000;
+/// Sends in flight at once.
+const CONCURRENCY: usize = 16;
+/// Attempts before a retryable failure is given up.
+const MAX_ATTEMPTS: u32 = 12;
+/// How long sending pauses after Meta says the token is invalid.
+const TOKEN_PAUSE: Duration = Duration::from_secs(300);
+/// How long to leave one customer alone after Meta asks (131056).
+const RECIPIENT_PAUSE: Duration = Duration::from_secs(6);
+
+/// Who asked for the message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Origin {
+    /// The reply engine, naming the rule.
+    Bot { rule: Option<String> },
+    /// A person in the dashboard (or a script through the API).
+    Agent { user: Option<String> },
+}
+
+/// Why a message was not queued.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("{0}")]
+    Limit(String),
+    #[error(
+        "more than 24 hours have passed since this customer's last message, so WhatsApp only \
+         allows an approved template; send a template instead"
+    )]
+    OutsideWindow,
+    #[error("this conversation has no phone number or WhatsApp user id to send to")]
+    NoRecipient,
+    #[error(transparent)]
+    Storage(#[from] LogError),
+}
+
+/// `message_out`: a message to send, logged before the first attempt.
+#[derive(Debug, Serialize, Deserialize)]
+struct Queued {
+    kind: String,
+    conversation: String,
+    outbox: String,
+    at: i64,
+    to: ContactRef,
+    origin: Origin,
+    text: String,
+    message: Outbound,
+}
+
+/// The outcome of a message, logged once.
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Outcome<'a> {
+    MessageOutSent {
+        conversation: &'a str,
+        outbox: &'a str,
+        at: i64,
+        message_id: &'a str,
+    },
+    MessageOutFailed {
+        conversation: &'a str,
+        outbox: &'a str,
+        at: i64,
+        error: &'a GraphError,
+    },
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// Spaces sends out to at most `per_second`.
+struct RateLimit {
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl RateLimit {
+    fn new(per_second: u32) -> RateLimit {
+        RateLimit {
+            interval: Duration::from_secs(1) / per_second.max(1),
+            next: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Reserves the next slot and waits for it.
+    async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock();
+            let slot = (*next).max(Instant::now());
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+/// The outbox and its sender.
+pub struct Outbox {
+    store: Arc<Store>,
+    graph: GraphClient,
+    queue: mpsc::UnboundedSender<String>,
+    rate: RateLimit,
+    paused_until: Mutex<Option<Instant>>,
+    recipient_not_before: Mutex<HashMap<String, Instant>>,
+    next_id: AtomicU64,
+}
+
+impl Outbox {
+    /// Creates the outbox and starts its sender, which first resumes what a previous run left
+    /// pending.
+    pub fn start(store: Arc<Store>, graph: GraphClient, per_second: u32) -> Arc<Outbox> {
+        let (queue, receiver) = mpsc::unbounded_channel();
+        let outbox = Arc::new(Outbox {
+            store,
+            graph,
+            queue,
+            rate: RateLimit::new(per_second),
+            paused_until: Mutex::new(None),
+            recipient_not_before: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(0),
+        });
+        let pending = outbox.store.index.read().pending_outbox();
+        if !pending.is_empty() {
+            tracing::info!(
+                count = pending.len(),
+                "resuming sends left pending by the last run"
+            );
+        }
+        for (id, _) in pending {
+            let _ = outbox.queue.send(id);
+        }
+        tokio::spawn(outbox.clone().run(receiver));
+        outbox
+    }
+
+    fn new_id(&self) -> String {
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        format!("out-{}-{n}", now_ms())
+    }
+
+    /// Checks and logs a message for `conversation`; it is sent as soon as the limits allow.
+    /// Returns its outbox id once the message is durably queued.
+    pub async fn enqueue(
+        &self,
+        conversation: &str,
+        to: ContactRef,
+        message: Outbound,
+        origin: Origin,
+    ) -> Result<String, OutboxError> {
+        outbound::check(&message).map_err(|e| OutboxError::Limit(e.0))?;
+        if to.key().is_none() {
+            return Err(OutboxError::NoRecipient);
+        }
+        let last_in = self
+            .store
+            .index
+            .read()
+            .conversation(conversation)
+            .map_or(0, |c| c.last_in_at);
+        if !message.allowed_outside_window() && now_ms() - last_in > WINDOW_MS {
+            return Err(OutboxError::OutsideWindow);
+        }
+        let id = self.new_id();
+        let queued = Queued {
+            kind: "message_out".into(),
+            conversation: conversation.to_string(),
+            outbox: id.clone(),
+            at: now_ms(),
+            to,
+            origin,
+            text: message.summary(),
+            message,
+        };
+        let record = serde_json::to_vec(&queued).unwrap_or_default();
+        self.store.append(vec![record]).await?;
+        let _ = self.queue.send(id.clone());
+        Ok(id)
+    }
+
+    async fn run(self: Arc<Self>, mut receiver: mpsc::UnboundedReceiver<String>) {
+        let slots = Arc::new(Semaphore::new(CONCURRENCY));
+        while let Some(id) = receiver.recv().await {
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                break;
+            };
+            let outbox = self.clone();
+            tokio::spawn(async move {
+                outbox.deliver(&id).await;
+                drop(permit);
+            });
+        }
+    }
+
+    /// Reads a pending message back from the log.
+    fn load(&self, id: &str) -> Option<Queued> {
+        let slot = self
+            .store
+            .index
+            .read()
+            .pending_outbox()
+            .into_iter()
+            .find(|(p, _)| p == id)?
+            .1;
+        let bytes = self.store.index.read().read(&self.store.log, slot).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    async fn wait_until_allowed(&self, conversation: &str) {
+        loop {
+            let paused = *self.paused_until.lock();
+            let spaced = self.recipient_not_before.lock().get(conversation).copied();
+            let until = paused.into_iter().chain(spaced).max();
+            match until {
+                Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
+                _ => break,
+            }
+        }
+        self.rate.wait().await;
+    }
+
+    /// Sends one message until it is sent or fails for good, and logs the outcome.
+    async fn deliver(&self, id: &str) {
+        let Some(queued) = self.load(id) else {
+            return;
+        };
+        let mut attempt = 0u32;
+        loop {
+            self.wait_until_allowed(&queued.conversation).await;
+            attempt += 1;
+            let error = match self.graph.send(&queued.to, &queued.message).await {
+                Ok(message_id) => {
+                    self.finish(
+                        &queued,
+                        Outcome::MessageOutSent {
+                            conversation: &queued.conversation,
+                            outbox: id,
+                            at: now_ms(),
+                            message_id: &message_id,
+                        },
+                    )
+                    .await;
+                    self.store.publish(ServerEvent::MessageSent {
+                        conversation: queued.conversation.clone(),
+                        outbox: id.to_string(),
+                        message_id,
+                    });
+                    return;
+                }
+                Err(error) => error,
+            };
+            let retry_after = match error.failure {
+                Failure::Retry if attempt < MAX_ATTEMPTS => Some(backoff(attempt)),
+                Failure::RecipientThrottled if attempt < MAX_ATTEMPTS => {
+                    self.recipient_not_before.lock().insert(
+                        queued.conversation.clone(),
+                        Instant::now() + RECIPIENT_PAUSE,
+                    );
+                    Some(Duration::ZERO)
+                }
+                Failure::TokenInvalid => {
+                    tracing::error!(%error, "the Graph API refused the access token: sending paused; fix META_ACCESS_TOKEN");
+                    *self.paused_until.lock() = Some(Instant::now() + TOKEN_PAUSE);
+                    self.store.publish(ServerEvent::ChannelError {
+                        code: error.code,
+                        message: Some(error.message.clone()),
+                    });
+                    Some(Duration::ZERO)
+                }
+                _ => None,
+            };
+            match retry_after {
+                Some(delay) => {
+                    tracing::warn!(outbox = id, attempt, %error, "send failed; retrying");
+                    tokio::time::sleep(delay).await;
+                }
+                None => {
+                    tracing::warn!(outbox = id, %error, "send failed for good");
+                    self.finish(
+                        &queued,
+                        Outcome::MessageOutFailed {
+                            conversation: &queued.conversation,
+                            outbox: id,
+                            at: now_ms(),
+                            error: &error,
+                        },
+                    )
+                    .await;
+                    self.store.publish(ServerEvent::MessageFailed {
+                        conversation: queued.conversation.clone(),
+                        outbox: id.to_string(),
+                        code: error.code,
+                        reason: error.message.clone(),
+                        needs_template: error.failure == Failure::OutsideWindow,
+                    });
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Logs an outcome, retrying while the disk refuses (the send already happened).
+    async fn finish(&self, queued: &Queued, outcome: Outcome<'_>) {
+        let record = serde_json::to_vec(&outcome).unwrap_or_default();
+        let mut delay = Duration::from_millis(200);
+        while let Err(error) = self.store.append(vec![record.clone()]).await {
+            tracing::error!(outbox = %queued.outbox, %error, "cannot log a send's outcome; retrying");
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(30));
+        }
+    }
+}
+
+/// Exponential backoff with up to 25 % jitter: about 1 s, 2 s, 4 s ... up to 5 minutes.
+fn backoff(attempt: u32) -> Duration {
+    let base =
+        Duration::from_secs(1 << attempt.saturating_sub(1).min(8)).min(Duration::from_secs(300));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    base + base.mul_f64(f64::from(nanos % 1000) / 4000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(1) >= Duration::from_secs(1) && backoff(1) <= Duration::from_millis(1250));
+        assert!(backoff(3) >= Duration::from_secs(4) && backoff(3) <= Duration::from_secs(5));
+        assert!(backoff(20) <= Duration::from_secs(375));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_rate_limit_spaces_sends() {
+        let rate = RateLimit::new(10);
+        let start = Instant::now();
+        for _ in 0..5 {
+            rate.wait().await;
+        }
+        assert_eq!(start.elapsed(), Duration::from_millis(400));
+    }
+}
