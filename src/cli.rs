@@ -90,6 +90,9 @@ pub struct ServeArgs {
     /// but get no automatic reply.
     #[arg(long, env = "COCOLU_STALE_AFTER_SECS", default_value_t = 600)]
     pub stale_after_secs: u64,
+    /// Messages sent per second at most (Meta allows 80 by default).
+    #[arg(long, env = "COCOLU_SEND_RATE", default_value_t = 80, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub send_rate: u32,
     #[command(flatten)]
     pub meta: MetaArgs,
 }
@@ -151,6 +154,7 @@ impl ServeArgs {
             repair: self.repair,
             stale_after: Duration::from_secs(self.stale_after_secs),
             meta: self.meta.into_config(),
+            send_rate: self.send_rate,
         }
     }
 }

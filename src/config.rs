@@ -22,6 +22,8 @@ pub struct Config {
     pub stale_after: Duration,
     /// The Meta WhatsApp Cloud API connection.
     pub meta: MetaConfig,
+    /// Messages sent per second at most (Meta's default limit is 80).
+    pub send_rate: u32,
 }
 
 impl Config {
@@ -40,6 +42,7 @@ impl Config {
                 graph_version: "v26.0".into(),
                 ..MetaConfig::default()
             },
+            send_rate: 80,
         }
     }
 }

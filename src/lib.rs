@@ -9,6 +9,7 @@ pub mod channel;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod conversations;
 pub mod http;
 pub mod metrics;
 pub mod outbox;

@@ -1,8 +1,10 @@
 //! Start-up and shutdown: binds the socket, builds the router, serves until SIGTERM or
 //! SIGINT, then lets open requests finish and closes WebSockets.
 
+use crate::channel::meta::graph::GraphClient;
 use crate::config::Config;
 use crate::http;
+use crate::outbox::Outbox;
 use crate::state::{AppState, Runtime};
 use crate::store::{self, watch, Store, StoreError, StoreOptions};
 use leptos::config::LeptosOptions;
@@ -63,6 +65,8 @@ impl Application {
             },
         )?);
         let watcher = watch::watch(store.clone())?;
+        let meta = Arc::new(config.meta.clone());
+        let graph = GraphClient::new(meta.clone());
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartError::Bind {
@@ -77,9 +81,11 @@ impl Application {
                 shutdown: CancellationToken::new(),
                 stale_after: config.stale_after,
             }),
-            store,
-            meta: Arc::new(config.meta.clone()),
+            store: store.clone(),
+            meta: meta.clone(),
             metrics: Arc::default(),
+            graph: graph.clone(),
+            outbox: Outbox::start(store, graph, config.send_rate),
         };
         Ok(Application {
             listener,

@@ -1,7 +1,9 @@
 //! The state every handler can reach: one `Clone` struct, built once at start-up.
 
+use crate::channel::meta::graph::GraphClient;
 use crate::channel::meta::MetaConfig;
 use crate::metrics::Metrics;
+use crate::outbox::Outbox;
 use crate::store::Store;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -22,6 +24,10 @@ pub struct AppState {
     pub meta: Arc<MetaConfig>,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// The Graph API.
+    pub graph: GraphClient,
+    /// Replies waiting to go out.
+    pub outbox: Arc<Outbox>,
 }
 
 /// Facts about this running server.

@@ -15,6 +15,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/status", get(status))
         .merge(super::settings::router())
+        .merge(super::conversations::router())
+        .merge(super::channel::router())
         .fallback(unknown_route)
 }
 

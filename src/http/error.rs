@@ -25,6 +25,12 @@ pub enum ApiError {
     /// Credentials or a signature are missing or wrong.
     #[error("{0}")]
     Unauthorized(String),
+    /// The request is valid but cannot be carried out, for a reason named by `code`.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
+    /// Meta's Graph API refused or could not be reached.
+    #[error("{0}")]
+    Upstream(String),
     /// A feature needs configuration that is missing.
     #[error("{0}")]
     NotConfigured(String),
@@ -56,6 +62,8 @@ impl ApiError {
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::NotConfigured(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_configured"),
+            ApiError::Refused { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "upstream"),
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             ApiError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),

@@ -2,6 +2,8 @@
 
 mod api;
 mod assets;
+mod channel;
+mod conversations;
 mod dashboard;
 mod error;
 mod health;

@@ -2,6 +2,7 @@
 //! folder; `spawn_binary` runs the compiled `cocolu` like a user would. Logs stay quiet
 //! unless `TEST_LOG` is set.
 
+use crate::fake_graph::{self, FakeGraph};
 use cocolu::config::Config;
 use cocolu::server::Application;
 use cocolu::store::Store;
@@ -94,6 +95,14 @@ fn init_logs() {
     });
 }
 
+/// Starts the Graph API stand-in and a server that talks to it.
+pub async fn spawn_app_with_graph() -> (TestApp, FakeGraph) {
+    let graph = FakeGraph::start().await;
+    let url = graph.url.clone();
+    let app = spawn_app_with(move |config| config.meta.graph_url = url).await;
+    (app, graph)
+}
+
 /// Starts the server on a free port with an empty temporary data folder.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
@@ -106,6 +115,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::for_data_dir(data_dir.path().join("data"));
     config.meta.app_secret = Some(APP_SECRET.into());
     config.meta.verify_token = Some(VERIFY_TOKEN.into());
+    config.meta.access_token = Some(fake_graph::ACCESS_TOKEN.into());
+    config.meta.phone_number_id = Some(fake_graph::PHONE_NUMBER_ID.into());
+    config.meta.waba_id = Some(fake_graph::WABA_ID.into());
+    // Until a test starts the stand-in, nothing listens here: sends fail as a network error.
+    config.meta.graph_url = "http://127.0.0.1:9".into();
     adjust(&mut config);
     let app = Application::build(config).await.expect("server starts");
     let addr = app.local_addr();

@@ -6,6 +6,7 @@ mod browser;
 mod commands;
 mod crash;
 mod dashboard;
+mod fake_graph;
 mod faults;
 mod hand_edits;
 mod health;

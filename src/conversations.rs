@@ -1,0 +1,33 @@
+//! Reading conversations back from the log: who the customer is, and their latest records.
+
+use crate::channel::ContactRef;
+use crate::store::Store;
+use serde_json::Value;
+
+/// How many recent records are searched for the customer's details.
+const LOOKBACK: usize = 50;
+
+/// The customer of a conversation, as their latest message described them (blocking).
+pub fn contact(store: &Store, conversation: &str) -> Option<ContactRef> {
+    let records = store
+        .index
+        .read()
+        .latest(&store.log, conversation, LOOKBACK)
+        .ok()?;
+    records.iter().rev().find_map(|bytes| {
+        let record: Value = serde_json::from_slice(bytes).ok()?;
+        if record.get("kind")?.as_str()? != "message_in" {
+            return None;
+        }
+        serde_json::from_value(record.get("contact")?.clone()).ok()
+    })
+}
+
+/// The latest `limit` records of a conversation, oldest first, as JSON (blocking).
+pub fn latest(store: &Store, conversation: &str, limit: usize) -> std::io::Result<Vec<Value>> {
+    let records = store.index.read().latest(&store.log, conversation, limit)?;
+    Ok(records
+        .iter()
+        .filter_map(|bytes| serde_json::from_slice(bytes).ok())
+        .collect())
+}

@@ -1,0 +1,52 @@
+//! `/api/channel`: the connection check and the approved templates, straight from the Graph
+//! API, with the exact reason when Meta refuses.
+
+use super::error::{ApiError, ApiJson};
+use crate::channel::meta::graph::{ApprovedTemplate, GraphError, PhoneNumberInfo};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::routing::get;
+use axum::Router;
+use serde::Serialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/channel/check", get(check))
+        .route("/channel/templates", get(templates))
+}
+
+/// The outcome of a connection check: the number's details, or why it failed.
+#[derive(Debug, Serialize)]
+struct Check {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone_number: Option<PhoneNumberInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<GraphError>,
+}
+
+async fn check(State(state): State<AppState>) -> ApiJson<Check> {
+    ApiJson(match state.graph.check_connection().await {
+        Ok(info) => Check {
+            ok: true,
+            phone_number: Some(info),
+            error: None,
+        },
+        Err(error) => Check {
+            ok: false,
+            phone_number: None,
+            error: Some(error),
+        },
+    })
+}
+
+async fn templates(
+    State(state): State<AppState>,
+) -> Result<ApiJson<Vec<ApprovedTemplate>>, ApiError> {
+    state
+        .graph
+        .approved_templates()
+        .await
+        .map(ApiJson)
+        .map_err(|e| ApiError::Upstream(e.message))
+}

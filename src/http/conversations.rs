@@ -1,0 +1,100 @@
+//! `/api/conversations/{conversation}/messages`: a conversation's latest records, and manual
+//! replies (queued in the durable outbox, sent as the limits allow).
+
+use super::error::{ApiError, ApiJson};
+use crate::channel::outbound::Outbound;
+use crate::conversations;
+use crate::outbox::{Origin, OutboxError};
+use crate::state::AppState;
+use app::events::ServerEvent;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/conversations/{conversation}/messages",
+        get(history).post(reply),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct HistoryQuery {
+    limit: Option<usize>,
+}
+
+async fn history(
+    State(state): State<AppState>,
+    Path(conversation): Path<String>,
+    Query(query): Query<HistoryQuery>,
+) -> Result<ApiJson<Vec<Value>>, ApiError> {
+    let limit = query.limit.unwrap_or(50).clamp(1, 500);
+    let store = state.store.clone();
+    let records =
+        tokio::task::spawn_blocking(move || conversations::latest(&store, &conversation, limit))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(ApiJson(records))
+}
+
+#[derive(Debug, Deserialize)]
+struct ReplyRequest {
+    message: Outbound,
+}
+
+#[derive(Debug, Serialize)]
+struct Queued {
+    outbox: String,
+}
+
+async fn reply(
+    State(state): State<AppState>,
+    Path(conversation): Path<String>,
+    ApiJson(request): ApiJson<ReplyRequest>,
+) -> Result<(StatusCode, ApiJson<Queued>), ApiError> {
+    let store = state.store.clone();
+    let key = conversation.clone();
+    let contact = tokio::task::spawn_blocking(move || conversations::contact(&store, &key))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "There is no conversation '{conversation}' with a customer message."
+            ))
+        })?;
+    let text = request.message.summary();
+    let outbox = state
+        .outbox
+        .enqueue(
+            &conversation,
+            contact,
+            request.message,
+            Origin::Agent { user: None },
+        )
+        .await
+        .map_err(|error| match error {
+            OutboxError::Limit(message) => ApiError::Refused {
+                code: "limit",
+                message,
+            },
+            OutboxError::OutsideWindow => ApiError::Refused {
+                code: "outside_window",
+                message: error.to_string(),
+            },
+            OutboxError::NoRecipient => ApiError::Refused {
+                code: "no_recipient",
+                message: error.to_string(),
+            },
+            OutboxError::Storage(error) => ApiError::Storage(error.to_string()),
+        })?;
+    state.store.publish(ServerEvent::MessageQueued {
+        conversation,
+        outbox: outbox.clone(),
+        text,
+    });
+    Ok((StatusCode::ACCEPTED, ApiJson(Queued { outbox })))
+}
