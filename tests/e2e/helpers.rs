@@ -161,8 +161,14 @@ pub fn binary_path() -> PathBuf {
 
 /// Runs `cocolu` in `dir` with `args` and waits for its `listening on` line.
 pub fn spawn_binary(dir: &Path, args: &[&str]) -> RunningBinary {
+    spawn_binary_with_env(dir, args, &[])
+}
+
+/// Like [`spawn_binary`], with more environment variables.
+pub fn spawn_binary_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> RunningBinary {
     let mut child = Command::new(binary_path())
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .env("COCOLU_ADDR", "127.0.0.1:0")
         .env("META_APP_SECRET", APP_SECRET)
