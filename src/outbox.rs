@@ -8,9 +8,9 @@
 //! permanent errors are not. A free-form message outside the 24-hour customer-service window
 //! is refused before it is logged, with advice to use a template.
 
-use crate::channel::meta::graph::{Failure, GraphClient, GraphError};
 use crate::channel::outbound::{self, Outbound};
 use crate::channel::ContactRef;
+use crate::channel::{Channel, Failure, SendError};
 use crate::store::log::LogError;
 use crate::store::Store;
 use app::events::ServerEvent;
@@ -88,7 +88,7 @@ enum Outcome<'a> {
         conversation: &'a str,
         outbox: &'a str,
         at: i64,
-        error: &'a GraphError,
+        error: &'a SendError,
     },
 }
 
@@ -125,7 +125,7 @@ impl RateLimit {
 /// The outbox and its sender.
 pub struct Outbox {
     store: Arc<Store>,
-    graph: GraphClient,
+    channel: Arc<dyn Channel>,
     queue: mpsc::UnboundedSender<String>,
     rate: RateLimit,
     paused_until: Mutex<Option<Instant>>,
@@ -136,11 +136,11 @@ pub struct Outbox {
 impl Outbox {
     /// Creates the outbox and starts its sender, which first resumes what a previous run left
     /// pending.
-    pub fn start(store: Arc<Store>, graph: GraphClient, per_second: u32) -> Arc<Outbox> {
+    pub fn start(store: Arc<Store>, channel: Arc<dyn Channel>, per_second: u32) -> Arc<Outbox> {
         let (queue, receiver) = mpsc::unbounded_channel();
         let outbox = Arc::new(Outbox {
             store,
-            graph,
+            channel,
             queue,
             rate: RateLimit::new(per_second),
             paused_until: Mutex::new(None),
@@ -255,7 +255,7 @@ impl Outbox {
         loop {
             self.wait_until_allowed(&queued.conversation).await;
             attempt += 1;
-            let error = match self.graph.send(&queued.to, &queued.message).await {
+            let error = match self.channel.send(&queued.to, &queued.message).await {
                 Ok(message_id) => {
                     self.finish(
                         &queued,

@@ -85,7 +85,7 @@ impl Application {
             meta: meta.clone(),
             metrics: Arc::default(),
             graph: graph.clone(),
-            outbox: Outbox::start(store, graph, config.send_rate),
+            outbox: Outbox::start(store, Arc::new(graph), config.send_rate),
         };
         Ok(Application {
             listener,

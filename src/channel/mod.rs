@@ -8,7 +8,10 @@ pub mod meta;
 pub mod outbound;
 pub mod record;
 
+use outbound::Outbound;
 use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
 
 /// Who a customer is. Meta keys users by a business-scoped user id (`user_id`, sent since
 /// 2026); users with a username may have no phone number in the payload at all. Both are
@@ -80,4 +83,67 @@ pub enum Inbound {
     Message(InboundMessage),
     Status(StatusUpdate),
     Error(ChannelError),
+}
+
+/// What to do about a failed request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// Network trouble, 5xx, 429 or 130429: try again later.
+    Retry,
+    /// 131056: too many messages to this one customer; wait before the next.
+    RecipientThrottled,
+    /// 131047: more than 24 hours since the customer's last message; only a template may go.
+    OutsideWindow,
+    /// 190: the access token is invalid or expired; stop sending until it is fixed.
+    TokenInvalid,
+    /// Anything else: retrying would fail the same way.
+    Permanent,
+}
+
+/// A failed send, with the channel's own code and message when there is one (Meta's error
+/// codes for the Cloud API).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct SendError {
+    pub failure: Failure,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subcode: Option<i64>,
+    pub message: String,
+}
+
+impl SendError {
+    /// An error found on this side, before or without an answer from the channel.
+    pub fn local(failure: Failure, message: impl Into<String>) -> SendError {
+        SendError {
+            failure,
+            status: None,
+            code: None,
+            subcode: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// What the outbox (and the reply engine) need from a channel. Meta's Cloud API
+/// ([`meta::graph::GraphClient`]) is one; a WhatsApp Web channel can be another, without
+/// touching the engine.
+pub trait Channel: Send + Sync + 'static {
+    /// Sends a message; returns the channel's id for it.
+    fn send<'a>(
+        &'a self,
+        to: &'a ContactRef,
+        message: &'a Outbound,
+    ) -> Pin<Box<dyn Future<Output = Result<String, SendError>> + Send + 'a>>;
+
+    /// Marks a customer's message as read, optionally showing that a reply is being typed.
+    fn mark_read<'a>(
+        &'a self,
+        message_id: &'a str,
+        typing: bool,
+    ) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
 }

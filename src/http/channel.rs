@@ -2,7 +2,8 @@
 //! API, with the exact reason when Meta refuses.
 
 use super::error::{ApiError, ApiJson};
-use crate::channel::meta::graph::{ApprovedTemplate, GraphError, PhoneNumberInfo};
+use crate::channel::meta::graph::{ApprovedTemplate, PhoneNumberInfo};
+use crate::channel::SendError;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::get;
@@ -22,7 +23,7 @@ struct Check {
     #[serde(skip_serializing_if = "Option::is_none")]
     phone_number: Option<PhoneNumberInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<GraphError>,
+    error: Option<SendError>,
 }
 
 async fn check(State(state): State<AppState>) -> ApiJson<Check> {

@@ -3,59 +3,20 @@
 //! space out this customer, needs a template, token invalid (pause), or permanent.
 //!
 //! The base URL comes from configuration (`META_GRAPH_URL`); tests point it at a stand-in.
+//! This is the Meta implementation of [`Channel`].
 
 use super::MetaConfig;
 use crate::channel::outbound::{self, Outbound};
-use crate::channel::ContactRef;
+use crate::channel::{Channel, ContactRef, Failure, SendError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What to do about a failed request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Failure {
-    /// Network trouble, 5xx, 429 or 130429: try again later.
-    Retry,
-    /// 131056: too many messages to this one customer; wait before the next.
-    RecipientThrottled,
-    /// 131047: more than 24 hours since the customer's last message; only a template may go.
-    OutsideWindow,
-    /// 190: the access token is invalid or expired; stop sending until it is fixed.
-    TokenInvalid,
-    /// Anything else: retrying would fail the same way.
-    Permanent,
-}
-
-/// A failed Graph API request, with Meta's own code and message when there is one.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[error("{message}")]
-pub struct GraphError {
-    pub failure: Failure,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subcode: Option<i64>,
-    pub message: String,
-}
-
-impl GraphError {
-    fn local(failure: Failure, message: impl Into<String>) -> GraphError {
-        GraphError {
-            failure,
-            status: None,
-            code: None,
-            subcode: None,
-            message: message.into(),
-        }
-    }
-}
-
 /// Classifies Meta's answer (`{"error": {"code", "error_subcode", "message", "error_data"}}`).
-pub fn classify(status: u16, body: &Value) -> GraphError {
+pub fn classify(status: u16, body: &Value) -> SendError {
     let error = body.get("error");
     let code = error.and_then(|e| e.get("code")).and_then(Value::as_i64);
     let subcode = error
@@ -81,7 +42,7 @@ pub fn classify(status: u16, body: &Value) -> GraphError {
         _ if status == 429 || status >= 500 => Failure::Retry,
         _ => Failure::Permanent,
     };
-    GraphError {
+    SendError {
         failure,
         status: Some(status),
         code,
@@ -133,31 +94,31 @@ impl GraphClient {
         )
     }
 
-    fn token(&self) -> Result<&str, GraphError> {
+    fn token(&self) -> Result<&str, SendError> {
         self.config.access_token.as_deref().ok_or_else(|| {
-            GraphError::local(
+            SendError::local(
                 Failure::TokenInvalid,
                 "the access token (META_ACCESS_TOKEN) is not configured",
             )
         })
     }
 
-    fn phone_number_id(&self) -> Result<&str, GraphError> {
+    fn phone_number_id(&self) -> Result<&str, SendError> {
         self.config.phone_number_id.as_deref().ok_or_else(|| {
-            GraphError::local(
+            SendError::local(
                 Failure::Permanent,
                 "the phone number id (META_PHONE_NUMBER_ID) is not configured",
             )
         })
     }
 
-    async fn call(&self, request: reqwest::RequestBuilder) -> Result<Value, GraphError> {
+    async fn call(&self, request: reqwest::RequestBuilder) -> Result<Value, SendError> {
         let response = request
             .bearer_auth(self.token()?)
             .send()
             .await
             .map_err(|e| {
-                GraphError::local(Failure::Retry, format!("cannot reach the Graph API: {e}"))
+                SendError::local(Failure::Retry, format!("cannot reach the Graph API: {e}"))
             })?;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or(Value::Null);
@@ -169,8 +130,8 @@ impl GraphClient {
     }
 
     /// Sends a message; returns Meta's id for it (`wamid...`). Limits are checked first.
-    pub async fn send(&self, to: &ContactRef, message: &Outbound) -> Result<String, GraphError> {
-        outbound::check(message).map_err(|e| GraphError::local(Failure::Permanent, e.0))?;
+    pub async fn send(&self, to: &ContactRef, message: &Outbound) -> Result<String, SendError> {
+        outbound::check(message).map_err(|e| SendError::local(Failure::Permanent, e.0))?;
         let url = self.url(&format!("{}/messages", self.phone_number_id()?));
         let body = self
             .call(self.http.post(url).json(&outbound::graph_body(to, message)))
@@ -179,7 +140,7 @@ impl GraphClient {
             .and_then(Value::as_str)
             .map(str::to_string)
             .ok_or_else(|| {
-                GraphError::local(
+                SendError::local(
                     Failure::Permanent,
                     "the Graph API accepted the message but returned no id",
                 )
@@ -187,7 +148,7 @@ impl GraphClient {
     }
 
     /// Marks a customer's message as read, optionally showing the typing indicator.
-    pub async fn mark_read(&self, message_id: &str, typing: bool) -> Result<(), GraphError> {
+    pub async fn mark_read(&self, message_id: &str, typing: bool) -> Result<(), SendError> {
         let url = self.url(&format!("{}/messages", self.phone_number_id()?));
         self.call(
             self.http
@@ -199,7 +160,7 @@ impl GraphClient {
     }
 
     /// `GET /{version}/{phone_number_id}`: the verified name and number, or why not.
-    pub async fn check_connection(&self) -> Result<PhoneNumberInfo, GraphError> {
+    pub async fn check_connection(&self) -> Result<PhoneNumberInfo, SendError> {
         let url = self.url(self.phone_number_id()?);
         let body = self
             .call(self.http.get(url).query(&[(
@@ -216,9 +177,9 @@ impl GraphClient {
     }
 
     /// The approved templates of the business account.
-    pub async fn approved_templates(&self) -> Result<Vec<ApprovedTemplate>, GraphError> {
+    pub async fn approved_templates(&self) -> Result<Vec<ApprovedTemplate>, SendError> {
         let waba = self.config.waba_id.as_deref().ok_or_else(|| {
-            GraphError::local(
+            SendError::local(
                 Failure::Permanent,
                 "the business account id (META_WABA_ID) is not configured",
             )
@@ -264,6 +225,24 @@ impl GraphClient {
                 })
             })
             .collect())
+    }
+}
+
+impl Channel for GraphClient {
+    fn send<'a>(
+        &'a self,
+        to: &'a ContactRef,
+        message: &'a Outbound,
+    ) -> Pin<Box<dyn Future<Output = Result<String, SendError>> + Send + 'a>> {
+        Box::pin(GraphClient::send(self, to, message))
+    }
+
+    fn mark_read<'a>(
+        &'a self,
+        message_id: &'a str,
+        typing: bool,
+    ) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>> {
+        Box::pin(GraphClient::mark_read(self, message_id, typing))
     }
 }
 
