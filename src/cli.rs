@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server: the dashboard, the API and the WhatsApp webhook (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check the data and templates folders offline and list every problem (exit 1 if any).
     Check(Folders),
     /// Write the JSON Schemas of the hand-editable files.
@@ -93,6 +93,12 @@ pub struct ServeArgs {
     /// Messages sent per second at most (Meta allows 80 by default).
     #[arg(long, env = "COCOLU_SEND_RATE", default_value_t = 80, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub send_rate: u32,
+    /// Largest inbound media file downloaded, in megabytes.
+    #[arg(long, env = "COCOLU_MEDIA_MAX_MB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub media_max_mb: u64,
+    /// Days downloaded media files are kept.
+    #[arg(long, env = "COCOLU_MEDIA_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub media_retention_days: u64,
     #[command(flatten)]
     pub meta: MetaArgs,
 }
@@ -155,6 +161,8 @@ impl ServeArgs {
             stale_after: Duration::from_secs(self.stale_after_secs),
             meta: self.meta.into_config(),
             send_rate: self.send_rate,
+            media_max_bytes: self.media_max_mb * 1024 * 1024,
+            media_retention: Duration::from_secs(self.media_retention_days * 24 * 3600),
         }
     }
 }

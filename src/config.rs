@@ -24,6 +24,10 @@ pub struct Config {
     pub meta: MetaConfig,
     /// Messages sent per second at most (Meta's default limit is 80).
     pub send_rate: u32,
+    /// Largest inbound media file downloaded.
+    pub media_max_bytes: u64,
+    /// How long downloaded media files are kept.
+    pub media_retention: Duration,
 }
 
 impl Config {
@@ -43,6 +47,8 @@ impl Config {
                 ..MetaConfig::default()
             },
             send_rate: 80,
+            media_max_bytes: 16 * 1024 * 1024,
+            media_retention: Duration::from_secs(90 * 24 * 3600),
         }
     }
 }

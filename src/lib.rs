@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod conversations;
 pub mod http;
+pub mod media;
 pub mod metrics;
 pub mod outbox;
 pub mod server;

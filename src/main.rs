@@ -7,8 +7,8 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cocolu::telemetry::init();
-    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
-        Command::Serve(args) => cocolu::server::run(args.into_config()),
+    match cli.command.unwrap_or(Command::Serve(Box::new(cli.serve))) {
+        Command::Serve(args) => cocolu::server::run((*args).into_config()),
         Command::Check(folders) => cocolu::commands::check(&folders),
         Command::Schema { out, folders } => cocolu::commands::schema(out, &folders),
         Command::Backup { dest, folders } => cocolu::commands::backup(&dest, &folders),

@@ -4,6 +4,7 @@
 use crate::channel::meta::graph::GraphClient;
 use crate::config::Config;
 use crate::http;
+use crate::media;
 use crate::outbox::Outbox;
 use crate::state::{AppState, Runtime};
 use crate::store::{self, watch, Store, StoreError, StoreOptions};
@@ -80,13 +81,18 @@ impl Application {
                 ws_heartbeat: config.ws_heartbeat,
                 shutdown: CancellationToken::new(),
                 stale_after: config.stale_after,
+                media_max_bytes: config.media_max_bytes,
             }),
             store: store.clone(),
             meta: meta.clone(),
             metrics: Arc::default(),
             graph: graph.clone(),
-            outbox: Outbox::start(store, Arc::new(graph), config.send_rate),
+            outbox: Outbox::start(store.clone(), Arc::new(graph), config.send_rate),
         };
+        tokio::spawn(media::sweep_forever(
+            store.dir().to_path_buf(),
+            config.media_retention,
+        ));
         Ok(Application {
             listener,
             state,

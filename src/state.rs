@@ -41,6 +41,8 @@ pub struct Runtime {
     pub shutdown: CancellationToken,
     /// Messages older than this when they arrive get no automatic reply.
     pub stale_after: Duration,
+    /// Largest inbound media file downloaded.
+    pub media_max_bytes: u64,
 }
 
 impl FromRef<AppState> for LeptosOptions {

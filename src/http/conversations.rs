@@ -4,21 +4,53 @@
 use super::error::{ApiError, ApiJson};
 use crate::channel::outbound::Outbound;
 use crate::conversations;
+use crate::media;
 use crate::outbox::{Origin, OutboxError};
 use crate::state::AppState;
 use app::events::ServerEvent;
 use axum::extract::{Path, Query, State};
+use axum::http::header;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/conversations/{conversation}/messages",
-        get(history).post(reply),
-    )
+    Router::new()
+        .route(
+            "/conversations/{conversation}/messages",
+            get(history).post(reply),
+        )
+        .route("/media/{media_id}", get(media_file))
+}
+
+/// `GET /api/media/{media_id}`: a downloaded inbound media file.
+async fn media_file(
+    State(state): State<AppState>,
+    Path(media_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let dir = state.store.dir().to_path_buf();
+    let found = tokio::task::spawn_blocking(move || {
+        media::find(&dir, &media_id).map(|path| (media::content_type(&path), std::fs::read(&path)))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    match found {
+        Some((content_type, Ok(bytes))) => Ok((
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "private, max-age=86400"),
+            ],
+            bytes,
+        )
+            .into_response()),
+        Some((_, Err(error))) => Err(ApiError::Internal(error.to_string())),
+        None => Err(ApiError::NotFound(
+            "There is no downloaded media with that id.".into(),
+        )),
+    }
 }
 
 #[derive(Debug, Deserialize)]

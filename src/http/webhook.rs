@@ -8,6 +8,7 @@
 use super::ApiError;
 use crate::channel::meta::{signature, webhook};
 use crate::channel::{record, Inbound};
+use crate::media;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use app::events::ServerEvent;
@@ -118,6 +119,18 @@ async fn receive(
         let published = match event {
             Inbound::Message(m) => {
                 Metrics::bump(&metrics.messages_in, 1);
+                if let (Some(media_id), Some(conversation)) =
+                    (media::media_id(&m.kind, &m.raw), m.contact.key())
+                {
+                    tokio::spawn(media::fetch(
+                        state.store.clone(),
+                        state.graph.clone(),
+                        state.runtime.media_max_bytes,
+                        conversation.to_string(),
+                        m.id.clone(),
+                        media_id,
+                    ));
+                }
                 ServerEvent::MessageReceived {
                     conversation: m.contact.key().unwrap_or("unknown").to_string(),
                     id: m.id,

@@ -113,6 +113,7 @@ mod tests {
             ws_heartbeat: heartbeat,
             shutdown: CancellationToken::new(),
             stale_after: Duration::from_secs(600),
+            media_max_bytes: 1024,
         })
     }
 

@@ -40,8 +40,21 @@ pub enum Answer {
     Slow(Duration),
 }
 
+/// The bytes the stand-in serves for media id `id` (`MEDIA_BIG...` ids are 4 KB).
+pub fn media_bytes(id: &str) -> Vec<u8> {
+    let size = if id.starts_with("MEDIA_BIG") {
+        4096
+    } else {
+        300
+    };
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.extend(id.bytes().cycle().take(size - 4));
+    bytes
+}
+
 #[derive(Default)]
 struct Shared {
+    url: Mutex<String>,
     seen: Mutex<Vec<Seen>>,
     script: Mutex<VecDeque<Answer>>,
     ids: AtomicU64,
@@ -106,6 +119,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 "messages": [{"id": format!("wamid.fake.{n}"), "message_status": "accepted"}]}))
             .into_response()
         }
+        ("GET", ["download", id]) => media_bytes(id).into_response(),
+        ("GET", [_, id]) if id.starts_with("MEDIA") => {
+            let url = shared.url.lock().expect("lock").clone();
+            Json(json!({"url": format!("{url}/download/{id}"), "mime_type": "image/jpeg",
+                "sha256": "abc", "file_size": media_bytes(id).len(), "id": id, "messaging_product": "whatsapp"}))
+            .into_response()
+        }
         ("GET", [_, phone]) if *phone == PHONE_NUMBER_ID => Json(json!({
             "verified_name": "Mi Tienda", "display_phone_number": "+58 412-0000000",
             "quality_rating": "GREEN", "id": PHONE_NUMBER_ID
@@ -131,6 +151,7 @@ impl FakeGraph {
             .await
             .expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
+        *shared.url.lock().expect("lock") = url.clone();
         tokio::spawn(async move { axum::serve(listener, app).await });
         FakeGraph { url, shared }
     }

@@ -11,6 +11,7 @@ mod faults;
 mod hand_edits;
 mod health;
 mod helpers;
+mod media;
 mod outbound;
 mod rsync;
 mod settings_api;

@@ -200,21 +200,20 @@ async fn a_batch_with_every_message_type_statuses_and_errors_is_stored_whole() {
 
     let stored: Vec<Value> = {
         let index = app.store.index.read();
-        let conversation = index
-            .conversation("VE.carla")
-            .expect("conversation keyed by user id");
-        assert_eq!(
-            conversation.slots.len(),
-            kinds.len() + 3,
-            "every message and status of the customer"
-        );
         index
             .latest(&app.store.log, "VE.carla", 100)
-            .expect("read")
+            .expect("conversation keyed by user id")
             .iter()
-            .map(|r| serde_json::from_slice(r).expect("JSON record"))
+            .map(|r| serde_json::from_slice::<Value>(r).expect("JSON record"))
+            // Media downloads log their outcome in the conversation too, as they finish.
+            .filter(|r| r["kind"] == "message_in" || r["kind"] == "status")
             .collect()
     };
+    assert_eq!(
+        stored.len(),
+        kinds.len() + 3,
+        "every message and status of the customer"
+    );
     for (i, (kind, _)) in kinds.iter().enumerate() {
         assert_eq!(stored[i]["kind"], "message_in");
         assert_eq!(stored[i]["type"], *kind);

@@ -69,6 +69,14 @@ pub struct ApprovedTemplate {
     pub body: Option<String>,
 }
 
+/// Where an inbound media file can be downloaded (the URL expires after a few minutes).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaInfo {
+    pub url: String,
+    pub mime_type: Option<String>,
+    pub file_size: Option<u64>,
+}
+
 /// The Graph API, as configured.
 #[derive(Clone)]
 pub struct GraphClient {
@@ -157,6 +165,53 @@ impl GraphClient {
         )
         .await
         .map(|_| ())
+    }
+
+    /// `GET /{version}/{media_id}`: where to download an inbound media file.
+    pub async fn media_info(&self, media_id: &str) -> Result<MediaInfo, SendError> {
+        let body = self.call(self.http.get(self.url(media_id))).await?;
+        let url = body.get("url").and_then(Value::as_str).ok_or_else(|| {
+            SendError::local(Failure::Permanent, "the Graph API returned no media URL")
+        })?;
+        Ok(MediaInfo {
+            url: url.to_string(),
+            mime_type: body
+                .get("mime_type")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            file_size: body.get("file_size").and_then(Value::as_u64),
+        })
+    }
+
+    /// Downloads a media file, refusing more than `max_bytes`.
+    pub async fn download(&self, url: &str, max_bytes: u64) -> Result<Vec<u8>, SendError> {
+        let mut response = self
+            .http
+            .get(url)
+            .bearer_auth(self.token()?)
+            .send()
+            .await
+            .map_err(|e| {
+                SendError::local(Failure::Retry, format!("cannot download the media: {e}"))
+            })?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            return Err(classify(status, &body));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            SendError::local(Failure::Retry, format!("the media download broke off: {e}"))
+        })? {
+            if (bytes.len() + chunk.len()) as u64 > max_bytes {
+                return Err(SendError::local(
+                    Failure::Permanent,
+                    format!("the media is larger than the {max_bytes}-byte limit"),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 
     /// `GET /{version}/{phone_number_id}`: the verified name and number, or why not.
