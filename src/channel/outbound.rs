@@ -125,15 +125,33 @@ fn check_required(what: &str, text: &str, max: usize, problems: &mut Vec<String>
     check_len(what, text, max, problems);
 }
 
+fn check_optional(what: &str, text: &Option<String>, max: usize, problems: &mut Vec<String>) {
+    if let Some(text) = text {
+        check_len(what, text, max, problems);
+    }
+}
+
+/// The body, header and footer every interactive message has.
+fn check_frame(
+    body: &str,
+    header: &Option<String>,
+    footer: &Option<String>,
+    problems: &mut Vec<String>,
+) {
+    check_required(
+        "the message",
+        body,
+        limits::INTERACTIVE_BODY_CHARS,
+        problems,
+    );
+    check_optional("the header", header, limits::HEADER_CHARS, problems);
+    check_optional("the footer", footer, limits::FOOTER_CHARS, problems);
+}
+
 /// Checks WhatsApp's limits; every problem is listed.
 pub fn check(message: &Outbound) -> Result<(), LimitError> {
     use limits::*;
     let mut problems = Vec::new();
-    let optional = |what: &str, text: &Option<String>, max: usize, problems: &mut Vec<String>| {
-        if let Some(text) = text {
-            check_len(what, text, max, problems);
-        }
-    };
     match message {
         Outbound::Text { body } => check_required("the text", body, TEXT_CHARS, &mut problems),
         Outbound::Buttons {
@@ -142,9 +160,7 @@ pub fn check(message: &Outbound) -> Result<(), LimitError> {
             footer,
             buttons,
         } => {
-            check_required("the message", body, INTERACTIVE_BODY_CHARS, &mut problems);
-            optional("the header", header, HEADER_CHARS, &mut problems);
-            optional("the footer", footer, FOOTER_CHARS, &mut problems);
+            check_frame(body, header, footer, &mut problems);
             if buttons.is_empty() || buttons.len() > BUTTONS {
                 problems.push(format!(
                     "{} buttons; WhatsApp allows 1 to {BUTTONS}",
@@ -173,10 +189,8 @@ pub fn check(message: &Outbound) -> Result<(), LimitError> {
             footer,
             sections,
         } => {
-            check_required("the message", body, INTERACTIVE_BODY_CHARS, &mut problems);
+            check_frame(body, header, footer, &mut problems);
             check_required("the list button", button, LIST_BUTTON_CHARS, &mut problems);
-            optional("the header", header, HEADER_CHARS, &mut problems);
-            optional("the footer", footer, FOOTER_CHARS, &mut problems);
             let rows: usize = sections.iter().map(|s| s.rows.len()).sum();
             if sections.is_empty() || sections.len() > LIST_SECTIONS {
                 problems.push(format!(
@@ -190,7 +204,7 @@ pub fn check(message: &Outbound) -> Result<(), LimitError> {
                 ));
             }
             for (s, section) in sections.iter().enumerate() {
-                optional(
+                check_optional(
                     &format!("section {} title", s + 1),
                     &section.title,
                     SECTION_TITLE_CHARS,
@@ -211,7 +225,7 @@ pub fn check(message: &Outbound) -> Result<(), LimitError> {
                         &mut problems,
                     );
                     check_required(&format!("{at}: id"), &row.id, ROW_ID_CHARS, &mut problems);
-                    optional(
+                    check_optional(
                         &format!("{at}: description"),
                         &row.description,
                         ROW_DESCRIPTION_CHARS,
@@ -239,7 +253,7 @@ pub fn check(message: &Outbound) -> Result<(), LimitError> {
             if source.trim().is_empty() {
                 problems.push("the media has no id or link".to_string());
             }
-            optional("the caption", caption, CAPTION_CHARS, &mut problems);
+            check_optional("the caption", caption, CAPTION_CHARS, &mut problems);
         }
     }
     if problems.is_empty() {

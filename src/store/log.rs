@@ -360,18 +360,21 @@ impl Log {
     /// Appends records (each one line of JSON, without the newline) and waits until they are
     /// durable. Either all of them are stored, in order, or none.
     pub async fn append(&self, records: Vec<Vec<u8>>) -> Result<Vec<Position>, LogError> {
-        if records.iter().any(|r| r.contains(&b'\n') || r.is_empty()) {
-            return Err(LogError::InvalidRecord);
-        }
-        let (reply, answer) = oneshot::channel();
-        self.sender
-            .send(Request { records, reply })
-            .map_err(|_| LogError::Stopped)?;
-        answer.await.map_err(|_| LogError::Stopped)?
+        self.submit(records)?.await.map_err(|_| LogError::Stopped)?
     }
 
     /// Like [`Log::append`], for code that is not async (blocks the thread).
     pub fn append_blocking(&self, records: Vec<Vec<u8>>) -> Result<Vec<Position>, LogError> {
+        self.submit(records)?
+            .blocking_recv()
+            .map_err(|_| LogError::Stopped)?
+    }
+
+    /// Checks the records and hands them to the writer; the answer comes once they are synced.
+    fn submit(
+        &self,
+        records: Vec<Vec<u8>>,
+    ) -> Result<oneshot::Receiver<Result<Vec<Position>, LogError>>, LogError> {
         if records.iter().any(|r| r.contains(&b'\n') || r.is_empty()) {
             return Err(LogError::InvalidRecord);
         }
@@ -379,7 +382,7 @@ impl Log {
         self.sender
             .send(Request { records, reply })
             .map_err(|_| LogError::Stopped)?;
-        answer.blocking_recv().map_err(|_| LogError::Stopped)?
+        Ok(answer)
     }
 
     /// The segments, oldest first.

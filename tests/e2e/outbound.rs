@@ -27,6 +27,16 @@ async fn reply(app: &TestApp, message: Value) -> reqwest::Response {
         .expect("sent")
 }
 
+/// Queues a reply and returns its outbox id.
+async fn queue(app: &TestApp, message: Value) -> String {
+    let response = reply(app, message).await;
+    assert_eq!(response.status(), 202);
+    response.json::<Value>().await.expect("json")["outbox"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
 /// Waits until the conversation's log holds a record of `kind` for `outbox`.
 async fn outcome(app: &TestApp, outbox: &str, limit: Duration) -> Option<Value> {
     let deadline = tokio::time::Instant::now() + limit;
@@ -103,14 +113,7 @@ async fn a_500_then_a_200_is_one_delivered_message() {
     customer_writes(&app).await;
     graph.script([Answer::Status(500)]);
 
-    let outbox = reply(&app, json!({"type": "text", "body": "reintento"}))
-        .await
-        .json::<Value>()
-        .await
-        .expect("json")["outbox"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let outbox = queue(&app, json!({"type": "text", "body": "reintento"})).await;
 
     let sent = outcome(&app, &outbox, Duration::from_secs(15))
         .await
@@ -133,14 +136,7 @@ async fn a_429_backs_off_and_then_delivers() {
     ]);
 
     let started = std::time::Instant::now();
-    let outbox = reply(&app, json!({"type": "text", "body": "despacio"}))
-        .await
-        .json::<Value>()
-        .await
-        .expect("json")["outbox"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let outbox = queue(&app, json!({"type": "text", "body": "despacio"})).await;
 
     let sent = outcome(&app, &outbox, Duration::from_secs(20))
         .await
@@ -164,14 +160,7 @@ async fn a_131047_is_not_retried_and_asks_for_a_template() {
         message: "Re-engagement message",
     }]);
 
-    let outbox = reply(&app, json!({"type": "text", "body": "fuera de ventana"}))
-        .await
-        .json::<Value>()
-        .await
-        .expect("json")["outbox"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let outbox = queue(&app, json!({"type": "text", "body": "fuera de ventana"})).await;
 
     let failed = outcome(&app, &outbox, Duration::from_secs(10))
         .await
