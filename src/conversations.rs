@@ -23,6 +23,20 @@ pub fn contact(store: &Store, conversation: &str) -> Option<ContactRef> {
     })
 }
 
+/// The id of the customer's latest message in a conversation (blocking).
+pub fn latest_inbound_id(store: &Store, conversation: &str) -> Option<String> {
+    let records = store
+        .index
+        .read()
+        .latest(&store.log, conversation, LOOKBACK)
+        .ok()?;
+    records.iter().rev().find_map(|bytes| {
+        let record: Value = serde_json::from_slice(bytes).ok()?;
+        (record.get("kind")?.as_str()? == "message_in")
+            .then(|| record.get("id")?.as_str().map(str::to_string))?
+    })
+}
+
 /// The latest `limit` records of a conversation, oldest first, as JSON (blocking).
 pub fn latest(store: &Store, conversation: &str, limit: usize) -> std::io::Result<Vec<Value>> {
     let records = store.index.read().latest(&store.log, conversation, limit)?;

@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -23,7 +23,47 @@ pub fn router() -> Router<AppState> {
             "/conversations/{conversation}/messages",
             get(history).post(reply),
         )
+        .route("/conversations/{conversation}/read", post(mark_read))
         .route("/media/{media_id}", get(media_file))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ReadRequest {
+    /// Also show the customer that a reply is being typed (until it is sent, or 25 s).
+    #[serde(default)]
+    typing: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct MarkedRead {
+    message_id: String,
+}
+
+/// `POST /api/conversations/{conversation}/read[?typing=true]`: marks the customer's latest message as read
+/// on WhatsApp (blue ticks), optionally with the typing indicator.
+async fn mark_read(
+    State(state): State<AppState>,
+    Path(conversation): Path<String>,
+    Query(request): Query<ReadRequest>,
+) -> Result<ApiJson<MarkedRead>, ApiError> {
+    let typing = request.typing;
+    let store = state.store.clone();
+    let key = conversation.clone();
+    let latest =
+        tokio::task::spawn_blocking(move || conversations::latest_inbound_id(&store, &key))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "There is no message from a customer in '{conversation}'."
+                ))
+            })?;
+    state
+        .graph
+        .mark_read(&latest, typing)
+        .await
+        .map_err(|e| ApiError::Upstream(e.message))?;
+    Ok(ApiJson(MarkedRead { message_id: latest }))
 }
 
 /// `GET /api/media/{media_id}`: a downloaded inbound media file.

@@ -390,3 +390,55 @@ async fn sends_pending_at_a_kill_9_go_out_after_the_restart() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn reading_a_conversation_marks_the_latest_message_read_with_typing() {
+    let (app, graph) = spawn_app_with_graph().await;
+    customer_writes(&app).await;
+
+    let response = app
+        .client
+        .post(app.url(&format!(
+            "/api/conversations/{CONVERSATION}/read?typing=true"
+        )))
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.expect("json")["message_id"],
+        "wamid.hello"
+    );
+    let receipt = graph
+        .seen()
+        .into_iter()
+        .find(|s| s.body["status"] == "read")
+        .expect("a read receipt");
+    assert_eq!(receipt.body["message_id"], "wamid.hello");
+    assert_eq!(receipt.body["typing_indicator"]["type"], "text");
+}
+
+#[tokio::test]
+async fn a_131056_spaces_out_that_customer_then_delivers() {
+    let (app, graph) = spawn_app_with_graph().await;
+    customer_writes(&app).await;
+    graph.script([Answer::MetaError {
+        status: 400,
+        code: 131056,
+        message: "(Business Account, Consumer Account) pair rate limit hit",
+    }]);
+
+    let started = std::time::Instant::now();
+    let outbox = queue(&app, json!({"type": "text", "body": "uno por uno"})).await;
+
+    let sent = outcome(&app, &outbox, Duration::from_secs(20))
+        .await
+        .expect("delivered");
+    assert_eq!(sent["kind"], "message_out_sent");
+    assert_eq!(graph.sends().len(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(6),
+        "it waited before writing to that customer again"
+    );
+}
