@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod conversations;
+pub mod engine;
 pub mod http;
 pub mod media;
 pub mod metrics;
