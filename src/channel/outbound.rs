@@ -26,7 +26,7 @@ pub mod limits {
 }
 
 /// A reply button or a list row: the id comes back when the customer taps it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Choice {
     pub id: String,
     pub title: String,
@@ -35,7 +35,7 @@ pub struct Choice {
 }
 
 /// A titled group of list rows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Section {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,

@@ -3,4 +3,5 @@
 //! what they decide.
 
 pub mod hours;
+pub mod rules;
 pub mod text;

@@ -14,7 +14,7 @@ use std::sync::atomic::Ordering;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/status", get(status))
-        .merge(super::settings::router())
+        .merge(super::documents::router())
         .merge(super::conversations::router())
         .merge(super::channel::router())
         .fallback(unknown_route)

@@ -5,10 +5,10 @@ mod assets;
 mod channel;
 mod conversations;
 mod dashboard;
+mod documents;
 mod error;
 mod health;
 mod security;
-mod settings;
 mod webhook;
 mod ws;
 

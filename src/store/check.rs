@@ -5,6 +5,7 @@ use super::document::{parse, Context, FileProblem, HandEdited};
 use super::log::{list_segments, scan_segment};
 use super::templates::TemplateStore;
 use super::LOG_DIR;
+use crate::engine::rules::Rules;
 use crate::settings::Settings;
 use std::fs;
 use std::io;
@@ -28,6 +29,7 @@ pub fn check(data_dir: &Path, templates_dir: &Path) -> Report {
         templates: templates.texts.keys().cloned().collect(),
     };
     check_document::<Settings>(data_dir, &context, &mut report);
+    check_document::<Rules>(data_dir, &context, &mut report);
     check_log(&data_dir.join(LOG_DIR), &mut report);
     report
 }

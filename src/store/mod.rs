@@ -1,6 +1,6 @@
 //! The data folder: state in memory, persisted to plain files, reloaded when people edit them.
 //!
-//! - `settings.json` (and later `rules.json`): hand-editable documents ([`document`]).
+//! - `settings.json` and `rules.json`: hand-editable documents ([`document`]).
 //! - `templates/`: reply templates overriding the built-in ones ([`templates`]).
 //! - `schema/`: JSON Schemas of the hand-editable files, rewritten at start when they change.
 //! - `.last-good/`: the last accepted copy of each document.
@@ -17,6 +17,7 @@ pub mod log;
 pub mod templates;
 pub mod watch;
 
+use crate::engine::rules::Rules;
 use crate::settings::Settings;
 use app::events::ServerEvent;
 use atomic::{remove_stale_temp_files, write_atomic};
@@ -102,10 +103,16 @@ pub fn schema_text<T: HandEdited>() -> String {
 
 /// Every hand-editable document's schema: (file name, text).
 pub fn schemas() -> Vec<(String, String)> {
-    vec![(
-        document::schema_file_name::<Settings>(),
-        schema_text::<Settings>(),
-    )]
+    vec![
+        (
+            document::schema_file_name::<Settings>(),
+            schema_text::<Settings>(),
+        ),
+        (
+            document::schema_file_name::<Rules>(),
+            schema_text::<Rules>(),
+        ),
+    ]
 }
 
 /// Writes the schemas into `dir/schema/`, skipping files that are already identical.
@@ -125,6 +132,7 @@ pub fn write_schemas(dir: &Path) -> io::Result<()> {
 pub struct Store {
     dir: PathBuf,
     pub settings: Document<Settings>,
+    pub rules: Document<Rules>,
     pub templates: TemplateStore,
     /// The append-only message log in `log/`.
     pub log: Log,
@@ -137,6 +145,23 @@ pub struct Store {
     events: broadcast::Sender<ServerEvent>,
     /// Held for as long as the store is open.
     _lock: File,
+}
+
+/// A document's problems on disk, including its deletion.
+fn document_problems<T: HandEdited>(document: &Document<T>) -> Vec<FileProblem> {
+    let current = document.current();
+    let mut problems = current.problems;
+    if current.missing {
+        problems.push(FileProblem {
+            file: T::FILE.into(),
+            line: 1,
+            column: 1,
+            message:
+                "the file was deleted; the last good version stays in force until it is saved again"
+                    .into(),
+        });
+    }
+    problems
 }
 
 fn report_checkpoint(result: io::Result<()>) {
@@ -185,6 +210,7 @@ impl Store {
             templates: templates.names(),
         };
         let settings = Document::open(dir, &context)?;
+        let rules = Document::open(dir, &context)?;
         let log_options = LogOptions {
             repair: options.repair,
             ..LogOptions::default()
@@ -213,6 +239,7 @@ impl Store {
         let store = Store {
             dir: dir.to_path_buf(),
             settings,
+            rules,
             templates,
             log,
             index: RwLock::new(index),
@@ -321,16 +348,8 @@ impl Store {
 
     /// Every problem of the files on disk right now (empty when all is well).
     pub fn problems(&self) -> Vec<FileProblem> {
-        let settings = self.settings.current();
-        let mut problems = settings.problems.clone();
-        if settings.missing {
-            problems.push(FileProblem {
-                file: Settings::FILE.into(),
-                line: 1,
-                column: 1,
-                message: "the file was deleted; the last good version stays in force until it is saved again".into(),
-            });
-        }
+        let mut problems = document_problems(&self.settings);
+        problems.extend(document_problems(&self.rules));
         let templates = self.templates.current();
         problems.extend(templates.problems.iter().cloned());
         problems.extend(templates.missing.iter().map(|name| FileProblem {
@@ -354,10 +373,21 @@ impl Store {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if in_templates && name.ends_with(".txt") && !name.starts_with('.') {
             let change = self.templates.rescan();
+            let changed = !change.reloaded.is_empty() || !change.missing.is_empty();
             self.report_templates(change);
+            if changed {
+                // Rules name templates: one may have gone.
+                let problems = self.rules.revalidate(&self.context());
+                if !problems.is_empty() {
+                    self.report(Rules::FILE, Reload::Rejected(problems));
+                }
+            }
         } else if path.parent() == Some(self.dir.as_path()) && name == Settings::FILE {
             let outcome = self.settings.reload(&self.context());
             self.report(Settings::FILE, outcome);
+        } else if path.parent() == Some(self.dir.as_path()) && name == Rules::FILE {
+            let outcome = self.rules.reload(&self.context());
+            self.report(Rules::FILE, outcome);
         }
     }
 
@@ -438,6 +468,8 @@ mod tests {
         .expect("opened");
         assert!(dir.join("settings.json").is_file());
         assert!(dir.join("schema/settings.schema.json").is_file());
+        assert!(dir.join("schema/rules.schema.json").is_file());
+        assert!(dir.join("rules.json").is_file());
         assert!(dir.join(".last-good/settings.json").is_file());
         let text = fs::read_to_string(dir.join("settings.json")).expect("read");
         assert!(

@@ -302,10 +302,10 @@ mod tests {
     fn deleting_an_override_gives_the_builtin_back_but_a_custom_template_stays() {
         let dir = tempfile::tempdir().expect("tempdir");
         fs::write(dir.path().join("bienvenida.txt"), "Otra bienvenida").expect("write");
-        fs::write(dir.path().join("precios.txt"), "Precios").expect("write");
+        fs::write(dir.path().join("ofertas.txt"), "Ofertas").expect("write");
         let store = TemplateStore::open(dir.path());
         fs::remove_file(dir.path().join("bienvenida.txt")).expect("rm");
-        fs::remove_file(dir.path().join("precios.txt")).expect("rm");
+        fs::remove_file(dir.path().join("ofertas.txt")).expect("rm");
 
         let change = store.rescan();
 
@@ -314,8 +314,8 @@ mod tests {
             .find(|(n, _)| *n == "bienvenida")
             .map(|(_, t)| *t);
         assert_eq!(store.get("bienvenida").as_deref(), builtin);
-        assert_eq!(store.get("precios").as_deref(), Some("Precios"));
-        assert_eq!(change.missing, vec!["templates/precios.txt".to_string()]);
+        assert_eq!(store.get("ofertas").as_deref(), Some("Ofertas"));
+        assert_eq!(change.missing, vec!["templates/ofertas.txt".to_string()]);
         assert_eq!(
             change.reloaded,
             vec!["templates/bienvenida.txt".to_string()]

@@ -11,12 +11,16 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("alta", include_str!("builtin/alta.txt")),
     ("baja", include_str!("builtin/baja.txt")),
     ("bienvenida", include_str!("builtin/bienvenida.txt")),
+    ("catalogo", include_str!("builtin/catalogo.txt")),
     (
         "fuera_de_horario",
         include_str!("builtin/fuera_de_horario.txt"),
     ),
     ("horario", include_str!("builtin/horario.txt")),
+    ("menu", include_str!("builtin/menu.txt")),
     ("no_entendi", include_str!("builtin/no_entendi.txt")),
+    ("precios", include_str!("builtin/precios.txt")),
+    ("solo_texto", include_str!("builtin/solo_texto.txt")),
 ];
 
 /// Whether `name` can name a template (and so a file `NAME.txt`).

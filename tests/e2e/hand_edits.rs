@@ -270,3 +270,42 @@ async fn a_template_edit_is_one_reload_and_a_broken_one_is_located() {
         Some("Hola {{nombre}}, bienvenido.")
     );
 }
+
+#[tokio::test]
+async fn a_hand_edit_of_rules_is_reloaded_and_a_broken_one_located() {
+    let app = spawn_app().await;
+    let mut events = app.events().await;
+    let path = app.data_path().join("rules.json");
+    let text = fs::read_to_string(&path).expect("read");
+
+    fs::write(&path, text.replace("\"Ver opciones\"", "\"Ver el menú\"")).expect("write");
+    let event = only_event(&events.burst(QUIET).await).clone();
+    assert_eq!(event["type"], "file_reloaded");
+    assert_eq!(event["file"], "rules.json");
+
+    let broken = text.replace("\"template\": \"precios\"", "\"template\": \"no_existe\"");
+    fs::write(&path, &broken).expect("write");
+    let event = only_event(&events.burst(QUIET).await).clone();
+    assert_eq!(event["type"], "file_error");
+    let line = broken
+        .lines()
+        .position(|l| l.contains("no_existe"))
+        .expect("line")
+        + 1;
+    let problem = &event["problems"][0];
+    assert!(
+        problem["message"]
+            .as_str()
+            .expect("message")
+            .contains("no template 'no_existe'"),
+        "{problem}"
+    );
+    assert!(
+        problem["line"].as_u64().expect("line") as usize <= line,
+        "points at the reply holding it"
+    );
+    assert!(
+        app.store.rules.get().rules.iter().all(|r| r.id != "x"),
+        "last good rules stay"
+    );
+}

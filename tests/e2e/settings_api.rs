@@ -101,3 +101,42 @@ async fn an_oversized_body_is_a_json_413() {
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["error"]["code"], "too_large");
 }
+
+#[tokio::test]
+async fn the_rules_are_served_and_saved_like_the_settings() {
+    let app = spawn_app().await;
+    let mut current = app.get_json("/api/rules").await;
+    assert_eq!(current["rules"]["rules"][0]["id"], "menu");
+    current["rules"]["rules"][2]["when"]["text"] = json!(["precio", "valor"]);
+
+    let saved = app.put_json("/api/rules", &current).await;
+
+    assert_eq!(saved.status(), 200);
+    let on_disk = fs::read_to_string(app.data_path().join("rules.json")).expect("read");
+    assert!(on_disk.contains("\"valor\""), "{on_disk}");
+    assert_eq!(
+        app.store.rules.get().rules[2].when.text,
+        vec!["precio", "valor"]
+    );
+}
+
+#[tokio::test]
+async fn a_rule_with_a_bad_regex_is_422_with_its_position() {
+    let app = spawn_app().await;
+    let mut current = app.get_json("/api/rules").await;
+    current["rules"]["rules"][1]["when"] = json!({"match": "regex", "text": ["(sin cerrar"]});
+
+    let refused = app.put_json("/api/rules", &current).await;
+
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.expect("json");
+    let problem = &body["error"]["details"]["problems"][0];
+    assert!(
+        problem["message"]
+            .as_str()
+            .expect("message")
+            .contains("regular expression"),
+        "{problem}"
+    );
+    assert!(problem["line"].as_u64().expect("line") > 1);
+}

@@ -1,0 +1,577 @@
+//! The rules (`rules.json`): what the bot answers, and when. Rules are tried in order; the
+//! first that matches answers. Each names its triggers (texts, tapped buttons or list rows,
+//! message types), optional conditions (business hours, first contact, labels), its replies
+//! (templates, texts, buttons, lists) and actions (labels, handing the chat to a person,
+//! opting the contact out). A button or list row's id is the trigger of another rule, which
+//! is how menus nest.
+
+use super::text::{normalize, MatchKind};
+use crate::channel::outbound::{self, Choice, Outbound, Section};
+use crate::store::document::{Context, HandEdited, Problem};
+use regex::{Regex, RegexBuilder};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashSet};
+
+/// The contents of `rules.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    /// Lets editors find this file's JSON Schema.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Format version of this file.
+    pub version: u32,
+    /// Tried in this order; the first rule that matches answers.
+    pub rules: Vec<Rule>,
+}
+
+/// One rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Unique; lowercase letters, digits, `_` and `-`.
+    pub id: String,
+    /// What the rule is for, in the owner's words.
+    #[serde(default)]
+    pub description: String,
+    /// A disabled rule is kept but never answers.
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// When it answers.
+    pub when: When,
+    /// What it sends, in order.
+    #[serde(default)]
+    pub reply: Vec<Reply>,
+    /// What it does besides replying.
+    #[serde(default)]
+    pub actions: Vec<Action>,
+    /// Minutes before this rule answers the same contact again (0: always).
+    #[serde(default)]
+    pub cooldown_minutes: u32,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// Business-hours condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HoursCondition {
+    Open,
+    Closed,
+}
+
+/// Triggers (any one is enough) and conditions (all must hold).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    /// Texts that trigger the rule, compared without case, accents or punctuation.
+    #[serde(default)]
+    pub text: Vec<String>,
+    /// How `text` is compared: `exact`, `contains` (default), `word`, `starts_with`, `regex`.
+    #[serde(default, rename = "match")]
+    pub match_kind: MatchKind,
+    /// Ids of reply buttons or list rows that trigger the rule when tapped.
+    #[serde(default)]
+    pub button: Vec<String>,
+    /// Message types that trigger the rule: `audio` (voice notes), `image`, `video`,
+    /// `document`, `sticker`, `location`, `contacts`, `order`.
+    #[serde(default)]
+    pub message_type: Vec<String>,
+    /// Only inside (`open`) or outside (`closed`) business hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<HoursCondition>,
+    /// Only on (`true`) or after (`false`) the contact's first message ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_contact: Option<bool>,
+    /// Only if the contact has one of these labels.
+    #[serde(default)]
+    pub labels_any: Vec<String>,
+    /// Only if the contact has none of these labels.
+    #[serde(default)]
+    pub labels_none: Vec<String>,
+}
+
+/// Reply buttons (up to 3). The message is a `template` or a `text`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ButtonsReply {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footer: Option<String>,
+    pub options: Vec<Choice>,
+}
+
+/// A list menu (up to 10 rows). The message is a `template` or a `text`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListReply {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The label of the button that opens the list.
+    pub button: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footer: Option<String>,
+    pub sections: Vec<Section>,
+}
+
+/// One message a rule sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Reply {
+    /// A template from `templates/` (or built in), with its variables filled in.
+    Template(String),
+    /// A literal text (variables such as `{{nombre}}` are filled in too).
+    Text(String),
+    /// Reply buttons.
+    Buttons(ButtonsReply),
+    /// A list menu.
+    List(ListReply),
+}
+
+/// Something a rule does besides replying.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    AddLabel(String),
+    RemoveLabel(String),
+    /// Hand the chat to a person: the bot pauses for this contact.
+    Handover,
+    /// Opt the contact out of automatic messages.
+    OptOut,
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// Compiles a rule's regexes (case-insensitive, against the message as written).
+pub fn compile_regexes(rule: &Rule) -> Result<Vec<Regex>, (usize, regex::Error)> {
+    if rule.when.match_kind != MatchKind::Regex {
+        return Ok(Vec::new());
+    }
+    rule.when
+        .text
+        .iter()
+        .enumerate()
+        .map(|(i, pattern)| {
+            RegexBuilder::new(pattern)
+                .case_insensitive(true)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| (i, e))
+        })
+        .collect()
+}
+
+impl Reply {
+    /// The template and text of an interactive reply's message.
+    fn body(&self) -> Option<(&Option<String>, &Option<String>)> {
+        match self {
+            Reply::Buttons(b) => Some((&b.template, &b.text)),
+            Reply::List(l) => Some((&l.template, &l.text)),
+            _ => None,
+        }
+    }
+
+    /// The message WhatsApp's limits are checked against (templates stand in as text).
+    fn preview(&self) -> Outbound {
+        let body = self
+            .body()
+            .and_then(|(template, text)| text.clone().or_else(|| template.clone()))
+            .unwrap_or_default();
+        match self {
+            Reply::Template(name) => Outbound::Text { body: name.clone() },
+            Reply::Text(text) => Outbound::Text { body: text.clone() },
+            Reply::Buttons(b) => Outbound::Buttons {
+                body,
+                header: None,
+                footer: b.footer.clone(),
+                buttons: b.options.clone(),
+            },
+            Reply::List(l) => Outbound::List {
+                body,
+                button: l.button.clone(),
+                header: None,
+                footer: l.footer.clone(),
+                sections: l.sections.clone(),
+            },
+        }
+    }
+
+    fn template_names(&self) -> Vec<&str> {
+        match self {
+            Reply::Template(name) => vec![name.as_str()],
+            _ => self
+                .body()
+                .and_then(|(template, _)| template.as_deref())
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn choice_ids(&self) -> Vec<&str> {
+        match self {
+            Reply::Buttons(b) => b.options.iter().map(|c| c.id.as_str()).collect(),
+            Reply::List(l) => l
+                .sections
+                .iter()
+                .flat_map(|s| s.rows.iter().map(|r| r.id.as_str()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn validate_rule(index: usize, rule: &Rule, context: &Context, problems: &mut Vec<Problem>) {
+    let at = |path: &str| format!("/rules/{index}{path}");
+    if !valid_id(&rule.id) {
+        problems.push(Problem::new(
+            at("/id"),
+            format!(
+                "'{}' is not a rule id (lowercase letters, digits, _ and -)",
+                rule.id
+            ),
+        ));
+    }
+    let when = &rule.when;
+    if when.text.is_empty() && when.button.is_empty() && when.message_type.is_empty() {
+        problems.push(Problem::new(
+            at("/when"),
+            "the rule has no trigger: give it `text`, `button` or `message_type`",
+        ));
+    }
+    if let Err((i, error)) = compile_regexes(rule) {
+        problems.push(Problem::new(
+            at(&format!("/when/text/{i}")),
+            format!("not a valid regular expression: {error}"),
+        ));
+    }
+    if when.match_kind != MatchKind::Regex {
+        for (i, text) in when.text.iter().enumerate() {
+            if normalize(text).is_empty() {
+                problems.push(Problem::new(
+                    at(&format!("/when/text/{i}")),
+                    "this text has no letters or digits, so it can never match",
+                ));
+            }
+        }
+    }
+    for (i, kind) in when.message_type.iter().enumerate() {
+        if !matches!(
+            kind.as_str(),
+            "audio"
+                | "image"
+                | "video"
+                | "document"
+                | "sticker"
+                | "location"
+                | "contacts"
+                | "order"
+        ) {
+            problems.push(Problem::new(
+                at(&format!("/when/message_type/{i}")),
+                format!("'{kind}' is not a message type a rule can answer"),
+            ));
+        }
+    }
+    if rule.reply.is_empty() && rule.actions.is_empty() {
+        problems.push(Problem::new(
+            at("/reply"),
+            "the rule neither replies nor acts",
+        ));
+    }
+    for (i, reply) in rule.reply.iter().enumerate() {
+        for name in reply.template_names() {
+            if !context.templates.contains(name) {
+                problems.push(Problem::new(
+                    at(&format!("/reply/{i}")),
+                    format!("there is no template '{name}' (built in or in templates/)"),
+                ));
+            }
+        }
+        if let Some((template, text)) = reply.body() {
+            if template.is_some() == text.is_some() {
+                problems.push(Problem::new(
+                    at(&format!("/reply/{i}")),
+                    "give the message either a `template` or a `text`",
+                ));
+            }
+        }
+        if let Err(error) = outbound::check(&reply.preview()) {
+            problems.push(Problem::new(at(&format!("/reply/{i}")), error.0));
+        }
+    }
+}
+
+impl HandEdited for Rules {
+    const FILE: &'static str = "rules.json";
+    const VERSION: u32 = 1;
+
+    fn defaults() -> Rules {
+        default_rules()
+    }
+
+    fn version(&self) -> u32 {
+        self.version
+    }
+
+    fn stamp(&mut self, schema: String, version: u32) {
+        self.schema = Some(schema);
+        self.version = version;
+    }
+
+    fn validate(&self, context: &Context) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut seen = HashSet::new();
+        for (index, rule) in self.rules.iter().enumerate() {
+            validate_rule(index, rule, context, &mut problems);
+            if !seen.insert(rule.id.as_str()) {
+                problems.push(Problem::new(
+                    format!("/rules/{index}/id"),
+                    format!("another rule already has the id '{}'", rule.id),
+                ));
+            }
+        }
+        let answered: BTreeSet<&str> = self
+            .rules
+            .iter()
+            .flat_map(|r| r.when.button.iter().map(String::as_str))
+            .collect();
+        for (index, rule) in self.rules.iter().enumerate() {
+            for (i, reply) in rule.reply.iter().enumerate() {
+                for id in reply.choice_ids() {
+                    if !answered.contains(id) {
+                        problems.push(Problem::new(
+                            format!("/rules/{index}/reply/{i}"),
+                            format!("no rule answers the option '{id}': add it to some rule's `when.button`"),
+                        ));
+                    }
+                }
+            }
+        }
+        problems
+    }
+}
+
+fn choice(id: &str, title: &str, description: &str) -> Choice {
+    Choice {
+        id: id.into(),
+        title: title.into(),
+        description: Some(description.into()),
+    }
+}
+
+fn rule(id: &str, description: &str, when: When, reply: Vec<Reply>, actions: Vec<Action>) -> Rule {
+    Rule {
+        id: id.into(),
+        description: description.into(),
+        enabled: true,
+        when,
+        reply,
+        actions,
+        cooldown_minutes: 0,
+    }
+}
+
+fn texts(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// A useful Spanish shop configuration: a menu, the catalogue, prices, hours, a person, and
+/// a polite answer to voice notes.
+pub fn default_rules() -> Rules {
+    let menu = Reply::List(ListReply {
+        template: Some("menu".into()),
+        text: None,
+        button: "Ver opciones".into(),
+        footer: None,
+        sections: vec![Section {
+            title: None,
+            rows: vec![
+                choice("catalogo", "Catálogo", "Lo que vendemos"),
+                choice("precios", "Precios", "Cuánto cuesta"),
+                choice("horario", "Horario", "Cuándo abrimos"),
+                choice(
+                    "persona",
+                    "Hablar con una persona",
+                    "Te atiende alguien del equipo",
+                ),
+            ],
+        }],
+    });
+    Rules {
+        schema: None,
+        version: Rules::VERSION,
+        rules: vec![
+            rule(
+                "menu",
+                "Saludos y pedidos del menú",
+                When {
+                    text: texts(&[
+                        "menu",
+                        "menú",
+                        "opciones",
+                        "hola",
+                        "buenas",
+                        "buenos dias",
+                        "buenas tardes",
+                        "buenas noches",
+                    ]),
+                    match_kind: MatchKind::Word,
+                    ..When::default()
+                },
+                vec![menu],
+                vec![],
+            ),
+            rule(
+                "catalogo",
+                "El catálogo",
+                When {
+                    text: texts(&["catalogo", "catálogo", "productos"]),
+                    match_kind: MatchKind::Word,
+                    button: texts(&["catalogo"]),
+                    ..When::default()
+                },
+                vec![Reply::Template("catalogo".into())],
+                vec![],
+            ),
+            rule(
+                "precios",
+                "Preguntas por precios",
+                When {
+                    text: texts(&["precio", "cuanto cuesta", "cuánto vale", "cuanto vale"]),
+                    button: texts(&["precios"]),
+                    ..When::default()
+                },
+                vec![Reply::Template("precios".into())],
+                vec![],
+            ),
+            rule(
+                "horario",
+                "El horario de hoy",
+                When {
+                    text: texts(&["horario", "abren", "cierran", "a que hora"]),
+                    match_kind: MatchKind::Word,
+                    button: texts(&["horario"]),
+                    ..When::default()
+                },
+                vec![Reply::Template("horario".into())],
+                vec![],
+            ),
+            rule(
+                "persona",
+                "Hablar con una persona: el bot se pausa para este contacto",
+                When {
+                    text: texts(&["persona", "agente", "humano", "asesor"]),
+                    match_kind: MatchKind::Word,
+                    button: texts(&["persona"]),
+                    ..When::default()
+                },
+                vec![Reply::Template("agente".into())],
+                vec![Action::Handover],
+            ),
+            rule(
+                "nota_de_voz",
+                "Notas de voz, fotos y documentos: solo leemos texto",
+                When {
+                    message_type: texts(&["audio", "video", "sticker"]),
+                    ..When::default()
+                },
+                vec![Reply::Template("solo_texto".into())],
+                vec![],
+            ),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::document::parse;
+    use crate::templates::BUILTIN;
+
+    fn context() -> Context {
+        Context {
+            templates: BUILTIN.iter().map(|(n, _)| n.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_default_rules_are_valid() {
+        let problems = default_rules().validate(&context());
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    fn rules_text(rules: &str) -> String {
+        format!("{{\n  \"version\": 1,\n  \"rules\": [\n{rules}\n  ]\n}}\n")
+    }
+
+    #[test]
+    fn a_bad_regex_is_located_where_it_is_written() {
+        let text = rules_text(
+            r#"    {"id": "pedido", "when": {"match": "regex", "text": ["pedido #?\\d+", "(sin cerrar"]}, "reply": [{"text": "ok"}]}"#,
+        );
+        let problems = parse::<Rules>("rules.json", &text, &context()).expect_err("rejected");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, 4);
+        assert!(
+            problems[0]
+                .message
+                .contains("not a valid regular expression"),
+            "{}",
+            problems[0].message
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_unknown_templates_and_unanswered_options_are_reported() {
+        let text = rules_text(concat!(
+            r#"    {"id": "a", "when": {"text": ["x"]}, "reply": [{"template": "no_existe"}]},"#,
+            "\n",
+            r#"    {"id": "a", "when": {"text": ["y"]}, "reply": [{"buttons": {"text": "¿?", "options": [{"id": "huerfano", "title": "Nadie"}]}}]}"#
+        ));
+        let problems = parse::<Rules>("rules.json", &text, &context()).expect_err("rejected");
+        let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("no template 'no_existe'")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("already has the id 'a'")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("no rule answers the option 'huerfano'")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn a_rule_without_a_trigger_or_with_too_many_buttons_is_refused() {
+        let four = r#"[{"id":"a","title":"1"},{"id":"b","title":"2"},{"id":"c","title":"3"},{"id":"d","title":"4"}]"#;
+        let text = rules_text(&format!(
+            "    {{\"id\": \"vacia\", \"when\": {{}}, \"reply\": [{{\"text\": \"x\"}}]}},\n    {{\"id\": \"botones\", \"when\": {{\"button\": [\"a\", \"b\", \"c\", \"d\"]}}, \"reply\": [{{\"buttons\": {{\"text\": \"x\", \"options\": {four}}}}}]}}"
+        ));
+        let problems = parse::<Rules>("rules.json", &text, &context()).expect_err("rejected");
+        assert!(problems.iter().any(|p| p.message.contains("no trigger")));
+        assert!(problems.iter().any(|p| p.message.contains("4 buttons")));
+    }
+}

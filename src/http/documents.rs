@@ -1,0 +1,87 @@
+//! `/api/settings` and `/api/rules`: read a hand-editable document with its revision, and
+//! save a new version based on a revision (409 with the other version when the file changed
+//! meanwhile, 422 with located problems when it does not validate).
+
+use super::error::{ApiError, ApiJson};
+use crate::engine::rules::Rules;
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::store::document::{Document, HandEdited, Revision};
+use crate::store::Store;
+use axum::extract::State;
+use axum::routing::get;
+use axum::Router;
+use serde::{Deserialize, Serialize};
+
+/// A document the API serves.
+pub trait ApiDocument: HandEdited {
+    /// The field name in request and response bodies.
+    const FIELD: &'static str;
+    fn document(store: &Store) -> &Document<Self>;
+}
+
+impl ApiDocument for Settings {
+    const FIELD: &'static str = "settings";
+    fn document(store: &Store) -> &Document<Self> {
+        &store.settings
+    }
+}
+
+impl ApiDocument for Rules {
+    const FIELD: &'static str = "rules";
+    fn document(store: &Store) -> &Document<Self> {
+        &store.rules
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/settings", get(read::<Settings>).put(save::<Settings>))
+        .route("/rules", get(read::<Rules>).put(save::<Rules>))
+}
+
+/// A document in force and the revision a save must be based on. The document itself is
+/// under the key named by [`ApiDocument::FIELD`] (`settings` or `rules`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Versioned {
+    pub revision: Revision,
+    #[serde(flatten)]
+    pub body: serde_json::Map<String, serde_json::Value>,
+}
+
+fn versioned<T: ApiDocument>(revision: Revision, value: &T) -> Result<Versioned, ApiError> {
+    let value = serde_json::to_value(value).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut body = serde_json::Map::new();
+    body.insert(T::FIELD.into(), value);
+    Ok(Versioned { revision, body })
+}
+
+async fn read<T: ApiDocument>(
+    State(state): State<AppState>,
+) -> Result<ApiJson<Versioned>, ApiError> {
+    let current = T::document(&state.store).current();
+    versioned(current.revision, &*current.value).map(ApiJson)
+}
+
+async fn save<T: ApiDocument>(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<Versioned>,
+) -> Result<ApiJson<Versioned>, ApiError> {
+    let value = request.body.get(T::FIELD).cloned().ok_or_else(|| {
+        ApiError::BadRequest(format!("The body needs `revision` and `{}`.", T::FIELD))
+    })?;
+    let value: T = serde_json::from_value(value)
+        .map_err(|e| ApiError::BadRequest(format!("`{}`: {e}", T::FIELD)))?;
+    let store = state.store.clone();
+    let base = request.revision;
+    let saved = tokio::task::spawn_blocking(move || {
+        let document = T::document(&store);
+        document
+            .save(&value, &base, &store.context())
+            .map(|revision| (revision, document.get()))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let (revision, value) = saved?;
+    versioned(revision, &*value).map(ApiJson)
+}
