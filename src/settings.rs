@@ -2,6 +2,7 @@
 //! Later parts of the product (hours, welcome, takeover, the Meta connection) add their
 //! sections here.
 
+use crate::engine::hours::Hours;
 use crate::store::document::{Context, HandEdited, Problem};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,76 @@ pub struct Settings {
     /// Language the dashboard starts in for new visitors.
     #[serde(default)]
     pub language: Language,
+    /// Business hours, in `time_zone`.
+    #[serde(default = "default_hours")]
+    pub hours: Hours,
+    /// Welcome, away, fallback, takeover, opt-out and the automatic-reply cap.
+    #[serde(default)]
+    pub replies: ReplyPolicy,
+}
+
+/// How the bot behaves beyond the rules.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReplyPolicy {
+    /// Template for a contact's first message ever.
+    pub welcome_template: String,
+    /// Welcome again after this many days of silence (0: only the very first time).
+    pub welcome_again_after_days: u32,
+    /// Template sent outside business hours when no rule answers.
+    pub away_template: String,
+    /// At most one away message per contact per this many hours.
+    pub away_every_hours: u32,
+    /// Template sent when no rule matches.
+    pub fallback_template: String,
+    /// At most one fallback per contact per this many minutes.
+    pub fallback_every_minutes: u32,
+    /// Hours the bot stays paused for a contact after a person takes over.
+    pub takeover_quiet_hours: u32,
+    /// Words that opt a contact out of automatic messages.
+    pub opt_out_keywords: Vec<String>,
+    /// Template confirming the opt-out (sent once).
+    pub opt_out_template: String,
+    /// Words that opt a contact back in.
+    pub opt_in_keywords: Vec<String>,
+    /// Template confirming the opt-in.
+    pub opt_in_template: String,
+    /// At most this many automatic replies per contact per hour.
+    pub max_auto_replies_per_hour: u32,
+}
+
+impl Default for ReplyPolicy {
+    fn default() -> ReplyPolicy {
+        let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect();
+        ReplyPolicy {
+            welcome_template: "bienvenida".into(),
+            welcome_again_after_days: 0,
+            away_template: "fuera_de_horario".into(),
+            away_every_hours: 12,
+            fallback_template: "no_entendi".into(),
+            fallback_every_minutes: 30,
+            takeover_quiet_hours: 12,
+            opt_out_keywords: words(&["baja", "stop", "darme de baja", "no quiero mensajes"]),
+            opt_out_template: "baja".into(),
+            opt_in_keywords: words(&["alta", "start"]),
+            opt_in_template: "alta".into(),
+            max_auto_replies_per_hour: 20,
+        }
+    }
+}
+
+fn default_hours() -> Hours {
+    let day = |ranges: &[&str]| ranges.iter().map(|r| r.to_string()).collect();
+    Hours {
+        monday: day(&["09:00-18:00"]),
+        tuesday: day(&["09:00-18:00"]),
+        wednesday: day(&["09:00-18:00"]),
+        thursday: day(&["09:00-18:00"]),
+        friday: day(&["09:00-18:00"]),
+        saturday: day(&["09:00-13:00"]),
+        sunday: Vec::new(),
+        closed: Vec::new(),
+    }
 }
 
 /// The business the bot speaks for.
@@ -58,6 +129,8 @@ impl HandEdited for Settings {
             },
             time_zone: "America/Caracas".into(),
             language: Language::Es,
+            hours: default_hours(),
+            replies: ReplyPolicy::default(),
         }
     }
 
@@ -70,8 +143,23 @@ impl HandEdited for Settings {
         self.version = version;
     }
 
-    fn validate(&self, _context: &Context) -> Vec<Problem> {
-        let mut problems = Vec::new();
+    fn validate(&self, context: &Context) -> Vec<Problem> {
+        let mut problems = self.hours.validate("/hours");
+        let policy = &self.replies;
+        for (field, name) in [
+            ("welcome_template", &policy.welcome_template),
+            ("away_template", &policy.away_template),
+            ("fallback_template", &policy.fallback_template),
+            ("opt_out_template", &policy.opt_out_template),
+            ("opt_in_template", &policy.opt_in_template),
+        ] {
+            if !context.templates.is_empty() && !context.templates.contains(name) {
+                problems.push(Problem::new(
+                    format!("/replies/{field}"),
+                    format!("there is no template '{name}' (built in or in templates/)"),
+                ));
+            }
+        }
         if self.business.name.trim().is_empty() {
             problems.push(Problem::new("/business/name", "the business name is empty"));
         }

@@ -2,6 +2,7 @@
 //! rules, the settings, the contact's state, the message, the time); the server carries out
 //! what they decide.
 
+pub mod decide;
 pub mod hours;
 pub mod rules;
 pub mod text;
