@@ -175,6 +175,21 @@ impl Outbox {
         message: Outbound,
         origin: Origin,
     ) -> Result<String, OutboxError> {
+        let (id, record) = self.prepare(conversation, to, message, origin)?;
+        self.store.append(vec![record]).await?;
+        self.dispatch(id.clone());
+        Ok(id)
+    }
+
+    /// Checks a message and builds its `message_out` record, for a caller that logs it
+    /// together with other records; [`Outbox::dispatch`] the id once it is durable.
+    pub fn prepare(
+        &self,
+        conversation: &str,
+        to: ContactRef,
+        message: Outbound,
+        origin: Origin,
+    ) -> Result<(String, Vec<u8>), OutboxError> {
         outbound::check(&message).map_err(|e| OutboxError::Limit(e.0))?;
         if to.key().is_none() {
             return Err(OutboxError::NoRecipient);
@@ -199,10 +214,12 @@ impl Outbox {
             text: message.summary(),
             message,
         };
-        let record = serde_json::to_vec(&queued).unwrap_or_default();
-        self.store.append(vec![record]).await?;
-        let _ = self.queue.send(id.clone());
-        Ok(id)
+        Ok((id, serde_json::to_vec(&queued).unwrap_or_default()))
+    }
+
+    /// Hands a durably logged message to the sender.
+    pub fn dispatch(&self, id: String) {
+        let _ = self.queue.send(id);
     }
 
     async fn run(self: Arc<Self>, mut receiver: mpsc::UnboundedReceiver<String>) {

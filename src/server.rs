@@ -1,6 +1,7 @@
 //! Start-up and shutdown: binds the socket, builds the router, serves until SIGTERM or
 //! SIGINT, then lets open requests finish and closes WebSockets.
 
+use crate::bot::Bot;
 use crate::channel::meta::graph::GraphClient;
 use crate::config::Config;
 use crate::http;
@@ -68,6 +69,7 @@ impl Application {
         let watcher = watch::watch(store.clone())?;
         let meta = Arc::new(config.meta.clone());
         let graph = GraphClient::new(meta.clone());
+        let outbox = Outbox::start(store.clone(), Arc::new(graph.clone()), config.send_rate);
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartError::Bind {
@@ -87,7 +89,8 @@ impl Application {
             meta: meta.clone(),
             metrics: Arc::default(),
             graph: graph.clone(),
-            outbox: Outbox::start(store.clone(), Arc::new(graph), config.send_rate),
+            outbox: outbox.clone(),
+            bot: Bot::start(store.clone(), outbox),
         };
         tokio::spawn(media::sweep_forever(
             store.dir().to_path_buf(),

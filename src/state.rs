@@ -1,5 +1,6 @@
 //! The state every handler can reach: one `Clone` struct, built once at start-up.
 
+use crate::bot::Bot;
 use crate::channel::meta::graph::GraphClient;
 use crate::channel::meta::MetaConfig;
 use crate::metrics::Metrics;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub graph: GraphClient,
     /// Replies waiting to go out.
     pub outbox: Arc<Outbox>,
+    /// Answers customers' messages.
+    pub bot: Bot,
 }
 
 /// Facts about this running server.

@@ -48,6 +48,8 @@ pub struct InboundMessage {
     pub kind: String,
     /// The text a person would read: the body, a caption, the title of a tapped button.
     pub text: Option<String>,
+    /// The id of a tapped reply button or list row (or a template button's payload).
+    pub choice_id: Option<String>,
     /// The business number that received it.
     pub phone_number_id: Option<String>,
     /// The message object exactly as it came.

@@ -6,6 +6,7 @@
 //! answered 200 whatever it contains; a failed write is answered 503, so Meta redelivers.
 
 use super::ApiError;
+use crate::bot::Incoming;
 use crate::channel::meta::{signature, webhook};
 use crate::channel::{record, Inbound};
 use crate::media;
@@ -119,6 +120,15 @@ async fn receive(
         let published = match event {
             Inbound::Message(m) => {
                 Metrics::bump(&metrics.messages_in, 1);
+                state.bot.handle(Incoming {
+                    conversation: m.contact.key().unwrap_or("unknown").to_string(),
+                    message_id: m.id.clone(),
+                    kind: m.kind.clone(),
+                    text: m.text.clone(),
+                    choice_id: m.choice_id.clone(),
+                    stale: m.sent_at_ms < stale_before,
+                    contact: m.contact.clone(),
+                });
                 if let (Some(media_id), Some(conversation)) =
                     (media::media_id(&m.kind, &m.raw), m.contact.key())
                 {

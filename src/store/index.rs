@@ -26,7 +26,7 @@ pub const RECENT_PER_CONVERSATION: usize = 20;
 /// Total bytes of recent records kept in memory.
 pub const RECENT_BUDGET_BYTES: usize = 4 * 1024 * 1024;
 const CHECKPOINT_FILE: &str = "index.bin";
-const MAGIC: &[u8; 8] = b"CCLIDX2\n";
+const MAGIC: &[u8; 8] = b"CCLIDX3\n";
 
 /// The envelope fields the index reads.
 #[derive(Deserialize)]
@@ -93,6 +93,8 @@ pub struct MessageIndex {
     recent_bytes: usize,
     /// Outgoing messages logged but not yet sent or failed: outbox id → its record.
     pending_outbox: HashMap<Box<str>, Slot>,
+    /// The latest `contact_state` record of each conversation (the engine's memory).
+    contact_states: HashMap<Box<str>, Arc<[u8]>>,
     /// The last record included.
     covered: Option<Position>,
     newest_at: i64,
@@ -130,6 +132,10 @@ impl MessageIndex {
         let conversation = self.conversations.entry(Box::from(key)).or_default();
         if kind == "message_in" {
             conversation.last_in_at = conversation.last_in_at.max(at);
+        }
+        if kind == "contact_state" {
+            self.contact_states.insert(Box::from(key), Arc::from(bytes));
+            return;
         }
         let slot = Slot::from(position);
         match conversation.slots.last() {
@@ -218,6 +224,11 @@ impl MessageIndex {
         pending
     }
 
+    /// The latest `contact_state` record of a conversation.
+    pub fn contact_state(&self, key: &str) -> Option<Arc<[u8]>> {
+        self.contact_states.get(key).cloned()
+    }
+
     /// Reads the record in `slot` (blocking).
     pub fn read(&self, log: &Log, slot: Slot) -> io::Result<Vec<u8>> {
         log.read_line(slot.segment, u64::from(slot.offset))
@@ -301,6 +312,13 @@ impl MessageIndex {
             out.extend_from_slice(&hash.to_le_bytes());
             out.extend_from_slice(&at.to_le_bytes());
         }
+        out.extend_from_slice(&(self.contact_states.len() as u64).to_le_bytes());
+        for (key, bytes) in &self.contact_states {
+            out.extend_from_slice(&(key.len() as u32).to_le_bytes());
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            out.extend_from_slice(bytes);
+        }
         out.extend_from_slice(&(self.pending_outbox.len() as u64).to_le_bytes());
         for (id, slot) in &self.pending_outbox {
             out.extend_from_slice(&(id.len() as u32).to_le_bytes());
@@ -353,6 +371,15 @@ impl MessageIndex {
             let hash = reader.u64()?;
             let at = reader.i64()?;
             index.ids.insert(hash, at);
+        }
+        for _ in 0..reader.u64()? {
+            let len = reader.u32()? as usize;
+            let key = std::str::from_utf8(reader.take(len)?).ok()?;
+            let len = reader.u32()? as usize;
+            let bytes = reader.take(len)?;
+            index
+                .contact_states
+                .insert(Box::from(key), Arc::from(bytes));
         }
         for _ in 0..reader.u64()? {
             let len = reader.u32()? as usize;

@@ -100,11 +100,19 @@ fn read_value(value: &Value, events: &mut Vec<Inbound>) {
             continue;
         };
         let kind = owned(&message, &["type"]).unwrap_or_else(|| "unknown".into());
+        let choice_id = [
+            &["interactive", "button_reply", "id"][..],
+            &["interactive", "list_reply", "id"],
+            &["button", "payload"],
+        ]
+        .iter()
+        .find_map(|path| owned(&message, path));
         events.push(Inbound::Message(InboundMessage {
             id,
             contact: sender(&message, &contacts),
             sent_at_ms: timestamp_ms(&message).unwrap_or(0),
             text: readable_text(&message, &kind),
+            choice_id,
             kind,
             phone_number_id: phone_number_id.clone(),
             raw: message,
@@ -253,6 +261,12 @@ mod tests {
             assert_eq!(m.text.as_deref(), text, "{kind}");
             assert_eq!(m.raw, raw, "{kind} is kept as it came");
             assert_eq!(m.sent_at_ms, 1_764_300_000_000);
+            let expected_choice = match kind {
+                "interactive" => Some("precios"),
+                "button" => Some("P"),
+                _ => None,
+            };
+            assert_eq!(m.choice_id.as_deref(), expected_choice, "{kind}");
         }
     }
 

@@ -1,0 +1,184 @@
+//! The bot: runs the reply engine on every stored customer message, in arrival order, and
+//! queues what it decides. One task does it, so a contact's messages are decided one after
+//! the other; each batch's new contact states and replies are logged in one append (one
+//! fsync), and only then handed to the outbox.
+
+use crate::channel::ContactRef;
+use crate::engine::decide::{decide, CompiledRules, ContactState, Message, Reason, World};
+use crate::outbox::{Origin, Outbox};
+use crate::store::document::Revision;
+use crate::store::Store;
+use app::events::ServerEvent;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Messages decided together at most.
+const BATCH: usize = 256;
+
+/// A stored customer message, for the engine.
+#[derive(Clone, Debug)]
+pub struct Incoming {
+    pub conversation: String,
+    pub message_id: String,
+    pub kind: String,
+    pub text: Option<String>,
+    pub choice_id: Option<String>,
+    pub stale: bool,
+    pub contact: ContactRef,
+}
+
+/// A reply queued by the bot: conversation, outbox id, text.
+type Queued = (String, String, String);
+
+/// `contact_state`: the engine's memory of a contact after a message, and why it acted.
+#[derive(Serialize)]
+struct StateRecord<'a> {
+    kind: &'static str,
+    conversation: &'a str,
+    at: i64,
+    message_id: &'a str,
+    reason: &'a Reason,
+    state: &'a ContactState,
+}
+
+/// The running bot.
+#[derive(Clone)]
+pub struct Bot {
+    sender: mpsc::UnboundedSender<Incoming>,
+}
+
+impl Bot {
+    pub fn start(store: Arc<Store>, outbox: Arc<Outbox>) -> Bot {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(run(store, outbox, receiver));
+        Bot { sender }
+    }
+
+    /// Queues a stored message for a decision.
+    pub fn handle(&self, incoming: Incoming) {
+        let _ = self.sender.send(incoming);
+    }
+}
+
+/// The engine's memory of a contact, as last logged.
+pub fn contact_state(store: &Store, conversation: &str) -> ContactState {
+    store
+        .index
+        .read()
+        .contact_state(conversation)
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|record| serde_json::from_value(record.get("state")?.clone()).ok())
+        .unwrap_or_default()
+}
+
+async fn run(
+    store: Arc<Store>,
+    outbox: Arc<Outbox>,
+    mut receiver: mpsc::UnboundedReceiver<Incoming>,
+) {
+    let mut compiled: Option<(Revision, Arc<CompiledRules>)> = None;
+    while let Some(first) = receiver.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            let Ok(next) = receiver.try_recv() else { break };
+            batch.push(next);
+        }
+        // Regexes are compiled once per rules version, never per message.
+        let current = store.rules.current();
+        let rules = match &compiled {
+            Some((revision, rules)) if *revision == current.revision => rules.clone(),
+            _ => {
+                let fresh = Arc::new(CompiledRules::new(current.value.clone()));
+                compiled = Some((current.revision.clone(), fresh.clone()));
+                fresh
+            }
+        };
+        let (records, queued) = decide_batch(&store, &outbox, &rules, &batch);
+        match store.append(records).await {
+            Ok(_) => {
+                for (conversation, outbox_id, text) in queued {
+                    outbox.dispatch(outbox_id.clone());
+                    store.publish(ServerEvent::MessageQueued {
+                        conversation,
+                        outbox: outbox_id,
+                        text,
+                    });
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, messages = batch.len(), "cannot log the bot's decisions; their replies are not sent")
+            }
+        }
+    }
+}
+
+/// Decides a batch (no I/O but reading the index): the records to log and the replies to
+/// dispatch once they are durable.
+fn decide_batch(
+    store: &Store,
+    outbox: &Outbox,
+    rules: &CompiledRules,
+    batch: &[Incoming],
+) -> (Vec<Vec<u8>>, Vec<Queued>) {
+    let settings = store.settings.get();
+    let time_zone = jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let templates = |name: &str| store.templates.get(name);
+    let world = World {
+        rules,
+        settings: &settings,
+        templates: &templates,
+        time_zone: &time_zone,
+    };
+    let now = jiff::Timestamp::now();
+
+    let mut states: HashMap<String, ContactState> = HashMap::new();
+    let mut records = Vec::new();
+    let mut queued = Vec::new();
+    for incoming in batch {
+        let state = states
+            .remove(&incoming.conversation)
+            .unwrap_or_else(|| contact_state(store, &incoming.conversation));
+        let message = Message {
+            kind: &incoming.kind,
+            text: incoming.text.as_deref(),
+            choice_id: incoming.choice_id.as_deref(),
+            stale: incoming.stale,
+            name: incoming.contact.name.as_deref(),
+        };
+        let decision = decide(&world, &state, &message, now);
+        let rule = match &decision.reason {
+            Reason::Rule { id, .. } => Some(id.clone()),
+            _ => None,
+        };
+        for reply in decision.replies {
+            let text = reply.summary();
+            match outbox.prepare(
+                &incoming.conversation,
+                incoming.contact.clone(),
+                reply,
+                Origin::Bot { rule: rule.clone() },
+            ) {
+                Ok((id, record)) => {
+                    records.push(record);
+                    queued.push((incoming.conversation.clone(), id, text));
+                }
+                Err(error) => {
+                    tracing::warn!(conversation = %incoming.conversation, %error, "an automatic reply was not queued")
+                }
+            }
+        }
+        let record = StateRecord {
+            kind: "contact_state",
+            conversation: &incoming.conversation,
+            at: now.as_millisecond(),
+            message_id: &incoming.message_id,
+            reason: &decision.reason,
+            state: &decision.state,
+        };
+        records.push(serde_json::to_vec(&record).unwrap_or_default());
+        states.insert(incoming.conversation.clone(), decision.state);
+    }
+    (records, queued)
+}
