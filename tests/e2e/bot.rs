@@ -1,0 +1,197 @@
+//! The bot end to end: a webhook in, the right reply out through the Graph API stand-in,
+//! exactly once; menus; opt-out surviving a restart; hand-edited rules answering at once.
+
+use crate::fake_graph::{FakeGraph, ACCESS_TOKEN, PHONE_NUMBER_ID};
+use crate::helpers::{
+    now_secs, post_webhook, spawn_app_with_graph, spawn_binary_with_env, text_message,
+};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn body_text(send: &Value) -> String {
+    send["text"]["body"]
+        .as_str()
+        .or_else(|| send["interactive"]["body"]["text"].as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(800)).await;
+}
+
+#[tokio::test]
+async fn a_question_gets_its_answer_exactly_once_even_when_redelivered() {
+    let (app, graph) = spawn_app_with_graph().await;
+    let first = text_message("wamid.q1", "584128888888", "hola", now_secs());
+    assert_eq!(app.webhook(&first).await.status(), 200);
+    graph.wait_for_sends(2, Duration::from_secs(10)).await;
+
+    let question = text_message(
+        "wamid.q2",
+        "584128888888",
+        "¿Cuál es el PRÉCIO?",
+        now_secs(),
+    );
+    for _ in 0..3 {
+        assert_eq!(app.webhook(&question).await.status(), 200);
+    }
+    graph.wait_for_sends(3, Duration::from_secs(10)).await;
+    settle().await;
+
+    let sends = graph.sends();
+    assert_eq!(sends.len(), 3, "welcome, menu, and one answer: {sends:#?}");
+    assert!(
+        body_text(&sends[2]).contains("*Precios*"),
+        "{}",
+        body_text(&sends[2])
+    );
+    assert_eq!(sends[2]["to"], "584128888888");
+}
+
+#[tokio::test]
+async fn a_first_message_gets_the_welcome_and_a_menu_whose_options_answer() {
+    let (app, graph) = spawn_app_with_graph().await;
+    assert_eq!(
+        app.webhook(&text_message(
+            "wamid.m1",
+            "584129999999",
+            "buenas",
+            now_secs()
+        ))
+        .await
+        .status(),
+        200
+    );
+    let sends = graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    assert!(
+        body_text(&sends[0]).contains("Bienvenido a *Mi Tienda*"),
+        "{}",
+        body_text(&sends[0])
+    );
+    assert_eq!(sends[1]["interactive"]["type"], "list");
+
+    let tap = json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+        "contacts": [{"profile": {"name": "Cliente"}, "wa_id": "584129999999", "user_id": "VE.584129999999"}],
+        "messages": [{"from": "584129999999", "id": "wamid.m2", "timestamp": now_secs().to_string(), "type": "interactive",
+                      "interactive": {"type": "list_reply", "list_reply": {"id": "horario", "title": "Horario"}}}]}}]}]})
+    .to_string()
+    .into_bytes();
+    assert_eq!(app.webhook(&tap).await.status(), 200);
+    let sends = graph.wait_for_sends(3, Duration::from_secs(10)).await;
+    assert!(
+        body_text(&sends[2]).contains("Nuestro horario de hoy"),
+        "{}",
+        body_text(&sends[2])
+    );
+}
+
+#[tokio::test]
+async fn a_hand_edited_rule_answers_the_next_message() {
+    let (app, graph) = spawn_app_with_graph().await;
+    assert_eq!(
+        app.webhook(&text_message(
+            "wamid.h1",
+            "584121010101",
+            "hola",
+            now_secs()
+        ))
+        .await
+        .status(),
+        200
+    );
+    graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    let mut events = app.events().await;
+    let path = app.data_path().join("rules.json");
+    let mut rules: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    rules["rules"].as_array_mut().expect("rules").insert(
+        0,
+        json!({"id": "envios", "when": {"text": ["envio", "delivery"]}, "reply": [{"text": "Sí, enviamos a todo el país 🚚"}]}),
+    );
+    std::fs::write(&path, serde_json::to_string_pretty(&rules).expect("json")).expect("write");
+    let reloaded = events.next(Duration::from_secs(5)).await.expect("reloaded");
+    assert_eq!(reloaded["type"], "file_reloaded");
+
+    assert_eq!(
+        app.webhook(&text_message(
+            "wamid.h2",
+            "584121010101",
+            "¿hacen envíos?",
+            now_secs()
+        ))
+        .await
+        .status(),
+        200
+    );
+    let sends = graph.wait_for_sends(3, Duration::from_secs(10)).await;
+    assert_eq!(body_text(&sends[2]), "Sí, enviamos a todo el país 🚚");
+}
+
+#[tokio::test]
+async fn an_opt_out_survives_a_restart() {
+    let graph = FakeGraph::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = [
+        ("META_GRAPH_URL", graph.url.as_str()),
+        ("META_ACCESS_TOKEN", ACCESS_TOKEN),
+        ("META_PHONE_NUMBER_ID", PHONE_NUMBER_ID),
+    ];
+    let client = reqwest::Client::new();
+    let customer = "584121212121";
+
+    let server = spawn_binary_with_env(dir.path(), &[], &env);
+    let webhook = format!("{}/webhook", server.base_url);
+    post_webhook(
+        &client,
+        &webhook,
+        &text_message("wamid.o1", customer, "hola", now_secs()),
+    )
+    .await;
+    graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    post_webhook(
+        &client,
+        &webhook,
+        &text_message("wamid.o2", customer, "BAJA", now_secs()),
+    )
+    .await;
+    let sends = graph.wait_for_sends(3, Duration::from_secs(10)).await;
+    assert!(
+        body_text(&sends[2]).contains("no te enviaremos más mensajes"),
+        "{}",
+        body_text(&sends[2])
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    drop(server);
+
+    let server = spawn_binary_with_env(dir.path(), &[], &env);
+    let webhook = format!("{}/webhook", server.base_url);
+    post_webhook(
+        &client,
+        &webhook,
+        &text_message("wamid.o3", customer, "precio", now_secs()),
+    )
+    .await;
+    settle().await;
+    assert_eq!(
+        graph.sends().len(),
+        3,
+        "nothing more reaches an opted-out customer"
+    );
+    post_webhook(
+        &client,
+        &webhook,
+        &text_message("wamid.o4", customer, "alta", now_secs()),
+    )
+    .await;
+    let sends = graph.wait_for_sends(4, Duration::from_secs(10)).await;
+    assert!(
+        body_text(&sends[3]).contains("Bienvenido de vuelta"),
+        "{}",
+        body_text(&sends[3])
+    );
+}
