@@ -15,7 +15,7 @@ use crate::channel::outbound::Outbound;
 use crate::settings::{ReplyPolicy, Settings};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use regex::Regex;
+use regex::{RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -98,26 +98,61 @@ pub struct Decision {
     pub state: ContactState,
 }
 
-/// Rules with their regexes compiled once per reload.
+/// Rules prepared once per reload: regexes compiled (all of them in one set, so a message is
+/// scanned once for every pattern), texts normalized.
 #[derive(Debug)]
 pub struct CompiledRules {
     pub rules: Arc<Rules>,
-    regexes: HashMap<String, Vec<Regex>>,
+    /// Every valid pattern of every regex rule.
+    regex_set: RegexSet,
+    /// For each pattern of `regex_set`: its rule id and the pattern as written.
+    regex_owner: Vec<(String, String)>,
+    /// Each rule's `when.text`, normalized, in the same order.
+    texts: HashMap<String, Vec<String>>,
 }
 
 impl CompiledRules {
-    /// Compiles every regex; rules that do not compile (validation refuses them) match nothing.
+    /// Prepares the rules; a rule whose regexes do not compile (validation refuses it) matches
+    /// no text.
     pub fn new(rules: Arc<Rules>) -> CompiledRules {
-        let regexes = rules
+        let regex_owner: Vec<(String, String)> = rules
             .rules
             .iter()
-            .filter_map(|rule| {
-                super::rules::compile_regexes(rule)
-                    .ok()
-                    .map(|r| (rule.id.clone(), r))
+            .filter(|rule| super::rules::compile_regexes(rule).is_ok())
+            .filter(|rule| rule.when.match_kind == MatchKind::Regex)
+            .flat_map(|rule| rule.when.text.iter().map(|t| (rule.id.clone(), t.clone())))
+            .collect();
+        let regex_set = RegexSetBuilder::new(regex_owner.iter().map(|(_, p)| p))
+            .case_insensitive(true)
+            .size_limit(1 << 24)
+            .build()
+            .unwrap_or_else(|_| RegexSet::empty());
+        let texts = rules
+            .rules
+            .iter()
+            .map(|rule| {
+                (
+                    rule.id.clone(),
+                    rule.when.text.iter().map(|t| normalize(t)).collect(),
+                )
             })
             .collect();
-        CompiledRules { rules, regexes }
+        CompiledRules {
+            rules,
+            regex_set,
+            regex_owner,
+            texts,
+        }
+    }
+
+    /// For each regex rule that matches `raw`, the first of its patterns that does.
+    fn regex_hits(&self, raw: &str) -> HashMap<&str, &str> {
+        let mut hits = HashMap::new();
+        for index in self.regex_set.matches(raw).iter() {
+            let (rule, pattern) = &self.regex_owner[index];
+            hits.entry(rule.as_str()).or_insert(pattern.as_str());
+        }
+        hits
     }
 }
 
@@ -172,6 +207,7 @@ fn trigger(
     compiled: &CompiledRules,
     message: &Message<'_>,
     normalized: &str,
+    regex_hits: &HashMap<&str, &str>,
 ) -> Option<String> {
     let when = &rule.when;
     if let Some(id) = message.choice_id {
@@ -182,18 +218,17 @@ fn trigger(
     if when.message_type.iter().any(|t| t == message.kind) {
         return Some(format!("a message of type {}", message.kind));
     }
-    let raw = message.text?;
+    message.text?;
     if when.match_kind == MatchKind::Regex {
-        let regexes = compiled.regexes.get(&rule.id)?;
-        return regexes
-            .iter()
-            .find(|r| r.is_match(raw))
-            .map(|r| format!("the pattern /{}/", r.as_str()));
+        return regex_hits
+            .get(rule.id.as_str())
+            .map(|p| format!("the pattern /{p}/"));
     }
-    when.text
+    let texts = compiled.texts.get(&rule.id)?;
+    texts
         .iter()
-        .find(|t| matches(when.match_kind, normalized, &normalize(t)))
-        .map(|t| format!("\"{t}\" ({:?})", when.match_kind).to_lowercase())
+        .position(|t| matches(when.match_kind, normalized, t))
+        .map(|i| format!("\"{}\" ({:?})", when.text[i], when.match_kind).to_lowercase())
 }
 
 fn conditions_hold(rule: &Rule, state: &ContactState, open: bool, first_contact: bool) -> bool {
@@ -214,7 +249,8 @@ fn conditions_hold(rule: &Rule, state: &ContactState, open: bool, first_contact:
 
 struct Renderer<'a> {
     world: &'a World<'a>,
-    variables: Vec<(&'a str, String)>,
+    name: &'a str,
+    now: Timestamp,
 }
 
 impl Renderer<'_> {
@@ -226,11 +262,20 @@ impl Renderer<'_> {
         } else {
             template_or_text.to_string()
         };
-        let variables: Vec<(&str, &str)> = self
-            .variables
-            .iter()
-            .map(|(n, v)| (*n, v.as_str()))
-            .collect();
+        // Today's hours cost a time-zone conversion: only when a text asks for them.
+        let today = if source.contains("horario_hoy") {
+            self.world
+                .settings
+                .hours
+                .today_text(self.world.time_zone, self.now, "y", "cerrado")
+        } else {
+            String::new()
+        };
+        let variables = [
+            ("nombre", self.name),
+            ("negocio", self.world.settings.business.name.as_str()),
+            ("horario_hoy", today.as_str()),
+        ];
         render(&source, &variables).trim_end().to_string()
     }
 
@@ -301,14 +346,8 @@ pub fn decide(
     let hours: &Hours = &world.settings.hours;
     let renderer = Renderer {
         world,
-        variables: vec![
-            ("nombre", message.name.unwrap_or("").to_string()),
-            ("negocio", world.settings.business.name.clone()),
-            (
-                "horario_hoy",
-                hours.today_text(world.time_zone, now, "y", "cerrado"),
-            ),
-        ],
+        name: message.name.unwrap_or(""),
+        now,
     };
     let normalized = message.text.map(normalize).unwrap_or_default();
 
@@ -352,6 +391,10 @@ pub fn decide(
     }
 
     let open = hours.is_open(world.time_zone, now);
+    let regex_hits = message
+        .text
+        .map(|raw| world.rules.regex_hits(raw))
+        .unwrap_or_default();
     let matched = world
         .rules
         .rules
@@ -359,7 +402,7 @@ pub fn decide(
         .iter()
         .filter(|r| r.enabled)
         .find_map(|rule| {
-            let why = trigger(rule, world.rules, message, &normalized)?;
+            let why = trigger(rule, world.rules, message, &normalized, &regex_hits)?;
             if !conditions_hold(rule, state, open, first_contact) {
                 return None;
             }

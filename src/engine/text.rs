@@ -62,11 +62,10 @@ pub fn matches(kind: MatchKind, message: &str, pattern: &str) -> bool {
         MatchKind::StartsWith => {
             message.starts_with(pattern) && word_boundary(message, pattern.len())
         }
-        MatchKind::Word => {
-            let words: Vec<&str> = message.split(' ').collect();
-            let wanted: Vec<&str> = pattern.split(' ').collect();
-            words.windows(wanted.len()).any(|w| w == wanted.as_slice())
-        }
+        MatchKind::Word => message.match_indices(pattern).any(|(at, _)| {
+            (at == 0 || message.as_bytes()[at - 1] == b' ')
+                && word_boundary(message, at + pattern.len())
+        }),
         MatchKind::Regex => false,
     }
 }
