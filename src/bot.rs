@@ -17,6 +17,17 @@ use tokio::sync::mpsc;
 /// Messages decided together at most.
 const BATCH: usize = 256;
 
+/// What the bot works on, in order.
+#[derive(Clone, Debug)]
+enum Work {
+    Message(Incoming),
+    /// A person takes the chat over until then, or gives it back (`None`).
+    Takeover {
+        conversation: String,
+        until: Option<i64>,
+    },
+}
+
 /// A stored customer message, for the engine.
 #[derive(Clone, Debug)]
 pub struct Incoming {
@@ -38,7 +49,8 @@ struct StateRecord<'a> {
     kind: &'static str,
     conversation: &'a str,
     at: i64,
-    message_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message_id: Option<&'a str>,
     reason: &'a Reason,
     state: &'a ContactState,
 }
@@ -46,7 +58,7 @@ struct StateRecord<'a> {
 /// The running bot.
 #[derive(Clone)]
 pub struct Bot {
-    sender: mpsc::UnboundedSender<Incoming>,
+    sender: mpsc::UnboundedSender<Work>,
 }
 
 impl Bot {
@@ -58,7 +70,16 @@ impl Bot {
 
     /// Queues a stored message for a decision.
     pub fn handle(&self, incoming: Incoming) {
-        let _ = self.sender.send(incoming);
+        let _ = self.sender.send(Work::Message(incoming));
+    }
+
+    /// A person takes the conversation over until `until` (ms since the epoch), or gives it
+    /// back to the bot with `None`. Applied in order with the messages, and logged.
+    pub fn take_over(&self, conversation: &str, until: Option<i64>) {
+        let _ = self.sender.send(Work::Takeover {
+            conversation: conversation.to_string(),
+            until,
+        });
     }
 }
 
@@ -73,11 +94,7 @@ pub fn contact_state(store: &Store, conversation: &str) -> ContactState {
         .unwrap_or_default()
 }
 
-async fn run(
-    store: Arc<Store>,
-    outbox: Arc<Outbox>,
-    mut receiver: mpsc::UnboundedReceiver<Incoming>,
-) {
+async fn run(store: Arc<Store>, outbox: Arc<Outbox>, mut receiver: mpsc::UnboundedReceiver<Work>) {
     let mut compiled: Option<(Revision, Arc<CompiledRules>)> = None;
     while let Some(first) = receiver.recv().await {
         let mut batch = vec![first];
@@ -120,7 +137,7 @@ fn decide_batch(
     store: &Store,
     outbox: &Outbox,
     rules: &CompiledRules,
-    batch: &[Incoming],
+    batch: &[Work],
 ) -> (Vec<Vec<u8>>, Vec<Queued>) {
     let settings = store.settings.get();
     let time_zone = jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
@@ -136,7 +153,30 @@ fn decide_batch(
     let mut states: HashMap<String, ContactState> = HashMap::new();
     let mut records = Vec::new();
     let mut queued = Vec::new();
-    for incoming in batch {
+    for work in batch {
+        let incoming = match work {
+            Work::Message(incoming) => incoming,
+            Work::Takeover {
+                conversation,
+                until,
+            } => {
+                let mut state = states
+                    .remove(conversation)
+                    .unwrap_or_else(|| contact_state(store, conversation));
+                state.paused_until = *until;
+                let record = StateRecord {
+                    kind: "contact_state",
+                    conversation,
+                    at: now.as_millisecond(),
+                    message_id: None,
+                    reason: &Reason::Takeover { until: *until },
+                    state: &state,
+                };
+                records.push(serde_json::to_vec(&record).unwrap_or_default());
+                states.insert(conversation.clone(), state);
+                continue;
+            }
+        };
         let state = states
             .remove(&incoming.conversation)
             .unwrap_or_else(|| contact_state(store, &incoming.conversation));
@@ -173,7 +213,7 @@ fn decide_batch(
             kind: "contact_state",
             conversation: &incoming.conversation,
             at: now.as_millisecond(),
-            message_id: &incoming.message_id,
+            message_id: Some(&incoming.message_id),
             reason: &decision.reason,
             state: &decision.state,
         };

@@ -86,6 +86,10 @@ pub enum Reason {
     Fallback,
     /// Nothing matched and the throttled answers were already sent recently.
     Quiet,
+    /// A person took the chat over (until then) or gave it back to the bot (`None`).
+    Takeover {
+        until: Option<i64>,
+    },
 }
 
 /// What to do.

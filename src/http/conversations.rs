@@ -24,7 +24,48 @@ pub fn router() -> Router<AppState> {
             get(history).post(reply),
         )
         .route("/conversations/{conversation}/read", post(mark_read))
+        .route("/conversations/{conversation}/takeover", post(takeover))
+        .route("/conversations/{conversation}/state", get(contact_state))
         .route("/media/{media_id}", get(media_file))
+}
+
+fn quiet_until(state: &AppState) -> i64 {
+    let hours = i64::from(state.store.settings.get().replies.takeover_quiet_hours);
+    jiff::Timestamp::now().as_millisecond() + hours * 3600 * 1000
+}
+
+#[derive(Debug, Deserialize)]
+struct TakeoverRequest {
+    /// `true`: a person takes over for the quiet time; `false`: the bot answers again.
+    paused: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct TakeoverState {
+    paused_until: Option<i64>,
+}
+
+/// `POST /api/conversations/{conversation}/takeover {"paused": true|false}`: the takeover
+/// switch.
+async fn takeover(
+    State(state): State<AppState>,
+    Path(conversation): Path<String>,
+    ApiJson(request): ApiJson<TakeoverRequest>,
+) -> ApiJson<TakeoverState> {
+    let until = request.paused.then(|| quiet_until(&state));
+    state.bot.take_over(&conversation, until);
+    ApiJson(TakeoverState {
+        paused_until: until,
+    })
+}
+
+/// `GET /api/conversations/{conversation}/state`: what the bot remembers of the contact
+/// (labels, opt-out, paused until, last answers).
+async fn contact_state(
+    State(state): State<AppState>,
+    Path(conversation): Path<String>,
+) -> ApiJson<crate::engine::decide::ContactState> {
+    ApiJson(crate::bot::contact_state(&state.store, &conversation))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,6 +204,10 @@ async fn reply(
             },
             OutboxError::Storage(error) => ApiError::Storage(error.to_string()),
         })?;
+    // A person answered: the bot leaves this contact alone for the quiet time.
+    state
+        .bot
+        .take_over(&conversation, Some(quiet_until(&state)));
     state.store.publish(ServerEvent::MessageQueued {
         conversation,
         outbox: outbox.clone(),

@@ -195,3 +195,74 @@ async fn an_opt_out_survives_a_restart() {
         body_text(&sends[3])
     );
 }
+
+#[tokio::test]
+async fn a_manual_reply_pauses_the_bot_for_that_contact_only_until_given_back() {
+    let (app, graph) = spawn_app_with_graph().await;
+    for (id, customer) in [("wamid.t1", "584121313131"), ("wamid.t2", "584121414141")] {
+        assert_eq!(
+            app.webhook(&text_message(id, customer, "hola", now_secs()))
+                .await
+                .status(),
+            200
+        );
+    }
+    graph.wait_for_sends(4, Duration::from_secs(10)).await;
+
+    let manual = app
+        .client
+        .post(app.url("/api/conversations/VE.584121313131/messages"))
+        .json(&json!({"message": {"type": "text", "body": "Hola, soy Marta, te atiendo yo."}}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(manual.status(), 202);
+    graph.wait_for_sends(5, Duration::from_secs(10)).await;
+    settle().await;
+    let state = app
+        .get_json("/api/conversations/VE.584121313131/state")
+        .await;
+    assert!(
+        state["paused_until"]
+            .as_i64()
+            .expect(&format!("paused: {state}"))
+            > now_secs() * 1000
+    );
+
+    for (id, customer) in [("wamid.t3", "584121313131"), ("wamid.t4", "584121414141")] {
+        assert_eq!(
+            app.webhook(&text_message(id, customer, "precio", now_secs()))
+                .await
+                .status(),
+            200
+        );
+    }
+    graph.wait_for_sends(6, Duration::from_secs(10)).await;
+    settle().await;
+    let sends = graph.sends();
+    assert_eq!(sends.len(), 6, "only the other customer got an answer");
+    assert_eq!(sends[5]["to"], "584121414141");
+
+    let back = app
+        .client
+        .post(app.url("/api/conversations/VE.584121313131/takeover"))
+        .json(&json!({"paused": false}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(back.status(), 200);
+    settle().await;
+    assert_eq!(
+        app.webhook(&text_message(
+            "wamid.t5",
+            "584121313131",
+            "precio",
+            now_secs()
+        ))
+        .await
+        .status(),
+        200
+    );
+    let sends = graph.wait_for_sends(7, Duration::from_secs(10)).await;
+    assert_eq!(sends[6]["to"], "584121313131", "the bot answers again");
+}
