@@ -225,7 +225,7 @@ async fn a_manual_reply_pauses_the_bot_for_that_contact_only_until_given_back() 
     assert!(
         state["paused_until"]
             .as_i64()
-            .expect(&format!("paused: {state}"))
+            .unwrap_or_else(|| panic!("paused: {state}"))
             > now_secs() * 1000
     );
 
