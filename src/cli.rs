@@ -49,6 +49,26 @@ pub enum Command {
     /// Move corrupt log records aside (into `log/corrupt/`) so the server can start. Stop the
     /// server first.
     Repair(Folders),
+    /// Show what the bot would answer to a message (nothing is sent), with the rules and
+    /// settings on disk; safe while the server runs.
+    Simulate {
+        /// What the customer writes.
+        text: Option<String>,
+        /// A conversation (the customer's id) whose remembered state to use.
+        #[arg(long)]
+        from: Option<String>,
+        /// The id of a tapped button or list row.
+        #[arg(long)]
+        button: Option<String>,
+        /// The message type, for example `audio` for a voice note.
+        #[arg(long = "type")]
+        kind: Option<String>,
+        /// Simulate the contact's very first message.
+        #[arg(long)]
+        first: bool,
+        #[command(flatten)]
+        folders: Folders,
+    },
 }
 
 /// The folders a command works on.

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod server;
 pub mod settings;
+pub mod simulate;
 pub mod state;
 pub mod store;
 pub mod telemetry;

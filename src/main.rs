@@ -13,5 +13,22 @@ fn main() -> ExitCode {
         Command::Schema { out, folders } => cocolu::commands::schema(out, &folders),
         Command::Backup { dest, folders } => cocolu::commands::backup(&dest, &folders),
         Command::Repair(folders) => cocolu::commands::repair(&folders),
+        Command::Simulate {
+            text,
+            from,
+            button,
+            kind,
+            first,
+            folders,
+        } => {
+            let question = cocolu::simulate::Question {
+                text,
+                button,
+                r#type: kind,
+                first_contact: first,
+                name: None,
+            };
+            cocolu::commands::simulate(&question, from.as_deref(), &folders)
+        }
     }
 }

@@ -187,8 +187,13 @@ pub fn render(template: &str, variables: &[(&str, &str)]) -> String {
         rest = &after[close + 2..];
     }
     out.push_str(rest);
-    // A name-less greeting reads "¡Hola, !": tidy the gap.
-    out.replace(", !", "!").replace(" ,", ",")
+    // An empty variable leaves "¡Hola, !" or "ayudar, ?": close the gap before punctuation.
+    for mark in ["!", "?", ".", ","] {
+        out = out
+            .replace(&format!(", {mark}"), mark)
+            .replace(&format!(" {mark}"), mark);
+    }
+    out
 }
 
 fn is_customer_message(kind: &str) -> bool {
@@ -785,6 +790,10 @@ mod tests {
             "Hola Ana, soy Mi Tienda."
         );
         assert_eq!(render("¡Hola, {{nombre}}!", &[("nombre", "")]), "¡Hola!");
+        assert_eq!(
+            render("¿Te ayudo, {{nombre}}? Dime.", &[]),
+            "¿Te ayudo? Dime."
+        );
         assert_eq!(render("sin {{cerrar", &[]), "sin {{cerrar");
     }
 

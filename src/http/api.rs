@@ -17,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .merge(super::documents::router())
         .merge(super::conversations::router())
         .merge(super::channel::router())
+        .merge(super::simulate::router())
         .fallback(unknown_route)
 }
 

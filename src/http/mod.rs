@@ -9,6 +9,7 @@ mod documents;
 mod error;
 mod health;
 mod security;
+mod simulate;
 mod webhook;
 mod ws;
 

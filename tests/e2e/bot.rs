@@ -266,3 +266,40 @@ async fn a_manual_reply_pauses_the_bot_for_that_contact_only_until_given_back() 
     let sends = graph.wait_for_sends(7, Duration::from_secs(10)).await;
     assert_eq!(sends[6]["to"], "584121313131", "the bot answers again");
 }
+
+#[tokio::test]
+async fn the_simulator_answers_like_the_bot_without_sending() {
+    let (app, graph) = spawn_app_with_graph().await;
+
+    let answer: Value = app
+        .client
+        .post(app.url("/api/simulate"))
+        .json(&json!({"text": "¿PRECIO?", "first_contact": true, "name": "Ana"}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+
+    assert_eq!(answer["reason"]["because"], "rule");
+    assert_eq!(answer["reason"]["id"], "precios");
+    assert!(answer["preview"][0]
+        .as_str()
+        .expect("welcome")
+        .contains("¡Hola, Ana!"));
+    assert!(answer["preview"][1]
+        .as_str()
+        .expect("answer")
+        .contains("*Precios*"));
+    let missing = app
+        .client
+        .post(app.url("/api/simulate"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(missing.status(), 400);
+    settle().await;
+    assert!(graph.sends().is_empty(), "nothing was sent");
+}

@@ -172,3 +172,22 @@ async fn a_backup_taken_while_the_server_runs_starts_cleanly() {
     let read: Value = get_json(&client, &format!("{}/api/settings", restored.base_url)).await;
     assert_eq!(read["settings"]["business"]["name"], "Respaldada");
 }
+
+#[test]
+fn simulate_shows_the_rule_that_answers_and_the_reply() {
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    let output = cocolu(dir.path(), &["simulate", "¿Cuánto cuesta?"]);
+
+    assert!(output.status.success());
+    let out = stdout(&output);
+    assert!(out.starts_with("rule 'precios' answers"), "{out}");
+    assert!(out.contains("*Precios*"), "{out}");
+    let voice = stdout(&cocolu(dir.path(), &["simulate", "--type", "audio"]));
+    assert!(voice.contains("rule 'nota_de_voz'"), "{voice}");
+    assert!(
+        !dir.path().join("data").exists(),
+        "simulating writes nothing"
+    );
+    assert_eq!(cocolu(dir.path(), &["simulate"]).status.code(), Some(2));
+}

@@ -1,0 +1,51 @@
+//! `POST /api/simulate`: what the bot would answer, with the rules and settings in force,
+//! without sending anything (the dashboard's simulator).
+
+use super::error::{ApiError, ApiJson};
+use crate::simulate::{self, Answer, Question};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::routing::post;
+use axum::Router;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/simulate", post(run))
+}
+
+#[derive(Debug, Deserialize)]
+struct Request {
+    #[serde(flatten)]
+    question: Question,
+    /// A conversation whose contact state to use (labels, takeover, opt-out, cooldowns).
+    #[serde(default)]
+    from: Option<String>,
+}
+
+async fn run(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<Request>,
+) -> Result<ApiJson<Answer>, ApiError> {
+    if request.question.text.is_none()
+        && request.question.button.is_none()
+        && request.question.r#type.is_none()
+    {
+        return Err(ApiError::BadRequest(
+            "Give the `text` a customer would write (or a `button` id, or a `type`).".into(),
+        ));
+    }
+    let contact = request
+        .from
+        .as_deref()
+        .map(|from| crate::bot::contact_state(&state.store, from));
+    let templates = |name: &str| state.store.templates.get(name);
+    let answer = simulate::simulate(
+        state.store.rules.get(),
+        &state.store.settings.get(),
+        &templates,
+        contact,
+        &request.question,
+        jiff::Timestamp::now(),
+    );
+    Ok(ApiJson(answer))
+}
