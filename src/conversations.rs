@@ -7,8 +7,8 @@ use serde_json::Value;
 /// How many recent records are searched for the customer's details.
 const LOOKBACK: usize = 50;
 
-/// The customer of a conversation, as their latest message described them (blocking).
-pub fn contact(store: &Store, conversation: &str) -> Option<ContactRef> {
+/// The customer's latest message in a conversation, among the recent records (blocking).
+fn latest_inbound(store: &Store, conversation: &str) -> Option<Value> {
     let records = store
         .index
         .read()
@@ -16,25 +16,21 @@ pub fn contact(store: &Store, conversation: &str) -> Option<ContactRef> {
         .ok()?;
     records.iter().rev().find_map(|bytes| {
         let record: Value = serde_json::from_slice(bytes).ok()?;
-        if record.get("kind")?.as_str()? != "message_in" {
-            return None;
-        }
-        serde_json::from_value(record.get("contact")?.clone()).ok()
+        (record.get("kind")?.as_str()? == "message_in").then_some(record)
     })
+}
+
+/// The customer of a conversation, as their latest message described them (blocking).
+pub fn contact(store: &Store, conversation: &str) -> Option<ContactRef> {
+    serde_json::from_value(latest_inbound(store, conversation)?.get("contact")?.clone()).ok()
 }
 
 /// The id of the customer's latest message in a conversation (blocking).
 pub fn latest_inbound_id(store: &Store, conversation: &str) -> Option<String> {
-    let records = store
-        .index
-        .read()
-        .latest(&store.log, conversation, LOOKBACK)
-        .ok()?;
-    records.iter().rev().find_map(|bytes| {
-        let record: Value = serde_json::from_slice(bytes).ok()?;
-        (record.get("kind")?.as_str()? == "message_in")
-            .then(|| record.get("id")?.as_str().map(str::to_string))?
-    })
+    latest_inbound(store, conversation)?
+        .get("id")?
+        .as_str()
+        .map(str::to_string)
 }
 
 /// The latest `limit` records of a conversation, oldest first, as JSON (blocking).
