@@ -26,6 +26,41 @@ enum Work {
         conversation: String,
         until: Option<i64>,
     },
+    /// A person edits the contact.
+    Edit {
+        conversation: String,
+        edit: ContactEdit,
+    },
+}
+
+/// Changes a person makes to a contact from the dashboard or the API.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct ContactEdit {
+    #[serde(default)]
+    pub add_labels: Vec<String>,
+    #[serde(default)]
+    pub remove_labels: Vec<String>,
+    #[serde(default)]
+    pub opted_out: Option<bool>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+impl ContactEdit {
+    fn apply(&self, state: &mut ContactState) {
+        for label in &self.add_labels {
+            state.labels.insert(label.clone());
+        }
+        for label in &self.remove_labels {
+            state.labels.remove(label);
+        }
+        if let Some(opted_out) = self.opted_out {
+            state.opted_out = opted_out;
+        }
+        if let Some(notes) = &self.notes {
+            state.notes = notes.clone();
+        }
+    }
 }
 
 /// A stored customer message, for the engine.
@@ -71,6 +106,14 @@ impl Bot {
     /// Queues a stored message for a decision.
     pub fn handle(&self, incoming: Incoming) {
         let _ = self.sender.send(Work::Message(incoming));
+    }
+
+    /// A person edits a contact; applied in order with the messages, and logged.
+    pub fn edit(&self, conversation: &str, edit: ContactEdit) {
+        let _ = self.sender.send(Work::Edit {
+            conversation: conversation.to_string(),
+            edit,
+        });
     }
 
     /// A person takes the conversation over until `until` (ms since the epoch), or gives it
@@ -164,15 +207,21 @@ fn decide_batch(
                     .remove(conversation)
                     .unwrap_or_else(|| contact_state(store, conversation));
                 state.paused_until = *until;
-                let record = StateRecord {
-                    kind: "contact_state",
+                records.push(state_record(
                     conversation,
-                    at: now.as_millisecond(),
-                    message_id: None,
-                    reason: &Reason::Takeover { until: *until },
-                    state: &state,
-                };
-                records.push(serde_json::to_vec(&record).unwrap_or_default());
+                    now,
+                    &Reason::Takeover { until: *until },
+                    &state,
+                ));
+                states.insert(conversation.clone(), state);
+                continue;
+            }
+            Work::Edit { conversation, edit } => {
+                let mut state = states
+                    .remove(conversation)
+                    .unwrap_or_else(|| contact_state(store, conversation));
+                edit.apply(&mut state);
+                records.push(state_record(conversation, now, &Reason::Edited, &state));
                 states.insert(conversation.clone(), state);
                 continue;
             }
@@ -221,4 +270,22 @@ fn decide_batch(
         states.insert(incoming.conversation.clone(), decision.state);
     }
     (records, queued)
+}
+
+/// A `contact_state` record for a change a person made.
+fn state_record(
+    conversation: &str,
+    now: jiff::Timestamp,
+    reason: &Reason,
+    state: &ContactState,
+) -> Vec<u8> {
+    let record = StateRecord {
+        kind: "contact_state",
+        conversation,
+        at: now.as_millisecond(),
+        message_id: None,
+        reason,
+        state,
+    };
+    serde_json::to_vec(&record).unwrap_or_default()
 }

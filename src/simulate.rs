@@ -150,5 +150,6 @@ pub fn explain(reason: &Reason) -> String {
         Reason::Stale => "the message is too old to answer".into(),
         Reason::NotACustomerMessage => "not something a customer wrote: nothing".into(),
         Reason::Takeover { .. } => "a takeover change".into(),
+        Reason::Edited => "a person edited the contact".into(),
     }
 }

@@ -47,6 +47,9 @@ pub struct ContactState {
     /// When the automatic replies of the last hour went out.
     #[serde(default)]
     pub auto_reply_times: Vec<i64>,
+    /// Notes the team keeps about the contact.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
 }
 
 /// The part of a message the engine looks at.
@@ -90,6 +93,8 @@ pub enum Reason {
     Takeover {
         until: Option<i64>,
     },
+    /// A person edited the contact (labels, notes, opt-out).
+    Edited,
 }
 
 /// What to do.

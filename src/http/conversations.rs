@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/conversations/{conversation}/read", post(mark_read))
         .route("/conversations/{conversation}/takeover", post(takeover))
+        .route("/conversations/{conversation}/contact", post(edit_contact))
         .route("/conversations/{conversation}/state", get(contact_state))
         .route("/media/{media_id}", get(media_file))
 }
@@ -57,6 +58,18 @@ async fn takeover(
     ApiJson(TakeoverState {
         paused_until: until,
     })
+}
+
+/// `POST /api/conversations/{conversation}/contact {"add_labels", "remove_labels",
+/// "opted_out", "notes"}`: a person edits the contact; applied in order with the messages
+/// (202: `GET .../state` shows the result a moment later).
+async fn edit_contact(
+    State(state): State<AppState>,
+    Path(conversation): Path<String>,
+    ApiJson(edit): ApiJson<crate::bot::ContactEdit>,
+) -> StatusCode {
+    state.bot.edit(&conversation, edit);
+    StatusCode::ACCEPTED
 }
 
 /// `GET /api/conversations/{conversation}/state`: what the bot remembers of the contact

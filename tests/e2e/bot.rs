@@ -303,3 +303,79 @@ async fn the_simulator_answers_like_the_bot_without_sending() {
     settle().await;
     assert!(graph.sends().is_empty(), "nothing was sent");
 }
+
+#[tokio::test]
+async fn labels_and_opt_out_set_by_a_person_change_what_the_bot_does() {
+    let (app, graph) = spawn_app_with_graph().await;
+    let conversation = "VE.584121515151";
+    assert_eq!(
+        app.webhook(&text_message(
+            "wamid.e1",
+            "584121515151",
+            "hola",
+            now_secs()
+        ))
+        .await
+        .status(),
+        200
+    );
+    graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    let mut rules = app.get_json("/api/rules").await;
+    rules["rules"]["rules"].as_array_mut().expect("rules").insert(
+        0,
+        json!({"id": "vip", "when": {"text": ["precio"], "labels_any": ["vip"]}, "reply": [{"text": "Precio especial para ti ⭐"}]}),
+    );
+    assert_eq!(app.put_json("/api/rules", &rules).await.status(), 200);
+
+    let edit = json!({"add_labels": ["vip"], "notes": "Compra cada semana"});
+    let response = app
+        .client
+        .post(app.url(&format!("/api/conversations/{conversation}/contact")))
+        .json(&edit)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 202);
+    settle().await;
+    let state = app
+        .get_json(&format!("/api/conversations/{conversation}/state"))
+        .await;
+    assert_eq!(state["labels"], json!(["vip"]));
+    assert_eq!(state["notes"], "Compra cada semana");
+
+    assert_eq!(
+        app.webhook(&text_message(
+            "wamid.e2",
+            "584121515151",
+            "precio",
+            now_secs()
+        ))
+        .await
+        .status(),
+        200
+    );
+    let sends = graph.wait_for_sends(3, Duration::from_secs(10)).await;
+    assert_eq!(body_text(&sends[2]), "Precio especial para ti ⭐");
+
+    let opt_out = json!({"opted_out": true});
+    app.client
+        .post(app.url(&format!("/api/conversations/{conversation}/contact")))
+        .json(&opt_out)
+        .send()
+        .await
+        .expect("sent");
+    settle().await;
+    assert_eq!(
+        app.webhook(&text_message(
+            "wamid.e3",
+            "584121515151",
+            "precio",
+            now_secs()
+        ))
+        .await
+        .status(),
+        200
+    );
+    settle().await;
+    assert_eq!(graph.sends().len(), 3, "an opted-out contact gets nothing");
+}
