@@ -151,5 +151,6 @@ pub fn explain(reason: &Reason) -> String {
         Reason::NotACustomerMessage => "not something a customer wrote: nothing".into(),
         Reason::Takeover { .. } => "a takeover change".into(),
         Reason::Edited => "a person edited the contact".into(),
+        Reason::Captured { field } => format!("the answer to a question, kept as '{field}'"),
     }
 }

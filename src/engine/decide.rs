@@ -50,6 +50,20 @@ pub struct ContactState {
     /// Notes the team keeps about the contact.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
+    /// Answers kept by capture steps (`pedido`, `email`...), usable as `{{pedido}}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+    /// A capture step waiting for the contact's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capturing: Option<Capturing>,
+}
+
+/// A question asked by a rule's capture step, open until `until`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capturing {
+    pub rule: String,
+    pub field: String,
+    pub until: i64,
 }
 
 /// The part of a message the engine looks at.
@@ -95,6 +109,10 @@ pub enum Reason {
     },
     /// A person edited the contact (labels, notes, opt-out).
     Edited,
+    /// The answer to a capture step was kept.
+    Captured {
+        field: String,
+    },
 }
 
 /// What to do.
@@ -265,6 +283,7 @@ struct Renderer<'a> {
     world: &'a World<'a>,
     name: &'a str,
     now: Timestamp,
+    fields: BTreeMap<String, String>,
 }
 
 impl Renderer<'_> {
@@ -285,11 +304,13 @@ impl Renderer<'_> {
         } else {
             String::new()
         };
-        let variables = [
-            ("nombre", self.name),
+        let name = self.fields.get("nombre").map_or(self.name, String::as_str);
+        let mut variables = vec![
+            ("nombre", name),
             ("negocio", self.world.settings.business.name.as_str()),
             ("horario_hoy", today.as_str()),
         ];
+        variables.extend(self.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         render(&source, &variables).trim_end().to_string()
     }
 
@@ -358,10 +379,11 @@ pub fn decide(
     }
 
     let hours: &Hours = &world.settings.hours;
-    let renderer = Renderer {
+    let mut renderer = Renderer {
         world,
         name: message.name.unwrap_or(""),
         now,
+        fields: state.fields.clone(),
     };
     let normalized = message.text.map(normalize).unwrap_or_default();
 
@@ -391,6 +413,36 @@ pub fn decide(
     }
     if next.auto_reply_times.len() as u32 >= policy.max_auto_replies_per_hour {
         return done(Reason::Capped, Vec::new(), next);
+    }
+
+    // An open capture step takes the next text as its answer.
+    if let Some(capturing) = next.capturing.take() {
+        let answer = message.text.map(str::trim).filter(|t| !t.is_empty());
+        if let (true, Some(answer), "text") = (capturing.until > now_ms, answer, message.kind) {
+            next.fields
+                .insert(capturing.field.clone(), answer.to_string());
+            renderer.fields = next.fields.clone();
+            let then = world
+                .rules
+                .rules
+                .rules
+                .iter()
+                .find(|r| r.id == capturing.rule)
+                .and_then(|r| r.capture.as_ref());
+            let replies: Vec<Outbound> = then
+                .map(|c| c.then.iter().map(|r| renderer.reply(r)).collect())
+                .unwrap_or_default();
+            if !replies.is_empty() {
+                next.auto_reply_times.push(now_ms);
+            }
+            return done(
+                Reason::Captured {
+                    field: capturing.field,
+                },
+                replies,
+                next,
+            );
+        }
     }
 
     let first_contact = previous_in.is_none();
@@ -432,6 +484,13 @@ pub fn decide(
     if let Some((rule, why)) = matched {
         replies.extend(rule.reply.iter().map(|r| renderer.reply(r)));
         next.rule_last_at.insert(rule.id.clone(), now_ms);
+        if let Some(capture) = &rule.capture {
+            next.capturing = Some(Capturing {
+                rule: rule.id.clone(),
+                field: capture.field.clone(),
+                until: now_ms + i64::from(capture.minutes) * MINUTE_MS,
+            });
+        }
         for action in &rule.actions {
             match action {
                 Action::AddLabel(label) => {
@@ -783,6 +842,42 @@ mod tests {
             rule_id(&fixture.decide(&vip, &text("pedido 1234"), monday("10:00"))),
             Some("vip")
         );
+    }
+
+    #[test]
+    fn a_capture_step_keeps_the_next_answer_and_uses_it() {
+        let rules: Rules = serde_json::from_value(serde_json::json!({"version": 1, "rules": [
+            {"id": "pedido", "when": {"text": ["estado de mi pedido"]},
+             "reply": [{"text": "¿Cuál es tu número de pedido?"}],
+             "capture": {"field": "pedido", "minutes": 10, "then": [{"text": "Gracias {{nombre}}, buscamos el pedido {{pedido}}."}]}}
+        ]}))
+        .expect("rules");
+        let fixture = Fixture::with_rules(rules);
+        let asked = fixture.decide(&known(), &text("¿Estado de mi pedido?"), monday("10:00"));
+        assert_eq!(rule_id(&asked), Some("pedido"));
+        assert!(asked.state.capturing.is_some());
+
+        let answered = fixture.decide(&asked.state, &text("  A-1234 "), monday("10:03"));
+        assert_eq!(
+            answered.reason,
+            Reason::Captured {
+                field: "pedido".into()
+            }
+        );
+        assert_eq!(answered.state.fields["pedido"], "A-1234");
+        assert_eq!(
+            body(&answered.replies[0]),
+            "Gracias Ana, buscamos el pedido A-1234."
+        );
+        assert!(answered.state.capturing.is_none());
+
+        let late = fixture.decide(&asked.state, &text("A-1234"), monday("10:11"));
+        assert_eq!(
+            late.reason,
+            Reason::Fallback,
+            "after the timeout the answer is an ordinary message"
+        );
+        assert!(late.state.capturing.is_none());
     }
 
     #[test]

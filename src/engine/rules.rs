@@ -49,6 +49,29 @@ pub struct Rule {
     /// Minutes before this rule answers the same contact again (0: always).
     #[serde(default)]
     pub cooldown_minutes: u32,
+    /// After replying (with a question), keep the contact's next message as a field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<Capture>,
+}
+
+/// A capture step: the contact's next text message, within `minutes`, is stored as `field`
+/// (for example `pedido`, `email`, `nombre`) and answered with `then`, where `{{field}}` is
+/// filled in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Capture {
+    /// The field's name: lowercase letters, digits and `_`.
+    pub field: String,
+    /// How long the question stays open.
+    #[serde(default = "capture_minutes")]
+    pub minutes: u32,
+    /// What to send once the answer is stored.
+    #[serde(default)]
+    pub then: Vec<Reply>,
+}
+
+fn capture_minutes() -> u32 {
+    30
 }
 
 fn enabled_by_default() -> bool {
@@ -292,11 +315,40 @@ fn validate_rule(index: usize, rule: &Rule, context: &Context, problems: &mut Ve
             "the rule neither replies nor acts",
         ));
     }
-    for (i, reply) in rule.reply.iter().enumerate() {
+    validate_replies(&rule.reply, &at("/reply"), context, problems);
+    if let Some(capture) = &rule.capture {
+        if capture.field.is_empty()
+            || !capture
+                .field
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            problems.push(Problem::new(
+                at("/capture/field"),
+                format!(
+                    "'{}' is not a field name (lowercase letters, digits, _)",
+                    capture.field
+                ),
+            ));
+        }
+        if capture.minutes == 0 {
+            problems.push(Problem::new(
+                at("/capture/minutes"),
+                "a capture needs at least one minute to be answered",
+            ));
+        }
+        validate_replies(&capture.then, &at("/capture/then"), context, problems);
+    }
+}
+
+/// Checks replies at the JSON pointer `base` (`/rules/2/reply`).
+fn validate_replies(replies: &[Reply], base: &str, context: &Context, problems: &mut Vec<Problem>) {
+    let at = |path: &str| format!("{base}{path}");
+    for (i, reply) in replies.iter().enumerate() {
         for name in reply.template_names() {
             if !context.templates.contains(name) {
                 problems.push(Problem::new(
-                    at(&format!("/reply/{i}")),
+                    at(&format!("/{i}")),
                     format!("there is no template '{name}' (built in or in templates/)"),
                 ));
             }
@@ -304,13 +356,13 @@ fn validate_rule(index: usize, rule: &Rule, context: &Context, problems: &mut Ve
         if let Some((template, text)) = reply.body() {
             if template.is_some() == text.is_some() {
                 problems.push(Problem::new(
-                    at(&format!("/reply/{i}")),
+                    at(&format!("/{i}")),
                     "give the message either a `template` or a `text`",
                 ));
             }
         }
         if let Err(error) = outbound::check(&reply.preview()) {
-            problems.push(Problem::new(at(&format!("/reply/{i}")), error.0));
+            problems.push(Problem::new(at(&format!("/{i}")), error.0));
         }
     }
 }
@@ -375,6 +427,7 @@ fn choice(id: &str, title: &str, description: &str) -> Choice {
 
 fn rule(id: &str, description: &str, when: When, reply: Vec<Reply>, actions: Vec<Action>) -> Rule {
     Rule {
+        capture: None,
         id: id.into(),
         description: description.into(),
         enabled: true,
@@ -560,6 +613,25 @@ mod tests {
             messages
                 .iter()
                 .any(|m| m.contains("no rule answers the option 'huerfano'")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn a_capture_needs_a_field_name_and_valid_follow_up_replies() {
+        let text = rules_text(
+            r#"    {"id": "c", "when": {"text": ["x"]}, "reply": [{"text": "¿?"}], "capture": {"field": "Mi Campo", "then": [{"template": "nada"}]}}"#,
+        );
+        let problems = parse::<Rules>("rules.json", &text, &context()).expect_err("rejected");
+        let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("'Mi Campo' is not a field name")),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.contains("no template 'nada'")),
             "{messages:?}"
         );
     }
