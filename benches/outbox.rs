@@ -9,12 +9,12 @@
 //!
 //! Run: `cargo bench --bench outbox`.
 
+mod common;
+
 use axum::routing::post;
 use axum::Json;
 use cocolu::channel::meta::signature::sign;
 use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -47,27 +47,15 @@ fn start_server(
     graph_url: &str,
     send_rate: u32,
 ) -> (std::process::Child, String) {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_cocolu"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .current_dir(dir)
-        .env("META_APP_SECRET", SECRET)
-        .env("META_ACCESS_TOKEN", "bench-token")
-        .env("META_PHONE_NUMBER_ID", "PNID")
-        .env("META_GRAPH_URL", graph_url)
-        .env("COCOLU_SEND_RATE", send_rate.to_string())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("cocolu starts");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("line");
-    (
-        server,
-        line.trim().trim_start_matches("listening on ").to_string(),
-    )
+    let rate = send_rate.to_string();
+    let env = [
+        ("META_APP_SECRET", SECRET),
+        ("META_ACCESS_TOKEN", "bench-token"),
+        ("META_PHONE_NUMBER_ID", "PNID"),
+        ("META_GRAPH_URL", graph_url),
+        ("COCOLU_SEND_RATE", rate.as_str()),
+    ];
+    common::start_cocolu(dir, &env, false)
 }
 
 fn phone(customer: usize) -> String {

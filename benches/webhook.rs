@@ -5,9 +5,10 @@
 //! and this load generator to core 1 (`taskset`), so they do not take each other's CPU.
 //! Only 127.0.0.1 is contacted; every loop is bounded in time.
 
+mod common;
+
 use cocolu::channel::meta::signature::sign;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -58,28 +59,7 @@ fn main() {
             .output();
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let binary = env!("CARGO_BIN_EXE_cocolu");
-    let mut command = if pin {
-        let mut c = Command::new("taskset");
-        c.args(["-c", "0", binary]);
-        c
-    } else {
-        Command::new(binary)
-    };
-    let mut server = command
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env("META_APP_SECRET", SECRET)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("cocolu starts");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("line");
-    let base = line.trim().trim_start_matches("listening on ").to_string();
+    let (mut server, base) = common::start_cocolu(dir.path(), &[("META_APP_SECRET", SECRET)], pin);
     let url = format!("{base}/webhook");
     let pid = server.id();
     let idle_rss = rss_kib(pid);

@@ -103,15 +103,13 @@ async fn mark_read(
     let typing = request.typing;
     let store = state.store.clone();
     let key = conversation.clone();
-    let latest =
-        tokio::task::spawn_blocking(move || conversations::latest_inbound_id(&store, &key))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .ok_or_else(|| {
-                ApiError::NotFound(format!(
-                    "There is no message from a customer in '{conversation}'."
-                ))
-            })?;
+    let latest = super::blocking(move || conversations::latest_inbound_id(&store, &key))
+        .await?
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "There is no message from a customer in '{conversation}'."
+            ))
+        })?;
     state
         .graph
         .mark_read(&latest, typing)
@@ -126,11 +124,10 @@ async fn media_file(
     Path(media_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let dir = state.store.dir().to_path_buf();
-    let found = tokio::task::spawn_blocking(move || {
+    let found = super::blocking(move || {
         media::find(&dir, &media_id).map(|path| (media::content_type(&path), std::fs::read(&path)))
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    .await?;
     match found {
         Some((content_type, Ok(bytes))) => Ok((
             [
@@ -159,11 +156,9 @@ async fn history(
 ) -> Result<ApiJson<Vec<Value>>, ApiError> {
     let limit = query.limit.unwrap_or(50).clamp(1, 500);
     let store = state.store.clone();
-    let records =
-        tokio::task::spawn_blocking(move || conversations::latest(&store, &conversation, limit))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let records = super::blocking(move || conversations::latest(&store, &conversation, limit))
+        .await?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(ApiJson(records))
 }
 
@@ -184,9 +179,8 @@ async fn reply(
 ) -> Result<(StatusCode, ApiJson<Queued>), ApiError> {
     let store = state.store.clone();
     let key = conversation.clone();
-    let contact = tokio::task::spawn_blocking(move || conversations::contact(&store, &key))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+    let contact = super::blocking(move || conversations::contact(&store, &key))
+        .await?
         .ok_or_else(|| {
             ApiError::NotFound(format!(
                 "There is no conversation '{conversation}' with a customer message."

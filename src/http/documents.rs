@@ -74,14 +74,13 @@ async fn save<T: ApiDocument>(
         .map_err(|e| ApiError::BadRequest(format!("`{}`: {e}", T::FIELD)))?;
     let store = state.store.clone();
     let base = request.revision;
-    let saved = tokio::task::spawn_blocking(move || {
+    let saved = super::blocking(move || {
         let document = T::document(&store);
         document
             .save(&value, &base, &store.context())
             .map(|revision| (revision, document.get()))
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    .await?;
     let (revision, value) = saved?;
     versioned(revision, &*value).map(ApiJson)
 }

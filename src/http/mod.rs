@@ -20,6 +20,15 @@ use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use tower_http::trace::TraceLayer;
 
+/// Runs blocking work (file reads, fsyncs) off the async runtime.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
 /// The largest request body accepted anywhere (Meta's webhook batches stay well below).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 

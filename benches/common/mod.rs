@@ -1,0 +1,35 @@
+//! What the benchmarks share: starting the release binary the way a user does.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+/// Starts `cocolu serve` on a free loopback port in `dir` with `env`, optionally pinned to
+/// core 0; returns the process and its base URL (`http://127.0.0.1:PORT`).
+pub fn start_cocolu(dir: &Path, env: &[(&str, &str)], pin_to_core_0: bool) -> (Child, String) {
+    let binary = env!("CARGO_BIN_EXE_cocolu");
+    let mut command = if pin_to_core_0 {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "0", binary]);
+        c
+    } else {
+        Command::new(binary)
+    };
+    let mut server = command
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cocolu starts");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("line");
+    (
+        server,
+        line.trim().trim_start_matches("listening on ").to_string(),
+    )
+}
