@@ -138,7 +138,8 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut server, base) = start_server(dir.path(), &graph_url, 80);
     runtime.block_on(async {
-        known_customers(&client, &base, 0..CUSTOMERS).await;
+        // The first 100 get manual replies (which pause the bot for them); the next 100 ask.
+        known_customers(&client, &base, 0..2 * CUSTOMERS).await;
         let start = Instant::now();
         let replies: Vec<_> = (0..CUSTOMERS)
             .map(|c| {
@@ -158,7 +159,7 @@ fn main() {
 
         arrivals.lock().expect("lock").clear();
         let start = Instant::now();
-        let questions: Vec<_> = (0..CUSTOMERS)
+        let questions: Vec<_> = (CUSTOMERS..2 * CUSTOMERS)
             .map(|c| {
                 let (client, base) = (client.clone(), base.clone());
                 tokio::spawn(async move { deliver(&client, &base, message(c, &format!("wamid.q.{c}"), "¿precio?", 0)).await })
