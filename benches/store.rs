@@ -6,13 +6,14 @@
 //! Everything happens in a temporary folder on the same disk as the system's temp dir, and
 //! only 127.0.0.1 is contacted.
 
+mod common;
+
 use cocolu::store::log::{Log, LogOptions};
 use cocolu::store::{Store, StoreOptions};
 use std::fs::OpenOptions;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -184,26 +185,15 @@ fn generate(data: &Path, count: u64) -> u64 {
 /// Starts the real binary on `data` (after a first start that wrote the checkpoint, as a
 /// running server does) and returns the time to the first 200 on /healthz and the RSS then.
 fn start_binary(data: &Path) -> (Duration, u64) {
-    let binary = env!("CARGO_BIN_EXE_cocolu");
     let start = Instant::now();
-    let mut child = Command::new(binary)
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .arg("--templates-dir")
-        .arg(data.join("templates"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("cocolu starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("line");
-    let addr = line
-        .trim()
-        .trim_start_matches("listening on http://")
-        .to_string();
+    let data_dir = data.display().to_string();
+    let templates_dir = data.join("templates").display().to_string();
+    let env = [
+        ("COCOLU_DATA_DIR", data_dir.as_str()),
+        ("COCOLU_TEMPLATES_DIR", templates_dir.as_str()),
+    ];
+    let (mut child, base) = common::start_cocolu(data, &env, false);
+    let addr = base.trim_start_matches("http://").to_string();
     loop {
         if let Ok(mut stream) = TcpStream::connect(&addr) {
             let _ =
@@ -220,13 +210,7 @@ fn start_binary(data: &Path) -> (Duration, u64) {
         );
     }
     let elapsed = start.elapsed();
-    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).expect("status");
-    let rss = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let rss = common::rss_kib(child.id());
     let _ = child.kill();
     let _ = child.wait();
     (elapsed, rss)

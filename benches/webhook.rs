@@ -24,17 +24,6 @@ fn body(id: u64) -> Vec<u8> {
     .into_bytes()
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 fn pinned() -> bool {
     std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
         && Command::new("taskset").arg("--version").output().is_ok()
@@ -62,7 +51,7 @@ fn main() {
     let (mut server, base) = common::start_cocolu(dir.path(), &[("META_APP_SECRET", SECRET)], pin);
     let url = format!("{base}/webhook");
     let pid = server.id();
-    let idle_rss = rss_kib(pid);
+    let idle_rss = common::rss_kib(pid);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -157,7 +146,7 @@ fn main() {
         }
     });
     let total = next_id.load(Ordering::Relaxed);
-    let loaded_rss = rss_kib(pid);
+    let loaded_rss = common::rss_kib(pid);
     let _ = server.kill();
     let _ = server.wait();
 

@@ -33,3 +33,16 @@ pub fn start_cocolu(dir: &Path, env: &[(&str, &str)], pin_to_core_0: bool) -> (C
         line.trim().trim_start_matches("listening on ").to_string(),
     )
 }
+
+/// The resident memory of a process, in KiB, from `/proc` (0 when it cannot be read).
+#[allow(dead_code)] // Not every bench reads memory.
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
+}

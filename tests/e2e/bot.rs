@@ -210,12 +210,11 @@ async fn a_manual_reply_pauses_the_bot_for_that_contact_only_until_given_back() 
     graph.wait_for_sends(4, Duration::from_secs(10)).await;
 
     let manual = app
-        .client
-        .post(app.url("/api/conversations/VE.584121313131/messages"))
-        .json(&json!({"message": {"type": "text", "body": "Hola, soy Marta, te atiendo yo."}}))
-        .send()
-        .await
-        .expect("sent");
+        .post_json(
+            "/api/conversations/VE.584121313131/messages",
+            &json!({"message": {"type": "text", "body": "Hola, soy Marta, te atiendo yo."}}),
+        )
+        .await;
     assert_eq!(manual.status(), 202);
     graph.wait_for_sends(5, Duration::from_secs(10)).await;
     settle().await;
@@ -244,12 +243,11 @@ async fn a_manual_reply_pauses_the_bot_for_that_contact_only_until_given_back() 
     assert_eq!(sends[5]["to"], "584121414141");
 
     let back = app
-        .client
-        .post(app.url("/api/conversations/VE.584121313131/takeover"))
-        .json(&json!({"paused": false}))
-        .send()
-        .await
-        .expect("sent");
+        .post_json(
+            "/api/conversations/VE.584121313131/takeover",
+            &json!({"paused": false}),
+        )
+        .await;
     assert_eq!(back.status(), 200);
     settle().await;
     assert_eq!(
@@ -272,12 +270,11 @@ async fn the_simulator_answers_like_the_bot_without_sending() {
     let (app, graph) = spawn_app_with_graph().await;
 
     let answer: Value = app
-        .client
-        .post(app.url("/api/simulate"))
-        .json(&json!({"text": "¿PRECIO?", "first_contact": true, "name": "Ana"}))
-        .send()
+        .post_json(
+            "/api/simulate",
+            &json!({"text": "¿PRECIO?", "first_contact": true, "name": "Ana"}),
+        )
         .await
-        .expect("sent")
         .json()
         .await
         .expect("json");
@@ -292,13 +289,7 @@ async fn the_simulator_answers_like_the_bot_without_sending() {
         .as_str()
         .expect("answer")
         .contains("*Precios*"));
-    let missing = app
-        .client
-        .post(app.url("/api/simulate"))
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("sent");
+    let missing = app.post_json("/api/simulate", &json!({})).await;
     assert_eq!(missing.status(), 400);
     settle().await;
     assert!(graph.sends().is_empty(), "nothing was sent");
@@ -329,12 +320,8 @@ async fn labels_and_opt_out_set_by_a_person_change_what_the_bot_does() {
 
     let edit = json!({"add_labels": ["vip"], "notes": "Compra cada semana"});
     let response = app
-        .client
-        .post(app.url(&format!("/api/conversations/{conversation}/contact")))
-        .json(&edit)
-        .send()
-        .await
-        .expect("sent");
+        .post_json(&format!("/api/conversations/{conversation}/contact"), &edit)
+        .await;
     assert_eq!(response.status(), 202);
     settle().await;
     let state = app
@@ -358,12 +345,11 @@ async fn labels_and_opt_out_set_by_a_person_change_what_the_bot_does() {
     assert_eq!(body_text(&sends[2]), "Precio especial para ti ⭐");
 
     let opt_out = json!({"opted_out": true});
-    app.client
-        .post(app.url(&format!("/api/conversations/{conversation}/contact")))
-        .json(&opt_out)
-        .send()
-        .await
-        .expect("sent");
+    app.post_json(
+        &format!("/api/conversations/{conversation}/contact"),
+        &opt_out,
+    )
+    .await;
     settle().await;
     assert_eq!(
         app.webhook(&text_message(

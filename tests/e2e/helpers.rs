@@ -62,6 +62,16 @@ impl TestApp {
         get_json(&self.client, &self.url(path)).await
     }
 
+    /// `POST path` with a JSON body.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     /// `PUT path` with a JSON body.
     pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client

@@ -25,12 +25,11 @@ async fn customer_writes(app: &TestApp) {
 }
 
 async fn reply(app: &TestApp, message: Value) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!("/api/conversations/{CONVERSATION}/messages")))
-        .json(&json!({ "message": message }))
-        .send()
-        .await
-        .expect("sent")
+    app.post_json(
+        &format!("/api/conversations/{CONVERSATION}/messages"),
+        &json!({ "message": message }),
+    )
+    .await
 }
 
 /// Queues a reply and returns its outbox id.
