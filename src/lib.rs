@@ -5,6 +5,7 @@
 //! and is what the tests start.
 
 pub mod assets;
+pub mod auth;
 pub mod bot;
 pub mod channel;
 pub mod cli;

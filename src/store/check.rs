@@ -5,6 +5,7 @@ use super::document::{parse, Context, FileProblem, HandEdited};
 use super::log::{list_segments, scan_segment};
 use super::templates::TemplateStore;
 use super::LOG_DIR;
+use crate::auth::users::Users;
 use crate::engine::rules::Rules;
 use crate::settings::Settings;
 use std::fs;
@@ -30,6 +31,7 @@ pub fn check(data_dir: &Path, templates_dir: &Path) -> Report {
     };
     check_document::<Settings>(data_dir, &context, &mut report);
     check_document::<Rules>(data_dir, &context, &mut report);
+    check_document::<Users>(data_dir, &context, &mut report);
     check_log(&data_dir.join(LOG_DIR), &mut report);
     report
 }

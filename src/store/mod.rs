@@ -1,6 +1,6 @@
 //! The data folder: state in memory, persisted to plain files, reloaded when people edit them.
 //!
-//! - `settings.json` and `rules.json`: hand-editable documents ([`document`]).
+//! - `settings.json`, `rules.json` and `users.json`: hand-editable documents ([`document`]).
 //! - `templates/`: reply templates overriding the built-in ones ([`templates`]).
 //! - `schema/`: JSON Schemas of the hand-editable files, rewritten at start when they change.
 //! - `.last-good/`: the last accepted copy of each document.
@@ -17,6 +17,7 @@ pub mod log;
 pub mod templates;
 pub mod watch;
 
+use crate::auth::users::Users;
 use crate::engine::rules::Rules;
 use crate::settings::Settings;
 use app::events::ServerEvent;
@@ -112,6 +113,10 @@ pub fn schemas() -> Vec<(String, String)> {
             document::schema_file_name::<Rules>(),
             schema_text::<Rules>(),
         ),
+        (
+            document::schema_file_name::<Users>(),
+            schema_text::<Users>(),
+        ),
     ]
 }
 
@@ -133,6 +138,8 @@ pub struct Store {
     dir: PathBuf,
     pub settings: Document<Settings>,
     pub rules: Document<Rules>,
+    /// Accounts, invitations and API tokens.
+    pub users: Document<Users>,
     pub templates: TemplateStore,
     /// The append-only message log in `log/`.
     pub log: Log,
@@ -211,6 +218,7 @@ impl Store {
         };
         let settings = Document::open(dir, &context)?;
         let rules = Document::open(dir, &context)?;
+        let users = Document::open(dir, &context)?;
         let log_options = LogOptions {
             repair: options.repair,
             ..LogOptions::default()
@@ -240,6 +248,7 @@ impl Store {
             dir: dir.to_path_buf(),
             settings,
             rules,
+            users,
             templates,
             log,
             index: RwLock::new(index),
@@ -350,6 +359,7 @@ impl Store {
     pub fn problems(&self) -> Vec<FileProblem> {
         let mut problems = document_problems(&self.settings);
         problems.extend(document_problems(&self.rules));
+        problems.extend(document_problems(&self.users));
         let templates = self.templates.current();
         problems.extend(templates.problems.iter().cloned());
         problems.extend(templates.missing.iter().map(|name| FileProblem {
@@ -388,6 +398,9 @@ impl Store {
         } else if path.parent() == Some(self.dir.as_path()) && name == Rules::FILE {
             let outcome = self.rules.reload(&self.context());
             self.report(Rules::FILE, outcome);
+        } else if path.parent() == Some(self.dir.as_path()) && name == Users::FILE {
+            let outcome = self.users.reload(&self.context());
+            self.report(Users::FILE, outcome);
         }
     }
 

@@ -1,0 +1,779 @@
+//! Accounts: who may use the dashboard and the API, and how they prove it.
+//!
+//! - [`users`]: `users.json` (people, invitations, API tokens), a hand-editable document.
+//! - [`password`]: Argon2id hashing with bounded memory.
+//! - [`sessions`]: signed-in sessions that survive restarts.
+//! - [`throttle`]: growing waits after failed sign-ins.
+//! - [`audit`]: who did what, append-only.
+//!
+//! [`Auth`] ties them together; the HTTP layer only translates requests and errors.
+
+pub mod audit;
+pub mod password;
+pub mod secret;
+pub mod sessions;
+pub mod throttle;
+pub mod users;
+
+use crate::store::document::{Context, Document, SaveError};
+use crate::store::Store;
+use audit::{AuditLog, Entry};
+use parking_lot::Mutex;
+use password::Hasher;
+use sessions::{Session, Sessions, Timeouts};
+use std::sync::Arc;
+use std::time::Duration;
+use throttle::Throttle;
+use users::{ApiToken, Invitation, Role, User, Users};
+
+/// Prefix of API tokens, so that a leaked one is recognisable (secret scanners, logs).
+pub const TOKEN_PREFIX: &str = "ccl_";
+
+/// Why an account operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("Wrong username or password.")]
+    WrongCredentials,
+    #[error("Too many failed attempts; try again in {} seconds.", .0.as_secs().max(1))]
+    Throttled(Duration),
+    #[error("The administrator already exists; sign in instead.")]
+    AlreadySetUp,
+    #[error("Wrong setup code; the current code is printed in the server log.")]
+    WrongSetupCode,
+    #[error("This invitation does not exist, was already used, or has expired.")]
+    BadInvitation,
+    #[error("The current password is wrong.")]
+    WrongPassword,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("The username `{0}` is taken.")]
+    UsernameTaken(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("users.json changed on disk at the same time; try again")]
+    Busy,
+    #[error("storage: {0}")]
+    Storage(String),
+}
+
+impl From<std::io::Error> for AuthError {
+    fn from(error: std::io::Error) -> AuthError {
+        AuthError::Storage(error.to_string())
+    }
+}
+
+impl From<password::HashError> for AuthError {
+    fn from(error: password::HashError) -> AuthError {
+        AuthError::Storage(error.to_string())
+    }
+}
+
+/// Who is making a request.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    /// The user's id, or the token's id for a token.
+    pub id: String,
+    /// A username, or `token:NAME`.
+    pub name: String,
+    pub role: Role,
+    pub via: Via,
+}
+
+/// How the request proved who it is.
+#[derive(Clone, Debug)]
+pub enum Via {
+    Session { id_hash: String, csrf: String },
+    Token,
+}
+
+impl Principal {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// Where a request comes from, for throttling and the audit log.
+#[derive(Clone, Debug, Default)]
+pub struct Client {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// What a person fills in to get an account.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: String,
+    pub name: String,
+    pub password: String,
+}
+
+/// A new session: the cookie value and what it stands for.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub cookie: String,
+    pub session: Session,
+    pub user: User,
+}
+
+/// Changes an admin may make to a user.
+#[derive(Clone, Debug, Default)]
+pub struct UserChange {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+fn new_id(prefix: &str) -> String {
+    format!("{prefix}{}", secret::hex(&secret::random_bytes::<8>()))
+}
+
+/// Applies `change` to the users document and saves it, retrying once when a hand edit
+/// landed in between (blocking). Used by the server and by `cocolu user`.
+pub fn edit_users<R>(
+    document: &Document<Users>,
+    context: &Context,
+    mut change: impl FnMut(&mut Users) -> Result<R, AuthError>,
+) -> Result<R, AuthError> {
+    for _ in 0..3 {
+        let current = document.current();
+        let mut users = (*current.value).clone();
+        let result = change(&mut users)?;
+        match document.save(&users, &current.revision, context) {
+            Ok(_) => return Ok(result),
+            Err(SaveError::Conflict { .. }) => {
+                // Pick up the edit that won, then apply the change to it.
+                document.reload(context);
+            }
+            Err(SaveError::Invalid(problems)) => {
+                return Err(AuthError::Invalid(
+                    problems
+                        .iter()
+                        .map(|p| p.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ))
+            }
+            Err(SaveError::Io(error)) => return Err(error.into()),
+        }
+    }
+    Err(AuthError::Busy)
+}
+
+/// A new user record with a hashed password; checks the username and password first.
+fn user_record(new: &NewUser, role: Role, password_hash: String, now: i64) -> User {
+    User {
+        id: new_id("u_"),
+        username: users::normalize_username(&new.username),
+        name: new.name.trim().to_string(),
+        role,
+        password_hash,
+        created_at: now,
+        password_changed_at: now,
+        disabled: false,
+    }
+}
+
+/// Checks what a person typed for a new account.
+pub fn check_new_user(new: &NewUser) -> Result<(), AuthError> {
+    let username = users::normalize_username(&new.username);
+    users::check_username(&username).map_err(AuthError::Invalid)?;
+    users::check_password(&new.password, &username).map_err(AuthError::Invalid)?;
+    if new.name.chars().count() > 100 {
+        return Err(AuthError::Invalid(
+            "a name has at most 100 characters".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Adds `user` unless the username is taken.
+fn insert_user(users: &mut Users, user: User) -> Result<(), AuthError> {
+    if users.by_username(&user.username).is_some() {
+        return Err(AuthError::UsernameTaken(user.username));
+    }
+    users.users.push(user);
+    Ok(())
+}
+
+/// Accounts, sessions, tokens and the audit log.
+pub struct Auth {
+    store: Arc<Store>,
+    hasher: Hasher,
+    pub sessions: Sessions,
+    accounts: Mutex<Throttle>,
+    addresses: Mutex<Throttle>,
+    audit: AuditLog,
+    /// The one-time code that protects the creation of the first administrator.
+    setup_code: Mutex<Option<String>>,
+    /// Serializes the server's own changes to `users.json`.
+    editing: Mutex<()>,
+}
+
+impl Auth {
+    /// Loads sessions and, when nobody has an account yet, prints a setup code.
+    pub fn open(store: Arc<Store>, timeouts: Timeouts, hashing_concurrency: usize) -> Auth {
+        let auth = Auth {
+            sessions: Sessions::open(store.dir(), timeouts),
+            audit: AuditLog::new(store.dir()),
+            store,
+            hasher: Hasher::new(hashing_concurrency),
+            accounts: Mutex::new(Throttle::new(throttle::ACCOUNT)),
+            addresses: Mutex::new(Throttle::new(throttle::ADDRESS)),
+            setup_code: Mutex::new(None),
+            editing: Mutex::new(()),
+        };
+        auth.setup_code();
+        auth
+    }
+
+    fn users(&self) -> Arc<Users> {
+        self.store.users.get()
+    }
+
+    /// Whether nobody has an account yet (the dashboard offers the first-run set-up).
+    pub fn needs_setup(&self) -> bool {
+        self.users().users.is_empty()
+    }
+
+    /// The current setup code while set-up is needed; made (and logged) on first use.
+    pub fn setup_code(&self) -> Option<String> {
+        if !self.needs_setup() {
+            *self.setup_code.lock() = None;
+            return None;
+        }
+        let mut code = self.setup_code.lock();
+        if code.is_none() {
+            let new = secret::new_code();
+            tracing::warn!(
+                setup_code = %new,
+                "no administrator yet: open the dashboard and create one with this setup code"
+            );
+            *code = Some(new);
+        }
+        code.clone()
+    }
+
+    /// Records an entry in the audit log; a failure is logged, not fatal to the action.
+    pub fn audit(&self, actor: &str, action: &str, target: &str, client: &Client, detail: &str) {
+        let entry = Entry {
+            at: now_ms(),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            target: target.to_string(),
+            ip: client.ip.clone(),
+            detail: detail.to_string(),
+        };
+        if let Err(error) = self.audit.append(&entry) {
+            tracing::error!(%error, action, "cannot write the audit log");
+        }
+        tracing::info!(actor, action, target, ip = %client.ip, "audit");
+    }
+
+    /// A page of the audit log, newest first (blocking).
+    pub fn audit_page(
+        &self,
+        before: Option<usize>,
+        limit: usize,
+    ) -> Result<(Vec<Entry>, Option<usize>), AuthError> {
+        Ok(self.audit.page(before, limit)?)
+    }
+
+    fn edit<R>(
+        &self,
+        change: impl FnMut(&mut Users) -> Result<R, AuthError>,
+    ) -> Result<R, AuthError> {
+        let _guard = self.editing.lock();
+        edit_users(&self.store.users, &self.store.context(), change)
+    }
+
+    fn sign_in(&self, user: User, client: &Client) -> Result<SignedIn, AuthError> {
+        let (cookie, session) = self.sessions.create(
+            &user.id,
+            user.password_changed_at,
+            now_ms(),
+            client.ip.clone(),
+            client.user_agent.clone(),
+        )?;
+        Ok(SignedIn {
+            cookie,
+            session,
+            user,
+        })
+    }
+
+    /// Creates the first administrator with the setup code; of two concurrent requests only
+    /// one succeeds (the other is told set-up is done).
+    pub async fn setup(
+        &self,
+        code: &str,
+        new: NewUser,
+        client: &Client,
+    ) -> Result<SignedIn, AuthError> {
+        let expected = self.setup_code().ok_or(AuthError::AlreadySetUp)?;
+        let now = now_ms();
+        let key = format!("setup:{}", client.ip);
+        self.throttled(&key, now)?;
+        if !secret::same(
+            &secret::normalize_code(code),
+            &secret::normalize_code(&expected),
+        ) {
+            self.addresses.lock().failed(&key, now);
+            self.audit("", "setup_failed", "", client, "wrong setup code");
+            return Err(AuthError::WrongSetupCode);
+        }
+        check_new_user(&new)?;
+        let hash = self.hasher.hash(new.password.clone()).await?;
+        let user = user_record(&new, Role::Admin, hash, now_ms());
+        let created = user.clone();
+        self.edit(move |users| {
+            if !users.users.is_empty() {
+                return Err(AuthError::AlreadySetUp);
+            }
+            insert_user(users, created.clone())
+        })?;
+        *self.setup_code.lock() = None;
+        self.audit(
+            &user.username,
+            "setup",
+            &user.username,
+            client,
+            "first administrator created",
+        );
+        self.sign_in(user, client)
+    }
+
+    fn throttled(&self, address_key: &str, now: i64) -> Result<(), AuthError> {
+        self.addresses
+            .lock()
+            .check(address_key, now)
+            .map_err(AuthError::Throttled)
+    }
+
+    /// Signs in with a username and password.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: String,
+        client: &Client,
+    ) -> Result<SignedIn, AuthError> {
+        let username = users::normalize_username(username);
+        let now = now_ms();
+        let account_key = format!("user:{username}");
+        self.throttled(&client.ip, now)?;
+        self.accounts
+            .lock()
+            .check(&account_key, now)
+            .map_err(AuthError::Throttled)?;
+        let user = self.users().by_username(&username).cloned();
+        let hash = user.as_ref().map(|u| u.password_hash.clone());
+        let matched = self.hasher.verify(password, hash).await;
+        match user {
+            Some(user) if matched && !user.disabled => {
+                self.accounts.lock().succeeded(&account_key);
+                self.audit(&user.username, "login", &user.username, client, "");
+                self.sign_in(user, client)
+            }
+            _ => {
+                let now = now_ms();
+                self.accounts.lock().failed(&account_key, now);
+                self.addresses.lock().failed(&client.ip, now);
+                self.audit("", "login_failed", &username, client, "");
+                Err(AuthError::WrongCredentials)
+            }
+        }
+    }
+
+    /// The principal behind a session cookie, if the session is live.
+    pub fn authenticate_session(&self, cookie: &str) -> Option<Principal> {
+        let session = self.sessions.find(cookie, now_ms())?;
+        let users = self.users();
+        let user = users.by_id(&session.user_id)?;
+        if user.disabled || user.password_changed_at != session.password_stamp {
+            return None;
+        }
+        Some(Principal {
+            id: user.id.clone(),
+            name: user.username.clone(),
+            role: user.role,
+            via: Via::Session {
+                id_hash: session.id_hash,
+                csrf: session.csrf,
+            },
+        })
+    }
+
+    /// The principal behind an API token.
+    pub fn authenticate_token(&self, token: &str) -> Option<Principal> {
+        if !token.starts_with(TOKEN_PREFIX) {
+            return None;
+        }
+        let hash = secret::digest(token);
+        let users = self.users();
+        let found = users
+            .tokens
+            .iter()
+            .find(|t| secret::same(&t.token_hash, &hash))?;
+        // A token made by a user who is gone or disabled stops working with them.
+        if !found.created_by.is_empty() {
+            let creator = users.by_id(&found.created_by)?;
+            if creator.disabled {
+                return None;
+            }
+        }
+        Some(Principal {
+            id: found.id.clone(),
+            name: format!("token:{}", found.name),
+            role: found.role,
+            via: Via::Token,
+        })
+    }
+
+    /// The user record of a principal (none for tokens).
+    pub fn user_of(&self, principal: &Principal) -> Option<User> {
+        match principal.via {
+            Via::Session { .. } => self.users().by_id(&principal.id).cloned(),
+            Via::Token => None,
+        }
+    }
+
+    /// Ends the session a request came with (blocking).
+    pub fn logout(&self, principal: &Principal, client: &Client) -> Result<(), AuthError> {
+        if let Via::Session { id_hash, .. } = &principal.via {
+            self.sessions.end_where(|s| &s.id_hash == id_hash)?;
+            self.audit(&principal.name, "logout", &principal.name, client, "");
+        }
+        Ok(())
+    }
+
+    /// Changes the signed-in user's password; every other session of theirs ends.
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        current: String,
+        new: String,
+        client: &Client,
+    ) -> Result<(), AuthError> {
+        let Via::Session { id_hash, .. } = &principal.via else {
+            return Err(AuthError::Forbidden("API tokens have no password.".into()));
+        };
+        let user = self
+            .user_of(principal)
+            .ok_or_else(|| AuthError::NotFound("The user no longer exists.".into()))?;
+        let account_key = format!("user:{}", user.username);
+        let now = now_ms();
+        self.accounts
+            .lock()
+            .check(&account_key, now)
+            .map_err(AuthError::Throttled)?;
+        if !self
+            .hasher
+            .verify(current, Some(user.password_hash.clone()))
+            .await
+        {
+            self.accounts.lock().failed(&account_key, now);
+            return Err(AuthError::WrongPassword);
+        }
+        users::check_password(&new, &user.username).map_err(AuthError::Invalid)?;
+        let stamp = self.set_password(&user.id, new).await?;
+        self.sessions.restamp(id_hash, stamp)?;
+        let id_hash = id_hash.clone();
+        self.sessions
+            .end_where(|s| s.user_id == user.id && s.id_hash != id_hash)?;
+        self.audit(
+            &user.username,
+            "password_changed",
+            &user.username,
+            client,
+            "",
+        );
+        Ok(())
+    }
+
+    /// Hashes and stores a new password for a user; returns the new password stamp.
+    async fn set_password(&self, user_id: &str, password: String) -> Result<i64, AuthError> {
+        let hash = self.hasher.hash(password).await?;
+        let stamp = now_ms();
+        self.edit(|users| {
+            let user = users
+                .users
+                .iter_mut()
+                .find(|u| u.id == user_id)
+                .ok_or_else(|| AuthError::NotFound("The user no longer exists.".into()))?;
+            user.password_hash = hash.clone();
+            // Strictly later than the old stamp, even within one millisecond.
+            user.password_changed_at = stamp.max(user.password_changed_at + 1);
+            Ok(user.password_changed_at)
+        })
+    }
+
+    /// Makes an invitation; returns the code to give to the person (shown once).
+    pub fn invite(
+        &self,
+        by: &Principal,
+        role: Role,
+        note: &str,
+        valid_for: Duration,
+        client: &Client,
+    ) -> Result<(String, Invitation), AuthError> {
+        let code = secret::new_token("inv_");
+        let now = now_ms();
+        let invitation = Invitation {
+            id: new_id("i_"),
+            code_hash: secret::digest(&code),
+            role,
+            note: note.trim().chars().take(200).collect(),
+            created_by: by.id.clone(),
+            created_at: now,
+            expires_at: now + valid_for.as_millis() as i64,
+        };
+        let stored = invitation.clone();
+        self.edit(move |users| {
+            // Expired invitations are cleared whenever a new one is made.
+            users.invitations.retain(|i| i.expires_at > now);
+            users.invitations.push(stored.clone());
+            Ok(())
+        })?;
+        self.audit(
+            &by.name,
+            "invitation_created",
+            &invitation.id,
+            client,
+            role.as_str(),
+        );
+        Ok((code, invitation))
+    }
+
+    /// Deletes an invitation.
+    pub fn revoke_invitation(
+        &self,
+        by: &Principal,
+        id: &str,
+        client: &Client,
+    ) -> Result<(), AuthError> {
+        self.edit(|users| {
+            let before = users.invitations.len();
+            users.invitations.retain(|i| i.id != id);
+            if users.invitations.len() == before {
+                return Err(AuthError::NotFound(format!("There is no invitation {id}.")));
+            }
+            Ok(())
+        })?;
+        self.audit(&by.name, "invitation_revoked", id, client, "");
+        Ok(())
+    }
+
+    /// Registers a new user with an invitation code (used up by it).
+    pub async fn register(
+        &self,
+        code: &str,
+        new: NewUser,
+        client: &Client,
+    ) -> Result<SignedIn, AuthError> {
+        let now = now_ms();
+        let key = format!("invite:{}", client.ip);
+        self.throttled(&key, now)?;
+        let hash = secret::digest(code.trim());
+        let valid = |users: &Users| {
+            users
+                .invitations
+                .iter()
+                .find(|i| secret::same(&i.code_hash, &hash) && i.expires_at > now_ms())
+                .cloned()
+        };
+        if valid(&self.users()).is_none() {
+            self.addresses.lock().failed(&key, now);
+            self.audit(
+                "",
+                "register_failed",
+                "",
+                client,
+                "unknown or expired invitation",
+            );
+            return Err(AuthError::BadInvitation);
+        }
+        check_new_user(&new)?;
+        let password_hash = self.hasher.hash(new.password.clone()).await?;
+        let mut created = None;
+        self.edit(|users| {
+            // Checked again under the lock: two people cannot use one invitation.
+            let invitation = valid(users).ok_or(AuthError::BadInvitation)?;
+            let user = user_record(&new, invitation.role, password_hash.clone(), now_ms());
+            insert_user(users, user.clone())?;
+            users.invitations.retain(|i| i.id != invitation.id);
+            created = Some(user);
+            Ok(())
+        })?;
+        let user = created.ok_or(AuthError::BadInvitation)?;
+        self.audit(
+            &user.username,
+            "registered",
+            &user.username,
+            client,
+            user.role.as_str(),
+        );
+        self.sign_in(user, client)
+    }
+
+    /// Changes a user's name, role or disabled flag; the last active admin stays an admin.
+    pub fn update_user(
+        &self,
+        by: &Principal,
+        id: &str,
+        change: &UserChange,
+        client: &Client,
+    ) -> Result<User, AuthError> {
+        let updated = self.edit(|users| {
+            let index = users
+                .users
+                .iter()
+                .position(|u| u.id == id)
+                .ok_or_else(|| AuthError::NotFound(format!("There is no user {id}.")))?;
+            let mut user = users.users[index].clone();
+            if let Some(name) = &change.name {
+                user.name = name.trim().chars().take(100).collect();
+            }
+            if let Some(role) = change.role {
+                user.role = role;
+            }
+            if let Some(disabled) = change.disabled {
+                user.disabled = disabled;
+            }
+            users.users[index] = user.clone();
+            if users.admin_count() == 0 {
+                return Err(AuthError::Invalid(
+                    "At least one active administrator must remain.".into(),
+                ));
+            }
+            Ok(user)
+        })?;
+        let detail = format!(
+            "role {}, {}",
+            updated.role.as_str(),
+            if updated.disabled {
+                "disabled"
+            } else {
+                "active"
+            }
+        );
+        self.audit(&by.name, "user_updated", &updated.username, client, &detail);
+        Ok(updated)
+    }
+
+    /// Deletes a user; their sessions end. The last active admin cannot be deleted.
+    pub fn delete_user(&self, by: &Principal, id: &str, client: &Client) -> Result<(), AuthError> {
+        let removed = self.edit(|users| {
+            let index = users
+                .users
+                .iter()
+                .position(|u| u.id == id)
+                .ok_or_else(|| AuthError::NotFound(format!("There is no user {id}.")))?;
+            let removed = users.users.remove(index);
+            if users.admin_count() == 0 {
+                return Err(AuthError::Invalid(
+                    "At least one active administrator must remain.".into(),
+                ));
+            }
+            Ok(removed)
+        })?;
+        self.sessions.end_where(|s| s.user_id == removed.id)?;
+        self.audit(&by.name, "user_deleted", &removed.username, client, "");
+        Ok(())
+    }
+
+    /// Makes an API token; returns it (shown once) and its record.
+    pub fn create_token(
+        &self,
+        by: &Principal,
+        name: &str,
+        role: Role,
+        client: &Client,
+    ) -> Result<(String, ApiToken), AuthError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AuthError::Invalid(
+                "A token needs a name of 1 to 100 characters.".into(),
+            ));
+        }
+        let (token, record) = new_token_record(name, role, &by.id);
+        let stored = record.clone();
+        self.edit(move |users| {
+            users.tokens.push(stored.clone());
+            Ok(())
+        })?;
+        self.audit(&by.name, "token_created", name, client, role.as_str());
+        Ok((token, record))
+    }
+
+    /// Deletes an API token; scripts using it are refused from then on.
+    pub fn delete_token(&self, by: &Principal, id: &str, client: &Client) -> Result<(), AuthError> {
+        let removed = self.edit(|users| {
+            let index = users
+                .tokens
+                .iter()
+                .position(|t| t.id == id)
+                .ok_or_else(|| AuthError::NotFound(format!("There is no token {id}.")))?;
+            Ok(users.tokens.remove(index))
+        })?;
+        self.audit(&by.name, "token_deleted", &removed.name, client, "");
+        Ok(())
+    }
+
+    /// Writes last-seen times of sessions (periodically and at shutdown; blocking).
+    pub fn flush(&self) {
+        if let Err(error) = self.sessions.flush() {
+            tracing::warn!(%error, "cannot write sessions.json");
+        }
+    }
+}
+
+/// A new API token and its stored record.
+pub fn new_token_record(name: &str, role: Role, created_by: &str) -> (String, ApiToken) {
+    let token = secret::new_token(TOKEN_PREFIX);
+    let record = ApiToken {
+        id: new_id("t_"),
+        name: name.to_string(),
+        token_hash: secret::digest(&token),
+        role,
+        created_by: created_by.to_string(),
+        created_at: now_ms(),
+    };
+    (token, record)
+}
+
+/// For `cocolu user add`: a new user record with a hashed password (blocking).
+pub fn cli_user(new: &NewUser, role: Role) -> Result<User, AuthError> {
+    check_new_user(new)?;
+    let hash = Hasher::new(1).hash_blocking(&new.password)?;
+    Ok(user_record(new, role, hash, now_ms()))
+}
+
+/// For `cocolu user reset-password`: sets a user's password (blocking).
+pub fn cli_reset_password(
+    users: &mut Users,
+    username: &str,
+    password: &str,
+) -> Result<(), AuthError> {
+    let username = users::normalize_username(username);
+    users::check_password(password, &username).map_err(AuthError::Invalid)?;
+    let hash = Hasher::new(1).hash_blocking(password)?;
+    let user = users
+        .users
+        .iter_mut()
+        .find(|u| u.username == username)
+        .ok_or_else(|| AuthError::NotFound(format!("There is no user `{username}`.")))?;
+    user.password_hash = hash;
+    user.password_changed_at = now_ms().max(user.password_changed_at + 1);
+    Ok(())
+}
+
+/// For `cocolu user add`.
+pub fn cli_insert_user(users: &mut Users, user: User) -> Result<(), AuthError> {
+    insert_user(users, user)
+}
