@@ -34,7 +34,7 @@ enum Work {
 }
 
 /// Changes a person makes to a contact from the dashboard or the API.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 pub struct ContactEdit {
     #[serde(default)]
     pub add_labels: Vec<String>,

@@ -2,7 +2,9 @@
 //! the environment variables that stand in for them.
 
 use crate::channel::meta::MetaConfig;
+use crate::auth::sessions::Timeouts;
 use crate::config::Config;
+use crate::http::IpRange;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -69,6 +71,68 @@ pub enum Command {
         #[command(flatten)]
         folders: Folders,
     },
+    /// Manage accounts from the command line, also while the server runs (recovery when
+    /// nobody can sign in).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+        #[command(flatten)]
+        folders: Folders,
+    },
+    /// Make an API token for a script; it is printed once.
+    Token {
+        /// What the token is for, such as `backup script`.
+        name: String,
+        /// The role its requests have.
+        #[arg(long, value_enum, default_value = "agent")]
+        role: RoleArg,
+        #[command(flatten)]
+        folders: Folders,
+    },
+}
+
+/// What `cocolu user` does.
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Add a user. Without --password-stdin a strong password is made and printed.
+    Add {
+        username: String,
+        /// The role.
+        #[arg(long, value_enum, default_value = "admin")]
+        role: RoleArg,
+        /// How the dashboard names the person.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password; the user's sessions end. Without --password-stdin a strong
+    /// password is made and printed.
+    ResetPassword {
+        username: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the users.
+    List,
+}
+
+/// A role on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Agent,
+}
+
+impl From<RoleArg> for crate::auth::users::Role {
+    fn from(role: RoleArg) -> crate::auth::users::Role {
+        match role {
+            RoleArg::Admin => crate::auth::users::Role::Admin,
+            RoleArg::Agent => crate::auth::users::Role::Agent,
+        }
+    }
 }
 
 /// The folders a command works on.
@@ -119,6 +183,22 @@ pub struct ServeArgs {
     /// Days downloaded media files are kept.
     #[arg(long, env = "COCOLU_MEDIA_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=3650))]
     pub media_retention_days: u64,
+    /// Reverse proxies (addresses or ranges, comma-separated) whose `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` headers are believed, such as `127.0.0.1` for nginx on the same
+    /// machine. Nobody else's are.
+    #[arg(long, env = "COCOLU_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_range)]
+    pub trusted_proxies: Vec<IpRange>,
+    /// Origins the dashboard is served from (comma-separated), such as
+    /// `https://bot.example.com`; requests from other sites are refused. Default: the
+    /// request's own host.
+    #[arg(long, env = "COCOLU_ORIGINS", value_delimiter = ',')]
+    pub origins: Vec<String>,
+    /// Hours a signed-in session lasts without being used.
+    #[arg(long, env = "COCOLU_SESSION_IDLE_HOURS", default_value_t = 7 * 24, value_parser = clap::value_parser!(u64).range(1..=8760))]
+    pub session_idle_hours: u64,
+    /// Days a session lasts at most, used or not.
+    #[arg(long, env = "COCOLU_SESSION_MAX_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=365))]
+    pub session_max_days: u64,
     #[command(flatten)]
     pub meta: MetaArgs,
 }
@@ -183,8 +263,24 @@ impl ServeArgs {
             send_rate: self.send_rate,
             media_max_bytes: self.media_max_mb * 1024 * 1024,
             media_retention: Duration::from_secs(self.media_retention_days * 24 * 3600),
+            trusted_proxies: self.trusted_proxies,
+            origins: self
+                .origins
+                .into_iter()
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            sessions: Timeouts {
+                idle: Duration::from_secs(self.session_idle_hours * 3600),
+                absolute: Duration::from_secs(self.session_max_days * 24 * 3600),
+            },
+            hashing_concurrency: 2,
         }
     }
+}
+
+fn parse_range(value: &str) -> Result<IpRange, String> {
+    value.parse()
 }
 
 fn parse_addr(value: &str) -> Result<SocketAddr, String> {

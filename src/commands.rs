@@ -1,7 +1,10 @@
 //! The one-shot commands (`check`, `schema`, `backup`, `repair`): each prints what it did for a
 //! person and returns the exit status.
 
-use crate::cli::Folders;
+use crate::auth::users::{Role, Users};
+use crate::auth::{self, AuthError, NewUser};
+use crate::cli::{Folders, UserAction};
+use crate::store::document::{Context, Document};
 use crate::store::{self, backup, check, log::Log, log::LogOptions, LOG_DIR};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -195,4 +198,123 @@ fn last_contact_state(
         }
     }
     last
+}
+
+/// The users document of a data folder, opened without the server's lock: a change is saved
+/// like a hand edit, and a running server picks it up.
+fn users_document(folders: &Folders) -> Result<Document<Users>, String> {
+    store::prepare_data_dir(&folders.data_dir)
+        .map_err(|e| format!("cannot use {}: {e}", folders.data_dir.display()))?;
+    Document::open(&folders.data_dir, &Context::default()).map_err(|e| e.to_string())
+}
+
+/// The password from standard input, or a new strong one that is printed.
+fn password(from_stdin: bool) -> Result<(String, bool), String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        Ok((line.trim_end_matches(['\n', '\r']).to_string(), false))
+    } else {
+        let made = format!("{}-{}", auth::secret::new_code(), auth::secret::new_code());
+        Ok((made, true))
+    }
+}
+
+fn report(result: Result<String, String>) -> ExitCode {
+    match result {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn edit(
+    document: &Document<Users>,
+    change: impl FnMut(&mut Users) -> Result<(), AuthError>,
+) -> Result<(), String> {
+    auth::edit_users(document, &Context::default(), change).map_err(|e| e.to_string())
+}
+
+/// `cocolu user add|reset-password|list`.
+pub fn user(action: UserAction, folders: &Folders) -> ExitCode {
+    report(users_document(folders).and_then(|document| match action {
+        UserAction::Add {
+            username,
+            role,
+            name,
+            password_stdin,
+        } => {
+            let (password, made) = password(password_stdin)?;
+            let new = NewUser {
+                username,
+                name,
+                password: password.clone(),
+            };
+            let user = auth::cli_user(&new, role.into()).map_err(|e| e.to_string())?;
+            let username = user.username.clone();
+            edit(&document, |users| auth::cli_insert_user(users, user.clone()))?;
+            Ok(if made {
+                format!("added {username}; password: {password}\n(change it after signing in)")
+            } else {
+                format!("added {username}")
+            })
+        }
+        UserAction::ResetPassword {
+            username,
+            password_stdin,
+        } => {
+            let (password, made) = password(password_stdin)?;
+            edit(&document, |users| {
+                auth::cli_reset_password(users, &username, &password)
+            })?;
+            Ok(if made {
+                format!("new password for {username}: {password}\n(their sessions have ended)")
+            } else {
+                format!("password changed for {username}; their sessions have ended")
+            })
+        }
+        UserAction::List => {
+            let users = document.get();
+            if users.users.is_empty() {
+                return Ok("no users yet: open the dashboard to create the administrator".into());
+            }
+            Ok(users
+                .users
+                .iter()
+                .map(|u| {
+                    format!(
+                        "{}\t{}\t{}{}",
+                        u.username,
+                        u.role.as_str(),
+                        u.name,
+                        if u.disabled { "\t(disabled)" } else { "" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+    }))
+}
+
+/// `cocolu token NAME`: prints a new API token.
+pub fn token(name: &str, role: Role, folders: &Folders) -> ExitCode {
+    report(users_document(folders).and_then(|document| {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err("the token needs a name".into());
+        }
+        let (token, record) = auth::new_token_record(name, role, "");
+        edit(&document, |users| {
+            users.tokens.push(record.clone());
+            Ok(())
+        })?;
+        Ok(token)
+    }))
 }

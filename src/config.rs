@@ -1,6 +1,8 @@
 //! The server's configuration, built once in `main` and passed by value.
 
+use crate::auth::sessions::Timeouts;
 use crate::channel::meta::MetaConfig;
+use crate::http::IpRange;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -28,6 +30,14 @@ pub struct Config {
     pub media_max_bytes: u64,
     /// How long downloaded media files are kept.
     pub media_retention: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<IpRange>,
+    /// Origins the dashboard is served from; empty: the request's own host.
+    pub origins: Vec<String>,
+    /// Idle and absolute session timeouts.
+    pub sessions: Timeouts,
+    /// Passwords hashed at once at most (each takes 19 MiB while it runs).
+    pub hashing_concurrency: usize,
 }
 
 impl Config {
@@ -49,6 +59,10 @@ impl Config {
             send_rate: 80,
             media_max_bytes: 16 * 1024 * 1024,
             media_retention: Duration::from_secs(90 * 24 * 3600),
+            trusted_proxies: Vec::new(),
+            origins: Vec::new(),
+            sessions: Timeouts::default(),
+            hashing_concurrency: 2,
         }
     }
 }

@@ -13,6 +13,12 @@ fn main() -> ExitCode {
         Command::Schema { out, folders } => cocolu::commands::schema(out, &folders),
         Command::Backup { dest, folders } => cocolu::commands::backup(&dest, &folders),
         Command::Repair(folders) => cocolu::commands::repair(&folders),
+        Command::User { action, folders } => cocolu::commands::user(action, &folders),
+        Command::Token {
+            name,
+            role,
+            folders,
+        } => cocolu::commands::token(&name, role.into(), &folders),
         Command::Simulate {
             text,
             from,

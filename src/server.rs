@@ -1,10 +1,11 @@
 //! Start-up and shutdown: binds the socket, builds the router, serves until SIGTERM or
 //! SIGINT, then lets open requests finish and closes WebSockets.
 
+use crate::auth::Auth;
 use crate::bot::Bot;
 use crate::channel::meta::graph::GraphClient;
 use crate::config::Config;
-use crate::http;
+use crate::http::{self, AccessConfig};
 use crate::media;
 use crate::outbox::Outbox;
 use crate::state::{AppState, Runtime};
@@ -91,7 +92,17 @@ impl Application {
             graph: graph.clone(),
             outbox: outbox.clone(),
             bot: Bot::start(store.clone(), outbox),
+            auth: Arc::new(Auth::open(
+                store.clone(),
+                config.sessions,
+                config.hashing_concurrency,
+            )),
+            access: Arc::new(AccessConfig {
+                trusted_proxies: config.trusted_proxies.clone(),
+                origins: config.origins.clone(),
+            }),
         };
+        tokio::spawn(flush_sessions(state.auth.clone()));
         tokio::spawn(media::sweep_forever(
             store.dir().to_path_buf(),
             config.media_retention,
@@ -106,6 +117,11 @@ impl Application {
     /// The data folder this server works on.
     pub fn store(&self) -> Arc<Store> {
         self.state.store.clone()
+    }
+
+    /// Accounts and sessions (to make the first API token of a test or an install script).
+    pub fn auth(&self) -> Arc<Auth> {
+        self.state.auth.clone()
     }
 
     /// The address really bound (with the port the system chose for port 0).
@@ -123,6 +139,7 @@ impl Application {
     ) -> std::io::Result<()> {
         let token = self.state.runtime.shutdown.clone();
         let store = self.state.store.clone();
+        let auth = self.state.auth.clone();
         // Hand edits are picked up for as long as the server runs.
         let _watcher = self.watcher;
         let router = http::router(self.state);
@@ -144,8 +161,23 @@ impl Application {
             }
         };
         // The next start reads only what comes after this.
-        let _ = tokio::task::spawn_blocking(move || store.checkpoint()).await;
+        let _ = tokio::task::spawn_blocking(move || {
+            store.checkpoint();
+            auth.flush();
+        })
+        .await;
         result
+    }
+}
+
+/// Writes sessions' last-seen times once a minute, when they changed.
+async fn flush_sessions(auth: Arc<Auth>) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(60));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let auth = auth.clone();
+        let _ = tokio::task::spawn_blocking(move || auth.flush()).await;
     }
 }
 

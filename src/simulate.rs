@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// A message to simulate.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct Question {
     /// What the customer writes.
     #[serde(default)]
@@ -33,7 +33,7 @@ pub struct Question {
 }
 
 /// What the bot would do.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Answer {
     pub reason: Reason,
     pub replies: Vec<Outbound>,

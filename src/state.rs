@@ -1,8 +1,10 @@
 //! The state every handler can reach: one `Clone` struct, built once at start-up.
 
+use crate::auth::Auth;
 use crate::bot::Bot;
 use crate::channel::meta::graph::GraphClient;
 use crate::channel::meta::MetaConfig;
+use crate::http::AccessConfig;
 use crate::metrics::Metrics;
 use crate::outbox::Outbox;
 use crate::store::Store;
@@ -31,6 +33,10 @@ pub struct AppState {
     pub outbox: Arc<Outbox>,
     /// Answers customers' messages.
     pub bot: Bot,
+    /// Accounts, sessions, tokens and the audit log.
+    pub auth: Arc<Auth>,
+    /// Trusted proxies and allowed origins.
+    pub access: Arc<AccessConfig>,
 }
 
 /// Facts about this running server.

@@ -73,6 +73,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/login") view=pages::Login />
+                <Route path=path!("/setup") view=pages::Setup />
+                <Route path=path!("/register") view=pages::Register />
                 <ParentRoute path=path!("") view=components::Layout>
                     <Route path=path!("") view=pages::Overview />
                     <Route path=path!("inbox") view=pages::Inbox />

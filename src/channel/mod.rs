@@ -88,7 +88,7 @@ pub enum Inbound {
 }
 
 /// What to do about a failed request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Failure {
     /// Network trouble, 5xx, 429 or 130429: try again later.
@@ -105,7 +105,7 @@ pub enum Failure {
 
 /// A failed send, with the channel's own code and message when there is one (Meta's error
 /// codes for the Cloud API).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, schemars::JsonSchema)]
 #[error("{message}")]
 pub struct SendError {
     pub failure: Failure,

@@ -25,7 +25,7 @@ const HOUR_MS: i64 = 60 * MINUTE_MS;
 const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// What the engine remembers about a contact between messages.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ContactState {
     /// When the contact's last message arrived (before this one), ms since the epoch.
     #[serde(default)]
@@ -59,7 +59,7 @@ pub struct ContactState {
 }
 
 /// A question asked by a rule's capture step, open until `until`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Capturing {
     pub rule: String,
     pub field: String,
@@ -82,7 +82,7 @@ pub struct Message<'a> {
 }
 
 /// Why the engine did what it did, for the log, the simulator and the dashboard.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "because", rename_all = "snake_case")]
 pub enum Reason {
     Stale,

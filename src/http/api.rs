@@ -4,35 +4,64 @@ use super::ApiError;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use app::events::FileProblem;
+use super::access::Access;
+use super::openapi::{Api, Doc};
 use axum::extract::{OriginalUri, State};
 use axum::http::Method;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
+use serde_json::Value;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/status", get(status))
-        .merge(super::documents::router())
-        .merge(super::conversations::router())
-        .merge(super::channel::router())
-        .merge(super::simulate::router())
-        .fallback(unknown_route)
+/// Every API route, with its access check, and the OpenAPI document describing them.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let document: Arc<OnceLock<Value>> = Arc::default();
+    let served = document.clone();
+    let api = Api::new(state)
+        .op(
+            Method::GET,
+            "/openapi.json",
+            Access::Public,
+            Doc::new("meta", "This OpenAPI 3.1 document"),
+            get(move || {
+                let served = served.clone();
+                async move { Json(served.get().cloned().unwrap_or(Value::Null)) }
+            }),
+        )
+        .op(
+            Method::GET,
+            "/status",
+            Access::User,
+            Doc::new("meta", "How the server and the WhatsApp channel are doing")
+                .returns::<Status>(),
+            get(status),
+        );
+    let api = super::auth::routes(api);
+    let api = super::users::routes(api);
+    let api = super::documents::routes(api);
+    let api = super::conversations::routes(api);
+    let api = super::channel::routes(api);
+    let api = super::simulate::routes(api);
+    let (router, openapi) = api.finish();
+    let _ = document.set(openapi);
+    router.fallback(unknown_route)
 }
 
 /// `GET /api/status`: how the server is doing.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct Status {
     version: &'static str,
     uptime_secs: u64,
     /// Problems of hand-edited files; the last good versions are in force meanwhile.
+    #[schemars(with = "Vec<serde_json::Value>")]
     file_problems: Vec<FileProblem>,
     channel: ChannelStatus,
 }
 
 /// The WhatsApp channel: what is configured (never the secrets) and what arrived.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct ChannelStatus {
     app_secret_set: bool,
     verify_token_set: bool,

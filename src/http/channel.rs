@@ -5,19 +5,34 @@ use super::error::{ApiError, ApiJson};
 use crate::channel::meta::graph::{ApprovedTemplate, PhoneNumberInfo};
 use crate::channel::SendError;
 use crate::state::AppState;
+use super::access::Access;
+use super::openapi::{Api, Doc};
 use axum::extract::State;
+use axum::http::Method;
 use axum::routing::get;
-use axum::Router;
 use serde::Serialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/channel/check", get(check))
-        .route("/channel/templates", get(templates))
+pub fn routes(api: Api) -> Api {
+    api.op(
+        Method::GET,
+        "/channel/check",
+        Access::Admin,
+        Doc::new("channel", "Test the Meta connection: the number's details, or Meta's exact error")
+            .returns::<Check>(),
+        get(check),
+    )
+    .op(
+        Method::GET,
+        "/channel/templates",
+        Access::User,
+        Doc::new("channel", "The approved message templates (for replies outside the 24-hour window)")
+            .returns::<Vec<ApprovedTemplate>>(),
+        get(templates),
+    )
 }
 
 /// The outcome of a connection check: the number's details, or why it failed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct Check {
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

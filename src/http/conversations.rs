@@ -13,21 +13,82 @@ use axum::http::header;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use super::access::{Access, Signed};
+use super::openapi::{Api, Doc};
+use axum::http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/conversations/{conversation}/messages",
-            get(history).post(reply),
-        )
-        .route("/conversations/{conversation}/read", post(mark_read))
-        .route("/conversations/{conversation}/takeover", post(takeover))
-        .route("/conversations/{conversation}/contact", post(edit_contact))
-        .route("/conversations/{conversation}/state", get(contact_state))
-        .route("/media/{media_id}", get(media_file))
+pub fn routes(api: Api) -> Api {
+    const TAG: &str = "conversations";
+    api.op(
+        Method::GET,
+        "/conversations/{conversation}/messages",
+        Access::User,
+        Doc::new(TAG, "A conversation's latest records, oldest first")
+            .describe("Messages in and out, statuses and decisions, as stored in the log.")
+            .query::<HistoryQuery>()
+            .returns::<Vec<Value>>(),
+        get(history),
+    )
+    .op(
+        Method::POST,
+        "/conversations/{conversation}/messages",
+        Access::User,
+        Doc::new(TAG, "Send a manual reply (queued in the durable outbox)")
+            .describe(
+                "The bot pauses for this contact for the takeover quiet time. 422 \
+                 `outside_window` when the customer's last message is older than 24 hours \
+                 (only an approved template may be sent then).",
+            )
+            .body::<ReplyRequest>()
+            .returns::<Queued>()
+            .status(202),
+        post(reply),
+    )
+    .op(
+        Method::POST,
+        "/conversations/{conversation}/read",
+        Access::User,
+        Doc::new(TAG, "Mark the customer's latest message as read on WhatsApp")
+            .query::<ReadRequest>()
+            .returns::<MarkedRead>(),
+        post(mark_read),
+    )
+    .op(
+        Method::POST,
+        "/conversations/{conversation}/takeover",
+        Access::User,
+        Doc::new(TAG, "The takeover switch: a person answers, the bot pauses")
+            .body::<TakeoverRequest>()
+            .returns::<TakeoverState>(),
+        post(takeover),
+    )
+    .op(
+        Method::POST,
+        "/conversations/{conversation}/contact",
+        Access::User,
+        Doc::new(TAG, "Edit the contact: labels, notes, opt-out")
+            .describe("Applied in order with the messages; `GET .../state` shows the result.")
+            .body::<crate::bot::ContactEdit>()
+            .status(202),
+        post(edit_contact),
+    )
+    .op(
+        Method::GET,
+        "/conversations/{conversation}/state",
+        Access::User,
+        Doc::new(TAG, "What the bot remembers of the contact")
+            .returns::<crate::engine::decide::ContactState>(),
+        get(contact_state),
+    )
+    .op(
+        Method::GET,
+        "/media/{media_id}",
+        Access::User,
+        Doc::new(TAG, "A downloaded inbound media file").binary(),
+        get(media_file),
+    )
 }
 
 fn quiet_until(state: &AppState) -> i64 {
@@ -35,13 +96,13 @@ fn quiet_until(state: &AppState) -> i64 {
     jiff::Timestamp::now().as_millisecond() + hours * 3600 * 1000
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct TakeoverRequest {
     /// `true`: a person takes over for the quiet time; `false`: the bot answers again.
     paused: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct TakeoverState {
     paused_until: Option<i64>,
 }
@@ -81,14 +142,14 @@ async fn contact_state(
     ApiJson(crate::bot::contact_state(&state.store, &conversation))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 struct ReadRequest {
     /// Also show the customer that a reply is being typed (until it is sent, or 25 s).
     #[serde(default)]
     typing: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct MarkedRead {
     message_id: String,
 }
@@ -144,8 +205,9 @@ async fn media_file(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct HistoryQuery {
+    /// How many records (default 50, at most 500).
     limit: Option<usize>,
 }
 
@@ -162,18 +224,19 @@ async fn history(
     Ok(ApiJson(records))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct ReplyRequest {
     message: Outbound,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct Queued {
     outbox: String,
 }
 
 async fn reply(
     State(state): State<AppState>,
+    Signed(by, _): Signed,
     Path(conversation): Path<String>,
     ApiJson(request): ApiJson<ReplyRequest>,
 ) -> Result<(StatusCode, ApiJson<Queued>), ApiError> {
@@ -193,7 +256,9 @@ async fn reply(
             &conversation,
             contact,
             request.message,
-            Origin::Agent { user: None },
+            Origin::Agent {
+                user: Some(by.name),
+            },
         )
         .await
         .map_err(|error| match error {

@@ -8,9 +8,11 @@ use crate::settings::Settings;
 use crate::state::AppState;
 use crate::store::document::{Document, HandEdited, Revision};
 use crate::store::Store;
+use super::access::{Access, Signed};
+use super::openapi::{Api, Doc};
 use axum::extract::State;
-use axum::routing::get;
-use axum::Router;
+use axum::http::Method;
+use axum::routing::{get, put};
 use serde::{Deserialize, Serialize};
 
 /// A document the API serves.
@@ -34,15 +36,51 @@ impl ApiDocument for Rules {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/settings", get(read::<Settings>).put(save::<Settings>))
-        .route("/rules", get(read::<Rules>).put(save::<Rules>))
+pub fn routes(api: Api) -> Api {
+    api.op(
+        Method::GET,
+        "/settings",
+        Access::Admin,
+        Doc::new("settings", "The settings in force and their revision")
+            .describe("`settings` follows the JSON Schema in the data folder's `schema/`.")
+            .returns::<Versioned>(),
+        get(read::<Settings>),
+    )
+    .op(
+        Method::PUT,
+        "/settings",
+        Access::Admin,
+        Doc::new("settings", "Save new settings based on a revision")
+            .describe(
+                "409 with the other version when the file changed since `revision` (a hand \
+                 edit); 422 with located problems when it does not validate.",
+            )
+            .body::<Versioned>()
+            .returns::<Versioned>(),
+        put(save::<Settings>),
+    )
+    .op(
+        Method::GET,
+        "/rules",
+        Access::User,
+        Doc::new("rules", "The reply rules in force and their revision").returns::<Versioned>(),
+        get(read::<Rules>),
+    )
+    .op(
+        Method::PUT,
+        "/rules",
+        Access::Admin,
+        Doc::new("rules", "Save new rules based on a revision")
+            .describe("409 on a conflict with a hand edit; 422 with located problems.")
+            .body::<Versioned>()
+            .returns::<Versioned>(),
+        put(save::<Rules>),
+    )
 }
 
 /// A document in force and the revision a save must be based on. The document itself is
 /// under the key named by [`ApiDocument::FIELD`] (`settings` or `rules`).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Versioned {
     pub revision: Revision,
     #[serde(flatten)]
@@ -65,6 +103,7 @@ async fn read<T: ApiDocument>(
 
 async fn save<T: ApiDocument>(
     State(state): State<AppState>,
+    Signed(by, client): Signed,
     ApiJson(request): ApiJson<Versioned>,
 ) -> Result<ApiJson<Versioned>, ApiError> {
     let value = request.body.get(T::FIELD).cloned().ok_or_else(|| {
@@ -82,5 +121,9 @@ async fn save<T: ApiDocument>(
     })
     .await?;
     let (revision, value) = saved?;
+    let auth = state.auth.clone();
+    let action = format!("{}_saved", T::FIELD);
+    let detail = format!("revision {revision}");
+    super::blocking(move || auth.audit(&by.name, &action, T::FILE, &client, &detail)).await?;
     versioned(revision, &*value).map(ApiJson)
 }

@@ -3,6 +3,7 @@
 //! other version in a conflict) with a fitting status. Internal details are logged, never sent
 //! to the client; a person's mistake is answered 4xx and not logged as an error.
 
+use crate::auth::AuthError;
 use crate::store::document::{FileProblem, SaveError};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -25,6 +26,12 @@ pub enum ApiError {
     /// Credentials or a signature are missing or wrong.
     #[error("{0}")]
     Unauthorized(String),
+    /// Signed in, but not allowed (a role, a cross-site request), for a reason named by `code`.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    /// Too many failed attempts: try again after the wait.
+    #[error("Too many failed attempts; try again in {} seconds.", .0.as_secs().max(1))]
+    Throttled(std::time::Duration),
     /// The request is valid but cannot be carried out, for a reason named by `code`.
     #[error("{message}")]
     Refused { code: &'static str, message: String },
@@ -61,6 +68,8 @@ impl ApiError {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
+            ApiError::Throttled(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::NotConfigured(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_configured"),
             ApiError::Refused { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "upstream"),
@@ -75,6 +84,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
+        let retry_after = match &self {
+            ApiError::Throttled(wait) => Some(wait.as_secs().max(1)),
+            _ => None,
+        };
         let (message, details) = match self {
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "request failed");
@@ -104,7 +117,55 @@ impl IntoResponse for ApiError {
         if let (Some(details), Some(object)) = (details, error.as_object_mut()) {
             object.insert("details".into(), details);
         }
-        (status, Json(json!({ "error": error }))).into_response()
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> ApiError {
+        let message = error.to_string();
+        match error {
+            AuthError::WrongCredentials | AuthError::WrongSetupCode => {
+                ApiError::Unauthorized(message)
+            }
+            AuthError::Throttled(wait) => ApiError::Throttled(wait),
+            AuthError::AlreadySetUp => ApiError::Refused {
+                code: "already_set_up",
+                message,
+            },
+            AuthError::BadInvitation => ApiError::Refused {
+                code: "bad_invitation",
+                message,
+            },
+            AuthError::WrongPassword => ApiError::Refused {
+                code: "wrong_password",
+                message,
+            },
+            AuthError::Invalid(_) => ApiError::Invalid {
+                message,
+                problems: Vec::new(),
+            },
+            AuthError::UsernameTaken(_) => ApiError::Refused {
+                code: "username_taken",
+                message,
+            },
+            AuthError::NotFound(_) => ApiError::NotFound(message),
+            AuthError::Forbidden(_) => ApiError::Forbidden {
+                code: "forbidden",
+                message,
+            },
+            AuthError::Busy => ApiError::Refused {
+                code: "busy",
+                message,
+            },
+            AuthError::Storage(detail) => ApiError::Storage(detail),
+        }
     }
 }
 

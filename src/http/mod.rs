@@ -1,18 +1,24 @@
 //! HTTP: one router per module, merged here once, with the layers every response gets.
 
+mod access;
 mod api;
 mod assets;
+mod auth;
 mod channel;
 mod conversations;
 mod dashboard;
 mod documents;
 mod error;
 mod health;
+mod openapi;
 mod security;
+mod signin;
 mod simulate;
+mod users;
 mod webhook;
 mod ws;
 
+pub use access::{AccessConfig, IpRange};
 pub use error::{ApiError, ApiJson};
 
 use crate::state::AppState;
@@ -36,11 +42,17 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(health::router())
-        .nest("/api", api::router())
+        .nest("/api", api::router(&state))
         .merge(ws::router())
         .merge(webhook::router())
         .merge(assets::router())
-        .merge(dashboard::router(&state))
+        .merge(signin::router())
+        .merge(
+            dashboard::router(&state).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                signin::page_guard,
+            )),
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     security::with_headers(routes)
         .layer(TraceLayer::new_for_http())

@@ -4,16 +4,26 @@
 use super::error::{ApiError, ApiJson};
 use crate::simulate::{self, Answer, Question};
 use crate::state::AppState;
+use super::access::Access;
+use super::openapi::{Api, Doc};
 use axum::extract::State;
+use axum::http::Method;
 use axum::routing::post;
-use axum::Router;
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/simulate", post(run))
+pub fn routes(api: Api) -> Api {
+    api.op(
+        Method::POST,
+        "/simulate",
+        Access::User,
+        Doc::new("rules", "What the bot would answer to a message; nothing is sent")
+            .body::<Request>()
+            .returns::<Answer>(),
+        post(run),
+    )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct Request {
     #[serde(flatten)]
     question: Question,

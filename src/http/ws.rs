@@ -2,7 +2,10 @@
 //! configured interval; closes with "going away" when the server shuts down. The session is
 //! generic over sink and stream so it can be tested over channels.
 
+use super::access::{check_origin, principal_of};
+use super::ApiError;
 use crate::state::{AppState, Runtime};
+use axum::http::HeaderMap;
 use app::events::ServerEvent;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -25,14 +28,26 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/ws", get(upgrade))
 }
 
-async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
-    ws.read_buffer_size(BUFFER_BYTES)
+/// Only signed-in users (session cookie or API token) from an allowed origin get events.
+async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    check_origin(&state.access, &headers)?;
+    if principal_of(&state, &headers).is_none() {
+        return Err(ApiError::Unauthorized(
+            "Sign in first (or send an API token as `Authorization: Bearer`).".into(),
+        ));
+    }
+    Ok(ws
+        .read_buffer_size(BUFFER_BYTES)
         .write_buffer_size(BUFFER_BYTES)
         .max_message_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket: WebSocket| {
             let (sink, stream) = socket.split();
             session(sink, stream, state.store.subscribe(), state.runtime)
-        })
+        }))
 }
 
 fn encode(event: &ServerEvent) -> Option<Message> {
@@ -43,6 +58,19 @@ fn encode(event: &ServerEvent) -> Option<Message> {
             None
         }
     }
+}
+
+/// A client whose socket does not take a message within this long is disconnected: a stalled
+/// client must not hold its task (and its queue) forever. Others are never delayed by it,
+/// since each connection has its own task and the broadcast does not wait.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Sends one message; `false` when the client is gone or stalled.
+async fn deliver<S: Sink<Message> + Unpin>(sink: &mut S, message: Message) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, sink.send(message)).await,
+        Ok(Ok(()))
+    )
 }
 
 /// One client's connection, until it closes, fails or the server shuts down.
@@ -60,7 +88,7 @@ pub async fn session<S, R, E>(
         heartbeat_secs: runtime.ws_heartbeat.as_secs(),
     };
     let Some(hello) = encode(&hello) else { return };
-    if sink.send(hello).await.is_err() {
+    if !deliver(&mut sink, hello).await {
         return;
     }
     let period = runtime.ws_heartbeat;
@@ -76,14 +104,14 @@ pub async fn session<S, R, E>(
             _ = ticker.tick() => {
                 let beat = ServerEvent::Heartbeat { uptime_secs: runtime.uptime().as_secs() };
                 let Some(beat) = encode(&beat) else { break };
-                if sink.send(beat).await.is_err() {
+                if !deliver(&mut sink, beat).await {
                     break;
                 }
             }
             event = events.recv() => match event {
                 Ok(event) => {
                     let Some(message) = encode(&event) else { continue };
-                    if sink.send(message).await.is_err() {
+                    if !deliver(&mut sink, message).await {
                         break;
                     }
                 }

@@ -85,7 +85,7 @@ pub fn schema_file_name<T: HandEdited>() -> String {
 }
 
 /// A document revision: a hash of the file's bytes.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
 pub struct Revision(pub String);
 

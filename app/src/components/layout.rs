@@ -119,10 +119,12 @@ pub fn Layout() -> impl IntoView {
                         <Icon name=IconName::Language />
                         <span class="nav-label">{i18n.t(Text::SwitchLanguage)}</span>
                     </button>
-                    <A href="/login">
-                        <Icon name=IconName::Login />
-                        <span class="nav-label">{i18n.t(Text::NavLogin)}</span>
-                    </A>
+                    <form method="post" action="/logout" class="logout-form">
+                        <button type="submit" class="nav-button">
+                            <Icon name=IconName::Login />
+                            <span class="nav-label">{i18n.t(Text::Logout)}</span>
+                        </button>
+                    </form>
                 </div>
             </aside>
             <main class="content" id="content" tabindex="-1">

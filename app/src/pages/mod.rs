@@ -4,7 +4,7 @@
 mod login;
 mod not_found;
 
-pub use login::Login;
+pub use login::{Login, Register, Setup};
 pub use not_found::NotFound;
 
 use crate::components::{EmptyState, PageHeader};

@@ -52,7 +52,7 @@ pub fn classify(status: u16, body: &Value) -> SendError {
 }
 
 /// What the connection check found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PhoneNumberInfo {
     pub verified_name: Option<String>,
     pub display_phone_number: Option<String>,
@@ -60,7 +60,7 @@ pub struct PhoneNumberInfo {
 }
 
 /// An approved message template, for the out-of-window picker.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ApprovedTemplate {
     pub name: String,
     pub language: String,
