@@ -1,8 +1,8 @@
 //! The command line: `cocolu` (serve), `check`, `schema`, `backup`, `repair`, their flags and
 //! the environment variables that stand in for them.
 
-use crate::channel::meta::MetaConfig;
 use crate::auth::sessions::Timeouts;
+use crate::channel::meta::MetaConfig;
 use crate::config::Config;
 use crate::http::IpRange;
 use clap::{Args, Parser, Subcommand};

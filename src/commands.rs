@@ -259,7 +259,9 @@ pub fn user(action: UserAction, folders: &Folders) -> ExitCode {
             };
             let user = auth::cli_user(&new, role.into()).map_err(|e| e.to_string())?;
             let username = user.username.clone();
-            edit(&document, |users| auth::cli_insert_user(users, user.clone()))?;
+            edit(&document, |users| {
+                auth::cli_insert_user(users, user.clone())
+            })?;
             Ok(if made {
                 format!("added {username}; password: {password}\n(change it after signing in)")
             } else {

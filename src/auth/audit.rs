@@ -35,34 +35,27 @@ pub struct Entry {
 /// The open audit log.
 pub struct AuditLog {
     path: PathBuf,
-    file: Mutex<Option<File>>,
+    writing: Mutex<()>,
 }
 
 impl AuditLog {
     pub fn new(dir: &Path) -> AuditLog {
         AuditLog {
             path: dir.join(FILE),
-            file: Mutex::new(None),
+            writing: Mutex::new(()),
         }
     }
 
-    /// Appends an entry durably (blocking).
+    /// Appends an entry durably (blocking). The file is opened for each entry and closed
+    /// again: entries are rare, and a file held open for writing would keep an operator from
+    /// remounting the file system read-only.
     pub fn append(&self, entry: &Entry) -> io::Result<()> {
         let mut line = serde_json::to_vec(entry).map_err(io::Error::other)?;
         line.push(b'\n');
-        let mut file = self.file.lock();
-        if file.is_none() {
-            *file = Some(open_for_append(&self.path)?);
-        }
-        let Some(open) = file.as_mut() else {
-            return Err(io::Error::other("audit log not open"));
-        };
-        let written = open.write_all(&line).and_then(|()| open.sync_data());
-        if written.is_err() {
-            // Reopen next time: the file may have been moved or the disk remounted.
-            *file = None;
-        }
-        written
+        let _guard = self.writing.lock();
+        let mut file = open_for_append(&self.path)?;
+        file.write_all(&line)?;
+        file.sync_data()
     }
 
     /// Entries newest first: at most `limit` of those older than the cursor `before` (an

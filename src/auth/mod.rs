@@ -701,7 +701,19 @@ impl Auth {
                 "A token needs a name of 1 to 100 characters.".into(),
             ));
         }
-        let (token, record) = new_token_record(name, role, &by.id);
+        // A token belongs to a person: one made with a token belongs to that token's owner,
+        // so that disabling the person stops both.
+        let owner = match by.via {
+            Via::Session { .. } => by.id.clone(),
+            Via::Token => self
+                .users()
+                .tokens
+                .iter()
+                .find(|t| t.id == by.id)
+                .map(|t| t.created_by.clone())
+                .unwrap_or_default(),
+        };
+        let (token, record) = new_token_record(name, role, &owner);
         let stored = record.clone();
         self.edit(move |users| {
             users.tokens.push(stored.clone());

@@ -105,7 +105,9 @@ pub enum Failure {
 
 /// A failed send, with the channel's own code and message when there is one (Meta's error
 /// codes for the Cloud API).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, schemars::JsonSchema)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, schemars::JsonSchema,
+)]
 #[error("{message}")]
 pub struct SendError {
     pub failure: Failure,

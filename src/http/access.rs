@@ -90,11 +90,15 @@ impl IpRange {
         };
         match (self.network, address) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -125,7 +129,11 @@ fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&s
 }
 
 /// The client's address and scheme, believing forwarded headers only from trusted proxies.
-pub fn client_of(config: &AccessConfig, peer: Option<IpAddr>, headers: &HeaderMap) -> (Client, bool) {
+pub fn client_of(
+    config: &AccessConfig,
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+) -> (Client, bool) {
     let trusted = |ip: IpAddr| config.trusted_proxies.iter().any(|r| r.contains(ip));
     let mut ip = peer;
     let mut https = false;
@@ -334,7 +342,10 @@ mod tests {
         assert!(!range.contains("10.2.0.1".parse().expect("ip")));
         let one: IpRange = "127.0.0.1".parse().expect("one");
         assert!(one.contains("::ffff:127.0.0.1".parse().expect("mapped")));
-        assert!("::1".parse::<IpRange>().expect("v6").contains("::1".parse().expect("ip")));
+        assert!("::1"
+            .parse::<IpRange>()
+            .expect("v6")
+            .contains("::1".parse().expect("ip")));
         assert!("10.0.0.0/33".parse::<IpRange>().is_err());
         assert!("nginx".parse::<IpRange>().is_err());
         let all: IpRange = "0.0.0.0/0".parse().expect("all");
@@ -351,27 +362,41 @@ mod tests {
             ("x-forwarded-for", "203.0.113.9, 198.51.100.7"),
             ("x-forwarded-proto", "https"),
         ]);
-        let (client, https) = client_of(&config, Some("127.0.0.1".parse().expect("ip")), &forwarded);
+        let (client, https) =
+            client_of(&config, Some("127.0.0.1".parse().expect("ip")), &forwarded);
         assert_eq!((client.ip.as_str(), https), ("198.51.100.7", true));
-        let (client, https) = client_of(&config, Some("192.0.2.1".parse().expect("ip")), &forwarded);
+        let (client, https) =
+            client_of(&config, Some("192.0.2.1".parse().expect("ip")), &forwarded);
         assert_eq!((client.ip.as_str(), https), ("192.0.2.1", false), "spoofed");
     }
 
     #[test]
     fn cross_site_requests_are_refused() {
         let config = AccessConfig::default();
-        let same = headers(&[("host", "bot.example.com"), ("origin", "https://bot.example.com")]);
+        let same = headers(&[
+            ("host", "bot.example.com"),
+            ("origin", "https://bot.example.com"),
+        ]);
         assert!(check_origin(&config, &same).is_ok());
-        let other = headers(&[("host", "bot.example.com"), ("origin", "https://evil.example")]);
+        let other = headers(&[
+            ("host", "bot.example.com"),
+            ("origin", "https://evil.example"),
+        ]);
         assert!(check_origin(&config, &other).is_err());
         let fetch = headers(&[("sec-fetch-site", "cross-site")]);
         assert!(check_origin(&config, &fetch).is_err());
-        assert!(check_origin(&config, &headers(&[])).is_ok(), "scripts send neither");
+        assert!(
+            check_origin(&config, &headers(&[])).is_ok(),
+            "scripts send neither"
+        );
         let configured = AccessConfig {
             trusted_proxies: Vec::new(),
             origins: vec!["https://bot.example.com".into()],
         };
-        let behind_proxy = headers(&[("host", "127.0.0.1:8080"), ("origin", "https://bot.example.com")]);
+        let behind_proxy = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "https://bot.example.com"),
+        ]);
         assert!(check_origin(&configured, &behind_proxy).is_ok());
     }
 

@@ -1,11 +1,11 @@
 //! The REST API under `/api`. Every answer is JSON, including unknown routes.
 
+use super::access::Access;
+use super::openapi::{Api, Doc};
 use super::ApiError;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use app::events::FileProblem;
-use super::access::Access;
-use super::openapi::{Api, Doc};
 use axum::extract::{OriginalUri, State};
 use axum::http::Method;
 use axum::routing::get;

@@ -20,19 +20,25 @@ pub fn routes(api: Api) -> Api {
         Method::GET,
         "/auth/setup",
         Access::Public,
-        Doc::new(TAG, "Whether the first administrator still has to be created")
-            .returns::<SetupState>(),
+        Doc::new(
+            TAG,
+            "Whether the first administrator still has to be created",
+        )
+        .returns::<SetupState>(),
         get(setup_state),
     )
     .op(
         Method::POST,
         "/auth/setup",
         Access::Public,
-        Doc::new(TAG, "Create the first administrator with the setup code from the server log")
-            .describe("Works once, while nobody has an account. Signs the new admin in.")
-            .body::<SetupRequest>()
-            .returns::<Me>()
-            .status(201),
+        Doc::new(
+            TAG,
+            "Create the first administrator with the setup code from the server log",
+        )
+        .describe("Works once, while nobody has an account. Signs the new admin in.")
+        .body::<SetupRequest>()
+        .returns::<Me>()
+        .status(201),
         post(setup),
     )
     .op(
@@ -62,8 +68,11 @@ pub fn routes(api: Api) -> Api {
         Method::GET,
         "/auth/me",
         Access::User,
-        Doc::new(TAG, "The signed-in user or token, and the CSRF token of the session")
-            .returns::<Me>(),
+        Doc::new(
+            TAG,
+            "The signed-in user or token, and the CSRF token of the session",
+        )
+        .returns::<Me>(),
         get(me),
     )
     .op(

@@ -1,12 +1,12 @@
 //! `/api/channel`: the connection check and the approved templates, straight from the Graph
 //! API, with the exact reason when Meta refuses.
 
+use super::access::Access;
 use super::error::{ApiError, ApiJson};
+use super::openapi::{Api, Doc};
 use crate::channel::meta::graph::{ApprovedTemplate, PhoneNumberInfo};
 use crate::channel::SendError;
 use crate::state::AppState;
-use super::access::Access;
-use super::openapi::{Api, Doc};
 use axum::extract::State;
 use axum::http::Method;
 use axum::routing::get;
@@ -17,16 +17,22 @@ pub fn routes(api: Api) -> Api {
         Method::GET,
         "/channel/check",
         Access::Admin,
-        Doc::new("channel", "Test the Meta connection: the number's details, or Meta's exact error")
-            .returns::<Check>(),
+        Doc::new(
+            "channel",
+            "Test the Meta connection: the number's details, or Meta's exact error",
+        )
+        .returns::<Check>(),
         get(check),
     )
     .op(
         Method::GET,
         "/channel/templates",
         Access::User,
-        Doc::new("channel", "The approved message templates (for replies outside the 24-hour window)")
-            .returns::<Vec<ApprovedTemplate>>(),
+        Doc::new(
+            "channel",
+            "The approved message templates (for replies outside the 24-hour window)",
+        )
+        .returns::<Vec<ApprovedTemplate>>(),
         get(templates),
     )
 }

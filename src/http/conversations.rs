@@ -1,7 +1,9 @@
 //! `/api/conversations/{conversation}/messages`: a conversation's latest records, and manual
 //! replies (queued in the durable outbox, sent as the limits allow).
 
+use super::access::{Access, Signed};
 use super::error::{ApiError, ApiJson};
+use super::openapi::{Api, Doc};
 use crate::channel::outbound::Outbound;
 use crate::conversations;
 use crate::media;
@@ -10,12 +12,10 @@ use crate::state::AppState;
 use app::events::ServerEvent;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use super::access::{Access, Signed};
-use super::openapi::{Api, Doc};
-use axum::http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -50,9 +50,12 @@ pub fn routes(api: Api) -> Api {
         Method::POST,
         "/conversations/{conversation}/read",
         Access::User,
-        Doc::new(TAG, "Mark the customer's latest message as read on WhatsApp")
-            .query::<ReadRequest>()
-            .returns::<MarkedRead>(),
+        Doc::new(
+            TAG,
+            "Mark the customer's latest message as read on WhatsApp",
+        )
+        .query::<ReadRequest>()
+        .returns::<MarkedRead>(),
         post(mark_read),
     )
     .op(

@@ -2,14 +2,14 @@
 //! save a new version based on a revision (409 with the other version when the file changed
 //! meanwhile, 422 with located problems when it does not validate).
 
+use super::access::{Access, Signed};
 use super::error::{ApiError, ApiJson};
+use super::openapi::{Api, Doc};
 use crate::engine::rules::Rules;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::store::document::{Document, HandEdited, Revision};
 use crate::store::Store;
-use super::access::{Access, Signed};
-use super::openapi::{Api, Doc};
 use axum::extract::State;
 use axum::http::Method;
 use axum::routing::{get, put};

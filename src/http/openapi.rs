@@ -242,10 +242,7 @@ fn document(operations: &[Operation]) -> Value {
         let item = paths.entry(path).or_insert_with(|| json!({}));
         item[operation.method.as_str().to_lowercase()] = entry;
     }
-    let mut schemas: Map<String, Value> = generator
-        .take_definitions(true)
-        .into_iter()
-        .collect();
+    let mut schemas: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
     schemas.insert(
         "Error".into(),
         json!({

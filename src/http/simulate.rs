@@ -1,11 +1,11 @@
 //! `POST /api/simulate`: what the bot would answer, with the rules and settings in force,
 //! without sending anything (the dashboard's simulator).
 
+use super::access::Access;
 use super::error::{ApiError, ApiJson};
+use super::openapi::{Api, Doc};
 use crate::simulate::{self, Answer, Question};
 use crate::state::AppState;
-use super::access::Access;
-use super::openapi::{Api, Doc};
 use axum::extract::State;
 use axum::http::Method;
 use axum::routing::post;
@@ -16,9 +16,12 @@ pub fn routes(api: Api) -> Api {
         Method::POST,
         "/simulate",
         Access::User,
-        Doc::new("rules", "What the bot would answer to a message; nothing is sent")
-            .body::<Request>()
-            .returns::<Answer>(),
+        Doc::new(
+            "rules",
+            "What the bot would answer to a message; nothing is sent",
+        )
+        .body::<Request>()
+        .returns::<Answer>(),
         post(run),
     )
 }

@@ -52,10 +52,13 @@ pub fn routes(api: Api) -> Api {
         Method::POST,
         "/invitations",
         Access::Admin,
-        Doc::new("users", "Invite someone: the code is shown only in this answer")
-            .body::<InvitationRequest>()
-            .returns::<NewInvitation>()
-            .status(201),
+        Doc::new(
+            "users",
+            "Invite someone: the code is shown only in this answer",
+        )
+        .body::<InvitationRequest>()
+        .returns::<NewInvitation>()
+        .status(201),
         post(create_invitation),
     )
     .op(
@@ -69,18 +72,24 @@ pub fn routes(api: Api) -> Api {
         Method::GET,
         "/tokens",
         Access::Admin,
-        Doc::new("users", "API tokens (names and roles; the tokens themselves are not kept)")
-            .returns::<Vec<TokenView>>(),
+        Doc::new(
+            "users",
+            "API tokens (names and roles; the tokens themselves are not kept)",
+        )
+        .returns::<Vec<TokenView>>(),
         get(list_tokens),
     )
     .op(
         Method::POST,
         "/tokens",
         Access::Admin,
-        Doc::new("users", "Make an API token: it is shown only in this answer")
-            .body::<TokenRequest>()
-            .returns::<NewToken>()
-            .status(201),
+        Doc::new(
+            "users",
+            "Make an API token: it is shown only in this answer",
+        )
+        .body::<TokenRequest>()
+        .returns::<NewToken>()
+        .status(201),
         post(create_token),
     )
     .op(

@@ -5,10 +5,10 @@
 use super::access::{check_origin, principal_of};
 use super::ApiError;
 use crate::state::{AppState, Runtime};
-use axum::http::HeaderMap;
 use app::events::ServerEvent;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;

@@ -86,6 +86,13 @@ pub fn lock_data_dir(dir: &Path) -> Result<File, StoreError> {
     }
 }
 
+/// `dir` as an absolute path with symbolic links resolved, as far as it exists.
+fn absolute_dir(dir: &Path) -> PathBuf {
+    fs::canonicalize(dir)
+        .or_else(|_| std::path::absolute(dir))
+        .unwrap_or_else(|_| dir.to_path_buf())
+}
+
 /// Creates the data folder if needed and checks that files can be written in it.
 pub fn prepare_data_dir(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)?;
@@ -202,6 +209,11 @@ impl Store {
             source,
         };
         let lock = lock_data_dir(dir)?;
+        // The watcher reports absolute paths; a relative `./data` must compare equal to them.
+        let dir = &fs::canonicalize(dir).map_err(io_error)?;
+        // Created here (the watcher would create it anyway) so that it has a canonical path.
+        let _ = fs::create_dir_all(templates_dir);
+        let templates_dir = &absolute_dir(templates_dir);
         let removed = remove_stale_temp_files(dir).map_err(io_error)?;
         if removed > 0 {
             tracing::info!(

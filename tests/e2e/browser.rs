@@ -4,7 +4,7 @@
 //! The test command installs Chromium; `COCOLU_SKIP_BROWSER=1` skips these tests on a machine
 //! without it, and says so.
 
-use crate::helpers::{artifacts_dir, spawn_app, TestApp};
+use crate::helpers::{artifacts_dir, spawn_app, TestApp, ADMIN_PASSWORD, ADMIN_USER};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::net::TcpListener;
@@ -124,7 +124,9 @@ async fn open(path: &str, width: u32, height: u32) -> Option<(TestApp, Browser)>
         return None;
     }
     let app = spawn_app().await;
+    app.admin_session().await;
     let browser = launch(width, height).await;
+    sign_in(browser.client(), &app, ADMIN_PASSWORD).await;
     browser
         .client()
         .goto(&app.url(path))
@@ -132,6 +134,71 @@ async fn open(path: &str, width: u32, height: u32) -> Option<(TestApp, Browser)>
         .expect("page loads");
     wait_for_hydration(browser.client()).await;
     Some((app, browser))
+}
+
+/// Waits until the browser shows `path` (after a form's redirect).
+async fn wait_for_path(client: &Client, path: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while client.current_url().await.expect("url").path() != path {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the browser did not reach {path}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Clicks the element `css` selects.
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("element {css}"))
+        .click()
+        .await
+        .expect("clicked");
+}
+
+/// The error a form page shows after the server sent it back.
+async fn form_error(client: &Client) -> String {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#form-error"))
+        .await
+        .expect("the form shows why it was refused")
+        .text()
+        .await
+        .expect("text")
+}
+
+/// Fills a form field.
+async fn fill(client: &Client, css: &str, text: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("field {css}"))
+        .send_keys(text)
+        .await
+        .expect("typed");
+}
+
+/// Signs in through the sign-in page as a person does.
+async fn sign_in(client: &Client, app: &TestApp, password: &str) {
+    client.goto(&app.url("/login")).await.expect("sign-in page");
+    fill(client, "#username", ADMIN_USER).await;
+    fill(client, "#password", password).await;
+    click(client, "form button[type=submit]").await;
+    // Wait for the answer: the dashboard, or the form again with an error.
+    let form = app.url("/login");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while client.current_url().await.expect("url").as_str() == form {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the sign-in is answered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn heading(client: &Client) -> String {
@@ -237,5 +304,50 @@ async fn the_dashboard_fits_a_phone_screen() {
         "horizontal overflow of {overflow} px at 375 px"
     );
     save_screenshot(client, "overview-375px.png").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_fresh_install_is_set_up_in_the_browser_with_the_code_from_the_log() {
+    if skip() {
+        return;
+    }
+    let app = spawn_app().await;
+    let code = app
+        .auth
+        .setup_code()
+        .expect("a setup code while nobody has an account");
+    let browser = launch(1280, 800).await;
+    let client = browser.client();
+
+    client.goto(&app.url("/inbox")).await.expect("page");
+    let url = client.current_url().await.expect("url");
+    assert_eq!(
+        url.path(),
+        "/setup",
+        "a fresh install asks for the administrator"
+    );
+    fill(client, "#code", "AAAA-BBBB-CCCC").await;
+    fill(client, "#username", ADMIN_USER).await;
+    fill(client, "#password", ADMIN_PASSWORD).await;
+    click(client, "form button[type=submit]").await;
+    let error = form_error(client).await;
+    assert!(error.contains("código de configuración"), "{error}");
+    save_screenshot(client, "setup-wrong-code.png").await;
+
+    fill(client, "#code", &code.to_lowercase()).await;
+    fill(client, "#password", ADMIN_PASSWORD).await;
+    click(client, "form button[type=submit]").await;
+    wait_for_path(client, "/").await;
+    wait_for_hydration(client).await;
+    assert_eq!(heading(client).await, "Resumen");
+
+    // Signing out ends the session; a wrong password is refused with a message.
+    click(client, ".logout-form button").await;
+    wait_for_path(client, "/login").await;
+    sign_in(client, &app, "not the password").await;
+    let error = form_error(client).await;
+    assert!(error.contains("incorrectos"), "{error}");
+    save_screenshot(client, "login-wrong-password.png").await;
     browser.close().await;
 }

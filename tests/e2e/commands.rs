@@ -152,7 +152,7 @@ fn repair_refuses_while_a_server_uses_the_folder() {
 async fn a_backup_taken_while_the_server_runs_starts_cleanly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = spawn_binary(dir.path(), &[]);
-    let client = reqwest::Client::new();
+    let client = server.client.clone();
     let url = format!("{}/api/settings", server.base_url);
     let mut body: Value = get_json(&client, &url).await;
     body["settings"]["business"]["name"] = "Respaldada".into();
@@ -169,7 +169,11 @@ async fn a_backup_taken_while_the_server_runs_starts_cleanly() {
     let restored_dir = tempfile::tempdir().expect("tempdir");
     fs::rename(dir.path().join("copy"), restored_dir.path().join("data")).expect("move copy");
     let restored = spawn_binary(restored_dir.path(), &[]);
-    let read: Value = get_json(&client, &format!("{}/api/settings", restored.base_url)).await;
+    let read: Value = get_json(
+        &restored.client,
+        &format!("{}/api/settings", restored.base_url),
+    )
+    .await;
     assert_eq!(read["settings"]["business"]["name"], "Respaldada");
 }
 

@@ -35,12 +35,12 @@ async fn every_acknowledged_save_survives_kill_9() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     let data_arg = data.display().to_string();
-    let client = reqwest::Client::new();
     let mut last: Option<(Option<String>, Option<String>)> = None;
     let mut total = 0;
 
     for round in 0..ROUNDS {
         let mut server = spawn_binary(dir.path(), &["serve", "--data-dir", &data_arg]);
+        let client = server.client.clone();
         let url = format!("{}/api/settings", server.base_url);
 
         let current: Value = get_json(&client, &url).await;

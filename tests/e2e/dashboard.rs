@@ -15,8 +15,14 @@ const PAGES: [(&str, &str); 8] = [
 #[tokio::test]
 async fn every_page_is_server_rendered_in_spanish_by_default() {
     let app = spawn_app().await;
+    app.admin_session().await;
     for (path, heading) in PAGES {
-        let response = app.get(path).await;
+        // The sign-in page is for visitors; the others need a session.
+        let response = if path == "/login" {
+            app.get(path).await
+        } else {
+            app.page(path).await
+        };
         assert_eq!(response.status(), 200, "{path}");
         let html = response.text().await.expect("html");
         assert!(html.contains(r#"<html lang="es">"#), "{path}");
@@ -30,7 +36,7 @@ async fn every_page_is_server_rendered_in_spanish_by_default() {
 #[tokio::test]
 async fn the_sidebar_lists_every_module() {
     let app = spawn_app().await;
-    let html = app.get("/").await.text().await.expect("html");
+    let html = app.page("/").await.text().await.expect("html");
     for label in [
         "Resumen",
         "Bandeja",
@@ -53,7 +59,13 @@ async fn the_language_cookie_renders_english() {
     let html = app
         .client
         .get(app.url("/inbox"))
-        .header("cookie", "theme=x; cocolu_lang=en")
+        .header(
+            "cookie",
+            format!(
+                "theme=x; cocolu_lang=en; {}",
+                app.admin_session().await.cookie
+            ),
+        )
         .send()
         .await
         .expect("sent")
@@ -67,7 +79,7 @@ async fn the_language_cookie_renders_english() {
 #[tokio::test]
 async fn an_unknown_page_is_a_rendered_404() {
     let app = spawn_app().await;
-    let response = app.get("/no/such/page").await;
+    let response = app.page("/no/such/page").await;
     assert_eq!(response.status(), 404);
     let html = response.text().await.expect("html");
     assert!(html.contains("Página no encontrada"));
@@ -76,7 +88,7 @@ async fn an_unknown_page_is_a_rendered_404() {
 #[tokio::test]
 async fn pages_carry_security_headers_and_a_nonce_csp() {
     let app = spawn_app().await;
-    let response = app.get("/").await;
+    let response = app.page("/").await;
     let headers = response.headers().clone();
     let html = response.text().await.expect("html");
 
@@ -103,7 +115,7 @@ async fn pages_carry_security_headers_and_a_nonce_csp() {
         );
     }
     assert_ne!(
-        app.get("/").await.headers()["content-security-policy"],
+        app.page("/").await.headers()["content-security-policy"],
         headers["content-security-policy"],
         "nonce is per request"
     );
@@ -123,7 +135,7 @@ async fn api_answers_get_the_strict_default_csp() {
 #[tokio::test]
 async fn linked_assets_are_served_with_types_caching_and_compression() {
     let app = spawn_app().await;
-    let html = app.get("/").await.text().await.expect("html");
+    let html = app.page("/").await.text().await.expect("html");
     let cases = [
         (
             attr_of(&html, r#"<link rel="stylesheet""#, "href"),
@@ -198,7 +210,7 @@ async fn linked_assets_are_served_with_types_caching_and_compression() {
 #[tokio::test]
 async fn the_wasm_bundle_is_a_real_module() {
     let app = spawn_app().await;
-    let html = app.get("/").await.text().await.expect("html");
+    let html = app.page("/").await.text().await.expect("html");
     let wasm_path = attr_of(&html, r#"<link rel="preload""#, "href");
     let wasm = app.get(&wasm_path).await.bytes().await.expect("wasm");
     assert_eq!(

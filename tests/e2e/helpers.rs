@@ -3,6 +3,8 @@
 //! unless `TEST_LOG` is set.
 
 use crate::fake_graph::{self, FakeGraph};
+use cocolu::auth::users::Role;
+use cocolu::auth::{Auth, Client, Principal, Via};
 use cocolu::config::Config;
 use cocolu::server::Application;
 use cocolu::store::Store;
@@ -25,9 +27,49 @@ pub const VERIFY_TOKEN: &str = "test-verify-token";
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Arc<Store>,
+    /// Sends an admin API token with every request.
     pub client: reqwest::Client,
+    /// That token.
+    pub token: String,
+    pub auth: Arc<Auth>,
     pub data_dir: TempDir,
+    session: tokio::sync::OnceCell<Session>,
     _stop: oneshot::Sender<()>,
+}
+
+/// The username of the administrator tests sign in as.
+pub const ADMIN_USER: &str = "admin";
+/// Their password.
+pub const ADMIN_PASSWORD: &str = "contraseña de prueba";
+
+/// A signed-in browser session: the `Cookie` header value and its CSRF token.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Session {
+    /// From a sign-in answer: its `Set-Cookie` and the `csrf_token` in its body.
+    pub async fn from_response(response: reqwest::Response) -> Session {
+        let set_cookie = response
+            .headers()
+            .get("set-cookie")
+            .expect("a session cookie")
+            .to_str()
+            .expect("text")
+            .to_string();
+        let cookie = set_cookie
+            .split(';')
+            .next()
+            .expect("name=value")
+            .to_string();
+        let body: serde_json::Value = response.json().await.expect("json");
+        Session {
+            cookie,
+            csrf: body["csrf_token"].as_str().expect("csrf token").to_string(),
+        }
+    }
 }
 
 impl TestApp {
@@ -46,9 +88,9 @@ impl TestApp {
         self.data_dir.path().join("data/templates")
     }
 
-    /// Opens the dashboard's WebSocket and skips its hello.
+    /// Opens the dashboard's WebSocket (with the admin token) and skips its hello.
     pub async fn events(&self) -> Events {
-        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", self.addr))
+        let (socket, _) = connect_ws(self.addr, Some(&self.token))
             .await
             .expect("upgrade accepted");
         let mut events = Events { socket };
@@ -60,6 +102,48 @@ impl TestApp {
     /// `GET path` as JSON.
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
         get_json(&self.client, &self.url(path)).await
+    }
+
+    /// The administrator's session, creating the administrator with the setup code on first
+    /// use (as a person does on a fresh install).
+    pub async fn admin_session(&self) -> Session {
+        self.session
+            .get_or_init(|| async {
+                let client = anonymous_client();
+                let response = if let Some(code) = self.auth.setup_code() {
+                    client
+                        .post(self.url("/api/auth/setup"))
+                        .json(&serde_json::json!({
+                            "code": code, "username": ADMIN_USER, "password": ADMIN_PASSWORD
+                        }))
+                        .send()
+                        .await
+                } else {
+                    client
+                        .post(self.url("/api/auth/login"))
+                        .json(&serde_json::json!({
+                            "username": ADMIN_USER, "password": ADMIN_PASSWORD
+                        }))
+                        .send()
+                        .await
+                }
+                .expect("request sent");
+                assert!(response.status().is_success(), "{}", response.status());
+                Session::from_response(response).await
+            })
+            .await
+            .clone()
+    }
+
+    /// `GET path` as the signed-in administrator in a browser would (a dashboard page).
+    pub async fn page(&self, path: &str) -> reqwest::Response {
+        let session = self.admin_session().await;
+        anonymous_client()
+            .get(self.url(path))
+            .header("cookie", session.cookie)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// `POST path` with a JSON body.
@@ -134,27 +218,65 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let app = Application::build(config).await.expect("server starts");
     let addr = app.local_addr();
     let store = app.store();
+    let app_auth = app.auth();
+    let token = admin_token(&app_auth);
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
     }));
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
     TestApp {
         addr,
         store,
-        client,
+        client: client_with_token(&token),
+        token,
+        auth: app_auth,
         data_dir,
+        session: tokio::sync::OnceCell::new(),
         _stop: stop,
     }
+}
+
+/// Makes an admin API token directly (as `cocolu token` would).
+fn admin_token(auth: &Auth) -> String {
+    let installer = Principal {
+        id: String::new(),
+        name: "tests".into(),
+        role: Role::Admin,
+        via: Via::Token,
+    };
+    auth.create_token(&installer, "tests", Role::Admin, &Client::default())
+        .expect("token made")
+        .0
+}
+
+/// An HTTP client that sends `token` with every request and does not follow redirects.
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
+/// An HTTP client without credentials that does not follow redirects.
+pub fn anonymous_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
 }
 
 /// The compiled `cocolu` binary, running as a child process.
 pub struct RunningBinary {
     pub child: Child,
     pub base_url: String,
+    /// Sends an admin token made with `cocolu token` before the start.
+    pub client: reqwest::Client,
 }
 
 impl Drop for RunningBinary {
@@ -176,6 +298,7 @@ pub fn spawn_binary(dir: &Path, args: &[&str]) -> RunningBinary {
 
 /// Like [`spawn_binary`], with more environment variables.
 pub fn spawn_binary_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> RunningBinary {
+    let token = make_token(dir, args);
     let mut child = Command::new(binary_path())
         .args(args)
         .envs(env.iter().copied())
@@ -200,7 +323,32 @@ pub fn spawn_binary_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) ->
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
         .to_string();
-    RunningBinary { child, base_url }
+    RunningBinary {
+        child,
+        base_url,
+        client: client_with_token(&token),
+    }
+}
+
+/// Runs `cocolu token e2e --role admin` on the data folder the server args name.
+fn make_token(dir: &Path, args: &[&str]) -> String {
+    let mut command = Command::new(binary_path());
+    command.args(["token", "e2e", "--role", "admin"]);
+    if let Some(i) = args.iter().position(|a| *a == "--data-dir") {
+        command.args(["--data-dir", args[i + 1]]);
+    }
+    let output = command
+        .current_dir(dir)
+        .env_remove("COCOLU_DATA_DIR")
+        .env_remove("COCOLU_TEMPLATES_DIR")
+        .output()
+        .expect("cocolu token runs");
+    assert!(
+        output.status.success(),
+        "cocolu token: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
 /// Waits for a child to exit, failing the test if it hangs.
@@ -242,7 +390,31 @@ pub fn artifacts_dir() -> PathBuf {
     dir
 }
 
-type Socket =
+/// Opens `/ws`, with `Authorization: Bearer token` when given.
+pub async fn connect_ws(
+    addr: SocketAddr,
+    token: Option<&str>,
+) -> Result<
+    (
+        Socket,
+        tokio_tungstenite::tungstenite::handshake::client::Response,
+    ),
+    tokio_tungstenite::tungstenite::Error,
+> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{addr}/ws")
+        .into_client_request()
+        .expect("request");
+    if let Some(token) = token {
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("header"),
+        );
+    }
+    tokio_tungstenite::connect_async(request).await
+}
+
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The events a WebSocket client receives, heartbeats left out.

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real server on a real socket with a temporary data folder, the
 //! compiled binary run as a user would, a real WebSocket client and headless Chromium.
 
+mod accounts;
 mod binary;
 mod bot;
 mod browser;

@@ -341,7 +341,8 @@ async fn sends_pending_at_a_kill_9_go_out_after_the_restart() {
     assert_eq!(response.status(), 200);
     let mut queued = Vec::new();
     for i in 0..3 {
-        let response = client
+        let response = first
+            .client
             .post(format!(
                 "{}/api/conversations/{CONVERSATION}/messages",
                 first.base_url
@@ -377,7 +378,7 @@ async fn sends_pending_at_a_kill_9_go_out_after_the_restart() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let records = crate::helpers::get_json(
-            &client,
+            &second.client,
             &format!(
                 "{}/api/conversations/{CONVERSATION}/messages",
                 second.base_url

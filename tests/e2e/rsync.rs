@@ -25,7 +25,7 @@ async fn rsync_copies_taken_under_api_load_start_cleanly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = spawn_binary(dir.path(), &[]);
     let url = format!("{}/api/settings", server.base_url);
-    let client = reqwest::Client::new();
+    let client = server.client.clone();
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
         let (client, url, stop) = (client.clone(), url.clone(), stop.clone());
@@ -65,7 +65,7 @@ async fn rsync_copies_taken_under_api_load_start_cleanly() {
     for i in 0..5 {
         let root = copies.path().join(format!("copy-{i}"));
         let copy = spawn_binary(&root, &[]);
-        let read: Value = get_json(&client, &format!("{}/api/settings", copy.base_url)).await;
+        let read: Value = get_json(&copy.client, &format!("{}/api/settings", copy.base_url)).await;
         assert!(
             read["settings"]["business"]["name"].is_string(),
             "copy {i} serves its settings"

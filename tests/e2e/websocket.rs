@@ -24,7 +24,7 @@ async fn next_event(
 async fn a_websocket_client_gets_hello_and_heartbeats() {
     let app = spawn_app_with(|config| config.ws_heartbeat = Duration::from_secs(1)).await;
 
-    let (mut socket, response) = tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr))
+    let (mut socket, response) = crate::helpers::connect_ws(app.addr, Some(&app.token))
         .await
         .expect("upgrade accepted");
 
