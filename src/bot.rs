@@ -158,6 +158,23 @@ async fn run(store: Arc<Store>, outbox: Arc<Outbox>, mut receiver: mpsc::Unbound
         let (records, queued) = decide_batch(&store, &outbox, &rules, &batch);
         match store.append(records).await {
             Ok(_) => {
+                for work in &batch {
+                    match work {
+                        Work::Takeover {
+                            conversation,
+                            until,
+                        } => store.publish(ServerEvent::TakeoverChanged {
+                            conversation: conversation.clone(),
+                            paused_until: *until,
+                        }),
+                        Work::Edit { conversation, .. } => {
+                            store.publish(ServerEvent::ConversationUpdated {
+                                conversation: conversation.clone(),
+                            })
+                        }
+                        Work::Message(_) => {}
+                    }
+                }
                 for (conversation, outbox_id, text) in queued {
                     outbox.dispatch(outbox_id.clone());
                     store.publish(ServerEvent::MessageQueued {

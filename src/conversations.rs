@@ -1,7 +1,12 @@
-//! Reading conversations back from the log: who the customer is, and their latest records.
+//! Reading conversations back from the log: who the customer is, their latest records, and
+//! the inbox list (newest first, searchable, filtered, paged).
 
 use crate::channel::ContactRef;
+use crate::engine::decide::ContactState;
+use crate::engine::text::normalize;
 use crate::store::Store;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// How many recent records are searched for the customer's details.
@@ -40,4 +45,257 @@ pub fn latest(store: &Store, conversation: &str, limit: usize) -> std::io::Resul
         .iter()
         .filter_map(|bytes| serde_json::from_slice(bytes).ok())
         .collect())
+}
+
+/// Which conversations a list shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Filter {
+    /// Every conversation.
+    #[default]
+    All,
+    /// The customer wrote since a person last read the conversation.
+    Unread,
+    /// A person took over: the bot is paused.
+    Paused,
+    /// The customer asked for no automatic messages.
+    OptedOut,
+}
+
+/// A page request: newest conversations first.
+#[derive(Clone, Debug, Default)]
+pub struct ListQuery {
+    /// Words that the customer's name, phone number, username or id contain.
+    pub search: Option<String>,
+    pub filter: Filter,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    pub limit: usize,
+}
+
+/// The newest message of a conversation, as a line of text.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct LastMessage {
+    /// `in` (from the customer) or `out` (from the bot or a person).
+    pub direction: &'static str,
+    /// `text`, `image`, `audio`, `buttons`...
+    pub kind: String,
+    /// The text, or the message type in brackets (`[image]`).
+    pub text: String,
+    pub at: i64,
+}
+
+/// One conversation in the inbox list.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct Summary {
+    pub conversation: String,
+    /// Who the customer is, as their latest message said.
+    pub contact: Option<ContactRef>,
+    /// Newest record (ms since the epoch).
+    pub last_at: i64,
+    /// The customer's newest message (ms), if any.
+    pub last_in_at: Option<i64>,
+    /// The customer wrote since a person last read the conversation.
+    pub unread: bool,
+    /// Within 24 hours of the customer's last message: free-form replies are allowed.
+    pub window_open: bool,
+    /// The bot is paused for this customer until then (a person took over).
+    pub paused_until: Option<i64>,
+    pub opted_out: bool,
+    pub labels: Vec<String>,
+    pub last_message: Option<LastMessage>,
+}
+
+/// A page of conversations.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct Page {
+    pub conversations: Vec<Summary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// WhatsApp's customer service window.
+pub const WINDOW_MS: i64 = 24 * 3600 * 1000;
+
+/// The cursor after `(last_at, key)`.
+fn cursor_of(last_at: i64, key: &str) -> String {
+    format!("{last_at}:{key}")
+}
+
+/// A cursor's position, or `None` when it is not one this API gave.
+pub fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
+    let (at, key) = cursor.split_once(':')?;
+    Some((at.parse().ok()?, key.to_string()))
+}
+
+struct Candidate {
+    key: String,
+    last_at: i64,
+    last_in_at: i64,
+    last_read_at: i64,
+    contact: Option<ContactRef>,
+    state: ContactState,
+}
+
+fn matches_search(candidate: &Candidate, words: &[String]) -> bool {
+    let contact = candidate.contact.clone().unwrap_or_default();
+    let haystack = normalize(
+        &[
+            Some(candidate.key.as_str()),
+            contact.name.as_deref(),
+            contact.wa_id.as_deref(),
+            contact.username.as_deref(),
+            contact.user_id.as_deref(),
+        ]
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" "),
+    );
+    words.iter().all(|word| haystack.contains(word.as_str()))
+}
+
+fn passes(candidate: &Candidate, filter: Filter, now: i64) -> bool {
+    match filter {
+        Filter::All => true,
+        Filter::Unread => candidate.last_in_at > candidate.last_read_at,
+        Filter::Paused => candidate
+            .state
+            .paused_until
+            .is_some_and(|until| until > now),
+        Filter::OptedOut => candidate.state.opted_out,
+    }
+}
+
+/// The newest message in or out among a conversation's latest records (blocking).
+fn last_message(store: &Store, key: &str) -> Option<LastMessage> {
+    let records = store.index.read().latest(&store.log, key, 8).ok()?;
+    records.iter().rev().find_map(|bytes| {
+        let record: Value = serde_json::from_slice(bytes).ok()?;
+        let direction = match record.get("kind")?.as_str()? {
+            "message_in" => "in",
+            "message_out" => "out",
+            _ => return None,
+        };
+        let kind = record
+            .get("type")
+            .or_else(|| record.get("message").and_then(|m| m.get("type")))
+            .and_then(Value::as_str)
+            .unwrap_or("text")
+            .to_string();
+        let text = record
+            .get("text")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map_or_else(|| format!("[{kind}]"), str::to_string);
+        Some(LastMessage {
+            direction,
+            kind,
+            text,
+            at: record.get("at")?.as_i64()?,
+        })
+    })
+}
+
+/// A page of conversations, newest first (blocking: reads the log for the last messages).
+pub fn list(store: &Store, query: &ListQuery, now: i64) -> Result<Page, String> {
+    let after = match query.cursor.as_deref() {
+        Some(cursor) => Some(
+            parse_cursor(cursor).ok_or_else(|| "`cursor` is not one this API gave".to_string())?,
+        ),
+        None => None,
+    };
+    let words: Vec<String> = query
+        .search
+        .as_deref()
+        .map(|s| {
+            normalize(s)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut candidates: Vec<Candidate> = {
+        let index = store.index.read();
+        index
+            .conversations()
+            .filter(|(_, c)| !c.slots.is_empty())
+            .map(|(key, c)| Candidate {
+                key: key.to_string(),
+                last_at: c.last_at,
+                last_in_at: c.last_in_at,
+                last_read_at: c.last_read_at,
+                contact: c
+                    .contact
+                    .as_deref()
+                    .and_then(|json| serde_json::from_str(json).ok()),
+                state: ContactState::default(),
+            })
+            .collect()
+    };
+    candidates.retain(|c| matches_search(c, &words));
+    candidates.sort_by(|a, b| b.last_at.cmp(&a.last_at).then_with(|| a.key.cmp(&b.key)));
+    if let Some((at, key)) = &after {
+        let start = candidates.partition_point(|c| (-c.last_at, &c.key) <= (-*at, key));
+        candidates.drain(..start);
+    }
+    let limit = query.limit.max(1);
+    let mut page = Vec::with_capacity(limit);
+    let mut more = false;
+    for mut candidate in candidates {
+        candidate.state = crate::bot::contact_state(store, &candidate.key);
+        if !passes(&candidate, query.filter, now) {
+            continue;
+        }
+        if page.len() == limit {
+            more = true;
+            break;
+        }
+        page.push(candidate);
+    }
+    let next_cursor = more
+        .then(|| page.last().map(|c| cursor_of(c.last_at, &c.key)))
+        .flatten();
+    let conversations = page
+        .into_iter()
+        .map(|c| Summary {
+            last_message: last_message(store, &c.key),
+            unread: c.last_in_at > c.last_read_at,
+            window_open: c.last_in_at > 0 && now - c.last_in_at < WINDOW_MS,
+            last_in_at: (c.last_in_at > 0).then_some(c.last_in_at),
+            paused_until: c.state.paused_until.filter(|until| *until > now),
+            opted_out: c.state.opted_out,
+            labels: c.state.labels.iter().cloned().collect(),
+            conversation: c.key,
+            contact: c.contact,
+            last_at: c.last_at,
+        })
+        .collect();
+    Ok(Page {
+        conversations,
+        next_cursor,
+    })
+}
+
+/// Marks a conversation read by a person: logs a `conversation_read` record (durable when
+/// it returns).
+pub async fn mark_read(
+    store: &Store,
+    conversation: &str,
+    by: &str,
+    now: i64,
+) -> Result<(), String> {
+    let record = serde_json::json!({
+        "kind": "conversation_read",
+        "conversation": conversation,
+        "at": now,
+        "by": by,
+    });
+    store
+        .append(vec![record.to_string().into_bytes()])
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

@@ -103,6 +103,8 @@ impl Application {
             }),
         };
         tokio::spawn(flush_sessions(state.auth.clone()));
+        tokio::spawn(http::stats_ticks(state.clone()));
+        tokio::spawn(audit_hand_edits(state.clone()));
         tokio::spawn(media::sweep_forever(
             store.dir().to_path_buf(),
             config.media_retention,
@@ -178,6 +180,31 @@ async fn flush_sessions(auth: Arc<Auth>) {
         ticker.tick().await;
         let auth = auth.clone();
         let _ = tokio::task::spawn_blocking(move || auth.flush()).await;
+    }
+}
+
+/// Records hand edits that took effect in the audit log: the server's own saves cause no
+/// reload event, so every `file_reloaded` is a change made outside the dashboard.
+async fn audit_hand_edits(state: AppState) {
+    let mut events = state.store.subscribe();
+    loop {
+        match events.recv().await {
+            Ok(app::events::ServerEvent::FileReloaded { file }) => {
+                let auth = state.auth.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    auth.audit(
+                        "hand edit",
+                        "file_reloaded",
+                        &file,
+                        &crate::auth::Client::default(),
+                        "edited outside the dashboard; the new version is in force",
+                    )
+                })
+                .await;
+            }
+            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+        }
     }
 }
 

@@ -73,6 +73,26 @@ pub enum ServerEvent {
         /// Outside the 24-hour window: only an approved template can reach the customer.
         needs_template: bool,
     },
+    /// A conversation changed other than by a message: read by a person, contact edited.
+    ConversationUpdated { conversation: String },
+    /// A person took a conversation over (the bot pauses until `paused_until`) or gave it back
+    /// (`None`).
+    TakeoverChanged {
+        conversation: String,
+        paused_until: Option<i64>,
+    },
+    /// Today's counts, sent when they change (at most every few seconds).
+    StatsTick {
+        /// Customers' messages stored since midnight UTC.
+        received: u64,
+        /// Replies queued by the bot and by people since midnight UTC.
+        bot_replies: u64,
+        agent_replies: u64,
+        /// Messages given up on since midnight UTC.
+        failed: u64,
+        /// Replies waiting in the outbox now.
+        pending: u64,
+    },
     /// Meta reported an error about the account or the webhook.
     ChannelError {
         code: Option<i64>,

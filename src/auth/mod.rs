@@ -125,6 +125,18 @@ pub struct UserChange {
     pub disabled: Option<bool>,
 }
 
+/// Runs file writes (and their fsyncs) without holding up other requests: on the server's
+/// multi-threaded runtime the worker hands its other tasks over first; elsewhere (tests on a
+/// single thread, the command line) it simply runs.
+fn off_runtime<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
 /// Milliseconds since the epoch.
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
@@ -331,22 +343,24 @@ impl Auth {
         check_new_user(&new)?;
         let hash = self.hasher.hash(new.password.clone()).await?;
         let user = user_record(&new, Role::Admin, hash, now_ms());
-        let created = user.clone();
-        self.edit(move |users| {
-            if !users.users.is_empty() {
-                return Err(AuthError::AlreadySetUp);
-            }
-            insert_user(users, created.clone())
-        })?;
-        *self.setup_code.lock() = None;
-        self.audit(
-            &user.username,
-            "setup",
-            &user.username,
-            client,
-            "first administrator created",
-        );
-        self.sign_in(user, client)
+        off_runtime(|| {
+            let created = user.clone();
+            self.edit(move |users| {
+                if !users.users.is_empty() {
+                    return Err(AuthError::AlreadySetUp);
+                }
+                insert_user(users, created.clone())
+            })?;
+            *self.setup_code.lock() = None;
+            self.audit(
+                &user.username,
+                "setup",
+                &user.username,
+                client,
+                "first administrator created",
+            );
+            self.sign_in(user, client)
+        })
     }
 
     fn throttled(&self, address_key: &str, now: i64) -> Result<(), AuthError> {
@@ -374,7 +388,7 @@ impl Auth {
         let user = self.users().by_username(&username).cloned();
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         let matched = self.hasher.verify(password, hash).await;
-        match user {
+        off_runtime(|| match user {
             Some(user) if matched && !user.disabled => {
                 self.accounts.lock().succeeded(&account_key);
                 self.audit(&user.username, "login", &user.username, client, "");
@@ -387,7 +401,7 @@ impl Auth {
                 self.audit("", "login_failed", &username, client, "");
                 Err(AuthError::WrongCredentials)
             }
-        }
+        })
     }
 
     /// The principal behind a session cookie, if the session is live.
@@ -481,24 +495,25 @@ impl Auth {
             return Err(AuthError::WrongPassword);
         }
         users::check_password(&new, &user.username).map_err(AuthError::Invalid)?;
-        let stamp = self.set_password(&user.id, new).await?;
-        self.sessions.restamp(id_hash, stamp)?;
-        let id_hash = id_hash.clone();
-        self.sessions
-            .end_where(|s| s.user_id == user.id && s.id_hash != id_hash)?;
-        self.audit(
-            &user.username,
-            "password_changed",
-            &user.username,
-            client,
-            "",
-        );
-        Ok(())
+        let hash = self.hasher.hash(new).await?;
+        off_runtime(|| {
+            let stamp = self.set_password(&user.id, &hash)?;
+            self.sessions.restamp(id_hash, stamp)?;
+            self.sessions
+                .end_where(|s| s.user_id == user.id && &s.id_hash != id_hash)?;
+            self.audit(
+                &user.username,
+                "password_changed",
+                &user.username,
+                client,
+                "",
+            );
+            Ok(())
+        })
     }
 
-    /// Hashes and stores a new password for a user; returns the new password stamp.
-    async fn set_password(&self, user_id: &str, password: String) -> Result<i64, AuthError> {
-        let hash = self.hasher.hash(password).await?;
+    /// Stores a new password hash for a user; returns the new password stamp (blocking).
+    fn set_password(&self, user_id: &str, hash: &str) -> Result<i64, AuthError> {
         let stamp = now_ms();
         self.edit(|users| {
             let user = users
@@ -506,7 +521,7 @@ impl Auth {
                 .iter_mut()
                 .find(|u| u.id == user_id)
                 .ok_or_else(|| AuthError::NotFound("The user no longer exists.".into()))?;
-            user.password_hash = hash.clone();
+            user.password_hash = hash.to_string();
             // Strictly later than the old stamp, even within one millisecond.
             user.password_changed_at = stamp.max(user.password_changed_at + 1);
             Ok(user.password_changed_at)
@@ -600,25 +615,27 @@ impl Auth {
         }
         check_new_user(&new)?;
         let password_hash = self.hasher.hash(new.password.clone()).await?;
-        let mut created = None;
-        self.edit(|users| {
-            // Checked again under the lock: two people cannot use one invitation.
-            let invitation = valid(users).ok_or(AuthError::BadInvitation)?;
-            let user = user_record(&new, invitation.role, password_hash.clone(), now_ms());
-            insert_user(users, user.clone())?;
-            users.invitations.retain(|i| i.id != invitation.id);
-            created = Some(user);
-            Ok(())
-        })?;
-        let user = created.ok_or(AuthError::BadInvitation)?;
-        self.audit(
-            &user.username,
-            "registered",
-            &user.username,
-            client,
-            user.role.as_str(),
-        );
-        self.sign_in(user, client)
+        off_runtime(|| {
+            let mut created = None;
+            self.edit(|users| {
+                // Checked again under the lock: two people cannot use one invitation.
+                let invitation = valid(users).ok_or(AuthError::BadInvitation)?;
+                let user = user_record(&new, invitation.role, password_hash.clone(), now_ms());
+                insert_user(users, user.clone())?;
+                users.invitations.retain(|i| i.id != invitation.id);
+                created = Some(user);
+                Ok(())
+            })?;
+            let user = created.ok_or(AuthError::BadInvitation)?;
+            self.audit(
+                &user.username,
+                "registered",
+                &user.username,
+                client,
+                user.role.as_str(),
+            );
+            self.sign_in(user, client)
+        })
     }
 
     /// Changes a user's name, role or disabled flag; the last active admin stays an admin.

@@ -16,7 +16,7 @@ use std::pin::Pin;
 /// Who a customer is. Meta keys users by a business-scoped user id (`user_id`, sent since
 /// 2026); users with a username may have no phone number in the payload at all. Both are
 /// kept when known.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ContactRef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,

@@ -44,6 +44,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let api = super::conversations::routes(api);
     let api = super::channel::routes(api);
     let api = super::simulate::routes(api);
+    let api = super::stats::routes(api);
     let (router, openapi) = api.finish();
     let _ = document.set(openapi);
     router.fallback(unknown_route)

@@ -23,6 +23,20 @@ pub fn routes(api: Api) -> Api {
     const TAG: &str = "conversations";
     api.op(
         Method::GET,
+        "/conversations",
+        Access::User,
+        Doc::new(TAG, "The inbox: conversations, newest first")
+            .describe(
+                "Search by the customer's name, phone number, username or id; filter unread, \
+                 paused (a person took over) or opted-out conversations. Paged: pass \
+                 `next_cursor` back as `cursor`.",
+            )
+            .query::<ListParams>()
+            .returns::<conversations::Page>(),
+        get(list),
+    )
+    .op(
+        Method::GET,
         "/conversations/{conversation}/messages",
         Access::User,
         Doc::new(TAG, "A conversation's latest records, oldest first")
@@ -161,6 +175,7 @@ struct MarkedRead {
 /// on WhatsApp (blue ticks), optionally with the typing indicator.
 async fn mark_read(
     State(state): State<AppState>,
+    Signed(by, _): Signed,
     Path(conversation): Path<String>,
     Query(request): Query<ReadRequest>,
 ) -> Result<ApiJson<MarkedRead>, ApiError> {
@@ -174,6 +189,12 @@ async fn mark_read(
                 "There is no message from a customer in '{conversation}'."
             ))
         })?;
+    conversations::mark_read(&state.store, &conversation, &by.name, crate::auth::now_ms())
+        .await
+        .map_err(ApiError::Storage)?;
+    state.store.publish(ServerEvent::ConversationUpdated {
+        conversation: conversation.clone(),
+    });
     state
         .graph
         .mark_read(&latest, typing)
@@ -206,6 +227,37 @@ async fn media_file(
             "There is no downloaded media with that id.".into(),
         )),
     }
+}
+
+/// `GET /api/conversations` parameters.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+struct ListParams {
+    /// Words the customer's name, phone number, username or id contain.
+    q: Option<String>,
+    /// `all` (default), `unread`, `paused` or `opted_out`.
+    #[serde(default)]
+    filter: conversations::Filter,
+    /// From the previous page's `next_cursor`.
+    cursor: Option<String>,
+    /// How many (default 50, at most 200).
+    limit: Option<usize>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Query(params): Query<ListParams>,
+) -> Result<ApiJson<conversations::Page>, ApiError> {
+    let query = conversations::ListQuery {
+        search: params.q,
+        filter: params.filter,
+        cursor: params.cursor,
+        limit: params.limit.unwrap_or(50).clamp(1, 200),
+    };
+    let store = state.store.clone();
+    super::blocking(move || conversations::list(&store, &query, crate::auth::now_ms()))
+        .await?
+        .map(ApiJson)
+        .map_err(ApiError::BadRequest)
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -260,7 +312,7 @@ async fn reply(
             contact,
             request.message,
             Origin::Agent {
-                user: Some(by.name),
+                user: Some(by.name.clone()),
             },
         )
         .await
@@ -279,7 +331,13 @@ async fn reply(
             },
             OutboxError::Storage(error) => ApiError::Storage(error.to_string()),
         })?;
-    // A person answered: the bot leaves this contact alone for the quiet time.
+    // A person answered: they read the conversation, and the bot leaves this contact alone
+    // for the quiet time.
+    if let Err(error) =
+        conversations::mark_read(&state.store, &conversation, &by.name, crate::auth::now_ms()).await
+    {
+        tracing::warn!(%error, "cannot log that the conversation was read");
+    }
     state
         .bot
         .take_over(&conversation, Some(quiet_until(&state)));

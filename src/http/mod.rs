@@ -14,12 +14,14 @@ mod openapi;
 mod security;
 mod signin;
 mod simulate;
+mod stats;
 mod users;
 mod webhook;
 mod ws;
 
 pub use access::{AccessConfig, IpRange};
 pub use error::{ApiError, ApiJson};
+pub use stats::tick_forever as stats_ticks;
 
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;

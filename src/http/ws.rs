@@ -94,6 +94,9 @@ pub async fn session<S, R, E>(
     let period = runtime.ws_heartbeat;
     let mut ticker = interval_at(Instant::now() + period, period);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // Anything from the client (a pong above all) shows it is alive; a client silent for
+    // three heartbeats is gone (a phone that lost its network) and its task ends.
+    let mut last_heard = Instant::now();
     loop {
         tokio::select! {
             () = runtime.shutdown.cancelled() => {
@@ -102,9 +105,14 @@ pub async fn session<S, R, E>(
                 break;
             }
             _ = ticker.tick() => {
+                if last_heard.elapsed() > period * 3 {
+                    break;
+                }
                 let beat = ServerEvent::Heartbeat { uptime_secs: runtime.uptime().as_secs() };
                 let Some(beat) = encode(&beat) else { break };
-                if !deliver(&mut sink, beat).await {
+                if !deliver(&mut sink, beat).await
+                    || !deliver(&mut sink, Message::Ping(Default::default())).await
+                {
                     break;
                 }
             }
@@ -121,8 +129,9 @@ pub async fn session<S, R, E>(
             },
             incoming = stream.next() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
-                // Pings are answered by the protocol layer; clients send nothing else yet.
-                Some(Ok(_)) => {}
+                // Pings are answered by the protocol layer; pongs and anything else only
+                // show the client is alive.
+                Some(Ok(_)) => last_heard = Instant::now(),
             },
         }
     }
@@ -145,6 +154,16 @@ mod tests {
         })
     }
 
+    /// The next event, skipping the protocol's pings.
+    async fn next_event(sent: &mut mpsc::UnboundedReceiver<Message>) -> ServerEvent {
+        loop {
+            match sent.next().await {
+                Some(Message::Ping(_)) => continue,
+                other => return event(other),
+            }
+        }
+    }
+
     fn event(message: Option<Message>) -> ServerEvent {
         match message {
             Some(Message::Text(text)) => serde_json::from_str(&text).expect("valid event"),
@@ -161,31 +180,53 @@ mod tests {
         let task = tokio::spawn(session(sink, incoming, events, rt.clone()));
 
         assert!(matches!(
-            event(sent.next().await),
+            next_event(&mut sent).await,
             ServerEvent::Hello {
                 heartbeat_secs: 5,
                 ..
             }
         ));
         assert!(matches!(
-            event(sent.next().await),
+            next_event(&mut sent).await,
             ServerEvent::Heartbeat { .. }
         ));
         let reloaded = ServerEvent::FileReloaded {
             file: "settings.json".into(),
         };
         publish.send(reloaded.clone()).expect("subscribed");
-        assert_eq!(event(sent.next().await), reloaded);
+        assert_eq!(next_event(&mut sent).await, reloaded);
         assert!(matches!(
-            event(sent.next().await),
+            next_event(&mut sent).await,
             ServerEvent::Heartbeat { .. }
         ));
 
+        // Within three heartbeats a silent client stays connected, until the server goes away.
         rt.shutdown.cancel();
-        assert!(
-            matches!(sent.next().await, Some(Message::Close(Some(frame))) if frame.code == GOING_AWAY)
-        );
+        loop {
+            match sent.next().await {
+                Some(Message::Close(Some(frame))) => {
+                    assert_eq!(frame.code, GOING_AWAY);
+                    break;
+                }
+                Some(Message::Ping(_) | Message::Text(_)) => {}
+                other => panic!("expected the close frame, got {other:?}"),
+            }
+        }
         task.await.expect("session ends");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_stops_answering_is_dropped_after_three_heartbeats() {
+        let (sink, _sent) = mpsc::unbounded::<Message>();
+        let (_silent, incoming) = mpsc::unbounded::<Result<Message, ()>>();
+        let (_publish, events) = broadcast::channel(4);
+        let started = Instant::now();
+        session(sink, incoming, events, runtime(Duration::from_secs(5))).await;
+        let lasted = started.elapsed();
+        assert!(
+            lasted >= Duration::from_secs(15) && lasted <= Duration::from_secs(21),
+            "{lasted:?}"
+        );
     }
 
     #[tokio::test]

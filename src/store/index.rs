@@ -26,7 +26,7 @@ pub const RECENT_PER_CONVERSATION: usize = 20;
 /// Total bytes of recent records kept in memory.
 pub const RECENT_BUDGET_BYTES: usize = 4 * 1024 * 1024;
 const CHECKPOINT_FILE: &str = "index.bin";
-const MAGIC: &[u8; 8] = b"CCLIDX3\n";
+const MAGIC: &[u8; 8] = b"CCLIDX4\n";
 
 /// The envelope fields the index reads.
 #[derive(Deserialize)]
@@ -42,7 +42,49 @@ struct Envelope<'a> {
     /// The outbox id of an outgoing message and of its outcome.
     #[serde(borrow, default)]
     outbox: Option<Cow<'a, str>>,
+    /// Who the customer is (on their messages).
+    #[serde(borrow, default)]
+    contact: Option<ContactEnvelope<'a>>,
+    /// Who asked for an outgoing message.
+    #[serde(borrow, default)]
+    origin: Option<OriginEnvelope<'a>>,
 }
+
+/// The customer's names and numbers, as their messages carry them.
+#[derive(Deserialize, serde::Serialize)]
+struct ContactEnvelope<'a> {
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    user_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    wa_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    username: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct OriginEnvelope<'a> {
+    #[serde(borrow, default)]
+    by: Option<Cow<'a, str>>,
+}
+
+/// What happened in one hour (UTC), for the statistics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct HourCounts {
+    /// Customers' messages.
+    pub received: u32,
+    /// Replies the bot queued.
+    pub bot_replies: u32,
+    /// Replies people queued (dashboard or API).
+    pub agent_replies: u32,
+    /// Messages Meta accepted.
+    pub sent: u32,
+    /// Messages given up on.
+    pub failed: u32,
+}
+
+const HOUR_MS: i64 = 3600 * 1000;
 
 /// A record's place in compact form: 8 bytes per indexed record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -70,6 +112,12 @@ pub struct Conversation {
     pub last_at: i64,
     /// Time of the customer's newest message: the 24-hour window runs from it (0: never).
     pub last_in_at: i64,
+    /// When a person last read the conversation (0: never); newer customer messages are
+    /// unread.
+    pub last_read_at: i64,
+    /// The customer as their latest message described them (JSON: `user_id`, `wa_id`,
+    /// `name`, `username`).
+    pub contact: Option<Box<str>>,
 }
 
 /// A stable 64-bit hash of a message id (the same across restarts and builds).
@@ -98,6 +146,8 @@ pub struct MessageIndex {
     /// The last record included.
     covered: Option<Position>,
     newest_at: i64,
+    /// Counts per hour (start of the hour, ms since the epoch, UTC).
+    hours: std::collections::BTreeMap<i64, HourCounts>,
 }
 
 impl MessageIndex {
@@ -126,12 +176,19 @@ impl MessageIndex {
                 _ => {}
             }
         }
+        self.count(kind, at, &envelope);
         let Some(key) = envelope.conversation.as_deref() else {
             return;
         };
         let conversation = self.conversations.entry(Box::from(key)).or_default();
         if kind == "message_in" {
             conversation.last_in_at = conversation.last_in_at.max(at);
+            if let Some(contact) = &envelope.contact {
+                conversation.contact = serde_json::to_string(contact).ok().map(Box::from);
+            }
+        }
+        if kind == "conversation_read" {
+            conversation.last_read_at = conversation.last_read_at.max(at);
         }
         if kind == "contact_state" {
             self.contact_states.insert(Box::from(key), Arc::from(bytes));
@@ -147,6 +204,39 @@ impl MessageIndex {
         }
         conversation.last_at = conversation.last_at.max(at);
         self.remember_recent(key, bytes);
+    }
+
+    /// Adds a record to the hourly counts.
+    fn count(&mut self, kind: &str, at: i64, envelope: &Envelope) {
+        let hour = at.div_euclid(HOUR_MS) * HOUR_MS;
+        let counter = match kind {
+            "message_in" => |c: &mut HourCounts| c.received += 1,
+            "message_out" => {
+                let by = envelope.origin.as_ref().and_then(|o| o.by.as_deref());
+                if by == Some("agent") {
+                    |c: &mut HourCounts| c.agent_replies += 1
+                } else {
+                    |c: &mut HourCounts| c.bot_replies += 1
+                }
+            }
+            "message_out_sent" => |c: &mut HourCounts| c.sent += 1,
+            "message_out_failed" => |c: &mut HourCounts| c.failed += 1,
+            _ => return,
+        };
+        counter(self.hours.entry(hour).or_default());
+    }
+
+    /// Hourly counts from `from` (inclusive) to `to` (exclusive), ms since the epoch.
+    pub fn hours(&self, from: i64, to: i64) -> Vec<(i64, HourCounts)> {
+        self.hours
+            .range(from.div_euclid(HOUR_MS) * HOUR_MS..to)
+            .map(|(hour, counts)| (*hour, *counts))
+            .collect()
+    }
+
+    /// Every conversation: (key, what the index knows).
+    pub fn conversations(&self) -> impl Iterator<Item = (&str, &Conversation)> {
+        self.conversations.iter().map(|(k, c)| (&**k, c))
     }
 
     fn remember_recent(&mut self, key: &str, bytes: &[u8]) {
@@ -222,6 +312,11 @@ impl MessageIndex {
             .collect();
         pending.sort_by_key(|(_, slot)| *slot);
         pending
+    }
+
+    /// How many outgoing messages are not yet sent or failed.
+    pub fn pending_outbox_count(&self) -> usize {
+        self.pending_outbox.len()
     }
 
     /// The latest `contact_state` record of a conversation.
@@ -301,6 +396,10 @@ impl MessageIndex {
             out.extend_from_slice(key.as_bytes());
             out.extend_from_slice(&conversation.last_at.to_le_bytes());
             out.extend_from_slice(&conversation.last_in_at.to_le_bytes());
+            out.extend_from_slice(&conversation.last_read_at.to_le_bytes());
+            let contact = conversation.contact.as_deref().unwrap_or("");
+            out.extend_from_slice(&(contact.len() as u32).to_le_bytes());
+            out.extend_from_slice(contact.as_bytes());
             out.extend_from_slice(&(conversation.slots.len() as u64).to_le_bytes());
             for slot in &conversation.slots {
                 out.extend_from_slice(&slot.segment.to_le_bytes());
@@ -326,6 +425,13 @@ impl MessageIndex {
             out.extend_from_slice(&slot.segment.to_le_bytes());
             out.extend_from_slice(&slot.offset.to_le_bytes());
         }
+        out.extend_from_slice(&(self.hours.len() as u64).to_le_bytes());
+        for (hour, c) in &self.hours {
+            out.extend_from_slice(&hour.to_le_bytes());
+            for n in [c.received, c.bot_replies, c.agent_replies, c.sent, c.failed] {
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+        }
         out
     }
 
@@ -350,6 +456,10 @@ impl MessageIndex {
             let key = std::str::from_utf8(reader.take(len)?).ok()?;
             let last_at = reader.i64()?;
             let last_in_at = reader.i64()?;
+            let last_read_at = reader.i64()?;
+            let len = reader.u32()? as usize;
+            let contact = std::str::from_utf8(reader.take(len)?).ok()?;
+            let contact = (!contact.is_empty()).then(|| Box::from(contact));
             let count = reader.u64()? as usize;
             let mut slots = Vec::with_capacity(count.min(bytes.len() / 8));
             for _ in 0..count {
@@ -364,6 +474,8 @@ impl MessageIndex {
                     slots,
                     last_at,
                     last_in_at,
+                    last_read_at,
+                    contact,
                 },
             );
         }
@@ -389,6 +501,17 @@ impl MessageIndex {
                 offset: reader.u32()?,
             };
             index.pending_outbox.insert(Box::from(id), slot);
+        }
+        for _ in 0..reader.u64()? {
+            let hour = reader.i64()?;
+            let counts = HourCounts {
+                received: reader.u32()?,
+                bot_replies: reader.u32()?,
+                agent_replies: reader.u32()?,
+                sent: reader.u32()?,
+                failed: reader.u32()?,
+            };
+            index.hours.insert(hour, counts);
         }
         reader.bytes.is_empty().then_some(index)
     }
@@ -540,6 +663,56 @@ mod tests {
         );
         assert_eq!(index.record_count(), 101);
         assert!(index.has_id("wamid.500") && index.has_id("wamid.3"));
+    }
+
+    #[test]
+    fn contacts_reads_and_hourly_counts_survive_a_checkpoint() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (log, _) = Log::open(dir.path(), LogOptions::default()).expect("log");
+        let hour = 3_600_000;
+        log.append_blocking(vec![
+            br#"{"kind":"message_in","conversation":"c","id":"w1","at":3600000,"contact":{"wa_id":"58412","name":"Ana"}}"#.to_vec(),
+            br#"{"kind":"message_out","conversation":"c","outbox":"o1","at":3600001,"origin":{"by":"bot","rule":null}}"#.to_vec(),
+            br#"{"kind":"message_out","conversation":"c","outbox":"o2","at":3600002,"origin":{"by":"agent","user":"ana"}}"#.to_vec(),
+            br#"{"kind":"message_out_sent","conversation":"c","outbox":"o1","at":3600003}"#.to_vec(),
+            br#"{"kind":"conversation_read","conversation":"c","at":3600004}"#.to_vec(),
+            br#"{"kind":"message_out_failed","conversation":"c","outbox":"o2","at":7200000}"#.to_vec(),
+        ])
+        .expect("stored");
+        let (index, _) = load(&log, dir.path()).expect("index");
+        save(&index, dir.path()).expect("checkpoint");
+
+        let (index, load) = load(&log, dir.path()).expect("index");
+
+        assert!(load.from_checkpoint);
+        let conversation = index.conversation("c").expect("c");
+        assert_eq!(conversation.last_read_at, 3_600_004);
+        assert_eq!(
+            conversation.contact.as_deref(),
+            Some(r#"{"wa_id":"58412","name":"Ana"}"#)
+        );
+        assert_eq!(
+            index.hours(0, 3 * hour),
+            vec![
+                (
+                    hour,
+                    HourCounts {
+                        received: 1,
+                        bot_replies: 1,
+                        agent_replies: 1,
+                        sent: 1,
+                        failed: 0
+                    }
+                ),
+                (
+                    2 * hour,
+                    HourCounts {
+                        failed: 1,
+                        ..HourCounts::default()
+                    }
+                ),
+            ]
+        );
     }
 
     #[test]

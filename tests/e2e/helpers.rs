@@ -417,7 +417,7 @@ pub async fn connect_ws(
 pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// The events a WebSocket client receives, heartbeats left out.
+/// The events a WebSocket client receives, heartbeats and stats ticks left out.
 pub struct Events {
     socket: Socket,
 }
@@ -434,7 +434,8 @@ impl Events {
                 .ok()?;
             if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
                 let event: serde_json::Value = serde_json::from_str(&text).expect("JSON event");
-                if event["type"] != "heartbeat" {
+                // Heartbeats and the periodic counts come whenever they come.
+                if event["type"] != "heartbeat" && event["type"] != "stats_tick" {
                     return Some(event);
                 }
             }

@@ -13,6 +13,7 @@ mod faults;
 mod hand_edits;
 mod health;
 mod helpers;
+mod inbox_api;
 mod media;
 mod outbound;
 mod rsync;

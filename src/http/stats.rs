@@ -1,0 +1,152 @@
+//! `/api/stats`: messages in and out over time, from the hourly counts the message index keeps
+//! as records are logged (nothing is recounted per request).
+
+use super::access::Access;
+use super::error::{ApiError, ApiJson};
+use super::openapi::{Api, Doc};
+use crate::state::AppState;
+use crate::store::index::HourCounts;
+use axum::extract::{Query, State};
+use axum::http::Method;
+use axum::routing::get;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub fn routes(api: Api) -> Api {
+    api.op(
+        Method::GET,
+        "/stats",
+        Access::User,
+        Doc::new(
+            "stats",
+            "Messages received, replies by the bot and by people, sends and failures over time",
+        )
+        .describe(
+            "Per hour (UTC) or per day in the shop's time zone. Defaults to the last 7 \\
+                 days by day. Buckets without activity are left out.",
+        )
+        .query::<StatsQuery>()
+        .returns::<Series>(),
+        get(stats),
+    )
+}
+
+/// Bucket size.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+enum Bucket {
+    Hour,
+    #[default]
+    Day,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+struct StatsQuery {
+    /// Start (ms since the epoch; default: 7 days ago).
+    from: Option<i64>,
+    /// End, exclusive (ms since the epoch; default: now).
+    to: Option<i64>,
+    /// `hour` (UTC) or `day` (the shop's time zone, the default).
+    #[serde(default)]
+    bucket: Bucket,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+struct Point {
+    /// `2026-11-28` for days, the hour's start in ms for hours.
+    bucket: String,
+    #[serde(flatten)]
+    counts: HourCounts,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+struct Series {
+    /// The time zone days are counted in.
+    time_zone: String,
+    points: Vec<Point>,
+    totals: HourCounts,
+}
+
+fn add(total: &mut HourCounts, c: &HourCounts) {
+    total.received += c.received;
+    total.bot_replies += c.bot_replies;
+    total.agent_replies += c.agent_replies;
+    total.sent += c.sent;
+    total.failed += c.failed;
+}
+
+/// Today's counts since midnight UTC, for the live stats event.
+pub fn today(state: &AppState, now: i64) -> HourCounts {
+    let midnight = now - now.rem_euclid(24 * 3600 * 1000);
+    let mut total = HourCounts::default();
+    for (_, counts) in state.store.index.read().hours(midnight, now + 1) {
+        add(&mut total, &counts);
+    }
+    total
+}
+
+async fn stats(
+    State(state): State<AppState>,
+    Query(query): Query<StatsQuery>,
+) -> Result<ApiJson<Series>, ApiError> {
+    let now = crate::auth::now_ms();
+    let to = query.to.unwrap_or(now + 1);
+    let from = query.from.unwrap_or(to - 7 * 24 * 3600 * 1000);
+    if from >= to {
+        return Err(ApiError::BadRequest("`from` must be before `to`.".into()));
+    }
+    let time_zone_name = state.store.settings.get().time_zone.clone();
+    let time_zone = jiff::tz::TimeZone::get(&time_zone_name).unwrap_or(jiff::tz::TimeZone::UTC);
+    let hours = state.store.index.read().hours(from, to);
+    let mut totals = HourCounts::default();
+    let mut buckets: BTreeMap<String, HourCounts> = BTreeMap::new();
+    for (hour, counts) in &hours {
+        add(&mut totals, counts);
+        let key = match query.bucket {
+            Bucket::Hour => format!("{hour:015}"),
+            Bucket::Day => jiff::Timestamp::from_millisecond(*hour)
+                .map(|t| t.to_zoned_datetime(time_zone.clone()).date().to_string())
+                .unwrap_or_default(),
+        };
+        add(buckets.entry(key).or_default(), counts);
+    }
+    let points = buckets
+        .into_iter()
+        .map(|(bucket, counts)| Point {
+            bucket: bucket.trim_start_matches('0').to_string(),
+            counts,
+        })
+        .collect();
+    Ok(ApiJson(Series {
+        time_zone: time_zone_name,
+        points,
+        totals,
+    }))
+}
+
+/// How often today's counts are compared and, when they changed, sent to the dashboards.
+const TICK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Publishes a `stats_tick` event whenever today's counts or the outbox depth change.
+pub async fn tick_forever(state: AppState) {
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last = None;
+    loop {
+        ticker.tick().await;
+        let counts = today(&state, crate::auth::now_ms());
+        let pending = state.store.index.read().pending_outbox_count() as u64;
+        let event = app::events::ServerEvent::StatsTick {
+            received: u64::from(counts.received),
+            bot_replies: u64::from(counts.bot_replies),
+            agent_replies: u64::from(counts.agent_replies),
+            failed: u64::from(counts.failed),
+            pending,
+        };
+        if last.as_ref() != Some(&event) {
+            state.store.publish(event.clone());
+            last = Some(event);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! The inbox through the API: the conversation list (newest first, search, filters, pages),
+//! reading a conversation, the statistics, and the live events that go with them.
+
+use crate::helpers::{now_secs, spawn_app_with_graph, text_message, TestApp};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// A customer's text message, named as WhatsApp would show them, sent `age` seconds ago (old
+/// enough that the bot stays quiet).
+async fn customer_writes(app: &TestApp, id: &str, phone: &str, name: &str, text: &str, age: i64) {
+    let mut body: Value =
+        serde_json::from_slice(&text_message(id, phone, text, now_secs() - age)).expect("json");
+    body["entry"][0]["changes"][0]["value"]["contacts"][0]["profile"]["name"] = json!(name);
+    let response = app.webhook(&serde_json::to_vec(&body).expect("json")).await;
+    assert_eq!(response.status(), 200);
+}
+
+fn keys(page: &Value) -> Vec<String> {
+    page["conversations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|c| c["conversation"].as_str().expect("key").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_inbox_lists_conversations_newest_first_with_search_filters_and_pages() {
+    let (app, _graph) = spawn_app_with_graph().await;
+    customer_writes(&app, "wamid.1", "584121000001", "Ana Pérez", "hola", 3600).await;
+    customer_writes(&app, "wamid.2", "584121000002", "Bruno", "precio?", 3500).await;
+    customer_writes(&app, "wamid.3", "584121000003", "Carla", "gracias", 3400).await;
+
+    let page = app.get_json("/api/conversations").await;
+    assert_eq!(
+        keys(&page),
+        ["VE.584121000003", "VE.584121000002", "VE.584121000001"]
+    );
+    let first = &page["conversations"][0];
+    assert_eq!(first["contact"]["name"], "Carla");
+    assert_eq!(first["contact"]["wa_id"], "584121000003");
+    assert_eq!(first["unread"], true);
+    assert_eq!(first["window_open"], true);
+    assert_eq!(first["last_message"]["direction"], "in");
+    assert_eq!(first["last_message"]["text"], "gracias");
+
+    let found = app.get_json("/api/conversations?q=perez").await;
+    assert_eq!(
+        keys(&found),
+        ["VE.584121000001"],
+        "accents and case are ignored"
+    );
+    let by_phone = app.get_json("/api/conversations?q=1000002").await;
+    assert_eq!(keys(&by_phone), ["VE.584121000002"]);
+
+    let one = app.get_json("/api/conversations?limit=2").await;
+    assert_eq!(keys(&one).len(), 2);
+    let cursor = one["next_cursor"].as_str().expect("a next page");
+    let two = app
+        .get_json(&format!("/api/conversations?limit=2&cursor={cursor}"))
+        .await;
+    assert_eq!(keys(&two), ["VE.584121000001"]);
+    assert!(two.get("next_cursor").is_none(), "the last page says so");
+    let bad = app.get("/api/conversations?cursor=nonsense").await;
+    assert_eq!(bad.status(), 400);
+
+    let read = app
+        .client
+        .post(app.url("/api/conversations/VE.584121000002/read"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(read.status(), 200);
+    let unread = app.get_json("/api/conversations?filter=unread").await;
+    assert_eq!(keys(&unread), ["VE.584121000003", "VE.584121000001"]);
+
+    let paused = app
+        .post_json(
+            "/api/conversations/VE.584121000001/takeover",
+            &json!({"paused": true}),
+        )
+        .await;
+    assert_eq!(paused.status(), 200);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let list = app.get_json("/api/conversations?filter=paused").await;
+        if keys(&list) == ["VE.584121000001"] {
+            assert!(list["conversations"][0]["paused_until"].is_i64());
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "takeover shows");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn takeover_and_reads_are_announced_live() {
+    let (app, _graph) = spawn_app_with_graph().await;
+    customer_writes(&app, "wamid.1", "584121000001", "Ana", "hola", 3600).await;
+    let mut events = app.events().await;
+
+    app.post_json(
+        "/api/conversations/VE.584121000001/takeover",
+        &json!({"paused": true}),
+    )
+    .await;
+    let event = events.next(Duration::from_secs(10)).await.expect("event");
+    assert_eq!(event["type"], "takeover_changed");
+    assert_eq!(event["conversation"], "VE.584121000001");
+    assert!(event["paused_until"].is_i64());
+
+    app.client
+        .post(app.url("/api/conversations/VE.584121000001/read"))
+        .send()
+        .await
+        .expect("sent");
+    let event = events.next(Duration::from_secs(10)).await.expect("event");
+    assert_eq!(event["type"], "conversation_updated");
+}
+
+#[tokio::test]
+async fn statistics_count_what_the_log_holds() {
+    let (app, graph) = spawn_app_with_graph().await;
+    // A fresh message: the bot answers it (welcome, then the rule or the fallback).
+    let body = text_message("wamid.s1", "584121000009", "hola", now_secs());
+    assert_eq!(app.webhook(&body).await.status(), 200);
+    graph.wait_for_sends(1, Duration::from_secs(10)).await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let stats = app.get_json("/api/stats?bucket=hour").await;
+        let totals = &stats["totals"];
+        if totals["sent"].as_u64() >= Some(1) {
+            assert_eq!(totals["received"], 1);
+            assert!(totals["bot_replies"].as_u64() >= Some(1));
+            assert_eq!(totals["agent_replies"], 0);
+            assert_eq!(stats["points"].as_array().expect("points").len(), 1);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{stats}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let days = app.get_json("/api/stats").await;
+    assert_eq!(days["time_zone"], "America/Caracas");
+    let bucket = days["points"][0]["bucket"].as_str().expect("a day");
+    assert_eq!(bucket.len(), "2026-11-28".len(), "{bucket}");
+}
+
+#[tokio::test]
+async fn a_hand_edit_is_in_the_audit_log() {
+    let (app, _graph) = spawn_app_with_graph().await;
+    let path = app.data_path().join("settings.json");
+    let text = std::fs::read_to_string(&path)
+        .expect("read")
+        .replace("Mi Tienda", "Tienda Editada");
+    std::fs::write(&path, text).expect("write");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let audit = app.get_json("/api/audit").await;
+        let found = audit["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .any(|e| e["action"] == "file_reloaded" && e["target"] == "settings.json");
+        if found {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{audit}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
