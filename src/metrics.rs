@@ -15,6 +15,8 @@ pub struct Metrics {
     pub messages_in: AtomicU64,
     /// Delivery statuses stored.
     pub statuses_in: AtomicU64,
+    /// Dashboards connected to `/ws` now.
+    pub ws_clients: AtomicU64,
     /// When the last accepted webhook arrived (ms since the epoch; 0: never).
     pub last_webhook_at: AtomicI64,
 }

@@ -45,6 +45,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let api = super::channel::routes(api);
     let api = super::simulate::routes(api);
     let api = super::stats::routes(api);
+    let api = super::templates::routes(api);
     let (router, openapi) = api.finish();
     let _ = document.set(openapi);
     router.fallback(unknown_route)
@@ -59,6 +60,19 @@ struct Status {
     #[schemars(with = "Vec<serde_json::Value>")]
     file_problems: Vec<FileProblem>,
     channel: ChannelStatus,
+    counts: Counts,
+}
+
+/// What the server holds.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct Counts {
+    conversations: usize,
+    /// Records in the message log (messages in and out, statuses, decisions).
+    records: usize,
+    /// Replies waiting in the outbox.
+    outbox_pending: usize,
+    /// Dashboards connected to `/ws` right now.
+    websocket_clients: usize,
 }
 
 /// The WhatsApp channel: what is configured (never the secrets) and what arrived.
@@ -79,7 +93,17 @@ struct ChannelStatus {
 
 async fn status(State(state): State<AppState>) -> Json<Status> {
     let m = &state.metrics;
+    let counts = {
+        let index = state.store.index.read();
+        Counts {
+            conversations: index.conversation_count(),
+            records: index.record_count(),
+            outbox_pending: index.pending_outbox_count(),
+            websocket_clients: Metrics::read(&m.ws_clients) as usize,
+        }
+    };
     Json(Status {
+        counts,
         version: env!("CARGO_PKG_VERSION"),
         uptime_secs: state.runtime.uptime().as_secs(),
         file_problems: state.store.problems(),

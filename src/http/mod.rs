@@ -15,6 +15,7 @@ mod security;
 mod signin;
 mod simulate;
 mod stats;
+mod templates;
 mod users;
 mod webhook;
 mod ws;

@@ -46,7 +46,16 @@ async fn upgrade(
         .max_message_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket: WebSocket| {
             let (sink, stream) = socket.split();
-            session(sink, stream, state.store.subscribe(), state.runtime)
+            let metrics = state.metrics.clone();
+            async move {
+                metrics
+                    .ws_clients
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                session(sink, stream, state.store.subscribe(), state.runtime).await;
+                metrics
+                    .ws_clients
+                    .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            }
         }))
 }
 

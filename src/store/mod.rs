@@ -467,6 +467,33 @@ impl Store {
         }
     }
 
+    /// Saves a template from the dashboard (blocking); rules naming templates are checked
+    /// again, since a new template may fix them.
+    pub fn save_template(
+        &self,
+        name: &str,
+        text: &str,
+        base: &document::Revision,
+    ) -> Result<document::Revision, document::SaveError> {
+        let revision = self.templates.save(name, text, base)?;
+        self.recheck_rules();
+        Ok(revision)
+    }
+
+    /// Puts a built-in template's own text back in force (blocking).
+    pub fn restore_template(&self, name: &str) -> io::Result<bool> {
+        let removed = self.templates.restore_builtin(name)?;
+        self.recheck_rules();
+        Ok(removed)
+    }
+
+    fn recheck_rules(&self) {
+        let problems = self.rules.revalidate(&self.context());
+        if !problems.is_empty() {
+            self.report(Rules::FILE, Reload::Rejected(problems));
+        }
+    }
+
     /// Writes a new settings document based on revision `base` (blocking).
     pub fn save_settings(
         &self,

@@ -5,7 +5,7 @@
 //! override of a built-in template gives the built-in back; a deleted template that has no
 //! built-in stays in force, with a warning, until it is saved again.
 
-use super::document::{problem_at, FileProblem, Revision};
+use super::document::{problem_at, FileProblem, Revision, SaveError};
 use crate::templates::{self, BUILTIN};
 use parking_lot::{Mutex, RwLock};
 use std::collections::{BTreeMap, BTreeSet};
@@ -161,6 +161,84 @@ impl TemplateStore {
     /// Re-reads the folder and puts every valid change in force (blocking).
     pub fn rescan(&self) -> TemplatesChange {
         let _guard = self.writer.lock();
+        self.rescan_locked()
+    }
+
+    /// The file of template `name`.
+    fn path_of(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.txt"))
+    }
+
+    /// Whether a built-in template has this name.
+    pub fn is_builtin(name: &str) -> bool {
+        BUILTIN.iter().any(|(n, _)| *n == name)
+    }
+
+    /// Whether the folder has a file for `name` (overriding or adding a template).
+    pub fn has_file(&self, name: &str) -> bool {
+        self.path_of(name).is_file()
+    }
+
+    /// Saves `text` as template `name`, based on the revision of the text the person started
+    /// from (the text in force, or the empty text for a new template). Refuses a stale base
+    /// with the other version, and a text with problems with their positions (blocking).
+    pub fn save(&self, name: &str, text: &str, base: &Revision) -> Result<Revision, SaveError> {
+        let file = display_name(name);
+        if !templates::valid_name(name) {
+            return Err(SaveError::Invalid(vec![problem_at(
+                &file,
+                "",
+                0,
+                "a template name uses lowercase letters, digits, _ and - only",
+            )]));
+        }
+        let problems = templates::check(text);
+        if !problems.is_empty() {
+            return Err(SaveError::Invalid(
+                problems
+                    .into_iter()
+                    .map(|(at, message)| problem_at(&file, text, at, message))
+                    .collect(),
+            ));
+        }
+        let _guard = self.writer.lock();
+        let path = self.path_of(name);
+        let on_disk = match fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e.into()),
+        };
+        let current_text = on_disk
+            .or_else(|| self.get(name).map(|t| t.to_string()))
+            .unwrap_or_default();
+        let current = Revision::of(current_text.as_bytes());
+        if &current != base {
+            return Err(SaveError::Conflict {
+                base: base.clone(),
+                current,
+                current_text,
+            });
+        }
+        fs::create_dir_all(&self.dir)?;
+        super::atomic::write_atomic(&path, text.as_bytes(), 0o644)?;
+        self.rescan_locked();
+        Ok(Revision::of(text.as_bytes()))
+    }
+
+    /// Removes the file overriding a built-in template, so the built-in text is in force
+    /// again (blocking). `Ok(false)` when there was no file.
+    pub fn restore_builtin(&self, name: &str) -> io::Result<bool> {
+        let _guard = self.writer.lock();
+        let removed = match fs::remove_file(self.path_of(name)) {
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+            Err(e) => return Err(e),
+        };
+        self.rescan_locked();
+        Ok(removed)
+    }
+
+    fn rescan_locked(&self) -> TemplatesChange {
         let before = self.state.read().clone();
         let found = match self.read_folder() {
             Ok(found) => found,

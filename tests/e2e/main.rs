@@ -19,6 +19,7 @@ mod outbound;
 mod rsync;
 mod settings_api;
 mod systemd;
+mod templates_api;
 mod webhook;
 mod webhook_crash;
 mod websocket;

@@ -1,0 +1,171 @@
+//! `/api/templates`: the reply templates in force (built in, or from the templates folder),
+//! and saving one from the dashboard with the same conflict and validation rules as a hand
+//! edit.
+
+use super::access::{Access, Signed};
+use super::error::{ApiError, ApiJson};
+use super::openapi::{Api, Doc};
+use crate::state::AppState;
+use crate::store::document::Revision;
+use crate::store::templates::{display_name, TemplateStore};
+use app::events::FileProblem;
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode};
+use axum::routing::{delete, get, put};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub fn routes(api: Api) -> Api {
+    api.op(
+        Method::GET,
+        "/templates",
+        Access::User,
+        Doc::new(
+            "templates",
+            "Every template in force, with its revision and any problem",
+        )
+        .returns::<Vec<TemplateView>>(),
+        get(list),
+    )
+    .op(
+        Method::PUT,
+        "/templates/{name}",
+        Access::Admin,
+        Doc::new(
+            "templates",
+            "Save a template (creating `templates/NAME.txt`)",
+        )
+        .describe(
+            "Based on the `revision` of the text you started from (the empty text's \\
+                 revision for a new template): 409 with the other version when it changed, \\
+                 422 with located problems (an unclosed `{{`, an unknown variable, too long).",
+        )
+        .body::<SaveRequest>()
+        .returns::<Saved>(),
+        put(save),
+    )
+    .op(
+        Method::DELETE,
+        "/templates/{name}",
+        Access::Admin,
+        Doc::new(
+            "templates",
+            "Give a built-in template its own text back (removes the file)",
+        )
+        .status(204),
+        delete(restore),
+    )
+}
+
+/// A template as the dashboard shows it.
+#[derive(Debug, Serialize, JsonSchema)]
+struct TemplateView {
+    name: String,
+    /// The text in force.
+    text: String,
+    /// Base a save on this.
+    revision: Revision,
+    /// Cocolu ships a text under this name.
+    builtin: bool,
+    /// `templates/NAME.txt` exists (overriding the built-in text or adding a template).
+    from_file: bool,
+    /// Problems of the file on disk (the last good text stays in force meanwhile).
+    #[schemars(with = "Vec<serde_json::Value>")]
+    problems: Vec<FileProblem>,
+}
+
+async fn list(State(state): State<AppState>) -> ApiJson<Vec<TemplateView>> {
+    let current = state.store.templates.current();
+    ApiJson(
+        current
+            .texts
+            .iter()
+            .map(|(name, text)| {
+                let file = display_name(name);
+                TemplateView {
+                    name: name.clone(),
+                    text: text.to_string(),
+                    revision: Revision::of(text.as_bytes()),
+                    builtin: TemplateStore::is_builtin(name),
+                    from_file: state.store.templates.has_file(name),
+                    problems: current
+                        .problems
+                        .iter()
+                        .filter(|p| p.file == file)
+                        .cloned()
+                        .collect(),
+                }
+            })
+            .collect(),
+    )
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct SaveRequest {
+    text: String,
+    /// The revision of the text this edit started from.
+    revision: Revision,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+struct Saved {
+    name: String,
+    revision: Revision,
+}
+
+async fn save(
+    State(state): State<AppState>,
+    Signed(by, client): Signed,
+    Path(name): Path<String>,
+    ApiJson(request): ApiJson<SaveRequest>,
+) -> Result<ApiJson<Saved>, ApiError> {
+    let (store, auth) = (state.store.clone(), state.auth.clone());
+    let saved = name.clone();
+    let revision = super::blocking(move || {
+        let revision = store.save_template(&saved, &request.text, &request.revision)?;
+        auth.audit(
+            &by.name,
+            "template_saved",
+            &display_name(&saved),
+            &client,
+            &format!("revision {revision}"),
+        );
+        Ok::<_, crate::store::document::SaveError>(revision)
+    })
+    .await??;
+    Ok(ApiJson(Saved { name, revision }))
+}
+
+async fn restore(
+    State(state): State<AppState>,
+    Signed(by, client): Signed,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if !TemplateStore::is_builtin(&name) {
+        return Err(ApiError::Refused {
+            code: "not_builtin",
+            message: format!(
+                "`{name}` has no built-in text to go back to; edit it, or delete the file \
+                 templates/{name}.txt by hand once no rule uses it."
+            ),
+        });
+    }
+    let (store, auth) = (state.store.clone(), state.auth.clone());
+    super::blocking(move || {
+        let removed = store.restore_template(&name)?;
+        if removed {
+            auth.audit(
+                &by.name,
+                "template_restored",
+                &display_name(&name),
+                &client,
+                "",
+            );
+        }
+        Ok::<_, std::io::Error>(())
+    })
+    .await?
+    .map_err(|e| ApiError::Storage(e.to_string()))?;
+    Ok(StatusCode::NO_CONTENT)
+}
