@@ -155,56 +155,56 @@ impl Text {
                 "The WhatsApp channel's state and today's activity.",
             ),
             Text::OverviewEmpty => (
-                "Todavía no hay actividad: el canal de WhatsApp aún no está conectado, así que no hay mensajes que contar.",
-                "No activity yet: the WhatsApp channel is not connected, so there are no messages to count.",
+                "Esta página aún no muestra el resumen. El bot ya recibe y responde mensajes; el estado del canal y las cifras están en /api/status y /api/stats.",
+                "This page does not show the overview yet. The bot already receives and answers messages; the channel's state and the figures are at /api/status and /api/stats.",
             ),
             Text::InboxIntro => (
                 "Las conversaciones con tus clientes.",
                 "Your conversations with customers.",
             ),
             Text::InboxEmpty => (
-                "No hay conversaciones todavía. Cuando llegue el primer mensaje de WhatsApp aparecerá aquí.",
-                "No conversations yet. The first WhatsApp message will appear here.",
+                "La bandeja del panel está en construcción. Las conversaciones ya se guardan y el bot ya responde; para integraciones están en /api/conversations.",
+                "The dashboard's inbox is being built. Conversations are already stored and the bot already answers; for integrations they are at /api/conversations.",
             ),
             Text::RulesIntro => (
                 "Qué responde el bot y cuándo.",
                 "What the bot answers, and when.",
             ),
             Text::RulesEmpty => (
-                "Aún no hay reglas cargadas en este servidor.",
-                "No rules are loaded on this server yet.",
+                "El editor de reglas está en construcción. Las reglas están en data/rules.json y se aplican en cuanto guardas el archivo.",
+                "The rules editor is being built. The rules are in data/rules.json and take effect as soon as the file is saved.",
             ),
             Text::TemplatesIntro => (
                 "Los textos que envía el bot, con variables como {{nombre}}.",
                 "The texts the bot sends, with variables such as {{nombre}}.",
             ),
             Text::TemplatesEmpty => (
-                "Aún no hay plantillas cargadas en este servidor.",
-                "No templates are loaded on this server yet.",
+                "El editor de plantillas está en construcción. Las plantillas están en la carpeta templates/ y se aplican en cuanto guardas el archivo.",
+                "The templates editor is being built. Templates are in the templates/ folder and take effect as soon as a file is saved.",
             ),
             Text::AnalyticsIntro => (
                 "Mensajes por día, respuestas del bot y horas de más actividad.",
                 "Messages per day, bot answers and busy hours.",
             ),
             Text::AnalyticsEmpty => (
-                "Sin datos todavía: las cifras aparecen cuando hay mensajes registrados.",
-                "No data yet: figures appear once messages are logged.",
+                "Los gráficos están en construcción. Las cifras por día y por hora ya están en /api/stats.",
+                "The charts are being built. Figures per day and per hour are at /api/stats.",
             ),
             Text::SettingsIntro => (
                 "Tu negocio, el horario y la conexión con WhatsApp.",
                 "Your business, opening hours and the WhatsApp connection.",
             ),
             Text::SettingsEmpty => (
-                "Los ajustes todavía no se pueden editar desde el panel.",
-                "Settings cannot be edited from the dashboard yet.",
+                "Los ajustes todavía no se pueden editar desde el panel: están en data/settings.json y se aplican en cuanto guardas el archivo.",
+                "Settings cannot be edited from the dashboard yet: they are in data/settings.json and take effect as soon as the file is saved.",
             ),
             Text::UsersIntro => (
                 "Quién puede entrar al panel y con qué permisos.",
                 "Who can use the dashboard, and with which permissions.",
             ),
             Text::UsersEmpty => (
-                "Todavía no hay cuentas de usuario en este servidor.",
-                "There are no user accounts on this server yet.",
+                "La gestión de usuarios desde el panel está en construcción. Mientras tanto: «cocolu user» y «cocolu token» en el servidor, o /api/users e /api/invitations.",
+                "Managing users from the dashboard is being built. Meanwhile: `cocolu user` and `cocolu token` on the server, or /api/users and /api/invitations.",
             ),
             Text::LoginTitle => ("Iniciar sesión", "Sign in"),
             Text::LoginIntro => (

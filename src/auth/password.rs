@@ -4,7 +4,8 @@
 //! `concurrency` at a time, and each run borrows one of at most `concurrency` buffers that are
 //! kept and reused: allocating a fresh 19 MiB buffer per hash was measured to leave about
 //! 150 MB of RSS behind under glibc's allocator (per-thread arenas keep what they got).
-//! Verifying for an unknown user costs the same as for a known one.
+//! Verifying for an unknown user costs the same as for a known one. The buffers are freed
+//! again after a minute without hashing, so a quiet server gives the memory back.
 
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -47,7 +48,14 @@ pub struct Hasher {
 struct Inner {
     permits: Semaphore,
     buffers: Mutex<Vec<Vec<Block>>>,
+    /// Hashes since the buffers were last checked for release.
+    recent_use: std::sync::atomic::AtomicBool,
+    /// A release check is scheduled.
+    reaper: std::sync::atomic::AtomicBool,
 }
+
+/// Buffers unused this long are freed.
+const RELEASE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Hasher {
     /// At most `concurrency` hashes at once (and as many 19 MiB buffers).
@@ -56,6 +64,8 @@ impl Hasher {
             inner: Arc::new(Inner {
                 permits: Semaphore::new(concurrency.max(1)),
                 buffers: Mutex::new(Vec::new()),
+                recent_use: std::sync::atomic::AtomicBool::new(false),
+                reaper: std::sync::atomic::AtomicBool::new(false),
             }),
         }
     }
@@ -89,9 +99,43 @@ impl Hasher {
             .await
             .map_err(|_| HashError::Stopped)?;
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || work(&inner))
+        let result = tokio::task::spawn_blocking(move || work(&inner))
             .await
-            .map_err(|_| HashError::Stopped)
+            .map_err(|_| HashError::Stopped);
+        self.schedule_release();
+        result
+    }
+
+    /// Frees the buffers once no hash has run for [`RELEASE_AFTER`].
+    fn schedule_release(&self) {
+        use std::sync::atomic::Ordering;
+        self.inner.recent_use.store(true, Ordering::Relaxed);
+        if self.inner.reaper.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(RELEASE_AFTER).await;
+                if !inner.recent_use.swap(false, Ordering::AcqRel) {
+                    let freed = std::mem::take(&mut *inner.buffers.lock());
+                    drop(freed);
+                    inner.reaper.store(false, Ordering::Release);
+                    // A hash that ran meanwhile schedules its own release.
+                    if inner.recent_use.load(Ordering::Acquire)
+                        && !inner.reaper.swap(true, Ordering::AcqRel)
+                    {
+                        continue;
+                    }
+                    break;
+                }
+            }
+        });
+    }
+
+    /// How many 19 MiB buffers are held now.
+    pub fn buffers_held(&self) -> usize {
+        self.inner.buffers.lock().len()
     }
 
     /// The same, for the command line (no async runtime).
@@ -213,6 +257,22 @@ mod tests {
         for task in tasks {
             task.await.expect("joined").expect("hashed");
         }
-        assert!(hasher.inner.buffers.lock().len() <= 2);
+        assert!(hasher.buffers_held() <= 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn buffers_are_freed_after_a_quiet_minute() {
+        let hasher = Hasher::new(1);
+        hasher.hash("una clave larga".into()).await.expect("hashed");
+        assert_eq!(hasher.buffers_held(), 1);
+        tokio::time::sleep(RELEASE_AFTER + std::time::Duration::from_secs(1)).await;
+        assert_eq!(hasher.buffers_held(), 1, "used in the last minute: kept");
+        tokio::time::sleep(RELEASE_AFTER).await;
+        assert_eq!(hasher.buffers_held(), 0, "a quiet minute: freed");
+        hasher
+            .hash("otra clave larga".into())
+            .await
+            .expect("hashed again");
+        assert_eq!(hasher.buffers_held(), 1);
     }
 }

@@ -764,3 +764,55 @@ async fn sessions_survive_a_restart_and_the_command_line_resets_passwords() {
     let listed = cocolu(&["user", "list"], "");
     assert!(String::from_utf8_lossy(&listed.stdout).contains("dueña\tadmin"));
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_over_https_the_cookie_is_secure_and_host_only() {
+    let sign_in = |app: &TestApp| {
+        let request = anonymous_client()
+            .post(app.url("/api/auth/login"))
+            .header("x-forwarded-proto", "https")
+            .header("x-forwarded-for", "203.0.113.7")
+            .json(&json!({"username": ADMIN_USER, "password": ADMIN_PASSWORD}));
+        async move { request.send().await.expect("sent") }
+    };
+    let proxied = spawn_app_with(|config| {
+        config.trusted_proxies = vec!["127.0.0.1".parse().expect("range")];
+    })
+    .await;
+    proxied.admin_session().await;
+    let response = sign_in(&proxied).await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("text")
+        .to_string();
+    assert!(cookie.starts_with("__Host-cocolu_session="), "{cookie}");
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let session = Session::from_response(response).await;
+    let me = anonymous_client()
+        .get(proxied.url("/api/auth/me"))
+        .header("cookie", &session.cookie)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(me.status(), 200, "the secure cookie signs in");
+    let audit = proxied.get_json("/api/audit").await;
+    assert_eq!(
+        audit["entries"][0]["ip"], "203.0.113.7",
+        "the client behind the proxy"
+    );
+
+    // Without trusting the proxy, the same headers are ignored.
+    let direct = spawn_app().await;
+    direct.admin_session().await;
+    let response = sign_in(&direct).await;
+    let cookie = response.headers()["set-cookie"].to_str().expect("text");
+    assert!(
+        cookie.starts_with("cocolu_session=") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+    let audit = direct.get_json("/api/audit").await;
+    assert_eq!(audit["entries"][0]["ip"], "127.0.0.1");
+}

@@ -1,0 +1,233 @@
+//! Accounts and API benchmarks (issue 6), against the real release binary in another process:
+//!
+//! - `GET /api/status` with an API token at 64 concurrent connections (baseline: `/healthz`,
+//!   which checks no credentials, measured the same way in the same run);
+//! - 20 sign-ins at once (Argon2id, 19 MiB each, at most two at a time): the time of each and
+//!   the server's memory after (baseline: one sign-in alone);
+//! - 10,000 idle WebSocket clients authenticated with a token: the server's memory (baseline:
+//!   its memory before they connect).
+//!
+//! Run: `cargo bench --bench accounts`. On two or more cores the server is pinned to core 0
+//! and this load generator to core 1. Only 127.0.0.1 is contacted; every loop is bounded.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const USER: &str = "dueña";
+const PASSWORD: &str = "una clave de prueba larga";
+const CONNECTIONS: usize = 64;
+const SECONDS: u64 = 10;
+const WS_CLIENTS: usize = 10_000;
+
+fn cocolu(dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cocolu"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("cocolu runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("written");
+    let output = child.wait_with_output().expect("finished");
+    assert!(output.status.success(), "cocolu {args:?} failed");
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((sorted.len() as f64) * p).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// `CONNECTIONS` clients request `url` back to back for `SECONDS`; every latency is kept.
+async fn hammer(url: &str, token: Option<&str>) -> (usize, Vec<Duration>) {
+    let deadline = Instant::now() + Duration::from_secs(SECONDS);
+    let tasks: Vec<_> = (0..CONNECTIONS)
+        .map(|_| {
+            let url = url.to_string();
+            let token = token.map(str::to_string);
+            tokio::spawn(async move {
+                // One connection per client, kept alive, like wrk's.
+                let client = reqwest::Client::builder()
+                    .pool_max_idle_per_host(1)
+                    .build()
+                    .expect("client");
+                let mut latencies = Vec::new();
+                let mut failures = 0;
+                while Instant::now() < deadline {
+                    let mut request = client.get(&url);
+                    if let Some(token) = &token {
+                        request = request.bearer_auth(token);
+                    }
+                    let started = Instant::now();
+                    match request.send().await {
+                        Ok(response) if response.status().is_success() => {
+                            let _ = response.bytes().await;
+                            latencies.push(started.elapsed());
+                        }
+                        _ => failures += 1,
+                    }
+                }
+                (failures, latencies)
+            })
+        })
+        .collect();
+    let mut failures = 0;
+    let mut all = Vec::new();
+    for task in tasks {
+        let (f, l) = task.await.expect("joined");
+        failures += f;
+        all.extend(l);
+    }
+    all.sort();
+    (failures, all)
+}
+
+fn report(name: &str, (failures, latencies): &(usize, Vec<Duration>)) {
+    println!(
+        "{name}: {} requests in {SECONDS} s ({:.0}/s), {failures} failed; p50 {}, p99 {}, max {}",
+        latencies.len(),
+        latencies.len() as f64 / SECONDS as f64,
+        ms(percentile(latencies, 0.50)),
+        ms(percentile(latencies, 0.99)),
+        ms(latencies.last().copied().unwrap_or_default()),
+    );
+}
+
+async fn login(base: &str) -> (Duration, bool) {
+    let started = Instant::now();
+    let ok = reqwest::Client::new()
+        .post(format!("{base}/api/auth/login"))
+        .json(&serde_json::json!({"username": USER, "password": PASSWORD}))
+        .send()
+        .await
+        .is_ok_and(|r| r.status() == 200);
+    (started.elapsed(), ok)
+}
+
+fn raise_open_files(pid: u32) {
+    let _ = Command::new("prlimit")
+        .args(["--pid", &pid.to_string(), "--nofile=65536:65536"])
+        .status();
+}
+
+fn main() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pin = cores >= 2 && Command::new("taskset").arg("--version").output().is_ok();
+    if pin {
+        let _ = Command::new("taskset")
+            .args(["-p", "-c", "1", &std::process::id().to_string()])
+            .output();
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    cocolu(
+        dir.path(),
+        &["user", "add", USER, "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+    );
+    let token = cocolu(dir.path(), &["token", "bench", "--role", "admin"], "");
+    let (mut server, base) = common::start_cocolu(dir.path(), &[], pin);
+    let pid = server.id();
+    raise_open_files(pid);
+    raise_open_files(std::process::id());
+    println!("machine: {cores} cores; server pinned to core 0: {pin}");
+    println!("server RSS at start: {} KiB", common::rss_kib(pid));
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        // 1. The status API with a token, and the health check as the baseline.
+        let health = hammer(&format!("{base}/healthz"), None).await;
+        report("GET /healthz (baseline, no credentials)", &health);
+        let status = hammer(&format!("{base}/api/status"), Some(&token)).await;
+        report("GET /api/status with a token", &status);
+
+        // 2. Sign-ins: one alone, then twenty at once.
+        let (alone, ok) = login(&base).await;
+        assert!(ok, "the sign-in works");
+        println!("one sign-in alone (baseline): {}", ms(alone));
+        let before = common::rss_kib(pid);
+        let base = Arc::new(base.clone());
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let base = base.clone();
+                tokio::spawn(async move { login(&base).await })
+            })
+            .collect();
+        let mut times = Vec::new();
+        for task in tasks {
+            let (time, ok) = task.await.expect("joined");
+            assert!(ok, "every sign-in succeeds");
+            times.push(time);
+        }
+        times.sort();
+        println!(
+            "20 sign-ins at once: fastest {}, median {}, slowest {}; server RSS {} KiB before, {} KiB after",
+            ms(times[0]),
+            ms(percentile(&times, 0.5)),
+            ms(times[19]),
+            before,
+            common::rss_kib(pid)
+        );
+
+        // 3. The hashing buffers are given back after a quiet minute.
+        tokio::time::sleep(Duration::from_secs(125)).await;
+        println!(
+            "server RSS two quiet minutes after the sign-ins: {} KiB",
+            common::rss_kib(pid)
+        );
+
+        // 4. Idle authenticated WebSocket clients.
+        let before = common::rss_kib(pid);
+        let host = base.trim_start_matches("http://").to_string();
+        let started = Instant::now();
+        let mut sockets = Vec::with_capacity(WS_CLIENTS);
+        for _ in 0..WS_CLIENTS {
+            use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+            let mut request = format!("ws://{host}/ws")
+                .into_client_request()
+                .expect("request");
+            request.headers_mut().insert(
+                "authorization",
+                format!("Bearer {token}").parse().expect("header"),
+            );
+            let (socket, _) = tokio_tungstenite::connect_async(request)
+                .await
+                .expect("upgrade accepted");
+            sockets.push(socket);
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let after = common::rss_kib(pid);
+        println!(
+            "{WS_CLIENTS} idle authenticated WebSocket clients (connected in {:.1} s): server RSS {} KiB before (baseline), {} KiB with them: {:.1} KB each",
+            started.elapsed().as_secs_f64(),
+            before,
+            after,
+            (after.saturating_sub(before)) as f64 * 1.024 / WS_CLIENTS as f64
+        );
+        drop(sockets);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        println!("server RSS once the clients left: {} KiB", common::rss_kib(pid));
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+}
