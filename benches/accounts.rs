@@ -22,6 +22,21 @@ const PASSWORD: &str = "una clave de prueba larga";
 const CONNECTIONS: usize = 64;
 const SECONDS: u64 = 10;
 const WS_CLIENTS: usize = 10_000;
+const SECRET: &str = "bench-secret";
+
+/// A signed webhook with one customer message, an hour old (so the bot stays quiet).
+fn webhook(id: usize) -> (Vec<u8>, String) {
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        - 3600;
+    let body = format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"WABA","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"584120000000","phone_number_id":"PNID"}},"contacts":[{{"profile":{{"name":"Cliente"}},"wa_id":"584120000001"}}],"messages":[{{"from":"584120000001","id":"wamid.ws.{id}","timestamp":"{ts}","type":"text","text":{{"body":"hola"}}}}]}}}}]}}]}}"#
+    )
+    .into_bytes();
+    let signature = cocolu::channel::meta::signature::sign(SECRET.as_bytes(), &body);
+    (body, signature)
+}
 
 fn cocolu(dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cocolu"))
@@ -110,6 +125,42 @@ fn report(name: &str, (failures, latencies): &(usize, Vec<Duration>)) {
     );
 }
 
+/// The same load with wrk (C, one thread on core 1), when it is installed: its p99 is less
+/// disturbed by the load generator's own work.
+fn wrk(url: &str, token: Option<&str>) -> Option<String> {
+    let mut command = Command::new("wrk");
+    command.args([
+        "-t1",
+        &format!("-c{CONNECTIONS}"),
+        &format!("-d{SECONDS}s"),
+        "--latency",
+    ]);
+    if let Some(token) = token {
+        command.args(["-H", &format!("Authorization: Bearer {token}")]);
+    }
+    let output = command.arg(url).output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    let pick = |prefix: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .map(|l| l.split_whitespace().last().unwrap_or("").to_string())
+            .unwrap_or_default()
+    };
+    Some(format!(
+        "p50 {}, p99 {}, {} req/s, non-2xx: {}",
+        pick("50%"),
+        pick("99%"),
+        pick("Requests/sec:"),
+        text.lines()
+            .find(|l| l.contains("Non-2xx"))
+            .map_or("0".into(), |l| l
+                .split_whitespace()
+                .last()
+                .unwrap_or("")
+                .to_string())
+    ))
+}
+
 async fn login(base: &str) -> (Duration, bool) {
     let started = Instant::now();
     let ok = reqwest::Client::new()
@@ -142,7 +193,7 @@ fn main() {
         &format!("{PASSWORD}\n"),
     );
     let token = cocolu(dir.path(), &["token", "bench", "--role", "admin"], "");
-    let (mut server, base) = common::start_cocolu(dir.path(), &[], pin);
+    let (mut server, base) = common::start_cocolu(dir.path(), &[("META_APP_SECRET", SECRET)], pin);
     let pid = server.id();
     raise_open_files(pid);
     raise_open_files(std::process::id());
@@ -160,6 +211,19 @@ fn main() {
         report("GET /healthz (baseline, no credentials)", &health);
         let status = hammer(&format!("{base}/api/status"), Some(&token)).await;
         report("GET /api/status with a token", &status);
+        for (name, url, token) in [
+            ("wrk GET /healthz (baseline)", format!("{base}/healthz"), None),
+            (
+                "wrk GET /api/status with a token",
+                format!("{base}/api/status"),
+                Some(token.as_str()),
+            ),
+        ] {
+            match wrk(&url, token) {
+                Some(line) => println!("{name}: {line}"),
+                None => println!("{name}: wrk is not installed (apt-get install wrk)"),
+            }
+        }
 
         // 2. Sign-ins: one alone, then twenty at once.
         let (alone, ok) = login(&base).await;
@@ -224,6 +288,54 @@ fn main() {
             after,
             (after.saturating_sub(before)) as f64 * 1.024 / WS_CLIENTS as f64
         );
+        // With them connected: how long from a webhook to the event on one more client.
+        {
+            use futures_util::StreamExt;
+            use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+            let mut request = format!("ws://{host}/ws")
+                .into_client_request()
+                .expect("request");
+            request.headers_mut().insert(
+                "authorization",
+                format!("Bearer {token}").parse().expect("header"),
+            );
+            let (mut watcher, _) = tokio_tungstenite::connect_async(request)
+                .await
+                .expect("upgrade accepted");
+            let client = reqwest::Client::new();
+            let mut latencies = Vec::new();
+            for id in 0..200 {
+                let (body, signature) = webhook(id);
+                let sent = Instant::now();
+                let response = client
+                    .post(format!("{base}/webhook"))
+                    .header("x-hub-signature-256", signature)
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("sent");
+                assert_eq!(response.status(), 200);
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+                loop {
+                    let message = tokio::time::timeout_at(deadline, watcher.next())
+                        .await
+                        .expect("the event arrives")
+                        .expect("open")
+                        .expect("frame");
+                    if message.to_text().is_ok_and(|t| t.contains("message_received")) {
+                        latencies.push(sent.elapsed());
+                        break;
+                    }
+                }
+            }
+            latencies.sort();
+            println!(
+                "webhook → WebSocket event with {WS_CLIENTS} other clients connected (200 webhooks): p50 {}, p99 {}, max {}",
+                ms(percentile(&latencies, 0.5)),
+                ms(percentile(&latencies, 0.99)),
+                ms(latencies[latencies.len() - 1])
+            );
+        }
         drop(sockets);
         tokio::time::sleep(Duration::from_secs(2)).await;
         println!("server RSS once the clients left: {} KiB", common::rss_kib(pid));

@@ -193,6 +193,10 @@ pub struct ServeArgs {
     /// request's own host.
     #[arg(long, env = "COCOLU_ORIGINS", value_delimiter = ',')]
     pub origins: Vec<String>,
+    /// A token for Prometheus: `GET /metrics` with `Authorization: Bearer TOKEN` (admin API
+    /// tokens work too).
+    #[arg(long, env = "COCOLU_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Hours a signed-in session lasts without being used.
     #[arg(long, env = "COCOLU_SESSION_IDLE_HOURS", default_value_t = 7 * 24, value_parser = clap::value_parser!(u64).range(1..=8760))]
     pub session_idle_hours: u64,
@@ -274,6 +278,7 @@ impl ServeArgs {
                 idle: Duration::from_secs(self.session_idle_hours * 3600),
                 absolute: Duration::from_secs(self.session_max_days * 24 * 3600),
             },
+            metrics_token: self.metrics_token.filter(|t| !t.trim().is_empty()),
             hashing_concurrency: 2,
         }
     }

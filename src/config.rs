@@ -36,6 +36,8 @@ pub struct Config {
     pub origins: Vec<String>,
     /// Idle and absolute session timeouts.
     pub sessions: Timeouts,
+    /// The bearer token `/metrics` accepts (besides admin API tokens).
+    pub metrics_token: Option<String>,
     /// Passwords hashed at once at most (each takes 19 MiB while it runs).
     pub hashing_concurrency: usize,
 }
@@ -62,6 +64,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             origins: Vec::new(),
             sessions: Timeouts::default(),
+            metrics_token: None,
             hashing_concurrency: 2,
         }
     }

@@ -38,6 +38,53 @@ pub fn latest_inbound_id(store: &Store, conversation: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A page of a conversation's history: records oldest first, and the cursor of the older
+/// page when there is one (blocking).
+pub fn history(
+    store: &Store,
+    conversation: &str,
+    before: Option<&str>,
+    limit: usize,
+) -> Result<(Vec<Value>, Option<String>), String> {
+    let before = match before {
+        Some(cursor) => Some(parse_slot(cursor).ok_or("`before` is not a cursor this API gave")?),
+        None => None,
+    };
+    let index = store.index.read();
+    let Some(known) = index.conversation(conversation) else {
+        return Ok((Vec::new(), None));
+    };
+    let end = before.map_or(known.slots.len(), |slot| {
+        known.slots.partition_point(|s| *s < slot)
+    });
+    let records = match before {
+        None => index.latest(&store.log, conversation, limit),
+        Some(slot) => index.before(&store.log, conversation, Some(slot), limit),
+    }
+    .map_err(|e| e.to_string())?;
+    let start = end.saturating_sub(records.len());
+    let next = (start > 0).then(|| {
+        let oldest = known.slots[start];
+        format!("{}.{}", oldest.segment, oldest.offset)
+    });
+    drop(index);
+    Ok((
+        records
+            .iter()
+            .filter_map(|bytes| serde_json::from_slice(bytes).ok())
+            .collect(),
+        next,
+    ))
+}
+
+fn parse_slot(cursor: &str) -> Option<crate::store::index::Slot> {
+    let (segment, offset) = cursor.split_once('.')?;
+    Some(crate::store::index::Slot {
+        segment: segment.parse().ok()?,
+        offset: offset.parse().ok()?,
+    })
+}
+
 /// The latest `limit` records of a conversation, oldest first, as JSON (blocking).
 pub fn latest(store: &Store, conversation: &str, limit: usize) -> std::io::Result<Vec<Value>> {
     let records = store.index.read().latest(&store.log, conversation, limit)?;

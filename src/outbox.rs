@@ -131,9 +131,16 @@ pub struct Outbox {
     paused_until: Mutex<Option<Instant>>,
     recipient_not_before: Mutex<HashMap<String, Instant>>,
     next_id: AtomicU64,
+    /// Sends tried again after a failure, since start.
+    retries: AtomicU64,
 }
 
 impl Outbox {
+    /// Sends tried again after a failure since the server started.
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
+    }
+
     /// Creates the outbox and starts its sender, which first resumes what a previous run left
     /// pending.
     pub fn start(store: Arc<Store>, channel: Arc<dyn Channel>, per_second: u32) -> Arc<Outbox> {
@@ -146,6 +153,7 @@ impl Outbox {
             paused_until: Mutex::new(None),
             recipient_not_before: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
         });
         let pending = outbox.store.index.read().pending_outbox();
         if !pending.is_empty() {
@@ -315,6 +323,7 @@ impl Outbox {
             };
             match retry_after {
                 Some(delay) => {
+                    self.retries.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(outbox = id, attempt, %error, "send failed; retrying");
                     tokio::time::sleep(delay).await;
                 }

@@ -100,6 +100,7 @@ impl Application {
             access: Arc::new(AccessConfig {
                 trusted_proxies: config.trusted_proxies.clone(),
                 origins: config.origins.clone(),
+                metrics_token: config.metrics_token.clone(),
             }),
         };
         tokio::spawn(flush_sessions(state.auth.clone()));

@@ -226,6 +226,9 @@ pub struct Auth {
     setup_code: Mutex<Option<String>>,
     /// Serializes the server's own changes to `users.json`.
     editing: Mutex<()>,
+    /// Sign-ins since start, and refused ones.
+    pub logins: std::sync::atomic::AtomicU64,
+    pub login_failures: std::sync::atomic::AtomicU64,
 }
 
 impl Auth {
@@ -240,6 +243,8 @@ impl Auth {
             addresses: Mutex::new(Throttle::new(throttle::ADDRESS)),
             setup_code: Mutex::new(None),
             editing: Mutex::new(()),
+            logins: Default::default(),
+            login_failures: Default::default(),
         };
         auth.setup_code();
         auth
@@ -390,11 +395,15 @@ impl Auth {
         let matched = self.hasher.verify(password, hash).await;
         off_runtime(|| match user {
             Some(user) if matched && !user.disabled => {
+                self.logins
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 self.accounts.lock().succeeded(&account_key);
                 self.audit(&user.username, "login", &user.username, client, "");
                 self.sign_in(user, client)
             }
             _ => {
+                self.login_failures
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let now = now_ms();
                 self.accounts.lock().failed(&account_key, now);
                 self.addresses.lock().failed(&client.ip, now);

@@ -114,6 +114,8 @@ pub struct AccessConfig {
     /// Origins the dashboard is served from (`https://bot.example.com`); when empty, the
     /// request's own host is the only origin accepted.
     pub origins: Vec<String>,
+    /// The token Prometheus sends for `/metrics` (admin API tokens work too).
+    pub metrics_token: Option<String>,
 }
 
 /// The client as far as the request tells: address and whether it came over HTTPS.
@@ -356,7 +358,7 @@ mod tests {
     fn forwarded_headers_count_only_from_trusted_proxies() {
         let config = AccessConfig {
             trusted_proxies: vec!["127.0.0.1".parse().expect("range")],
-            origins: Vec::new(),
+            ..AccessConfig::default()
         };
         let forwarded = headers(&[
             ("x-forwarded-for", "203.0.113.9, 198.51.100.7"),
@@ -390,8 +392,8 @@ mod tests {
             "scripts send neither"
         );
         let configured = AccessConfig {
-            trusted_proxies: Vec::new(),
             origins: vec!["https://bot.example.com".into()],
+            ..AccessConfig::default()
         };
         let behind_proxy = headers(&[
             ("host", "127.0.0.1:8080"),

@@ -40,7 +40,11 @@ pub fn routes(api: Api) -> Api {
         "/conversations/{conversation}/messages",
         Access::User,
         Doc::new(TAG, "A conversation's latest records, oldest first")
-            .describe("Messages in and out, statuses and decisions, as stored in the log.")
+            .describe(
+                "Messages in and out, statuses and decisions, as stored in the log. When older \
+                 records exist, the `X-Next-Cursor` header holds the cursor to pass as \
+                 `before` for the page before this one.",
+            )
             .query::<HistoryQuery>()
             .returns::<Vec<Value>>(),
         get(history),
@@ -264,19 +268,27 @@ async fn list(
 struct HistoryQuery {
     /// How many records (default 50, at most 500).
     limit: Option<usize>,
+    /// Records older than this cursor (from the `X-Next-Cursor` header).
+    before: Option<String>,
 }
 
 async fn history(
     State(state): State<AppState>,
     Path(conversation): Path<String>,
     Query(query): Query<HistoryQuery>,
-) -> Result<ApiJson<Vec<Value>>, ApiError> {
+) -> Result<Response, ApiError> {
     let limit = query.limit.unwrap_or(50).clamp(1, 500);
     let store = state.store.clone();
-    let records = super::blocking(move || conversations::latest(&store, &conversation, limit))
-        .await?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(ApiJson(records))
+    let (records, next) = super::blocking(move || {
+        conversations::history(&store, &conversation, query.before.as_deref(), limit)
+    })
+    .await?
+    .map_err(ApiError::BadRequest)?;
+    let mut response = ApiJson(records).into_response();
+    if let Some(value) = next.and_then(|n| header::HeaderValue::from_str(&n).ok()) {
+        response.headers_mut().insert("x-next-cursor", value);
+    }
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

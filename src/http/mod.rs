@@ -10,6 +10,7 @@ mod dashboard;
 mod documents;
 mod error;
 mod health;
+mod metrics;
 mod openapi;
 mod security;
 mod signin;
@@ -38,6 +39,19 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
+/// Times every request into the histogram of its kind of route (see `/metrics`).
+async fn time_requests(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = crate::metrics::route_of(request.uri().path());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    state.metrics.requests[route].observe(started.elapsed().as_secs_f64());
+    response
+}
+
 /// The largest request body accepted anywhere (Meta's webhook batches stay well below).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -45,6 +59,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(health::router())
+        .merge(metrics::router())
         .nest("/api", api::router(&state))
         .merge(ws::router())
         .merge(webhook::router())
@@ -58,6 +73,10 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     security::with_headers(routes)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            time_requests,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -154,6 +154,8 @@ pub struct Store {
     pub index: RwLock<MessageIndex>,
     /// Records applied since the index was last checkpointed.
     since_checkpoint: AtomicU64,
+    /// Hand edits rejected since start (a file with an error, the last good version kept).
+    reload_errors: AtomicU64,
     /// Message ids being appended right now, so a concurrent redelivery is not stored twice.
     pending_ids: Mutex<HashSet<String>>,
     events: broadcast::Sender<ServerEvent>,
@@ -265,6 +267,7 @@ impl Store {
             log,
             index: RwLock::new(index),
             since_checkpoint,
+            reload_errors: AtomicU64::new(0),
             pending_ids: Mutex::new(HashSet::new()),
             events,
             _lock: lock,
@@ -383,6 +386,11 @@ impl Store {
         problems
     }
 
+    /// Hand edits rejected since start.
+    pub fn reload_errors(&self) -> u64 {
+        self.reload_errors.load(Ordering::Relaxed)
+    }
+
     /// Sends an event to every dashboard connected over `/ws`.
     pub fn publish(&self, event: ServerEvent) {
         // No subscriber is not an error: nobody has the dashboard open.
@@ -424,6 +432,7 @@ impl Store {
                 self.publish(ServerEvent::FileReloaded { file: file.into() });
             }
             Reload::Rejected(problems) => {
+                self.reload_errors.fetch_add(1, Ordering::Relaxed);
                 for problem in &problems {
                     tracing::error!(%problem, "edit rejected; the last good version stays in force");
                 }
@@ -456,6 +465,7 @@ impl Store {
                 .push(problem);
         }
         for (file, problems) in by_file {
+            self.reload_errors.fetch_add(1, Ordering::Relaxed);
             self.publish(ServerEvent::FileError { file, problems });
         }
         for file in change.missing {

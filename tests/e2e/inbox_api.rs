@@ -169,3 +169,53 @@ async fn a_hand_edit_is_in_the_audit_log() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn a_long_history_is_read_page_by_page_with_the_cursor() {
+    let (app, _graph) = spawn_app_with_graph().await;
+    for i in 0..7 {
+        customer_writes(
+            &app,
+            &format!("wamid.h{i}"),
+            "584121000001",
+            "Ana",
+            &format!("mensaje {i}"),
+            3600 - i,
+        )
+        .await;
+    }
+    let path = "/api/conversations/VE.584121000001/messages?limit=3";
+    let mut texts: Vec<String> = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..10 {
+        let url = match &cursor {
+            Some(c) => format!("{path}&before={c}"),
+            None => path.to_string(),
+        };
+        let response = app.get(&url).await;
+        assert_eq!(response.status(), 200);
+        cursor = response
+            .headers()
+            .get("x-next-cursor")
+            .map(|v| v.to_str().expect("text").to_string());
+        let page: Value = response.json().await.expect("json");
+        let mut older: Vec<String> = page
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter(|r| r["kind"] == "message_in")
+            .map(|r| r["text"].as_str().expect("text").to_string())
+            .collect();
+        older.extend(texts);
+        texts = older;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    let expected: Vec<String> = (0..7).map(|i| format!("mensaje {i}")).collect();
+    assert_eq!(texts, expected, "every message once, oldest first");
+    assert_eq!(
+        app.get(&format!("{path}&before=nonsense")).await.status(),
+        400
+    );
+}

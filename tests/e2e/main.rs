@@ -15,6 +15,7 @@ mod health;
 mod helpers;
 mod inbox_api;
 mod media;
+mod metrics;
 mod outbound;
 mod rsync;
 mod settings_api;
