@@ -2,7 +2,7 @@
 # Runs every check and test of Cocolu: formatting, clippy (server, and the dashboard for both
 # the server and wasm32), unit and end-to-end tests including headless Chromium.
 # It installs what it needs first: rustfmt, clippy, the wasm32 target, Chromium and its driver,
-# rsync. The fault tests mount a small tmpfs, so run it as root (CI does).
+# rsync, nginx, openssl and systemd (for systemd-analyze). The fault tests mount a small tmpfs, so run it as root (CI does).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,9 +17,12 @@ done
 rustup target list --installed | grep -qx wasm32-unknown-unknown \
   || rustup target add wasm32-unknown-unknown
 
-step "Debian packages: chromium and chromium-driver (browser tests), rsync (backup tests)"
+step "Debian packages: chromium and chromium-driver (browser tests), rsync (backup tests), nginx and openssl (proxy tests), systemd (unit check)"
 packages=()
 command -v rsync >/dev/null || packages+=(rsync)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || packages+=(nginx)
+command -v openssl >/dev/null || packages+=(openssl)
+command -v systemd-analyze >/dev/null || packages+=(systemd)
 if [ -n "${COCOLU_SKIP_BROWSER:-}" ]; then
   echo "COCOLU_SKIP_BROWSER is set: browser tests will be skipped"
 elif [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then

@@ -79,6 +79,14 @@ pub enum Command {
         #[command(flatten)]
         folders: Folders,
     },
+    /// Install or upgrade on this machine (run with sudo): the binary in /usr/local/bin, the
+    /// systemd unit, /etc/cocolu/cocolu.env (kept if present), the `cocolu` user and
+    /// /var/lib/cocolu (kept). Prints the next steps.
+    Install {
+        /// Install under this folder instead of `/` (for packaging and tests).
+        #[arg(long, default_value = "/")]
+        root: PathBuf,
+    },
     /// Make an API token for a script; it is printed once.
     Token {
         /// What the token is for, such as `backup script`.

@@ -203,9 +203,30 @@ fn last_contact_state(
 /// The users document of a data folder, opened without the server's lock: a change is saved
 /// like a hand edit, and a running server picks it up.
 fn users_document(folders: &Folders) -> Result<Document<Users>, String> {
+    same_owner(&folders.data_dir)?;
     store::prepare_data_dir(&folders.data_dir)
         .map_err(|e| format!("cannot use {}: {e}", folders.data_dir.display()))?;
     Document::open(&folders.data_dir, &Context::default()).map_err(|e| e.to_string())
+}
+
+/// Refuses to write into a data folder that belongs to another user (run as root on the
+/// service's folder, the new file would be unreadable by the service).
+fn same_owner(dir: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    // `/proc/self` belongs to the user this process runs as.
+    let (Ok(me), Ok(folder)) = (std::fs::metadata("/proc/self"), std::fs::metadata(dir)) else {
+        return Ok(());
+    };
+    if me.uid() == folder.uid() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} belongs to another user (uid {}); run this as that user so the server can read \
+         what it writes, for example: sudo -u {} cocolu ...",
+        dir.display(),
+        folder.uid(),
+        crate::install::USER
+    ))
 }
 
 /// The password from standard input, or a new strong one that is printed.

@@ -14,6 +14,7 @@ pub mod config;
 pub mod conversations;
 pub mod engine;
 pub mod http;
+pub mod install;
 pub mod media;
 pub mod metrics;
 pub mod outbox;

@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Command::Schema { out, folders } => cocolu::commands::schema(out, &folders),
         Command::Backup { dest, folders } => cocolu::commands::backup(&dest, &folders),
         Command::Repair(folders) => cocolu::commands::repair(&folders),
+        Command::Install { root } => cocolu::install::run(&root),
         Command::User { action, folders } => cocolu::commands::user(action, &folders),
         Command::Token {
             name,

@@ -282,6 +282,7 @@ impl Outbox {
             attempt += 1;
             let error = match self.channel.send(&queued.to, &queued.message).await {
                 Ok(message_id) => {
+                    tracing::info!(conversation = %queued.conversation, outbox = id, %message_id, "reply sent");
                     self.finish(
                         &queued,
                         Outcome::MessageOutSent {

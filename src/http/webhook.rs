@@ -120,6 +120,8 @@ async fn receive(
         let published = match event {
             Inbound::Message(m) => {
                 Metrics::bump(&metrics.messages_in, 1);
+                // Who and what kind, never the text: message bodies stay out of the journal.
+                tracing::info!(conversation = m.contact.key().unwrap_or("unknown"), kind = %m.kind, id = %m.id, "message received");
                 state.bot.handle(Incoming {
                     conversation: m.contact.key().unwrap_or("unknown").to_string(),
                     message_id: m.id.clone(),

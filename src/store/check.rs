@@ -39,6 +39,27 @@ pub fn check(data_dir: &Path, templates_dir: &Path) -> Report {
 fn check_document<T: HandEdited>(dir: &Path, context: &Context, report: &mut Report) {
     match fs::read_to_string(dir.join(T::FILE)) {
         Ok(text) => {
+            let text = match super::document::migrate_text::<T>(&text) {
+                Ok(Some((from, migrated))) => {
+                    report.notes.push(format!(
+                        "{} is in format {from}; the server migrates it to format {} at start, \
+                         keeping the old file in .migrated/",
+                        T::FILE,
+                        T::VERSION
+                    ));
+                    migrated
+                }
+                Ok(None) => text,
+                Err(error) => {
+                    report.problems.push(FileProblem {
+                        file: T::FILE.into(),
+                        line: 1,
+                        column: 1,
+                        message: error,
+                    });
+                    return;
+                }
+            };
             if let Err(problems) = parse::<T>(T::FILE, &text, context) {
                 report.problems.extend(problems);
             }

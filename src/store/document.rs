@@ -72,6 +72,37 @@ pub trait HandEdited:
     fn stamp(&mut self, schema: String, version: u32);
     /// Meaning checks (bad regexes, duplicate ids, unknown names...).
     fn validate(&self, context: &Context) -> Vec<Problem>;
+    /// Turns a document of format `from` into format `from + 1` (as JSON). Every format bump
+    /// adds a step here; the default has none, since every format so far is the first.
+    fn migrate(_value: &mut serde_json::Value, from: u32) -> Result<(), String> {
+        Err(format!("no migration from format {from}"))
+    }
+}
+
+/// Folder (inside the data folder) keeping the files as they were before a migration.
+pub const MIGRATED_DIR: &str = ".migrated";
+
+/// A document text in an older format, brought to the current one: `Some((old version, new
+/// text))`, or `None` when the text is current (or not JSON: parsing reports that).
+pub fn migrate_text<T: HandEdited>(text: &str) -> Result<Option<(u32, String)>, String> {
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Ok(None);
+    };
+    let Some(found) = value.get("version").and_then(serde_json::Value::as_u64) else {
+        return Ok(None);
+    };
+    let found = u32::try_from(found).unwrap_or(u32::MAX);
+    if found >= T::VERSION || found == 0 {
+        return Ok(None);
+    }
+    for from in found..T::VERSION {
+        T::migrate(&mut value, from)
+            .map_err(|e| format!("{}: cannot migrate from format {from}: {e}", T::FILE))?;
+        value["version"] = serde_json::Value::from(from + 1);
+    }
+    let mut migrated = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+    migrated.push('\n');
+    Ok(Some((found, migrated)))
 }
 
 /// Where the JSON Schema of a document is, relative to the document.
@@ -228,7 +259,12 @@ impl<T: HandEdited> Document<T> {
             path: path.clone(),
             source,
         };
-        let current = match read_optional(&path).map_err(io_error)? {
+        let on_disk = read_optional(&path).map_err(io_error)?;
+        let on_disk = match on_disk {
+            Some(text) => Some(Self::upgrade(dir, &path, text).map_err(io_error)?),
+            None => None,
+        };
+        let current = match on_disk {
             None => {
                 let text = render(&T::defaults());
                 write_atomic(&path, &text, FILE_MODE).map_err(io_error)?;
@@ -262,6 +298,37 @@ impl<T: HandEdited> Document<T> {
         };
         document.keep_last_good();
         Ok(document)
+    }
+
+    /// Migrates an older format at start (an upgrade of Cocolu): the old file is kept in
+    /// `.migrated/FILE.vN`, the new one written in its place. A text that does not migrate
+    /// is returned as it is, for parsing to report.
+    fn upgrade(dir: &Path, path: &Path, text: String) -> io::Result<String> {
+        match migrate_text::<T>(&text) {
+            Ok(Some((from, migrated)))
+                if parse::<T>(T::FILE, &migrated, &Context::default()).is_ok() =>
+            {
+                let keep = dir.join(MIGRATED_DIR).join(format!("{}.v{from}", T::FILE));
+                if let Some(parent) = keep.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                write_atomic(&keep, text.as_bytes(), FILE_MODE)?;
+                write_atomic(path, migrated.as_bytes(), FILE_MODE)?;
+                tracing::info!(
+                    file = T::FILE,
+                    from,
+                    to = T::VERSION,
+                    kept = %keep.display(),
+                    "migrated to the current format; the old file is kept"
+                );
+                Ok(migrated)
+            }
+            Ok(_) => Ok(text),
+            Err(error) => {
+                tracing::error!(%error, "cannot migrate; the file is read as it is");
+                Ok(text)
+            }
+        }
     }
 
     fn accepted(value: T, text: &str) -> Current<T> {
@@ -417,5 +484,106 @@ pub fn problem_at(
         line,
         column,
         message: message.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document in its second format: format 1 called the field `nombre`.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct Shop {
+        #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+        schema: Option<String>,
+        version: u32,
+        name: String,
+    }
+
+    impl HandEdited for Shop {
+        const FILE: &'static str = "shop.json";
+        const VERSION: u32 = 2;
+        fn defaults() -> Shop {
+            Shop {
+                schema: None,
+                version: 2,
+                name: "Nueva".into(),
+            }
+        }
+        fn version(&self) -> u32 {
+            self.version
+        }
+        fn stamp(&mut self, schema: String, version: u32) {
+            self.schema = Some(schema);
+            self.version = version;
+        }
+        fn validate(&self, _context: &Context) -> Vec<Problem> {
+            Vec::new()
+        }
+        fn migrate(value: &mut serde_json::Value, from: u32) -> Result<(), String> {
+            match from {
+                1 => {
+                    let object = value.as_object_mut().ok_or("not an object")?;
+                    let name = object.remove("nombre").ok_or("`nombre` is missing")?;
+                    object.insert("name".into(), name);
+                    Ok(())
+                }
+                _ => Err(format!("no migration from format {from}")),
+            }
+        }
+    }
+
+    #[test]
+    fn an_older_format_is_migrated_at_start_and_the_old_file_kept() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let old = "{\n  \"version\": 1,\n  \"nombre\": \"Panadería\"\n}\n";
+        fs::write(tmp.path().join("shop.json"), old).expect("write");
+
+        let document = Document::<Shop>::open(tmp.path(), &Context::default()).expect("opens");
+
+        assert_eq!(document.get().name, "Panadería");
+        let now = fs::read_to_string(tmp.path().join("shop.json")).expect("read");
+        assert!(
+            now.contains("\"version\": 2") && now.contains("\"name\""),
+            "{now}"
+        );
+        let kept =
+            fs::read_to_string(tmp.path().join(".migrated/shop.json.v1")).expect("old file kept");
+        assert_eq!(kept, old);
+        // Opening again changes nothing more.
+        drop(document);
+        let again = Document::<Shop>::open(tmp.path(), &Context::default()).expect("opens");
+        assert_eq!(again.get().name, "Panadería");
+        assert_eq!(
+            fs::read_to_string(tmp.path().join("shop.json")).expect("read"),
+            now
+        );
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_migrated_is_reported_where_it_is_wrong() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        fs::write(
+            tmp.path().join("shop.json"),
+            "{\n  \"version\": 1,\n  \"otro\": 3\n}\n",
+        )
+        .expect("write");
+        let error = Document::<Shop>::open(tmp.path(), &Context::default())
+            .err()
+            .expect("refused");
+        assert!(error.to_string().starts_with("shop.json:"), "{error}");
+        assert!(!tmp.path().join(".migrated").exists(), "nothing was moved");
+    }
+
+    #[test]
+    fn a_newer_format_is_refused_with_advice() {
+        let problems = parse::<Shop>(
+            "shop.json",
+            "{\"version\": 3, \"name\": \"x\"}",
+            &Context::default(),
+        )
+        .expect_err("refused");
+        assert!(problems[0].message.contains("upgrade Cocolu"));
     }
 }

@@ -8,6 +8,7 @@ mod browser;
 mod commands;
 mod crash;
 mod dashboard;
+mod deploy;
 mod fake_graph;
 mod faults;
 mod hand_edits;
