@@ -16,7 +16,10 @@ pub const UNIT: &str = include_str!("../systemd/cocolu.service");
 pub const ENV_EXAMPLE: &str = include_str!("../systemd/cocolu.env.example");
 /// What goes to `/usr/share/doc/cocolu/`: the nginx site and the Meta guides.
 pub const DOCS: [(&str, &str); 3] = [
-    ("nginx-cocolu.conf", include_str!("../systemd/nginx-cocolu.conf")),
+    (
+        "nginx-cocolu.conf",
+        include_str!("../systemd/nginx-cocolu.conf"),
+    ),
     ("meta-setup.es.md", include_str!("../docs/meta-setup.es.md")),
     ("meta-setup.en.md", include_str!("../docs/meta-setup.en.md")),
 ];

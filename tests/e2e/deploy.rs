@@ -3,7 +3,7 @@
 //! WebSocket through the proxy), and a data folder from the previous release starting up.
 
 use crate::helpers::{
-    binary_path, log_records, now_secs, spawn_app_with, spawn_binary, text_message, APP_SECRET,
+    binary_path, log_records, now_secs, post_webhook, spawn_app_with, spawn_binary, text_message,
 };
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -291,19 +291,16 @@ async fn the_dashboard_the_api_and_a_websocket_work_through_nginx() {
         cookie.starts_with("__Host-cocolu_session=") && cookie.contains("Secure"),
         "{cookie}"
     );
-    let status = client
-        .get(format!("{base}/api/status"))
-        .bearer_auth(&app.token)
-        .send()
+    let get = |path: &str, token: Option<&str>| {
+        let mut request = client.get(format!("{base}{path}"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move { request.send().await.expect("sent") }
+    };
+    assert_eq!(get("/api/status", Some(&app.token)).await.status(), 200);
+    let audit: serde_json::Value = get("/api/audit", Some(&app.token))
         .await
-        .expect("sent");
-    assert_eq!(status.status(), 200);
-    let audit: serde_json::Value = client
-        .get(format!("{base}/api/audit"))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .expect("sent")
         .json()
         .await
         .expect("json");
@@ -312,26 +309,12 @@ async fn the_dashboard_the_api_and_a_websocket_work_through_nginx() {
 
     // A signed webhook arrives intact (the signature covers the exact bytes).
     let body = text_message("wamid.nginx", "584121000001", "hola", now_secs() - 3600);
-    let webhook = client
-        .post(format!("{base}/webhook"))
-        .header(
-            "x-hub-signature-256",
-            cocolu::channel::meta::signature::sign(APP_SECRET.as_bytes(), &body),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("sent");
+    let webhook = post_webhook(&client, &format!("{base}/webhook"), &body).await;
     assert_eq!(webhook.status(), 200);
 
     // `/metrics` is refused from outside by the proxy itself... (the proxy sees 127.0.0.1
     // here, so it lets it through to Cocolu, which still wants a token).
-    let metrics = client
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(metrics.status(), 401);
+    assert_eq!(get("/metrics", None).await.status(), 401);
 
     // The WebSocket upgrade passes through nginx.
     let upgrade = client
@@ -373,7 +356,7 @@ async fn a_data_folder_from_the_previous_release_starts_and_keeps_its_conversati
     {
         let server = spawn_binary(dir.path(), &[]);
         let body = text_message("wamid.old", "584121000001", "hola", now_secs() - 3600);
-        let response = crate::helpers::post_webhook(
+        let response = post_webhook(
             &reqwest::Client::new(),
             &format!("{}/webhook", server.base_url),
             &body,
