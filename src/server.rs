@@ -189,8 +189,10 @@ async fn flush_sessions(auth: Arc<Auth>) {
 async fn audit_hand_edits(state: AppState) {
     let mut events = state.store.subscribe();
     loop {
-        match events.recv().await {
+        let received = events.recv().await;
+        match received.as_ref().map(|p| p.event.as_ref()) {
             Ok(app::events::ServerEvent::FileReloaded { file }) => {
+                let file = file.clone();
                 let auth = state.auth.clone();
                 let _ = tokio::task::spawn_blocking(move || {
                     auth.audit(

@@ -6,7 +6,8 @@ use super::access::{check_origin, principal_of};
 use super::ApiError;
 use crate::state::{AppState, Runtime};
 use app::events::ServerEvent;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use crate::store::Published;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -86,7 +87,7 @@ async fn deliver<S: Sink<Message> + Unpin>(sink: &mut S, message: Message) -> bo
 pub async fn session<S, R, E>(
     mut sink: S,
     mut stream: R,
-    mut events: broadcast::Receiver<ServerEvent>,
+    mut events: broadcast::Receiver<Published>,
     runtime: Arc<Runtime>,
 ) where
     S: Sink<Message> + Unpin,
@@ -126,9 +127,10 @@ pub async fn session<S, R, E>(
                 }
             }
             event = events.recv() => match event {
-                Ok(event) => {
-                    let Some(message) = encode(&event) else { continue };
-                    if !deliver(&mut sink, message).await {
+                Ok(published) => {
+                    // Encoded once by the publisher; each client only shares the bytes.
+                    let Ok(text) = Utf8Bytes::try_from(published.json) else { continue };
+                    if !deliver(&mut sink, Message::Text(text)).await {
                         break;
                     }
                 }
@@ -202,7 +204,9 @@ mod tests {
         let reloaded = ServerEvent::FileReloaded {
             file: "settings.json".into(),
         };
-        publish.send(reloaded.clone()).expect("subscribed");
+        publish
+            .send(Published::new(reloaded.clone()))
+            .expect("subscribed");
         assert_eq!(next_event(&mut sent).await, reloaded);
         assert!(matches!(
             next_event(&mut sent).await,

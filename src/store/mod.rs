@@ -34,6 +34,25 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use templates::{TemplateStore, TemplatesChange};
 use tokio::sync::broadcast;
 
+/// An event as published: the value, for the server's own listeners, and its JSON, encoded
+/// once for every WebSocket client rather than once per client.
+#[derive(Clone, Debug)]
+pub struct Published {
+    pub event: std::sync::Arc<ServerEvent>,
+    pub json: bytes::Bytes,
+}
+
+impl Published {
+    pub fn new(event: ServerEvent) -> Published {
+        // Serializing these plain types to JSON cannot fail.
+        let json = serde_json::to_vec(&event).unwrap_or_default();
+        Published {
+            event: std::sync::Arc::new(event),
+            json: json.into(),
+        }
+    }
+}
+
 /// Folder (inside the data folder) holding the JSON Schemas.
 pub const SCHEMA_DIR: &str = "schema";
 
@@ -158,7 +177,7 @@ pub struct Store {
     reload_errors: AtomicU64,
     /// Message ids being appended right now, so a concurrent redelivery is not stored twice.
     pending_ids: Mutex<HashSet<String>>,
-    events: broadcast::Sender<ServerEvent>,
+    events: broadcast::Sender<Published>,
     /// Held for as long as the store is open.
     _lock: File,
 }
@@ -366,7 +385,7 @@ impl Store {
     }
 
     /// Receives every change the store publishes.
-    pub fn subscribe(&self) -> broadcast::Receiver<ServerEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Published> {
         self.events.subscribe()
     }
 
@@ -394,7 +413,9 @@ impl Store {
     /// Sends an event to every dashboard connected over `/ws`.
     pub fn publish(&self, event: ServerEvent) {
         // No subscriber is not an error: nobody has the dashboard open.
-        let _ = self.events.send(event);
+        if self.events.receiver_count() > 0 {
+            let _ = self.events.send(Published::new(event));
+        }
     }
 
     /// Reacts to a change of `path` on disk (called by the watcher; blocking).
