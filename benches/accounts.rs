@@ -172,6 +172,59 @@ async fn login(base: &str) -> (Duration, bool) {
     (started.elapsed(), ok)
 }
 
+/// Sends 200 webhooks one after another and times each until a client on `/ws` receives its
+/// `message_received` event: (p50, p99, max).
+async fn event_latency(host: &str, token: &str, base: &str) -> (Duration, Duration, Duration) {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let mut request = format!("ws://{host}/ws")
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    let (mut watcher, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("upgrade accepted");
+    let client = reqwest::Client::new();
+    let mut latencies = Vec::new();
+    for _ in 0..200 {
+        let (body, signature) = webhook(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let sent = Instant::now();
+        let response = client
+            .post(format!("{base}/webhook"))
+            .header("x-hub-signature-256", signature)
+            .body(body)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let message = tokio::time::timeout_at(deadline, watcher.next())
+                .await
+                .expect("the event arrives")
+                .expect("open")
+                .expect("frame");
+            if message
+                .to_text()
+                .is_ok_and(|t| t.contains("message_received"))
+            {
+                latencies.push(sent.elapsed());
+                break;
+            }
+        }
+    }
+    latencies.sort();
+    (
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        latencies[latencies.len() - 1],
+    )
+}
+
 fn raise_open_files(pid: u32) {
     let _ = Command::new("prlimit")
         .args(["--pid", &pid.to_string(), "--nofile=65536:65536"])
@@ -263,6 +316,13 @@ fn main() {
         // 4. Idle authenticated WebSocket clients.
         let before = common::rss_kib(pid);
         let host = base.trim_start_matches("http://").to_string();
+        let (p50, p99, max) = event_latency(&host, &token, &base).await;
+        println!(
+            "webhook → WebSocket event, the only client (baseline, 200 webhooks): p50 {}, p99 {}, max {}",
+            ms(p50),
+            ms(p99),
+            ms(max)
+        );
         let started = Instant::now();
         let mut sockets = Vec::with_capacity(WS_CLIENTS);
         for _ in 0..WS_CLIENTS {
@@ -289,53 +349,13 @@ fn main() {
             (after.saturating_sub(before)) as f64 * 1.024 / WS_CLIENTS as f64
         );
         // With them connected: how long from a webhook to the event on one more client.
-        {
-            use futures_util::StreamExt;
-            use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-            let mut request = format!("ws://{host}/ws")
-                .into_client_request()
-                .expect("request");
-            request.headers_mut().insert(
-                "authorization",
-                format!("Bearer {token}").parse().expect("header"),
-            );
-            let (mut watcher, _) = tokio_tungstenite::connect_async(request)
-                .await
-                .expect("upgrade accepted");
-            let client = reqwest::Client::new();
-            let mut latencies = Vec::new();
-            for id in 0..200 {
-                let (body, signature) = webhook(id);
-                let sent = Instant::now();
-                let response = client
-                    .post(format!("{base}/webhook"))
-                    .header("x-hub-signature-256", signature)
-                    .body(body)
-                    .send()
-                    .await
-                    .expect("sent");
-                assert_eq!(response.status(), 200);
-                let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-                loop {
-                    let message = tokio::time::timeout_at(deadline, watcher.next())
-                        .await
-                        .expect("the event arrives")
-                        .expect("open")
-                        .expect("frame");
-                    if message.to_text().is_ok_and(|t| t.contains("message_received")) {
-                        latencies.push(sent.elapsed());
-                        break;
-                    }
-                }
-            }
-            latencies.sort();
-            println!(
-                "webhook → WebSocket event with {WS_CLIENTS} other clients connected (200 webhooks): p50 {}, p99 {}, max {}",
-                ms(percentile(&latencies, 0.5)),
-                ms(percentile(&latencies, 0.99)),
-                ms(latencies[latencies.len() - 1])
-            );
-        }
+        let (p50, p99, max) = event_latency(&host, &token, &base).await;
+        println!(
+            "webhook → WebSocket event with {WS_CLIENTS} other clients connected (200 webhooks): p50 {}, p99 {}, max {}",
+            ms(p50),
+            ms(p99),
+            ms(max)
+        );
         drop(sockets);
         tokio::time::sleep(Duration::from_secs(2)).await;
         println!("server RSS once the clients left: {} KiB", common::rss_kib(pid));

@@ -5,8 +5,8 @@
 use super::access::{check_origin, principal_of};
 use super::ApiError;
 use crate::state::{AppState, Runtime};
-use app::events::ServerEvent;
 use crate::store::Published;
+use app::events::ServerEvent;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
