@@ -5,7 +5,7 @@ use super::access::Access;
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
 use crate::state::AppState;
-use crate::store::index::HourCounts;
+use crate::store::index::{HourCounts, RESPONSE_BUCKETS_MS};
 use axum::extract::{Query, State};
 use axum::http::Method;
 use axum::routing::get;
@@ -20,10 +20,10 @@ pub fn routes(api: Api) -> Api {
         Access::User,
         Doc::new(
             "stats",
-            "Messages received, replies by the bot and by people, sends and failures over time",
+            "Messages, replies, sends, failures, new and returning customers over time; first-response medians, top rules, busy hours",
         )
         .describe(
-            "Per hour (UTC) or per day in the shop's time zone. Defaults to the last 7 \\
+            "Per hour (UTC) or per day in the shop's time zone. Defaults to the last 7 \
                  days by day. Buckets without activity are left out.",
         )
         .query::<StatsQuery>()
@@ -66,6 +66,55 @@ struct Series {
     time_zone: String,
     points: Vec<Point>,
     totals: HourCounts,
+    /// How long customers waited for a first answer, by the bot and by people.
+    first_response: FirstResponses,
+    /// The rules that answered most, most first (at most 10).
+    top_rules: Vec<RuleCount>,
+    /// Customers' messages by weekday (0 = Monday) and hour, in the shop's time zone.
+    heatmap: Vec<Vec<u32>>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+struct FirstResponses {
+    bot: Median,
+    people: Median,
+}
+
+/// A median read from bucketed response times.
+#[derive(Debug, Serialize, JsonSchema)]
+struct Median {
+    /// Answers counted.
+    count: u32,
+    /// Half of the answers came within this (the bucket's upper bound, ms); absent without
+    /// answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    median_at_most_ms: Option<i64>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+struct RuleCount {
+    rule: String,
+    answers: u32,
+}
+
+fn median(buckets: &[u32]) -> Median {
+    let count: u32 = buckets.iter().sum();
+    let mut seen = 0;
+    let median_at_most_ms = (count > 0)
+        .then(|| {
+            buckets
+                .iter()
+                .zip(RESPONSE_BUCKETS_MS)
+                .find_map(|(n, upper)| {
+                    seen += n;
+                    (seen * 2 >= count).then_some(upper)
+                })
+        })
+        .flatten();
+    Median {
+        count,
+        median_at_most_ms,
+    }
 }
 
 fn add(total: &mut HourCounts, c: &HourCounts) {
@@ -74,6 +123,8 @@ fn add(total: &mut HourCounts, c: &HourCounts) {
     total.agent_replies += c.agent_replies;
     total.sent += c.sent;
     total.failed += c.failed;
+    total.new_contacts += c.new_contacts;
+    total.active_contacts += c.active_contacts;
 }
 
 /// Today's counts since midnight UTC, for the live stats event.
@@ -98,11 +149,40 @@ async fn stats(
     }
     let time_zone_name = state.store.settings.get().time_zone.clone();
     let time_zone = jiff::tz::TimeZone::get(&time_zone_name).unwrap_or(jiff::tz::TimeZone::UTC);
-    let hours = state.store.index.read().hours(from, to);
+    let (hours, bot, people, rules) = {
+        let index = state.store.index.read();
+        let mut bot = [0u32; RESPONSE_BUCKETS_MS.len()];
+        let mut people = [0u32; RESPONSE_BUCKETS_MS.len()];
+        let mut rules: BTreeMap<String, u32> = BTreeMap::new();
+        for (_, facts) in index.days(from, to) {
+            for (sum, n) in bot.iter_mut().zip(&facts.bot_responses) {
+                *sum += n;
+            }
+            for (sum, n) in people.iter_mut().zip(&facts.people_responses) {
+                *sum += n;
+            }
+            for (rule, n) in &facts.rules {
+                *rules.entry(rule.to_string()).or_default() += n;
+            }
+        }
+        (index.hours(from, to), bot, people, rules)
+    };
+    let mut top_rules: Vec<RuleCount> = rules
+        .into_iter()
+        .map(|(rule, answers)| RuleCount { rule, answers })
+        .collect();
+    top_rules.sort_by(|a, b| b.answers.cmp(&a.answers).then_with(|| a.rule.cmp(&b.rule)));
+    top_rules.truncate(10);
+    let mut heatmap = vec![vec![0u32; 24]; 7];
     let mut totals = HourCounts::default();
     let mut buckets: BTreeMap<String, HourCounts> = BTreeMap::new();
     for (hour, counts) in &hours {
         add(&mut totals, counts);
+        if let Ok(at) = jiff::Timestamp::from_millisecond(*hour) {
+            let local = at.to_zoned_datetime(time_zone.clone());
+            let weekday = local.weekday().to_monday_zero_offset() as usize;
+            heatmap[weekday][local.hour() as usize] += counts.received;
+        }
         let key = match query.bucket {
             Bucket::Hour => format!("{hour:015}"),
             Bucket::Day => jiff::Timestamp::from_millisecond(*hour)
@@ -122,6 +202,12 @@ async fn stats(
         time_zone: time_zone_name,
         points,
         totals,
+        first_response: FirstResponses {
+            bot: median(&bot),
+            people: median(&people),
+        },
+        top_rules,
+        heatmap,
     }))
 }
 

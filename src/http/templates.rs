@@ -36,8 +36,8 @@ pub fn routes(api: Api) -> Api {
             "Save a template (creating `templates/NAME.txt`)",
         )
         .describe(
-            "Based on the `revision` of the text you started from (the empty text's \\
-                 revision for a new template): 409 with the other version when it changed, \\
+            "Based on the `revision` of the text you started from (the empty text's \
+                 revision for a new template): 409 with the other version when it changed, \
                  422 with located problems (an unclosed `{{`, an unknown variable, too long).",
         )
         .body::<SaveRequest>()

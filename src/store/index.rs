@@ -26,7 +26,7 @@ pub const RECENT_PER_CONVERSATION: usize = 20;
 /// Total bytes of recent records kept in memory.
 pub const RECENT_BUDGET_BYTES: usize = 4 * 1024 * 1024;
 const CHECKPOINT_FILE: &str = "index.bin";
-const MAGIC: &[u8; 8] = b"CCLIDX4\n";
+const MAGIC: &[u8; 8] = b"CCLIDX5\n";
 
 /// The envelope fields the index reads.
 #[derive(Deserialize)]
@@ -44,10 +44,68 @@ struct Envelope<'a> {
     outbox: Option<Cow<'a, str>>,
     /// Who the customer is (on their messages).
     #[serde(borrow, default)]
-    contact: Option<ContactEnvelope<'a>>,
+    contact: Option<Lenient<ContactEnvelope<'a>>>,
     /// Who asked for an outgoing message.
     #[serde(borrow, default)]
-    origin: Option<OriginEnvelope<'a>>,
+    origin: Option<Lenient<OriginEnvelope<'a>>>,
+    /// Why the bot acted (on `contact_state` records; a text on others).
+    #[serde(borrow, default)]
+    reason: Option<Lenient<ReasonEnvelope<'a>>>,
+}
+
+/// A field read when it has the expected shape and ignored otherwise: an unexpected field
+/// never keeps a record out of the index.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Lenient<T> {
+    Known(T),
+    Other(serde::de::IgnoredAny),
+}
+
+impl<T> Lenient<T> {
+    fn known(&self) -> Option<&T> {
+        match self {
+            Lenient::Known(value) => Some(value),
+            Lenient::Other(_) => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ReasonEnvelope<'a> {
+    #[serde(borrow, default)]
+    because: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+}
+
+/// Upper bounds (ms) of the response-time buckets: 1 s, 2 s, 5 s ... 24 h.
+pub const RESPONSE_BUCKETS_MS: [i64; 17] = [
+    1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
+    1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 86_400_000,
+];
+
+/// What happened on one day (UTC) beyond the hourly counts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DayFacts {
+    /// First answers by the bot to a customer's message, by response-time bucket.
+    pub bot_responses: [u32; RESPONSE_BUCKETS_MS.len()],
+    /// First answers by a person, by response-time bucket.
+    pub people_responses: [u32; RESPONSE_BUCKETS_MS.len()],
+    /// Bot decisions made by each rule.
+    pub rules: std::collections::BTreeMap<Box<str>, u32>,
+}
+
+const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// Adds a response time to its bucket; answers after a day are not first responses.
+fn record_response(buckets: &mut [u32; RESPONSE_BUCKETS_MS.len()], elapsed: i64) {
+    if let Some(i) = RESPONSE_BUCKETS_MS
+        .iter()
+        .position(|upper| elapsed <= *upper)
+    {
+        buckets[i] += 1;
+    }
 }
 
 /// The customer's names and numbers, as their messages carry them.
@@ -82,6 +140,11 @@ pub struct HourCounts {
     pub sent: u32,
     /// Messages given up on.
     pub failed: u32,
+    /// Customers who wrote for the first time.
+    pub new_contacts: u32,
+    /// Customers who wrote (each counted once per UTC day, in the hour of their first message
+    /// that day).
+    pub active_contacts: u32,
 }
 
 const HOUR_MS: i64 = 3600 * 1000;
@@ -118,6 +181,10 @@ pub struct Conversation {
     /// The customer as their latest message described them (JSON: `user_id`, `wa_id`,
     /// `name`, `username`).
     pub contact: Option<Box<str>>,
+    /// The customer's oldest message not yet answered by the bot (0: none).
+    pub awaiting_bot: i64,
+    /// The customer's oldest message not yet answered by a person, within a day (0: none).
+    pub awaiting_person: i64,
 }
 
 /// A stable 64-bit hash of a message id (the same across restarts and builds).
@@ -148,6 +215,8 @@ pub struct MessageIndex {
     newest_at: i64,
     /// Counts per hour (start of the hour, ms since the epoch, UTC).
     hours: std::collections::BTreeMap<i64, HourCounts>,
+    /// Response times and rules per day (start of the day, ms since the epoch, UTC).
+    days: std::collections::BTreeMap<i64, DayFacts>,
 }
 
 impl MessageIndex {
@@ -181,9 +250,74 @@ impl MessageIndex {
             return;
         };
         let conversation = self.conversations.entry(Box::from(key)).or_default();
+        let hour = at.div_euclid(HOUR_MS) * HOUR_MS;
+        let day = at.div_euclid(DAY_MS) * DAY_MS;
+        match kind {
+            "message_in" => {
+                let first = conversation.last_in_at == 0;
+                let counts = self.hours.entry(hour).or_default();
+                if first {
+                    counts.new_contacts += 1;
+                }
+                if first || conversation.last_in_at.div_euclid(DAY_MS) * DAY_MS != day {
+                    counts.active_contacts += 1;
+                }
+                if conversation.awaiting_bot == 0 {
+                    conversation.awaiting_bot = at;
+                }
+                if conversation.awaiting_person == 0 || at - conversation.awaiting_person > DAY_MS {
+                    conversation.awaiting_person = at;
+                }
+            }
+            "message_out" => {
+                let by_person = envelope
+                    .origin
+                    .as_ref()
+                    .and_then(Lenient::known)
+                    .and_then(|o| o.by.as_deref())
+                    == Some("agent");
+                let waiting = if by_person {
+                    &mut conversation.awaiting_person
+                } else {
+                    &mut conversation.awaiting_bot
+                };
+                if *waiting > 0 {
+                    let since = *waiting;
+                    let facts = self
+                        .days
+                        .entry(since.div_euclid(DAY_MS) * DAY_MS)
+                        .or_default();
+                    let buckets = if by_person {
+                        &mut facts.people_responses
+                    } else {
+                        &mut facts.bot_responses
+                    };
+                    record_response(buckets, at - since);
+                    *waiting = 0;
+                }
+            }
+            "contact_state" => {
+                if let Some(ReasonEnvelope {
+                    because: Some(because),
+                    id: Some(rule),
+                }) = envelope.reason.as_ref().and_then(Lenient::known)
+                {
+                    if because == "rule" {
+                        *self
+                            .days
+                            .entry(day)
+                            .or_default()
+                            .rules
+                            .entry(Box::from(rule.as_ref()))
+                            .or_default() += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
         if kind == "message_in" {
             conversation.last_in_at = conversation.last_in_at.max(at);
-            if let Some(contact) = &envelope.contact {
+            if let Some(contact) = envelope.contact.as_ref().and_then(Lenient::known) {
                 conversation.contact = serde_json::to_string(contact).ok().map(Box::from);
             }
         }
@@ -212,7 +346,11 @@ impl MessageIndex {
         let counter = match kind {
             "message_in" => |c: &mut HourCounts| c.received += 1,
             "message_out" => {
-                let by = envelope.origin.as_ref().and_then(|o| o.by.as_deref());
+                let by = envelope
+                    .origin
+                    .as_ref()
+                    .and_then(Lenient::known)
+                    .and_then(|o| o.by.as_deref());
                 if by == Some("agent") {
                     |c: &mut HourCounts| c.agent_replies += 1
                 } else {
@@ -232,6 +370,11 @@ impl MessageIndex {
             .range(from.div_euclid(HOUR_MS) * HOUR_MS..to)
             .map(|(hour, counts)| (*hour, *counts))
             .collect()
+    }
+
+    /// Response times and rules of the days from `from` to `to` (ms since the epoch).
+    pub fn days(&self, from: i64, to: i64) -> impl Iterator<Item = (&i64, &DayFacts)> {
+        self.days.range(from.div_euclid(DAY_MS) * DAY_MS..to)
     }
 
     /// Every conversation: (key, what the index knows).
@@ -397,6 +540,8 @@ impl MessageIndex {
             out.extend_from_slice(&conversation.last_at.to_le_bytes());
             out.extend_from_slice(&conversation.last_in_at.to_le_bytes());
             out.extend_from_slice(&conversation.last_read_at.to_le_bytes());
+            out.extend_from_slice(&conversation.awaiting_bot.to_le_bytes());
+            out.extend_from_slice(&conversation.awaiting_person.to_le_bytes());
             let contact = conversation.contact.as_deref().unwrap_or("");
             out.extend_from_slice(&(contact.len() as u32).to_le_bytes());
             out.extend_from_slice(contact.as_bytes());
@@ -428,7 +573,28 @@ impl MessageIndex {
         out.extend_from_slice(&(self.hours.len() as u64).to_le_bytes());
         for (hour, c) in &self.hours {
             out.extend_from_slice(&hour.to_le_bytes());
-            for n in [c.received, c.bot_replies, c.agent_replies, c.sent, c.failed] {
+            for n in [
+                c.received,
+                c.bot_replies,
+                c.agent_replies,
+                c.sent,
+                c.failed,
+                c.new_contacts,
+                c.active_contacts,
+            ] {
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+        out.extend_from_slice(&(self.days.len() as u64).to_le_bytes());
+        for (day, facts) in &self.days {
+            out.extend_from_slice(&day.to_le_bytes());
+            for n in facts.bot_responses.iter().chain(&facts.people_responses) {
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+            out.extend_from_slice(&(facts.rules.len() as u32).to_le_bytes());
+            for (rule, n) in &facts.rules {
+                out.extend_from_slice(&(rule.len() as u32).to_le_bytes());
+                out.extend_from_slice(rule.as_bytes());
                 out.extend_from_slice(&n.to_le_bytes());
             }
         }
@@ -457,6 +623,8 @@ impl MessageIndex {
             let last_at = reader.i64()?;
             let last_in_at = reader.i64()?;
             let last_read_at = reader.i64()?;
+            let awaiting_bot = reader.i64()?;
+            let awaiting_person = reader.i64()?;
             let len = reader.u32()? as usize;
             let contact = std::str::from_utf8(reader.take(len)?).ok()?;
             let contact = (!contact.is_empty()).then(|| Box::from(contact));
@@ -476,6 +644,8 @@ impl MessageIndex {
                     last_in_at,
                     last_read_at,
                     contact,
+                    awaiting_bot,
+                    awaiting_person,
                 },
             );
         }
@@ -510,8 +680,27 @@ impl MessageIndex {
                 agent_replies: reader.u32()?,
                 sent: reader.u32()?,
                 failed: reader.u32()?,
+                new_contacts: reader.u32()?,
+                active_contacts: reader.u32()?,
             };
             index.hours.insert(hour, counts);
+        }
+        for _ in 0..reader.u64()? {
+            let day = reader.i64()?;
+            let mut facts = DayFacts::default();
+            for n in facts
+                .bot_responses
+                .iter_mut()
+                .chain(facts.people_responses.iter_mut())
+            {
+                *n = reader.u32()?;
+            }
+            for _ in 0..reader.u32()? {
+                let len = reader.u32()? as usize;
+                let rule = std::str::from_utf8(reader.take(len)?).ok()?;
+                facts.rules.insert(Box::from(rule), reader.u32()?);
+            }
+            index.days.insert(day, facts);
         }
         reader.bytes.is_empty().then_some(index)
     }
@@ -676,6 +865,9 @@ mod tests {
             br#"{"kind":"message_out","conversation":"c","outbox":"o2","at":3600002,"origin":{"by":"agent","user":"ana"}}"#.to_vec(),
             br#"{"kind":"message_out_sent","conversation":"c","outbox":"o1","at":3600003}"#.to_vec(),
             br#"{"kind":"conversation_read","conversation":"c","at":3600004}"#.to_vec(),
+            br#"{"kind":"contact_state","conversation":"c","at":3600005,"reason":{"because":"rule","id":"precios","matched":"precio"},"state":{}}"#.to_vec(),
+            br#"{"kind":"message_in","conversation":"c","id":"w2","at":3700000,"contact":{"wa_id":"58412","name":"Ana"}}"#.to_vec(),
+            br#"{"kind":"message_out","conversation":"c","outbox":"o3","at":3740000,"origin":{"by":"agent","user":"ana"}}"#.to_vec(),
             br#"{"kind":"message_out_failed","conversation":"c","outbox":"o2","at":7200000}"#.to_vec(),
         ])
         .expect("stored");
@@ -697,11 +889,13 @@ mod tests {
                 (
                     hour,
                     HourCounts {
-                        received: 1,
+                        received: 2,
                         bot_replies: 1,
-                        agent_replies: 1,
+                        agent_replies: 2,
                         sent: 1,
-                        failed: 0
+                        failed: 0,
+                        new_contacts: 1,
+                        active_contacts: 1,
                     }
                 ),
                 (
@@ -713,6 +907,28 @@ mod tests {
                 ),
             ]
         );
+        let days: Vec<_> = index.days(0, 3 * hour).collect();
+        assert_eq!(days.len(), 1);
+        let facts = days[0].1;
+        assert_eq!(facts.bot_responses[0], 1, "the bot answered in 1 ms");
+        assert_eq!(facts.people_responses[0], 1, "a person answered in 2 ms");
+        // The second message waited 40 s for a person (the 60 s bucket); the bot had answered
+        // nothing since, so nothing more is counted for it.
+        assert_eq!(facts.people_responses[6], 1);
+        assert_eq!(facts.bot_responses.iter().sum::<u32>(), 1);
+        assert_eq!(facts.rules.get("precios"), Some(&1));
+    }
+
+    #[test]
+    fn a_record_whose_optional_fields_have_other_shapes_is_still_indexed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (log, _) = Log::open(dir.path(), LogOptions::default()).expect("log");
+        log.append_blocking(vec![
+            br#"{"kind":"media_failed","conversation":"c","at":1,"reason":"too large","contact":"x","origin":7}"#.to_vec(),
+        ])
+        .expect("stored");
+        let (index, _) = load(&log, dir.path()).expect("index");
+        assert_eq!(index.conversation("c").map(|c| c.slots.len()), Some(1));
     }
 
     #[test]

@@ -219,3 +219,91 @@ async fn a_long_history_is_read_page_by_page_with_the_cursor() {
         400
     );
 }
+
+/// A log written before the server starts: two customers on Monday 2026-11-23 (UTC-4), one
+/// of them back on Tuesday; the bot answers in 1 s and 20 s, a person in 3 minutes.
+fn seeded_log() -> String {
+    // 2026-11-23 10:00 in Caracas (UTC-4) is 14:00 UTC.
+    let monday_10h = 1_795_442_400_000_i64;
+    let at = |minutes: i64| monday_10h + minutes * 60_000;
+    let day = 24 * 60;
+    let records = [
+        json!({"kind": "message_in", "conversation": "VE.1", "id": "w1", "at": at(0), "contact": {"wa_id": "1", "name": "Ana"}, "type": "text", "text": "precio"}),
+        json!({"kind": "contact_state", "conversation": "VE.1", "at": at(0) + 1000, "reason": {"because": "rule", "id": "precios", "matched": "precio"}, "state": {}}),
+        json!({"kind": "message_out", "conversation": "VE.1", "outbox": "o1", "at": at(0) + 1000, "origin": {"by": "bot", "rule": "precios"}, "text": "x"}),
+        json!({"kind": "message_out_sent", "conversation": "VE.1", "outbox": "o1", "at": at(0) + 2000, "message_id": "m1"}),
+        json!({"kind": "message_in", "conversation": "VE.2", "id": "w2", "at": at(30), "contact": {"wa_id": "2", "name": "Bruno"}, "type": "text", "text": "horario"}),
+        json!({"kind": "contact_state", "conversation": "VE.2", "at": at(30) + 20_000, "reason": {"because": "rule", "id": "horario", "matched": "horario"}, "state": {}}),
+        json!({"kind": "message_out", "conversation": "VE.2", "outbox": "o2", "at": at(30) + 20_000, "origin": {"by": "bot", "rule": "horario"}, "text": "x"}),
+        json!({"kind": "message_out", "conversation": "VE.2", "outbox": "o3", "at": at(33), "origin": {"by": "agent", "user": "admin"}, "text": "x"}),
+        json!({"kind": "message_out_failed", "conversation": "VE.2", "outbox": "o3", "at": at(33) + 500, "error": {"failure": "permanent", "message": "x"}}),
+        json!({"kind": "message_in", "conversation": "VE.1", "id": "w3", "at": at(day), "contact": {"wa_id": "1", "name": "Ana"}, "type": "text", "text": "precio otra vez"}),
+        json!({"kind": "contact_state", "conversation": "VE.1", "at": at(day) + 1000, "reason": {"because": "rule", "id": "precios", "matched": "precio"}, "state": {}}),
+    ];
+    records.iter().map(|r| format!("{r}\n")).collect()
+}
+
+#[tokio::test]
+async fn analytics_over_a_seeded_log_show_what_the_log_implies() {
+    let app = crate::helpers::spawn_app_with(|config| {
+        let log = config.data_dir.join("log");
+        std::fs::create_dir_all(&log).expect("log folder");
+        std::fs::write(log.join("000001-2026-11.jsonl"), seeded_log()).expect("seed");
+    })
+    .await;
+    // Monday 00:00 to Wednesday 00:00 in Caracas.
+    let (from, to) = (1_795_406_400_000_i64, 1_795_579_200_000_i64);
+    let stats = app
+        .get_json(&format!("/api/stats?from={from}&to={to}"))
+        .await;
+    let days: Vec<(&str, u64, u64, u64)> = stats["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .map(|p| {
+            (
+                p["bucket"].as_str().expect("day"),
+                p["received"].as_u64().expect("n"),
+                p["new_contacts"].as_u64().expect("n"),
+                p["active_contacts"].as_u64().expect("n"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        days,
+        [("2026-11-23", 2, 2, 2), ("2026-11-24", 1, 0, 1)],
+        "Monday: two new customers; Tuesday: one returning"
+    );
+    let totals = &stats["totals"];
+    assert_eq!(totals["bot_replies"], 2);
+    assert_eq!(totals["agent_replies"], 1);
+    assert_eq!(totals["sent"], 1);
+    assert_eq!(totals["failed"], 1);
+    assert_eq!(stats["first_response"]["bot"]["count"], 2);
+    // 1 s and 20 s: half answered within the 1 s bucket.
+    assert_eq!(stats["first_response"]["bot"]["median_at_most_ms"], 1000);
+    assert_eq!(stats["first_response"]["people"]["count"], 1);
+    assert_eq!(
+        stats["first_response"]["people"]["median_at_most_ms"],
+        300_000
+    );
+    assert_eq!(
+        stats["top_rules"],
+        json!([{"rule": "precios", "answers": 2}, {"rule": "horario", "answers": 1}])
+    );
+    // Monday (0) at 10:00 in Caracas: both Monday messages; Tuesday (1) at 10:00: one.
+    assert_eq!(stats["heatmap"][0][10], 2);
+    assert_eq!(stats["heatmap"][1][10], 1);
+    let busy: u64 = stats["heatmap"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .flat_map(|d| {
+            d.as_array()
+                .expect("hours")
+                .iter()
+                .map(|n| n.as_u64().expect("n"))
+        })
+        .sum();
+    assert_eq!(busy, 3);
+}

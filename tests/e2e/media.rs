@@ -29,7 +29,7 @@ async fn media_outcome(app: &TestApp, media_id: &str) -> Value {
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "no media outcome logged for {media_id}"
+            "no media outcome logged for {media_id}: {records}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
