@@ -133,9 +133,16 @@ pub struct Outbox {
     next_id: AtomicU64,
     /// Sends tried again after a failure, since start.
     retries: AtomicU64,
+    /// When Meta last refused the access token (ms; 0: not since the last good send).
+    token_refused_at: std::sync::atomic::AtomicI64,
 }
 
 impl Outbox {
+    /// When Meta last refused the access token, unless a send has worked since.
+    pub fn token_refused_at(&self) -> Option<i64> {
+        Some(self.token_refused_at.load(Ordering::Relaxed)).filter(|at| *at > 0)
+    }
+
     /// Sends tried again after a failure since the server started.
     pub fn retries(&self) -> u64 {
         self.retries.load(Ordering::Relaxed)
@@ -154,6 +161,7 @@ impl Outbox {
             recipient_not_before: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
             retries: AtomicU64::new(0),
+            token_refused_at: Default::default(),
         });
         let pending = outbox.store.index.read().pending_outbox();
         if !pending.is_empty() {
@@ -283,6 +291,7 @@ impl Outbox {
             let error = match self.channel.send(&queued.to, &queued.message).await {
                 Ok(message_id) => {
                     tracing::info!(conversation = %queued.conversation, outbox = id, %message_id, "reply sent");
+                    self.token_refused_at.store(0, Ordering::Relaxed);
                     self.finish(
                         &queued,
                         Outcome::MessageOutSent {
@@ -314,6 +323,7 @@ impl Outbox {
                 Failure::TokenInvalid => {
                     tracing::error!(%error, "the Graph API refused the access token: sending paused; fix META_ACCESS_TOKEN");
                     *self.paused_until.lock() = Some(Instant::now() + TOKEN_PAUSE);
+                    self.token_refused_at.store(now_ms(), Ordering::Relaxed);
                     self.store.publish(ServerEvent::ChannelError {
                         code: error.code,
                         message: Some(error.message.clone()),

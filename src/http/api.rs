@@ -61,6 +61,103 @@ struct Status {
     file_problems: Vec<FileProblem>,
     channel: ChannelStatus,
     counts: Counts,
+    /// What needs a person's attention now, most serious first.
+    alerts: Vec<Alert>,
+}
+
+/// Something that needs attention. `kind` is stable (for the dashboard to explain it in its
+/// language); `message` says it in English.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct Alert {
+    /// `token_refused`, `not_configured`, `file_problem`, `outside_window`, `failed_sends`.
+    kind: &'static str,
+    message: String,
+    /// How many, for counted alerts (the last 24 hours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count: Option<u32>,
+    /// When, for dated alerts (ms since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at: Option<i64>,
+    /// The file, for file problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+}
+
+impl Alert {
+    fn new(kind: &'static str, message: String) -> Alert {
+        Alert {
+            kind,
+            message,
+            count: None,
+            at: None,
+            file: None,
+        }
+    }
+}
+
+/// The alerts of the moment, from the channel, the outbox, the files and the last day's sends.
+fn alerts(state: &AppState, file_problems: &[FileProblem]) -> Vec<Alert> {
+    let mut alerts = Vec::new();
+    if let Some(at) = state.outbox.token_refused_at() {
+        alerts.push(Alert {
+            at: Some(at),
+            ..Alert::new(
+                "token_refused",
+                "Meta refused the access token (error 190): replies are paused until \
+                 META_ACCESS_TOKEN is replaced."
+                    .into(),
+            )
+        });
+    }
+    let meta = &state.meta;
+    if meta.app_secret.is_none() || meta.access_token.is_none() || meta.phone_number_id.is_none() {
+        alerts.push(Alert::new(
+            "not_configured",
+            "The WhatsApp connection is not fully configured (META_APP_SECRET, \
+             META_ACCESS_TOKEN, META_PHONE_NUMBER_ID)."
+                .into(),
+        ));
+    }
+    for problem in file_problems {
+        alerts.push(Alert {
+            file: Some(problem.file.clone()),
+            ..Alert::new("file_problem", problem.to_string())
+        });
+    }
+    let now = crate::auth::now_ms();
+    let (mut outside, mut failed) = (0, 0);
+    for (_, counts) in state
+        .store
+        .index
+        .read()
+        .hours(now - 24 * 3600 * 1000, now + 1)
+    {
+        outside += counts.outside_window;
+        failed += counts.failed;
+    }
+    if outside > 0 {
+        alerts.push(Alert {
+            count: Some(outside),
+            ..Alert::new(
+                "outside_window",
+                format!(
+                    "{outside} replies in the last 24 hours were refused because the customer's \
+                     last message was over 24 hours old; only an approved template reaches them."
+                ),
+            )
+        });
+    }
+    if failed > outside {
+        let other = failed - outside;
+        alerts.push(Alert {
+            count: Some(other),
+            ..Alert::new(
+                "failed_sends",
+                format!("{other} replies in the last 24 hours could not be sent."),
+            )
+        });
+    }
+    alerts
 }
 
 /// What the server holds.
@@ -82,6 +179,8 @@ struct ChannelStatus {
     verify_token_set: bool,
     access_token_set: bool,
     phone_number_id: Option<String>,
+    /// When Meta last refused the access token, unless a send has worked since.
+    token_refused_at: Option<i64>,
     /// When the last accepted webhook arrived (ms since the epoch), if ever.
     last_webhook_at: Option<i64>,
     webhooks_received: u64,
@@ -102,16 +201,19 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
             websocket_clients: Metrics::read(&m.ws_clients) as usize,
         }
     };
+    let file_problems = state.store.problems();
     Json(Status {
+        alerts: alerts(&state, &file_problems),
         counts,
         version: env!("CARGO_PKG_VERSION"),
         uptime_secs: state.runtime.uptime().as_secs(),
-        file_problems: state.store.problems(),
+        file_problems,
         channel: ChannelStatus {
             app_secret_set: state.meta.app_secret.is_some(),
             verify_token_set: state.meta.verify_token.is_some(),
             access_token_set: state.meta.access_token.is_some(),
             phone_number_id: state.meta.phone_number_id.clone(),
+            token_refused_at: state.outbox.token_refused_at(),
             last_webhook_at: Some(m.last_webhook_at.load(Ordering::Relaxed)).filter(|at| *at > 0),
             webhooks_received: Metrics::read(&m.webhooks_received),
             webhooks_rejected: Metrics::read(&m.webhooks_rejected),

@@ -123,6 +123,7 @@ fn add(total: &mut HourCounts, c: &HourCounts) {
     total.agent_replies += c.agent_replies;
     total.sent += c.sent;
     total.failed += c.failed;
+    total.outside_window += c.outside_window;
     total.new_contacts += c.new_contacts;
     total.active_contacts += c.active_contacts;
 }

@@ -26,7 +26,7 @@ pub const RECENT_PER_CONVERSATION: usize = 20;
 /// Total bytes of recent records kept in memory.
 pub const RECENT_BUDGET_BYTES: usize = 4 * 1024 * 1024;
 const CHECKPOINT_FILE: &str = "index.bin";
-const MAGIC: &[u8; 8] = b"CCLIDX5\n";
+const MAGIC: &[u8; 8] = b"CCLIDX6\n";
 
 /// The envelope fields the index reads.
 #[derive(Deserialize)]
@@ -51,6 +51,15 @@ struct Envelope<'a> {
     /// Why the bot acted (on `contact_state` records; a text on others).
     #[serde(borrow, default)]
     reason: Option<Lenient<ReasonEnvelope<'a>>>,
+    /// Why a send failed (on `message_out_failed`).
+    #[serde(borrow, default)]
+    error: Option<Lenient<ErrorEnvelope<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct ErrorEnvelope<'a> {
+    #[serde(borrow, default)]
+    failure: Option<Cow<'a, str>>,
 }
 
 /// A field read when it has the expected shape and ignored otherwise: an unexpected field
@@ -140,6 +149,8 @@ pub struct HourCounts {
     pub sent: u32,
     /// Messages given up on.
     pub failed: u32,
+    /// Of those, refused because the customer's last message was over 24 hours old.
+    pub outside_window: u32,
     /// Customers who wrote for the first time.
     pub new_contacts: u32,
     /// Customers who wrote (each counted once per UTC day, in the hour of their first message
@@ -358,7 +369,21 @@ impl MessageIndex {
                 }
             }
             "message_out_sent" => |c: &mut HourCounts| c.sent += 1,
-            "message_out_failed" => |c: &mut HourCounts| c.failed += 1,
+            "message_out_failed" => {
+                let failure = envelope
+                    .error
+                    .as_ref()
+                    .and_then(Lenient::known)
+                    .and_then(|e| e.failure.as_deref());
+                if failure == Some("outside_window") {
+                    |c: &mut HourCounts| {
+                        c.failed += 1;
+                        c.outside_window += 1;
+                    }
+                } else {
+                    |c: &mut HourCounts| c.failed += 1
+                }
+            }
             _ => return,
         };
         counter(self.hours.entry(hour).or_default());
@@ -579,6 +604,7 @@ impl MessageIndex {
                 c.agent_replies,
                 c.sent,
                 c.failed,
+                c.outside_window,
                 c.new_contacts,
                 c.active_contacts,
             ] {
@@ -680,6 +706,7 @@ impl MessageIndex {
                 agent_replies: reader.u32()?,
                 sent: reader.u32()?,
                 failed: reader.u32()?,
+                outside_window: reader.u32()?,
                 new_contacts: reader.u32()?,
                 active_contacts: reader.u32()?,
             };
@@ -894,6 +921,7 @@ mod tests {
                         agent_replies: 2,
                         sent: 1,
                         failed: 0,
+                        outside_window: 0,
                         new_contacts: 1,
                         active_contacts: 1,
                     }

@@ -93,12 +93,12 @@ async fn every_acknowledged_save_survives_kill_9() {
 
         let p = progress.lock().expect("lock");
         total += p.count;
-        last = Some(match (&p.acknowledged, &last) {
-            (Some(_), _) => (p.acknowledged.clone(), p.in_flight.clone()),
-            // Nothing acknowledged this round: the previous expectation still holds, or the
-            // in-flight write of this round.
-            (None, Some((previous, _))) => (previous.clone(), p.in_flight.clone()),
-            (None, None) => (Some(name), p.in_flight.clone()),
+        last = Some(match &p.acknowledged {
+            Some(_) => (p.acknowledged.clone(), p.in_flight.clone()),
+            // Nothing acknowledged this round: what this round found on disk still holds (it
+            // may be an earlier round's in-flight write that landed), or this round's
+            // in-flight write.
+            None => (Some(name), p.in_flight.clone()),
         });
     }
     assert!(

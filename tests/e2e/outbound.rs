@@ -190,6 +190,18 @@ async fn a_131047_is_not_retried_and_asks_for_a_template() {
         failed_event.expect("told to the dashboard")["needs_template"],
         true
     );
+    let status = app.get_json("/api/status").await;
+    let alert = status["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .find(|a| a["kind"] == "outside_window")
+        .expect("the overview is told");
+    assert_eq!(alert["count"], 1);
+    assert!(
+        !status["alerts"].to_string().contains("failed_sends"),
+        "the one failure is the window's"
+    );
 }
 
 #[tokio::test]
@@ -224,6 +236,9 @@ async fn an_invalid_token_pauses_sending_instead_of_hammering() {
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(graph.sends().len(), 1);
+    let status = app.get_json("/api/status").await;
+    assert!(status["channel"]["token_refused_at"].is_i64());
+    assert_eq!(status["alerts"][0]["kind"], "token_refused", "{status}");
 }
 
 #[tokio::test]
