@@ -5,9 +5,11 @@
 //! (where the embedded assets are, which language the request asked for) comes in as plain
 //! values through [`shell`] and the reactive context.
 
+pub mod api;
 pub mod components;
 pub mod events;
 pub mod i18n;
+pub mod live;
 pub mod pages;
 
 use i18n::{I18n, Lang};

@@ -63,6 +63,8 @@ struct Status {
     counts: Counts,
     /// What needs a person's attention now, most serious first.
     alerts: Vec<Alert>,
+    /// Since midnight in the shop's time zone.
+    today: crate::store::index::HourCounts,
 }
 
 /// Something that needs attention. `kind` is stable (for the dashboard to explain it in its
@@ -181,6 +183,8 @@ struct ChannelStatus {
     phone_number_id: Option<String>,
     /// When Meta last refused the access token, unless a send has worked since.
     token_refused_at: Option<i64>,
+    /// `last_webhook_at` as the shop reads it (`2026-11-28 10:15`, the shop's time zone).
+    last_webhook_local: Option<String>,
     /// When the last accepted webhook arrived (ms since the epoch), if ever.
     last_webhook_at: Option<i64>,
     webhooks_received: u64,
@@ -202,7 +206,25 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
         }
     };
     let file_problems = state.store.problems();
+    let time_zone = jiff::tz::TimeZone::get(&state.store.settings.get().time_zone)
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let now = jiff::Timestamp::now();
+    let midnight = now
+        .to_zoned_datetime(time_zone.clone())
+        .start_of_day()
+        .map_or(now.as_millisecond(), |z| z.timestamp().as_millisecond());
+    let mut today = crate::store::index::HourCounts::default();
+    for (_, c) in state
+        .store
+        .index
+        .read()
+        .hours(midnight, now.as_millisecond() + 1)
+    {
+        today += &c;
+    }
+    let last_webhook_at = Some(m.last_webhook_at.load(Ordering::Relaxed)).filter(|at| *at > 0);
     Json(Status {
+        today,
         alerts: alerts(&state, &file_problems),
         counts,
         version: env!("CARGO_PKG_VERSION"),
@@ -214,7 +236,14 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
             access_token_set: state.meta.access_token.is_some(),
             phone_number_id: state.meta.phone_number_id.clone(),
             token_refused_at: state.outbox.token_refused_at(),
-            last_webhook_at: Some(m.last_webhook_at.load(Ordering::Relaxed)).filter(|at| *at > 0),
+            last_webhook_at,
+            last_webhook_local: last_webhook_at
+                .and_then(|at| jiff::Timestamp::from_millisecond(at).ok())
+                .map(|t| {
+                    t.to_zoned_datetime(time_zone.clone())
+                        .strftime("%Y-%m-%d %H:%M")
+                        .to_string()
+                }),
             webhooks_received: Metrics::read(&m.webhooks_received),
             webhooks_rejected: Metrics::read(&m.webhooks_rejected),
             duplicates: Metrics::read(&m.webhook_duplicates),

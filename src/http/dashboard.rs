@@ -5,6 +5,7 @@
 use super::security::page_csp;
 use crate::assets;
 use crate::state::AppState;
+use app::api::ApiCaller;
 use app::i18n::Lang;
 use axum::extract::Request;
 use axum::http::request::Parts;
@@ -12,13 +13,20 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::Router;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
+use std::sync::Arc;
+use tower::ServiceExt;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let links = assets::links();
     let page = move || app::shell(links.clone());
-    let not_found = leptos_axum::render_app_to_stream_with_context(page_context, page.clone());
+    // Pages read the same API as scripts; while rendering, it is called in-process.
+    let api: Router = Router::new()
+        .nest("/api", super::api::router(state))
+        .with_state(state.clone());
+    let context = move || page_context(&api);
+    let not_found = leptos_axum::render_app_to_stream_with_context(context.clone(), page.clone());
     Router::new()
-        .leptos_routes_with_context(state, generate_route_list(app::App), page_context, page)
+        .leptos_routes_with_context(state, generate_route_list(app::App), context, page)
         .fallback(move |request: Request| {
             let not_found = not_found.clone();
             async move {
@@ -29,8 +37,37 @@ pub fn router(state: &AppState) -> Router<AppState> {
         })
 }
 
+/// Answers the page's API requests in-process, as the visitor (with their cookie).
+fn api_caller(api: &Router, cookie: Option<HeaderValue>) -> ApiCaller {
+    let api = api.clone();
+    ApiCaller(Arc::new(move |path: String| {
+        let (api, cookie) = (api.clone(), cookie.clone());
+        Box::pin(async move {
+            let mut request = axum::http::Request::get(&path);
+            if let Some(cookie) = cookie {
+                request = request.header(header::COOKIE, cookie);
+            }
+            let request = request
+                .body(axum::body::Body::empty())
+                .map_err(|e| e.to_string())?;
+            let response = api.oneshot(request).await.map_err(|e| e.to_string())?;
+            let status = response.status();
+            let body = axum::body::to_bytes(response.into_body(), 8 * 1024 * 1024)
+                .await
+                .map_err(|e| e.to_string())?;
+            if !status.is_success() {
+                return Err(format!("the server answered {status}"));
+            }
+            String::from_utf8(body.to_vec()).map_err(|e| e.to_string())
+        })
+    }))
+}
+
 /// Runs inside every page render, after Leptos provided the request and response contexts.
-fn page_context() {
+fn page_context(api: &Router) {
+    let cookie =
+        use_context::<Parts>().and_then(|parts| parts.headers.get(header::COOKIE).cloned());
+    provide_context(api_caller(api, cookie));
     let lang = use_context::<Parts>()
         .and_then(|parts| {
             parts

@@ -74,11 +74,7 @@ pub fn render(state: &AppState) -> String {
         let index = state.store.index.read();
         let mut totals = HourCounts::default();
         for (_, c) in index.hours(i64::MIN / 2, i64::MAX) {
-            totals.received += c.received;
-            totals.bot_replies += c.bot_replies;
-            totals.agent_replies += c.agent_replies;
-            totals.sent += c.sent;
-            totals.failed += c.failed;
+            totals += &c;
         }
         (
             totals,

@@ -117,23 +117,12 @@ fn median(buckets: &[u32]) -> Median {
     }
 }
 
-fn add(total: &mut HourCounts, c: &HourCounts) {
-    total.received += c.received;
-    total.bot_replies += c.bot_replies;
-    total.agent_replies += c.agent_replies;
-    total.sent += c.sent;
-    total.failed += c.failed;
-    total.outside_window += c.outside_window;
-    total.new_contacts += c.new_contacts;
-    total.active_contacts += c.active_contacts;
-}
-
 /// Today's counts since midnight UTC, for the live stats event.
 pub fn today(state: &AppState, now: i64) -> HourCounts {
     let midnight = now - now.rem_euclid(24 * 3600 * 1000);
     let mut total = HourCounts::default();
     for (_, counts) in state.store.index.read().hours(midnight, now + 1) {
-        add(&mut total, &counts);
+        total += &counts;
     }
     total
 }
@@ -178,7 +167,7 @@ async fn stats(
     let mut totals = HourCounts::default();
     let mut buckets: BTreeMap<String, HourCounts> = BTreeMap::new();
     for (hour, counts) in &hours {
-        add(&mut totals, counts);
+        totals += counts;
         if let Ok(at) = jiff::Timestamp::from_millisecond(*hour) {
             let local = at.to_zoned_datetime(time_zone.clone());
             let weekday = local.weekday().to_monday_zero_offset() as usize;
@@ -190,7 +179,7 @@ async fn stats(
                 .map(|t| t.to_zoned_datetime(time_zone.clone()).date().to_string())
                 .unwrap_or_default(),
         };
-        add(buckets.entry(key).or_default(), counts);
+        *buckets.entry(key).or_default() += counts;
     }
     let points = buckets
         .into_iter()

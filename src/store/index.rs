@@ -160,6 +160,19 @@ pub struct HourCounts {
 
 const HOUR_MS: i64 = 3600 * 1000;
 
+impl std::ops::AddAssign<&HourCounts> for HourCounts {
+    fn add_assign(&mut self, c: &HourCounts) {
+        self.received += c.received;
+        self.bot_replies += c.bot_replies;
+        self.agent_replies += c.agent_replies;
+        self.sent += c.sent;
+        self.failed += c.failed;
+        self.outside_window += c.outside_window;
+        self.new_contacts += c.new_contacts;
+        self.active_contacts += c.active_contacts;
+    }
+}
+
 /// A record's place in compact form: 8 bytes per indexed record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Slot {

@@ -351,3 +351,47 @@ async fn a_fresh_install_is_set_up_in_the_browser_with_the_code_from_the_log() {
     save_screenshot(client, "login-wrong-password.png").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_overview_shows_todays_numbers_and_follows_them_live() {
+    let Some((app, browser)) = open("/", 1280, 800).await else {
+        return;
+    };
+    let client = browser.client();
+    let received = || async {
+        client
+            .find(Locator::Css("#today-received .figure-value"))
+            .await
+            .expect("today's received figure")
+            .text()
+            .await
+            .expect("text")
+    };
+    assert_eq!(received().await, "0");
+    let alerts = client
+        .find(Locator::Css("#alerts"))
+        .await
+        .expect("alerts")
+        .text()
+        .await
+        .expect("text");
+    assert!(alerts.contains("Avisos"), "{alerts}");
+
+    let body = crate::helpers::text_message(
+        "wamid.live",
+        "584121000001",
+        "hola",
+        crate::helpers::now_secs() - 5,
+    );
+    assert_eq!(app.webhook(&body).await.status(), 200);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while received().await != "1" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the figure follows the message without a reload"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    save_screenshot(client, "overview.png").await;
+    browser.close().await;
+}

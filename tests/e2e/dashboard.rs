@@ -231,3 +231,23 @@ async fn an_unknown_asset_is_404() {
     let app = spawn_app().await;
     assert_eq!(app.get("/pkg/nothing-here.js").await.status(), 404);
 }
+
+#[tokio::test]
+async fn the_overview_is_rendered_with_todays_numbers() {
+    let app = crate::helpers::spawn_app().await;
+    let body = crate::helpers::text_message(
+        "wamid.ssr",
+        "584121000001",
+        "hola",
+        crate::helpers::now_secs() - 5,
+    );
+    assert_eq!(app.webhook(&body).await.status(), 200);
+    let html = app.page("/").await.text().await.expect("html");
+    assert!(
+        html.contains(
+            r#"<div id="today-received" class="figure"><span class="figure-value">1</span>"#
+        ),
+        "{html}"
+    );
+    assert!(html.contains("Canal de WhatsApp"));
+}

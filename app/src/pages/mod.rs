@@ -3,9 +3,11 @@
 
 mod login;
 mod not_found;
+mod overview;
 
 pub use login::{Login, Register, Setup};
 pub use not_found::NotFound;
+pub use overview::Overview;
 
 use crate::components::{EmptyState, PageHeader};
 use crate::i18n::Text;
@@ -18,12 +20,6 @@ fn ModulePage(title: Text, intro: Text, empty: Text) -> impl IntoView {
         <PageHeader title intro />
         <EmptyState text=empty />
     }
-}
-
-/// Resumen: channel state, today's counts, alerts.
-#[component]
-pub fn Overview() -> impl IntoView {
-    view! { <ModulePage title=Text::NavOverview intro=Text::OverviewIntro empty=Text::OverviewEmpty /> }
 }
 
 /// Bandeja: conversations and manual replies.
