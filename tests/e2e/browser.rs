@@ -392,6 +392,29 @@ async fn the_overview_shows_todays_numbers_and_follows_them_live() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let feed = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#feed .feed-item[data-kind='received']"))
+        .await
+        .expect("the message is in the activity feed")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        feed.contains("Mensaje recibido") && feed.contains("hola"),
+        "{feed}"
+    );
     save_screenshot(client, "overview.png").await;
+
+    // The server goes away: the page says so instead of showing stale numbers silently.
+    app.stop_server();
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("#connection-lost"))
+        .await
+        .expect("a lost connection is shown");
+    save_screenshot(client, "overview-connection-lost.png").await;
     browser.close().await;
 }

@@ -34,7 +34,7 @@ pub struct TestApp {
     pub auth: Arc<Auth>,
     pub data_dir: TempDir,
     session: tokio::sync::OnceCell<Session>,
-    _stop: oneshot::Sender<()>,
+    stop: std::sync::Mutex<Option<oneshot::Sender<()>>>,
 }
 
 /// The username of the administrator tests sign in as.
@@ -146,6 +146,13 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// Shuts the server down as SIGTERM would (WebSockets are closed with "going away").
+    pub fn stop_server(&self) {
+        if let Some(stop) = self.stop.lock().expect("lock").take() {
+            let _ = stop.send(());
+        }
+    }
+
     /// `POST path` with a JSON body.
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client
@@ -232,7 +239,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         auth: app_auth,
         data_dir,
         session: tokio::sync::OnceCell::new(),
-        _stop: stop,
+        stop: std::sync::Mutex::new(Some(stop)),
     }
 }
 

@@ -13,8 +13,16 @@ use leptos::prelude::*;
 pub fn Overview() -> impl IntoView {
     let i18n = use_i18n();
     let status = Resource::new(|| (), |()| api::get_json::<Status>("/api/status"));
+    // What happened since the page opened, newest first.
+    let feed = RwSignal::new(Vec::<FeedItem>::new());
     // Counts, alerts and the channel change as messages come and go: read them again.
-    live::on_events(move |event| {
+    let connected = live::on_events(move |event| {
+        if let Some(item) = FeedItem::of(&event) {
+            feed.update(|items| {
+                items.insert(0, item);
+                items.truncate(FEED_LENGTH);
+            });
+        }
         if matches!(
             event,
             ServerEvent::StatsTick { .. }
@@ -30,6 +38,11 @@ pub fn Overview() -> impl IntoView {
     });
     view! {
         <PageHeader title=Text::NavOverview intro=Text::OverviewIntro />
+        <Show when=move || !connected.get()>
+            <p class="notice notice-error" role="alert" id="connection-lost">
+                {i18n.t(Text::ConnectionLost)}
+            </p>
+        </Show>
         <Transition fallback=move || {
             view! { <p class="loading" role="status">{i18n.t(Text::Loading)}</p> }
         }>
@@ -50,6 +63,100 @@ pub fn Overview() -> impl IntoView {
                 }
             })}
         </Transition>
+        <section class="card" aria-labelledby="feed-title" id="feed">
+            <h2 id="feed-title">{i18n.t(Text::FeedTitle)}</h2>
+            <Show
+                when=move || !feed.read().is_empty()
+                fallback=move || view! { <p class="loading">{i18n.t(Text::FeedEmpty)}</p> }
+            >
+                <ul class="feed" aria-live="polite">
+                    <For each=move || feed.get() key=|item| item.key.clone() let:item>
+                        <li class="feed-item" data-kind=item.kind>
+                            {i18n.t(item.label)}
+                            " · "
+                            <span class="feed-who">{item.conversation.clone()}</span>
+                            {item.text.clone().map(|t| view! { <span class="feed-text">" “" {t} "”"</span> })}
+                        </li>
+                    </For>
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+/// Events shown in the activity feed at most.
+const FEED_LENGTH: usize = 20;
+
+/// One line of the activity feed.
+#[derive(Clone, Debug, PartialEq)]
+struct FeedItem {
+    key: String,
+    kind: &'static str,
+    label: Text,
+    conversation: String,
+    text: Option<String>,
+}
+
+impl FeedItem {
+    fn of(event: &ServerEvent) -> Option<FeedItem> {
+        let (key, kind, label, conversation, text) = match event {
+            ServerEvent::MessageReceived {
+                conversation,
+                id,
+                text,
+                ..
+            } => (
+                id.clone(),
+                "received",
+                Text::FeedReceived,
+                conversation,
+                text.clone(),
+            ),
+            ServerEvent::MessageQueued {
+                conversation,
+                outbox,
+                text,
+            } => (
+                format!("q-{outbox}"),
+                "queued",
+                Text::FeedQueued,
+                conversation,
+                Some(text.clone()),
+            ),
+            ServerEvent::MessageFailed {
+                conversation,
+                outbox,
+                ..
+            } => (
+                format!("f-{outbox}"),
+                "failed",
+                Text::FeedFailed,
+                conversation,
+                None,
+            ),
+            ServerEvent::TakeoverChanged {
+                conversation,
+                paused_until,
+            } => (
+                format!("t-{conversation}-{paused_until:?}"),
+                "takeover",
+                if paused_until.is_some() {
+                    Text::FeedTakenOver
+                } else {
+                    Text::FeedGivenBack
+                },
+                conversation,
+                None,
+            ),
+            _ => return None,
+        };
+        Some(FeedItem {
+            key,
+            kind,
+            label,
+            conversation: conversation.clone(),
+            text: text.map(|t| t.chars().take(80).collect()),
+        })
     }
 }
 
