@@ -68,6 +68,26 @@ fn fetch_text(
     })
 }
 
+/// `/api/auth/me`: who is signed in.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub user: Option<MeUser>,
+    pub role: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MeUser {
+    pub username: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+impl Me {
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+}
+
 /// `/api/status`, as the overview reads it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Status {

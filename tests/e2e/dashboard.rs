@@ -56,19 +56,13 @@ async fn the_sidebar_lists_every_module() {
 #[tokio::test]
 async fn the_language_cookie_renders_english() {
     let app = spawn_app().await;
+    let cookie = format!(
+        "theme=x; cocolu_lang=en; {}",
+        app.admin_session().await.cookie
+    );
     let html = app
-        .client
-        .get(app.url("/inbox"))
-        .header(
-            "cookie",
-            format!(
-                "theme=x; cocolu_lang=en; {}",
-                app.admin_session().await.cookie
-            ),
-        )
-        .send()
+        .page_with_cookie("/inbox", &cookie)
         .await
-        .expect("sent")
         .text()
         .await
         .expect("html");
@@ -250,4 +244,46 @@ async fn the_overview_is_rendered_with_todays_numbers() {
         "{html}"
     );
     assert!(html.contains("Canal de WhatsApp"));
+}
+
+#[tokio::test]
+async fn agents_do_not_see_the_admin_pages_in_the_sidebar() {
+    let app = spawn_app().await;
+    let admin_html = app.page("/").await.text().await.expect("html");
+    assert!(
+        admin_html.contains(r#"href="/users""#),
+        "an admin sees Users"
+    );
+    assert!(admin_html.contains(r#"href="/settings""#));
+    assert!(admin_html.contains(r#"id="signed-in-as""#));
+
+    let invitation: serde_json::Value = app
+        .post_json("/api/invitations", &serde_json::json!({"role": "agent"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let registered = crate::helpers::anonymous_client()
+        .post(app.url("/api/auth/register"))
+        .json(&serde_json::json!({
+            "invitation": invitation["code"], "username": "agente", "password": "clave de la agente"
+        }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(registered.status(), 201);
+    let agent = crate::helpers::Session::from_response(registered).await;
+    let html = app
+        .page_with_cookie("/", &agent.cookie)
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains(r#"href="/inbox""#), "{html}");
+    assert!(
+        !html.contains(r#"href="/users""#),
+        "an agent does not see Users"
+    );
+    assert!(!html.contains(r#"href="/settings""#));
+    assert!(html.contains("agente"));
 }

@@ -138,9 +138,14 @@ impl TestApp {
     /// `GET path` as the signed-in administrator in a browser would (a dashboard page).
     pub async fn page(&self, path: &str) -> reqwest::Response {
         let session = self.admin_session().await;
+        self.page_with_cookie(path, &session.cookie).await
+    }
+
+    /// `GET path` with a `Cookie` header, as a browser would.
+    pub async fn page_with_cookie(&self, path: &str, cookie: &str) -> reqwest::Response {
         anonymous_client()
             .get(self.url(path))
-            .header("cookie", session.cookie)
+            .header("cookie", cookie)
             .send()
             .await
             .expect("request sent")

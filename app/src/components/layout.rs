@@ -2,7 +2,8 @@
 //! to icons, the language switch, and the page itself.
 
 use super::{browser, Icon, IconName};
-use crate::i18n::{use_i18n, Text};
+use crate::api::{self, Me};
+use crate::i18n::{use_i18n, I18n, Text};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
@@ -13,7 +14,7 @@ struct NavItem {
     label: Text,
 }
 
-const NAV: [NavItem; 7] = [
+const NAV: [NavItem; 5] = [
     NavItem {
         href: "/",
         icon: IconName::Overview,
@@ -39,6 +40,10 @@ const NAV: [NavItem; 7] = [
         icon: IconName::Analytics,
         label: Text::NavAnalytics,
     },
+];
+
+/// Entries only administrators see (the server refuses these pages to agents too).
+const ADMIN_NAV: [NavItem; 2] = [
     NavItem {
         href: "/settings",
         icon: IconName::Settings,
@@ -50,6 +55,23 @@ const NAV: [NavItem; 7] = [
         label: Text::NavUsers,
     },
 ];
+
+fn nav_links(items: &'static [NavItem], i18n: I18n) -> impl IntoView {
+    items
+        .iter()
+        .map(|item| {
+            let label = i18n.t(item.label);
+            view! {
+                <li>
+                    <A href=item.href exact=true>
+                        <Icon name=item.icon />
+                        <span class="nav-label">{label}</span>
+                    </A>
+                </li>
+            }
+        })
+        .collect_view()
+}
 
 /// The signed-in frame: sidebar plus the current page.
 #[component]
@@ -70,20 +92,30 @@ pub fn Layout() -> impl IntoView {
         i18n.0.set(next);
     };
 
-    let links = NAV
-        .iter()
-        .map(|item| {
-            let label = i18n.t(item.label);
-            view! {
-                <li>
-                    <A href=item.href exact=true>
-                        <Icon name=item.icon />
-                        <span class="nav-label">{label}</span>
-                    </A>
-                </li>
-            }
-        })
-        .collect_view();
+    let me = Resource::new(|| (), |()| api::get_json::<Me>("/api/auth/me"));
+    let links = view! {
+        {nav_links(&NAV, i18n)}
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                me.await
+                    .ok()
+                    .filter(Me::is_admin)
+                    .map(|_| nav_links(&ADMIN_NAV, i18n))
+            })}
+        </Transition>
+    };
+    let who = move || {
+        me.get()
+            .and_then(Result::ok)
+            .and_then(|me| me.user)
+            .map(|user| {
+                if user.name.is_empty() {
+                    user.username
+                } else {
+                    user.name
+                }
+            })
+    };
 
     view! {
         <a class="skip-link" href="#content">{i18n.t(Text::SkipToContent)}</a>
@@ -119,6 +151,18 @@ pub fn Layout() -> impl IntoView {
                         <Icon name=IconName::Language />
                         <span class="nav-label">{i18n.t(Text::SwitchLanguage)}</span>
                     </button>
+                    <Transition fallback=|| ()>
+                        {move || {
+                            who()
+                                .map(|name| {
+                                    view! {
+                                        <p class="nav-label signed-in-as" id="signed-in-as">
+                                            {name}
+                                        </p>
+                                    }
+                                })
+                        }}
+                    </Transition>
                     <form method="post" action="/logout" class="logout-form">
                         <button type="submit" class="nav-button">
                             <Icon name=IconName::Login />
