@@ -137,3 +137,44 @@ pub struct Alert {
     #[serde(default)]
     pub file: Option<String>,
 }
+
+/// `/api/stats`, as the analytics page reads it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    pub time_zone: String,
+    pub points: Vec<StatsPoint>,
+    pub totals: StatsPoint,
+    pub first_response: FirstResponses,
+    pub top_rules: Vec<RuleCount>,
+    pub heatmap: Vec<Vec<u32>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatsPoint {
+    #[serde(default)]
+    pub bucket: String,
+    pub received: u32,
+    pub bot_replies: u32,
+    pub agent_replies: u32,
+    pub failed: u32,
+    pub new_contacts: u32,
+    pub active_contacts: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FirstResponses {
+    pub bot: Median,
+    pub people: Median,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Median {
+    pub count: u32,
+    pub median_at_most_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuleCount {
+    pub rule: String,
+    pub answers: u32,
+}

@@ -50,6 +50,9 @@ struct StatsQuery {
     /// `hour` (UTC) or `day` (the shop's time zone, the default).
     #[serde(default)]
     bucket: Bucket,
+    /// The last this many days, today included, in the shop's time zone (1 to 366; instead
+    /// of `from` and `to`).
+    days: Option<u32>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -132,13 +135,34 @@ async fn stats(
     Query(query): Query<StatsQuery>,
 ) -> Result<ApiJson<Series>, ApiError> {
     let now = crate::auth::now_ms();
-    let to = query.to.unwrap_or(now + 1);
-    let from = query.from.unwrap_or(to - 7 * 24 * 3600 * 1000);
+    let time_zone_name = state.store.settings.get().time_zone.clone();
+    let time_zone = jiff::tz::TimeZone::get(&time_zone_name).unwrap_or(jiff::tz::TimeZone::UTC);
+    let (from, to) = match query.days {
+        Some(days) if (1..=366).contains(&days) => {
+            let today = jiff::Timestamp::now()
+                .to_zoned_datetime(time_zone.clone())
+                .date();
+            let first = today
+                .checked_sub(jiff::Span::new().days(i64::from(days) - 1))
+                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            let start = first
+                .to_zoned_datetime(time_zone.clone())
+                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            (start.timestamp().as_millisecond(), now + 1)
+        }
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "`days` must be between 1 and 366.".into(),
+            ))
+        }
+        None => {
+            let to = query.to.unwrap_or(now + 1);
+            (query.from.unwrap_or(to - 7 * 24 * 3600 * 1000), to)
+        }
+    };
     if from >= to {
         return Err(ApiError::BadRequest("`from` must be before `to`.".into()));
     }
-    let time_zone_name = state.store.settings.get().time_zone.clone();
-    let time_zone = jiff::tz::TimeZone::get(&time_zone_name).unwrap_or(jiff::tz::TimeZone::UTC);
     let (hours, bot, people, rules) = {
         let index = state.store.index.read();
         let mut bot = [0u32; RESPONSE_BUCKETS_MS.len()];

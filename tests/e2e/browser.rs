@@ -418,3 +418,41 @@ async fn the_overview_shows_todays_numbers_and_follows_them_live() {
     save_screenshot(client, "overview-connection-lost.png").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn analytics_change_range_without_a_reload() {
+    let Some((_app, browser)) = open("/analytics", 1280, 900).await else {
+        return;
+    };
+    let client = browser.client();
+    let buttons = client
+        .find_all(Locator::Css(".range-button"))
+        .await
+        .expect("range buttons");
+    assert_eq!(buttons.len(), 3);
+    buttons[1].click().await.expect("clicked");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let pressed = buttons[1]
+            .attr("aria-pressed")
+            .await
+            .expect("attr")
+            .unwrap_or_default();
+        if pressed == "true" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the range is chosen"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#total-received"))
+        .await
+        .expect("the figures for 30 days");
+    save_screenshot(client, "analytics.png").await;
+    browser.close().await;
+}

@@ -287,3 +287,45 @@ async fn agents_do_not_see_the_admin_pages_in_the_sidebar() {
     assert!(!html.contains(r#"href="/settings""#));
     assert!(html.contains("agente"));
 }
+
+#[tokio::test]
+async fn analytics_show_the_numbers_a_seeded_log_implies() {
+    let app = crate::helpers::spawn_app_with(|config| {
+        let log = config.data_dir.join("log");
+        std::fs::create_dir_all(&log).expect("log folder");
+        std::fs::write(
+            log.join("000001-2026-11.jsonl"),
+            crate::inbox_api::seeded_log(),
+        )
+        .expect("seed");
+    })
+    .await;
+    let html = app
+        .page("/analytics?days=366")
+        .await
+        .text()
+        .await
+        .expect("html");
+    let figure = |id: &str| {
+        let start = html
+            .find(&format!(r#"id="{id}""#))
+            .unwrap_or_else(|| panic!("{id} in {html}"));
+        let value = &html[start..];
+        let open = value.find(r#"<span class="figure-value">"#).expect("value")
+            + r#"<span class="figure-value">"#.len();
+        value[open..open + value[open..].find('<').expect("end")].to_string()
+    };
+    assert_eq!(figure("total-received"), "3");
+    assert_eq!(figure("bot-share"), "66 %", "2 of 3 replies");
+    assert_eq!(figure("bot-median"), "≤ 1 s");
+    assert_eq!(figure("people-median"), "≤ 5 min");
+    assert_eq!(figure("new-contacts"), "2");
+    assert_eq!(figure("returning-contacts"), "1");
+    assert!(html.contains("<code>precios</code>"));
+    assert!(html.contains(r#"class="heatmap""#));
+    assert_eq!(
+        html.matches(r#"class="bar-in""#).count(),
+        2,
+        "two days with data"
+    );
+}

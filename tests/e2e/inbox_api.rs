@@ -222,7 +222,7 @@ async fn a_long_history_is_read_page_by_page_with_the_cursor() {
 
 /// A log written before the server starts: two customers on Monday 2026-11-23 (UTC-4), one
 /// of them back on Tuesday; the bot answers in 1 s and 20 s, a person in 3 minutes.
-fn seeded_log() -> String {
+pub(crate) fn seeded_log() -> String {
     // 2026-11-23 10:00 in Caracas (UTC-4) is 14:00 UTC.
     let monday_10h = 1_795_442_400_000_i64;
     let at = |minutes: i64| monday_10h + minutes * 60_000;

@@ -7,4 +7,4 @@ mod page;
 
 pub use icon::{Icon, IconName};
 pub use layout::Layout;
-pub use page::{EmptyState, PageHeader};
+pub use page::{with_data, EmptyState, Figure, PageHeader};

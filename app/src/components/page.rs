@@ -1,9 +1,12 @@
 //! The header every page starts with, and the honest empty state a page shows until its data
 //! exists.
 
+use crate::api::ApiResult;
 use crate::i18n::{use_i18n, Text};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// The page title (also the document title) and a one-line description.
 #[component]
@@ -26,5 +29,49 @@ pub fn EmptyState(text: Text) -> impl IntoView {
         <section class="empty-state" role="status">
             <p>{i18n.t(text)}</p>
         </section>
+    }
+}
+
+/// A page's data from the API: a loading line while it first loads, the error if it could not
+/// be read, else `show` of it. Reloads keep the last view until the new data is there.
+pub fn with_data<T, V>(resource: Resource<ApiResult<T>>, show: fn(T) -> V) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    V: IntoView + 'static,
+{
+    let i18n = use_i18n();
+    view! {
+        <Transition fallback=move || {
+            view! { <p class="loading" role="status">{i18n.t(Text::Loading)}</p> }
+        }>
+            {move || Suspend::new(async move {
+                match resource.await {
+                    Ok(data) => show(data).into_any(),
+                    Err(error) => {
+                        view! {
+                            <p class="notice notice-error" role="alert">
+                                {i18n.t(Text::LoadFailed)}
+                                " ("
+                                {error}
+                                ")"
+                            </p>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// One number (or short value) with its label.
+#[component]
+pub fn Figure(label: Text, value: String, #[prop(optional)] id: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="figure" id=id>
+            <span class="figure-value">{value}</span>
+            <span class="figure-label">{i18n.t(label)}</span>
+        </div>
     }
 }

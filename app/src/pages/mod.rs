@@ -1,10 +1,12 @@
 //! One component per dashboard page. Pages whose back end has not landed yet say so plainly
 //! instead of showing made-up numbers.
 
+mod analytics;
 mod login;
 mod not_found;
 mod overview;
 
+pub use analytics::Analytics;
 pub use login::{Login, Register, Setup};
 pub use not_found::NotFound;
 pub use overview::Overview;
@@ -38,12 +40,6 @@ pub fn Rules() -> impl IntoView {
 #[component]
 pub fn Templates() -> impl IntoView {
     view! { <ModulePage title=Text::NavTemplates intro=Text::TemplatesIntro empty=Text::TemplatesEmpty /> }
-}
-
-/// Analítica: charts over the message log.
-#[component]
-pub fn Analytics() -> impl IntoView {
-    view! { <ModulePage title=Text::NavAnalytics intro=Text::AnalyticsIntro empty=Text::AnalyticsEmpty /> }
 }
 
 /// Ajustes: business profile, hours, the Meta connection.

@@ -2,7 +2,7 @@
 //! `/api/status` (rendered with its data on the server).
 
 use crate::api::{self, Alert, Status};
-use crate::components::PageHeader;
+use crate::components::{with_data, Figure, PageHeader};
 use crate::events::ServerEvent;
 use crate::i18n::{use_i18n, Text};
 use crate::live;
@@ -43,26 +43,7 @@ pub fn Overview() -> impl IntoView {
                 {i18n.t(Text::ConnectionLost)}
             </p>
         </Show>
-        <Transition fallback=move || {
-            view! { <p class="loading" role="status">{i18n.t(Text::Loading)}</p> }
-        }>
-            {move || Suspend::new(async move {
-                match status.await {
-                    Ok(status) => view! { <OverviewBody status /> }.into_any(),
-                    Err(error) => {
-                        view! {
-                            <p class="notice notice-error" role="alert">
-                                {i18n.t(Text::LoadFailed)}
-                                " ("
-                                {error}
-                                ")"
-                            </p>
-                        }
-                            .into_any()
-                    }
-                }
-            })}
-        </Transition>
+        {with_data(status, |status| view! { <OverviewBody status /> })}
         <section class="card" aria-labelledby="feed-title" id="feed">
             <h2 id="feed-title">{i18n.t(Text::FeedTitle)}</h2>
             <Show
@@ -160,18 +141,6 @@ impl FeedItem {
     }
 }
 
-/// One number with its label.
-#[component]
-fn Figure(label: Text, value: u64, #[prop(optional)] id: &'static str) -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <div class="figure" id=id>
-            <span class="figure-value">{value}</span>
-            <span class="figure-label">{i18n.t(label)}</span>
-        </div>
-    }
-}
-
 fn alert_text(alert: &Alert) -> Text {
     match alert.kind.as_str() {
         "token_refused" => Text::AlertTokenRefused,
@@ -207,11 +176,11 @@ fn OverviewBody(status: Status) -> impl IntoView {
         <section class="card" aria-labelledby="today-title">
             <h2 id="today-title">{i18n.t(Text::TodayTitle)}</h2>
             <div class="figures">
-                <Figure label=Text::StatReceived value=status.today.received id="today-received" />
-                <Figure label=Text::StatBot value=status.today.bot_replies id="today-bot" />
-                <Figure label=Text::StatPeople value=status.today.agent_replies id="today-people" />
-                <Figure label=Text::StatPending value=status.counts.outbox_pending id="today-pending" />
-                <Figure label=Text::StatFailed value=status.today.failed id="today-failed" />
+                <Figure label=Text::StatReceived value=status.today.received.to_string() id="today-received" />
+                <Figure label=Text::StatBot value=status.today.bot_replies.to_string() id="today-bot" />
+                <Figure label=Text::StatPeople value=status.today.agent_replies.to_string() id="today-people" />
+                <Figure label=Text::StatPending value=status.counts.outbox_pending.to_string() id="today-pending" />
+                <Figure label=Text::StatFailed value=status.today.failed.to_string() id="today-failed" />
             </div>
         </section>
         <section class="card" aria-labelledby="alerts-title" id="alerts">
