@@ -294,8 +294,9 @@ pub fn user(action: UserAction, folders: &Folders) -> ExitCode {
             password_stdin,
         } => {
             let (password, made) = password(password_stdin)?;
+            let hash = auth::cli_password_hash(&username, &password).map_err(|e| e.to_string())?;
             edit(&document, |users| {
-                auth::cli_reset_password(users, &username, &password)
+                auth::cli_reset_password(users, &username, &hash)
             })?;
             Ok(if made {
                 format!("new password for {username}: {password}\n(their sessions have ended)")

@@ -83,12 +83,12 @@ pub enum ServerEvent {
     },
     /// Today's counts, sent when they change (at most every few seconds).
     StatsTick {
-        /// Customers' messages stored since midnight UTC.
+        /// Customers' messages stored since midnight (the shop's time zone).
         received: u64,
-        /// Replies queued by the bot and by people since midnight UTC.
+        /// Replies queued by the bot and by people since midnight.
         bot_replies: u64,
         agent_replies: u64,
-        /// Messages given up on since midnight UTC.
+        /// Messages given up on since midnight.
         failed: u64,
         /// Replies waiting in the outbox now.
         pending: u64,

@@ -792,23 +792,25 @@ pub fn cli_user(new: &NewUser, role: Role) -> Result<User, AuthError> {
     Ok(user_record(new, role, hash, now_ms()))
 }
 
-/// For `cocolu user reset-password`: sets a user's password (blocking).
-pub fn cli_reset_password(
-    users: &mut Users,
-    username: &str,
-    password: &str,
-) -> Result<(), AuthError> {
+/// For `cocolu user reset-password`: gives a user a new password hash.
+pub fn cli_reset_password(users: &mut Users, username: &str, hash: &str) -> Result<(), AuthError> {
     let username = users::normalize_username(username);
-    users::check_password(password, &username).map_err(AuthError::Invalid)?;
-    let hash = Hasher::new(1).hash_blocking(password)?;
     let user = users
         .users
         .iter_mut()
         .find(|u| u.username == username)
         .ok_or_else(|| AuthError::NotFound(format!("There is no user `{username}`.")))?;
-    user.password_hash = hash;
+    user.password_hash = hash.to_string();
     user.password_changed_at = now_ms().max(user.password_changed_at + 1);
     Ok(())
+}
+
+/// For `cocolu user reset-password`: checks a new password and hashes it, once, before the
+/// file is edited (an edit retried after a concurrent change does not hash again).
+pub fn cli_password_hash(username: &str, password: &str) -> Result<String, AuthError> {
+    users::check_password(password, &users::normalize_username(username))
+        .map_err(AuthError::Invalid)?;
+    Ok(Hasher::new(1).hash_blocking(password)?)
 }
 
 /// For `cocolu user add`.

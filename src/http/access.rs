@@ -180,12 +180,23 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// The signed-in user or token behind a request, if any.
 pub fn principal_of(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
-    if let Some(value) = header_str(headers, header::AUTHORIZATION) {
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))?;
-        return state.auth.authenticate_token(token.trim());
+    if headers.contains_key(header::AUTHORIZATION) {
+        return state.auth.authenticate_token(bearer(headers)?);
     }
+    session_of(state, headers)
+}
+
+/// The token of an `Authorization: Bearer` header.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = header_str(headers, header::AUTHORIZATION)?;
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+}
+
+/// The signed-in person behind the session cookie, if any (pages are for people: no tokens).
+pub fn session_of(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
     [SECURE_COOKIE, COOKIE]
         .iter()
         .filter_map(|name| cookie(headers, name))

@@ -208,23 +208,9 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
     let file_problems = state.store.problems();
     let time_zone = jiff::tz::TimeZone::get(&state.store.settings.get().time_zone)
         .unwrap_or(jiff::tz::TimeZone::UTC);
-    let now = jiff::Timestamp::now();
-    let midnight = now
-        .to_zoned_datetime(time_zone.clone())
-        .start_of_day()
-        .map_or(now.as_millisecond(), |z| z.timestamp().as_millisecond());
-    let mut today = crate::store::index::HourCounts::default();
-    for (_, c) in state
-        .store
-        .index
-        .read()
-        .hours(midnight, now.as_millisecond() + 1)
-    {
-        today += &c;
-    }
     let last_webhook_at = Some(m.last_webhook_at.load(Ordering::Relaxed)).filter(|at| *at > 0);
     Json(Status {
-        today,
+        today: super::stats::today(&state),
         alerts: alerts(&state, &file_problems),
         counts,
         version: env!("CARGO_PKG_VERSION"),

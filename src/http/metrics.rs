@@ -5,7 +5,7 @@
 //! Protected by a token: `Authorization: Bearer` with `COCOLU_METRICS_TOKEN`, or an admin API
 //! token. The nginx example also refuses `/metrics` from outside.
 
-use super::access::principal_of;
+use super::access::{bearer, principal_of};
 use crate::auth::secret;
 use crate::metrics::{Metrics, BUCKETS, ROUTES};
 use crate::state::AppState;
@@ -23,12 +23,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn allowed(state: &AppState, headers: &HeaderMap) -> bool {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let by_metrics_token = match (&state.access.metrics_token, bearer) {
+    let by_metrics_token = match (&state.access.metrics_token, bearer(headers)) {
         (Some(expected), Some(sent)) => secret::same(sent, expected),
         _ => false,
     };

@@ -6,8 +6,8 @@
 //! - Every page needs a session: visitors go to `/login`, or to `/setup` while nobody has an
 //!   account. Admin pages (Settings, Users) send agents back to the overview.
 
-use super::access::{check_origin, client_of, cookie, session_cookie, COOKIE, SECURE_COOKIE};
-use crate::auth::{AuthError, Client, NewUser, Principal, SignedIn};
+use super::access::{check_origin, client_of, session_cookie, session_of};
+use crate::auth::{AuthError, Client, NewUser, SignedIn};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -39,21 +39,13 @@ fn see_other(location: &str) -> Response {
     response
 }
 
-/// The session behind a page request (cookies only: pages are for people).
-fn page_principal(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
-    [SECURE_COOKIE, COOKIE]
-        .iter()
-        .filter_map(|name| cookie(headers, name))
-        .find_map(|id| state.auth.authenticate_session(id))
-}
-
 /// The sign-in wall in front of the dashboard's pages.
 pub async fn page_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return next.run(request).await;
     }
     let path = request.uri().path().to_string();
-    let principal = page_principal(&state, request.headers());
+    let principal = session_of(&state, request.headers());
     let needs_setup = state.auth.needs_setup();
     match (&principal, path.as_str()) {
         (Some(_), "/login" | "/setup") => see_other("/"),
@@ -71,10 +63,15 @@ fn caller(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap) -> (C
 }
 
 /// The form page again, with an error code (and the username, so it need not be retyped).
-fn back_to(page: &str, error: &str, username: &str) -> Response {
-    let query: String = form_urlencoded::Serializer::new(String::new())
+fn back_to(page: &str, error: &str, form: &AccountForm) -> Response {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if !form.invitation.is_empty() {
+        // The registration page keeps its invitation code.
+        query.append_pair("code", &form.invitation);
+    }
+    let query = query
         .append_pair("error", error)
-        .append_pair("user", username)
+        .append_pair("user", &form.username)
         .finish();
     see_other(&format!("{page}?{query}"))
 }
@@ -136,7 +133,7 @@ async fn login(
     Form(form): Form<AccountForm>,
 ) -> Response {
     if check_origin(&state.access, &headers).is_err() {
-        return back_to("/login", "csrf", &form.username);
+        return back_to("/login", "csrf", &form);
     }
     let (client, https) = caller(&state, Some(peer), &headers);
     match state
@@ -145,7 +142,7 @@ async fn login(
         .await
     {
         Ok(signed) => welcome(&state, https, signed),
-        Err(error) => back_to("/login", error_code(&error), &form.username),
+        Err(error) => back_to("/login", error_code(&error), &form),
     }
 }
 
@@ -156,13 +153,13 @@ async fn setup(
     Form(form): Form<AccountForm>,
 ) -> Response {
     if check_origin(&state.access, &headers).is_err() {
-        return back_to("/setup", "csrf", &form.username);
+        return back_to("/setup", "csrf", &form);
     }
     let (client, https) = caller(&state, Some(peer), &headers);
     match state.auth.setup(&form.code, form.new_user(), &client).await {
         Ok(signed) => welcome(&state, https, signed),
-        Err(AuthError::AlreadySetUp) => back_to("/login", "set_up", &form.username),
-        Err(error) => back_to("/setup", error_code(&error), &form.username),
+        Err(AuthError::AlreadySetUp) => back_to("/login", "set_up", &form),
+        Err(error) => back_to("/setup", error_code(&error), &form),
     }
 }
 
@@ -172,21 +169,8 @@ async fn register(
     headers: HeaderMap,
     Form(form): Form<AccountForm>,
 ) -> Response {
-    let page = format!(
-        "/register?{}",
-        form_urlencoded::Serializer::new(String::new())
-            .append_pair("code", &form.invitation)
-            .finish()
-    );
-    let back = |error: &str| {
-        let query: String = form_urlencoded::Serializer::new(String::new())
-            .append_pair("error", error)
-            .append_pair("user", &form.username)
-            .finish();
-        see_other(&format!("{page}&{query}"))
-    };
     if check_origin(&state.access, &headers).is_err() {
-        return back("csrf");
+        return back_to("/register", "csrf", &form);
     }
     let (client, https) = caller(&state, Some(peer), &headers);
     match state
@@ -195,7 +179,7 @@ async fn register(
         .await
     {
         Ok(signed) => welcome(&state, https, signed),
-        Err(error) => back(error_code(&error)),
+        Err(error) => back_to("/register", error_code(&error), &form),
     }
 }
 
@@ -208,7 +192,7 @@ async fn logout(
         return see_other("/");
     }
     let (client, https) = caller(&state, Some(peer), &headers);
-    if let Some(principal) = page_principal(&state, &headers) {
+    if let Some(principal) = session_of(&state, &headers) {
         let auth = state.auth.clone();
         let ended = super::blocking(move || auth.logout(&principal, &client)).await;
         if !matches!(ended, Ok(Ok(()))) {

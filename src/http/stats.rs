@@ -120,11 +120,23 @@ fn median(buckets: &[u32]) -> Median {
     }
 }
 
-/// Today's counts since midnight UTC, for the live stats event.
-pub fn today(state: &AppState, now: i64) -> HourCounts {
-    let midnight = now - now.rem_euclid(24 * 3600 * 1000);
+/// Today's counts, since midnight in the shop's time zone (the overview and the live stats
+/// event).
+pub fn today(state: &AppState) -> HourCounts {
+    let time_zone = jiff::tz::TimeZone::get(&state.store.settings.get().time_zone)
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let now = jiff::Timestamp::now();
+    let midnight = now
+        .to_zoned_datetime(time_zone)
+        .start_of_day()
+        .map_or(now.as_millisecond(), |z| z.timestamp().as_millisecond());
     let mut total = HourCounts::default();
-    for (_, counts) in state.store.index.read().hours(midnight, now + 1) {
+    for (_, counts) in state
+        .store
+        .index
+        .read()
+        .hours(midnight, now.as_millisecond() + 1)
+    {
         total += &counts;
     }
     total
@@ -235,7 +247,7 @@ pub async fn tick_forever(state: AppState) {
     let mut last = None;
     loop {
         ticker.tick().await;
-        let counts = today(&state, crate::auth::now_ms());
+        let counts = today(&state);
         let pending = state.store.index.read().pending_outbox_count() as u64;
         let event = app::events::ServerEvent::StatsTick {
             received: u64::from(counts.received),
