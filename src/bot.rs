@@ -200,7 +200,7 @@ fn decide_batch(
     batch: &[Work],
 ) -> (Vec<Vec<u8>>, Vec<Queued>) {
     let settings = store.settings.get();
-    let time_zone = jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let time_zone = crate::settings::time_zone(&settings);
     let templates = |name: &str| store.templates.get(name);
     let world = World {
         rules,

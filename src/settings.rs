@@ -2,117 +2,13 @@
 //! Later parts of the product (hours, welcome, takeover, the Meta connection) add their
 //! sections here.
 
-use crate::engine::hours::Hours;
+use crate::engine::hours::Schedule;
 use crate::store::document::{Context, HandEdited, Problem};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+pub use app::model::{default_hours, Business, Language, ReplyPolicy, Settings};
 
-/// The contents of `settings.json`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Settings {
-    /// Lets editors find this file's JSON Schema.
-    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
-    pub schema: Option<String>,
-    /// Format version of this file.
-    pub version: u32,
-    /// The business the bot speaks for.
-    pub business: Business,
-    /// IANA time zone of the shop, such as `America/Caracas` or `Europe/Madrid`.
-    pub time_zone: String,
-    /// Language the dashboard starts in for new visitors.
-    #[serde(default)]
-    pub language: Language,
-    /// Business hours, in `time_zone`.
-    #[serde(default = "default_hours")]
-    pub hours: Hours,
-    /// Welcome, away, fallback, takeover, opt-out and the automatic-reply cap.
-    #[serde(default)]
-    pub replies: ReplyPolicy,
-}
-
-/// How the bot behaves beyond the rules.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct ReplyPolicy {
-    /// Template for a contact's first message ever.
-    pub welcome_template: String,
-    /// Welcome again after this many days of silence (0: only the very first time).
-    pub welcome_again_after_days: u32,
-    /// Template sent outside business hours when no rule answers.
-    pub away_template: String,
-    /// At most one away message per contact per this many hours.
-    pub away_every_hours: u32,
-    /// Template sent when no rule matches.
-    pub fallback_template: String,
-    /// At most one fallback per contact per this many minutes.
-    pub fallback_every_minutes: u32,
-    /// Hours the bot stays paused for a contact after a person takes over.
-    pub takeover_quiet_hours: u32,
-    /// Words that opt a contact out of automatic messages.
-    pub opt_out_keywords: Vec<String>,
-    /// Template confirming the opt-out (sent once).
-    pub opt_out_template: String,
-    /// Words that opt a contact back in.
-    pub opt_in_keywords: Vec<String>,
-    /// Template confirming the opt-in.
-    pub opt_in_template: String,
-    /// At most this many automatic replies per contact per hour.
-    pub max_auto_replies_per_hour: u32,
-}
-
-impl Default for ReplyPolicy {
-    fn default() -> ReplyPolicy {
-        let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect();
-        ReplyPolicy {
-            welcome_template: "bienvenida".into(),
-            welcome_again_after_days: 0,
-            away_template: "fuera_de_horario".into(),
-            away_every_hours: 12,
-            fallback_template: "no_entendi".into(),
-            fallback_every_minutes: 30,
-            takeover_quiet_hours: 12,
-            opt_out_keywords: words(&["baja", "stop", "darme de baja", "no quiero mensajes"]),
-            opt_out_template: "baja".into(),
-            opt_in_keywords: words(&["alta", "start"]),
-            opt_in_template: "alta".into(),
-            max_auto_replies_per_hour: 20,
-        }
-    }
-}
-
-fn default_hours() -> Hours {
-    let day = |ranges: &[&str]| ranges.iter().map(|r| r.to_string()).collect();
-    Hours {
-        monday: day(&["09:00-18:00"]),
-        tuesday: day(&["09:00-18:00"]),
-        wednesday: day(&["09:00-18:00"]),
-        thursday: day(&["09:00-18:00"]),
-        friday: day(&["09:00-18:00"]),
-        saturday: day(&["09:00-13:00"]),
-        sunday: Vec::new(),
-        closed: Vec::new(),
-    }
-}
-
-/// The business the bot speaks for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Business {
-    /// The name customers know, used as `{{negocio}}` in templates.
-    pub name: String,
-    /// One line about the shop.
-    #[serde(default)]
-    pub description: String,
-}
-
-/// A dashboard language.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    #[default]
-    Es,
-    En,
+/// The shop's time zone (UTC if the name is unknown, which validation reports).
+pub fn time_zone(settings: &Settings) -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
 impl HandEdited for Settings {

@@ -52,7 +52,7 @@ pub fn simulate(
     now: Timestamp,
 ) -> Answer {
     let compiled = CompiledRules::new(rules);
-    let time_zone = jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let time_zone = crate::settings::time_zone(settings);
     let world = World {
         rules: &compiled,
         settings,

@@ -68,15 +68,173 @@ fn fetch_text(
     })
 }
 
-/// `/api/auth/me`: who is signed in.
+/// A refused or failed change, as the page reports it: the API's stable code and its words.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    /// The HTTP status (0 when the server could not be reached).
+    pub status: u16,
+    /// `invalid`, `conflict`, `outside_window`, ... (`network` when unreachable).
+    pub code: String,
+    /// For people.
+    pub message: String,
+    /// More, for some codes: the other version in a conflict, located problems.
+    pub details: Option<serde_json::Value>,
+}
+
+impl Failure {
+    fn network(message: String) -> Failure {
+        Failure {
+            status: 0,
+            code: "network".into(),
+            message,
+            details: None,
+        }
+    }
+
+    /// Reads the API's `{"error": {...}}` answer.
+    fn of_answer(status: u16, body: &str) -> Failure {
+        #[derive(Deserialize)]
+        struct Envelope {
+            error: Inner,
+        }
+        #[derive(Deserialize)]
+        struct Inner {
+            code: String,
+            message: String,
+            #[serde(default)]
+            details: Option<serde_json::Value>,
+        }
+        match serde_json::from_str::<Envelope>(body) {
+            Ok(Envelope { error }) => Failure {
+                status,
+                code: error.code,
+                message: error.message,
+                details: error.details,
+            },
+            Err(_) => Failure {
+                status,
+                code: "server".into(),
+                message: format!("the server answered {status}"),
+                details: None,
+            },
+        }
+    }
+}
+
+/// A path segment with everything but unreserved characters percent-encoded.
+pub fn encode(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// `method path` with a JSON body, as the signed-in person (session cookie and CSRF token).
+/// Only the browser changes things; while rendering on the server this fails.
+pub async fn send<T: DeserializeOwned>(
+    method: &'static str,
+    path: String,
+    body: Option<serde_json::Value>,
+) -> Result<T, Failure> {
+    let (status, text) = send_text(method, &path, body.map(|b| b.to_string())).await?;
+    if !(200..300).contains(&status) {
+        return Err(Failure::of_answer(status, &text));
+    }
+    let text = if text.trim().is_empty() {
+        "null"
+    } else {
+        &text
+    };
+    serde_json::from_str(text).map_err(|e| Failure::network(format!("unexpected answer: {e}")))
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn send_text(_: &str, _: &str, _: Option<String>) -> Result<(u16, String), Failure> {
+    Err(Failure::network("changes are made from the browser".into()))
+}
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    /// The session's CSRF token, read once from `/api/auth/me`.
+    static CSRF: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+#[cfg(feature = "hydrate")]
+async fn send_text(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<(u16, String), Failure> {
+    if CSRF.with_borrow(Option::is_none) {
+        let me: Me = get_json("/api/auth/me").await.map_err(Failure::network)?;
+        CSRF.set(me.csrf_token);
+    }
+    let token = CSRF.with_borrow(Clone::clone).unwrap_or_default();
+    let (status, text) = browser_request(method, path, body, &token)
+        .await
+        .map_err(Failure::network)?;
+    if status == 403 && text.contains("\"csrf\"") {
+        // The session changed (signed in again in another tab): read the token again.
+        CSRF.set(None);
+    }
+    Ok((status, text))
+}
+
+#[cfg(feature = "hydrate")]
+async fn browser_request(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    csrf: &str,
+) -> Result<(u16, String), String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let describe = |e: wasm_bindgen::JsValue| format!("{e:?}");
+    let window = web_sys::window().ok_or("no window")?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(describe)?;
+    headers.set("x-csrf-token", csrf).map_err(describe)?;
+    if let Some(body) = body {
+        headers
+            .set("content-type", "application/json")
+            .map_err(describe)?;
+        init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+    }
+    init.set_headers(&headers);
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+        .await
+        .map_err(describe)?
+        .dyn_into()
+        .map_err(describe)?;
+    let text = JsFuture::from(response.text().map_err(describe)?)
+        .await
+        .map_err(describe)?;
+    Ok((response.status(), text.as_string().unwrap_or_default()))
+}
+
+/// `/api/auth/me`: who is signed in, and the shop's clock.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Me {
     pub user: Option<MeUser>,
     pub role: String,
+    #[serde(default)]
+    pub csrf_token: Option<String>,
+    #[serde(default)]
+    pub time_zone: String,
+    #[serde(default)]
+    pub utc_offset_minutes: i32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MeUser {
+    #[serde(default)]
+    pub id: String,
     pub username: String,
     #[serde(default)]
     pub name: String,

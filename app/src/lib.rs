@@ -10,7 +10,10 @@ pub mod components;
 pub mod events;
 pub mod i18n;
 pub mod live;
+pub mod model;
 pub mod pages;
+pub mod time;
+pub mod whatsapp;
 
 use i18n::{I18n, Lang};
 use leptos::prelude::*;

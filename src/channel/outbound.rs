@@ -6,6 +6,8 @@ use super::ContactRef;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+pub use app::model::{Choice, Section};
+
 /// WhatsApp's limits (Cloud API reference for interactive and text messages).
 pub mod limits {
     pub const TEXT_CHARS: usize = 4096;
@@ -23,23 +25,6 @@ pub mod limits {
     pub const ROW_DESCRIPTION_CHARS: usize = 72;
     pub const ROW_ID_CHARS: usize = 200;
     pub const CAPTION_CHARS: usize = 1024;
-}
-
-/// A reply button or a list row: the id comes back when the customer taps it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Choice {
-    pub id: String,
-    pub title: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-}
-
-/// A titled group of list rows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Section {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    pub rows: Vec<Choice>,
 }
 
 /// A message to send.

@@ -8,7 +8,7 @@
 //! message outside hours, or the fallback, each throttled per contact. Every automatic reply
 //! counts against a per-contact hourly cap.
 
-use super::hours::Hours;
+use super::hours::{Hours, Schedule};
 use super::rules::{Action, HoursCondition, Reply, Rule, Rules};
 use super::text::{matches, normalize, MatchKind};
 use crate::channel::outbound::Outbound;
@@ -192,32 +192,7 @@ pub struct World<'a> {
     pub time_zone: &'a TimeZone,
 }
 
-/// Fills `{{variable}}`s; unknown variables become empty.
-pub fn render(template: &str, variables: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find("{{") {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else {
-            out.push_str(&rest[open..]);
-            return out;
-        };
-        let name = after[..close].trim();
-        if let Some((_, value)) = variables.iter().find(|(n, _)| *n == name) {
-            out.push_str(value);
-        }
-        rest = &after[close + 2..];
-    }
-    out.push_str(rest);
-    // An empty variable leaves "¡Hola, !" or "ayudar, ?": close the gap before punctuation.
-    for mark in ["!", "?", ".", ","] {
-        out = out
-            .replace(&format!(", {mark}"), mark)
-            .replace(&format!(" {mark}"), mark);
-    }
-    out
-}
+pub use app::whatsapp::render;
 
 fn is_customer_message(kind: &str) -> bool {
     !matches!(

@@ -3,39 +3,14 @@
 //! Pure: the time is always given.
 
 use crate::store::document::Problem;
+pub use app::model::Hours;
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
-/// The weekly schedule. Each day lists ranges `"HH:MM-HH:MM"`; an empty list means closed;
-/// `"00:00-24:00"` is the whole day.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Hours {
-    #[serde(default)]
-    pub monday: Vec<String>,
-    #[serde(default)]
-    pub tuesday: Vec<String>,
-    #[serde(default)]
-    pub wednesday: Vec<String>,
-    #[serde(default)]
-    pub thursday: Vec<String>,
-    #[serde(default)]
-    pub friday: Vec<String>,
-    #[serde(default)]
-    pub saturday: Vec<String>,
-    #[serde(default)]
-    pub sunday: Vec<String>,
-    /// Dates the shop is closed all day, `"YYYY-MM-DD"`.
-    #[serde(default)]
-    pub closed: Vec<String>,
-}
 
 /// A parsed range, in minutes since midnight; `end <= start` means it ends the next day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Range {
+pub struct Range {
     start: u16,
     end: u16,
 }
@@ -55,7 +30,30 @@ fn parse_range(text: &str) -> Option<Range> {
     (range.start != range.end && range.start < 24 * 60).then_some(range)
 }
 
-impl Hours {
+/// What the server does with a schedule: is the shop open now, today's hours in words, and
+/// the problems of a hand edit.
+pub trait Schedule {
+    /// The ranges of one weekday, as written.
+    fn day(&self, weekday: Weekday) -> &[String];
+    /// The well-formed ranges of one weekday.
+    fn ranges(&self, weekday: Weekday) -> impl Iterator<Item = Range> + '_;
+    /// Whether `date` is one of the closed dates.
+    fn closed_on(&self, date: Date) -> bool;
+    /// Whether the shop is open at `now`.
+    fn is_open(&self, time_zone: &TimeZone, now: Timestamp) -> bool;
+    /// Today's hours in words ("09:00-13:00 y 16:00-20:00", or `closed_word`).
+    fn today_text(
+        &self,
+        time_zone: &TimeZone,
+        now: Timestamp,
+        and_word: &str,
+        closed_word: &str,
+    ) -> String;
+    /// Every malformed range or date, at its JSON pointer under `base`.
+    fn validate(&self, base: &str) -> Vec<Problem>;
+}
+
+impl Schedule for Hours {
     fn day(&self, weekday: Weekday) -> &[String] {
         match weekday {
             Weekday::Monday => &self.monday,
@@ -79,7 +77,7 @@ impl Hours {
     }
 
     /// Whether the shop is open at `now` in `time_zone`.
-    pub fn is_open(&self, time_zone: &TimeZone, now: Timestamp) -> bool {
+    fn is_open(&self, time_zone: &TimeZone, now: Timestamp) -> bool {
         let local = now.to_zoned_datetime(time_zone.clone());
         let date = local.date();
         if self.closed_on(date) {
@@ -100,7 +98,7 @@ impl Hours {
     }
 
     /// Today's hours as a person reads them ("9:00–13:00 y 15:00–19:00"), or `closed_word`.
-    pub fn today_text(
+    fn today_text(
         &self,
         time_zone: &TimeZone,
         now: Timestamp,
@@ -123,7 +121,7 @@ impl Hours {
     }
 
     /// Every malformed range or date, at its JSON pointer under `base`.
-    pub fn validate(&self, base: &str) -> Vec<Problem> {
+    fn validate(&self, base: &str) -> Vec<Problem> {
         let days = [
             ("monday", &self.monday),
             ("tuesday", &self.tuesday),

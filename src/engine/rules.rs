@@ -8,168 +8,11 @@
 use super::text::{normalize, MatchKind};
 use crate::channel::outbound::{self, Choice, Outbound, Section};
 use crate::store::document::{Context, HandEdited, Problem};
+pub use app::model::{
+    Action, ButtonsReply, Capture, HoursCondition, ListReply, Reply, Rule, Rules, When,
+};
 use regex::{Regex, RegexBuilder};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashSet};
-
-/// The contents of `rules.json`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Rules {
-    /// Lets editors find this file's JSON Schema.
-    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
-    pub schema: Option<String>,
-    /// Format version of this file.
-    pub version: u32,
-    /// Tried in this order; the first rule that matches answers.
-    pub rules: Vec<Rule>,
-}
-
-/// One rule.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Rule {
-    /// Unique; lowercase letters, digits, `_` and `-`.
-    pub id: String,
-    /// What the rule is for, in the owner's words.
-    #[serde(default)]
-    pub description: String,
-    /// A disabled rule is kept but never answers.
-    #[serde(default = "enabled_by_default")]
-    pub enabled: bool,
-    /// When it answers.
-    pub when: When,
-    /// What it sends, in order.
-    #[serde(default)]
-    pub reply: Vec<Reply>,
-    /// What it does besides replying.
-    #[serde(default)]
-    pub actions: Vec<Action>,
-    /// Minutes before this rule answers the same contact again (0: always).
-    #[serde(default)]
-    pub cooldown_minutes: u32,
-    /// After replying (with a question), keep the contact's next message as a field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub capture: Option<Capture>,
-}
-
-/// A capture step: the contact's next text message, within `minutes`, is stored as `field`
-/// (for example `pedido`, `email`, `nombre`) and answered with `then`, where `{{field}}` is
-/// filled in.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Capture {
-    /// The field's name: lowercase letters, digits and `_`.
-    pub field: String,
-    /// How long the question stays open.
-    #[serde(default = "capture_minutes")]
-    pub minutes: u32,
-    /// What to send once the answer is stored.
-    #[serde(default)]
-    pub then: Vec<Reply>,
-}
-
-fn capture_minutes() -> u32 {
-    30
-}
-
-fn enabled_by_default() -> bool {
-    true
-}
-
-/// Business-hours condition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HoursCondition {
-    Open,
-    Closed,
-}
-
-/// Triggers (any one is enough) and conditions (all must hold).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct When {
-    /// Texts that trigger the rule, compared without case, accents or punctuation.
-    #[serde(default)]
-    pub text: Vec<String>,
-    /// How `text` is compared: `exact`, `contains` (default), `word`, `starts_with`, `regex`.
-    #[serde(default, rename = "match")]
-    pub match_kind: MatchKind,
-    /// Ids of reply buttons or list rows that trigger the rule when tapped.
-    #[serde(default)]
-    pub button: Vec<String>,
-    /// Message types that trigger the rule: `audio` (voice notes), `image`, `video`,
-    /// `document`, `sticker`, `location`, `contacts`, `order`.
-    #[serde(default)]
-    pub message_type: Vec<String>,
-    /// Only inside (`open`) or outside (`closed`) business hours.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hours: Option<HoursCondition>,
-    /// Only on (`true`) or after (`false`) the contact's first message ever.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_contact: Option<bool>,
-    /// Only if the contact has one of these labels.
-    #[serde(default)]
-    pub labels_any: Vec<String>,
-    /// Only if the contact has none of these labels.
-    #[serde(default)]
-    pub labels_none: Vec<String>,
-}
-
-/// Reply buttons (up to 3). The message is a `template` or a `text`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ButtonsReply {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub footer: Option<String>,
-    pub options: Vec<Choice>,
-}
-
-/// A list menu (up to 10 rows). The message is a `template` or a `text`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ListReply {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// The label of the button that opens the list.
-    pub button: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub footer: Option<String>,
-    pub sections: Vec<Section>,
-}
-
-/// One message a rule sends.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Reply {
-    /// A template from `templates/` (or built in), with its variables filled in.
-    Template(String),
-    /// A literal text (variables such as `{{nombre}}` are filled in too).
-    Text(String),
-    /// Reply buttons.
-    Buttons(ButtonsReply),
-    /// A list menu.
-    List(ListReply),
-}
-
-/// Something a rule does besides replying.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    AddLabel(String),
-    RemoveLabel(String),
-    /// Hand the chat to a person: the bot pauses for this contact.
-    Handover,
-    /// Opt the contact out of automatic messages.
-    OptOut,
-}
 
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
@@ -198,7 +41,15 @@ pub fn compile_regexes(rule: &Rule) -> Result<Vec<Regex>, (usize, regex::Error)>
         .collect()
 }
 
-impl Reply {
+/// The parts of a reply the checks look at.
+trait ReplyParts {
+    fn body(&self) -> Option<(&Option<String>, &Option<String>)>;
+    fn preview(&self) -> Outbound;
+    fn template_names(&self) -> Vec<&str>;
+    fn choice_ids(&self) -> Vec<&str>;
+}
+
+impl ReplyParts for Reply {
     /// The template and text of an interactive reply's message.
     fn body(&self) -> Option<(&Option<String>, &Option<String>)> {
         match self {

@@ -5,6 +5,8 @@
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+pub use app::model::MatchKind;
+
 /// Lowercase, without accents, with every run of punctuation, symbols, emoji and spaces
 /// turned into one space, trimmed.
 pub fn normalize(text: &str) -> String {
@@ -22,33 +24,6 @@ pub fn normalize(text: &str) -> String {
         }
     }
     out
-}
-
-/// How a rule's text is compared with the customer's message (both normalized).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum MatchKind {
-    /// The whole message is the text ("hola").
-    Exact,
-    /// The text appears anywhere ("precio" in "cuál es el precio?").
-    #[default]
-    Contains,
-    /// The text appears as whole words ("hola" in "hola buenas", not in "holanda").
-    Word,
-    /// The message starts with the text.
-    StartsWith,
-    /// A regular expression, matched case-insensitively against the message as written.
-    Regex,
 }
 
 /// Whether normalized `message` matches normalized `pattern` (not for [`MatchKind::Regex`]).

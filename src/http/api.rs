@@ -206,8 +206,7 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
         }
     };
     let file_problems = state.store.problems();
-    let time_zone = jiff::tz::TimeZone::get(&state.store.settings.get().time_zone)
-        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let time_zone = crate::settings::time_zone(&state.store.settings.get());
     let last_webhook_at = Some(m.last_webhook_at.load(Ordering::Relaxed)).filter(|at| *at > 0);
     Json(Status {
         today: super::stats::today(&state),

@@ -130,6 +130,31 @@ struct Me {
     /// Send this as `X-CSRF-Token` with every request that changes something (sessions only).
     #[serde(skip_serializing_if = "Option::is_none")]
     csrf_token: Option<String>,
+    /// The shop's IANA time zone (from the settings), in which the dashboard shows times.
+    time_zone: String,
+    /// Its offset from UTC now, in minutes.
+    utc_offset_minutes: i32,
+}
+
+impl Me {
+    fn new(
+        state: &AppState,
+        user: Option<UserView>,
+        role: Role,
+        via: &'static str,
+        csrf_token: Option<String>,
+    ) -> Me {
+        let settings = state.store.settings.get();
+        let offset = crate::settings::time_zone(&settings).to_offset(jiff::Timestamp::now());
+        Me {
+            user,
+            role,
+            via,
+            csrf_token,
+            time_zone: settings.time_zone.clone(),
+            utc_offset_minutes: offset.seconds() / 60,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -201,12 +226,13 @@ fn signed_in(state: &AppState, caller: &Caller, status: StatusCode, signed: Sign
         caller.https,
         state.auth.sessions.timeouts.absolute,
     );
-    let me = Me {
-        user: Some(UserView::from(&signed.user)),
-        role: signed.user.role,
-        via: "session",
-        csrf_token: Some(signed.session.csrf),
-    };
+    let me = Me::new(
+        state,
+        Some(UserView::from(&signed.user)),
+        signed.user.role,
+        "session",
+        Some(signed.session.csrf),
+    );
     (status, [(header::SET_COOKIE, cookie)], ApiJson(me)).into_response()
 }
 
@@ -248,18 +274,17 @@ async fn register(
 
 async fn me(State(state): State<AppState>, Signed(principal, _): Signed) -> ApiJson<Me> {
     let user = state.auth.user_of(&principal);
-    ApiJson(Me {
-        user: user.as_ref().map(UserView::from),
-        role: principal.role,
-        via: match principal.via {
-            Via::Session { .. } => "session",
-            Via::Token => "token",
-        },
-        csrf_token: match principal.via {
-            Via::Session { csrf, .. } => Some(csrf),
-            Via::Token => None,
-        },
-    })
+    let (via, csrf) = match principal.via {
+        Via::Session { csrf, .. } => ("session", Some(csrf)),
+        Via::Token => ("token", None),
+    };
+    ApiJson(Me::new(
+        &state,
+        user.as_ref().map(UserView::from),
+        principal.role,
+        via,
+        csrf,
+    ))
 }
 
 async fn logout(

@@ -123,8 +123,7 @@ fn median(buckets: &[u32]) -> Median {
 /// Today's counts, since midnight in the shop's time zone (the overview and the live stats
 /// event).
 pub fn today(state: &AppState) -> HourCounts {
-    let time_zone = jiff::tz::TimeZone::get(&state.store.settings.get().time_zone)
-        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let time_zone = crate::settings::time_zone(&state.store.settings.get());
     let now = jiff::Timestamp::now();
     let midnight = now
         .to_zoned_datetime(time_zone)
@@ -148,7 +147,7 @@ async fn stats(
 ) -> Result<ApiJson<Series>, ApiError> {
     let now = crate::auth::now_ms();
     let time_zone_name = state.store.settings.get().time_zone.clone();
-    let time_zone = jiff::tz::TimeZone::get(&time_zone_name).unwrap_or(jiff::tz::TimeZone::UTC);
+    let time_zone = crate::settings::time_zone(&state.store.settings.get());
     let (from, to) = match query.days {
         Some(days) if (1..=366).contains(&days) => {
             let today = jiff::Timestamp::now()

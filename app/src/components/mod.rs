@@ -4,7 +4,9 @@ pub mod browser;
 mod icon;
 mod layout;
 mod page;
+mod toast;
 
 pub use icon::{Icon, IconName};
 pub use layout::Layout;
 pub use page::{with_data, EmptyState, Figure, PageHeader};
+pub use toast::{toast, ToastRegion, Tone};

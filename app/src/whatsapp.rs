@@ -1,0 +1,208 @@
+//! Texts as WhatsApp shows them: `{{variables}}` filled in, and `*bold*`, `_italic_`,
+//! `~strikethrough~` and ```` ```monospace``` ```` turned into styled pieces. Pure functions
+//! shared by the reply engine (which fills templates) and the dashboard (which previews them).
+
+use leptos::prelude::*;
+
+/// Fills `{{variable}}`s; unknown variables become empty.
+pub fn render(template: &str, variables: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let name = after[..close].trim();
+        if let Some((_, value)) = variables.iter().find(|(n, _)| *n == name) {
+            out.push_str(value);
+        }
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    // An empty variable leaves "¡Hola, !" or "ayudar, ?": close the gap before punctuation.
+    for mark in ["!", "?", ".", ","] {
+        out = out
+            .replace(&format!(", {mark}"), mark)
+            .replace(&format!(" {mark}"), mark);
+    }
+    out
+}
+
+/// A piece of text and its style.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    pub text: String,
+    pub bold: bool,
+    pub italic: bool,
+    pub strike: bool,
+    pub mono: bool,
+}
+
+/// The style markers, in the order WhatsApp knows them.
+const MARKERS: [&str; 4] = ["```", "*", "_", "~"];
+
+/// Whether `marker` opens at `at` in `line`: after the start, a space or punctuation, followed
+/// by a non-space, and closed later on the same line by the same marker after a non-space.
+fn closing(line: &str, at: usize, marker: &str) -> Option<usize> {
+    let before = line[..at].chars().next_back();
+    if before.is_some_and(char::is_alphanumeric) {
+        return None;
+    }
+    let inner_start = at + marker.len();
+    let first = line[inner_start..].chars().next()?;
+    if first.is_whitespace() {
+        return None;
+    }
+    let mut search = inner_start + first.len_utf8();
+    while let Some(found) = line[search..].find(marker) {
+        let close = search + found;
+        let last = line[..close].chars().next_back();
+        let after = line[close + marker.len()..].chars().next();
+        if !last.is_some_and(char::is_whitespace) && !after.is_some_and(char::is_alphanumeric) {
+            return Some(close);
+        }
+        search = close + marker.len();
+    }
+    None
+}
+
+fn push(out: &mut Vec<Span>, text: &str, style: &Span) {
+    if text.is_empty() {
+        return;
+    }
+    match out.last_mut() {
+        Some(last)
+            if (last.bold, last.italic, last.strike, last.mono)
+                == (style.bold, style.italic, style.strike, style.mono) =>
+        {
+            last.text.push_str(text)
+        }
+        _ => out.push(Span {
+            text: text.to_string(),
+            ..style.clone()
+        }),
+    }
+}
+
+fn line_spans(line: &str, style: &Span, out: &mut Vec<Span>) {
+    let mut plain_from = 0;
+    let mut at = 0;
+    while at < line.len() {
+        let marker = if style.mono {
+            None
+        } else {
+            MARKERS
+                .iter()
+                .find(|m| line[at..].starts_with(**m))
+                .and_then(|m| closing(line, at, m).map(|close| (*m, close)))
+        };
+        match marker {
+            Some((marker, close)) => {
+                push(out, &line[plain_from..at], style);
+                let mut inner = style.clone();
+                match marker {
+                    "*" => inner.bold = true,
+                    "_" => inner.italic = true,
+                    "~" => inner.strike = true,
+                    _ => inner.mono = true,
+                }
+                line_spans(&line[at + marker.len()..close], &inner, out);
+                at = close + marker.len();
+                plain_from = at;
+            }
+            None => at += line[at..].chars().next().map_or(1, char::len_utf8),
+        }
+    }
+    push(out, &line[plain_from..], style);
+}
+
+/// The styled pieces of a message; line breaks stay in the text.
+pub fn spans(text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            push(&mut out, "\n", &Span::default());
+        }
+        line_spans(line, &Span::default(), &mut out);
+    }
+    out
+}
+
+/// A message text styled as WhatsApp shows it.
+#[component]
+pub fn Formatted(#[prop(into)] text: String) -> impl IntoView {
+    spans(&text)
+        .into_iter()
+        .map(|span| {
+            let classes = [
+                (span.bold, "wa-bold"),
+                (span.italic, "wa-italic"),
+                (span.strike, "wa-strike"),
+                (span.mono, "wa-mono"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, class)| *class)
+            .collect::<Vec<_>>()
+            .join(" ");
+            if classes.is_empty() {
+                span.text.into_any()
+            } else {
+                view! { <span class=classes>{span.text}</span> }.into_any()
+            }
+        })
+        .collect_view()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn styled(text: &str) -> Vec<(String, &'static str)> {
+        spans(text)
+            .into_iter()
+            .map(|s| {
+                let style = match (s.bold, s.italic, s.strike, s.mono) {
+                    (true, true, _, _) => "bold+italic",
+                    (true, _, _, _) => "bold",
+                    (_, true, _, _) => "italic",
+                    (_, _, true, _) => "strike",
+                    (_, _, _, true) => "mono",
+                    _ => "plain",
+                };
+                (s.text, style)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn markers_style_the_words_between_them() {
+        assert_eq!(
+            styled("Bienvenido a *Mi Tienda*."),
+            vec![
+                ("Bienvenido a ".into(), "plain"),
+                ("Mi Tienda".into(), "bold"),
+                (".".into(), "plain")
+            ]
+        );
+        assert_eq!(styled("_hola_"), vec![("hola".into(), "italic")]);
+        assert_eq!(styled("~no~"), vec![("no".into(), "strike")]);
+        assert_eq!(styled("```a *b*```"), vec![("a *b*".into(), "mono")]);
+        assert_eq!(styled("*_ambos_*"), vec![("ambos".into(), "bold+italic")]);
+    }
+
+    #[test]
+    fn lone_or_inner_markers_stay_as_written() {
+        assert_eq!(styled("2*3*4"), vec![("2*3*4".into(), "plain")]);
+        assert_eq!(styled("a * b * c"), vec![("a * b * c".into(), "plain")]);
+        assert_eq!(
+            styled("snake_case_name"),
+            vec![("snake_case_name".into(), "plain")]
+        );
+        assert_eq!(styled("*abierto"), vec![("*abierto".into(), "plain")]);
+        assert_eq!(styled("*no\ncruza*"), vec![("*no\ncruza*".into(), "plain")]);
+    }
+}
