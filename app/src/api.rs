@@ -10,8 +10,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+/// What a `GET` of the API answered: the body, and the `X-Next-Cursor` of a paged answer.
+pub struct Answer {
+    pub body: String,
+    pub next_cursor: Option<String>,
+}
+
 /// A `GET` of the API answered in-process (provided by the server while rendering).
-pub type CallFuture = Pin<Box<dyn Future<Output = Result<String, String>> + Send>>;
+pub type CallFuture = Pin<Box<dyn Future<Output = Result<Answer, String>> + Send>>;
 
 /// Answers `GET path` with the body, as the visitor of the page being rendered.
 #[derive(Clone)]
@@ -29,13 +35,28 @@ pub fn get_json<T: DeserializeOwned + Send + 'static>(
     let caller = leptos::prelude::use_context::<ApiCaller>();
     let request = fetch_text(path, caller);
     async move {
-        let text = request.await?;
-        serde_json::from_str(&text).map_err(|e| format!("unexpected answer: {e}"))
+        let answer = request.await?;
+        serde_json::from_str(&answer.body).map_err(|e| format!("unexpected answer: {e}"))
+    }
+}
+
+/// A paged `GET path` of the API: `T` and the cursor of the page before it, if any.
+pub fn get_paged<T: DeserializeOwned + Send + 'static>(
+    path: &str,
+) -> impl Future<Output = ApiResult<(T, Option<String>)>> + Send + 'static {
+    let path = path.to_string();
+    let caller = leptos::prelude::use_context::<ApiCaller>();
+    let request = fetch_text(path, caller);
+    async move {
+        let answer = request.await?;
+        serde_json::from_str(&answer.body)
+            .map(|value| (value, answer.next_cursor))
+            .map_err(|e| format!("unexpected answer: {e}"))
     }
 }
 
 #[cfg(not(feature = "hydrate"))]
-async fn fetch_text(path: String, caller: Option<ApiCaller>) -> ApiResult<String> {
+async fn fetch_text(path: String, caller: Option<ApiCaller>) -> ApiResult<Answer> {
     match caller {
         Some(ApiCaller(call)) => call(path).await,
         None => Err("the API cannot be reached from here".to_string()),
@@ -46,7 +67,7 @@ async fn fetch_text(path: String, caller: Option<ApiCaller>) -> ApiResult<String
 fn fetch_text(
     path: String,
     _caller: Option<ApiCaller>,
-) -> impl Future<Output = ApiResult<String>> + Send + 'static {
+) -> impl Future<Output = ApiResult<Answer>> + Send + 'static {
     // Browser futures are not `Send`; the page runs on one thread, so this is sound.
     leptos::__reexports::send_wrapper::SendWrapper::new(async move {
         use wasm_bindgen::JsCast;
@@ -61,10 +82,12 @@ fn fetch_text(
         if !response.ok() {
             return Err(format!("the server answered {}", response.status()));
         }
+        let next_cursor = response.headers().get("x-next-cursor").ok().flatten();
         let text = JsFuture::from(response.text().map_err(describe)?)
             .await
             .map_err(describe)?;
-        text.as_string().ok_or_else(|| "not text".to_string())
+        let body = text.as_string().ok_or_else(|| "not text".to_string())?;
+        Ok(Answer { body, next_cursor })
     })
 }
 

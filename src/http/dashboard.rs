@@ -5,7 +5,7 @@
 use super::security::page_csp;
 use crate::assets;
 use crate::state::AppState;
-use app::api::ApiCaller;
+use app::api::{Answer, ApiCaller};
 use app::i18n::Lang;
 use axum::extract::Request;
 use axum::http::request::Parts;
@@ -52,13 +52,19 @@ fn api_caller(api: &Router, cookie: Option<HeaderValue>) -> ApiCaller {
                 .map_err(|e| e.to_string())?;
             let response = api.oneshot(request).await.map_err(|e| e.to_string())?;
             let status = response.status();
+            let next_cursor = response
+                .headers()
+                .get("x-next-cursor")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let body = axum::body::to_bytes(response.into_body(), 8 * 1024 * 1024)
                 .await
                 .map_err(|e| e.to_string())?;
             if !status.is_success() {
                 return Err(format!("the server answered {status}"));
             }
-            String::from_utf8(body.to_vec()).map_err(|e| e.to_string())
+            let body = String::from_utf8(body.to_vec()).map_err(|e| e.to_string())?;
+            Ok(Answer { body, next_cursor })
         })
     }))
 }

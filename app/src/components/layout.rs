@@ -1,11 +1,24 @@
 //! The frame around every signed-in page: a sidebar with the modules, which can be collapsed
 //! to icons, the language switch, and the page itself.
 
-use super::{browser, Icon, IconName};
+use super::{browser, Icon, IconName, ToastRegion};
 use crate::api::{self, Me};
 use crate::i18n::{use_i18n, I18n, Text};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
+
+/// Who is signed in (and the shop's clock), read once by the layout for every page.
+#[derive(Clone, Copy)]
+pub struct SignedIn(pub Resource<api::ApiResult<Me>>);
+
+/// The signed-in person, as the layout read it; awaiting it inside a page's `Suspend` costs
+/// nothing more.
+pub fn signed_in() -> Resource<api::ApiResult<Me>> {
+    match use_context::<SignedIn>() {
+        Some(SignedIn(me)) => me,
+        None => Resource::new(|| (), |()| api::get_json::<Me>("/api/auth/me")),
+    }
+}
 
 /// One entry of the sidebar.
 struct NavItem {
@@ -93,6 +106,7 @@ pub fn Layout() -> impl IntoView {
     };
 
     let me = Resource::new(|| (), |()| api::get_json::<Me>("/api/auth/me"));
+    provide_context(SignedIn(me));
     let links = view! {
         {nav_links(&NAV, i18n)}
         <Transition fallback=|| ()>
@@ -175,5 +189,6 @@ pub fn Layout() -> impl IntoView {
                 <Outlet />
             </main>
         </div>
+        <ToastRegion />
     }
 }

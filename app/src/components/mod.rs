@@ -7,6 +7,6 @@ mod page;
 mod toast;
 
 pub use icon::{Icon, IconName};
-pub use layout::Layout;
+pub use layout::{signed_in, Layout, SignedIn};
 pub use page::{with_data, EmptyState, Figure, PageHeader};
-pub use toast::{toast, ToastRegion, Tone};
+pub use toast::{toaster, ToastRegion, Toaster, Tone};

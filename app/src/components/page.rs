@@ -34,7 +34,10 @@ pub fn EmptyState(text: Text) -> impl IntoView {
 
 /// A page's data from the API: a loading line while it first loads, the error if it could not
 /// be read, else `show` of it. Reloads keep the last view until the new data is there.
-pub fn with_data<T, V>(resource: Resource<ApiResult<T>>, show: fn(T) -> V) -> impl IntoView
+pub fn with_data<T, V>(
+    resource: Resource<ApiResult<T>>,
+    show: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
 where
     T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
     V: IntoView + 'static,
@@ -44,7 +47,9 @@ where
         <Transition fallback=move || {
             view! { <p class="loading" role="status">{i18n.t(Text::Loading)}</p> }
         }>
-            {move || Suspend::new(async move {
+            {move || {
+                let show = show.clone();
+                Suspend::new(async move {
                 match resource.await {
                     Ok(data) => show(data).into_any(),
                     Err(error) => {
@@ -59,7 +64,8 @@ where
                             .into_any()
                     }
                 }
-            })}
+            })
+            }}
         </Transition>
     }
 }

@@ -1,5 +1,6 @@
 //! Toasts: a short line in the corner saying a save worked or why it failed. The layout
-//! provides the list and shows it; pages call [`toast`].
+//! provides the list and shows it; a page takes a [`Toaster`] with [`toaster`] while it is
+//! built and uses it from its event handlers and tasks.
 
 use crate::i18n::{use_i18n, Text};
 use leptos::prelude::*;
@@ -44,11 +45,35 @@ fn lifetime(tone: Tone) -> Duration {
     }
 }
 
-/// Shows a toast: `text`, then `detail` (the server's words) when there is one.
-pub fn toast(tone: Tone, text: Text, detail: Option<String>) {
-    let Some(toasts) = use_context::<Toasts>() else {
-        return;
-    };
+/// Shows toasts; `Copy`, so handlers and tasks can keep it.
+#[derive(Clone, Copy)]
+pub struct Toaster(Option<Toasts>);
+
+/// The layout's toasts (call it while the component is built).
+pub fn toaster() -> Toaster {
+    Toaster(use_context::<Toasts>())
+}
+
+impl Toaster {
+    /// A success.
+    pub fn ok(self, text: Text) {
+        self.show(Tone::Ok, text, None);
+    }
+
+    /// A failure, with the server's words.
+    pub fn error(self, text: Text, detail: impl Into<String>) {
+        self.show(Tone::Error, text, Some(detail.into()));
+    }
+
+    /// Shows `text`, then `detail` when there is one.
+    pub fn show(self, tone: Tone, text: Text, detail: Option<String>) {
+        if let Some(toasts) = self.0 {
+            push_toast(toasts, tone, text, detail);
+        }
+    }
+}
+
+fn push_toast(toasts: Toasts, tone: Tone, text: Text, detail: Option<String>) {
     let id = toasts.next.get_value();
     toasts.next.set_value(id + 1);
     toasts.list.update(|list| {

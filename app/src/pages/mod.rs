@@ -2,11 +2,13 @@
 //! instead of showing made-up numbers.
 
 mod analytics;
+pub mod inbox;
 mod login;
 mod not_found;
 mod overview;
 
 pub use analytics::Analytics;
+pub use inbox::Inbox;
 pub use login::{Login, Register, Setup};
 pub use not_found::NotFound;
 pub use overview::Overview;
@@ -22,12 +24,6 @@ fn ModulePage(title: Text, intro: Text, empty: Text) -> impl IntoView {
         <PageHeader title intro />
         <EmptyState text=empty />
     }
-}
-
-/// Bandeja: conversations and manual replies.
-#[component]
-pub fn Inbox() -> impl IntoView {
-    view! { <ModulePage title=Text::NavInbox intro=Text::InboxIntro empty=Text::InboxEmpty /> }
 }
 
 /// Reglas: what the bot answers.

@@ -1,0 +1,162 @@
+//! The contact panel: who the customer is, their labels and notes, and the opt-out switch.
+//! Edits go through `POST .../contact`, applied in order with the messages; the
+//! `conversation_updated` event that follows brings the new state.
+
+use super::conversation::ContactState;
+use super::ContactRef;
+use crate::api::{self, encode};
+use crate::components::toaster;
+use crate::i18n::{use_i18n, Text};
+use leptos::prelude::*;
+use serde_json::{json, Value};
+
+/// The panel beside the thread.
+#[component]
+pub fn ContactPanel(
+    id: String,
+    contact: Option<ContactRef>,
+    current: Signal<ContactState>,
+    live_state: RwSignal<Option<ContactState>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = toaster();
+    let path = format!("/api/conversations/{}/contact", encode(&id));
+    let busy = RwSignal::new(false);
+    // Sends an edit, shows the change at once and says how it went.
+    let edit = move |body: Value, change: Box<dyn FnOnce(&mut ContactState) + Send + Sync>| {
+        busy.set(true);
+        let path = path.clone();
+        leptos::task::spawn_local(async move {
+            match api::send::<Value>("POST", path, Some(body)).await {
+                Ok(_) => {
+                    let mut state = current.get_untracked();
+                    change(&mut state);
+                    live_state.set(Some(state));
+                    toasts.ok(Text::Saved);
+                }
+                Err(failure) => toasts.error(Text::SaveFailed, failure.message),
+            }
+            busy.set(false);
+        });
+    };
+    let new_label = RwSignal::new(String::new());
+    let add_label = {
+        let edit = edit.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let label = new_label.get_untracked().trim().to_string();
+            if label.is_empty() {
+                return;
+            }
+            new_label.set(String::new());
+            let added = label.clone();
+            edit(
+                json!({ "add_labels": [label] }),
+                Box::new(move |s| {
+                    if !s.labels.contains(&added) {
+                        s.labels.push(added);
+                    }
+                }),
+            );
+        }
+    };
+    let remove_label = {
+        let edit = edit.clone();
+        move |label: String| {
+            let removed = label.clone();
+            edit(
+                json!({ "remove_labels": [label] }),
+                Box::new(move |s| s.labels.retain(|l| *l != removed)),
+            );
+        }
+    };
+    let notes = RwSignal::new(current.get_untracked().notes.unwrap_or_default());
+    let save_notes = {
+        let edit = edit.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let text = notes.get_untracked();
+            let kept = text.clone();
+            edit(
+                json!({ "notes": text }),
+                Box::new(move |s| s.notes = Some(kept)),
+            );
+        }
+    };
+    let toggle_opt_out = move |ev| {
+        let opted_out = event_target_checked(&ev);
+        edit(
+            json!({ "opted_out": opted_out }),
+            Box::new(move |s| s.opted_out = opted_out),
+        );
+    };
+    let field = move |text: Text, value: Option<String>| {
+        value.map(|v| {
+            view! {
+                <dt>{i18n.t(text)}</dt>
+                <dd>{v}</dd>
+            }
+        })
+    };
+    view! {
+        <aside class="contact-panel" aria-labelledby="contact-title" id="contact-panel">
+            <h3 id="contact-title">{i18n.t(Text::ContactTitle)}</h3>
+            <dl class="contact-facts">
+                {
+                    let c = contact.unwrap_or_default();
+                    view! {
+                        {field(Text::ContactName, c.name.clone())}
+                        {field(Text::ContactPhone, c.wa_id.clone().map(|p| format!("+{p}")))}
+                        {field(Text::ContactUsername, c.username.clone().map(|u| format!("@{u}")))}
+                    }
+                }
+                <dt>{i18n.t(Text::ContactId)}</dt>
+                <dd class="mono">{id.clone()}</dd>
+            </dl>
+            <h4>{i18n.t(Text::Labels)}</h4>
+            <ul class="labels" id="contact-labels">
+                {move || {
+                    let remove_label = remove_label.clone();
+                    current.get().labels.into_iter().map(move |label| {
+                        let remove_label = remove_label.clone();
+                        let shown = label.clone();
+                        view! {
+                            <li class="label-chip">
+                                {shown.clone()}
+                                <button
+                                    type="button"
+                                    class="chip-remove"
+                                    aria-label=move || format!("{} {shown}", i18n.t(Text::RemoveLabel)())
+                                    disabled=move || busy.get()
+                                    on:click=move |_| remove_label(label.clone())
+                                >
+                                    "×"
+                                </button>
+                            </li>
+                        }
+                    }).collect_view()
+                }}
+            </ul>
+            <form class="inline-form" on:submit=add_label>
+                <label class="visually-hidden" for="new-label">{i18n.t(Text::AddLabel)}</label>
+                <input id="new-label" type="text" maxlength="40" bind:value=new_label placeholder=i18n.t(Text::AddLabel) />
+                <button type="submit" class="button" disabled=move || busy.get()>{i18n.t(Text::Add)}</button>
+            </form>
+            <form class="notes-form" on:submit=save_notes>
+                <label for="contact-notes"><h4>{i18n.t(Text::Notes)}</h4></label>
+                <textarea id="contact-notes" rows="3" bind:value=notes></textarea>
+                <button type="submit" class="button" disabled=move || busy.get()>{i18n.t(Text::SaveNotes)}</button>
+            </form>
+            <label class="check">
+                <input
+                    type="checkbox"
+                    id="contact-opted-out"
+                    prop:checked=move || current.get().opted_out
+                    disabled=move || busy.get()
+                    on:change=toggle_opt_out
+                />
+                {i18n.t(Text::OptedOutSwitch)}
+            </label>
+        </aside>
+    }
+}

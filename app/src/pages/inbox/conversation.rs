@@ -1,0 +1,701 @@
+//! The open conversation: its header with the takeover switch, the thread, the composer and
+//! the contact panel.
+
+use super::contact::ContactPanel;
+use super::thread::{bubbles, Author, Bubble, Media, Tick};
+use super::{list_path, ContactRef, ConversationPage, Summary};
+use crate::api::{self, encode};
+use crate::components::{signed_in, toaster};
+use crate::i18n::{use_i18n, I18n, Text};
+use crate::time;
+use crate::whatsapp::Formatted;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// Records of a conversation read per page.
+const PAGE: usize = 100;
+/// WhatsApp's customer service window.
+const WINDOW_MS: i64 = 24 * 3600 * 1000;
+
+/// What the bot remembers of a contact (`GET .../state`), as far as the page shows it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContactState {
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub opted_out: bool,
+    #[serde(default)]
+    pub paused_until: Option<i64>,
+    #[serde(default)]
+    pub last_in_at: Option<i64>,
+}
+
+impl ContactState {
+    /// Free-form replies are allowed (the customer wrote in the last 24 hours).
+    pub fn window_open(&self, now: i64) -> bool {
+        self.last_in_at.is_some_and(|at| now - at < WINDOW_MS)
+    }
+
+    /// The bot is paused for this contact at `now`.
+    pub fn paused(&self, now: i64) -> bool {
+        self.paused_until.is_some_and(|until| until > now)
+    }
+}
+
+/// What opening a conversation reads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Opened {
+    state: ContactState,
+    summary: Option<Summary>,
+}
+
+/// Live refreshes of the open conversation, asked for by the page's event handler.
+#[derive(Clone, Copy)]
+pub struct Refresh {
+    messages: RwSignal<u32>,
+    state: RwSignal<u32>,
+    window_closed: RwSignal<bool>,
+}
+
+impl Refresh {
+    pub fn new() -> Refresh {
+        Refresh {
+            messages: RwSignal::new(0),
+            state: RwSignal::new(0),
+            window_closed: RwSignal::new(false),
+        }
+    }
+
+    /// Read the thread again.
+    pub fn messages(self) {
+        self.messages.update(|v| *v += 1);
+    }
+
+    /// Read the contact's state again.
+    pub fn state(self) {
+        self.state.update(|v| *v += 1);
+    }
+
+    /// A new message reopens a closed window: read the state again only then.
+    pub fn state_if_window_closed(self) {
+        if self.window_closed.get_untracked() {
+            self.state();
+        }
+    }
+}
+
+fn conversation_path(id: &str, rest: &str) -> String {
+    format!("/api/conversations/{}/{rest}", encode(id))
+}
+
+/// The open conversation.
+#[component]
+pub fn Conversation(
+    id: String,
+    summary: Signal<Option<Summary>>,
+    refresh: Refresh,
+    back: String,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let me = signed_in();
+    // The contact's state and list entry as the conversation opens; rendered on the server.
+    let opened: Resource<api::ApiResult<Opened>> = {
+        let (path, list, id) = (
+            conversation_path(&id, "state"),
+            list_path(&id, "all", None),
+            id.clone(),
+        );
+        Resource::new(
+            || (),
+            move |()| {
+                let state = api::get_json::<ContactState>(&path);
+                let list = api::get_json::<ConversationPage>(&list);
+                let id = id.clone();
+                async move {
+                    let state = state.await?;
+                    let summary = list.await.ok().and_then(|page| {
+                        page.conversations
+                            .into_iter()
+                            .find(|s| s.conversation == id)
+                    });
+                    Ok(Opened { state, summary })
+                }
+            },
+        )
+    };
+    // Later versions of the state, read when events say it changed (the composer and panel
+    // stay in place meanwhile).
+    let live_state = RwSignal::new(None::<ContactState>);
+    {
+        let path = conversation_path(&id, "state");
+        Effect::new(move |previous: Option<u32>| {
+            let version = refresh.state.get();
+            if previous.is_some() {
+                let request = api::get_json::<ContactState>(&path);
+                leptos::task::spawn_local(async move {
+                    if let Ok(state) = request.await {
+                        live_state.set(Some(state));
+                    }
+                });
+            }
+            version
+        });
+    }
+    let records = {
+        let path = conversation_path(&id, &format!("messages?limit={PAGE}"));
+        Resource::new(
+            move || refresh.messages.get(),
+            move |_| api::get_paged::<Vec<Value>>(&path),
+        )
+    };
+    // Older pages, loaded with "earlier messages", and the cursor before them.
+    let older = RwSignal::new((Vec::<Value>::new(), None::<String>));
+    // Reading the conversation marks it read (on WhatsApp too).
+    {
+        let path = conversation_path(&id, "read");
+        Effect::new(move |_| {
+            records.track();
+            if summary.get().is_some_and(|s| s.unread) {
+                let path = path.clone();
+                leptos::task::spawn_local(async move {
+                    let _ = api::send::<Value>("POST", path, None).await;
+                });
+            }
+        });
+    }
+
+    let thread_ref = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if records.get().is_some() {
+            if let Some(element) = thread_ref.get() {
+                request_animation_frame(move || element.set_scroll_top(element.scroll_height()));
+            }
+        }
+    });
+
+    let id_for_body = id.clone();
+    view! {
+        <div class="conversation" data-conversation=id.clone()>
+            <Transition fallback=move || view! { <p class="loading">{i18n.t(Text::Loading)}</p> }>
+                {move || {
+                    let (id, back) = (id_for_body.clone(), back.clone());
+                    Suspend::new(async move {
+                        let Opened { state: initial, summary: entry } = match opened.await {
+                            Ok(opened) => opened,
+                            Err(error) => {
+                                return view! {
+                                    <p class="notice notice-error" role="alert">{i18n.t(Text::LoadFailed)} " (" {error} ")"</p>
+                                }.into_any();
+                            }
+                        };
+                        let current = Signal::derive(move || live_state.get().unwrap_or_else(|| initial.clone()));
+                        let window_open = Signal::derive(move || current.get().window_open(time::now_ms()));
+                        Effect::new(move |_| refresh.window_closed.set(!window_open.get()));
+                        let offset = me.await.map(|m| m.utc_offset_minutes).unwrap_or(0);
+                        let contact = entry.as_ref().and_then(|s| s.contact.clone());
+                        let title = entry.as_ref().map_or_else(|| id.clone(), Summary::title);
+                        let address = contact.as_ref().and_then(ContactRef::address);
+                        view! {
+                            <header class="conversation-header">
+                                <a class="back-link" href=back aria-label=i18n.t(Text::BackToList)>"←"</a>
+                                <div class="conversation-who">
+                                    <h2 id="conversation-title">{title}</h2>
+                                    <p class="conversation-address">{address}</p>
+                                </div>
+                            </header>
+                            <Takeover id=id.clone() current live_state offset />
+                            <div class="conversation-body">
+                                <div class="thread-column">
+                                    <div class="thread" node_ref=thread_ref id="thread" aria-live="polite">
+                                        <Thread records older offset id=id.clone() />
+                                    </div>
+                                    <Composer id=id.clone() window_open />
+                                </div>
+                                <ContactPanel id=id.clone() contact current live_state />
+                            </div>
+                        }.into_any()
+                    })
+                }}
+            </Transition>
+        </div>
+    }
+}
+
+/// The takeover switch: "a person answers" pauses the bot for this contact.
+#[component]
+fn Takeover(
+    id: String,
+    current: Signal<ContactState>,
+    live_state: RwSignal<Option<ContactState>>,
+    offset: i32,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = toaster();
+    let busy = RwSignal::new(false);
+    let paused = move || current.get().paused(time::now_ms());
+    let path = conversation_path(&id, "takeover");
+    let toggle = move |_| {
+        let wanted = !paused();
+        busy.set(true);
+        let path = path.clone();
+        leptos::task::spawn_local(async move {
+            #[derive(Deserialize)]
+            struct Answer {
+                paused_until: Option<i64>,
+            }
+            match api::send::<Answer>("POST", path, Some(json!({ "paused": wanted }))).await {
+                Ok(answer) => {
+                    let mut state = current.get_untracked();
+                    state.paused_until = answer.paused_until;
+                    live_state.set(Some(state));
+                    toasts.ok(if wanted {
+                        Text::TakenOver
+                    } else {
+                        Text::GivenBack
+                    });
+                }
+                Err(failure) => toasts.error(Text::SaveFailed, failure.message),
+            }
+            busy.set(false);
+        });
+    };
+    let state_text = move || {
+        let state = current.get();
+        match state.paused_until.filter(|_| paused()) {
+            Some(until) => format!(
+                "{} {}",
+                i18n.t(Text::BotPausedUntil)(),
+                time::when(until, time::now_ms(), offset)
+            ),
+            None => i18n.t(Text::BotAnswers)().to_string(),
+        }
+    };
+    view! {
+        <div class="takeover" class:takeover--on=paused>
+            <button
+                type="button"
+                role="switch"
+                class="switch"
+                id="takeover-switch"
+                aria-checked=move || paused().to_string()
+                aria-describedby="takeover-state"
+                disabled=move || busy.get()
+                on:click=toggle
+            >
+                <span class="switch-track" aria-hidden="true"><span class="switch-thumb"></span></span>
+                <span>{i18n.t(Text::PersonAnswers)}</span>
+            </button>
+            <span class="takeover-state" id="takeover-state">{state_text}</span>
+        </div>
+    }
+}
+
+/// The bubbles, with "earlier messages" on top when there are more.
+#[component]
+fn Thread(
+    records: Resource<api::ApiResult<(Vec<Value>, Option<String>)>>,
+    older: RwSignal<(Vec<Value>, Option<String>)>,
+    offset: i32,
+    id: String,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let loading = RwSignal::new(false);
+    view! {
+        <Transition fallback=move || view! { <p class="loading">{i18n.t(Text::Loading)}</p> }>
+            {move || {
+                let id = id.clone();
+                Suspend::new(async move {
+                    let (latest, first_cursor) = match records.await {
+                        Ok(page) => page,
+                        Err(error) => {
+                            return view! {
+                                <p class="notice notice-error" role="alert">{i18n.t(Text::LoadFailed)} " (" {error} ")"</p>
+                            }.into_any();
+                        }
+                    };
+                    let (earlier, earlier_cursor) = older.get();
+                    let cursor = if earlier.is_empty() { first_cursor } else { earlier_cursor };
+                    let mut all = earlier;
+                    all.extend(latest);
+                    let list = bubbles(&all);
+                    let now = time::now_ms();
+                    let has_more = cursor.is_some();
+                    let load_older = move |_| {
+                        let Some(before) = cursor.clone() else { return };
+                        loading.set(true);
+                        let request = api::get_paged::<Vec<Value>>(&conversation_path(
+                            &id,
+                            &format!("messages?limit={PAGE}&before={}", encode(&before)),
+                        ));
+                        leptos::task::spawn_local(async move {
+                            if let Ok((page, next)) = request.await {
+                                older.update(|(records, cursor)| {
+                                    let mut merged = page;
+                                    merged.append(records);
+                                    *records = merged;
+                                    *cursor = next;
+                                });
+                            }
+                            loading.set(false);
+                        });
+                    };
+                    view! {
+                        {has_more.then(|| view! {
+                            <button type="button" class="button button-quiet older-button" on:click=load_older disabled=move || loading.get()>
+                                {i18n.t(Text::EarlierMessages)}
+                            </button>
+                        })}
+                        {list.is_empty().then(|| view! { <p class="loading">{i18n.t(Text::NoMessages)}</p> })}
+                        {list.into_iter().map(|b| bubble_view(b, now, offset, i18n)).collect_view()}
+                    }.into_any()
+                })
+            }}
+        </Transition>
+    }
+}
+
+fn author_line(author: &Author, i18n: I18n) -> Option<String> {
+    let lang = i18n.0.get_untracked();
+    match author {
+        Author::Customer => None,
+        Author::Bot(Some(rule)) => Some(format!("{} · {rule}", Text::AuthorBot.get(lang))),
+        Author::Bot(None) => Some(Text::AuthorBot.get(lang).to_string()),
+        Author::Person(user) => Some(match user {
+            Some(user) => user.clone(),
+            None => Text::AuthorPerson.get(lang).to_string(),
+        }),
+    }
+}
+
+fn tick_view(tick: Tick, i18n: I18n) -> impl IntoView {
+    let (mark, label) = match &tick {
+        Tick::Queued => ("○", Text::TickQueued),
+        Tick::Sent => ("✓", Text::TickSent),
+        Tick::Delivered => ("✓✓", Text::TickDelivered),
+        Tick::Read => ("✓✓", Text::TickRead),
+        Tick::Failed(_) => ("!", Text::TickFailed),
+    };
+    let reason = match &tick {
+        Tick::Failed(reason) if !reason.is_empty() => Some(reason.clone()),
+        _ => None,
+    };
+    view! {
+        <span class="tick" data-tick=tick.name() title=i18n.t(label)>
+            <span aria-hidden="true">{mark}</span>
+            <span class="visually-hidden">{i18n.t(label)}</span>
+        </span>
+        {reason.map(|r| view! { <span class="tick-reason">{i18n.t(Text::TickFailed)} ": " {r}</span> })}
+    }
+}
+
+fn media_view(bubble: &Bubble, i18n: I18n) -> impl IntoView {
+    let media = bubble.media.clone()?;
+    let kind = bubble.kind.clone();
+    let name = bubble.file_name.clone();
+    Some(match media {
+        Media::Pending => {
+            view! { <p class="media-note">{i18n.t(Text::MediaPending)}</p> }.into_any()
+        }
+        Media::Failed(reason) => view! {
+            <p class="media-note media-failed" title=reason>{i18n.t(Text::MediaFailed)}</p>
+        }
+        .into_any(),
+        Media::Stored { url, mime_type } => match kind.as_str() {
+            "image" | "sticker" => {
+                let link = url.clone();
+                view! {
+                    <a href=link target="_blank" rel="noopener">
+                        <img class="media-image" src=url alt=i18n.t(Text::ImageAlt) loading="lazy" />
+                    </a>
+                }
+                .into_any()
+            }
+            "audio" => {
+                view! { <audio class="media-audio" controls preload="none" src=url></audio> }
+                    .into_any()
+            }
+            "video" => {
+                view! { <video class="media-video" controls preload="metadata" src=url></video> }
+                    .into_any()
+            }
+            _ => {
+                let download = name.clone().unwrap_or_default();
+                let shown = name.unwrap_or(mime_type);
+                view! {
+                    <a class="media-document" href=url download=download>
+                        "📄 " {shown}
+                    </a>
+                }
+                .into_any()
+            }
+        },
+    })
+}
+
+fn bubble_view(bubble: Bubble, now: i64, offset: i32, i18n: I18n) -> impl IntoView {
+    let side = match bubble.author {
+        Author::Customer => "customer",
+        Author::Bot(_) => "bot",
+        Author::Person(_) => "person",
+    };
+    let author = author_line(&bubble.author, i18n);
+    let media = media_view(&bubble, i18n);
+    let document_name = (bubble.kind == "document" && bubble.media.is_none())
+        .then(|| bubble.file_name.clone())
+        .flatten();
+    let location = bubble.location.clone().map(|place| {
+        let href = format!(
+            "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}",
+            lat = place.latitude,
+            lon = place.longitude
+        );
+        view! {
+            <a class="location" href=href target="_blank" rel="noopener noreferrer">
+                "📍 "
+                {place.name.clone().unwrap_or_else(|| format!("{:.5}, {:.5}", place.latitude, place.longitude))}
+                {place.address.clone().map(|a| view! { <span class="location-address">{a}</span> })}
+            </a>
+        }
+    });
+    let reaction = bubble.kind == "reaction";
+    let text = bubble.text.clone();
+    let unknown = text.is_none()
+        && bubble.media.is_none()
+        && bubble.location.is_none()
+        && document_name.is_none();
+    view! {
+        <article class="bubble" data-author=side data-kind=bubble.kind.clone() data-key=bubble.key.clone()>
+            {author.map(|a| view! { <p class="bubble-author">{a}</p> })}
+            {media}
+            {document_name.map(|n| view! { <p class="media-document">"📄 " {n}</p> })}
+            {location}
+            {if reaction {
+                view! { <p class="reaction">{i18n.t(Text::Reacted)} " " {text.clone()}</p> }.into_any()
+            } else {
+                text.clone().map(|t| view! { <p class="bubble-text"><Formatted text=t /></p> }).into_any()
+            }}
+            {unknown.then(|| view! { <p class="media-note">"[" {bubble.kind.clone()} "]"</p> })}
+            {(!bubble.choices.is_empty()).then(|| view! {
+                <ul class="bubble-choices">
+                    {bubble.choices.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view()}
+                </ul>
+            })}
+            <footer class="bubble-meta">
+                <time>{time::when(bubble.at, now, offset)}</time>
+                {bubble.tick.map(|t| tick_view(t, i18n))}
+            </footer>
+        </article>
+    }
+}
+
+/// An approved template (`GET /api/channel/templates`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct ApprovedTemplate {
+    name: String,
+    language: String,
+    #[serde(default)]
+    body: Option<String>,
+}
+
+/// How many `{{n}}` parameters a template body has.
+fn parameter_count(body: &str) -> usize {
+    (1..=20)
+        .take_while(|n| body.contains(&format!("{{{{{n}}}}}")))
+        .count()
+}
+
+/// Manual replies: text inside the 24-hour window, an approved template outside it.
+#[component]
+fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = toaster();
+    let draft = RwSignal::new(String::new());
+    let sending = RwSignal::new(false);
+    let path = conversation_path(&id, "messages");
+    let send = {
+        let path = path.clone();
+        move |message: Value, after: Box<dyn FnOnce()>| {
+            sending.set(true);
+            let path = path.clone();
+            leptos::task::spawn_local(async move {
+                match api::send::<Value>("POST", path, Some(json!({ "message": message }))).await {
+                    Ok(_) => {
+                        after();
+                        toasts.ok(Text::ReplyQueued);
+                    }
+                    Err(failure) => toasts.error(Text::ReplyFailed, failure.message),
+                }
+                sending.set(false);
+            });
+        }
+    };
+    let send_text = {
+        let send = send.clone();
+        move || {
+            let body = draft.get_untracked();
+            if body.trim().is_empty() || sending.get_untracked() {
+                return;
+            }
+            send(
+                json!({ "type": "text", "body": body }),
+                Box::new(move || draft.set(String::new())),
+            );
+        }
+    };
+    let on_submit = {
+        let send_text = send_text.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            send_text();
+        }
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+            ev.prevent_default();
+            send_text();
+        }
+    };
+    view! {
+        <Show
+            when=move || window_open.get()
+            fallback=move || {
+                let send = send.clone();
+                view! { <TemplatePicker send sending /> }
+            }
+        >
+            <form class="composer" id="composer" on:submit=on_submit.clone()>
+                <label class="visually-hidden" for="composer-text">{i18n.t(Text::ReplyLabel)}</label>
+                <textarea
+                    id="composer-text"
+                    rows="2"
+                    placeholder=i18n.t(Text::ReplyPlaceholder)
+                    bind:value=draft
+                    on:keydown=on_key.clone()
+                ></textarea>
+                <button
+                    type="submit"
+                    class="button button-primary"
+                    disabled=move || sending.get() || draft.read().trim().is_empty()
+                >
+                    {i18n.t(Text::Send)}
+                </button>
+            </form>
+        </Show>
+    }
+}
+
+/// Outside the window: why free text is not allowed, and an approved template to send.
+#[component]
+fn TemplatePicker(
+    send: impl Fn(Value, Box<dyn FnOnce()>) + Clone + Send + Sync + 'static,
+    sending: RwSignal<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let templates = RwSignal::new(None::<Result<Vec<ApprovedTemplate>, String>>);
+    let chosen = RwSignal::new(None::<usize>);
+    let parameters = RwSignal::new(Vec::<String>::new());
+    let load = move |_| {
+        templates.set(Some(Ok(Vec::new())));
+        let request = api::get_json::<Vec<ApprovedTemplate>>("/api/channel/templates");
+        leptos::task::spawn_local(async move {
+            templates.set(Some(request.await));
+        });
+    };
+    let template = move || {
+        let index = chosen.get()?;
+        templates.get()?.ok()?.get(index).cloned()
+    };
+    let choose = move |ev| {
+        let index = event_target_value(&ev).parse::<usize>().ok();
+        chosen.set(index);
+        let count = template()
+            .and_then(|t| t.body)
+            .map_or(0, |b| parameter_count(&b));
+        parameters.set(vec![String::new(); count]);
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(t) = template() {
+            send(
+                json!({
+                    "type": "template",
+                    "name": t.name,
+                    "language": t.language,
+                    "parameters": parameters.get_untracked(),
+                }),
+                Box::new(move || chosen.set(None)),
+            );
+        }
+    };
+    view! {
+        <div class="composer composer--closed" id="composer">
+            <p class="notice" id="window-closed">{i18n.t(Text::WindowClosed)}</p>
+            {move || match templates.get() {
+                None => view! {
+                    <button type="button" class="button" id="load-templates" on:click=load>
+                        {i18n.t(Text::ChooseTemplate)}
+                    </button>
+                }.into_any(),
+                Some(Err(error)) => view! {
+                    <p class="notice notice-error" role="alert">{i18n.t(Text::TemplatesUnavailable)} " (" {error} ")"</p>
+                }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! {
+                    <p class="loading">{i18n.t(Text::NoApprovedTemplates)}</p>
+                }.into_any(),
+                Some(Ok(list)) => view! {
+                    <form class="template-form" on:submit=submit.clone()>
+                        <label for="template-choice">{i18n.t(Text::ApprovedTemplate)}</label>
+                        <select id="template-choice" on:change=choose>
+                            <option value="">"—"</option>
+                            {list.iter().enumerate().map(|(i, t)| view! {
+                                <option value=i.to_string()>{format!("{} ({})", t.name, t.language)}</option>
+                            }).collect_view()}
+                        </select>
+                        {move || template().and_then(|t| t.body).map(|body| view! {
+                            <p class="template-body"><Formatted text=body /></p>
+                        })}
+                        {move || (0..parameters.read().len()).map(|i| view! {
+                            <label>
+                                {format!("{{{{{}}}}}", i + 1)}
+                                <input
+                                    type="text"
+                                    required
+                                    prop:value=move || parameters.read().get(i).cloned().unwrap_or_default()
+                                    on:input=move |ev| parameters.update(|p| p[i] = event_target_value(&ev))
+                                />
+                            </label>
+                        }).collect_view()}
+                        <button type="submit" class="button button-primary" disabled=move || sending.get() || chosen.get().is_none()>
+                            {i18n.t(Text::SendTemplate)}
+                        </button>
+                    </form>
+                }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_is_24_hours_from_the_customers_last_message() {
+        let state = ContactState {
+            last_in_at: Some(1_000),
+            ..ContactState::default()
+        };
+        assert!(state.window_open(1_000 + WINDOW_MS - 1));
+        assert!(!state.window_open(1_000 + WINDOW_MS));
+        assert!(!ContactState::default().window_open(0));
+    }
+
+    #[test]
+    fn template_parameters_are_counted() {
+        assert_eq!(parameter_count("Hola {{1}}, tu pedido {{2}} está listo"), 2);
+        assert_eq!(parameter_count("Sin variables"), 0);
+    }
+}

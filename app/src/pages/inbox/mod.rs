@@ -1,0 +1,402 @@
+//! Bandeja: the conversations (search, filters, last message and time), the open thread with
+//! every message type and delivery ticks, manual replies (an approved template outside the
+//! 24-hour window), the takeover switch and the contact panel. The open conversation is in
+//! the address (`/inbox?c=ID`), so a link or a reload opens it again; everything follows
+//! `/ws` live.
+
+mod contact;
+mod conversation;
+pub mod thread;
+
+use crate::api::{self, encode};
+use crate::components::{signed_in, PageHeader};
+use crate::events::ServerEvent;
+use crate::i18n::{use_i18n, Text};
+use crate::live;
+use crate::time;
+use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use serde::{Deserialize, Serialize};
+
+/// Who a customer is, as their messages said.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContactRef {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub wa_id: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+impl ContactRef {
+    /// The phone number (`+58...`) or the username (`@ana`), whichever is known.
+    pub fn address(&self) -> Option<String> {
+        self.wa_id
+            .as_ref()
+            .map(|phone| format!("+{phone}"))
+            .or_else(|| self.username.as_ref().map(|u| format!("@{u}")))
+    }
+}
+
+/// The newest message of a conversation, as a line.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LastMessage {
+    pub direction: String,
+    pub kind: String,
+    pub text: String,
+    pub at: i64,
+}
+
+/// One conversation of the list.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub conversation: String,
+    #[serde(default)]
+    pub contact: Option<ContactRef>,
+    pub last_at: i64,
+    #[serde(default)]
+    pub last_in_at: Option<i64>,
+    pub unread: bool,
+    pub window_open: bool,
+    #[serde(default)]
+    pub paused_until: Option<i64>,
+    pub opted_out: bool,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub last_message: Option<LastMessage>,
+}
+
+impl Summary {
+    /// The name to show: the customer's, else their number or username, else the id.
+    pub fn title(&self) -> String {
+        let contact = self.contact.clone().unwrap_or_default();
+        contact
+            .name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| contact.address())
+            .unwrap_or_else(|| self.conversation.clone())
+    }
+}
+
+/// A page of the list.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConversationPage {
+    pub conversations: Vec<Summary>,
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
+/// The list filters, with their labels.
+const FILTERS: [(&str, Text); 4] = [
+    ("all", Text::FilterAll),
+    ("unread", Text::FilterUnread),
+    ("paused", Text::FilterPaused),
+    ("opted_out", Text::FilterOptedOut),
+];
+
+pub(super) fn list_path(q: &str, filter: &str, cursor: Option<&str>) -> String {
+    let mut path = format!("/api/conversations?filter={}", encode(filter));
+    if !q.trim().is_empty() {
+        path.push_str(&format!("&q={}", encode(q.trim())));
+    }
+    if let Some(cursor) = cursor {
+        path.push_str(&format!("&cursor={}", encode(cursor)));
+    }
+    path
+}
+
+/// The address of the inbox with `conversation` open, keeping the search and filter.
+fn inbox_href(conversation: Option<&str>, q: &str, filter: &str) -> String {
+    let mut params = Vec::new();
+    if let Some(c) = conversation {
+        params.push(format!("c={}", encode(c)));
+    }
+    if !q.is_empty() {
+        params.push(format!("q={}", encode(q)));
+    }
+    if filter != "all" {
+        params.push(format!("filter={}", encode(filter)));
+    }
+    if params.is_empty() {
+        "/inbox".into()
+    } else {
+        format!("/inbox?{}", params.join("&"))
+    }
+}
+
+/// The inbox page.
+#[component]
+pub fn Inbox() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let selected = Memo::new(move |_| query.read().get("c").filter(|c| !c.is_empty()));
+    let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let filter = Memo::new(move |_| {
+        query
+            .read()
+            .get("filter")
+            .filter(|f| FILTERS.iter().any(|(name, _)| name == f))
+            .unwrap_or_else(|| "all".into())
+    });
+    let list = Resource::new(
+        move || (q.get(), filter.get()),
+        |(q, filter)| api::get_json::<ConversationPage>(&list_path(&q, &filter, None)),
+    );
+    // Further pages of the list, loaded with "more".
+    let more = RwSignal::new(ConversationPage::default());
+    Effect::new(move |_| {
+        let _ = (q.get(), filter.get());
+        more.set(ConversationPage::default());
+    });
+    let refresh = conversation::Refresh::new();
+    let connected = live::on_events(move |event| {
+        let open = selected.get_untracked();
+        let here = |c: &String| open.as_ref() == Some(c);
+        match &event {
+            ServerEvent::MessageReceived { conversation, .. } => {
+                list.refetch();
+                if here(conversation) {
+                    refresh.messages();
+                    refresh.state_if_window_closed();
+                }
+            }
+            ServerEvent::MessageQueued { conversation, .. }
+            | ServerEvent::MessageSent { conversation, .. }
+            | ServerEvent::MessageFailed { conversation, .. } => {
+                list.refetch();
+                if here(conversation) {
+                    refresh.messages();
+                }
+            }
+            ServerEvent::ConversationUpdated { conversation }
+            | ServerEvent::TakeoverChanged { conversation, .. } => {
+                list.refetch();
+                if here(conversation) {
+                    refresh.state();
+                }
+            }
+            ServerEvent::MessageStatus { .. } if open.is_some() => refresh.messages(),
+            _ => {}
+        }
+    });
+    let me = signed_in();
+    let navigate = use_navigate();
+
+    view! {
+        <PageHeader title=Text::NavInbox intro=Text::InboxIntro />
+        <Show when=move || !connected.get()>
+            <p class="notice notice-error" role="alert" id="connection-lost">
+                {i18n.t(Text::ConnectionLost)}
+            </p>
+        </Show>
+        <div class="inbox" class:inbox--open=move || selected.get().is_some()>
+            <section class="inbox-list card" aria-labelledby="conversations-title">
+                <h2 id="conversations-title" class="visually-hidden">
+                    {i18n.t(Text::ConversationsTitle)}
+                </h2>
+                <Form attr:class="inbox-search" method="GET" action="/inbox" attr:role="search">
+                    <label class="visually-hidden" for="inbox-q">{i18n.t(Text::SearchLabel)}</label>
+                    <input
+                        id="inbox-q"
+                        name="q"
+                        type="search"
+                        prop:value=move || q.get()
+                        placeholder=i18n.t(Text::SearchPlaceholder)
+                    />
+                    <label class="visually-hidden" for="inbox-filter">{i18n.t(Text::FilterLabel)}</label>
+                    <select
+                        id="inbox-filter"
+                        name="filter"
+                        on:change=move |ev| {
+                            let href = inbox_href(selected.get_untracked().as_deref(), &q.get_untracked(), &event_target_value(&ev));
+                            navigate(&href, Default::default());
+                        }
+                    >
+                        {FILTERS
+                            .iter()
+                            .map(|(name, label)| {
+                                view! {
+                                    <option value=*name selected=move || filter.get() == *name>
+                                        {i18n.t(*label)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                    <button type="submit" class="button">{i18n.t(Text::Search)}</button>
+                </Form>
+                <Transition fallback=move || view! { <p class="loading">{i18n.t(Text::Loading)}</p> }>
+                    {move || Suspend::new(async move {
+                        let page = list.await;
+                        let offset = me.await.map(|m| m.utc_offset_minutes).unwrap_or(0);
+                        match page {
+                            Err(error) => view! {
+                                <p class="notice notice-error" role="alert">{i18n.t(Text::LoadFailed)} " (" {error} ")"</p>
+                            }.into_any(),
+                            Ok(first) => {
+                                let cursor = first.next_cursor.clone();
+                                view! {
+                                    <ConversationList first=first.conversations more offset selected q filter />
+                                    <MoreButton cursor more q filter />
+                                }.into_any()
+                            }
+                        }
+                    })}
+                </Transition>
+            </section>
+            <section class="inbox-thread card" aria-label=i18n.t(Text::ThreadLabel)>
+                {move || match selected.get() {
+                    None => view! {
+                        <p class="empty-thread">{i18n.t(Text::PickConversation)}</p>
+                    }.into_any(),
+                    Some(id) => {
+                        let summary = Signal::derive(move || {
+                            let id = selected.get()?;
+                            let found = list.get()?.ok()?.conversations.into_iter()
+                                .chain(more.get().conversations)
+                                .find(|s| s.conversation == id);
+                            found
+                        });
+                        let back = inbox_href(None, &q.get_untracked(), &filter.get_untracked());
+                        view! {
+                            <conversation::Conversation id summary refresh back />
+                        }.into_any()
+                    }
+                }}
+            </section>
+        </div>
+    }
+}
+
+/// The conversations, newest first, as links that open them.
+#[component]
+fn ConversationList(
+    first: Vec<Summary>,
+    more: RwSignal<ConversationPage>,
+    offset: i32,
+    selected: Memo<Option<String>>,
+    q: Memo<String>,
+    filter: Memo<String>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    if first.is_empty() {
+        let text = if q.get_untracked().is_empty() && filter.get_untracked() == "all" {
+            Text::InboxEmpty
+        } else {
+            Text::NoMatches
+        };
+        return view! { <p class="empty-state" id="no-conversations">{i18n.t(text)}</p> }
+            .into_any();
+    }
+    let now = time::now_ms();
+    let row = move |summary: Summary| {
+        let id = summary.conversation.clone();
+        let href = inbox_href(Some(&id), &q.get_untracked(), &filter.get_untracked());
+        let current = {
+            let id = id.clone();
+            move || selected.get().as_deref() == Some(id.as_str())
+        };
+        let last = summary.last_message.clone();
+        let preview = last.as_ref().map(|m| {
+            let mine = m.direction == "out";
+            format!(
+                "{}{}",
+                if mine { "↩ " } else { "" },
+                m.text.chars().take(90).collect::<String>()
+            )
+        });
+        let at = time::when(summary.last_at, now, offset);
+        view! {
+            <li>
+                <a
+                    href=href
+                    class="conversation-row"
+                    class:conversation-row--current=current.clone()
+                    aria-current=move || current().then_some("true")
+                    data-conversation=id.clone()
+                >
+                    <span class="conversation-top">
+                        <span class="conversation-name">{summary.title()}</span>
+                        <time class="conversation-time">{at}</time>
+                    </span>
+                    <span class="conversation-bottom">
+                        <span class="conversation-preview">{preview}</span>
+                        {summary.unread.then(|| view! {
+                            <span class="badge badge-unread" title=i18n.t(Text::Unread)>
+                                <span class="visually-hidden">{i18n.t(Text::Unread)}</span>
+                            </span>
+                        })}
+                        {summary.paused_until.is_some().then(|| view! {
+                            <span class="badge badge-paused">{i18n.t(Text::BadgePerson)}</span>
+                        })}
+                        {summary.opted_out.then(|| view! {
+                            <span class="badge badge-muted">{i18n.t(Text::BadgeOptedOut)}</span>
+                        })}
+                    </span>
+                </a>
+            </li>
+        }
+    };
+    view! {
+        <ul class="conversation-list" id="conversations">
+            {first.into_iter().map(row).collect_view()}
+            {move || more.get().conversations.into_iter().map(row).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// Loads the next page of the list.
+#[component]
+fn MoreButton(
+    cursor: Option<String>,
+    more: RwSignal<ConversationPage>,
+    q: Memo<String>,
+    filter: Memo<String>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let loading = RwSignal::new(false);
+    // The first page's cursor until a further page is loaded, then that page's.
+    let cursor = Memo::new(move |_| {
+        let page = more.get();
+        if page.conversations.is_empty() {
+            cursor.clone()
+        } else {
+            page.next_cursor
+        }
+    });
+    let has_more = move || cursor.get().is_some();
+    let load = move |_| {
+        let Some(after) = cursor.get_untracked() else {
+            return;
+        };
+        loading.set(true);
+        let request = api::get_json::<ConversationPage>(&list_path(
+            &q.get_untracked(),
+            &filter.get_untracked(),
+            Some(&after),
+        ));
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = request.await {
+                more.update(|m| {
+                    m.conversations.extend(page.conversations);
+                    m.next_cursor = page.next_cursor;
+                });
+            }
+            loading.set(false);
+        });
+    };
+    view! {
+        <Show when=has_more>
+            <button type="button" class="button button-quiet more-button" on:click=load disabled=move || loading.get()>
+                {i18n.t(Text::LoadMore)}
+            </button>
+        </Show>
+    }
+}
