@@ -4,6 +4,9 @@
 //! `main.rs` only parses the command line; [`server::Application`] builds the whole service
 //! and is what the tests start.
 
+// The dashboard's views are deeply nested types; rendering them on the server needs room.
+#![recursion_limit = "256"]
+
 pub mod assets;
 pub mod auth;
 pub mod bot;

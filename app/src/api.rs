@@ -277,6 +277,8 @@ pub struct Status {
     pub today: Today,
     #[serde(default)]
     pub alerts: Vec<Alert>,
+    #[serde(default)]
+    pub file_problems: Vec<crate::events::FileProblem>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

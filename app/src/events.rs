@@ -101,7 +101,7 @@ pub enum ServerEvent {
 }
 
 /// A problem in a hand-edited file, placed where the person editing it can find it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileProblem {
     /// The file, relative to its folder (`settings.json`, `templates/bienvenida.txt`).
     pub file: String,
@@ -111,6 +111,10 @@ pub struct FileProblem {
     pub column: usize,
     /// What is wrong, for a person.
     pub message: String,
+    /// The JSON pointer of the value at fault (`/rules/2/when/text`), when a check of the
+    /// document's meaning found it (forms put the message beside that field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
 }
 
 impl std::fmt::Display for FileProblem {

@@ -5,6 +5,8 @@
 //! (where the embedded assets are, which language the request asked for) comes in as plain
 //! values through [`shell`] and the reactive context.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod events;

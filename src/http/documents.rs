@@ -12,7 +12,7 @@ use crate::store::document::{Document, HandEdited, Revision};
 use crate::store::Store;
 use axum::extract::State;
 use axum::http::Method;
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 
 /// A document the API serves.
@@ -60,6 +60,16 @@ pub fn routes(api: Api) -> Api {
         put(save::<Settings>),
     )
     .op(
+        Method::POST,
+        "/settings/check",
+        Access::Admin,
+        Doc::new("settings", "Check settings without saving them")
+            .describe("The problems a save would refuse, located; an empty list when none.")
+            .body::<Versioned>()
+            .returns::<Checked>(),
+        post(check::<Settings>),
+    )
+    .op(
         Method::GET,
         "/rules",
         Access::User,
@@ -76,6 +86,55 @@ pub fn routes(api: Api) -> Api {
             .returns::<Versioned>(),
         put(save::<Rules>),
     )
+    .op(
+        Method::POST,
+        "/rules/check",
+        Access::User,
+        Doc::new("rules", "Check rules without saving them")
+            .describe(
+                "The problems a save would refuse (pointer, line and column in the file as it \
+                 would be written); an empty list when none. `revision` may be empty.",
+            )
+            .body::<Versioned>()
+            .returns::<Checked>(),
+        post(check::<Rules>),
+    )
+}
+
+/// The outcome of a check.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Checked {
+    #[schemars(with = "Vec<serde_json::Value>")]
+    problems: Vec<app::events::FileProblem>,
+}
+
+/// The document in a request body (`settings` or `rules`).
+fn body_value<T: ApiDocument>(request: &Versioned) -> Result<T, ApiError> {
+    let value = request.body.get(T::FIELD).cloned().ok_or_else(|| {
+        ApiError::BadRequest(format!("The body needs `revision` and `{}`.", T::FIELD))
+    })?;
+    serde_json::from_value(value).map_err(|e| ApiError::BadRequest(format!("`{}`: {e}", T::FIELD)))
+}
+
+/// Checks a document as a save would, without saving: its problems, located in the text it
+/// would be written as.
+pub fn check_value<T: HandEdited>(store: &Store, value: &T) -> Vec<app::events::FileProblem> {
+    let text = crate::store::document::render(value);
+    let text = String::from_utf8_lossy(&text);
+    match crate::store::document::parse::<T>(T::FILE, &text, &store.context()) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems,
+    }
+}
+
+async fn check<T: ApiDocument>(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<Versioned>,
+) -> Result<ApiJson<Checked>, ApiError> {
+    let value = body_value::<T>(&request)?;
+    Ok(ApiJson(Checked {
+        problems: check_value(&state.store, &value),
+    }))
 }
 
 /// A document in force and the revision a save must be based on. The document itself is
@@ -106,11 +165,7 @@ async fn save<T: ApiDocument>(
     Signed(by, client): Signed,
     ApiJson(request): ApiJson<Versioned>,
 ) -> Result<ApiJson<Versioned>, ApiError> {
-    let value = request.body.get(T::FIELD).cloned().ok_or_else(|| {
-        ApiError::BadRequest(format!("The body needs `revision` and `{}`.", T::FIELD))
-    })?;
-    let value: T = serde_json::from_value(value)
-        .map_err(|e| ApiError::BadRequest(format!("`{}`: {e}", T::FIELD)))?;
+    let value = body_value::<T>(&request)?;
     let store = state.store.clone();
     let base = request.revision;
     let saved = super::blocking(move || {

@@ -81,6 +81,20 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// 422 with the located problems, their words joined as the message.
+    pub fn invalid(problems: Vec<FileProblem>) -> ApiError {
+        ApiError::Invalid {
+            message: problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+            problems,
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
@@ -183,14 +197,7 @@ impl From<SaveError> for ApiError {
                 ),
                 current: json!({ "revision": current, "text": current_text }),
             },
-            SaveError::Invalid(problems) => ApiError::Invalid {
-                message: problems
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                problems,
-            },
+            SaveError::Invalid(problems) => ApiError::invalid(problems),
             SaveError::Io(error) => ApiError::Storage(error.to_string()),
         }
     }

@@ -33,6 +33,10 @@ struct Request {
     /// A conversation whose contact state to use (labels, takeover, opt-out, cooldowns).
     #[serde(default)]
     from: Option<String>,
+    /// Rules to try instead of those in force (a draft not saved yet); checked like a save:
+    /// 422 with located problems.
+    #[serde(default)]
+    rules: Option<crate::engine::rules::Rules>,
 }
 
 async fn run(
@@ -51,9 +55,19 @@ async fn run(
         .from
         .as_deref()
         .map(|from| crate::bot::contact_state(&state.store, from));
+    let rules = match request.rules {
+        None => state.store.rules.get(),
+        Some(draft) => {
+            let problems = super::documents::check_value(&state.store, &draft);
+            if !problems.is_empty() {
+                return Err(ApiError::invalid(problems));
+            }
+            std::sync::Arc::new(draft)
+        }
+    };
     let templates = |name: &str| state.store.templates.get(name);
     let answer = simulate::simulate(
-        state.store.rules.get(),
+        rules,
         &state.store.settings.get(),
         &templates,
         contact,

@@ -56,6 +56,7 @@ fn check_document<T: HandEdited>(dir: &Path, context: &Context, report: &mut Rep
                         line: 1,
                         column: 1,
                         message: error,
+                        pointer: None,
                     });
                     return;
                 }
@@ -75,6 +76,7 @@ fn check_document<T: HandEdited>(dir: &Path, context: &Context, report: &mut Rep
             line: 1,
             column: 1,
             message: format!("cannot read the file: {e}"),
+            pointer: None,
         }),
     }
 }
@@ -91,6 +93,7 @@ fn check_log(dir: &Path, report: &mut Report) {
                 line: 1,
                 column: 1,
                 message: error.to_string(),
+                pointer: None,
             });
             return;
         }
@@ -109,6 +112,7 @@ fn check_log(dir: &Path, report: &mut Report) {
                             "corrupt record ({}); `cocolu repair` moves it aside",
                             bad.reason()
                         ),
+                        pointer: None,
                     });
                 }
                 let tail = segment.len - scan.valid_end;
@@ -124,6 +128,7 @@ fn check_log(dir: &Path, report: &mut Report) {
                         message: format!(
                             "a sealed segment ends with {tail} bytes of an incomplete record"
                         ),
+                        pointer: None,
                     });
                 }
             }
@@ -132,6 +137,7 @@ fn check_log(dir: &Path, report: &mut Report) {
                 line: 1,
                 column: 1,
                 message: error.to_string(),
+                pointer: None,
             }),
         }
     }

@@ -144,6 +144,7 @@ pub fn parse<T: HandEdited>(
         line,
         column,
         message,
+        pointer: None,
     };
     let value: T = serde_json::from_str(text).map_err(|e| {
         let message = e.to_string();
@@ -169,7 +170,10 @@ pub fn parse<T: HandEdited>(
     } else {
         Err(problems
             .into_iter()
-            .map(|p| at(locate(text, &p.pointer), p.message))
+            .map(|p| FileProblem {
+                pointer: Some(p.pointer.clone()),
+                ..at(locate(text, &p.pointer), p.message)
+            })
             .collect())
     }
 }
@@ -423,6 +427,7 @@ impl<T: HandEdited> Document<T> {
                     line: 1,
                     column: 1,
                     message: format!("cannot read the file: {error}"),
+                    pointer: None,
                 };
                 self.current.write().problems = vec![problem.clone()];
                 return Reload::Rejected(vec![problem]);
@@ -484,6 +489,7 @@ pub fn problem_at(
         line,
         column,
         message: message.into(),
+        pointer: None,
     }
 }
 

@@ -194,6 +194,7 @@ fn document_problems<T: HandEdited>(document: &Document<T>) -> Vec<FileProblem> 
             message:
                 "the file was deleted; the last good version stays in force until it is saved again"
                     .into(),
+            pointer: None,
         });
     }
     problems
@@ -401,6 +402,7 @@ impl Store {
             line: 1,
             column: 1,
             message: "the file was deleted; the last good version stays in force until it is saved again".into(),
+            pointer: None,
         }));
         problems
     }

@@ -248,6 +248,7 @@ impl TemplateStore {
                     line: 1,
                     column: 1,
                     message: format!("cannot read the folder: {error}"),
+                    pointer: None,
                 };
                 let mut state = self.state.write();
                 let fresh = state.problems != vec![problem.clone()];

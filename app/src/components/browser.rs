@@ -46,3 +46,36 @@ pub fn store_lang(lang: Lang) {
         let _ = (lang, LANG_COOKIE);
     }
 }
+
+/// Asks the person to confirm something that cannot be undone (always yes on the server,
+/// where nothing is ever asked).
+pub fn confirm(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.confirm_with_message(question).ok())
+            .unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        true
+    }
+}
+
+/// Puts `text` on the clipboard; `false` when the browser refused.
+pub async fn copy(text: String) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(window) = web_sys::window() else {
+            return false;
+        };
+        let promise = window.navigator().clipboard().write_text(&text);
+        wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = text;
+        false
+    }
+}

@@ -1,6 +1,8 @@
 //! Pieces shared by the pages: the layout with its sidebar, icons, page headers.
 
 pub mod browser;
+pub mod document;
+pub mod fields;
 mod icon;
 mod layout;
 mod page;

@@ -6,12 +6,14 @@ pub mod inbox;
 mod login;
 mod not_found;
 mod overview;
+mod rules;
 
 pub use analytics::Analytics;
 pub use inbox::Inbox;
 pub use login::{Login, Register, Setup};
 pub use not_found::NotFound;
 pub use overview::Overview;
+pub use rules::Rules;
 
 use crate::components::{EmptyState, PageHeader};
 use crate::i18n::Text;
@@ -24,12 +26,6 @@ fn ModulePage(title: Text, intro: Text, empty: Text) -> impl IntoView {
         <PageHeader title intro />
         <EmptyState text=empty />
     }
-}
-
-/// Reglas: what the bot answers.
-#[component]
-pub fn Rules() -> impl IntoView {
-    view! { <ModulePage title=Text::NavRules intro=Text::RulesIntro empty=Text::RulesEmpty /> }
 }
 
 /// Plantillas: the texts the bot sends.

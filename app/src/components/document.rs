@@ -1,0 +1,400 @@
+//! Editing a hand-editable document (`rules.json`, `settings.json`) from a form: a draft
+//! beside the version in force and its revision, problems checked as the person types (by the
+//! server's own validation), saving on a revision with the 409 conflict shown as both
+//! versions, and hand edits followed live (a broken one shown with its line and column).
+
+use super::toast::Toaster;
+use crate::api::{self, Failure};
+use crate::events::{FileProblem, ServerEvent};
+use crate::i18n::{use_i18n, Text};
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// The other version, when a save found the file changed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conflict {
+    pub revision: String,
+    pub text: String,
+}
+
+/// One document being edited.
+pub struct DocEditor<T: Send + Sync + 'static> {
+    /// What the form shows and changes.
+    pub draft: RwSignal<T>,
+    /// The version in force the draft started from.
+    pub saved: RwSignal<T>,
+    pub revision: RwSignal<String>,
+    /// Problems of the draft (from the check or a refused save).
+    pub problems: RwSignal<Vec<FileProblem>>,
+    /// Problems of the file on disk (a broken hand edit; the last good version is in force).
+    pub file_problems: RwSignal<Vec<FileProblem>>,
+    pub conflict: RwSignal<Option<Conflict>>,
+    /// The file changed on disk while the draft had changes of its own.
+    pub changed_on_disk: RwSignal<bool>,
+    pub saving: RwSignal<bool>,
+    /// `/api/rules`.
+    path: &'static str,
+    /// `rules`.
+    field: &'static str,
+    /// `rules.json`.
+    file: &'static str,
+}
+
+impl<T: Send + Sync + 'static> Clone for DocEditor<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for DocEditor<T> {}
+
+impl<T> DocEditor<T>
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    /// Starts editing `value` (at `revision`); `file_problems` are those the server knows of.
+    pub fn new(
+        path: &'static str,
+        field: &'static str,
+        file: &'static str,
+        revision: String,
+        value: T,
+        file_problems: Vec<FileProblem>,
+    ) -> DocEditor<T> {
+        let editor = DocEditor {
+            draft: RwSignal::new(value.clone()),
+            saved: RwSignal::new(value),
+            revision: RwSignal::new(revision),
+            problems: RwSignal::new(Vec::new()),
+            file_problems: RwSignal::new(
+                file_problems
+                    .into_iter()
+                    .filter(|p| p.file == file)
+                    .collect(),
+            ),
+            conflict: RwSignal::new(None),
+            changed_on_disk: RwSignal::new(false),
+            saving: RwSignal::new(false),
+            path,
+            field,
+            file,
+        };
+        editor.check_as_you_type();
+        editor
+    }
+
+    /// The draft differs from the version in force.
+    pub fn dirty(self) -> bool {
+        self.draft
+            .with(|draft| self.saved.with(|saved| draft != saved))
+    }
+
+    fn body(self, revision: String) -> Value {
+        let mut body = json!({ "revision": revision });
+        body[self.field] = serde_json::to_value(self.draft.get_untracked()).unwrap_or_default();
+        body
+    }
+
+    /// Takes a version the server answered with.
+    fn accept(self, answer: &Value) -> bool {
+        let value = answer
+            .get(self.field)
+            .cloned()
+            .and_then(|v| serde_json::from_value::<T>(v).ok());
+        let revision = answer.get("revision").and_then(Value::as_str);
+        match (value, revision) {
+            (Some(value), Some(revision)) => {
+                self.saved.set(value.clone());
+                self.draft.set(value);
+                self.revision.set(revision.to_string());
+                self.problems.set(Vec::new());
+                self.conflict.set(None);
+                self.changed_on_disk.set(false);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Saves the draft on `revision` (the one it started from, or the other version's after a
+    /// conflict, to keep this one).
+    fn save_on(self, revision: String, toasts: Toaster) {
+        self.saving.set(true);
+        let body = self.body(revision);
+        leptos::task::spawn_local(async move {
+            match api::send::<Value>("PUT", self.path.to_string(), Some(body)).await {
+                Ok(answer) => {
+                    self.accept(&answer);
+                    toasts.ok(Text::Saved);
+                }
+                Err(failure) => self.refused(failure, toasts),
+            }
+            self.saving.set(false);
+        });
+    }
+
+    fn refused(self, failure: Failure, toasts: Toaster) {
+        let details = failure.details.clone().unwrap_or_default();
+        match failure.code.as_str() {
+            "conflict" => {
+                let current = &details["current"];
+                self.conflict.set(Some(Conflict {
+                    revision: current["revision"].as_str().unwrap_or_default().to_string(),
+                    text: current["text"].as_str().unwrap_or_default().to_string(),
+                }));
+                toasts.error(Text::ConflictToast, failure.message);
+            }
+            "invalid" => {
+                let problems =
+                    serde_json::from_value(details["problems"].clone()).unwrap_or_default();
+                self.problems.set(problems);
+                toasts.error(Text::SaveFailed, failure.message);
+            }
+            _ => toasts.error(Text::SaveFailed, failure.message),
+        }
+    }
+
+    /// Saves the draft.
+    pub fn save(self, toasts: Toaster) {
+        self.save_on(self.revision.get_untracked(), toasts);
+    }
+
+    /// After a conflict: save this draft over the other version.
+    pub fn keep_mine(self, toasts: Toaster) {
+        if let Some(other) = self.conflict.get_untracked() {
+            self.save_on(other.revision, toasts);
+        }
+    }
+
+    /// After a conflict: drop the draft and take the other version.
+    pub fn take_theirs(self, toasts: Toaster) {
+        let Some(other) = self.conflict.get_untracked() else {
+            return;
+        };
+        match serde_json::from_str::<T>(&other.text) {
+            Ok(value) => {
+                let mut answer = json!({ "revision": other.revision });
+                answer[self.field] = serde_json::to_value(value).unwrap_or_default();
+                self.accept(&answer);
+            }
+            // The file is broken: the version in force is still the last good one.
+            Err(_) => {
+                self.reload(toasts);
+            }
+        }
+    }
+
+    /// Drops the draft's changes.
+    pub fn discard(self) {
+        self.draft.set(self.saved.get_untracked());
+        self.problems.set(Vec::new());
+        self.changed_on_disk.set(false);
+    }
+
+    /// Reads the version in force again.
+    pub fn reload(self, toasts: Toaster) {
+        let request = api::get_json::<Value>(self.path);
+        leptos::task::spawn_local(async move {
+            match request.await {
+                Ok(answer) => {
+                    self.accept(&answer);
+                }
+                Err(error) => toasts.error(Text::LoadFailed, error),
+            }
+        });
+    }
+
+    /// Follows hand edits: a good one replaces an unchanged draft (or is announced beside a
+    /// changed one); a broken one shows its problems.
+    pub fn on_event(self, event: &ServerEvent, toasts: Toaster) {
+        match event {
+            ServerEvent::FileReloaded { file } if file == self.file => {
+                self.file_problems.set(Vec::new());
+                if self.saving.get_untracked() {
+                    return;
+                }
+                let request = api::get_json::<Value>(self.path);
+                leptos::task::spawn_local(async move {
+                    let Ok(answer) = request.await else { return };
+                    let revision = answer.get("revision").and_then(Value::as_str);
+                    if revision == Some(self.revision.get_untracked().as_str()) {
+                        return;
+                    }
+                    if self.dirty() {
+                        self.changed_on_disk.set(true);
+                    } else {
+                        self.accept(&answer);
+                        toasts.ok(Text::ReloadedFromFile);
+                    }
+                });
+            }
+            ServerEvent::FileError { file, problems } if file == self.file => {
+                self.file_problems.set(problems.clone());
+            }
+            _ => {}
+        }
+    }
+
+    /// Checks the draft with the server half a second after the last change.
+    fn check_as_you_type(self) {
+        let generation = StoredValue::new(0u64);
+        let check_path = format!("{}/check", self.path);
+        Effect::new(move |first: Option<()>| {
+            self.draft.track();
+            if first.is_none() {
+                return;
+            }
+            let mine = generation.get_value() + 1;
+            generation.set_value(mine);
+            let check_path = check_path.clone();
+            set_timeout(
+                move || {
+                    if generation.get_value() != mine {
+                        return;
+                    }
+                    let body = self.body(String::new());
+                    leptos::task::spawn_local(async move {
+                        if let Ok(answer) = api::send::<Value>("POST", check_path, Some(body)).await
+                        {
+                            if generation.get_value() == mine {
+                                let problems = serde_json::from_value(answer["problems"].clone())
+                                    .unwrap_or_default();
+                                self.problems.set(problems);
+                            }
+                        }
+                    });
+                },
+                Duration::from_millis(500),
+            );
+        });
+    }
+
+    /// The first problem of the draft at `pointer` or inside it.
+    pub fn error_at(self, pointer: &str) -> Option<String> {
+        self.problems.with(|problems| {
+            problems
+                .iter()
+                .find(|p| {
+                    p.pointer.as_deref().is_some_and(|at| {
+                        at == pointer
+                            || at.strip_prefix(pointer).is_some_and(|r| r.starts_with('/'))
+                    })
+                })
+                .map(|p| p.message.clone())
+        })
+    }
+}
+
+/// The file's own problems (a broken hand edit), with line and column, and the notice that
+/// the file changed while the form had changes.
+#[component]
+pub fn FileStatus<T>(editor: DocEditor<T>, toasts: Toaster) -> impl IntoView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    view! {
+        <Show when=move || !editor.file_problems.read().is_empty()>
+            <div class="notice notice-error" role="alert" id="file-problems">
+                <p>{i18n.t(Text::HandEditBroken)}</p>
+                <ul>
+                    {move || editor.file_problems.get().into_iter().map(|p| view! {
+                        <li class="mono">
+                            {format!("{}, {} {}, {} {}: {}", p.file, i18n.t(Text::Line)(), p.line, i18n.t(Text::Column)(), p.column, p.message)}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        </Show>
+        <Show when=move || editor.changed_on_disk.get()>
+            <div class="notice" role="status" id="changed-on-disk">
+                <p>{i18n.t(Text::ChangedOnDisk)}</p>
+                <button type="button" class="button" on:click=move |_| { editor.discard(); editor.reload(toasts); }>
+                    {i18n.t(Text::LoadFileVersion)}
+                </button>
+            </div>
+        </Show>
+    }
+}
+
+/// Save and discard, with what is pending; the conflict shown as both versions.
+#[component]
+pub fn SaveBar<T>(editor: DocEditor<T>, toasts: Toaster, can_save: bool) -> impl IntoView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    let dirty = Memo::new(move |_| editor.dirty());
+    view! {
+        <div class="save-bar" id="save-bar">
+            {if can_save {
+                view! {
+                    <span class="save-state" role="status">
+                        {move || i18n.t(if dirty.get() { Text::UnsavedChanges } else { Text::AllSaved })()}
+                    </span>
+                    <button
+                        type="button"
+                        class="button"
+                        disabled=move || !dirty.get() || editor.saving.get()
+                        on:click=move |_| editor.discard()
+                    >
+                        {i18n.t(Text::Discard)}
+                    </button>
+                    <button
+                        type="button"
+                        class="button button-primary"
+                        id="save"
+                        disabled=move || !dirty.get() || editor.saving.get()
+                        on:click=move |_| editor.save(toasts)
+                    >
+                        {move || i18n.t(if editor.saving.get() { Text::Saving } else { Text::Save })()}
+                    </button>
+                }.into_any()
+            } else {
+                view! { <span class="save-state">{i18n.t(Text::AdminsSave)}</span> }.into_any()
+            }}
+        </div>
+        {move || editor.conflict.get().map(|other| {
+            let mine = serde_json::to_string_pretty(&editor.draft.get_untracked()).unwrap_or_default();
+            view! {
+                <section class="card conflict" role="alert" id="conflict">
+                    <h2>{i18n.t(Text::ConflictTitle)}</h2>
+                    <p>{i18n.t(Text::ConflictIntro)}</p>
+                    <div class="conflict-versions">
+                        <div>
+                            <h3>{i18n.t(Text::YourVersion)}</h3>
+                            <pre class="mono conflict-text" id="conflict-mine">{mine}</pre>
+                        </div>
+                        <div>
+                            <h3>{i18n.t(Text::FileVersion)}</h3>
+                            <pre class="mono conflict-text" id="conflict-theirs">{other.text}</pre>
+                        </div>
+                    </div>
+                    <div class="actions">
+                        <button type="button" class="button button-primary" id="keep-mine" on:click=move |_| editor.keep_mine(toasts)>
+                            {i18n.t(Text::KeepMine)}
+                        </button>
+                        <button type="button" class="button" id="take-theirs" on:click=move |_| editor.take_theirs(toasts)>
+                            {i18n.t(Text::TakeTheirs)}
+                        </button>
+                    </div>
+                </section>
+            }
+        })}
+    }
+}
+
+/// A field's problem, under the field.
+pub fn field_error<T>(editor: DocEditor<T>, pointer: String) -> impl IntoView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    move || {
+        editor
+            .error_at(&pointer)
+            .map(|message| view! { <p class="field-error" role="alert">{message}</p> })
+    }
+}

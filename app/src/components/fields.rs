@@ -1,0 +1,245 @@
+//! Form fields bound to a part of a document draft: text, lines, comma lists, numbers,
+//! choices and switches, each with its label and the server's problem for it underneath.
+
+use crate::components::document::{field_error, DocEditor};
+use crate::i18n::{use_i18n, Text};
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// What a field needs: its element id, label, optional hint, and the JSON pointer its
+/// problems are reported at.
+pub struct Field {
+    pub id: String,
+    pub label: Text,
+    pub hint: Option<Text>,
+    pub pointer: String,
+}
+
+impl Field {
+    pub fn new(id: impl Into<String>, label: Text, pointer: impl Into<String>) -> Field {
+        Field {
+            id: id.into(),
+            label,
+            hint: None,
+            pointer: pointer.into(),
+        }
+    }
+
+    pub fn hint(mut self, hint: Text) -> Field {
+        self.hint = Some(hint);
+        self
+    }
+}
+
+fn frame<T, V>(editor: DocEditor<T>, field: Field, control: V) -> AnyView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let i18n = use_i18n();
+    let hint_id = format!("{}-hint", field.id);
+    view! {
+        <div class="field">
+            <label for=field.id.clone()>{i18n.t(field.label)}</label>
+            {control}
+            {field.hint.map(|hint| view! { <p class="field-hint" id=hint_id>{i18n.t(hint)}</p> })}
+            {field_error(editor, field.pointer)}
+        </div>
+    }
+    .into_any()
+}
+
+/// One line of text.
+pub fn text_input<T>(
+    editor: DocEditor<T>,
+    field: Field,
+    get: impl Fn() -> String + Send + Sync + 'static,
+    set: impl Fn(String) + 'static,
+) -> AnyView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    let pointer = field.pointer.clone();
+    let invalid = move || editor.error_at(&pointer).is_some().then_some("true");
+    let control = view! {
+        <input
+            type="text"
+            id=field.id.clone()
+            prop:value=get
+            aria-invalid=invalid
+            on:input=move |ev| set(event_target_value(&ev))
+        />
+    };
+    frame(editor, field, control)
+}
+
+/// Several lines of text.
+pub fn text_area<T>(
+    editor: DocEditor<T>,
+    field: Field,
+    rows: u32,
+    get: impl Fn() -> String + Send + Sync + 'static,
+    set: impl Fn(String) + 'static,
+) -> AnyView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    let pointer = field.pointer.clone();
+    let invalid = move || editor.error_at(&pointer).is_some().then_some("true");
+    let control = view! {
+        <textarea
+            id=field.id.clone()
+            rows=rows.to_string()
+            prop:value=get
+            aria-invalid=invalid
+            on:input=move |ev| set(event_target_value(&ev))
+        ></textarea>
+    };
+    frame(editor, field, control)
+}
+
+/// A list of texts, one per line (empty lines dropped).
+pub fn lines_input<T>(
+    editor: DocEditor<T>,
+    field: Field,
+    get: impl Fn() -> Vec<String> + Send + Sync + 'static,
+    set: impl Fn(Vec<String>) + 'static,
+) -> AnyView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    // What the person typed, kept as typed (blank lines included) while the field has focus.
+    let typed = RwSignal::new(None::<String>);
+    let shown = move || typed.get().unwrap_or_else(|| get().join("\n"));
+    text_area(editor, field, 3, shown, move |text: String| {
+        set(text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect());
+        typed.set(Some(text));
+    })
+}
+
+/// A list of short words separated by commas.
+pub fn comma_input<T>(
+    editor: DocEditor<T>,
+    field: Field,
+    get: impl Fn() -> Vec<String> + Send + Sync + 'static,
+    set: impl Fn(Vec<String>) + 'static,
+) -> AnyView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    let typed = RwSignal::new(None::<String>);
+    let shown = move || typed.get().unwrap_or_else(|| get().join(", "));
+    text_input(editor, field, shown, move |text: String| {
+        set(text
+            .split(',')
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect());
+        typed.set(Some(text));
+    })
+}
+
+/// A whole number.
+pub fn number_input<T>(
+    editor: DocEditor<T>,
+    field: Field,
+    get: impl Fn() -> u32 + Send + Sync + 'static,
+    set: impl Fn(u32) + 'static,
+) -> AnyView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    let control = view! {
+        <input
+            type="number"
+            min="0"
+            id=field.id.clone()
+            prop:value=move || get().to_string()
+            on:input=move |ev| {
+                if let Ok(n) = event_target_value(&ev).trim().parse::<u32>() {
+                    set(n);
+                }
+            }
+        />
+    };
+    frame(editor, field, control)
+}
+
+/// One of a few choices.
+pub fn select_input<T>(
+    editor: DocEditor<T>,
+    field: Field,
+    options: Vec<(String, Text)>,
+    get: impl Fn() -> String + Send + Sync + Clone + 'static,
+    set: impl Fn(String) + 'static,
+) -> AnyView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    let control = view! {
+        <select id=field.id.clone() on:change=move |ev| set(event_target_value(&ev))>
+            {options.into_iter().map(|(value, label)| {
+                let get = get.clone();
+                let selected_value = value.clone();
+                view! {
+                    <option value=value selected=move || get() == selected_value>{i18n.t(label)}</option>
+                }
+            }).collect_view()}
+        </select>
+    };
+    frame(editor, field, control)
+}
+
+/// A choice among names the page knows (templates), shown as they are.
+pub fn name_select<T>(
+    editor: DocEditor<T>,
+    field: Field,
+    names: Vec<String>,
+    get: impl Fn() -> String + Send + Sync + Clone + 'static,
+    set: impl Fn(String) + 'static,
+) -> AnyView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    // A name not (or no longer) among them still shows, so the problem is visible.
+    let current = get();
+    let mut names = names;
+    if !current.is_empty() && !names.contains(&current) {
+        names.insert(0, current);
+    }
+    let control = view! {
+        <select id=field.id.clone() on:change=move |ev| set(event_target_value(&ev))>
+            {names.into_iter().map(|name| {
+                let get = get.clone();
+                let value = name.clone();
+                view! { <option value=name.clone() selected=move || get() == value>{name.clone()}</option> }
+            }).collect_view()}
+        </select>
+    };
+    frame(editor, field, control)
+}
+
+/// A yes/no switch.
+pub fn check_input(
+    id: String,
+    label: Text,
+    get: impl Fn() -> bool + Send + Sync + 'static,
+    set: impl Fn(bool) + 'static,
+) -> AnyView {
+    let i18n = use_i18n();
+    view! {
+        <label class="check">
+            <input type="checkbox" id=id prop:checked=get on:change=move |ev| set(event_target_checked(&ev)) />
+            {i18n.t(label)}
+        </label>
+    }
+    .into_any()
+}

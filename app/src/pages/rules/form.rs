@@ -1,0 +1,663 @@
+//! The form of one rule: every feature the engine has — triggers (texts and how they
+//! compare, tapped buttons or list rows, message types), conditions (hours, first contact,
+//! labels), the replies (templates, texts, buttons, lists), actions, cooldown and a capture
+//! step with its own replies.
+
+use crate::components::browser;
+use crate::components::document::DocEditor;
+use crate::components::fields::{
+    check_input, comma_input, lines_input, name_select, number_input, select_input, text_area,
+    text_input, Field,
+};
+use crate::i18n::{use_i18n, Text};
+use crate::model::{
+    Action, ButtonsReply, Capture, Choice, HoursCondition, ListReply, MatchKind, Reply, Rule,
+    Rules, Section,
+};
+use leptos::prelude::*;
+
+type Editor = DocEditor<Rules>;
+
+/// The rule at `index` of the draft.
+#[derive(Clone, Copy)]
+pub struct Lens {
+    pub editor: Editor,
+    pub index: usize,
+}
+
+impl Lens {
+    fn read<R>(self, f: impl FnOnce(&Rule) -> R) -> Option<R> {
+        self.editor.draft.with(|d| d.rules.get(self.index).map(f))
+    }
+
+    fn write(self, f: impl FnOnce(&mut Rule)) {
+        self.editor.draft.update(|d| {
+            if let Some(rule) = d.rules.get_mut(self.index) {
+                f(rule)
+            }
+        });
+    }
+
+    fn pointer(self, rest: &str) -> String {
+        format!("/rules/{}{rest}", self.index)
+    }
+
+    fn id(self, part: &str) -> String {
+        format!("rule-{part}")
+    }
+}
+
+/// Which list of replies: the rule's own, or those after a capture.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Where {
+    Reply,
+    Then,
+}
+
+impl Where {
+    fn of(self, rule: &Rule) -> Option<&Vec<Reply>> {
+        match self {
+            Where::Reply => Some(&rule.reply),
+            Where::Then => rule.capture.as_ref().map(|c| &c.then),
+        }
+    }
+
+    fn of_mut(self, rule: &mut Rule) -> Option<&mut Vec<Reply>> {
+        match self {
+            Where::Reply => Some(&mut rule.reply),
+            Where::Then => rule.capture.as_mut().map(|c| &mut c.then),
+        }
+    }
+
+    fn pointer(self) -> &'static str {
+        match self {
+            Where::Reply => "/reply",
+            Where::Then => "/capture/then",
+        }
+    }
+
+    fn id(self) -> &'static str {
+        match self {
+            Where::Reply => "reply",
+            Where::Then => "then",
+        }
+    }
+}
+
+/// One reply of a list.
+#[derive(Clone, Copy)]
+struct ReplyLens {
+    rule: Lens,
+    at: Where,
+    index: usize,
+}
+
+impl ReplyLens {
+    fn read<R>(self, f: impl FnOnce(&Reply) -> R) -> Option<R> {
+        self.rule
+            .read(|rule| {
+                self.at
+                    .of(rule)
+                    .and_then(|list| list.get(self.index))
+                    .map(f)
+            })
+            .flatten()
+    }
+
+    fn write(self, f: impl FnOnce(&mut Reply)) {
+        self.rule.write(|rule| {
+            if let Some(reply) = self.at.of_mut(rule).and_then(|l| l.get_mut(self.index)) {
+                f(reply)
+            }
+        });
+    }
+
+    fn pointer(self, rest: &str) -> String {
+        self.rule
+            .pointer(&format!("{}/{}{rest}", self.at.pointer(), self.index))
+    }
+
+    fn id(self, part: &str) -> String {
+        format!("{}-{}-{part}", self.at.id(), self.index)
+    }
+}
+
+fn kind_of(reply: &Reply) -> &'static str {
+    match reply {
+        Reply::Template(_) => "template",
+        Reply::Text(_) => "text",
+        Reply::Buttons(_) => "buttons",
+        Reply::List(_) => "list",
+    }
+}
+
+fn blank_choice(n: usize) -> Choice {
+    Choice {
+        id: format!("opcion_{n}"),
+        title: String::new(),
+        description: None,
+    }
+}
+
+fn new_reply(kind: &str, template: &str) -> Reply {
+    match kind {
+        "template" => Reply::Template(template.to_string()),
+        "buttons" => Reply::Buttons(ButtonsReply {
+            template: None,
+            text: Some(String::new()),
+            footer: None,
+            options: vec![blank_choice(1)],
+        }),
+        "list" => Reply::List(ListReply {
+            template: None,
+            text: Some(String::new()),
+            button: "Ver opciones".into(),
+            footer: None,
+            sections: vec![Section {
+                title: None,
+                rows: vec![blank_choice(1)],
+            }],
+        }),
+        _ => Reply::Text(String::new()),
+    }
+}
+
+const MESSAGE_TYPES: [(&str, Text); 8] = [
+    ("audio", Text::TypeAudio),
+    ("image", Text::TypeImage),
+    ("video", Text::TypeVideo),
+    ("document", Text::TypeDocument),
+    ("sticker", Text::TypeSticker),
+    ("location", Text::TypeLocation),
+    ("contacts", Text::TypeContacts),
+    ("order", Text::TypeOrder),
+];
+
+fn match_name(kind: MatchKind) -> &'static str {
+    match kind {
+        MatchKind::Exact => "exact",
+        MatchKind::Contains => "contains",
+        MatchKind::Word => "word",
+        MatchKind::StartsWith => "starts_with",
+        MatchKind::Regex => "regex",
+    }
+}
+
+fn match_of(name: &str) -> MatchKind {
+    match name {
+        "exact" => MatchKind::Exact,
+        "word" => MatchKind::Word,
+        "starts_with" => MatchKind::StartsWith,
+        "regex" => MatchKind::Regex,
+        _ => MatchKind::Contains,
+    }
+}
+
+/// The labels an action list adds or removes.
+fn action_labels(actions: &[Action], adding: bool) -> Vec<String> {
+    actions
+        .iter()
+        .filter_map(|a| match (a, adding) {
+            (Action::AddLabel(l), true) | (Action::RemoveLabel(l), false) => Some(l.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Rebuilds the actions from the form's parts (labels added, removed, handover, opt-out).
+fn rebuild_actions(
+    actions: &mut Vec<Action>,
+    add: Option<Vec<String>>,
+    remove: Option<Vec<String>>,
+    handover: Option<bool>,
+    opt_out: Option<bool>,
+) {
+    let add = add.unwrap_or_else(|| action_labels(actions, true));
+    let remove = remove.unwrap_or_else(|| action_labels(actions, false));
+    let handover = handover.unwrap_or_else(|| actions.contains(&Action::Handover));
+    let opt_out = opt_out.unwrap_or_else(|| actions.contains(&Action::OptOut));
+    *actions = add
+        .into_iter()
+        .map(Action::AddLabel)
+        .chain(remove.into_iter().map(Action::RemoveLabel))
+        .chain(handover.then_some(Action::Handover))
+        .chain(opt_out.then_some(Action::OptOut))
+        .collect();
+}
+
+/// The form of the rule at `lens.index`.
+#[component]
+pub fn RuleForm(
+    lens: Lens,
+    templates: StoredValue<Vec<String>>,
+    on_delete: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let editor = lens.editor;
+    let has_capture = Memo::new(move |_| lens.read(|r| r.capture.is_some()).unwrap_or(false));
+    let types = MESSAGE_TYPES
+        .iter()
+        .map(|(name, label)| {
+            let name = name.to_string();
+            let (get_name, set_name) = (name.clone(), name.clone());
+            check_input(
+                format!("rule-type-{name}"),
+                *label,
+                move || {
+                    lens.read(|r| r.when.message_type.contains(&get_name))
+                        .unwrap_or(false)
+                },
+                move |on| {
+                    let name = set_name.clone();
+                    lens.write(|r| {
+                        r.when.message_type.retain(|t| *t != name);
+                        if on {
+                            r.when.message_type.push(name);
+                        }
+                    })
+                },
+            )
+        })
+        .collect_view();
+    let delete = move |_| {
+        let question = Text::ConfirmDeleteRule.get(i18n.0.get_untracked());
+        if browser::confirm(question) {
+            on_delete.run(());
+        }
+    };
+    view! {
+        <form class="rule-form card" id="rule-form" on:submit=|ev| ev.prevent_default()>
+            <fieldset class="form-section">
+                <legend>{i18n.t(Text::RuleBasics)}</legend>
+                {text_input(editor, Field::new(lens.id("id"), Text::RuleId, lens.pointer("/id")).hint(Text::RuleIdHint),
+                    move || lens.read(|r| r.id.clone()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.id = v))}
+                {text_input(editor, Field::new(lens.id("description"), Text::RuleDescription, lens.pointer("/description")),
+                    move || lens.read(|r| r.description.clone()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.description = v))}
+                {check_input(lens.id("enabled"), Text::RuleEnabled,
+                    move || lens.read(|r| r.enabled).unwrap_or(false),
+                    move |v| lens.write(|r| r.enabled = v))}
+            </fieldset>
+            <fieldset class="form-section">
+                <legend>{i18n.t(Text::RuleTriggers)}</legend>
+                <p class="field-hint">{i18n.t(Text::RuleTriggersHint)}</p>
+                {lines_input(editor, Field::new(lens.id("texts"), Text::RuleTexts, lens.pointer("/when/text")).hint(Text::RuleTextsHint),
+                    move || lens.read(|r| r.when.text.clone()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.text = v))}
+                {select_input(editor, Field::new(lens.id("match"), Text::RuleMatch, lens.pointer("/when/match")),
+                    vec![
+                        ("contains".into(), Text::MatchContains),
+                        ("word".into(), Text::MatchWord),
+                        ("exact".into(), Text::MatchExact),
+                        ("starts_with".into(), Text::MatchStartsWith),
+                        ("regex".into(), Text::MatchRegex),
+                    ],
+                    move || lens.read(|r| match_name(r.when.match_kind).to_string()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.match_kind = match_of(&v)))}
+                {comma_input(editor, Field::new(lens.id("buttons"), Text::RuleButtons, lens.pointer("/when/button")).hint(Text::RuleButtonsHint),
+                    move || lens.read(|r| r.when.button.clone()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.button = v))}
+                <div class="field">
+                    <span class="field-label">{i18n.t(Text::RuleMessageTypes)}</span>
+                    <div class="checks">{types}</div>
+                </div>
+            </fieldset>
+            <fieldset class="form-section">
+                <legend>{i18n.t(Text::RuleConditions)}</legend>
+                {select_input(editor, Field::new(lens.id("hours"), Text::RuleHours, lens.pointer("/when/hours")),
+                    vec![("any".into(), Text::HoursAny), ("open".into(), Text::HoursOpen), ("closed".into(), Text::HoursClosed)],
+                    move || lens.read(|r| match r.when.hours {
+                        None => "any",
+                        Some(HoursCondition::Open) => "open",
+                        Some(HoursCondition::Closed) => "closed",
+                    }.to_string()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.hours = match v.as_str() {
+                        "open" => Some(HoursCondition::Open),
+                        "closed" => Some(HoursCondition::Closed),
+                        _ => None,
+                    }))}
+                {select_input(editor, Field::new(lens.id("first"), Text::RuleFirstContact, lens.pointer("/when/first_contact")),
+                    vec![("any".into(), Text::FirstAny), ("yes".into(), Text::FirstYes), ("no".into(), Text::FirstNo)],
+                    move || lens.read(|r| match r.when.first_contact {
+                        None => "any",
+                        Some(true) => "yes",
+                        Some(false) => "no",
+                    }.to_string()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.first_contact = match v.as_str() {
+                        "yes" => Some(true),
+                        "no" => Some(false),
+                        _ => None,
+                    }))}
+                {comma_input(editor, Field::new(lens.id("labels-any"), Text::RuleLabelsAny, lens.pointer("/when/labels_any")),
+                    move || lens.read(|r| r.when.labels_any.clone()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.labels_any = v))}
+                {comma_input(editor, Field::new(lens.id("labels-none"), Text::RuleLabelsNone, lens.pointer("/when/labels_none")),
+                    move || lens.read(|r| r.when.labels_none.clone()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.labels_none = v))}
+            </fieldset>
+            <fieldset class="form-section">
+                <legend>{i18n.t(Text::RuleReplies)}</legend>
+                <ReplyList rule=lens at=Where::Reply templates />
+            </fieldset>
+            <fieldset class="form-section">
+                <legend>{i18n.t(Text::RuleActions)}</legend>
+                {comma_input(editor, Field::new(lens.id("add-labels"), Text::RuleAddLabels, lens.pointer("/actions")),
+                    move || lens.read(|r| action_labels(&r.actions, true)).unwrap_or_default(),
+                    move |v| lens.write(|r| rebuild_actions(&mut r.actions, Some(v), None, None, None)))}
+                {comma_input(editor, Field::new(lens.id("remove-labels"), Text::RuleRemoveLabels, lens.pointer("/actions")),
+                    move || lens.read(|r| action_labels(&r.actions, false)).unwrap_or_default(),
+                    move |v| lens.write(|r| rebuild_actions(&mut r.actions, None, Some(v), None, None)))}
+                {check_input(lens.id("handover"), Text::RuleHandover,
+                    move || lens.read(|r| r.actions.contains(&Action::Handover)).unwrap_or(false),
+                    move |v| lens.write(|r| rebuild_actions(&mut r.actions, None, None, Some(v), None)))}
+                {check_input(lens.id("opt-out"), Text::RuleOptOut,
+                    move || lens.read(|r| r.actions.contains(&Action::OptOut)).unwrap_or(false),
+                    move |v| lens.write(|r| rebuild_actions(&mut r.actions, None, None, None, Some(v))))}
+                {number_input(editor, Field::new(lens.id("cooldown"), Text::RuleCooldown, lens.pointer("/cooldown_minutes")).hint(Text::RuleCooldownHint),
+                    move || lens.read(|r| r.cooldown_minutes).unwrap_or(0),
+                    move |v| lens.write(|r| r.cooldown_minutes = v))}
+            </fieldset>
+            <fieldset class="form-section">
+                <legend>{i18n.t(Text::RuleCapture)}</legend>
+                {check_input(lens.id("capture"), Text::RuleCaptureOn,
+                    move || has_capture.get(),
+                    move |on| lens.write(|r| r.capture = on.then(|| Capture { field: "pedido".into(), minutes: 30, then: Vec::new() })))}
+                <Show when=move || has_capture.get()>
+                    {text_input(editor, Field::new(lens.id("capture-field"), Text::RuleCaptureField, lens.pointer("/capture/field")).hint(Text::RuleCaptureFieldHint),
+                        move || lens.read(|r| r.capture.as_ref().map(|c| c.field.clone()).unwrap_or_default()).unwrap_or_default(),
+                        move |v| lens.write(|r| if let Some(c) = r.capture.as_mut() { c.field = v }))}
+                    {number_input(editor, Field::new(lens.id("capture-minutes"), Text::RuleCaptureMinutes, lens.pointer("/capture/minutes")),
+                        move || lens.read(|r| r.capture.as_ref().map_or(30, |c| c.minutes)).unwrap_or(30),
+                        move |v| lens.write(|r| if let Some(c) = r.capture.as_mut() { c.minutes = v }))}
+                    <h4>{i18n.t(Text::RuleCaptureThen)}</h4>
+                    <ReplyList rule=lens at=Where::Then templates />
+                </Show>
+            </fieldset>
+            <div class="actions">
+                <button type="button" class="button button-danger" id="delete-rule" on:click=delete>
+                    {i18n.t(Text::DeleteRule)}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// The replies of a rule (or of its capture), in order, each editable, movable and removable.
+#[component]
+fn ReplyList(rule: Lens, at: Where, templates: StoredValue<Vec<String>>) -> impl IntoView {
+    let i18n = use_i18n();
+    // Re-drawn only when replies are added, removed, moved or change kind.
+    let kinds = Memo::new(move |_| {
+        rule.read(|r| at.of(r).map(|l| l.iter().map(kind_of).collect::<Vec<_>>()))
+            .flatten()
+            .unwrap_or_default()
+    });
+    let first_template = move || templates.with_value(|t| t.first().cloned().unwrap_or_default());
+    let add = move |kind: &'static str| {
+        let template = first_template();
+        rule.write(|r| {
+            if let Some(list) = at.of_mut(r) {
+                list.push(new_reply(kind, &template));
+            }
+        });
+    };
+    view! {
+        {crate::components::document::field_error(rule.editor, rule.pointer(at.pointer()))}
+        <ol class="reply-list">
+            {move || {
+                let count = kinds.get().len();
+                (0..count).map(|index| {
+                    let reply = ReplyLens { rule, at, index };
+                    let move_by = move |delta: isize| rule.write(|r| {
+                        if let Some(list) = at.of_mut(r) {
+                            let to = index as isize + delta;
+                            if to >= 0 && (to as usize) < list.len() {
+                                list.swap(index, to as usize);
+                            }
+                        }
+                    });
+                    let remove = move |_| rule.write(|r| {
+                        if let Some(list) = at.of_mut(r) {
+                            list.remove(index);
+                        }
+                    });
+                    view! {
+                        <li class="reply-item">
+                            <div class="reply-tools">
+                                <span class="reply-number">{format!("{}.", index + 1)}</span>
+                                <button type="button" class="icon-button" aria-label=i18n.t(Text::MoveUp) disabled=index == 0 on:click=move |_| move_by(-1)>"↑"</button>
+                                <button type="button" class="icon-button" aria-label=i18n.t(Text::MoveDown) disabled=index + 1 == count on:click=move |_| move_by(1)>"↓"</button>
+                                <button type="button" class="icon-button" aria-label=i18n.t(Text::RemoveReply) on:click=remove>"×"</button>
+                            </div>
+                            <ReplyForm reply templates kind=kinds.get_untracked()[index] />
+                        </li>
+                    }
+                }).collect_view()
+            }}
+        </ol>
+        <div class="add-reply" role="group" aria-label=i18n.t(Text::AddReply)>
+            <span class="field-hint">{i18n.t(Text::AddReply)}</span>
+            <button type="button" class="button" id=format!("add-{}-text", at.id()) on:click=move |_| add("text")>{i18n.t(Text::ReplyText)}</button>
+            <button type="button" class="button" id=format!("add-{}-template", at.id()) on:click=move |_| add("template")>{i18n.t(Text::ReplyTemplate)}</button>
+            <button type="button" class="button" id=format!("add-{}-buttons", at.id()) on:click=move |_| add("buttons")>{i18n.t(Text::ReplyButtons)}</button>
+            <button type="button" class="button" id=format!("add-{}-list", at.id()) on:click=move |_| add("list")>{i18n.t(Text::ReplyList)}</button>
+        </div>
+    }
+}
+
+/// The message part of buttons and lists: a template or a text.
+fn body_fields(reply: ReplyLens, templates: StoredValue<Vec<String>>) -> impl IntoView {
+    let editor = reply.rule.editor;
+    let parts = move |r: &Reply| match r {
+        Reply::Buttons(b) => (b.template.clone(), b.text.clone()),
+        Reply::List(l) => (l.template.clone(), l.text.clone()),
+        _ => (None, None),
+    };
+    let set_parts = move |r: &mut Reply, template: Option<String>, text: Option<String>| match r {
+        Reply::Buttons(b) => {
+            b.template = template;
+            b.text = text;
+        }
+        Reply::List(l) => {
+            l.template = template;
+            l.text = text;
+        }
+        _ => {}
+    };
+    let uses_template = Memo::new(move |_| reply.read(|r| parts(r).0.is_some()).unwrap_or(false));
+    let first = move || templates.with_value(|t| t.first().cloned().unwrap_or_default());
+    view! {
+        {select_input(editor, Field::new(reply.id("source"), Text::BodySource, reply.pointer("")),
+            vec![("text".into(), Text::ReplyText), ("template".into(), Text::ReplyTemplate)],
+            move || if uses_template.get() { "template".into() } else { "text".into() },
+            move |v| {
+                let template = first();
+                reply.write(|r| if v == "template" { set_parts(r, Some(template), None) } else { set_parts(r, None, Some(String::new())) })
+            })}
+        {move || if uses_template.get() {
+            name_select(editor, Field::new(reply.id("body-template"), Text::ReplyTemplate, reply.pointer("/template")),
+                templates.get_value(),
+                move || reply.read(|r| parts(r).0.unwrap_or_default()).unwrap_or_default(),
+                move |v| reply.write(|r| set_parts(r, Some(v), None))).into_any()
+        } else {
+            text_area(editor, Field::new(reply.id("body-text"), Text::MessageText, reply.pointer("/text")), 3,
+                move || reply.read(|r| parts(r).1.unwrap_or_default()).unwrap_or_default(),
+                move |v| reply.write(|r| set_parts(r, None, Some(v)))).into_any()
+        }}
+    }
+}
+
+/// Id and title (and description, for list rows) of one choice.
+fn choice_fields(
+    reply: ReplyLens,
+    id_base: String,
+    pointer: String,
+    with_description: bool,
+    get: impl Fn(&Reply) -> Option<Choice> + Send + Sync + Copy + 'static,
+    set: impl Fn(&mut Reply, Choice) + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let editor = reply.rule.editor;
+    let read = move || reply.read(get).flatten();
+    let update = move |f: &dyn Fn(&mut Choice)| {
+        reply.write(|r| {
+            if let Some(mut choice) = get(r) {
+                f(&mut choice);
+                set(r, choice);
+            }
+        })
+    };
+    view! {
+        <div class="choice-fields">
+            {text_input(editor, Field::new(format!("{id_base}-title"), Text::ChoiceTitle, format!("{pointer}/title")),
+                move || read().map(|c| c.title).unwrap_or_default(),
+                move |v| update(&|c| c.title = v.clone()))}
+            {text_input(editor, Field::new(format!("{id_base}-id"), Text::ChoiceId, format!("{pointer}/id")).hint(Text::ChoiceIdHint),
+                move || read().map(|c| c.id).unwrap_or_default(),
+                move |v| update(&|c| c.id = v.clone()))}
+            {with_description.then(|| text_input(editor, Field::new(format!("{id_base}-description"), Text::ChoiceDescription, format!("{pointer}/description")),
+                move || read().and_then(|c| c.description).unwrap_or_default(),
+                move |v| update(&|c| c.description = Some(v.clone()).filter(|d| !d.is_empty()))))}
+        </div>
+    }
+}
+
+/// The fields of one reply, by its kind.
+#[component]
+fn ReplyForm(
+    reply: ReplyLens,
+    templates: StoredValue<Vec<String>>,
+    kind: &'static str,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let editor = reply.rule.editor;
+    let kind_select = select_input(
+        editor,
+        Field::new(reply.id("kind"), Text::ReplyKind, reply.pointer("")),
+        vec![
+            ("text".into(), Text::ReplyText),
+            ("template".into(), Text::ReplyTemplate),
+            ("buttons".into(), Text::ReplyButtons),
+            ("list".into(), Text::ReplyList),
+        ],
+        move || kind.to_string(),
+        move |v| {
+            let template = templates.with_value(|t| t.first().cloned().unwrap_or_default());
+            reply.write(|r| *r = new_reply(&v, &template))
+        },
+    );
+    let body = match kind {
+        "template" => name_select(
+            editor,
+            Field::new(reply.id("template"), Text::ReplyTemplate, reply.pointer("")),
+            templates.get_value(),
+            move || {
+                reply
+                    .read(|r| match r {
+                        Reply::Template(n) => n.clone(),
+                        _ => String::new(),
+                    })
+                    .unwrap_or_default()
+            },
+            move |v| reply.write(|r| *r = Reply::Template(v)),
+        )
+        .into_any(),
+        "text" => text_area(
+            editor,
+            Field::new(reply.id("text"), Text::MessageText, reply.pointer(""))
+                .hint(Text::VariablesHint),
+            3,
+            move || {
+                reply
+                    .read(|r| match r {
+                        Reply::Text(t) => t.clone(),
+                        _ => String::new(),
+                    })
+                    .unwrap_or_default()
+            },
+            move |v| reply.write(|r| *r = Reply::Text(v)),
+        )
+        .into_any(),
+        "buttons" => {
+            let count = Memo::new(move |_| {
+                reply
+                    .read(|r| match r {
+                        Reply::Buttons(b) => b.options.len(),
+                        _ => 0,
+                    })
+                    .unwrap_or(0)
+            });
+            view! {
+                {body_fields(reply, templates)}
+                {text_input(editor, Field::new(reply.id("footer"), Text::Footer, reply.pointer("/footer")),
+                    move || reply.read(|r| match r { Reply::Buttons(b) => b.footer.clone().unwrap_or_default(), _ => String::new() }).unwrap_or_default(),
+                    move |v| reply.write(|r| if let Reply::Buttons(b) = r { b.footer = Some(v).filter(|f| !f.is_empty()) }))}
+                <h5>{i18n.t(Text::ButtonsTitle)}</h5>
+                {move || (0..count.get()).map(|n| view! {
+                    <div class="choice">
+                        {choice_fields(reply, reply.id(&format!("option-{n}")), reply.pointer(&format!("/options/{n}")), false,
+                            move |r| match r { Reply::Buttons(b) => b.options.get(n).cloned(), _ => None },
+                            move |r, c| if let Reply::Buttons(b) = r { if let Some(slot) = b.options.get_mut(n) { *slot = c } })}
+                        <button type="button" class="button button-quiet" on:click=move |_| reply.write(|r| if let Reply::Buttons(b) = r { b.options.remove(n); })>
+                            {i18n.t(Text::RemoveButton)}
+                        </button>
+                    </div>
+                }).collect_view()}
+                <button type="button" class="button" disabled=move || count.get() >= 3
+                    on:click=move |_| reply.write(|r| if let Reply::Buttons(b) = r { let n = b.options.len() + 1; b.options.push(blank_choice(n)) })>
+                    {i18n.t(Text::AddButton)}
+                </button>
+            }.into_any()
+        }
+        _ => {
+            let shape = Memo::new(move |_| {
+                reply
+                    .read(|r| match r {
+                        Reply::List(l) => {
+                            l.sections.iter().map(|s| s.rows.len()).collect::<Vec<_>>()
+                        }
+                        _ => Vec::new(),
+                    })
+                    .unwrap_or_default()
+            });
+            view! {
+                {body_fields(reply, templates)}
+                {text_input(editor, Field::new(reply.id("list-button"), Text::ListButton, reply.pointer("/button")),
+                    move || reply.read(|r| match r { Reply::List(l) => l.button.clone(), _ => String::new() }).unwrap_or_default(),
+                    move |v| reply.write(|r| if let Reply::List(l) = r { l.button = v }))}
+                {text_input(editor, Field::new(reply.id("list-footer"), Text::Footer, reply.pointer("/footer")),
+                    move || reply.read(|r| match r { Reply::List(l) => l.footer.clone().unwrap_or_default(), _ => String::new() }).unwrap_or_default(),
+                    move |v| reply.write(|r| if let Reply::List(l) = r { l.footer = Some(v).filter(|f| !f.is_empty()) }))}
+                {move || shape.get().into_iter().enumerate().map(|(s, rows)| view! {
+                    <div class="list-section">
+                        {text_input(editor, Field::new(reply.id(&format!("section-{s}-title")), Text::SectionTitle, reply.pointer(&format!("/sections/{s}/title"))),
+                            move || reply.read(|r| match r { Reply::List(l) => l.sections.get(s).and_then(|x| x.title.clone()).unwrap_or_default(), _ => String::new() }).unwrap_or_default(),
+                            move |v| reply.write(|r| if let Reply::List(l) = r { if let Some(x) = l.sections.get_mut(s) { x.title = Some(v).filter(|t| !t.is_empty()) } }))}
+                        {(0..rows).map(|n| view! {
+                            <div class="choice">
+                                {choice_fields(reply, reply.id(&format!("section-{s}-row-{n}")), reply.pointer(&format!("/sections/{s}/rows/{n}")), true,
+                                    move |r| match r { Reply::List(l) => l.sections.get(s).and_then(|x| x.rows.get(n)).cloned(), _ => None },
+                                    move |r, c| if let Reply::List(l) = r { if let Some(slot) = l.sections.get_mut(s).and_then(|x| x.rows.get_mut(n)) { *slot = c } })}
+                                <button type="button" class="button button-quiet" on:click=move |_| reply.write(|r| if let Reply::List(l) = r { if let Some(x) = l.sections.get_mut(s) { x.rows.remove(n); } })>
+                                    {i18n.t(Text::RemoveRow)}
+                                </button>
+                            </div>
+                        }).collect_view()}
+                        <button type="button" class="button" on:click=move |_| reply.write(|r| if let Reply::List(l) = r { if let Some(x) = l.sections.get_mut(s) { let n = x.rows.len() + 1; x.rows.push(blank_choice(n)) } })>
+                            {i18n.t(Text::AddRow)}
+                        </button>
+                    </div>
+                }).collect_view()}
+                <button type="button" class="button" on:click=move |_| reply.write(|r| if let Reply::List(l) = r { l.sections.push(Section { title: None, rows: vec![blank_choice(1)] }) })>
+                    {i18n.t(Text::AddSection)}
+                </button>
+            }.into_any()
+        }
+    };
+    view! {
+        <div class="reply-form" data-kind=kind>
+            {kind_select}
+            {body}
+        </div>
+    }
+}

@@ -1,0 +1,213 @@
+//! Reglas: the ordered list of rules (reorder, enable, disable), a form for the selected
+//! rule, checked by the server as the owner types, saved on a revision (a conflict with a
+//! hand edit shows both versions), hand edits followed live, and a simulator.
+
+mod form;
+mod simulator;
+
+use crate::api::{self, Status};
+use crate::components::document::{DocEditor, FileStatus, SaveBar};
+use crate::components::{signed_in, toaster, PageHeader};
+use crate::i18n::{use_i18n, Text};
+use crate::live;
+use crate::model::{Rule, Rules as RulesDoc, When};
+use form::{Lens, RuleForm};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use simulator::Simulator;
+
+/// `GET /api/rules`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Versioned {
+    revision: String,
+    rules: RulesDoc,
+}
+
+/// A template's name, from `GET /api/templates`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct TemplateName {
+    name: String,
+}
+
+/// Everything the page needs before it can show the editor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Loaded {
+    rules: Versioned,
+    templates: Vec<String>,
+    file_problems: Vec<crate::events::FileProblem>,
+    admin: bool,
+}
+
+/// The rules page.
+#[component]
+pub fn Rules() -> impl IntoView {
+    let i18n = use_i18n();
+    let me = signed_in();
+    let loaded = Resource::new(
+        || (),
+        move |()| {
+            let rules = api::get_json::<Versioned>("/api/rules");
+            let templates = api::get_json::<Vec<TemplateName>>("/api/templates");
+            let status = api::get_json::<Status>("/api/status");
+            async move {
+                let rules = rules.await?;
+                let templates = templates.await?.into_iter().map(|t| t.name).collect();
+                let file_problems = status.await.map(|s| s.file_problems).unwrap_or_default();
+                let admin = me.await.map(|m| m.is_admin()).unwrap_or(false);
+                Ok(Loaded {
+                    rules,
+                    templates,
+                    file_problems,
+                    admin,
+                })
+            }
+        },
+    );
+    view! {
+        <PageHeader title=Text::NavRules intro=Text::RulesIntro />
+        {crate::components::with_data(loaded, |loaded: Loaded| view! { <RulesEditor loaded /> })}
+        <p class="field-hint">{i18n.t(Text::RulesFileHint)}</p>
+    }
+}
+
+/// A new rule's id, not yet taken.
+fn fresh_id(rules: &[Rule]) -> String {
+    (1..)
+        .map(|n| format!("regla_{n}"))
+        .find(|id| rules.iter().all(|r| r.id != *id))
+        .unwrap_or_default()
+}
+
+#[component]
+fn RulesEditor(loaded: Loaded) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = toaster();
+    let editor = DocEditor::new(
+        "/api/rules",
+        "rules",
+        "rules.json",
+        loaded.rules.revision,
+        loaded.rules.rules,
+        loaded.file_problems,
+    );
+    let templates = StoredValue::new(loaded.templates);
+    let selected = RwSignal::new(None::<usize>);
+    let connected = live::on_events(move |event| editor.on_event(&event, toasts));
+    // The list is re-drawn when a rule's id, description or state changes, not on every key.
+    let rows = Memo::new(move |_| {
+        editor.draft.with(|d| {
+            d.rules
+                .iter()
+                .map(|r| (r.id.clone(), r.description.clone(), r.enabled))
+                .collect::<Vec<_>>()
+        })
+    });
+    let move_rule = move |index: usize, delta: isize| {
+        let to = index as isize + delta;
+        editor.draft.update(|d| {
+            if to >= 0 && (to as usize) < d.rules.len() {
+                d.rules.swap(index, to as usize);
+            }
+        });
+        if selected.get_untracked() == Some(index) && to >= 0 {
+            selected.set(Some(to as usize));
+        }
+    };
+    let add_rule = move |_| {
+        editor.draft.update(|d| {
+            let id = fresh_id(&d.rules);
+            d.rules.push(Rule {
+                id,
+                description: String::new(),
+                enabled: true,
+                when: When::default(),
+                reply: Vec::new(),
+                actions: Vec::new(),
+                cooldown_minutes: 0,
+                capture: None,
+            });
+        });
+        selected.set(Some(editor.draft.with_untracked(|d| d.rules.len() - 1)));
+    };
+    let delete = Callback::new(move |()| {
+        if let Some(index) = selected.get_untracked() {
+            editor.draft.update(|d| {
+                if index < d.rules.len() {
+                    d.rules.remove(index);
+                }
+            });
+            selected.set(None);
+        }
+    });
+    let problem_count = move |index: usize| {
+        editor.problems.with(|problems| {
+            let prefix = format!("/rules/{index}");
+            problems
+                .iter()
+                .filter(|p| {
+                    p.pointer
+                        .as_deref()
+                        .is_some_and(|at| at == prefix || at.starts_with(&format!("{prefix}/")))
+                })
+                .count()
+        })
+    };
+    view! {
+        <Show when=move || !connected.get()>
+            <p class="notice notice-error" role="alert" id="connection-lost">{i18n.t(Text::ConnectionLost)}</p>
+        </Show>
+        <FileStatus editor toasts />
+        <SaveBar editor toasts can_save=loaded.admin />
+        <div class="rules-layout">
+            <section class="card rules-list" aria-labelledby="rules-list-title">
+                <h2 id="rules-list-title">{i18n.t(Text::RulesOrder)}</h2>
+                <p class="field-hint">{i18n.t(Text::RulesOrderHint)}</p>
+                <ol class="rule-rows" id="rule-rows">
+                    {move || {
+                        let list = rows.get();
+                        let count = list.len();
+                        list.into_iter().enumerate().map(|(index, (id, description, enabled))| {
+                            let problems = move || problem_count(index);
+                            let label_id = id.clone();
+                            view! {
+                                <li class="rule-row" class:rule-row--selected=move || selected.get() == Some(index) data-rule=id.clone()>
+                                    <input
+                                        type="checkbox"
+                                        id=format!("rule-enabled-{index}")
+                                        aria-label=move || format!("{} {label_id}", i18n.t(Text::RuleEnabled)())
+                                        prop:checked=enabled
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            editor.draft.update(|d| if let Some(r) = d.rules.get_mut(index) { r.enabled = on });
+                                        }
+                                    />
+                                    <button type="button" class="rule-pick" on:click=move |_| selected.set(Some(index)) aria-pressed=move || (selected.get() == Some(index)).to_string()>
+                                        <span class="rule-id">{id.clone()}</span>
+                                        <span class="rule-description">{description}</span>
+                                        {move || (problems() > 0).then(|| view! {
+                                            <span class="badge badge-error">{problems()} " " {i18n.t(Text::ProblemsShort)}</span>
+                                        })}
+                                    </button>
+                                    <span class="rule-move">
+                                        <button type="button" class="icon-button" aria-label=i18n.t(Text::MoveUp) disabled=index == 0 on:click=move |_| move_rule(index, -1)>"↑"</button>
+                                        <button type="button" class="icon-button" aria-label=i18n.t(Text::MoveDown) disabled=index + 1 == count on:click=move |_| move_rule(index, 1)>"↓"</button>
+                                    </span>
+                                </li>
+                            }
+                        }).collect_view()
+                    }}
+                </ol>
+                <button type="button" class="button" id="add-rule" on:click=add_rule>{i18n.t(Text::AddRule)}</button>
+            </section>
+            <div class="rules-editor">
+                {move || match selected.get() {
+                    Some(index) if index < rows.with(Vec::len) => {
+                        view! { <RuleForm lens=Lens { editor, index } templates on_delete=delete /> }.into_any()
+                    }
+                    _ => view! { <p class="card empty-thread">{i18n.t(Text::PickRule)}</p> }.into_any(),
+                }}
+                <Simulator editor />
+            </div>
+        </div>
+    }
+}
