@@ -31,6 +31,54 @@ pub fn render(template: &str, variables: &[(&str, &str)]) -> String {
     out
 }
 
+/// WhatsApp's limit for one text message.
+pub const MAX_CHARS: usize = 4096;
+
+/// Whether `name` can name a template (and so a file `NAME.txt`).
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// Checks a template's text; each problem is a byte offset and a message.
+pub fn check(text: &str) -> Vec<(usize, String)> {
+    let mut problems = Vec::new();
+    if text.trim().is_empty() {
+        problems.push((0, "the template is empty".to_string()));
+    }
+    let chars = text.trim_end().chars().count();
+    if chars > MAX_CHARS {
+        problems.push((
+            0,
+            format!("the template has {chars} characters; WhatsApp allows {MAX_CHARS}"),
+        ));
+    }
+    let mut rest = 0;
+    while let Some(found) = text[rest..].find("{{") {
+        let open = rest + found;
+        let Some(len) = text[open + 2..].find("}}") else {
+            problems.push((open, "`{{` is never closed with `}}`".to_string()));
+            break;
+        };
+        let name = text[open + 2..open + 2 + len].trim();
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            problems.push((
+                open,
+                format!("`{{{{{name}}}}}` is not a variable name (lowercase letters, digits, _)"),
+            ));
+        }
+        rest = open + 2 + len + 2;
+    }
+    problems
+}
+
 /// A piece of text and its style.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Span {

@@ -28,6 +28,21 @@ pub fn routes(api: Api) -> Api {
         get(list),
     )
     .op(
+        Method::GET,
+        "/templates/variables",
+        Access::User,
+        Doc::new(
+            "templates",
+            "The variables a template can use, with what they would be now",
+        )
+        .describe(
+            "`nombre` (the customer's name), `negocio` and `horario_hoy` from the settings, \
+             and the fields rules capture (`{{pedido}}`...). For previews.",
+        )
+        .returns::<Vec<Variable>>(),
+        get(variables),
+    )
+    .op(
         Method::PUT,
         "/templates/{name}",
         Access::Admin,
@@ -98,6 +113,54 @@ async fn list(State(state): State<AppState>) -> ApiJson<Vec<TemplateView>> {
             })
             .collect(),
     )
+}
+
+/// A variable and an example of its value.
+#[derive(Debug, Serialize, JsonSchema)]
+struct Variable {
+    name: String,
+    /// What it would be now (for `nombre`, an example; for captured fields, empty).
+    example: String,
+    /// `customer`, `settings` or `captured`.
+    source: &'static str,
+}
+
+async fn variables(State(state): State<AppState>) -> ApiJson<Vec<Variable>> {
+    use crate::engine::hours::Schedule;
+    let settings = state.store.settings.get();
+    let today = settings.hours.today_text(
+        &crate::settings::time_zone(&settings),
+        jiff::Timestamp::now(),
+        "y",
+        "cerrado",
+    );
+    let variable = |name: &str, example: String, source| Variable {
+        name: name.into(),
+        example,
+        source,
+    };
+    let mut list = vec![
+        variable("nombre", "María".into(), "customer"),
+        variable("negocio", settings.business.name.clone(), "settings"),
+        variable("horario_hoy", today, "settings"),
+    ];
+    let mut captured: Vec<String> = state
+        .store
+        .rules
+        .get()
+        .rules
+        .iter()
+        .filter_map(|r| r.capture.as_ref().map(|c| c.field.clone()))
+        .collect();
+    captured.sort();
+    captured.dedup();
+    list.extend(
+        captured
+            .into_iter()
+            .filter(|f| !matches!(f.as_str(), "nombre" | "negocio" | "horario_hoy"))
+            .map(|f| variable(&f, String::new(), "captured")),
+    );
+    ApiJson(list)
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -7,6 +7,7 @@ mod login;
 mod not_found;
 mod overview;
 mod rules;
+mod templates;
 
 pub use analytics::Analytics;
 pub use inbox::Inbox;
@@ -14,6 +15,7 @@ pub use login::{Login, Register, Setup};
 pub use not_found::NotFound;
 pub use overview::Overview;
 pub use rules::Rules;
+pub use templates::Templates;
 
 use crate::components::{EmptyState, PageHeader};
 use crate::i18n::Text;
@@ -26,12 +28,6 @@ fn ModulePage(title: Text, intro: Text, empty: Text) -> impl IntoView {
         <PageHeader title intro />
         <EmptyState text=empty />
     }
-}
-
-/// Plantillas: the texts the bot sends.
-#[component]
-pub fn Templates() -> impl IntoView {
-    view! { <ModulePage title=Text::NavTemplates intro=Text::TemplatesIntro empty=Text::TemplatesEmpty /> }
 }
 
 /// Ajustes: business profile, hours, the Meta connection.

@@ -1,0 +1,481 @@
+//! Plantillas: the texts the bot sends. A list, an editor checked as the owner types (the
+//! same checks the server makes), a live preview of WhatsApp formatting with the variables
+//! filled in as they would be now, saving on a revision (a hand edit meanwhile shows both
+//! versions), restoring a built-in text, and new templates.
+
+use crate::api;
+use crate::components::{browser, signed_in, toaster, with_data, PageHeader, Toaster};
+use crate::events::{FileProblem, ServerEvent};
+use crate::i18n::{use_i18n, Text};
+use crate::live;
+use crate::whatsapp::{check, render, valid_name, Formatted, MAX_CHARS};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The revision of an empty text: what a new template is based on.
+const EMPTY_REVISION: &str = "e3b0c44298fc1c14";
+
+/// `GET /api/templates`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct TemplateView {
+    name: String,
+    text: String,
+    revision: String,
+    builtin: bool,
+    from_file: bool,
+    #[serde(default)]
+    problems: Vec<FileProblem>,
+}
+
+/// `GET /api/templates/variables`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Variable {
+    name: String,
+    example: String,
+    source: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Loaded {
+    templates: Vec<TemplateView>,
+    variables: Vec<Variable>,
+    admin: bool,
+}
+
+/// The other version after a conflicting save.
+#[derive(Clone, Debug, PartialEq)]
+struct Other {
+    revision: String,
+    text: String,
+}
+
+/// Line and column (1-based, in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The templates page.
+#[component]
+pub fn Templates() -> impl IntoView {
+    let me = signed_in();
+    let loaded = Resource::new(
+        || (),
+        move |()| {
+            let templates = api::get_json::<Vec<TemplateView>>("/api/templates");
+            let variables = api::get_json::<Vec<Variable>>("/api/templates/variables");
+            async move {
+                Ok(Loaded {
+                    templates: templates.await?,
+                    variables: variables.await?,
+                    admin: me.await.map(|m| m.is_admin()).unwrap_or(false),
+                })
+            }
+        },
+    );
+    view! {
+        <PageHeader title=Text::NavTemplates intro=Text::TemplatesIntro />
+        {with_data(loaded, |loaded: Loaded| view! { <TemplatesEditor loaded /> })}
+    }
+}
+
+#[component]
+fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = toaster();
+    let list = RwSignal::new(loaded.templates);
+    let variables = StoredValue::new(loaded.variables);
+    let admin = loaded.admin;
+    let selected = RwSignal::new(list.with_untracked(|l| l.first().map(|t| t.name.clone())));
+    let draft = RwSignal::new(
+        list.with_untracked(|l| l.first().map(|t| t.text.clone()).unwrap_or_default()),
+    );
+    let server_problems = RwSignal::new(Vec::<FileProblem>::new());
+    let other = RwSignal::new(None::<Other>);
+    let saving = RwSignal::new(false);
+    let current = move || {
+        let name = selected.get()?;
+        list.with(|l| l.iter().find(|t| t.name == name).cloned())
+    };
+    let dirty = move || current().is_some_and(|t| t.text != draft.get());
+    let pick = move |name: String| {
+        if dirty() && !browser::confirm(Text::ConfirmDiscard.get(i18n.0.get_untracked())) {
+            return;
+        }
+        let text =
+            list.with_untracked(|l| l.iter().find(|t| t.name == name).map(|t| t.text.clone()));
+        draft.set(text.unwrap_or_default());
+        selected.set(Some(name));
+        server_problems.set(Vec::new());
+        other.set(None);
+    };
+    let reload = move |keep_draft: bool| {
+        let request = api::get_json::<Vec<TemplateView>>("/api/templates");
+        leptos::task::spawn_local(async move {
+            if let Ok(fresh) = request.await {
+                let was_clean = !dirty();
+                list.set(fresh);
+                if was_clean && !keep_draft {
+                    if let Some(t) = current() {
+                        draft.set(t.text);
+                    }
+                }
+            }
+        });
+    };
+    let connected = live::on_events(move |event| {
+        if let ServerEvent::FileReloaded { file }
+        | ServerEvent::FileError { file, .. }
+        | ServerEvent::FileMissing { file } = &event
+        {
+            if file.starts_with("templates/") {
+                reload(false);
+            }
+        }
+    });
+    let save_on = move |revision: String, toasts: Toaster| {
+        let Some(name) = selected.get_untracked() else {
+            return;
+        };
+        saving.set(true);
+        let text = draft.get_untracked();
+        leptos::task::spawn_local(async move {
+            let path = format!("/api/templates/{}", api::encode(&name));
+            match api::send::<Value>(
+                "PUT",
+                path,
+                Some(json!({ "text": text, "revision": revision })),
+            )
+            .await
+            {
+                Ok(answer) => {
+                    let revision = answer["revision"].as_str().unwrap_or_default().to_string();
+                    list.update(|l| {
+                        if let Some(t) = l.iter_mut().find(|t| t.name == name) {
+                            t.text = text;
+                            t.revision = revision;
+                            t.from_file = true;
+                            t.problems.clear();
+                        }
+                    });
+                    server_problems.set(Vec::new());
+                    other.set(None);
+                    toasts.ok(Text::Saved);
+                }
+                Err(failure) => {
+                    let details = failure.details.clone().unwrap_or_default();
+                    match failure.code.as_str() {
+                        "conflict" => {
+                            other.set(Some(Other {
+                                revision: details["current"]["revision"]
+                                    .as_str()
+                                    .unwrap_or_default()
+                                    .into(),
+                                text: details["current"]["text"]
+                                    .as_str()
+                                    .unwrap_or_default()
+                                    .into(),
+                            }));
+                            toasts.error(Text::ConflictToast, failure.message);
+                        }
+                        "invalid" => {
+                            server_problems.set(
+                                serde_json::from_value(details["problems"].clone())
+                                    .unwrap_or_default(),
+                            );
+                            toasts.error(Text::SaveFailed, failure.message);
+                        }
+                        _ => toasts.error(Text::SaveFailed, failure.message),
+                    }
+                }
+            }
+            saving.set(false);
+        });
+    };
+    let save = move |_| {
+        if let Some(t) = current() {
+            save_on(t.revision, toasts);
+        }
+    };
+    let restore = move |_| {
+        let Some(name) = selected.get_untracked() else {
+            return;
+        };
+        if !browser::confirm(Text::ConfirmRestore.get(i18n.0.get_untracked())) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let path = format!("/api/templates/{}", api::encode(&name));
+            match api::send::<Value>("DELETE", path, None).await {
+                Ok(_) => {
+                    toasts.ok(Text::Restored);
+                    reload(false);
+                    // The built-in text comes back with the list.
+                    draft.set(String::new());
+                    let request = api::get_json::<Vec<TemplateView>>("/api/templates");
+                    if let Ok(fresh) = request.await {
+                        if let Some(t) = fresh.iter().find(|t| t.name == name) {
+                            draft.set(t.text.clone());
+                        }
+                        list.set(fresh);
+                    }
+                }
+                Err(failure) => toasts.error(Text::SaveFailed, failure.message),
+            }
+        });
+    };
+    let new_name = RwSignal::new(String::new());
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let name = new_name.get_untracked().trim().to_string();
+        if !valid_name(&name) {
+            toasts.error(
+                Text::SaveFailed,
+                Text::TemplateNameRule.get(i18n.0.get_untracked()),
+            );
+            return;
+        }
+        if list.with_untracked(|l| l.iter().any(|t| t.name == name)) {
+            pick(name);
+            return;
+        }
+        list.update(|l| {
+            l.push(TemplateView {
+                name: name.clone(),
+                text: String::new(),
+                revision: EMPTY_REVISION.into(),
+                builtin: false,
+                from_file: false,
+                problems: Vec::new(),
+            })
+        });
+        new_name.set(String::new());
+        pick(name);
+    };
+    // The same checks as the server's, as the owner types.
+    let problems = Memo::new(move |_| {
+        let text = draft.get();
+        check(&text)
+            .into_iter()
+            .map(|(at, message)| {
+                let (line, column) = line_column(&text, at);
+                format!(
+                    "{}, {} {line}, {} {column}: {message}",
+                    selected.get().unwrap_or_default(),
+                    Text::Line.get(i18n.0.get()),
+                    Text::Column.get(i18n.0.get())
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    let preview = move || {
+        let values: Vec<(String, String)> = variables.with_value(|v| {
+            v.iter()
+                .map(|v| {
+                    let example = if v.example.is_empty() {
+                        format!("[{}]", v.name)
+                    } else {
+                        v.example.clone()
+                    };
+                    (v.name.clone(), example)
+                })
+                .collect()
+        });
+        let pairs: Vec<(&str, &str)> = values
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        render(&draft.get(), &pairs)
+    };
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    let insert = move |name: String| {
+        let token = format!("{{{{{name}}}}}");
+        let at = textarea
+            .get_untracked()
+            .and_then(|t| t.selection_start().ok().flatten());
+        draft.update(|text| {
+            let byte = at
+                .map(|chars| {
+                    text.char_indices()
+                        .nth(chars as usize)
+                        .map_or(text.len(), |(b, _)| b)
+                })
+                .unwrap_or(text.len());
+            text.insert_str(byte, &token);
+        });
+    };
+    view! {
+        <Show when=move || !connected.get()>
+            <p class="notice notice-error" role="alert" id="connection-lost">{i18n.t(Text::ConnectionLost)}</p>
+        </Show>
+        <div class="templates-layout">
+            <section class="card" aria-labelledby="templates-list-title">
+                <h2 id="templates-list-title">{i18n.t(Text::TemplatesList)}</h2>
+                <ul class="template-rows" id="template-rows">
+                    {move || list.get().into_iter().map(|t| {
+                        let name = t.name.clone();
+                        let is_current = {
+                            let name = name.clone();
+                            move || selected.get().as_deref() == Some(name.as_str())
+                        };
+                        let badge = if !t.problems.is_empty() {
+                            Some((Text::BadgeBroken, "error"))
+                        } else if t.from_file && t.builtin {
+                            Some((Text::BadgeEdited, "edited"))
+                        } else if t.builtin {
+                            Some((Text::BadgeBuiltin, "builtin"))
+                        } else {
+                            None
+                        };
+                        view! {
+                            <li>
+                                <button type="button" class="template-pick" data-template=name.clone() aria-pressed=move || is_current().to_string() on:click=move |_| pick(name.clone())>
+                                    <span class="rule-id">{t.name.clone()}</span>
+                                    {badge.map(|(text, kind)| view! { <span class="badge" data-kind=kind>{i18n.t(text)}</span> })}
+                                </button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                {admin.then(|| view! {
+                    <form class="inline-form" on:submit=create>
+                        <label class="visually-hidden" for="new-template">{i18n.t(Text::NewTemplate)}</label>
+                        <input id="new-template" type="text" bind:value=new_name placeholder=i18n.t(Text::NewTemplate) />
+                        <button type="submit" class="button">{i18n.t(Text::Add)}</button>
+                    </form>
+                })}
+            </section>
+            <section class="card template-editor" aria-labelledby="template-title">
+                {move || match current() {
+                    None => view! { <p class="empty-thread">{i18n.t(Text::TemplatesEmpty)}</p> }.into_any(),
+                    Some(t) => {
+                        let file_problems = t.problems.clone();
+                        let restorable = t.builtin && t.from_file;
+                        view! {
+                            <h2 id="template-title">{t.name.clone()}</h2>
+                            <p class="field-hint">
+                                {i18n.t(if t.from_file { Text::TemplateFromFile } else if t.builtin { Text::TemplateBuiltin } else { Text::TemplateNew })}
+                                " templates/" {t.name.clone()} ".txt"
+                            </p>
+                            {(!file_problems.is_empty()).then(|| view! {
+                                <div class="notice notice-error" role="alert" id="file-problems">
+                                    <p>{i18n.t(Text::HandEditBroken)}</p>
+                                    <ul>{file_problems.into_iter().map(|p| view! {
+                                        <li class="mono">{format!("{}, {} {}, {} {}: {}", p.file, i18n.t(Text::Line)(), p.line, i18n.t(Text::Column)(), p.column, p.message)}</li>
+                                    }).collect_view()}</ul>
+                                </div>
+                            })}
+                            {restorable.then(|| ()).and(admin.then(|| view! {
+                                <button type="button" class="button button-quiet" id="restore-template" on:click=restore>{i18n.t(Text::RestoreBuiltin)}</button>
+                            }))}
+                        }.into_any()
+                    }
+                }}
+                <Show when=move || current().is_some()>
+                    <div class="template-columns">
+                        <div class="field">
+                            <label for="template-text">{i18n.t(Text::TemplateText)}</label>
+                            <textarea
+                                id="template-text"
+                                rows="10"
+                                node_ref=textarea
+                                prop:value=move || draft.get()
+                                aria-invalid=move || (!problems.read().is_empty()).then_some("true")
+                                aria-describedby="template-count"
+                                on:input=move |ev| draft.set(event_target_value(&ev))
+                            ></textarea>
+                            <p class="field-hint" id="template-count">
+                                {move || format!("{} / {MAX_CHARS}", draft.read().trim_end().chars().count())}
+                            </p>
+                            <div class="variables" role="group" aria-label=i18n.t(Text::Variables)>
+                                <span class="field-hint">{i18n.t(Text::InsertVariable)}</span>
+                                {variables.get_value().into_iter().map(|v| {
+                                    let name = v.name.clone();
+                                    let title = if v.example.is_empty() { String::new() } else { v.example.clone() };
+                                    view! {
+                                        <button type="button" class="chip-button" title=title on:click=move |_| insert(name.clone())>
+                                            {format!("{{{{{}}}}}", v.name)}
+                                        </button>
+                                    }
+                                }).collect_view()}
+                            </div>
+                            <ul class="problems" id="template-problems">
+                                {move || problems.get().into_iter().chain(server_problems.get().into_iter().map(|p| p.to_string())).map(|p| view! {
+                                    <li class="field-error">{p}</li>
+                                }).collect_view()}
+                            </ul>
+                        </div>
+                        <div class="field">
+                            <span class="field-label">{i18n.t(Text::Preview)}</span>
+                            <div class="thread preview">
+                                <article class="bubble" data-author="bot" id="template-preview">
+                                    <p class="bubble-text">{move || view! { <Formatted text=preview() /> }}</p>
+                                </article>
+                            </div>
+                            <p class="field-hint">{i18n.t(Text::PreviewHint)}</p>
+                        </div>
+                    </div>
+                    {if admin {
+                        view! {
+                            <div class="actions">
+                                <button type="button" class="button" disabled=move || !dirty() || saving.get()
+                                    on:click=move |_| { if let Some(t) = current() { draft.set(t.text) } }>
+                                    {i18n.t(Text::Discard)}
+                                </button>
+                                <button type="button" class="button button-primary" id="save-template"
+                                    disabled=move || !dirty() || saving.get() || !problems.read().is_empty()
+                                    on:click=save>
+                                    {move || i18n.t(if saving.get() { Text::Saving } else { Text::Save })()}
+                                </button>
+                            </div>
+                        }.into_any()
+                    } else {
+                        view! { <p class="field-hint">{i18n.t(Text::AdminsSave)}</p> }.into_any()
+                    }}
+                    {move || other.get().map(|theirs| view! {
+                        <section class="conflict" role="alert" id="conflict">
+                            <h3>{i18n.t(Text::ConflictTitle)}</h3>
+                            <p>{i18n.t(Text::ConflictIntro)}</p>
+                            <div class="conflict-versions">
+                                <div><h4>{i18n.t(Text::YourVersion)}</h4><pre class="mono conflict-text">{draft.get_untracked()}</pre></div>
+                                <div><h4>{i18n.t(Text::FileVersion)}</h4><pre class="mono conflict-text">{theirs.text.clone()}</pre></div>
+                            </div>
+                            <div class="actions">
+                                <button type="button" class="button button-primary" on:click={
+                                    let revision = theirs.revision.clone();
+                                    move |_| save_on(revision.clone(), toasts)
+                                }>{i18n.t(Text::KeepMine)}</button>
+                                <button type="button" class="button" on:click={
+                                    let theirs = theirs.clone();
+                                    move |_| {
+                                        let name = selected.get_untracked().unwrap_or_default();
+                                        list.update(|l| if let Some(t) = l.iter_mut().find(|t| t.name == name) {
+                                            t.text = theirs.text.clone();
+                                            t.revision = theirs.revision.clone();
+                                        });
+                                        draft.set(theirs.text.clone());
+                                        other.set(None);
+                                    }
+                                }>{i18n.t(Text::TakeTheirs)}</button>
+                            </div>
+                        </section>
+                    })}
+                </Show>
+            </section>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_become_lines_and_columns() {
+        assert_eq!(line_column("hola", 0), (1, 1));
+        assert_eq!(line_column("a\nbñc {{", 6), (2, 4));
+    }
+}
