@@ -2,6 +2,7 @@
 //! API, with the exact reason when Meta refuses.
 
 use super::access::Access;
+use super::access::Caller;
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
 use crate::channel::meta::graph::{ApprovedTemplate, PhoneNumberInfo};
@@ -9,11 +10,29 @@ use crate::channel::SendError;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::Method;
+use axum::http::{header, HeaderMap};
 use axum::routing::get;
 use serde::Serialize;
 
 pub fn routes(api: Api) -> Api {
     api.op(
+        Method::GET,
+        "/channel",
+        Access::Admin,
+        Doc::new(
+            "channel",
+            "The Meta connection as configured: ids, masked secrets, the webhook URL and verify token",
+        )
+        .describe(
+            "What to paste into Meta's app dashboard (the webhook URL and verify token) and \
+             what the server was started with. Secrets come from the environment \
+             (/etc/cocolu/cocolu.env) and are never shown whole; the verify token is shown, \
+             as Meta's form needs it.",
+        )
+        .returns::<Connection>(),
+        get(connection),
+    )
+    .op(
         Method::GET,
         "/channel/check",
         Access::Admin,
@@ -35,6 +54,62 @@ pub fn routes(api: Api) -> Api {
         .returns::<Vec<ApprovedTemplate>>(),
         get(templates),
     )
+}
+
+/// The connection as configured.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct Connection {
+    /// Where Meta must send webhooks (from `COCOLU_ORIGINS`, else this request's host).
+    webhook_url: String,
+    /// `META_VERIFY_TOKEN`, for Meta's webhook form.
+    verify_token: Option<String>,
+    phone_number_id: Option<String>,
+    waba_id: Option<String>,
+    /// `META_ACCESS_TOKEN`, masked (its last four characters).
+    access_token: Option<String>,
+    /// Whether `META_APP_SECRET` is set (webhooks are refused without it).
+    app_secret_set: bool,
+    graph_url: String,
+    graph_version: String,
+}
+
+/// A secret as the dashboard may show it: its last four characters.
+fn masked(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() <= 8 {
+        "••••".into()
+    } else {
+        format!(
+            "••••{}",
+            chars[chars.len() - 4..].iter().collect::<String>()
+        )
+    }
+}
+
+async fn connection(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> ApiJson<Connection> {
+    let meta = &state.meta;
+    let base = state.access.origins.first().cloned().unwrap_or_else(|| {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = if caller.https { "https" } else { "http" };
+        format!("{scheme}://{host}")
+    });
+    ApiJson(Connection {
+        webhook_url: format!("{}/webhook", base.trim_end_matches('/')),
+        verify_token: meta.verify_token.clone(),
+        phone_number_id: meta.phone_number_id.clone(),
+        waba_id: meta.waba_id.clone(),
+        access_token: meta.access_token.as_deref().map(masked),
+        app_secret_set: meta.app_secret.is_some(),
+        graph_url: meta.graph_url.clone(),
+        graph_version: meta.graph_version.clone(),
+    })
 }
 
 /// The outcome of a connection check: the number's details, or why it failed.
@@ -71,4 +146,15 @@ async fn templates(
         .await
         .map(ApiJson)
         .map_err(|e| ApiError::Upstream(e.message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked;
+
+    #[test]
+    fn secrets_show_only_their_end() {
+        assert_eq!(masked("EAAGm0PX4ZCpsBAKZAbc1234"), "••••1234");
+        assert_eq!(masked("short"), "••••");
+    }
 }

@@ -7,12 +7,14 @@ use crate::assets;
 use crate::state::AppState;
 use app::api::{Answer, ApiCaller};
 use app::i18n::Lang;
+use axum::extract::ConnectInfo;
 use axum::extract::Request;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::Router;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -37,15 +39,38 @@ pub fn router(state: &AppState) -> Router<AppState> {
         })
 }
 
-/// Answers the page's API requests in-process, as the visitor (with their cookie).
-fn api_caller(api: &Router, cookie: Option<HeaderValue>) -> ApiCaller {
+/// The page request's headers an API request made for it carries: who the visitor is and
+/// how they reached the server (so the API sees the same client, host and scheme).
+const CARRIED: [&str; 5] = [
+    "cookie",
+    "host",
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-real-ip",
+];
+
+/// Answers the page's API requests in-process, as the visitor.
+fn api_caller(api: &Router, page: Option<Parts>) -> ApiCaller {
     let api = api.clone();
+    let headers: Vec<(&'static str, HeaderValue)> = page
+        .as_ref()
+        .map(|parts| {
+            CARRIED
+                .iter()
+                .filter_map(|name| parts.headers.get(*name).map(|v| (*name, v.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let peer = page.and_then(|parts| parts.extensions.get::<ConnectInfo<SocketAddr>>().cloned());
     ApiCaller(Arc::new(move |path: String| {
-        let (api, cookie) = (api.clone(), cookie.clone());
+        let (api, headers, peer) = (api.clone(), headers.clone(), peer.clone());
         Box::pin(async move {
             let mut request = axum::http::Request::get(&path);
-            if let Some(cookie) = cookie {
-                request = request.header(header::COOKIE, cookie);
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            if let Some(peer) = peer {
+                request = request.extension(peer);
             }
             let request = request
                 .body(axum::body::Body::empty())
@@ -71,9 +96,7 @@ fn api_caller(api: &Router, cookie: Option<HeaderValue>) -> ApiCaller {
 
 /// Runs inside every page render, after Leptos provided the request and response contexts.
 fn page_context(api: &Router) {
-    let cookie =
-        use_context::<Parts>().and_then(|parts| parts.headers.get(header::COOKIE).cloned());
-    provide_context(api_caller(api, cookie));
+    provide_context(api_caller(api, use_context::<Parts>()));
     let lang = use_context::<Parts>()
         .and_then(|parts| {
             parts

@@ -1,5 +1,5 @@
-//! The header every page starts with, and the honest empty state a page shows until its data
-//! exists.
+//! The header every page starts with, a page's data with its loading and error states, and
+//! figures.
 
 use crate::api::ApiResult;
 use crate::i18n::{use_i18n, Text};
@@ -18,17 +18,6 @@ pub fn PageHeader(title: Text, intro: Text) -> impl IntoView {
             <h1>{i18n.t(title)}</h1>
             <p class="page-intro">{i18n.t(intro)}</p>
         </header>
-    }
-}
-
-/// What a page says while it has nothing to show.
-#[component]
-pub fn EmptyState(text: Text) -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <section class="empty-state" role="status">
-            <p>{i18n.t(text)}</p>
-        </section>
     }
 }
 

@@ -1,0 +1,362 @@
+//! Ajustes: the business profile and time zone, hours and closed dates, the welcome, away,
+//! fallback, takeover and opt-out options (all of `settings.json`, checked as the owner
+//! types and saved on a revision), and the Meta connection: ids, masked secrets, the webhook
+//! URL and verify token to copy, and a connection test with Meta's exact answer.
+
+use crate::api::{self, Status};
+use crate::components::document::{DocEditor, FileStatus, SaveBar};
+use crate::components::fields::{
+    comma_input, name_select, number_input, select_input, text_input, Field,
+};
+use crate::components::{browser, toaster, with_data, PageHeader};
+use crate::i18n::{use_i18n, Text};
+use crate::live;
+use crate::model::{Language, ReplyPolicy, Settings as SettingsDoc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Versioned {
+    revision: String,
+    settings: SettingsDoc,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct TemplateName {
+    name: String,
+}
+
+/// `GET /api/channel`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct Connection {
+    webhook_url: String,
+    verify_token: Option<String>,
+    phone_number_id: Option<String>,
+    waba_id: Option<String>,
+    access_token: Option<String>,
+    app_secret_set: bool,
+    graph_url: String,
+    graph_version: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Loaded {
+    settings: Versioned,
+    templates: Vec<String>,
+    file_problems: Vec<crate::events::FileProblem>,
+    connection: Connection,
+}
+
+/// Time zones offered as suggestions (any IANA name is accepted).
+const ZONES: [&str; 16] = [
+    "America/Caracas",
+    "America/Bogota",
+    "America/Mexico_City",
+    "America/Lima",
+    "America/Santiago",
+    "America/Argentina/Buenos_Aires",
+    "America/Guayaquil",
+    "America/Panama",
+    "America/Santo_Domingo",
+    "America/Montevideo",
+    "America/Asuncion",
+    "America/La_Paz",
+    "America/New_York",
+    "Europe/Madrid",
+    "Atlantic/Canary",
+    "UTC",
+];
+
+/// The settings page (administrators).
+#[component]
+pub fn Settings() -> impl IntoView {
+    let loaded = Resource::new(
+        || (),
+        |()| {
+            let settings = api::get_json::<Versioned>("/api/settings");
+            let templates = api::get_json::<Vec<TemplateName>>("/api/templates");
+            let status = api::get_json::<Status>("/api/status");
+            let connection = api::get_json::<Connection>("/api/channel");
+            async move {
+                Ok(Loaded {
+                    settings: settings.await?,
+                    templates: templates.await?.into_iter().map(|t| t.name).collect(),
+                    file_problems: status.await.map(|s| s.file_problems).unwrap_or_default(),
+                    connection: connection.await?,
+                })
+            }
+        },
+    );
+    view! {
+        <PageHeader title=Text::NavSettings intro=Text::SettingsIntro />
+        {with_data(loaded, |loaded: Loaded| view! { <SettingsEditor loaded /> })}
+    }
+}
+
+#[component]
+fn SettingsEditor(loaded: Loaded) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = toaster();
+    let editor = DocEditor::new(
+        "/api/settings",
+        "settings",
+        "settings.json",
+        loaded.settings.revision,
+        loaded.settings.settings,
+        loaded.file_problems,
+    );
+    let connected = live::on_events(move |event| editor.on_event(&event, toasts));
+    let templates = loaded.templates;
+    let read = move |f: fn(&SettingsDoc) -> String| move || editor.draft.with(f);
+    let write =
+        move |f: fn(&mut SettingsDoc, String)| move |v: String| editor.draft.update(|s| f(s, v));
+    let days: [(
+        &'static str,
+        Text,
+        fn(&SettingsDoc) -> Vec<String>,
+        fn(&mut SettingsDoc, Vec<String>),
+    ); 7] = [
+        (
+            "monday",
+            Text::Monday,
+            |s| s.hours.monday.clone(),
+            |s, v| s.hours.monday = v,
+        ),
+        (
+            "tuesday",
+            Text::Tuesday,
+            |s| s.hours.tuesday.clone(),
+            |s, v| s.hours.tuesday = v,
+        ),
+        (
+            "wednesday",
+            Text::Wednesday,
+            |s| s.hours.wednesday.clone(),
+            |s, v| s.hours.wednesday = v,
+        ),
+        (
+            "thursday",
+            Text::Thursday,
+            |s| s.hours.thursday.clone(),
+            |s, v| s.hours.thursday = v,
+        ),
+        (
+            "friday",
+            Text::Friday,
+            |s| s.hours.friday.clone(),
+            |s, v| s.hours.friday = v,
+        ),
+        (
+            "saturday",
+            Text::Saturday,
+            |s| s.hours.saturday.clone(),
+            |s, v| s.hours.saturday = v,
+        ),
+        (
+            "sunday",
+            Text::Sunday,
+            |s| s.hours.sunday.clone(),
+            |s, v| s.hours.sunday = v,
+        ),
+    ];
+    let template_field = |id: &str,
+                          label: Text,
+                          pointer: &str,
+                          get: fn(&ReplyPolicy) -> String,
+                          set: fn(&mut ReplyPolicy, String)| {
+        name_select(
+            editor,
+            Field::new(id, label, pointer),
+            templates.clone(),
+            move || editor.draft.with(|s| get(&s.replies)),
+            move |v| editor.draft.update(|s| set(&mut s.replies, v)),
+        )
+    };
+    let number_field = |id: &str,
+                        label: Text,
+                        pointer: &str,
+                        get: fn(&ReplyPolicy) -> u32,
+                        set: fn(&mut ReplyPolicy, u32)| {
+        number_input(
+            editor,
+            Field::new(id, label, pointer),
+            move || editor.draft.with(|s| get(&s.replies)),
+            move |v| editor.draft.update(|s| set(&mut s.replies, v)),
+        )
+    };
+    view! {
+        <Show when=move || !connected.get()>
+            <p class="notice notice-error" role="alert" id="connection-lost">{i18n.t(Text::ConnectionLost)}</p>
+        </Show>
+        <FileStatus editor toasts />
+        <SaveBar editor toasts can_save=true />
+        <form class="settings-form" on:submit=|ev| ev.prevent_default()>
+            <fieldset class="form-section card">
+                <legend>{i18n.t(Text::BusinessSection)}</legend>
+                {text_input(editor, Field::new("business-name", Text::BusinessName, "/business/name").hint(Text::BusinessNameHint),
+                    read(|s| s.business.name.clone()), write(|s, v| s.business.name = v))}
+                {text_input(editor, Field::new("business-description", Text::BusinessDescription, "/business/description"),
+                    read(|s| s.business.description.clone()), write(|s, v| s.business.description = v))}
+                <div class="field">
+                    <label for="time-zone">{i18n.t(Text::TimeZone)}</label>
+                    <input
+                        id="time-zone"
+                        type="text"
+                        list="time-zones"
+                        prop:value=read(|s| s.time_zone.clone())
+                        aria-invalid=move || editor.error_at("/time_zone").is_some().then_some("true")
+                        on:input=move |ev| { let v = event_target_value(&ev); editor.draft.update(|s| s.time_zone = v) }
+                    />
+                    <datalist id="time-zones">
+                        {ZONES.iter().map(|z| view! { <option value=*z></option> }).collect_view()}
+                    </datalist>
+                    <p class="field-hint">{i18n.t(Text::TimeZoneHint)}</p>
+                    {crate::components::document::field_error(editor, "/time_zone".into())}
+                </div>
+                {select_input(editor, Field::new("language", Text::DefaultLanguage, "/language"),
+                    vec![("es".into(), Text::Spanish), ("en".into(), Text::English)],
+                    move || editor.draft.with(|s| match s.language { Language::Es => "es", Language::En => "en" }.to_string()),
+                    move |v| editor.draft.update(|s| s.language = if v == "en" { Language::En } else { Language::Es }))}
+            </fieldset>
+            <fieldset class="form-section card">
+                <legend>{i18n.t(Text::HoursSection)}</legend>
+                <p class="field-hint">{i18n.t(Text::HoursHint)}</p>
+                <div class="hours-grid">
+                    {days.into_iter().map(|(key, label, get, set)| {
+                        comma_input(editor, Field::new(format!("hours-{key}"), label, format!("/hours/{key}")),
+                            move || editor.draft.with(get),
+                            move |v| editor.draft.update(|s| set(s, v)))
+                    }).collect_view()}
+                </div>
+                {comma_input(editor, Field::new("hours-closed", Text::ClosedDates, "/hours/closed").hint(Text::ClosedDatesHint),
+                    move || editor.draft.with(|s| s.hours.closed.clone()),
+                    move |v| editor.draft.update(|s| s.hours.closed = v))}
+            </fieldset>
+            <fieldset class="form-section card">
+                <legend>{i18n.t(Text::RepliesSection)}</legend>
+                <div class="settings-grid">
+                    {template_field("welcome-template", Text::WelcomeTemplate, "/replies/welcome_template", |r| r.welcome_template.clone(), |r, v| r.welcome_template = v)}
+                    {number_field("welcome-again", Text::WelcomeAgain, "/replies/welcome_again_after_days", |r| r.welcome_again_after_days, |r, v| r.welcome_again_after_days = v)}
+                    {template_field("away-template", Text::AwayTemplate, "/replies/away_template", |r| r.away_template.clone(), |r, v| r.away_template = v)}
+                    {number_field("away-every", Text::AwayEvery, "/replies/away_every_hours", |r| r.away_every_hours, |r, v| r.away_every_hours = v)}
+                    {template_field("fallback-template", Text::FallbackTemplate, "/replies/fallback_template", |r| r.fallback_template.clone(), |r, v| r.fallback_template = v)}
+                    {number_field("fallback-every", Text::FallbackEvery, "/replies/fallback_every_minutes", |r| r.fallback_every_minutes, |r, v| r.fallback_every_minutes = v)}
+                    {number_field("takeover-hours", Text::TakeoverHours, "/replies/takeover_quiet_hours", |r| r.takeover_quiet_hours, |r, v| r.takeover_quiet_hours = v)}
+                    {number_field("max-per-hour", Text::MaxPerHour, "/replies/max_auto_replies_per_hour", |r| r.max_auto_replies_per_hour, |r, v| r.max_auto_replies_per_hour = v)}
+                </div>
+                {comma_input(editor, Field::new("opt-out-words", Text::OptOutWords, "/replies/opt_out_keywords"),
+                    move || editor.draft.with(|s| s.replies.opt_out_keywords.clone()),
+                    move |v| editor.draft.update(|s| s.replies.opt_out_keywords = v))}
+                {template_field("opt-out-template", Text::OptOutTemplate, "/replies/opt_out_template", |r| r.opt_out_template.clone(), |r, v| r.opt_out_template = v)}
+                {comma_input(editor, Field::new("opt-in-words", Text::OptInWords, "/replies/opt_in_keywords"),
+                    move || editor.draft.with(|s| s.replies.opt_in_keywords.clone()),
+                    move |v| editor.draft.update(|s| s.replies.opt_in_keywords = v))}
+                {template_field("opt-in-template", Text::OptInTemplate, "/replies/opt_in_template", |r| r.opt_in_template.clone(), |r, v| r.opt_in_template = v)}
+            </fieldset>
+        </form>
+        <MetaConnection connection=loaded.connection />
+    }
+}
+
+/// A value with a button that copies it.
+#[component]
+fn Copyable(id: &'static str, value: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = toaster();
+    let copied = value.clone();
+    let copy = move |_| {
+        let text = copied.clone();
+        leptos::task::spawn_local(async move {
+            if browser::copy(text).await {
+                toasts.ok(Text::Copied);
+            } else {
+                toasts.error(Text::CopyFailed, String::new());
+            }
+        });
+    };
+    view! {
+        <span class="copyable">
+            <code class="mono" id=id>{value}</code>
+            <button type="button" class="button button-quiet copy-button" on:click=copy>{i18n.t(Text::Copy)}</button>
+        </span>
+    }
+}
+
+/// The Meta connection: what is configured, and a test.
+#[component]
+fn MetaConnection(connection: Connection) -> impl IntoView {
+    let i18n = use_i18n();
+    let checking = RwSignal::new(false);
+    let result = RwSignal::new(None::<Result<Value, String>>);
+    let test = move |_| {
+        checking.set(true);
+        let request = api::get_json::<Value>("/api/channel/check");
+        leptos::task::spawn_local(async move {
+            result.set(Some(request.await));
+            checking.set(false);
+        });
+    };
+    let unset = move || view! { <span class="state-bad">{i18n.t(Text::NotSet)}</span> }.into_any();
+    let shown = move |value: Option<String>| match value {
+        Some(v) => view! { <code class="mono">{v}</code> }.into_any(),
+        None => unset(),
+    };
+    view! {
+        <section class="card" aria-labelledby="meta-title" id="meta-connection">
+            <h2 id="meta-title">{i18n.t(Text::MetaSection)}</h2>
+            <p class="field-hint">{i18n.t(Text::MetaHint)}</p>
+            <dl class="facts">
+                <dt>{i18n.t(Text::WebhookUrl)}</dt>
+                <dd><Copyable id="webhook-url" value=connection.webhook_url.clone() /></dd>
+                <dt>{i18n.t(Text::VerifyToken)}</dt>
+                <dd>{match connection.verify_token.clone() {
+                    Some(token) => view! { <Copyable id="verify-token" value=token /> }.into_any(),
+                    None => unset(),
+                }}</dd>
+                <dt>{i18n.t(Text::PhoneNumberId)}</dt>
+                <dd>{shown(connection.phone_number_id.clone())}</dd>
+                <dt>{i18n.t(Text::WabaId)}</dt>
+                <dd>{shown(connection.waba_id.clone())}</dd>
+                <dt>{i18n.t(Text::AccessToken)}</dt>
+                <dd id="access-token">{shown(connection.access_token.clone())}</dd>
+                <dt>{i18n.t(Text::AppSecret)}</dt>
+                <dd>{if connection.app_secret_set {
+                    view! { <span class="state-ok">{i18n.t(Text::SetHidden)}</span> }.into_any()
+                } else {
+                    unset()
+                }}</dd>
+                <dt>{i18n.t(Text::GraphApi)}</dt>
+                <dd><code class="mono">{format!("{} ({})", connection.graph_url, connection.graph_version)}</code></dd>
+            </dl>
+            <button type="button" class="button button-primary" id="test-connection" disabled=move || checking.get() on:click=test>
+                {move || i18n.t(if checking.get() { Text::Testing } else { Text::TestConnection })()}
+            </button>
+            <div aria-live="polite" id="connection-result">
+                {move || result.get().map(|outcome| match outcome {
+                    Ok(check) if check["ok"].as_bool() == Some(true) => {
+                        let number = &check["phone_number"];
+                        let line = format!(
+                            "{} · {} · {}: {}",
+                            number["verified_name"].as_str().unwrap_or("?"),
+                            number["display_phone_number"].as_str().unwrap_or("?"),
+                            i18n.t(Text::Quality)(),
+                            number["quality_rating"].as_str().unwrap_or("?"),
+                        );
+                        view! { <p class="notice state-ok" data-ok="true">{i18n.t(Text::ConnectionOk)} " " {line}</p> }.into_any()
+                    }
+                    Ok(check) => {
+                        let error = &check["error"];
+                        let code = error["code"].as_i64().map(|c| format!(" ({} {c})", i18n.t(Text::MetaCode)())).unwrap_or_default();
+                        let message = error["message"].as_str().unwrap_or_default().to_string();
+                        // No answer from Meta at all (network) reads differently from a refusal.
+                        let refused = error["code"].is_i64() || error["status"].is_u64();
+                        let lead = if refused { Text::ConnectionFailed } else { Text::ConnectionUnreachable };
+                        view! { <p class="notice notice-error" data-ok="false" role="alert">{i18n.t(lead)} " " {message} {code}</p> }.into_any()
+                    }
+                    Err(error) => view! { <p class="notice notice-error" role="alert">{i18n.t(Text::LoadFailed)} " (" {error} ")"</p> }.into_any(),
+                })}
+            </div>
+        </section>
+    }
+}

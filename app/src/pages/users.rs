@@ -1,0 +1,394 @@
+//! Usuarios (administrators): everyone with an account and their role, invitations (the code
+//! is shown once), API tokens for scripts (shown once), and the audit log.
+
+use crate::api::{self, encode};
+use crate::components::{browser, signed_in, toaster, with_data, PageHeader, Toaster};
+use crate::i18n::{use_i18n, I18n, Text};
+use crate::time;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct UserView {
+    id: String,
+    username: String,
+    name: String,
+    role: String,
+    created_at: i64,
+    disabled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct InvitationView {
+    id: String,
+    role: String,
+    note: String,
+    created_by: String,
+    created_at: i64,
+    expires_at: i64,
+    expired: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct TokenView {
+    id: String,
+    name: String,
+    role: String,
+    created_by: String,
+    created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Entry {
+    at: i64,
+    actor: String,
+    action: String,
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    detail: String,
+    #[serde(default)]
+    ip: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct AuditPage {
+    entries: Vec<Entry>,
+    #[serde(default)]
+    next_cursor: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Loaded {
+    users: Vec<UserView>,
+    invitations: Vec<InvitationView>,
+    tokens: Vec<TokenView>,
+    audit: AuditPage,
+    me: String,
+    offset: i32,
+}
+
+fn role_text(role: &str) -> Text {
+    if role == "admin" {
+        Text::RoleAdmin
+    } else {
+        Text::RoleAgent
+    }
+}
+
+/// The users page.
+#[component]
+pub fn Users() -> impl IntoView {
+    let me = signed_in();
+    let version = RwSignal::new(0u32);
+    let loaded = Resource::new(
+        move || version.get(),
+        move |_| {
+            let users = api::get_json::<Vec<UserView>>("/api/users");
+            let invitations = api::get_json::<Vec<InvitationView>>("/api/invitations");
+            let tokens = api::get_json::<Vec<TokenView>>("/api/tokens");
+            let audit = api::get_json::<AuditPage>("/api/audit");
+            async move {
+                let me = me.await?;
+                Ok(Loaded {
+                    users: users.await?,
+                    invitations: invitations.await?,
+                    tokens: tokens.await?,
+                    audit: audit.await?,
+                    me: me.user.map(|u| u.id).unwrap_or_default(),
+                    offset: me.utc_offset_minutes,
+                })
+            }
+        },
+    );
+    let reload = move || version.update(|v| *v += 1);
+    view! {
+        <PageHeader title=Text::NavUsers intro=Text::UsersIntro />
+        {with_data(loaded, move |loaded: Loaded| view! { <UsersBody loaded reload=Callback::new(move |()| reload()) /> })}
+    }
+}
+
+/// Sends a change, says how it went, and reads the page again.
+fn change(
+    method: &'static str,
+    path: String,
+    body: Option<Value>,
+    done: Text,
+    toasts: Toaster,
+    reload: Callback<()>,
+) {
+    leptos::task::spawn_local(async move {
+        match api::send::<Value>(method, path, body).await {
+            Ok(_) => {
+                toasts.ok(done);
+                reload.run(());
+            }
+            Err(failure) => toasts.error(Text::SaveFailed, failure.message),
+        }
+    });
+}
+
+fn confirmed(i18n: I18n, question: Text) -> bool {
+    browser::confirm(question.get(i18n.0.get_untracked()))
+}
+
+#[component]
+fn UsersBody(loaded: Loaded, reload: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = toaster();
+    let offset = loaded.offset;
+    let now = time::now_ms();
+    // A code or token just made, shown once.
+    let secret = RwSignal::new(None::<(Text, String)>);
+    let users = loaded.users.into_iter().map(|user| {
+        let is_me = user.id == loaded.me;
+        let path = format!("/api/users/{}", encode(&user.id));
+        let (role_path, disable_path, delete_path) = (path.clone(), path.clone(), path);
+        let disabled = user.disabled;
+        view! {
+            <tr data-user=user.username.clone()>
+                <td>
+                    <strong>{user.username.clone()}</strong>
+                    {(!user.name.is_empty()).then(|| view! { <span class="muted">" · " {user.name.clone()}</span> })}
+                    {is_me.then(|| view! { <span class="badge">{i18n.t(Text::You)}</span> })}
+                </td>
+                <td>
+                    <label class="visually-hidden" for=format!("role-{}", user.id)>{i18n.t(Text::Role)}</label>
+                    <select id=format!("role-{}", user.id) disabled=is_me on:change=move |ev| {
+                        change("PATCH", role_path.clone(), Some(json!({ "role": event_target_value(&ev) })), Text::Saved, toasts, reload)
+                    }>
+                        <option value="admin" selected=user.role == "admin">{i18n.t(Text::RoleAdmin)}</option>
+                        <option value="agent" selected=user.role == "agent">{i18n.t(Text::RoleAgent)}</option>
+                    </select>
+                </td>
+                <td>{time::date(user.created_at, offset)}</td>
+                <td>{i18n.t(if disabled { Text::Disabled } else { Text::Active })}</td>
+                <td class="row-actions">
+                    <button type="button" class="button button-quiet" disabled=is_me on:click=move |_| {
+                        change("PATCH", disable_path.clone(), Some(json!({ "disabled": !disabled })), Text::Saved, toasts, reload)
+                    }>
+                        {i18n.t(if disabled { Text::Enable } else { Text::Disable })}
+                    </button>
+                    <button type="button" class="button button-quiet button-danger" disabled=is_me on:click=move |_| {
+                        if confirmed(i18n, Text::ConfirmDeleteUser) {
+                            change("DELETE", delete_path.clone(), None, Text::Deleted, toasts, reload)
+                        }
+                    }>
+                        {i18n.t(Text::Delete)}
+                    </button>
+                </td>
+            </tr>
+        }
+    }).collect_view();
+
+    let invitation_role = RwSignal::new("agent".to_string());
+    let invitation_note = RwSignal::new(String::new());
+    let invitation_hours = RwSignal::new("72".to_string());
+    let invite = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = json!({
+            "role": invitation_role.get_untracked(),
+            "note": invitation_note.get_untracked(),
+            "valid_hours": invitation_hours.get_untracked().trim().parse::<u32>().unwrap_or(72),
+        });
+        leptos::task::spawn_local(async move {
+            match api::send::<Value>("POST", "/api/invitations".into(), Some(body)).await {
+                Ok(answer) => {
+                    secret.set(Some((
+                        Text::InvitationCodeOnce,
+                        answer["code"].as_str().unwrap_or_default().to_string(),
+                    )));
+                    invitation_note.set(String::new());
+                    reload.run(());
+                }
+                Err(failure) => toasts.error(Text::SaveFailed, failure.message),
+            }
+        });
+    };
+    let no_invitations = loaded.invitations.is_empty();
+    let no_tokens = loaded.tokens.is_empty();
+    let invitations = loaded.invitations.into_iter().map(|inv| {
+        let path = format!("/api/invitations/{}", encode(&inv.id));
+        view! {
+            <tr>
+                <td>{if inv.note.is_empty() { "—".to_string() } else { inv.note.clone() }}</td>
+                <td>{i18n.t(role_text(&inv.role))}</td>
+                <td>{inv.created_by.clone()}</td>
+                <td class:state-bad=inv.expired>
+                    {if inv.expired { i18n.t(Text::Expired)().to_string() } else { time::when(inv.expires_at, now, offset) }}
+                </td>
+                <td class="row-actions">
+                    <button type="button" class="button button-quiet button-danger" on:click=move |_| change("DELETE", path.clone(), None, Text::Withdrawn, toasts, reload)>
+                        {i18n.t(Text::Withdraw)}
+                    </button>
+                </td>
+            </tr>
+        }
+    }).collect_view();
+
+    let token_name = RwSignal::new(String::new());
+    let token_role = RwSignal::new("agent".to_string());
+    let make_token = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body =
+            json!({ "name": token_name.get_untracked(), "role": token_role.get_untracked() });
+        leptos::task::spawn_local(async move {
+            match api::send::<Value>("POST", "/api/tokens".into(), Some(body)).await {
+                Ok(answer) => {
+                    secret.set(Some((
+                        Text::TokenOnce,
+                        answer["token"].as_str().unwrap_or_default().to_string(),
+                    )));
+                    token_name.set(String::new());
+                    reload.run(());
+                }
+                Err(failure) => toasts.error(Text::SaveFailed, failure.message),
+            }
+        });
+    };
+    let tokens = loaded.tokens.into_iter().map(|token| {
+        let path = format!("/api/tokens/{}", encode(&token.id));
+        view! {
+            <tr>
+                <td><strong>{token.name.clone()}</strong></td>
+                <td>{i18n.t(role_text(&token.role))}</td>
+                <td>{if token.created_by.is_empty() { "—".to_string() } else { token.created_by.clone() }}</td>
+                <td>{time::date(token.created_at, offset)}</td>
+                <td class="row-actions">
+                    <button type="button" class="button button-quiet button-danger" on:click=move |_| {
+                        if confirmed(i18n, Text::ConfirmDeleteToken) {
+                            change("DELETE", path.clone(), None, Text::Deleted, toasts, reload)
+                        }
+                    }>{i18n.t(Text::Delete)}</button>
+                </td>
+            </tr>
+        }
+    }).collect_view();
+
+    let audit = RwSignal::new(loaded.audit);
+    let loading_more = RwSignal::new(false);
+    let more = move |_| {
+        let Some(cursor) = audit.with_untracked(|a| a.next_cursor.clone()) else {
+            return;
+        };
+        loading_more.set(true);
+        let request = api::get_json::<AuditPage>(&format!("/api/audit?cursor={}", encode(&cursor)));
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = request.await {
+                audit.update(|a| {
+                    a.entries.extend(page.entries);
+                    a.next_cursor = page.next_cursor;
+                });
+            }
+            loading_more.set(false);
+        });
+    };
+
+    view! {
+        {move || secret.get().map(|(label, value)| {
+            let register = (label == Text::InvitationCodeOnce).then(|| view! {
+                <p class="field-hint">{i18n.t(Text::InvitationHowTo)} " " <code class="mono">"/register"</code></p>
+            });
+            view! {
+                <section class="card secret" role="alert" id="new-secret">
+                    <h2>{i18n.t(label)}</h2>
+                    <p><code class="mono secret-value">{value}</code></p>
+                    {register}
+                    <button type="button" class="button" on:click=move |_| secret.set(None)>{i18n.t(Text::SecretSeen)}</button>
+                </section>
+            }
+        })}
+        <section class="card" aria-labelledby="users-title" id="users">
+            <h2 id="users-title">{i18n.t(Text::UsersTitle)}</h2>
+            <div class="table-wrap">
+                <table>
+                    <thead><tr>
+                        <th>{i18n.t(Text::Person)}</th><th>{i18n.t(Text::Role)}</th><th>{i18n.t(Text::Since)}</th><th>{i18n.t(Text::State)}</th><th><span class="visually-hidden">{i18n.t(Text::Actions)}</span></th>
+                    </tr></thead>
+                    <tbody>{users}</tbody>
+                </table>
+            </div>
+            <p class="field-hint">{i18n.t(Text::RolesHint)}</p>
+        </section>
+        <section class="card" aria-labelledby="invitations-title" id="invitations">
+            <h2 id="invitations-title">{i18n.t(Text::InvitationsTitle)}</h2>
+            <form class="row-form" on:submit=invite>
+                <div class="field">
+                    <label for="invitation-note">{i18n.t(Text::InvitationFor)}</label>
+                    <input id="invitation-note" type="text" bind:value=invitation_note maxlength="80" />
+                </div>
+                <div class="field">
+                    <label for="invitation-role">{i18n.t(Text::Role)}</label>
+                    <select id="invitation-role" on:change=move |ev| invitation_role.set(event_target_value(&ev))>
+                        <option value="agent" selected=true>{i18n.t(Text::RoleAgent)}</option>
+                        <option value="admin">{i18n.t(Text::RoleAdmin)}</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="invitation-hours">{i18n.t(Text::ValidHours)}</label>
+                    <input id="invitation-hours" type="number" min="1" max="720" bind:value=invitation_hours />
+                </div>
+                <button type="submit" class="button button-primary" id="invite">{i18n.t(Text::Invite)}</button>
+            </form>
+            <div class="table-wrap">
+                <table>
+                    <thead><tr><th>{i18n.t(Text::InvitationFor)}</th><th>{i18n.t(Text::Role)}</th><th>{i18n.t(Text::CreatedBy)}</th><th>{i18n.t(Text::Expires)}</th><th><span class="visually-hidden">{i18n.t(Text::Actions)}</span></th></tr></thead>
+                    <tbody>
+                        {no_invitations.then(|| view! { <tr><td colspan="5" class="muted">{i18n.t(Text::NoInvitations)}</td></tr> })}
+                        {invitations}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+        <section class="card" aria-labelledby="tokens-title" id="tokens">
+            <h2 id="tokens-title">{i18n.t(Text::TokensTitle)}</h2>
+            <p class="field-hint">{i18n.t(Text::TokensHint)}</p>
+            <form class="row-form" on:submit=make_token>
+                <div class="field">
+                    <label for="token-name">{i18n.t(Text::TokenName)}</label>
+                    <input id="token-name" type="text" required bind:value=token_name maxlength="80" />
+                </div>
+                <div class="field">
+                    <label for="token-role">{i18n.t(Text::Role)}</label>
+                    <select id="token-role" on:change=move |ev| token_role.set(event_target_value(&ev))>
+                        <option value="agent" selected=true>{i18n.t(Text::RoleAgent)}</option>
+                        <option value="admin">{i18n.t(Text::RoleAdmin)}</option>
+                    </select>
+                </div>
+                <button type="submit" class="button button-primary" id="make-token">{i18n.t(Text::MakeToken)}</button>
+            </form>
+            <div class="table-wrap">
+                <table>
+                    <thead><tr><th>{i18n.t(Text::TokenName)}</th><th>{i18n.t(Text::Role)}</th><th>{i18n.t(Text::CreatedBy)}</th><th>{i18n.t(Text::Since)}</th><th><span class="visually-hidden">{i18n.t(Text::Actions)}</span></th></tr></thead>
+                    <tbody>
+                        {no_tokens.then(|| view! { <tr><td colspan="5" class="muted">{i18n.t(Text::NoTokens)}</td></tr> })}
+                        {tokens}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+        <section class="card" aria-labelledby="audit-title" id="audit">
+            <h2 id="audit-title">{i18n.t(Text::AuditTitle)}</h2>
+            <div class="table-wrap">
+                <table>
+                    <thead><tr><th>{i18n.t(Text::When)}</th><th>{i18n.t(Text::Who)}</th><th>{i18n.t(Text::What)}</th><th>{i18n.t(Text::Detail)}</th><th>{i18n.t(Text::Address)}</th></tr></thead>
+                    <tbody>
+                        {move || audit.get().entries.into_iter().map(|e| view! {
+                            <tr data-action=e.action.clone()>
+                                <td>{time::when(e.at, now, offset)}</td>
+                                <td>{if e.actor.is_empty() { "—".to_string() } else { e.actor.clone() }}</td>
+                                <td><code class="mono">{e.action.clone()}</code></td>
+                                <td>{[e.target.clone(), e.detail.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")}</td>
+                                <td class="mono">{e.ip.clone()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <Show when=move || audit.read().next_cursor.is_some()>
+                <button type="button" class="button" disabled=move || loading_more.get() on:click=more>{i18n.t(Text::LoadMore)}</button>
+            </Show>
+        </section>
+    }
+}
