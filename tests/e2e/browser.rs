@@ -15,7 +15,7 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// A chromedriver process and a browser session on it; both end on drop.
-struct Browser {
+pub(crate) struct Browser {
     client: Option<Client>,
     driver: Child,
     _profile: tempfile::TempDir,
@@ -29,18 +29,18 @@ impl Drop for Browser {
 }
 
 impl Browser {
-    fn client(&self) -> &Client {
+    pub(crate) fn client(&self) -> &Client {
         self.client.as_ref().expect("session open")
     }
 
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         if let Some(client) = self.client.take() {
             let _ = client.close().await;
         }
     }
 }
 
-fn skip() -> bool {
+pub(crate) fn skip() -> bool {
     if std::env::var_os("COCOLU_SKIP_BROWSER").is_some() {
         eprintln!("COCOLU_SKIP_BROWSER is set: browser test skipped");
         return true;
@@ -53,7 +53,7 @@ fn skip() -> bool {
     false
 }
 
-async fn launch(width: u32, height: u32) -> Browser {
+pub(crate) async fn launch(width: u32, height: u32) -> Browser {
     let port = TcpListener::bind("127.0.0.1:0")
         .expect("free port")
         .local_addr()
@@ -108,7 +108,7 @@ async fn launch(width: u32, height: u32) -> Browser {
 }
 
 /// Waits until the wasm has hydrated the page (the app marks `<html data-hydrated>`).
-async fn wait_for_hydration(client: &Client) {
+pub(crate) async fn wait_for_hydration(client: &Client) {
     client
         .wait()
         .at_most(Duration::from_secs(30))
@@ -119,11 +119,17 @@ async fn wait_for_hydration(client: &Client) {
 
 /// Starts a server and a browser of the given size on `path`, hydrated; `None` when browser
 /// tests are skipped.
-async fn open(path: &str, width: u32, height: u32) -> Option<(TestApp, Browser)> {
+pub(crate) async fn open(path: &str, width: u32, height: u32) -> Option<(TestApp, Browser)> {
     if skip() {
         return None;
     }
     let app = spawn_app().await;
+    let browser = open_with(&app, path, width, height).await;
+    Some((app, browser))
+}
+
+/// A browser of the given size signed in to `app` as the administrator, on `path`, hydrated.
+pub(crate) async fn open_with(app: &TestApp, path: &str, width: u32, height: u32) -> Browser {
     app.admin_session().await;
     let browser = launch(width, height).await;
     sign_in(browser.client(), &app, ADMIN_PASSWORD).await;
@@ -133,11 +139,11 @@ async fn open(path: &str, width: u32, height: u32) -> Option<(TestApp, Browser)>
         .await
         .expect("page loads");
     wait_for_hydration(browser.client()).await;
-    Some((app, browser))
+    browser
 }
 
 /// Waits until the browser shows `path` (after a form's redirect).
-async fn wait_for_path(client: &Client, path: &str) {
+pub(crate) async fn wait_for_path(client: &Client, path: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while client.current_url().await.expect("url").path() != path {
         assert!(
@@ -149,7 +155,7 @@ async fn wait_for_path(client: &Client, path: &str) {
 }
 
 /// Clicks the element `css` selects.
-async fn click(client: &Client, css: &str) {
+pub(crate) async fn click(client: &Client, css: &str) {
     client
         .find(Locator::Css(css))
         .await
@@ -173,7 +179,7 @@ async fn form_error(client: &Client) -> String {
 }
 
 /// Fills a form field.
-async fn fill(client: &Client, css: &str, text: &str) {
+pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     client
         .find(Locator::Css(css))
         .await
@@ -184,7 +190,7 @@ async fn fill(client: &Client, css: &str, text: &str) {
 }
 
 /// Signs in through the sign-in page as a person does.
-async fn sign_in(client: &Client, app: &TestApp, password: &str) {
+pub(crate) async fn sign_in(client: &Client, app: &TestApp, password: &str) {
     client.goto(&app.url("/login")).await.expect("sign-in page");
     fill(client, "#username", ADMIN_USER).await;
     fill(client, "#password", password).await;
@@ -201,7 +207,7 @@ async fn sign_in(client: &Client, app: &TestApp, password: &str) {
     }
 }
 
-async fn heading(client: &Client) -> String {
+pub(crate) async fn heading(client: &Client) -> String {
     client
         .find(Locator::Css("h1"))
         .await
@@ -211,7 +217,7 @@ async fn heading(client: &Client) -> String {
         .expect("text")
 }
 
-async fn save_screenshot(client: &Client, name: &str) {
+pub(crate) async fn save_screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.expect("screenshot");
     std::fs::write(artifacts_dir().join(name), png).expect("save screenshot");
 }

@@ -18,6 +18,7 @@ mod inbox_api;
 mod media;
 mod metrics;
 mod outbound;
+mod pages;
 mod rsync;
 mod settings_api;
 mod systemd;

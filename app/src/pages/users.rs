@@ -103,9 +103,11 @@ pub fn Users() -> impl IntoView {
         },
     );
     let reload = move || version.update(|v| *v += 1);
+    // A code or token just made, shown once; it outlives the reload that follows.
+    let secret = RwSignal::new(None::<(Text, String)>);
     view! {
         <PageHeader title=Text::NavUsers intro=Text::UsersIntro />
-        {with_data(loaded, move |loaded: Loaded| view! { <UsersBody loaded reload=Callback::new(move |()| reload()) /> })}
+        {with_data(loaded, move |loaded: Loaded| view! { <UsersBody loaded secret reload=Callback::new(move |()| reload()) /> })}
     }
 }
 
@@ -134,13 +136,15 @@ fn confirmed(i18n: I18n, question: Text) -> bool {
 }
 
 #[component]
-fn UsersBody(loaded: Loaded, reload: Callback<()>) -> impl IntoView {
+fn UsersBody(
+    loaded: Loaded,
+    secret: RwSignal<Option<(Text, String)>>,
+    reload: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = toaster();
     let offset = loaded.offset;
     let now = time::now_ms();
-    // A code or token just made, shown once.
-    let secret = RwSignal::new(None::<(Text, String)>);
     let users = loaded.users.into_iter().map(|user| {
         let is_me = user.id == loaded.me;
         let path = format!("/api/users/{}", encode(&user.id));

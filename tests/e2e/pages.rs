@@ -1,0 +1,568 @@
+//! The dashboard's pages in headless Chromium against the real server and the Graph API
+//! stand-in: the inbox live, manual replies and their ticks, the takeover switch, a rule made
+//! in the form answering in the simulator and on WhatsApp, hand edits and conflicts on the
+//! rules page, templates, settings with the connection test, users, and every page at desktop
+//! and phone widths.
+
+use crate::browser::{
+    launch, open_with, save_screenshot, sign_in, skip, wait_for_hydration, Browser,
+};
+use crate::fake_graph::FakeGraph;
+use crate::helpers::{
+    log_records, now_secs, spawn_app_with_graph, text_message, TestApp, ADMIN_PASSWORD,
+};
+use fantoccini::{Client, Locator};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The server with the Graph API stand-in and a signed-in browser on `path`.
+async fn start(path: &str, width: u32, height: u32) -> Option<(TestApp, FakeGraph, Browser)> {
+    if skip() {
+        return None;
+    }
+    let (app, graph) = spawn_app_with_graph().await;
+    let browser = open_with(&app, path, width, height).await;
+    Some((app, graph, browser))
+}
+
+/// Waits until the element `css` exists and its text contains `needle`; returns the text.
+async fn wait_text(client: &Client, css: &str, needle: &str) -> String {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut last = String::new();
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            if let Ok(text) = element.text().await {
+                if text.contains(needle) {
+                    return text;
+                }
+                last = text;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{css} never showed {needle:?}; last: {last:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until `css` matches an element.
+async fn wait_for(client: &Client, css: &str) {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} appears"));
+}
+
+/// Waits until `css` matches nothing.
+async fn wait_gone(client: &Client, css: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while client.find(Locator::Css(css)).await.is_ok() {
+        assert!(tokio::time::Instant::now() < deadline, "{css} goes away");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Replaces a field's text as typing would (the page hears `input`).
+async fn type_into(client: &Client, css: &str, text: &str) {
+    wait_for(client, css).await;
+    client
+        .execute(
+            "const e = document.querySelector(arguments[0]); e.focus(); e.value = arguments[1]; \
+             e.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![json!(css), json!(text)],
+        )
+        .await
+        .expect("typed");
+}
+
+/// Clicks `css` once it is there.
+async fn press(client: &Client, css: &str) {
+    wait_for(client, css).await;
+    client
+        .execute(
+            "document.querySelector(arguments[0]).click();",
+            vec![json!(css)],
+        )
+        .await
+        .expect("clicked");
+}
+
+/// A webhook with one delivery status of a message we sent (with the business-scoped user id
+/// Meta sends beside the phone number, as `text_message` does for messages).
+fn status_webhook(message_id: &str, status: &str, recipient: &str) -> Vec<u8> {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "584120000000", "phone_number_id": "PNID"},
+            "statuses": [{"id": message_id, "status": status, "timestamp": now_secs().to_string(),
+                "recipient_id": recipient, "recipient_user_id": format!("VE.{recipient}")}]
+        }}]}]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// Whether a send went to the customer `phone`.
+fn to(send: &Value, phone: &str) -> bool {
+    send["to"] == phone || send["recipient"] == format!("VE.{phone}")
+}
+
+fn body_of(send: &Value) -> String {
+    send["text"]["body"]
+        .as_str()
+        .or_else(|| send["interactive"]["body"]["text"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_inbox_follows_messages_live_and_a_reply_gets_its_ticks() {
+    let Some((app, graph, browser)) = start("/inbox", 1280, 900).await else {
+        return;
+    };
+    let client = browser.client();
+    wait_for(client, "#no-conversations").await;
+
+    // A customer writes: the conversation appears without a reload.
+    let body = text_message(
+        "wamid.in1",
+        "584121000001",
+        "Hola, ¿tienen delivery?",
+        now_secs() - 2,
+    );
+    assert_eq!(app.webhook(&body).await.status(), 200);
+    let row = "a.conversation-row[data-conversation='VE.584121000001']";
+    wait_text(client, row, "Cliente").await;
+    // The bot answered on its own (welcome and menu).
+    let automatic = graph.wait_for_sends(1, WAIT).await.len();
+    assert!(automatic >= 1, "the bot answered the first message");
+
+    press(client, row).await;
+    wait_text(
+        client,
+        "#thread .bubble[data-author='customer']",
+        "¿tienen delivery?",
+    )
+    .await;
+    wait_for(client, "#thread .bubble[data-author='bot']").await;
+
+    // A manual reply reaches WhatsApp.
+    type_into(
+        client,
+        "#composer-text",
+        "Sí, hacemos delivery en toda la ciudad",
+    )
+    .await;
+    press(client, "#composer button[type=submit]").await;
+    let sends = graph.wait_for_sends(automatic + 1, WAIT).await;
+    let reply = sends
+        .iter()
+        .find(|s| body_of(s).contains("hacemos delivery"))
+        .expect("the manual reply reached the Graph API");
+    assert!(to(reply, "584121000001"), "{reply}");
+    let person = "#thread .bubble[data-author='person']";
+    wait_text(client, person, "hacemos delivery").await;
+    wait_for(client, &format!("{person} .tick[data-tick='sent']")).await;
+
+    // Statuses from Meta move the ticks.
+    let message_id = {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let records = log_records(&app.data_path());
+            let outbox = records
+                .iter()
+                .rev()
+                .find(|r| r["kind"] == "message_out" && r["origin"]["by"] == "agent")
+                .map(|r| r["outbox"].clone());
+            let sent = records
+                .iter()
+                .find(|r| r["kind"] == "message_out_sent" && Some(&r["outbox"]) == outbox.as_ref())
+                .and_then(|r| r["message_id"].as_str().map(str::to_string));
+            if let Some(id) = sent {
+                break id;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the send is logged");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    for (status, tick) in [("delivered", "delivered"), ("read", "read")] {
+        let body = status_webhook(&message_id, status, "584121000001");
+        assert_eq!(app.webhook(&body).await.status(), 200);
+        wait_for(client, &format!("{person} .tick[data-tick='{tick}']")).await;
+    }
+    save_screenshot(client, "inbox-thread.png").await;
+
+    // A failed status shows its reason.
+    let body = json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "584120000000", "phone_number_id": "PNID"},
+            "statuses": [{"id": message_id, "status": "failed", "timestamp": now_secs().to_string(),
+                "recipient_id": "584121000001", "recipient_user_id": "VE.584121000001",
+                "errors": [{"code": 131026, "title": "Message undeliverable"}]}]
+        }}]}]
+    })
+    .to_string();
+    assert_eq!(app.webhook(body.as_bytes()).await.status(), 200);
+    wait_text(
+        client,
+        &format!("{person} .tick-reason"),
+        "Message undeliverable (131026)",
+    )
+    .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_takeover_switch_pauses_the_bot_for_that_customer_only() {
+    let Some((app, graph, browser)) = start("/inbox", 1280, 900).await else {
+        return;
+    };
+    let client = browser.client();
+    for (id, phone) in [("wamid.a1", "584121000011"), ("wamid.b1", "584121000022")] {
+        let body = text_message(id, phone, "hola", now_secs() - 2);
+        assert_eq!(app.webhook(&body).await.status(), 200);
+    }
+    let replied = |phone: &'static str| {
+        let graph = graph.clone();
+        move || graph.sends().iter().filter(|s| to(s, phone)).count()
+    };
+    let (to_a, to_b) = (replied("584121000011"), replied("584121000022"));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while to_a() == 0 || to_b() == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "both were answered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let row = "a.conversation-row[data-conversation='VE.584121000011']";
+    press(client, row).await;
+    wait_for(client, "#takeover-switch[aria-checked='false']").await;
+    press(client, "#takeover-switch").await;
+    wait_for(client, "#takeover-switch[aria-checked='true']").await;
+    wait_text(client, "#takeover-state", "Bot en pausa hasta").await;
+    wait_text(client, "#toasts", "Atiendes tú").await;
+    save_screenshot(client, "inbox-takeover.png").await;
+
+    // Both write again: only the other customer gets the bot's answer.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (before_a, before_b) = (to_a(), to_b());
+    for (id, phone) in [("wamid.a2", "584121000011"), ("wamid.b2", "584121000022")] {
+        let body = text_message(id, phone, "precios", now_secs() - 1);
+        assert_eq!(app.webhook(&body).await.status(), 200);
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while to_b() == before_b {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the other customer is answered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        to_a(),
+        before_a,
+        "the bot stays quiet for the customer a person took over"
+    );
+
+    // Giving it back lets the bot answer again.
+    press(client, "#takeover-switch").await;
+    wait_for(client, "#takeover-switch[aria-checked='false']").await;
+    let body = text_message("wamid.a3", "584121000011", "horario", now_secs() - 1);
+    assert_eq!(app.webhook(&body).await.status(), 200);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while to_a() == before_a {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bot answers again"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_rule_made_in_the_form_answers_in_the_simulator_and_on_whatsapp() {
+    let Some((app, graph, browser)) = start("/rules", 1280, 900).await else {
+        return;
+    };
+    let client = browser.client();
+    press(client, "#add-rule").await;
+    type_into(client, "#rule-id", "envios").await;
+    type_into(client, "#rule-description", "Preguntas por envíos").await;
+    type_into(client, "#rule-texts", "envío\ndelivery").await;
+    press(client, "#add-reply-text").await;
+    type_into(
+        client,
+        "#reply-0-text",
+        "Enviamos a todo el país en 48 horas 🚚",
+    )
+    .await;
+    wait_text(client, "#save-bar", "Cambios sin guardar").await;
+
+    // The simulator tries the unsaved draft.
+    type_into(client, "#simulator-text", "¿Hacen envío a Maracay?").await;
+    press(client, "#simulator form button[type=submit]").await;
+    wait_text(client, "#simulator-reason", "envios").await;
+    wait_text(client, "#simulator-result", "Enviamos a todo el país").await;
+    save_screenshot(client, "rules-form.png").await;
+
+    press(client, "#save").await;
+    wait_text(client, "#save-bar", "Todo guardado").await;
+    let saved: Value = serde_json::from_slice(
+        &std::fs::read(app.data_path().join("rules.json")).expect("rules.json"),
+    )
+    .expect("json");
+    let rule = saved["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["id"] == "envios")
+        .expect("the new rule is in rules.json");
+    assert_eq!(rule["when"]["text"], json!(["envío", "delivery"]));
+
+    // A real customer gets that answer.
+    let body = text_message("wamid.r1", "584121000033", "hacen envío?", now_secs() - 1);
+    assert_eq!(app.webhook(&body).await.status(), 200);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !graph
+        .sends()
+        .iter()
+        .any(|s| to(s, "584121000033") && body_of(s).contains("Enviamos a todo el país"))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the new rule answers on WhatsApp"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_rules_page_shows_a_broken_hand_edit_and_a_conflict_with_both_versions() {
+    let Some((app, _graph, browser)) = start("/rules", 1280, 900).await else {
+        return;
+    };
+    let client = browser.client();
+    let file = app.data_path().join("rules.json");
+    let good = std::fs::read_to_string(&file).expect("rules.json");
+
+    // A broken hand edit: the error with its line and column; the rules stay in force.
+    let broken = good.replacen("\"rules\": [", "\"rules\": [,", 1);
+    std::fs::write(&file, &broken).expect("hand edit");
+    let shown = wait_text(client, "#file-problems", "rules.json").await;
+    assert!(
+        shown.contains("línea") && shown.contains("columna"),
+        "{shown}"
+    );
+    save_screenshot(client, "rules-hand-edit-error.png").await;
+    std::fs::write(&file, &good).expect("fixed");
+    wait_gone(client, "#file-problems").await;
+
+    // A change in the form while the file is edited by hand: saving shows both versions.
+    press(client, ".rule-pick").await;
+    type_into(client, "#rule-description", "Cambiado en el panel").await;
+    wait_text(client, "#save-bar", "Cambios sin guardar").await;
+    let by_hand = good
+        .replacen("\"version\": 1", "\"version\": 1 ", 1)
+        .replace("Saludos y pedidos del menú", "Cambiado a mano");
+    assert_ne!(by_hand, good, "the hand edit changes the file");
+    std::fs::write(&file, &by_hand).expect("hand edit");
+    wait_for(client, "#changed-on-disk").await;
+    press(client, "#save").await;
+    wait_for(client, "#conflict").await;
+    let mine = wait_text(client, "#conflict-mine", "Cambiado en el panel").await;
+    assert!(!mine.contains("Cambiado a mano"));
+    wait_text(client, "#conflict-theirs", "Cambiado a mano").await;
+    save_screenshot(client, "rules-conflict.png").await;
+    press(client, "#keep-mine").await;
+    wait_gone(client, "#conflict").await;
+    wait_text(client, "#save-bar", "Todo guardado").await;
+    let now = std::fs::read_to_string(&file).expect("rules.json");
+    assert!(now.contains("Cambiado en el panel") && !now.contains("Cambiado a mano"));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn templates_preview_as_typed_and_save_to_the_templates_folder() {
+    let Some((app, _graph, browser)) = start("/templates", 1280, 900).await else {
+        return;
+    };
+    let client = browser.client();
+    press(client, "[data-template='bienvenida']").await;
+    wait_text(client, "#template-title", "bienvenida").await;
+    type_into(
+        client,
+        "#template-text",
+        "¡Hola, {{nombre}}! Bienvenido a *{{negocio}}*.",
+    )
+    .await;
+    wait_text(
+        client,
+        "#template-preview",
+        "¡Hola, María! Bienvenido a Mi Tienda.",
+    )
+    .await;
+    let bold = client
+        .find(Locator::Css("#template-preview .wa-bold"))
+        .await
+        .expect("bold")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(bold, "Mi Tienda");
+
+    // An unclosed variable is explained at once and the text cannot be saved.
+    type_into(client, "#template-text", "Hola {{nombre").await;
+    wait_text(client, "#template-problems", "never closed").await;
+    wait_for(client, "#save-template[disabled]").await;
+
+    type_into(
+        client,
+        "#template-text",
+        "¡Hola, {{nombre}}! Pasa por *{{negocio}}*.",
+    )
+    .await;
+    wait_gone(client, "#template-problems li").await;
+    press(client, "#save-template").await;
+    wait_text(client, "#toasts", "Guardado").await;
+    let file = app.templates_path().join("bienvenida.txt");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while std::fs::read_to_string(&file).map_or(true, |t| !t.contains("Pasa por")) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "templates/bienvenida.txt is written"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    wait_for(client, "#restore-template").await;
+    save_screenshot(client, "templates.png").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn settings_save_and_the_connection_test_reports_metas_answer() {
+    let Some((app, _graph, browser)) = start("/settings", 1280, 900).await else {
+        return;
+    };
+    let client = browser.client();
+    let url = wait_text(client, "#webhook-url", "/webhook").await;
+    assert_eq!(url, app.url("/webhook"), "the webhook URL is this server's");
+    wait_text(client, "#verify-token", crate::helpers::VERIFY_TOKEN).await;
+    let token = wait_text(client, "#access-token", "••••").await;
+    assert!(
+        !token.contains(crate::fake_graph::ACCESS_TOKEN),
+        "the token is masked"
+    );
+
+    type_into(client, "#business-name", "La Esquina").await;
+    type_into(client, "#time-zone", "Mars/Olympus").await;
+    wait_text(client, "#save-bar", "Cambios sin guardar").await;
+    // The server's check explains the bad zone beside the field.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while client
+        .find(Locator::Css("#time-zone[aria-invalid='true']"))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bad zone is flagged"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    type_into(client, "#time-zone", "America/Bogota").await;
+    wait_gone(client, "#time-zone[aria-invalid='true']").await;
+    press(client, "#save").await;
+    wait_text(client, "#save-bar", "Todo guardado").await;
+    let saved = std::fs::read_to_string(app.data_path().join("settings.json")).expect("settings");
+    assert!(
+        saved.contains("La Esquina") && saved.contains("America/Bogota"),
+        "{saved}"
+    );
+
+    press(client, "#test-connection").await;
+    let result = wait_text(client, "#connection-result [data-ok='true']", "Mi Tienda").await;
+    assert!(
+        result.contains("+58 412-0000000") && result.contains("GREEN"),
+        "{result}"
+    );
+    save_screenshot(client, "settings.png").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn users_invite_make_tokens_and_read_the_audit_log() {
+    let Some((_app, _graph, browser)) = start("/users", 1280, 900).await else {
+        return;
+    };
+    let client = browser.client();
+    wait_for(client, "#users tr[data-user='admin']").await;
+    wait_for(client, "#audit tr[data-action='setup']").await;
+    type_into(client, "#invitation-note", "Luis, de la tarde").await;
+    press(client, "#invite").await;
+    let secret = wait_text(client, "#new-secret", "/register").await;
+    assert!(secret.contains("Código de invitación"), "{secret}");
+    wait_text(client, "#invitations", "Luis, de la tarde").await;
+    type_into(client, "#token-name", "copia nocturna").await;
+    press(client, "#make-token").await;
+    wait_text(client, "#new-secret", "ccl_").await;
+    wait_text(client, "#tokens", "copia nocturna").await;
+    wait_for(client, "#audit tr[data-action='token_created']").await;
+    save_screenshot(client, "users.png").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn every_page_fits_a_desktop_and_a_phone() {
+    if skip() {
+        return;
+    }
+    let (app, graph) = spawn_app_with_graph().await;
+    app.admin_session().await;
+    let body = text_message("wamid.s1", "584121000044", "Hola, *buenas*", now_secs() - 2);
+    assert_eq!(app.webhook(&body).await.status(), 200);
+    graph.wait_for_sends(1, WAIT).await;
+    let pages = [
+        ("/", "overview"),
+        ("/inbox", "inbox"),
+        ("/inbox?c=VE.584121000044", "inbox-open"),
+        ("/rules", "rules"),
+        ("/templates", "templates"),
+        ("/analytics", "analytics"),
+        ("/settings", "settings"),
+        ("/users", "users"),
+    ];
+    for (width, height, suffix) in [(1280, 900, "desktop"), (375, 812, "375px")] {
+        let browser = launch(width, height).await;
+        let client = browser.client();
+        sign_in(client, &app, ADMIN_PASSWORD).await;
+        for (path, name) in pages {
+            client.goto(&app.url(path)).await.expect("page loads");
+            wait_for_hydration(client).await;
+            wait_gone(client, ".loading[role='status']").await;
+            let overflow = client
+                .execute(
+                    "return document.documentElement.scrollWidth - window.innerWidth;",
+                    vec![],
+                )
+                .await
+                .expect("script")
+                .as_i64()
+                .expect("number");
+            if width == 375 {
+                assert!(overflow <= 0, "{path} overflows by {overflow} px at 375 px");
+            }
+            save_screenshot(client, &format!("page-{name}-{suffix}.png")).await;
+        }
+        browser.close().await;
+    }
+}
