@@ -63,7 +63,7 @@ fn api_caller(api: &Router, page: Option<Parts>) -> ApiCaller {
         .unwrap_or_default();
     let peer = page.and_then(|parts| parts.extensions.get::<ConnectInfo<SocketAddr>>().cloned());
     ApiCaller(Arc::new(move |path: String| {
-        let (api, headers, peer) = (api.clone(), headers.clone(), peer.clone());
+        let (api, headers, peer) = (api.clone(), headers.clone(), peer);
         Box::pin(async move {
             let mut request = axum::http::Request::get(&path);
             for (name, value) in headers {

@@ -132,7 +132,7 @@ pub(crate) async fn open(path: &str, width: u32, height: u32) -> Option<(TestApp
 pub(crate) async fn open_with(app: &TestApp, path: &str, width: u32, height: u32) -> Browser {
     app.admin_session().await;
     let browser = launch(width, height).await;
-    sign_in(browser.client(), &app, ADMIN_PASSWORD).await;
+    sign_in(browser.client(), app, ADMIN_PASSWORD).await;
     browser
         .client()
         .goto(&app.url(path))

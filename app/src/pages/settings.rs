@@ -68,6 +68,14 @@ const ZONES: [&str; 16] = [
     "UTC",
 ];
 
+/// A weekday's field: its key, label, and how to read and write its ranges.
+type Day = (
+    &'static str,
+    Text,
+    fn(&SettingsDoc) -> Vec<String>,
+    fn(&mut SettingsDoc, Vec<String>),
+);
+
 /// The settings page (administrators).
 #[component]
 pub fn Settings() -> impl IntoView {
@@ -111,12 +119,7 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
     let read = move |f: fn(&SettingsDoc) -> String| move || editor.draft.with(f);
     let write =
         move |f: fn(&mut SettingsDoc, String)| move |v: String| editor.draft.update(|s| f(s, v));
-    let days: [(
-        &'static str,
-        Text,
-        fn(&SettingsDoc) -> Vec<String>,
-        fn(&mut SettingsDoc, Vec<String>),
-    ); 7] = [
+    let days: [Day; 7] = [
         (
             "monday",
             Text::Monday,

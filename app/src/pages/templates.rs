@@ -368,9 +368,9 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                                     }).collect_view()}</ul>
                                 </div>
                             })}
-                            {restorable.then(|| ()).and(admin.then(|| view! {
+                            {(restorable && admin).then(|| view! {
                                 <button type="button" class="button button-quiet" id="restore-template" on:click=restore>{i18n.t(Text::RestoreBuiltin)}</button>
-                            }))}
+                            })}
                         }.into_any()
                     }
                 }}

@@ -258,10 +258,9 @@ pub fn Inbox() -> impl IntoView {
                     Some(id) => {
                         let summary = Signal::derive(move || {
                             let id = selected.get()?;
-                            let found = list.get()?.ok()?.conversations.into_iter()
+                            list.get()?.ok()?.conversations.into_iter()
                                 .chain(more.get().conversations)
-                                .find(|s| s.conversation == id);
-                            found
+                                .find(|s| s.conversation == id)
                         });
                         let back = inbox_href(None, &q.get_untracked(), &filter.get_untracked());
                         view! {

@@ -108,15 +108,12 @@ fn incoming(record: &Value) -> Bubble {
     let media = MEDIA_KINDS
         .contains(&kind.as_str())
         .then_some(Media::Pending);
-    let location = (kind == "location")
-        .then(|| body)
-        .flatten()
-        .map(|l| Location {
-            latitude: l.get("latitude").and_then(Value::as_f64).unwrap_or(0.0),
-            longitude: l.get("longitude").and_then(Value::as_f64).unwrap_or(0.0),
-            name: text_of(l, "name"),
-            address: text_of(l, "address"),
-        });
+    let location = body.filter(|_| kind == "location").map(|l| Location {
+        latitude: l.get("latitude").and_then(Value::as_f64).unwrap_or(0.0),
+        longitude: l.get("longitude").and_then(Value::as_f64).unwrap_or(0.0),
+        name: text_of(l, "name"),
+        address: text_of(l, "address"),
+    });
     let file_name = body.and_then(|b| text_of(b, "filename"));
     // A document's "text" is its file name; a location's is its name: shown apart.
     let text = match kind.as_str() {
