@@ -99,34 +99,43 @@ where
     frame(editor, field, control)
 }
 
-/// A list of texts, one per line (empty lines dropped).
-pub fn lines_input<T>(
-    editor: DocEditor<T>,
-    field: Field,
-    get: impl Fn() -> Vec<String> + Send + Sync + 'static,
-    set: impl Fn(Vec<String>) + 'static,
-) -> AnyView
-where
-    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
-{
-    // What the person typed, kept as typed (blank lines included) while the field has focus.
-    let typed = RwSignal::new(None::<String>);
-    let shown = move || typed.get().unwrap_or_else(|| get().join("\n"));
-    text_area(editor, field, 3, shown, move |text: String| {
-        set(text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect());
-        typed.set(Some(text));
-    })
+/// How a list of texts is written in one field.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ListStyle {
+    /// One per line, in a text area (rule texts).
+    Lines,
+    /// Separated by commas, on one line (labels, keywords, ranges).
+    Commas,
 }
 
-/// A list of short words separated by commas.
-pub fn comma_input<T>(
+impl ListStyle {
+    fn parse(self, text: &str) -> Vec<String> {
+        let parts: Vec<&str> = match self {
+            ListStyle::Lines => text.lines().collect(),
+            ListStyle::Commas => text.split(',').collect(),
+        };
+        parts
+            .into_iter()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn join(self, items: &[String]) -> String {
+        items.join(match self {
+            ListStyle::Lines => "\n",
+            ListStyle::Commas => ", ",
+        })
+    }
+}
+
+/// A list of texts in one field; empty entries are dropped. What the person typed stays as
+/// typed (a trailing comma, a blank line) while it still means the list in the draft.
+pub fn list_input<T>(
     editor: DocEditor<T>,
     field: Field,
+    style: ListStyle,
     get: impl Fn() -> Vec<String> + Send + Sync + 'static,
     set: impl Fn(Vec<String>) + 'static,
 ) -> AnyView
@@ -134,16 +143,21 @@ where
     T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
 {
     let typed = RwSignal::new(None::<String>);
-    let shown = move || typed.get().unwrap_or_else(|| get().join(", "));
-    text_input(editor, field, shown, move |text: String| {
-        set(text
-            .split(',')
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect());
+    let shown = move || {
+        let items = get();
+        match typed.get() {
+            Some(text) if style.parse(&text) == items => text,
+            _ => style.join(&items),
+        }
+    };
+    let change = move |text: String| {
+        set(style.parse(&text));
         typed.set(Some(text));
-    })
+    };
+    match style {
+        ListStyle::Lines => text_area(editor, field, 3, shown, change),
+        ListStyle::Commas => text_input(editor, field, shown, change),
+    }
 }
 
 /// A whole number.

@@ -10,5 +10,5 @@ mod toast;
 
 pub use icon::{Icon, IconName};
 pub use layout::{signed_in, Layout, SignedIn};
-pub use page::{with_data, Figure, PageHeader};
+pub use page::{with_data, ConnectionLost, Figure, PageHeader};
 pub use toast::{toaster, ToastRegion, Toaster, Tone};

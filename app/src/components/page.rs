@@ -70,3 +70,16 @@ pub fn Figure(label: Text, value: String, #[prop(optional)] id: &'static str) ->
         </div>
     }
 }
+
+/// Said while the page's live connection is down (it is retried meanwhile).
+#[component]
+pub fn ConnectionLost(connected: ReadSignal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Show when=move || !connected.get()>
+            <p class="notice notice-error" role="alert" id="connection-lost">
+                {i18n.t(Text::ConnectionLost)}
+            </p>
+        </Show>
+    }
+}

@@ -2,7 +2,7 @@
 //! `/api/status` (rendered with its data on the server).
 
 use crate::api::{self, Alert, Status};
-use crate::components::{with_data, Figure, PageHeader};
+use crate::components::{with_data, ConnectionLost, Figure, PageHeader};
 use crate::events::ServerEvent;
 use crate::i18n::{use_i18n, Text};
 use crate::live;
@@ -38,11 +38,7 @@ pub fn Overview() -> impl IntoView {
     });
     view! {
         <PageHeader title=Text::NavOverview intro=Text::OverviewIntro />
-        <Show when=move || !connected.get()>
-            <p class="notice notice-error" role="alert" id="connection-lost">
-                {i18n.t(Text::ConnectionLost)}
-            </p>
-        </Show>
+        <ConnectionLost connected />
         {with_data(status, |status| view! { <OverviewBody status /> })}
         <section class="card" aria-labelledby="feed-title" id="feed">
             <h2 id="feed-title">{i18n.t(Text::FeedTitle)}</h2>

@@ -6,9 +6,9 @@
 use crate::api::{self, Status};
 use crate::components::document::{DocEditor, FileStatus, SaveBar};
 use crate::components::fields::{
-    comma_input, name_select, number_input, select_input, text_input, Field,
+    list_input, name_select, number_input, select_input, text_input, Field, ListStyle,
 };
-use crate::components::{browser, toaster, with_data, PageHeader};
+use crate::components::{browser, toaster, with_data, ConnectionLost, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
 use crate::model::{Language, ReplyPolicy, Settings as SettingsDoc};
@@ -189,9 +189,7 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
         )
     };
     view! {
-        <Show when=move || !connected.get()>
-            <p class="notice notice-error" role="alert" id="connection-lost">{i18n.t(Text::ConnectionLost)}</p>
-        </Show>
+        <ConnectionLost connected />
         <FileStatus editor toasts />
         <SaveBar editor toasts can_save=true />
         <form class="settings-form" on:submit=|ev| ev.prevent_default()>
@@ -227,12 +225,12 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                 <p class="field-hint">{i18n.t(Text::HoursHint)}</p>
                 <div class="hours-grid">
                     {days.into_iter().map(|(key, label, get, set)| {
-                        comma_input(editor, Field::new(format!("hours-{key}"), label, format!("/hours/{key}")),
+                        list_input(editor, Field::new(format!("hours-{key}"), label, format!("/hours/{key}")), ListStyle::Commas,
                             move || editor.draft.with(get),
                             move |v| editor.draft.update(|s| set(s, v)))
                     }).collect_view()}
                 </div>
-                {comma_input(editor, Field::new("hours-closed", Text::ClosedDates, "/hours/closed").hint(Text::ClosedDatesHint),
+                {list_input(editor, Field::new("hours-closed", Text::ClosedDates, "/hours/closed").hint(Text::ClosedDatesHint), ListStyle::Commas,
                     move || editor.draft.with(|s| s.hours.closed.clone()),
                     move |v| editor.draft.update(|s| s.hours.closed = v))}
             </fieldset>
@@ -248,11 +246,11 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                     {number_field("takeover-hours", Text::TakeoverHours, "/replies/takeover_quiet_hours", |r| r.takeover_quiet_hours, |r, v| r.takeover_quiet_hours = v)}
                     {number_field("max-per-hour", Text::MaxPerHour, "/replies/max_auto_replies_per_hour", |r| r.max_auto_replies_per_hour, |r, v| r.max_auto_replies_per_hour = v)}
                 </div>
-                {comma_input(editor, Field::new("opt-out-words", Text::OptOutWords, "/replies/opt_out_keywords"),
+                {list_input(editor, Field::new("opt-out-words", Text::OptOutWords, "/replies/opt_out_keywords"), ListStyle::Commas,
                     move || editor.draft.with(|s| s.replies.opt_out_keywords.clone()),
                     move |v| editor.draft.update(|s| s.replies.opt_out_keywords = v))}
                 {template_field("opt-out-template", Text::OptOutTemplate, "/replies/opt_out_template", |r| r.opt_out_template.clone(), |r, v| r.opt_out_template = v)}
-                {comma_input(editor, Field::new("opt-in-words", Text::OptInWords, "/replies/opt_in_keywords"),
+                {list_input(editor, Field::new("opt-in-words", Text::OptInWords, "/replies/opt_in_keywords"), ListStyle::Commas,
                     move || editor.draft.with(|s| s.replies.opt_in_keywords.clone()),
                     move |v| editor.draft.update(|s| s.replies.opt_in_keywords = v))}
                 {template_field("opt-in-template", Text::OptInTemplate, "/replies/opt_in_template", |r| r.opt_in_template.clone(), |r, v| r.opt_in_template = v)}

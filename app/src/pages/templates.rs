@@ -4,7 +4,9 @@
 //! versions), restoring a built-in text, and new templates.
 
 use crate::api;
-use crate::components::{browser, signed_in, toaster, with_data, PageHeader, Toaster};
+use crate::components::{
+    browser, signed_in, toaster, with_data, ConnectionLost, PageHeader, Toaster,
+};
 use crate::events::{FileProblem, ServerEvent};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
@@ -308,9 +310,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
         });
     };
     view! {
-        <Show when=move || !connected.get()>
-            <p class="notice notice-error" role="alert" id="connection-lost">{i18n.t(Text::ConnectionLost)}</p>
-        </Show>
+        <ConnectionLost connected />
         <div class="templates-layout">
             <section class="card" aria-labelledby="templates-list-title">
                 <h2 id="templates-list-title">{i18n.t(Text::TemplatesList)}</h2>

@@ -9,7 +9,7 @@ mod conversation;
 pub mod thread;
 
 use crate::api::{self, encode};
-use crate::components::{signed_in, PageHeader};
+use crate::components::{signed_in, ConnectionLost, PageHeader};
 use crate::events::ServerEvent;
 use crate::i18n::{use_i18n, Text};
 use crate::live;
@@ -190,11 +190,7 @@ pub fn Inbox() -> impl IntoView {
 
     view! {
         <PageHeader title=Text::NavInbox intro=Text::InboxIntro />
-        <Show when=move || !connected.get()>
-            <p class="notice notice-error" role="alert" id="connection-lost">
-                {i18n.t(Text::ConnectionLost)}
-            </p>
-        </Show>
+        <ConnectionLost connected />
         <div class="inbox" class:inbox--open=move || selected.get().is_some()>
             <section class="inbox-list card" aria-labelledby="conversations-title">
                 <h2 id="conversations-title" class="visually-hidden">

@@ -6,8 +6,8 @@
 use crate::components::browser;
 use crate::components::document::DocEditor;
 use crate::components::fields::{
-    check_input, comma_input, lines_input, name_select, number_input, select_input, text_area,
-    text_input, Field,
+    check_input, list_input, name_select, number_input, select_input, text_area, text_input, Field,
+    ListStyle,
 };
 use crate::i18n::{use_i18n, Text};
 use crate::model::{
@@ -282,7 +282,7 @@ pub fn RuleForm(
             <fieldset class="form-section">
                 <legend>{i18n.t(Text::RuleTriggers)}</legend>
                 <p class="field-hint">{i18n.t(Text::RuleTriggersHint)}</p>
-                {lines_input(editor, Field::new(lens.id("texts"), Text::RuleTexts, lens.pointer("/when/text")).hint(Text::RuleTextsHint),
+                {list_input(editor, Field::new(lens.id("texts"), Text::RuleTexts, lens.pointer("/when/text")).hint(Text::RuleTextsHint), ListStyle::Lines,
                     move || lens.read(|r| r.when.text.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.text = v))}
                 {select_input(editor, Field::new(lens.id("match"), Text::RuleMatch, lens.pointer("/when/match")),
@@ -295,7 +295,7 @@ pub fn RuleForm(
                     ],
                     move || lens.read(|r| match_name(r.when.match_kind).to_string()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.match_kind = match_of(&v)))}
-                {comma_input(editor, Field::new(lens.id("buttons"), Text::RuleButtons, lens.pointer("/when/button")).hint(Text::RuleButtonsHint),
+                {list_input(editor, Field::new(lens.id("buttons"), Text::RuleButtons, lens.pointer("/when/button")).hint(Text::RuleButtonsHint), ListStyle::Commas,
                     move || lens.read(|r| r.when.button.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.button = v))}
                 <div class="field">
@@ -329,10 +329,10 @@ pub fn RuleForm(
                         "no" => Some(false),
                         _ => None,
                     }))}
-                {comma_input(editor, Field::new(lens.id("labels-any"), Text::RuleLabelsAny, lens.pointer("/when/labels_any")),
+                {list_input(editor, Field::new(lens.id("labels-any"), Text::RuleLabelsAny, lens.pointer("/when/labels_any")), ListStyle::Commas,
                     move || lens.read(|r| r.when.labels_any.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.labels_any = v))}
-                {comma_input(editor, Field::new(lens.id("labels-none"), Text::RuleLabelsNone, lens.pointer("/when/labels_none")),
+                {list_input(editor, Field::new(lens.id("labels-none"), Text::RuleLabelsNone, lens.pointer("/when/labels_none")), ListStyle::Commas,
                     move || lens.read(|r| r.when.labels_none.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.labels_none = v))}
             </fieldset>
@@ -342,10 +342,10 @@ pub fn RuleForm(
             </fieldset>
             <fieldset class="form-section">
                 <legend>{i18n.t(Text::RuleActions)}</legend>
-                {comma_input(editor, Field::new(lens.id("add-labels"), Text::RuleAddLabels, lens.pointer("/actions")),
+                {list_input(editor, Field::new(lens.id("add-labels"), Text::RuleAddLabels, lens.pointer("/actions")), ListStyle::Commas,
                     move || lens.read(|r| action_labels(&r.actions, true)).unwrap_or_default(),
                     move |v| lens.write(|r| rebuild_actions(&mut r.actions, Some(v), None, None, None)))}
-                {comma_input(editor, Field::new(lens.id("remove-labels"), Text::RuleRemoveLabels, lens.pointer("/actions")),
+                {list_input(editor, Field::new(lens.id("remove-labels"), Text::RuleRemoveLabels, lens.pointer("/actions")), ListStyle::Commas,
                     move || lens.read(|r| action_labels(&r.actions, false)).unwrap_or_default(),
                     move |v| lens.write(|r| rebuild_actions(&mut r.actions, None, Some(v), None, None)))}
                 {check_input(lens.id("handover"), Text::RuleHandover,

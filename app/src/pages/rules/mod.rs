@@ -7,7 +7,7 @@ mod simulator;
 
 use crate::api::{self, Status};
 use crate::components::document::{DocEditor, FileStatus, SaveBar};
-use crate::components::{signed_in, toaster, PageHeader};
+use crate::components::{signed_in, toaster, ConnectionLost, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
 use crate::model::{Rule, Rules as RulesDoc, When};
@@ -153,9 +153,7 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
         })
     };
     view! {
-        <Show when=move || !connected.get()>
-            <p class="notice notice-error" role="alert" id="connection-lost">{i18n.t(Text::ConnectionLost)}</p>
-        </Show>
+        <ConnectionLost connected />
         <FileStatus editor toasts />
         <SaveBar editor toasts can_save=loaded.admin />
         <div class="rules-layout">
