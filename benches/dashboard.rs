@@ -107,7 +107,7 @@ async fn renders(client: &reqwest::Client, base: &str, path: &str, cookie: &str)
         if round >= 20 {
             all.push(started.elapsed());
         }
-        assert!(body.len() > 500, "{path} rendered");
+        assert!(path == "/healthz" || body.len() > 500, "{path} rendered");
     }
     all.sort();
     all

@@ -181,12 +181,21 @@ struct Candidate {
     last_at: i64,
     last_in_at: i64,
     last_read_at: i64,
-    contact: Option<ContactRef>,
+    /// As the index keeps it (JSON), parsed only for a search or a listed conversation.
+    contact_json: Option<String>,
     state: ContactState,
 }
 
+impl Candidate {
+    fn contact(&self) -> Option<ContactRef> {
+        self.contact_json
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+    }
+}
+
 fn matches_search(candidate: &Candidate, words: &[String]) -> bool {
-    let contact = candidate.contact.clone().unwrap_or_default();
+    let contact = candidate.contact().unwrap_or_default();
     let haystack = normalize(
         &[
             Some(candidate.key.as_str()),
@@ -274,15 +283,14 @@ pub fn list(store: &Store, query: &ListQuery, now: i64) -> Result<Page, String> 
                 last_at: c.last_at,
                 last_in_at: c.last_in_at,
                 last_read_at: c.last_read_at,
-                contact: c
-                    .contact
-                    .as_deref()
-                    .and_then(|json| serde_json::from_str(json).ok()),
+                contact_json: c.contact.as_deref().map(str::to_string),
                 state: ContactState::default(),
             })
             .collect()
     };
-    candidates.retain(|c| matches_search(c, &words));
+    if !words.is_empty() {
+        candidates.retain(|c| matches_search(c, &words));
+    }
     candidates.sort_by(|a, b| b.last_at.cmp(&a.last_at).then_with(|| a.key.cmp(&b.key)));
     if let Some((at, key)) = &after {
         let start = candidates.partition_point(|c| (-c.last_at, &c.key) <= (-*at, key));
@@ -305,25 +313,47 @@ pub fn list(store: &Store, query: &ListQuery, now: i64) -> Result<Page, String> 
     let next_cursor = more
         .then(|| page.last().map(|c| cursor_of(c.last_at, &c.key)))
         .flatten();
-    let conversations = page
-        .into_iter()
-        .map(|c| Summary {
-            last_message: last_message(store, &c.key),
-            unread: c.last_in_at > c.last_read_at,
-            window_open: c.last_in_at > 0 && now - c.last_in_at < WINDOW_MS,
-            last_in_at: (c.last_in_at > 0).then_some(c.last_in_at),
-            paused_until: c.state.paused_until.filter(|until| *until > now),
-            opted_out: c.state.opted_out,
-            labels: c.state.labels.iter().cloned().collect(),
-            conversation: c.key,
-            contact: c.contact,
-            last_at: c.last_at,
-        })
-        .collect();
+    let conversations = page.into_iter().map(|c| summarize(store, c, now)).collect();
     Ok(Page {
         conversations,
         next_cursor,
     })
+}
+
+fn summarize(store: &Store, c: Candidate, now: i64) -> Summary {
+    Summary {
+        last_message: last_message(store, &c.key),
+        unread: c.last_in_at > c.last_read_at,
+        window_open: c.last_in_at > 0 && now - c.last_in_at < WINDOW_MS,
+        last_in_at: (c.last_in_at > 0).then_some(c.last_in_at),
+        paused_until: c.state.paused_until.filter(|until| *until > now),
+        opted_out: c.state.opted_out,
+        labels: c.state.labels.iter().cloned().collect(),
+        contact: c.contact(),
+        conversation: c.key,
+        last_at: c.last_at,
+    }
+}
+
+/// One conversation as the inbox lists it, if it exists.
+pub fn summary(store: &Store, key: &str, now: i64) -> Option<Summary> {
+    let candidate = {
+        let index = store.index.read();
+        let c = index.conversation(key).filter(|c| !c.slots.is_empty())?;
+        Candidate {
+            key: key.to_string(),
+            last_at: c.last_at,
+            last_in_at: c.last_in_at,
+            last_read_at: c.last_read_at,
+            contact_json: c.contact.as_deref().map(str::to_string),
+            state: ContactState::default(),
+        }
+    };
+    let candidate = Candidate {
+        state: crate::bot::contact_state(store, key),
+        ..candidate
+    };
+    Some(summarize(store, candidate, now))
 }
 
 /// Marks a conversation read by a person: logs a `conversation_read` record (durable when

@@ -37,6 +37,13 @@ pub fn routes(api: Api) -> Api {
     )
     .op(
         Method::GET,
+        "/conversations/{conversation}",
+        Access::User,
+        Doc::new(TAG, "One conversation as the inbox lists it").returns::<conversations::Summary>(),
+        get(one),
+    )
+    .op(
+        Method::GET,
         "/conversations/{conversation}/messages",
         Access::User,
         Doc::new(TAG, "A conversation's latest records, oldest first")
@@ -110,6 +117,17 @@ pub fn routes(api: Api) -> Api {
         Doc::new(TAG, "A downloaded inbound media file").binary(),
         get(media_file),
     )
+}
+
+/// `GET /api/conversations/{conversation}`.
+async fn one(
+    State(state): State<AppState>,
+    Path(conversation): Path<String>,
+) -> Result<ApiJson<conversations::Summary>, ApiError> {
+    let now = jiff::Timestamp::now().as_millisecond();
+    conversations::summary(&state.store, &conversation, now)
+        .map(ApiJson)
+        .ok_or_else(|| ApiError::NotFound(format!("No conversation `{conversation}`.")))
 }
 
 fn quiet_until(state: &AppState) -> i64 {

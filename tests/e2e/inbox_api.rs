@@ -44,6 +44,12 @@ async fn the_inbox_lists_conversations_newest_first_with_search_filters_and_page
     assert_eq!(first["last_message"]["direction"], "in");
     assert_eq!(first["last_message"]["text"], "gracias");
 
+    // One conversation by its id, as the list shows it.
+    let single = app.get_json("/api/conversations/VE.584121000003").await;
+    assert_eq!(&single, first);
+    let unknown = app.get("/api/conversations/VE.000").await;
+    assert_eq!(unknown.status(), 404);
+
     let found = app.get_json("/api/conversations?q=perez").await;
     assert_eq!(
         keys(&found),

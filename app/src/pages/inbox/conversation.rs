@@ -3,7 +3,7 @@
 
 use super::contact::ContactPanel;
 use super::thread::{bubbles, Author, Bubble, Media, Tick};
-use super::{list_path, ContactRef, ConversationPage, Summary};
+use super::{ContactRef, Summary};
 use crate::api::{self, encode};
 use crate::components::{signed_in, toaster};
 use crate::i18n::{use_i18n, I18n, Text};
@@ -103,24 +103,17 @@ pub fn Conversation(
     let me = signed_in();
     // The contact's state and list entry as the conversation opens; rendered on the server.
     let opened: Resource<api::ApiResult<Opened>> = {
-        let (path, list, id) = (
-            conversation_path(&id, "state"),
-            list_path(&id, "all", None),
-            id.clone(),
-        );
+        let path = conversation_path(&id, "state");
+        let entry = format!("/api/conversations/{}", encode(&id));
         Resource::new(
             || (),
             move |()| {
                 let state = api::get_json::<ContactState>(&path);
-                let list = api::get_json::<ConversationPage>(&list);
-                let id = id.clone();
+                let summary = api::get_json::<Summary>(&entry);
                 async move {
                     let state = state.await?;
-                    let summary = list.await.ok().and_then(|page| {
-                        page.conversations
-                            .into_iter()
-                            .find(|s| s.conversation == id)
-                    });
+                    // A conversation not stored yet has no entry; the header shows its id.
+                    let summary = summary.await.ok();
                     Ok(Opened { state, summary })
                 }
             },

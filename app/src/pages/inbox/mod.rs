@@ -100,7 +100,7 @@ const FILTERS: [(&str, Text); 4] = [
     ("opted_out", Text::FilterOptedOut),
 ];
 
-pub(super) fn list_path(q: &str, filter: &str, cursor: Option<&str>) -> String {
+fn list_path(q: &str, filter: &str, cursor: Option<&str>) -> String {
     let mut path = format!("/api/conversations?filter={}", encode(filter));
     if !q.trim().is_empty() {
         path.push_str(&format!("&q={}", encode(q.trim())));
