@@ -209,6 +209,11 @@ fn compile_app(root: &Path) -> BuildResult<PathBuf> {
     ] {
         command.env_remove(var);
     }
+    // Type-erased components (see .cargo/config.toml): the bundle must be built the way the
+    // server renders, or hydration fails, so it follows the outer build's cfg.
+    if env::var_os("CARGO_CFG_ERASE_COMPONENTS").is_some() {
+        command.env("RUSTFLAGS", "--cfg erase_components");
+    }
     let output = command
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;

@@ -537,3 +537,9 @@ pub fn log_records(data: &Path) -> Vec<serde_json::Value> {
         .map(|line| serde_json::from_str(&line).expect("every stored line is JSON"))
         .collect()
 }
+
+/// A page's HTML without the empty comments (`<!>`) Leptos places between views for
+/// hydration, so assertions can read the markup as a person would write it.
+pub fn without_markers(html: &str) -> String {
+    html.replace("<!>", "")
+}
