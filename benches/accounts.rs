@@ -12,6 +12,8 @@
 
 mod common;
 
+use common::{ms, percentile};
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -56,18 +58,6 @@ fn cocolu(dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
     let output = child.wait_with_output().expect("finished");
     assert!(output.status.success(), "cocolu {args:?} failed");
     String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((sorted.len() as f64) * p).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 /// `CONNECTIONS` clients request `url` back to back for `SECONDS`; every latency is kept.

@@ -13,6 +13,8 @@
 
 mod common;
 
+use common::{ms, percentile};
+
 use fantoccini::{ClientBuilder, Locator};
 use serde_json::json;
 use std::io::Write;
@@ -73,18 +75,6 @@ fn seed(data: &std::path::Path) {
         }
     }
     out.flush().expect("flushed");
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((sorted.len() as f64) * p).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 /// `RENDERS` sequential requests of `path` (after 20 to warm up): sorted latencies.

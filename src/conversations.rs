@@ -187,6 +187,18 @@ struct Candidate {
 }
 
 impl Candidate {
+    /// A conversation of the index, before its contact state is read.
+    fn of(key: &str, c: &crate::store::index::Conversation) -> Candidate {
+        Candidate {
+            key: key.to_string(),
+            last_at: c.last_at,
+            last_in_at: c.last_in_at,
+            last_read_at: c.last_read_at,
+            contact_json: c.contact.as_deref().map(str::to_string),
+            state: ContactState::default(),
+        }
+    }
+
     fn contact(&self) -> Option<ContactRef> {
         self.contact_json
             .as_deref()
@@ -278,14 +290,7 @@ pub fn list(store: &Store, query: &ListQuery, now: i64) -> Result<Page, String> 
         index
             .conversations()
             .filter(|(_, c)| !c.slots.is_empty())
-            .map(|(key, c)| Candidate {
-                key: key.to_string(),
-                last_at: c.last_at,
-                last_in_at: c.last_in_at,
-                last_read_at: c.last_read_at,
-                contact_json: c.contact.as_deref().map(str::to_string),
-                state: ContactState::default(),
-            })
+            .map(|(key, c)| Candidate::of(key, c))
             .collect()
     };
     if !words.is_empty() {
@@ -340,14 +345,7 @@ pub fn summary(store: &Store, key: &str, now: i64) -> Option<Summary> {
     let candidate = {
         let index = store.index.read();
         let c = index.conversation(key).filter(|c| !c.slots.is_empty())?;
-        Candidate {
-            key: key.to_string(),
-            last_at: c.last_at,
-            last_in_at: c.last_in_at,
-            last_read_at: c.last_read_at,
-            contact_json: c.contact.as_deref().map(str::to_string),
-            state: ContactState::default(),
-        }
+        Candidate::of(key, c)
     };
     let candidate = Candidate {
         state: crate::bot::contact_state(store, key),

@@ -3,6 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 /// Starts `cocolu serve` on a free loopback port in `dir` with `env`, optionally pinned to
 /// core 0; returns the process and its base URL (`http://127.0.0.1:PORT`).
@@ -45,4 +46,20 @@ pub fn rss_kib(pid: u32) -> u64 {
                 .and_then(|v| v.split_whitespace().next()?.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// The `p` quantile (0..1) of sorted latencies, nearest rank.
+#[allow(dead_code)] // Not every bench measures latency.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((sorted.len() as f64) * p).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// A duration in milliseconds, for the tables.
+#[allow(dead_code)]
+pub fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }

@@ -50,6 +50,14 @@ where
     .into_any()
 }
 
+/// `aria-invalid` for a field: set while the draft has a problem at its pointer.
+fn invalid<T>(editor: DocEditor<T>, pointer: String) -> impl Fn() -> Option<&'static str>
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    move || editor.error_at(&pointer).is_some().then_some("true")
+}
+
 /// One line of text.
 pub fn text_input<T>(
     editor: DocEditor<T>,
@@ -60,8 +68,7 @@ pub fn text_input<T>(
 where
     T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
 {
-    let pointer = field.pointer.clone();
-    let invalid = move || editor.error_at(&pointer).is_some().then_some("true");
+    let invalid = invalid(editor, field.pointer.clone());
     let control = view! {
         <input
             type="text"
@@ -85,8 +92,7 @@ pub fn text_area<T>(
 where
     T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
 {
-    let pointer = field.pointer.clone();
-    let invalid = move || editor.error_at(&pointer).is_some().then_some("true");
+    let invalid = invalid(editor, field.pointer.clone());
     let control = view! {
         <textarea
             id=field.id.clone()
