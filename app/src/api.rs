@@ -40,6 +40,14 @@ pub fn get_json<T: DeserializeOwned + Send + 'static>(
     }
 }
 
+/// Reads `T` from a part of an answer already parsed as JSON (`answer["problems"]`). It goes
+/// through the text reader on purpose: every type is then read by one reader in the browser's
+/// bundle instead of two (text and `Value`), a saving of tens of kilobytes for the parts'
+/// few microseconds.
+pub fn from_part<T: DeserializeOwned>(part: &serde_json::Value) -> Result<T, serde_json::Error> {
+    serde_json::from_str(&part.to_string())
+}
+
 /// A paged `GET path` of the API: `T` and the cursor of the page before it, if any.
 pub fn get_paged<T: DeserializeOwned + Send + 'static>(
     path: &str,

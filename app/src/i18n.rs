@@ -83,10 +83,16 @@ macro_rules! texts {
         }
 
         impl Text {
+            /// Spanish and English for each key, in the order of the keys (a table is a
+            /// fraction of the size of a `match` in the browser's bundle).
+            const TABLE: &'static [(&'static str, &'static str)] = &[$(($es, $en)),*];
+
             /// The text in the given language.
             pub fn get(self, lang: Lang) -> &'static str {
-                match (self, lang) {
-                    $((Text::$key, Lang::Es) => $es, (Text::$key, Lang::En) => $en,)*
+                let (es, en) = Text::TABLE[self as usize];
+                match lang {
+                    Lang::Es => es,
+                    Lang::En => en,
                 }
             }
         }
@@ -627,5 +633,16 @@ mod tests {
         assert_eq!(Lang::from_cookie_header(""), Lang::Es);
         assert_eq!(Lang::from_cookie_header("cocolu_lang=fr"), Lang::Es);
         assert_eq!(Lang::from_cookie_header("other_lang=en"), Lang::Es);
+    }
+
+    #[test]
+    fn every_key_finds_its_own_texts() {
+        assert_eq!(
+            Text::AppTagline.get(Lang::Es),
+            "Respuestas automáticas para WhatsApp"
+        );
+        assert_eq!(Text::NavInbox.get(Lang::En), "Inbox");
+        assert_eq!(Text::NoTokens.get(Lang::Es), "No hay tokens.");
+        assert_eq!(Text::NoTokens.get(Lang::En), "No tokens.");
     }
 }

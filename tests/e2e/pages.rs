@@ -221,6 +221,57 @@ async fn the_inbox_follows_messages_live_and_a_reply_gets_its_ticks() {
 }
 
 #[tokio::test]
+async fn the_inbox_search_narrows_the_list_without_a_reload() {
+    let Some((app, _graph, browser)) = start("/inbox", 1280, 900).await else {
+        return;
+    };
+    let client = browser.client();
+    wait_for(client, "#no-conversations").await;
+    for (id, phone) in [("wamid.s1", "584121000011"), ("wamid.s2", "584149000022")] {
+        let body = text_message(id, phone, "Hola", now_secs() - 2);
+        assert_eq!(app.webhook(&body).await.status(), 200);
+    }
+    let first = "a.conversation-row[data-conversation='VE.584121000011']";
+    let second = "a.conversation-row[data-conversation='VE.584149000022']";
+    wait_for(client, first).await;
+    wait_for(client, second).await;
+
+    // A mark on the page survives only if the search does not reload it.
+    client
+        .execute("window.__sameDocument = true;", vec![])
+        .await
+        .expect("marked");
+    type_into(client, "#inbox-q", "58414 9000").await;
+    press(client, "form.inbox-search button[type=submit]").await;
+    wait_gone(client, first).await;
+    wait_for(client, second).await;
+    let url = client.current_url().await.expect("url");
+    assert!(
+        url.as_str().ends_with("/inbox?q=58414%209000")
+            || url.as_str().ends_with("/inbox?q=58414+9000"),
+        "{url}"
+    );
+    let same = client
+        .execute("return window.__sameDocument === true;", vec![])
+        .await
+        .expect("read the mark");
+    assert_eq!(same, json!(true), "the search reloaded the page");
+    assert_eq!(
+        client
+            .find(Locator::Css("#inbox-q"))
+            .await
+            .expect("search box")
+            .prop("value")
+            .await
+            .expect("value")
+            .as_deref(),
+        Some("58414 9000"),
+        "the search box keeps what was typed"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn the_takeover_switch_pauses_the_bot_for_that_customer_only() {
     let Some((app, graph, browser)) = start("/inbox", 1280, 900).await else {
         return;

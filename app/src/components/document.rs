@@ -102,8 +102,7 @@ where
     fn accept(self, answer: &Value) -> bool {
         let value = answer
             .get(self.field)
-            .cloned()
-            .and_then(|v| serde_json::from_value::<T>(v).ok());
+            .and_then(|v| api::from_part::<T>(v).ok());
         let revision = answer.get("revision").and_then(Value::as_str);
         match (value, revision) {
             (Some(value), Some(revision)) => {
@@ -148,8 +147,7 @@ where
                 toasts.error(Text::ConflictToast, failure.message);
             }
             "invalid" => {
-                let problems =
-                    serde_json::from_value(details["problems"].clone()).unwrap_or_default();
+                let problems = api::from_part(&details["problems"]).unwrap_or_default();
                 self.problems.set(problems);
                 toasts.error(Text::SaveFailed, failure.message);
             }
@@ -260,8 +258,8 @@ where
                         if let Ok(answer) = api::send::<Value>("POST", check_path, Some(body)).await
                         {
                             if generation.get_value() == mine {
-                                let problems = serde_json::from_value(answer["problems"].clone())
-                                    .unwrap_or_default();
+                                let problems =
+                                    api::from_part(&answer["problems"]).unwrap_or_default();
                                 self.problems.set(problems);
                             }
                         }

@@ -140,16 +140,20 @@ fn DailyBars(points: Vec<api::StatsPoint>) -> impl IntoView {
         .max()
         .unwrap_or(1)
         .max(1);
-    let slot = 24.0;
-    let height = 120.0;
-    let width = slot * points.len() as f64;
+    // Whole numbers only: the chart needs no finer steps, and the browser's bundle stays free
+    // of the float formatter.
+    let slot = 24;
+    let height = 120;
+    let width = slot * points.len();
     let bars = points
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let x = i as f64 * slot;
-            let bar = |value: u32| f64::from(value) / f64::from(max) * height;
-            let (inn, out) = (bar(p.received), bar(p.bot_replies + p.agent_replies));
+            let x = i * slot;
+            let (inn, out) = (
+                bar_height(p.received, max, height),
+                bar_height(p.bot_replies + p.agent_replies, max, height),
+            );
             let title = format!(
                 "{}: {} / {}",
                 p.bucket,
@@ -159,8 +163,8 @@ fn DailyBars(points: Vec<api::StatsPoint>) -> impl IntoView {
             view! {
                 <g>
                     <title>{title}</title>
-                    <rect class="bar-in" x=x + 3.0 y=height - inn width="8" height=inn />
-                    <rect class="bar-out" x=x + 12.0 y=height - out width="8" height=out />
+                    <rect class="bar-in" x=x + 3 y=height - inn width="8" height=inn />
+                    <rect class="bar-out" x=x + 12 y=height - out width="8" height=out />
                 </g>
             }
         })
@@ -196,16 +200,12 @@ fn Heatmap(cells: Vec<Vec<u32>>) -> impl IntoView {
         .enumerate()
         .flat_map(|(day, hours)| {
             hours.iter().enumerate().map(move |(hour, n)| {
-                let opacity = if *n == 0 {
-                    0.06
-                } else {
-                    0.2 + 0.8 * f64::from(*n) / f64::from(max)
-                };
+                let opacity = heat_opacity(*n, max);
                 view! {
                     <rect
                         class="heat"
-                        x=hour as f64 * 10.0
-                        y=day as f64 * 10.0
+                        x=hour * 10
+                        y=day * 10
                         width="9"
                         height="9"
                         fill-opacity=opacity
@@ -222,5 +222,37 @@ fn Heatmap(cells: Vec<Vec<u32>>) -> impl IntoView {
             {rects}
         </svg>
         <p class="legend">{i18n.t(Text::HeatmapLegend)}</p>
+    }
+}
+
+/// A bar's height out of `height` for `value` of `max`: rounded up, so that any non-zero
+/// value shows.
+fn bar_height(value: u32, max: u32, height: u32) -> u32 {
+    (value * height).div_ceil(max.max(1))
+}
+
+/// A heatmap cell's opacity as written in SVG ("0.06" for none, up to "1.00" for the busiest).
+fn heat_opacity(count: u32, max: u32) -> String {
+    let hundredths = if count == 0 {
+        6
+    } else {
+        20 + 80 * count / max.max(1)
+    };
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_and_cells_scale_to_the_busiest() {
+        assert_eq!(bar_height(0, 10, 120), 0);
+        assert_eq!(bar_height(1, 1000, 120), 1, "a small count still shows");
+        assert_eq!(bar_height(5, 10, 120), 60);
+        assert_eq!(bar_height(10, 10, 120), 120);
+        assert_eq!(heat_opacity(0, 4), "0.06");
+        assert_eq!(heat_opacity(1, 4), "0.40");
+        assert_eq!(heat_opacity(4, 4), "1.00");
     }
 }

@@ -184,10 +184,8 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                             toasts.error(Text::ConflictToast, failure.message);
                         }
                         "invalid" => {
-                            server_problems.set(
-                                serde_json::from_value(details["problems"].clone())
-                                    .unwrap_or_default(),
-                            );
+                            server_problems
+                                .set(api::from_part(&details["problems"]).unwrap_or_default());
                             toasts.error(Text::SaveFailed, failure.message);
                         }
                         _ => toasts.error(Text::SaveFailed, failure.message),

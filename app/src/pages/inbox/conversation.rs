@@ -2,7 +2,7 @@
 //! the contact panel.
 
 use super::contact::ContactPanel;
-use super::thread::{bubbles, Author, Bubble, Media, Tick};
+use super::thread::{bubbles, five_decimals, Author, Bubble, Media, Tick};
 use super::{ContactRef, Summary};
 use crate::api::{self, encode};
 use crate::components::{signed_in, toaster};
@@ -440,15 +440,16 @@ fn bubble_view(bubble: Bubble, now: i64, offset: i32, i18n: I18n) -> impl IntoVi
         .then(|| bubble.file_name.clone())
         .flatten();
     let location = bubble.location.clone().map(|place| {
-        let href = format!(
-            "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}",
-            lat = place.latitude,
-            lon = place.longitude
+        let (lat, lon) = (
+            five_decimals(place.latitude),
+            five_decimals(place.longitude),
         );
+        let href =
+            format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}");
         view! {
             <a class="location" href=href target="_blank" rel="noopener noreferrer">
                 "📍 "
-                {place.name.clone().unwrap_or_else(|| format!("{:.5}, {:.5}", place.latitude, place.longitude))}
+                {place.name.clone().unwrap_or_else(|| format!("{lat}, {lon}"))}
                 {place.address.clone().map(|a| view! { <span class="location-address">{a}</span> })}
             </a>
         }

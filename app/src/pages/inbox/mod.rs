@@ -15,7 +15,6 @@ use crate::i18n::{use_i18n, Text};
 use crate::live;
 use crate::time;
 use leptos::prelude::*;
-use leptos_router::components::Form;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use serde::{Deserialize, Serialize};
 
@@ -187,6 +186,23 @@ pub fn Inbox() -> impl IntoView {
     });
     let me = signed_in();
     let navigate = use_navigate();
+    // Without the bundle the form is an ordinary GET to /inbox; with it, the same address is
+    // reached by the router without a reload.
+    let search_box = NodeRef::<leptos::html::Input>::new();
+    let search = {
+        let navigate = navigate.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let typed = search_box
+                .get()
+                .map(|input| input.value())
+                .unwrap_or_default();
+            navigate(
+                &inbox_href(None, &typed, &filter.get_untracked()),
+                Default::default(),
+            );
+        }
+    };
 
     view! {
         <PageHeader title=Text::NavInbox intro=Text::InboxIntro />
@@ -196,10 +212,11 @@ pub fn Inbox() -> impl IntoView {
                 <h2 id="conversations-title" class="visually-hidden">
                     {i18n.t(Text::ConversationsTitle)}
                 </h2>
-                <Form attr:class="inbox-search" method="GET" action="/inbox" attr:role="search">
+                <form class="inbox-search" method="GET" action="/inbox" role="search" on:submit=search>
                     <label class="visually-hidden" for="inbox-q">{i18n.t(Text::SearchLabel)}</label>
                     <input
                         id="inbox-q"
+                        node_ref=search_box
                         name="q"
                         type="search"
                         prop:value=move || q.get()
@@ -226,7 +243,7 @@ pub fn Inbox() -> impl IntoView {
                             .collect_view()}
                     </select>
                     <button type="submit" class="button">{i18n.t(Text::Search)}</button>
-                </Form>
+                </form>
                 <Transition fallback=move || view! { <p class="loading">{i18n.t(Text::Loading)}</p> }>
                     {move || Suspend::new(async move {
                         let page = list.await;

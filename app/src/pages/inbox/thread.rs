@@ -270,6 +270,15 @@ pub fn bubbles(records: &[Value]) -> Vec<Bubble> {
     out
 }
 
+/// A coordinate with five decimals (about a metre), written with whole numbers: the float
+/// formatter would add kilobytes to the browser's bundle for this one use.
+pub fn five_decimals(degrees: f64) -> String {
+    let scaled = (degrees * 100_000.0).round() as i64;
+    let sign = if scaled < 0 { "-" } else { "" };
+    let n = scaled.unsigned_abs();
+    format!("{sign}{}.{:05}", n / 100_000, n % 100_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,5 +393,13 @@ mod tests {
             Some(Tick::Failed("outside the window (131047)".into()))
         );
         assert_eq!(bubbles[3].tick, Some(Tick::Queued));
+    }
+
+    #[test]
+    fn coordinates_have_five_decimals() {
+        assert_eq!(five_decimals(10.5), "10.50000");
+        assert_eq!(five_decimals(-66.912345678), "-66.91235");
+        assert_eq!(five_decimals(-0.000001), "0.00000");
+        assert_eq!(five_decimals(0.00001), "0.00001");
     }
 }
