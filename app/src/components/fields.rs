@@ -58,12 +58,28 @@ where
     move || editor.error_at(&pointer).is_some().then_some("true")
 }
 
+// Each field takes its getter and setter as closures for the pages' convenience, and turns
+// them into a `Signal` and a `Callback` straight away: the field's view is then built by one
+// function for every field of its kind, instead of one copy per call in the browser's bundle.
+
 /// One line of text.
 pub fn text_input<T>(
     editor: DocEditor<T>,
     field: Field,
     get: impl Fn() -> String + Send + Sync + 'static,
-    set: impl Fn(String) + 'static,
+    set: impl Fn(String) + Send + Sync + 'static,
+) -> AnyView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    line_input(editor, field, Signal::derive(get), Callback::new(set))
+}
+
+fn line_input<T>(
+    editor: DocEditor<T>,
+    field: Field,
+    get: Signal<String>,
+    set: Callback<String>,
 ) -> AnyView
 where
     T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
@@ -75,7 +91,7 @@ where
             id=field.id.clone()
             prop:value=get
             aria-invalid=invalid
-            on:input=move |ev| set(event_target_value(&ev))
+            on:input=move |ev| set.run(event_target_value(&ev))
         />
     };
     frame(editor, field, control)
@@ -87,7 +103,20 @@ pub fn text_area<T>(
     field: Field,
     rows: u32,
     get: impl Fn() -> String + Send + Sync + 'static,
-    set: impl Fn(String) + 'static,
+    set: impl Fn(String) + Send + Sync + 'static,
+) -> AnyView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    lines_input(editor, field, rows, Signal::derive(get), Callback::new(set))
+}
+
+fn lines_input<T>(
+    editor: DocEditor<T>,
+    field: Field,
+    rows: u32,
+    get: Signal<String>,
+    set: Callback<String>,
 ) -> AnyView
 where
     T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
@@ -99,7 +128,7 @@ where
             rows=rows.to_string()
             prop:value=get
             aria-invalid=invalid
-            on:input=move |ev| set(event_target_value(&ev))
+            on:input=move |ev| set.run(event_target_value(&ev))
         ></textarea>
     };
     frame(editor, field, control)
@@ -143,7 +172,7 @@ pub fn list_input<T>(
     field: Field,
     style: ListStyle,
     get: impl Fn() -> Vec<String> + Send + Sync + 'static,
-    set: impl Fn(Vec<String>) + 'static,
+    set: impl Fn(Vec<String>) + Send + Sync + 'static,
 ) -> AnyView
 where
     T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
@@ -160,9 +189,10 @@ where
         set(style.parse(&text));
         typed.set(Some(text));
     };
+    let (shown, change) = (Signal::derive(shown), Callback::new(change));
     match style {
-        ListStyle::Lines => text_area(editor, field, 3, shown, change),
-        ListStyle::Commas => text_input(editor, field, shown, change),
+        ListStyle::Lines => lines_input(editor, field, 3, shown, change),
+        ListStyle::Commas => line_input(editor, field, shown, change),
     }
 }
 
@@ -171,7 +201,19 @@ pub fn number_input<T>(
     editor: DocEditor<T>,
     field: Field,
     get: impl Fn() -> u32 + Send + Sync + 'static,
-    set: impl Fn(u32) + 'static,
+    set: impl Fn(u32) + Send + Sync + 'static,
+) -> AnyView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    whole_number(editor, field, Signal::derive(get), Callback::new(set))
+}
+
+fn whole_number<T>(
+    editor: DocEditor<T>,
+    field: Field,
+    get: Signal<u32>,
+    set: Callback<u32>,
 ) -> AnyView
 where
     T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
@@ -181,10 +223,10 @@ where
             type="number"
             min="0"
             id=field.id.clone()
-            prop:value=move || get().to_string()
+            prop:value=move || get.get().to_string()
             on:input=move |ev| {
                 if let Ok(n) = event_target_value(&ev).trim().parse::<u32>() {
-                    set(n);
+                    set.run(n);
                 }
             }
         />
@@ -197,20 +239,38 @@ pub fn select_input<T>(
     editor: DocEditor<T>,
     field: Field,
     options: Vec<(String, Text)>,
-    get: impl Fn() -> String + Send + Sync + Clone + 'static,
-    set: impl Fn(String) + 'static,
+    get: impl Fn() -> String + Send + Sync + 'static,
+    set: impl Fn(String) + Send + Sync + 'static,
+) -> AnyView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    choice(
+        editor,
+        field,
+        options,
+        Signal::derive(get),
+        Callback::new(set),
+    )
+}
+
+fn choice<T>(
+    editor: DocEditor<T>,
+    field: Field,
+    options: Vec<(String, Text)>,
+    get: Signal<String>,
+    set: Callback<String>,
 ) -> AnyView
 where
     T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
 {
     let i18n = use_i18n();
     let control = view! {
-        <select id=field.id.clone() on:change=move |ev| set(event_target_value(&ev))>
+        <select id=field.id.clone() on:change=move |ev| set.run(event_target_value(&ev))>
             {options.into_iter().map(|(value, label)| {
-                let get = get.clone();
                 let selected_value = value.clone();
                 view! {
-                    <option value=value selected=move || get() == selected_value>{i18n.t(label)}</option>
+                    <option value=value selected=move || get.get() == selected_value>{i18n.t(label)}</option>
                 }
             }).collect_view()}
         </select>
@@ -223,24 +283,42 @@ pub fn name_select<T>(
     editor: DocEditor<T>,
     field: Field,
     names: Vec<String>,
-    get: impl Fn() -> String + Send + Sync + Clone + 'static,
-    set: impl Fn(String) + 'static,
+    get: impl Fn() -> String + Send + Sync + 'static,
+    set: impl Fn(String) + Send + Sync + 'static,
+) -> AnyView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    name_choice(
+        editor,
+        field,
+        names,
+        Signal::derive(get),
+        Callback::new(set),
+    )
+}
+
+fn name_choice<T>(
+    editor: DocEditor<T>,
+    field: Field,
+    names: Vec<String>,
+    get: Signal<String>,
+    set: Callback<String>,
 ) -> AnyView
 where
     T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
 {
     // A name not (or no longer) among them still shows, so the problem is visible.
-    let current = get();
+    let current = get.get_untracked();
     let mut names = names;
     if !current.is_empty() && !names.contains(&current) {
         names.insert(0, current);
     }
     let control = view! {
-        <select id=field.id.clone() on:change=move |ev| set(event_target_value(&ev))>
+        <select id=field.id.clone() on:change=move |ev| set.run(event_target_value(&ev))>
             {names.into_iter().map(|name| {
-                let get = get.clone();
                 let value = name.clone();
-                view! { <option value=name.clone() selected=move || get() == value>{name.clone()}</option> }
+                view! { <option value=name.clone() selected=move || get.get() == value>{name.clone()}</option> }
             }).collect_view()}
         </select>
     };
@@ -252,12 +330,16 @@ pub fn check_input(
     id: String,
     label: Text,
     get: impl Fn() -> bool + Send + Sync + 'static,
-    set: impl Fn(bool) + 'static,
+    set: impl Fn(bool) + Send + Sync + 'static,
 ) -> AnyView {
+    switch(id, label, Signal::derive(get), Callback::new(set))
+}
+
+fn switch(id: String, label: Text, get: Signal<bool>, set: Callback<bool>) -> AnyView {
     let i18n = use_i18n();
     view! {
         <label class="check">
-            <input type="checkbox" id=id prop:checked=get on:change=move |ev| set(event_target_checked(&ev)) />
+            <input type="checkbox" id=id prop:checked=get on:change=move |ev| set.run(event_target_checked(&ev)) />
             {i18n.t(label)}
         </label>
     }
