@@ -261,6 +261,47 @@ async fn the_dashboard_hydrates_and_the_sidebar_collapses() {
 }
 
 #[tokio::test]
+async fn the_sidebar_goes_to_a_page_without_a_reload_and_marks_it_current() {
+    let Some((_app, browser)) = open("/", 1280, 800).await else {
+        return;
+    };
+    let client = browser.client();
+    let current = |href: &str| format!(".sidebar a[href='{href}'][aria-current='page']");
+    client
+        .find(Locator::Css(&current("/")))
+        .await
+        .expect("the overview's link is the current one");
+    client
+        .execute("window.__sameDocument = true;", vec![])
+        .await
+        .expect("marked");
+    client
+        .find(Locator::Css(".sidebar a[href='/rules']"))
+        .await
+        .expect("rules link")
+        .click()
+        .await
+        .expect("click");
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(&current("/rules")))
+        .await
+        .expect("the rules link becomes the current one");
+    assert_eq!(heading(client).await, "Reglas");
+    assert!(
+        client.find(Locator::Css(&current("/"))).await.is_err(),
+        "the overview's link is no longer marked"
+    );
+    let same = client
+        .execute("return window.__sameDocument === true;", vec![])
+        .await
+        .expect("read the mark");
+    assert_eq!(same, serde_json::json!(true), "the page was reloaded");
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn the_language_switch_changes_the_page_and_is_remembered() {
     let Some((app, browser)) = open("/rules", 1280, 800).await else {
         return;

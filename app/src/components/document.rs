@@ -295,7 +295,7 @@ where
 {
     let i18n = use_i18n();
     view! {
-        <Show when=move || !editor.file_problems.read().is_empty()>
+        {move || (!editor.file_problems.read().is_empty()).then(|| view! {
             <div class="notice notice-error" role="alert" id="file-problems">
                 <p>{i18n.t(Text::HandEditBroken)}</p>
                 <ul>
@@ -306,15 +306,15 @@ where
                     }).collect_view()}
                 </ul>
             </div>
-        </Show>
-        <Show when=move || editor.changed_on_disk.get()>
+        })}
+        {move || editor.changed_on_disk.get().then(|| view! {
             <div class="notice" role="status" id="changed-on-disk">
                 <p>{i18n.t(Text::ChangedOnDisk)}</p>
                 <button type="button" class="button" on:click=move |_| { editor.discard(); editor.reload(toasts); }>
                     {i18n.t(Text::LoadFileVersion)}
                 </button>
             </div>
-        </Show>
+        })}
     }
 }
 

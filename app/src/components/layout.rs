@@ -5,7 +5,8 @@ use super::{browser, Icon, IconName, ToastRegion};
 use crate::api::{self, Me};
 use crate::i18n::{use_i18n, I18n, Text};
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, A};
+use leptos_router::components::Outlet;
+use leptos_router::hooks::use_location;
 
 /// Who is signed in (and the shop's clock), read once by the layout for every page.
 #[derive(Clone, Copy)]
@@ -69,17 +70,21 @@ const ADMIN_NAV: [NavItem; 2] = [
     },
 ];
 
+/// The module links; the router follows plain links itself, and the current page's link is
+/// marked for assistive technology and the stylesheet.
 fn nav_links(items: &'static [NavItem], i18n: I18n) -> impl IntoView {
+    let path = use_location().pathname;
     items
         .iter()
         .map(|item| {
             let label = i18n.t(item.label);
+            let current = move || (path.get() == item.href).then_some("page");
             view! {
                 <li>
-                    <A href=item.href exact=true>
+                    <a href=item.href aria-current=current>
                         <Icon name=item.icon />
                         <span class="nav-label">{label}</span>
-                    </A>
+                    </a>
                 </li>
             }
         })

@@ -76,10 +76,10 @@ pub fn Figure(label: Text, value: String, #[prop(optional)] id: &'static str) ->
 pub fn ConnectionLost(connected: ReadSignal<bool>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Show when=move || !connected.get()>
+        {move || (!connected.get()).then(|| view! {
             <p class="notice notice-error" role="alert" id="connection-lost">
                 {i18n.t(Text::ConnectionLost)}
             </p>
-        </Show>
+        })}
     }
 }

@@ -93,7 +93,7 @@ fn Charts(stats: Stats) -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="per-day-title">
             <h2 id="per-day-title">{i18n.t(Text::PerDayTitle)}</h2>
-            <DailyBars points=stats.points.clone() />
+            {daily_bars(stats.points.clone())}
         </section>
         <section class="card" aria-labelledby="rules-title" id="top-rules">
             <h2 id="rules-title">{i18n.t(Text::TopRulesTitle)}</h2>
@@ -122,14 +122,13 @@ fn Charts(stats: Stats) -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="heatmap-title">
             <h2 id="heatmap-title">{i18n.t(Text::HeatmapTitle)}</h2>
-            <Heatmap cells=stats.heatmap.clone() />
+            {heatmap(stats.heatmap.clone())}
         </section>
     }
 }
 
 /// Messages in (received) and out (replies) per day, as bars.
-#[component]
-fn DailyBars(points: Vec<api::StatsPoint>) -> impl IntoView {
+fn daily_bars(points: Vec<api::StatsPoint>) -> impl IntoView {
     let i18n = use_i18n();
     if points.is_empty() {
         return view! { <p class="loading">{i18n.t(Text::NoData)}</p> }.into_any();
@@ -191,8 +190,7 @@ fn DailyBars(points: Vec<api::StatsPoint>) -> impl IntoView {
 }
 
 /// Customers' messages by weekday and hour: darker is busier.
-#[component]
-fn Heatmap(cells: Vec<Vec<u32>>) -> impl IntoView {
+fn heatmap(cells: Vec<Vec<u32>>) -> impl IntoView {
     let i18n = use_i18n();
     let max = cells.iter().flatten().copied().max().unwrap_or(0).max(1);
     let rects = cells

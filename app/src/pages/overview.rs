@@ -36,16 +36,16 @@ pub fn Overview() -> impl IntoView {
             status.refetch();
         }
     });
+    // The list is built once there is something in it, then only its items change.
+    let has_feed = Memo::new(move |_| !feed.read().is_empty());
     view! {
         <PageHeader title=Text::NavOverview intro=Text::OverviewIntro />
         <ConnectionLost connected />
         {with_data(status, |status| view! { <OverviewBody status /> })}
         <section class="card" aria-labelledby="feed-title" id="feed">
             <h2 id="feed-title">{i18n.t(Text::FeedTitle)}</h2>
-            <Show
-                when=move || !feed.read().is_empty()
-                fallback=move || view! { <p class="loading">{i18n.t(Text::FeedEmpty)}</p> }
-            >
+            {move || if has_feed.get() {
+                view! {
                 <ul class="feed" aria-live="polite">
                     <For each=move || feed.get() key=|item| item.key.clone() let:item>
                         <li class="feed-item" data-kind=item.kind>
@@ -56,7 +56,10 @@ pub fn Overview() -> impl IntoView {
                         </li>
                     </For>
                 </ul>
-            </Show>
+                }.into_any()
+            } else {
+                view! { <p class="loading">{i18n.t(Text::FeedEmpty)}</p> }.into_any()
+            }}
         </section>
     }
 }

@@ -103,6 +103,8 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
         list.with(|l| l.iter().find(|t| t.name == name).cloned())
     };
     let dirty = move || current().is_some_and(|t| t.text != draft.get());
+    // The editor is built when a template is chosen, not again as its text changes.
+    let has_current = Memo::new(move |_| current().is_some());
     let pick = move |name: String| {
         if dirty() && !browser::confirm(Text::ConfirmDiscard.get(i18n.0.get_untracked())) {
             return;
@@ -372,7 +374,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                         }.into_any()
                     }
                 }}
-                <Show when=move || current().is_some()>
+                {move || has_current.get().then(|| view! {
                     <div class="template-columns">
                         <div class="field">
                             <label for="template-text">{i18n.t(Text::TemplateText)}</label>
@@ -461,7 +463,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                             </div>
                         </section>
                     })}
-                </Show>
+                })}
             </section>
         </div>
     }

@@ -390,9 +390,9 @@ fn UsersBody(
                     </tbody>
                 </table>
             </div>
-            <Show when=move || audit.read().next_cursor.is_some()>
+            {move || audit.read().next_cursor.is_some().then(|| view! {
                 <button type="button" class="button" disabled=move || loading_more.get() on:click=more>{i18n.t(Text::LoadMore)}</button>
-            </Show>
+            })}
         </section>
     }
 }

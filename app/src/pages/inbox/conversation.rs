@@ -552,14 +552,11 @@ fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
             send_text();
         }
     };
+    // The composer or the template picker, rebuilt only when the window opens or closes.
+    let open = Memo::new(move |_| window_open.get());
     view! {
-        <Show
-            when=move || window_open.get()
-            fallback=move || {
-                let send = send.clone();
-                view! { <TemplatePicker send sending /> }
-            }
-        >
+        {move || if open.get() {
+            view! {
             <form class="composer" id="composer" on:submit=on_submit.clone()>
                 <label class="visually-hidden" for="composer-text">{i18n.t(Text::ReplyLabel)}</label>
                 <textarea
@@ -577,7 +574,11 @@ fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
                     {i18n.t(Text::Send)}
                 </button>
             </form>
-        </Show>
+            }.into_any()
+        } else {
+            let send = send.clone();
+            view! { <TemplatePicker send sending /> }.into_any()
+        }}
     }
 }
 

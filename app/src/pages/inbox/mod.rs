@@ -405,10 +405,10 @@ fn MoreButton(
         });
     };
     view! {
-        <Show when=has_more>
+        {move || has_more().then(|| view! {
             <button type="button" class="button button-quiet more-button" on:click=load disabled=move || loading.get()>
                 {i18n.t(Text::LoadMore)}
             </button>
-        </Show>
+        })}
     }
 }

@@ -363,7 +363,7 @@ pub fn RuleForm(
                 {check_input(lens.id("capture"), Text::RuleCaptureOn,
                     move || has_capture.get(),
                     move |on| lens.write(|r| r.capture = on.then(|| Capture { field: "pedido".into(), minutes: 30, then: Vec::new() })))}
-                <Show when=move || has_capture.get()>
+                {move || has_capture.get().then(|| view! {
                     {text_input(editor, Field::new(lens.id("capture-field"), Text::RuleCaptureField, lens.pointer("/capture/field")).hint(Text::RuleCaptureFieldHint),
                         move || lens.read(|r| r.capture.as_ref().map(|c| c.field.clone()).unwrap_or_default()).unwrap_or_default(),
                         move |v| lens.write(|r| if let Some(c) = r.capture.as_mut() { c.field = v }))}
@@ -372,7 +372,7 @@ pub fn RuleForm(
                         move |v| lens.write(|r| if let Some(c) = r.capture.as_mut() { c.minutes = v }))}
                     <h4>{i18n.t(Text::RuleCaptureThen)}</h4>
                     <ReplyList rule=lens at=Where::Then templates />
-                </Show>
+                })}
             </fieldset>
             <div class="actions">
                 <button type="button" class="button button-danger" id="delete-rule" on:click=delete>
