@@ -46,5 +46,19 @@ step "Clippy: dashboard, browser side (wasm32, hydrate)"
 cargo clippy -p cocolu-app --no-default-features --features hydrate \
   --target wasm32-unknown-unknown -- -D warnings
 
+step "Clippy: server with the WhatsApp Web channel (feature whatsapp-web)"
+cargo clippy -p cocolu --all-targets --features whatsapp-web -- -D warnings
+
+step "The default build does not contain the WhatsApp Web channel"
+if cargo tree -p cocolu -e normal --prefix none | grep -q '^whatsapp-rust '; then
+  echo "whatsapp-rust is in the default build's dependencies" >&2
+  exit 1
+fi
+cargo tree -p cocolu -e normal --prefix none --features whatsapp-web | grep -q '^whatsapp-rust ' \
+  || { echo "the whatsapp-web feature does not bring whatsapp-rust" >&2; exit 1; }
+
 step "Tests"
 cargo test --workspace
+
+step "Tests with the WhatsApp Web channel (server library, feature whatsapp-web)"
+cargo test -p cocolu --features whatsapp-web --lib

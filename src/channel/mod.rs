@@ -7,6 +7,8 @@
 pub mod meta;
 pub mod outbound;
 pub mod record;
+#[cfg(feature = "whatsapp-web")]
+pub mod web;
 
 use outbound::Outbound;
 use serde::{Deserialize, Serialize};

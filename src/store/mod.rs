@@ -12,6 +12,7 @@ pub mod backup;
 pub mod check;
 pub mod document;
 pub mod index;
+pub mod journal;
 pub mod locate;
 pub mod log;
 pub mod templates;
