@@ -18,6 +18,7 @@ pub mod conversations;
 pub mod engine;
 pub mod http;
 pub mod install;
+pub mod intake;
 pub mod media;
 pub mod metrics;
 pub mod outbox;

@@ -6,13 +6,11 @@
 //! answered 200 whatever it contains; a failed write is answered 503, so Meta redelivers.
 
 use super::ApiError;
-use crate::bot::Incoming;
 use crate::channel::meta::{signature, webhook};
-use crate::channel::{record, Inbound};
+use crate::intake;
 use crate::media;
 use crate::metrics::Metrics;
 use crate::state::AppState;
-use app::events::ServerEvent;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -20,7 +18,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
-use std::sync::atomic::Ordering;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/webhook", get(verify).post(receive))
@@ -91,83 +88,23 @@ async fn receive(
         return Err(ApiError::Unauthorized(format!("Webhook refused: {error}.")));
     }
     let events = webhook::parse(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let now = now_ms();
-    let stale_before =
-        now - i64::try_from(state.runtime.stale_after.as_millis()).unwrap_or(i64::MAX);
-    let records = events
-        .iter()
-        .map(|event| {
-            (
-                record::dedupe_id(event).map(str::to_string),
-                record::encode(event, now, stale_before),
-            )
-        })
-        .collect();
-    let stored = state
-        .store
-        .append_deduplicated(records)
+    let new_messages = intake::take_in(&state, events, now_ms())
         .await
-        .map_err(|e| ApiError::Storage(e.to_string()))?;
-
-    let metrics = &state.metrics;
-    Metrics::bump(&metrics.webhooks_received, 1);
-    metrics.last_webhook_at.store(now, Ordering::Relaxed);
-    for (event, stored) in events.into_iter().zip(stored) {
-        if !stored {
-            Metrics::bump(&metrics.webhook_duplicates, 1);
-            continue;
+        .map_err(ApiError::Storage)?;
+    Metrics::bump(&state.metrics.webhooks_received, 1);
+    for m in new_messages {
+        if let (Some(media_id), Some(conversation)) =
+            (media::media_id(&m.kind, &m.raw), m.contact.key())
+        {
+            tokio::spawn(media::fetch(
+                state.store.clone(),
+                state.graph.clone(),
+                state.runtime.media_max_bytes,
+                conversation.to_string(),
+                m.id,
+                media_id,
+            ));
         }
-        let published = match event {
-            Inbound::Message(m) => {
-                Metrics::bump(&metrics.messages_in, 1);
-                // Who and what kind, never the text: message bodies stay out of the journal.
-                tracing::info!(conversation = m.contact.key().unwrap_or("unknown"), kind = %m.kind, id = %m.id, "message received");
-                state.bot.handle(Incoming {
-                    conversation: m.contact.key().unwrap_or("unknown").to_string(),
-                    message_id: m.id.clone(),
-                    kind: m.kind.clone(),
-                    text: m.text.clone(),
-                    choice_id: m.choice_id.clone(),
-                    stale: m.sent_at_ms < stale_before,
-                    contact: m.contact.clone(),
-                });
-                if let (Some(media_id), Some(conversation)) =
-                    (media::media_id(&m.kind, &m.raw), m.contact.key())
-                {
-                    tokio::spawn(media::fetch(
-                        state.store.clone(),
-                        state.graph.clone(),
-                        state.runtime.media_max_bytes,
-                        conversation.to_string(),
-                        m.id.clone(),
-                        media_id,
-                    ));
-                }
-                ServerEvent::MessageReceived {
-                    conversation: m.contact.key().unwrap_or("unknown").to_string(),
-                    id: m.id,
-                    kind: m.kind,
-                    text: m.text,
-                    at: m.sent_at_ms,
-                }
-            }
-            Inbound::Status(s) => {
-                Metrics::bump(&metrics.statuses_in, 1);
-                ServerEvent::MessageStatus {
-                    message_id: s.message_id,
-                    status: s.status,
-                    at: s.at_ms,
-                }
-            }
-            Inbound::Error(e) => {
-                tracing::warn!(code = ?e.code, title = ?e.title, "Meta reported an error");
-                ServerEvent::ChannelError {
-                    code: e.code,
-                    message: e.message.or(e.title),
-                }
-            }
-        };
-        state.store.publish(published);
     }
     Ok((StatusCode::OK, "EVENT_RECEIVED").into_response())
 }
