@@ -7,13 +7,13 @@
 //! library's types are serde types); key material is stored as the bytes it is.
 
 use crate::store::journal::{Journal, JournalError, Op, Spaces};
-use async_trait::async_trait;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
+use whatsapp_rust::async_trait;
 use whatsapp_rust::wacore::appstate::hash::HashState;
 use whatsapp_rust::wacore::appstate::processor::AppStateMutationMAC;
 use whatsapp_rust::wacore::store::error::{Result, StoreError};

@@ -5,4 +5,5 @@
 //! Its state lives in `data/whatsapp-web/` like everything else: the library's keys, sessions
 //! and device record in [`keystore`], over the store's durable journal; no database.
 
+pub mod inbound;
 pub mod keystore;
