@@ -7,3 +7,4 @@
 
 pub mod inbound;
 pub mod keystore;
+pub mod outbound;

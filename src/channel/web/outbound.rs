@@ -1,0 +1,197 @@
+//! What the WhatsApp Web channel sends for each kind of [`Outbound`]. An ordinary WhatsApp
+//! account has no reply buttons or list menus (those are Meta's Cloud API), so menus go out as
+//! text with numbered options — the customer answers with the number or the option's title,
+//! and [`choice_for`] finds which option that was. Approved templates exist only on Meta's
+//! platform: the channel refuses them with the reason.
+
+use crate::channel::outbound::{Choice, Outbound};
+use crate::channel::{Failure, SendError};
+
+/// The options of a menu, in the order they are numbered.
+pub fn choices_of(message: &Outbound) -> Vec<&Choice> {
+    match message {
+        Outbound::Buttons { buttons, .. } => buttons.iter().collect(),
+        Outbound::List { sections, .. } => sections.iter().flat_map(|s| &s.rows).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The text WhatsApp Web sends for a text or a menu. Media go as media, and templates are
+/// refused: see [`refusal`].
+pub fn text_of(message: &Outbound) -> Option<String> {
+    let framed = |header: &Option<String>, body: &str, options: String, footer: &Option<String>| {
+        let mut parts = Vec::new();
+        if let Some(header) = header.as_deref().filter(|h| !h.is_empty()) {
+            parts.push(format!("*{header}*"));
+        }
+        parts.push(body.to_string());
+        parts.push(options);
+        if let Some(footer) = footer.as_deref().filter(|f| !f.is_empty()) {
+            parts.push(format!("_{footer}_"));
+        }
+        parts.join("\n\n")
+    };
+    match message {
+        Outbound::Text { body } => Some(body.clone()),
+        Outbound::Buttons {
+            body,
+            header,
+            footer,
+            buttons,
+        } => {
+            let options = numbered(buttons.iter(), 1);
+            Some(framed(header, body, options, footer))
+        }
+        Outbound::List {
+            body,
+            header,
+            footer,
+            sections,
+            ..
+        } => {
+            let mut blocks = Vec::new();
+            let mut next = 1;
+            for section in sections {
+                let lines = numbered(section.rows.iter(), next);
+                next += section.rows.len();
+                blocks.push(match section.title.as_deref().filter(|t| !t.is_empty()) {
+                    Some(title) => format!("*{title}*\n{lines}"),
+                    None => lines,
+                });
+            }
+            Some(framed(header, body, blocks.join("\n\n"), footer))
+        }
+        Outbound::Template { .. } | Outbound::Media { .. } => None,
+    }
+}
+
+/// Why the channel cannot send `message`, when it cannot.
+pub fn refusal(message: &Outbound) -> Option<SendError> {
+    matches!(message, Outbound::Template { .. }).then(|| {
+        SendError::local(
+            Failure::Permanent,
+            "approved templates exist only on Meta's Cloud API; the WhatsApp Web channel sends \
+             text, menus as numbered options, and media",
+        )
+    })
+}
+
+fn numbered<'a>(choices: impl Iterator<Item = &'a Choice>, first: usize) -> String {
+    choices
+        .enumerate()
+        .map(
+            |(i, c)| match c.description.as_deref().filter(|d| !d.is_empty()) {
+                Some(description) => format!("{}. {} — {}", first + i, c.title, description),
+                None => format!("{}. {}", first + i, c.title),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Which option of the menu `sent` the customer's `reply` picks: its number, or its title
+/// (letters and accents as the engine compares them).
+pub fn choice_for<'a>(sent: &'a Outbound, reply: &str) -> Option<&'a Choice> {
+    let choices = choices_of(sent);
+    let reply = reply.trim().trim_end_matches(['.', ')']);
+    if let Ok(n) = reply.parse::<usize>() {
+        return n.checked_sub(1).and_then(|i| choices.get(i).copied());
+    }
+    let wanted = crate::engine::text::normalize(reply);
+    choices
+        .into_iter()
+        .find(|c| crate::engine::text::normalize(&c.title) == wanted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channel::outbound::Section;
+
+    fn choice(id: &str, title: &str, description: Option<&str>) -> Choice {
+        Choice {
+            id: id.into(),
+            title: title.into(),
+            description: description.map(str::to_string),
+        }
+    }
+
+    fn menu() -> Outbound {
+        Outbound::List {
+            body: "¿Qué desea pedir?".into(),
+            button: "Ver menú".into(),
+            header: Some("Menú".into()),
+            footer: Some("Precios en USD".into()),
+            sections: vec![
+                Section {
+                    title: Some("Tortas".into()),
+                    rows: vec![
+                        choice("torta-chocolate", "Chocolate", Some("8 porciones")),
+                        choice("torta-tres-leches", "Tres leches", None),
+                    ],
+                },
+                Section {
+                    title: None,
+                    rows: vec![choice("cafe", "Café", None)],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_list_goes_out_as_numbered_text_and_answers_find_their_option() {
+        let text = text_of(&menu()).expect("text");
+        assert_eq!(
+            text,
+            "*Menú*\n\n¿Qué desea pedir?\n\n*Tortas*\n1. Chocolate — 8 porciones\n2. Tres leches\n\n3. Café\n\n_Precios en USD_"
+        );
+        let sent = menu();
+        assert_eq!(
+            choice_for(&sent, "2").map(|c| c.id.as_str()),
+            Some("torta-tres-leches")
+        );
+        assert_eq!(
+            choice_for(&sent, " 3. ").map(|c| c.id.as_str()),
+            Some("cafe")
+        );
+        assert_eq!(
+            choice_for(&sent, "cafe").map(|c| c.id.as_str()),
+            Some("cafe")
+        );
+        assert_eq!(choice_for(&sent, "4"), None);
+        assert_eq!(choice_for(&sent, "0"), None);
+        assert_eq!(choice_for(&sent, "otra cosa"), None);
+    }
+
+    #[test]
+    fn buttons_text_and_templates() {
+        let buttons = Outbound::Buttons {
+            body: "¿Confirmamos?".into(),
+            header: None,
+            footer: None,
+            buttons: vec![choice("si", "Sí", None), choice("no", "No", None)],
+        };
+        assert_eq!(
+            text_of(&buttons).as_deref(),
+            Some("¿Confirmamos?\n\n1. Sí\n2. No")
+        );
+        assert_eq!(
+            choice_for(&buttons, "sí").map(|c| c.id.as_str()),
+            Some("si")
+        );
+        let text = Outbound::Text {
+            body: "Hola".into(),
+        };
+        assert_eq!(text_of(&text).as_deref(), Some("Hola"));
+        assert!(refusal(&text).is_none());
+        let template = Outbound::Template {
+            name: "bienvenida".into(),
+            language: "es".into(),
+            parameters: Vec::new(),
+        };
+        assert_eq!(text_of(&template), None);
+        let refused = refusal(&template).expect("refused");
+        assert_eq!(refused.failure, Failure::Permanent);
+        assert!(refused.message.contains("Meta"), "{}", refused.message);
+    }
+}
