@@ -7,4 +7,5 @@
 
 pub mod inbound;
 pub mod keystore;
+pub mod link;
 pub mod outbound;
