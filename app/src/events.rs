@@ -1,6 +1,7 @@
 //! The events the server pushes over `/ws`, shared by the server (which sends them) and the
 //! dashboard (which reads them). JSON, tagged by `type`.
 
+use crate::model::LinkState;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -94,6 +95,9 @@ pub enum ServerEvent {
         /// Replies waiting in the outbox now.
         pending: u64,
     },
+    /// The WhatsApp Web channel's link changed: pairing (with the QR code to show), connected,
+    /// dropped, logged out.
+    LinkChanged { link: LinkState },
     /// Meta reported an error about the account or the webhook.
     ChannelError {
         code: Option<i64>,
@@ -175,6 +179,9 @@ impl TryFrom<Value> for ServerEvent {
                 failed: w.required("failed", unsigned)?,
                 pending: w.required("pending", unsigned)?,
             },
+            "link_changed" => ServerEvent::LinkChanged {
+                link: w.required("link", link)?,
+            },
             "channel_error" => ServerEvent::ChannelError {
                 code: w.optional("code", integer)?,
                 message: w.optional("message", text)?,
@@ -207,6 +214,43 @@ fn integer(value: Value) -> Option<i64> {
 
 fn flag(value: Value) -> Option<bool> {
     value.as_bool()
+}
+
+fn link(value: Value) -> Option<LinkState> {
+    LinkState::try_from(value).ok()
+}
+
+/// Read by hand for the same reason as [`ServerEvent`] (a tagged enum's reader is large in the
+/// browser's bundle).
+impl TryFrom<Value> for LinkState {
+    type Error = String;
+
+    fn try_from(value: Value) -> Result<LinkState, String> {
+        let mut w = Fields(match value {
+            Value::Object(map) => map,
+            _ => return Err("a link state is a JSON object".into()),
+        });
+        let state = w.required("state", text)?;
+        Ok(match state.as_str() {
+            "connecting" => LinkState::Connecting,
+            "pairing" => LinkState::Pairing {
+                qr: w.optional("qr", text)?,
+                code: w.optional("code", text)?,
+                expires_at: w.required("expires_at", integer)?,
+            },
+            "connected" => LinkState::Connected {
+                number: w.optional("number", text)?,
+            },
+            "disconnected" => LinkState::Disconnected {
+                reason: w.required("reason", text)?,
+                since: w.required("since", integer)?,
+            },
+            "logged_out" => LinkState::LoggedOut {
+                reason: w.required("reason", text)?,
+            },
+            other => return Err(format!("unknown link state `{other}`")),
+        })
+    }
 }
 
 fn problems(value: Value) -> Option<Vec<FileProblem>> {
@@ -343,6 +387,32 @@ mod tests {
             ServerEvent::ChannelError {
                 code: None,
                 message: Some("token expired".into()),
+            },
+            ServerEvent::LinkChanged {
+                link: LinkState::Pairing {
+                    qr: Some("2@abc,def".into()),
+                    code: None,
+                    expires_at: 60_000,
+                },
+            },
+            ServerEvent::LinkChanged {
+                link: LinkState::Connected {
+                    number: Some("584121234567".into()),
+                },
+            },
+            ServerEvent::LinkChanged {
+                link: LinkState::Disconnected {
+                    reason: "stream ended".into(),
+                    since: 5,
+                },
+            },
+            ServerEvent::LinkChanged {
+                link: LinkState::Connecting,
+            },
+            ServerEvent::LinkChanged {
+                link: LinkState::LoggedOut {
+                    reason: "unlinked from the phone".into(),
+                },
             },
         ]
     }

@@ -344,3 +344,29 @@ pub enum Language {
     Es,
     En,
 }
+
+/// Where the WhatsApp Web channel's link with the shop's phone stands (that channel only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[serde(
+    tag = "state",
+    rename_all = "snake_case",
+    try_from = "serde_json::Value"
+)]
+pub enum LinkState {
+    /// Opening the connection (at start, after pairing, or reconnecting).
+    Connecting,
+    /// Waiting for the phone: the QR code to scan (rotated by the library) and, when a phone
+    /// number was given, the code to type instead. `expires_at` is in ms since the epoch.
+    Pairing {
+        qr: Option<String>,
+        code: Option<String>,
+        expires_at: i64,
+    },
+    /// Linked and online.
+    Connected { number: Option<String> },
+    /// The connection dropped; it is being opened again. `since` is in ms since the epoch.
+    Disconnected { reason: String, since: i64 },
+    /// Not linked any more: pairing again is needed.
+    LoggedOut { reason: String },
+}

@@ -5,29 +5,9 @@
 //!
 //! [`next`] is the pure rule that turns the library's events into states.
 
-use serde::Serialize;
 use whatsapp_rust::wacore::types::events::{ConnectFailureReason, Event};
 
-/// Where the link stands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum LinkState {
-    /// Opening the connection (at start, after pairing, or reconnecting).
-    Connecting,
-    /// Waiting for the phone: the QR code to scan (rotated by the library) and, when a phone
-    /// number was given, the code to type instead. `expires_at` is in ms since the epoch.
-    Pairing {
-        qr: Option<String>,
-        code: Option<String>,
-        expires_at: i64,
-    },
-    /// Linked and online.
-    Connected { number: Option<String> },
-    /// The connection dropped; the library is reconnecting.
-    Disconnected { reason: String, since: i64 },
-    /// Not linked any more: pairing again is needed.
-    LoggedOut { reason: String },
-}
+pub use app::model::LinkState;
 
 /// Words for why WhatsApp ended the link.
 fn logout_reason(reason: ConnectFailureReason) -> String {
