@@ -113,10 +113,7 @@ impl TryFrom<Value> for ServerEvent {
     type Error = String;
 
     fn try_from(value: Value) -> Result<ServerEvent, String> {
-        let mut w = Fields(match value {
-            Value::Object(map) => map,
-            _ => return Err("an event is a JSON object".into()),
-        });
+        let mut w = Fields::of(value, "an event")?;
         let kind = w.required("type", text)?;
         Ok(match kind.as_str() {
             "hello" => ServerEvent::Hello {
@@ -226,10 +223,7 @@ impl TryFrom<Value> for LinkState {
     type Error = String;
 
     fn try_from(value: Value) -> Result<LinkState, String> {
-        let mut w = Fields(match value {
-            Value::Object(map) => map,
-            _ => return Err("a link state is a JSON object".into()),
-        });
+        let mut w = Fields::of(value, "a link state")?;
         let state = w.required("state", text)?;
         Ok(match state.as_str() {
             "connecting" => LinkState::Connecting,
@@ -258,6 +252,14 @@ fn problems(value: Value) -> Option<Vec<FileProblem>> {
 }
 
 impl Fields {
+    /// The fields of `value`, which must be an object (`what` names it in the error).
+    fn of(value: Value, what: &str) -> Result<Fields, String> {
+        match value {
+            Value::Object(map) => Ok(Fields(map)),
+            _ => Err(format!("{what} is a JSON object")),
+        }
+    }
+
     /// A field that may be absent or null.
     fn optional<T>(&mut self, field: &str, pick: Pick<T>) -> Result<Option<T>, String> {
         match self.0.remove(field) {
