@@ -9,3 +9,4 @@ pub mod inbound;
 pub mod keystore;
 pub mod link;
 pub mod outbound;
+pub mod qr;
