@@ -76,6 +76,17 @@ pub fn refusal(message: &Outbound) -> Option<SendError> {
     })
 }
 
+/// What to do about a send the library refused: a request it calls invalid fails the same way
+/// again; anything else (not linked right now, a dropped connection, a server error) is tried
+/// again later by the outbox.
+pub fn failure_of(error: &whatsapp_rust::SendError) -> SendError {
+    let failure = match error {
+        whatsapp_rust::SendError::InvalidRequest(_) => Failure::Permanent,
+        _ => Failure::Retry,
+    };
+    SendError::local(failure, format!("WhatsApp Web: {error}"))
+}
+
 fn numbered<'a>(choices: impl Iterator<Item = &'a Choice>, first: usize) -> String {
     choices
         .enumerate()
@@ -193,5 +204,25 @@ mod tests {
         let refused = refusal(&template).expect("refused");
         assert_eq!(refused.failure, Failure::Permanent);
         assert!(refused.message.contains("Meta"), "{}", refused.message);
+    }
+
+    #[test]
+    fn refused_sends_are_retried_unless_the_request_itself_is_wrong() {
+        let not_linked = failure_of(&whatsapp_rust::SendError::NotLoggedIn);
+        assert_eq!(not_linked.failure, Failure::Retry);
+        assert!(
+            not_linked.message.contains("not logged in"),
+            "{}",
+            not_linked.message
+        );
+        let invalid = failure_of(&whatsapp_rust::SendError::InvalidRequest(
+            "empty message".into(),
+        ));
+        assert_eq!(invalid.failure, Failure::Permanent);
+        assert!(
+            invalid.message.contains("empty message"),
+            "{}",
+            invalid.message
+        );
     }
 }
