@@ -10,3 +10,4 @@ pub mod keystore;
 pub mod link;
 pub mod outbound;
 pub mod qr;
+pub mod sender;

@@ -1,8 +1,9 @@
 //! What the WhatsApp Web channel sends for each kind of [`Outbound`]. An ordinary WhatsApp
 //! account has no reply buttons or list menus (those are Meta's Cloud API), so menus go out as
 //! text with numbered options — the customer answers with the number or the option's title,
-//! and [`choice_for`] finds which option that was. Approved templates exist only on Meta's
-//! platform: the channel refuses them with the reason.
+//! and [`choice_for`] finds which option that was. Media given as a public link go as the
+//! link (WhatsApp shows its preview) under the caption. Approved templates and media uploaded
+//! to Meta exist only on Meta's platform: the channel refuses them with the reason.
 
 use crate::channel::outbound::{Choice, Outbound};
 use crate::channel::{Failure, SendError};
@@ -16,8 +17,8 @@ pub fn choices_of(message: &Outbound) -> Vec<&Choice> {
     }
 }
 
-/// The text WhatsApp Web sends for a text or a menu. Media go as media, and templates are
-/// refused: see [`refusal`].
+/// The text WhatsApp Web sends for a text, a menu or a linked medium; `None` for what it
+/// refuses (see [`refusal`]).
 pub fn text_of(message: &Outbound) -> Option<String> {
     let framed = |header: &Option<String>, body: &str, options: String, footer: &Option<String>| {
         let mut parts = Vec::new();
@@ -61,19 +62,34 @@ pub fn text_of(message: &Outbound) -> Option<String> {
             }
             Some(framed(header, body, blocks.join("\n\n"), footer))
         }
+        Outbound::Media {
+            source, caption, ..
+        } if is_link(source) => Some(match caption.as_deref().filter(|c| !c.is_empty()) {
+            Some(caption) => format!("{caption}\n{source}"),
+            None => source.clone(),
+        }),
         Outbound::Template { .. } | Outbound::Media { .. } => None,
     }
 }
 
+fn is_link(source: &str) -> bool {
+    source.starts_with("https://") || source.starts_with("http://")
+}
+
 /// Why the channel cannot send `message`, when it cannot.
 pub fn refusal(message: &Outbound) -> Option<SendError> {
-    matches!(message, Outbound::Template { .. }).then(|| {
-        SendError::local(
-            Failure::Permanent,
+    let reason = match message {
+        Outbound::Template { .. } => {
             "approved templates exist only on Meta's Cloud API; the WhatsApp Web channel sends \
-             text, menus as numbered options, and media",
-        )
-    })
+             text, menus as numbered options, and media given as links"
+        }
+        Outbound::Media { source, .. } if !is_link(source) => {
+            "this medium was uploaded to Meta and only Meta's Cloud API can send it; give it \
+             as a public link for the WhatsApp Web channel"
+        }
+        _ => return None,
+    };
+    Some(SendError::local(Failure::Permanent, reason))
 }
 
 /// What to do about a send the library refused: a request it calls invalid fails the same way
@@ -204,6 +220,29 @@ mod tests {
         let refused = refusal(&template).expect("refused");
         assert_eq!(refused.failure, Failure::Permanent);
         assert!(refused.message.contains("Meta"), "{}", refused.message);
+    }
+
+    #[test]
+    fn media_go_as_their_link_and_meta_uploads_are_refused() {
+        let linked = Outbound::Media {
+            kind: "image".into(),
+            source: "https://tienda.example/menu.jpg".into(),
+            caption: Some("Nuestro menú".into()),
+        };
+        assert_eq!(
+            text_of(&linked).as_deref(),
+            Some("Nuestro menú\nhttps://tienda.example/menu.jpg")
+        );
+        assert!(refusal(&linked).is_none());
+        let uploaded = Outbound::Media {
+            kind: "image".into(),
+            source: "1234567890".into(),
+            caption: None,
+        };
+        assert_eq!(text_of(&uploaded), None);
+        let refused = refusal(&uploaded).expect("refused");
+        assert_eq!(refused.failure, Failure::Permanent);
+        assert!(refused.message.contains("link"), "{}", refused.message);
     }
 
     #[test]

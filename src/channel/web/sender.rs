@@ -1,0 +1,162 @@
+//! The [`Channel`] the outbox sends through while WhatsApp Web is the shop's channel. It holds
+//! the library's client while one is running; without one (not started, or unlinked) a send is
+//! answered "try again later", so replies wait in the outbox until the phone is linked.
+
+use super::inbound::jid_of;
+use super::outbound::{failure_of, refusal, text_of};
+use crate::channel::outbound::Outbound;
+use crate::channel::{Channel, ContactRef, Failure, SendError};
+use parking_lot::RwLock;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use whatsapp_rust::waproto::whatsapp as wa;
+use whatsapp_rust::Client;
+
+/// Sends through the running WhatsApp Web client, when there is one.
+#[derive(Clone, Default)]
+pub struct WebChannel {
+    client: Arc<RwLock<Option<Arc<Client>>>>,
+}
+
+impl WebChannel {
+    /// Sends through `client` from now on.
+    pub fn attach(&self, client: Arc<Client>) {
+        *self.client.write() = Some(client);
+    }
+
+    /// Stops sending (the client stopped or was unlinked).
+    pub fn detach(&self) {
+        *self.client.write() = None;
+    }
+
+    fn current(&self) -> Option<Arc<Client>> {
+        self.client.read().clone()
+    }
+
+    async fn send_now(&self, to: &ContactRef, message: &Outbound) -> Result<String, SendError> {
+        if let Some(refused) = refusal(message) {
+            return Err(refused);
+        }
+        let body = text_of(message).ok_or_else(|| {
+            SendError::local(Failure::Permanent, "WhatsApp Web cannot send this message")
+        })?;
+        let jid = jid_of(to).ok_or_else(|| {
+            SendError::local(
+                Failure::Permanent,
+                "the customer has no phone number or WhatsApp id to write to",
+            )
+        })?;
+        let client = self.current().ok_or_else(|| {
+            SendError::local(
+                Failure::Retry,
+                "WhatsApp Web is not connected; the reply waits until the phone is linked",
+            )
+        })?;
+        let message = wa::Message {
+            conversation: Some(body),
+            ..Default::default()
+        };
+        client
+            .send_message(jid, message)
+            .await
+            .map(|sent| sent.message_id)
+            .map_err(|e| failure_of(&e))
+    }
+}
+
+impl Channel for WebChannel {
+    fn send<'a>(
+        &'a self,
+        to: &'a ContactRef,
+        message: &'a Outbound,
+    ) -> Pin<Box<dyn Future<Output = Result<String, SendError>> + Send + 'a>> {
+        Box::pin(self.send_now(to, message))
+    }
+
+    /// Read receipts need the chat as well as the message id, which this call does not carry;
+    /// WhatsApp Web marks a chat read when a reply is sent in it.
+    fn mark_read<'a>(
+        &'a self,
+        _message_id: &'a str,
+        _typing: bool,
+    ) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channel::web::keystore::KeyStore;
+    use whatsapp_rust::bot::Bot;
+
+    fn customer() -> ContactRef {
+        ContactRef {
+            wa_id: Some("584121234567".into()),
+            ..Default::default()
+        }
+    }
+
+    fn text(body: &str) -> Outbound {
+        Outbound::Text { body: body.into() }
+    }
+
+    #[tokio::test]
+    async fn without_a_client_replies_wait_and_templates_are_refused_at_once() {
+        let channel = WebChannel::default();
+        let waiting = channel
+            .send(&customer(), &text("Hola"))
+            .await
+            .expect_err("not connected");
+        assert_eq!(waiting.failure, Failure::Retry);
+        assert!(
+            waiting.message.contains("not connected"),
+            "{}",
+            waiting.message
+        );
+        let template = Outbound::Template {
+            name: "bienvenida".into(),
+            language: "es".into(),
+            parameters: Vec::new(),
+        };
+        let refused = channel
+            .send(&customer(), &template)
+            .await
+            .expect_err("templates are Meta's");
+        assert_eq!(refused.failure, Failure::Permanent);
+        let nobody = channel
+            .send(&ContactRef::default(), &text("Hola"))
+            .await
+            .expect_err("no address");
+        assert_eq!(nobody.failure, Failure::Permanent);
+    }
+
+    /// The library's own client, built over our key store and never connected: a send is
+    /// refused as "not logged in", which the outbox retries.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unlinked_client_refuses_and_the_outbox_retries() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = KeyStore::open(dir.path()).expect("store");
+        let bot = Bot::builder()
+            .with_backend(store)
+            .skip_history_sync()
+            .build()
+            .await
+            .expect("bot");
+        let channel = WebChannel::default();
+        channel.attach(bot.client());
+        let refused = channel
+            .send(&customer(), &text("Hola"))
+            .await
+            .expect_err("not linked");
+        assert_eq!(refused.failure, Failure::Retry, "{}", refused.message);
+        assert!(
+            refused.message.contains("WhatsApp Web"),
+            "{}",
+            refused.message
+        );
+        channel.detach();
+        assert!(channel.current().is_none());
+    }
+}
