@@ -7,16 +7,22 @@ use super::outbound::{failure_of, refusal, text_of};
 use crate::channel::outbound::Outbound;
 use crate::channel::{Channel, ContactRef, Failure, SendError};
 use parking_lot::RwLock;
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use whatsapp_rust::waproto::whatsapp as wa;
-use whatsapp_rust::Client;
+use whatsapp_rust::{Client, Jid};
+
+/// Customers' messages remembered for their read receipts (a receipt names the chat).
+const REMEMBERED: usize = 2048;
 
 /// Sends through the running WhatsApp Web client, when there is one.
 #[derive(Clone, Default)]
 pub struct WebChannel {
     client: Arc<RwLock<Option<Arc<Client>>>>,
+    /// The chat of each recent customer's message, oldest first.
+    chats: Arc<RwLock<VecDeque<(String, Jid)>>>,
 }
 
 impl WebChannel {
@@ -32,6 +38,41 @@ impl WebChannel {
 
     fn current(&self) -> Option<Arc<Client>> {
         self.client.read().clone()
+    }
+
+    /// Remembers which chat a customer's message came from, for its read receipt.
+    pub fn remember(&self, message_id: &str, from: &ContactRef) {
+        let Some(jid) = jid_of(from) else { return };
+        let mut chats = self.chats.write();
+        if chats.len() == REMEMBERED {
+            chats.pop_front();
+        }
+        chats.push_back((message_id.to_string(), jid));
+    }
+
+    fn chat_of(&self, message_id: &str) -> Option<Jid> {
+        self.chats
+            .read()
+            .iter()
+            .rev()
+            .find(|(id, _)| id == message_id)
+            .map(|(_, jid)| jid.clone())
+    }
+
+    async fn read_now(&self, message_id: &str) -> Result<(), SendError> {
+        let chat = self.chat_of(message_id).ok_or_else(|| {
+            SendError::local(
+                Failure::Permanent,
+                "that message did not come through this WhatsApp Web connection",
+            )
+        })?;
+        let client = self
+            .current()
+            .ok_or_else(|| SendError::local(Failure::Retry, "WhatsApp Web is not connected"))?;
+        client
+            .mark_as_read(&chat, None, &[message_id])
+            .await
+            .map_err(|e| SendError::local(Failure::Retry, format!("WhatsApp Web: {e}")))
     }
 
     async fn send_now(&self, to: &ContactRef, message: &Outbound) -> Result<String, SendError> {
@@ -74,14 +115,14 @@ impl Channel for WebChannel {
         Box::pin(self.send_now(to, message))
     }
 
-    /// Read receipts need the chat as well as the message id, which this call does not carry;
-    /// WhatsApp Web marks a chat read when a reply is sent in it.
+    /// The blue ticks for a customer's message (its chat remembered when it came in). The
+    /// typing indicator is Meta's; WhatsApp Web's own is not sent.
     fn mark_read<'a>(
         &'a self,
-        _message_id: &'a str,
+        message_id: &'a str,
         _typing: bool,
     ) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>> {
-        Box::pin(async { Ok(()) })
+        Box::pin(self.read_now(message_id))
     }
 }
 
@@ -158,5 +199,33 @@ mod tests {
         );
         channel.detach();
         assert!(channel.current().is_none());
+    }
+
+    #[tokio::test]
+    async fn read_receipts_find_the_chat_their_message_came_from() {
+        let channel = WebChannel::default();
+        let unknown = channel
+            .mark_read("3EB0UNKNOWN", false)
+            .await
+            .expect_err("unknown");
+        assert_eq!(unknown.failure, Failure::Permanent);
+        channel.remember("3EB0A", &customer());
+        assert_eq!(
+            channel.chat_of("3EB0A").map(|j| j.to_string()).as_deref(),
+            Some("584121234567@s.whatsapp.net")
+        );
+        let offline = channel
+            .mark_read("3EB0A", false)
+            .await
+            .expect_err("no client");
+        assert_eq!(offline.failure, Failure::Retry);
+        for n in 0..REMEMBERED {
+            channel.remember(&format!("m{n}"), &customer());
+        }
+        assert!(
+            channel.chat_of("3EB0A").is_none(),
+            "the oldest is forgotten past the bound"
+        );
+        assert!(channel.chat_of(&format!("m{}", REMEMBERED - 1)).is_some());
     }
 }
