@@ -243,11 +243,7 @@ fn main() {
     println!("machine: {cores} cores; server pinned to core 0: {pin}");
     println!("server RSS at start: {} KiB", common::rss_kib(pid));
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = common::load_runtime();
     runtime.block_on(async {
         // 1. The status API with a token, and the health check as the baseline.
         let health = hammer(&format!("{base}/healthz"), None).await;

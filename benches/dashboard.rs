@@ -230,11 +230,7 @@ async fn paints(base: &str) -> Option<Vec<(String, f64)>> {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = common::load_runtime();
     let dir = tempfile::tempdir().expect("temp dir");
     seed(&dir.path().join("data"));
     let mut add = Command::new(env!("CARGO_BIN_EXE_cocolu"))

@@ -124,11 +124,7 @@ async fn wait_for(
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = common::load_runtime();
     let client = reqwest::Client::new();
     let mut rows = Vec::new();
 

@@ -53,11 +53,7 @@ fn main() {
     let pid = server.id();
     let idle_rss = common::rss_kib(pid);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = common::load_runtime();
     let next_id = Arc::new(AtomicU64::new(0));
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)

@@ -63,3 +63,14 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 pub fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
+
+/// The load generator's runtime: one worker thread, so that the load stays on its own core
+/// while the server is pinned to core 0.
+#[allow(dead_code)] // The store bench runs the store in-process with its own runtime.
+pub fn load_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
