@@ -146,9 +146,15 @@ impl KeyStore {
         })
     }
 
-    /// Whether a device has been paired (the channel can connect without a QR code).
-    pub fn is_paired(&self) -> bool {
-        self.journal.get(DEVICE, THIS_DEVICE).is_some()
+    /// Whether the device record exists. The library makes it before pairing (with fresh
+    /// keys) and fills in the linked number once a phone has scanned the code, so this alone
+    /// does not say the phone is linked.
+    fn has_device(&self) -> bool {
+        self.journal.read(|spaces| {
+            spaces
+                .get(DEVICE)
+                .is_some_and(|s| s.contains_key(THIS_DEVICE))
+        })
     }
 
     /// Forgets everything (after "unlink"): the next start pairs anew.
@@ -841,11 +847,11 @@ impl DeviceStore for KeyStore {
     }
 
     async fn exists(&self) -> Result<bool> {
-        Ok(self.is_paired())
+        Ok(self.has_device())
     }
 
     async fn create(&self) -> Result<i32> {
-        if !self.is_paired() {
+        if !self.has_device() {
             self.save(&Device::new()).await?;
         }
         Ok(1)
