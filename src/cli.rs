@@ -213,6 +213,35 @@ pub struct ServeArgs {
     pub session_max_days: u64,
     #[command(flatten)]
     pub meta: MetaArgs,
+    /// WhatsApp Web's WebSocket address (the channel chosen in Settings).
+    #[cfg(feature = "whatsapp-web")]
+    #[arg(
+        long,
+        env = "COCOLU_WHATSAPP_WEB_URL",
+        default_value = "wss://web.whatsapp.com/ws/chat"
+    )]
+    pub whatsapp_web_url: String,
+    /// The WhatsApp Web version to announce, such as `2.3000.1023456789`; by default the
+    /// current one is asked of WhatsApp once a day.
+    #[cfg(feature = "whatsapp-web")]
+    #[arg(long, env = "COCOLU_WHATSAPP_WEB_VERSION", value_parser = parse_version)]
+    pub whatsapp_web_version: Option<(u32, u32, u32)>,
+}
+
+/// A version such as `2.3000.1023456789`.
+#[cfg(feature = "whatsapp-web")]
+fn parse_version(text: &str) -> Result<(u32, u32, u32), String> {
+    let parts: Vec<u32> = text
+        .split('.')
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("'{text}' is not a version such as 2.3000.1023456789"))?;
+    match parts[..] {
+        [major, minor, build] => Ok((major, minor, build)),
+        _ => Err(format!(
+            "'{text}' is not a version such as 2.3000.1023456789"
+        )),
+    }
 }
 
 /// The Meta WhatsApp Cloud API connection. Prefer the environment (an `EnvironmentFile=` under
@@ -272,6 +301,11 @@ impl ServeArgs {
             repair: self.repair,
             stale_after: Duration::from_secs(self.stale_after_secs),
             meta: self.meta.into_config(),
+            #[cfg(feature = "whatsapp-web")]
+            whatsapp_web: crate::channel::web::runner::WebConfig {
+                url: self.whatsapp_web_url,
+                version: self.whatsapp_web_version,
+            },
             send_rate: self.send_rate,
             media_max_bytes: self.media_max_mb * 1024 * 1024,
             media_retention: Duration::from_secs(self.media_retention_days * 24 * 3600),

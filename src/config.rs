@@ -40,6 +40,9 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Passwords hashed at once at most (each takes 19 MiB while it runs).
     pub hashing_concurrency: usize,
+    /// Where and how to reach WhatsApp Web.
+    #[cfg(feature = "whatsapp-web")]
+    pub whatsapp_web: crate::channel::web::runner::WebConfig,
 }
 
 impl Config {
@@ -66,6 +69,8 @@ impl Config {
             sessions: Timeouts::default(),
             metrics_token: None,
             hashing_concurrency: 2,
+            #[cfg(feature = "whatsapp-web")]
+            whatsapp_web: crate::channel::web::runner::WebConfig::default(),
         }
     }
 }

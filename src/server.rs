@@ -3,6 +3,7 @@
 
 use crate::auth::Auth;
 use crate::bot::Bot;
+use crate::channel::chosen::Chosen;
 use crate::channel::meta::graph::GraphClient;
 use crate::config::Config;
 use crate::http::{self, AccessConfig};
@@ -71,7 +72,15 @@ impl Application {
         let watcher = watch::watch(store.clone())?;
         let meta = Arc::new(config.meta.clone());
         let graph = GraphClient::new(meta.clone());
-        let outbox = Outbox::start(store.clone(), Arc::new(graph.clone()), config.send_rate);
+        #[cfg(feature = "whatsapp-web")]
+        let web = crate::channel::web::sender::WebChannel::default();
+        let chosen = Chosen::new(
+            store.clone(),
+            graph.clone(),
+            #[cfg(feature = "whatsapp-web")]
+            web.clone(),
+        );
+        let outbox = Outbox::start(store.clone(), Arc::new(chosen), config.send_rate);
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartError::Bind {
@@ -103,10 +112,18 @@ impl Application {
                 origins: config.origins.clone(),
                 metrics_token: config.metrics_token.clone(),
             }),
+            #[cfg(feature = "whatsapp-web")]
+            web: crate::channel::web::runner::WebLink::new(
+                store.clone(),
+                config.whatsapp_web.clone(),
+                web,
+            ),
         };
         tokio::spawn(flush_sessions(state.auth.clone()));
         tokio::spawn(http::stats_ticks(state.clone()));
         tokio::spawn(audit_hand_edits(state.clone()));
+        #[cfg(feature = "whatsapp-web")]
+        tokio::spawn(state.web.clone().follow_settings(state.clone()));
         tokio::spawn(media::sweep_forever(
             store.dir().to_path_buf(),
             config.media_retention,

@@ -4,7 +4,7 @@
 
 use crate::engine::hours::Schedule;
 use crate::store::document::{Context, HandEdited, Problem};
-pub use app::model::{default_hours, Business, Language, ReplyPolicy, Settings};
+pub use app::model::{default_hours, Business, ChannelKind, Language, ReplyPolicy, Settings};
 
 /// The shop's time zone (UTC if the name is unknown, which validation reports).
 pub fn time_zone(settings: &Settings) -> jiff::tz::TimeZone {
@@ -27,6 +27,7 @@ impl HandEdited for Settings {
             language: Language::Es,
             hours: default_hours(),
             replies: ReplyPolicy::default(),
+            channel: ChannelKind::Meta,
         }
     }
 
@@ -68,6 +69,13 @@ impl HandEdited for Settings {
                 ),
             ));
         }
+        if self.channel == ChannelKind::WhatsappWeb && !cfg!(feature = "whatsapp-web") {
+            problems.push(Problem::new(
+                "/channel",
+                "this Cocolu was built without the WhatsApp Web channel; use \"meta\", or build \
+                 it with `cargo build --release --features whatsapp-web`",
+            ));
+        }
         problems
     }
 }
@@ -102,6 +110,28 @@ mod tests {
         assert_eq!(problems[0].line, 3);
         assert!(
             problems[0].message.contains("unknown field `bussiness`"),
+            "{}",
+            problems[0].message
+        );
+    }
+
+    #[test]
+    fn the_whatsapp_web_channel_needs_a_build_with_it() {
+        let text = r#"{"version": 1, "business": {"name": "X"}, "time_zone": "UTC", "channel": "whatsapp_web"}"#;
+        let parsed = parse::<Settings>("settings.json", text, &Context::default());
+        if cfg!(feature = "whatsapp-web") {
+            let settings = parsed.expect("accepted");
+            assert_eq!(settings.channel, ChannelKind::WhatsappWeb);
+        } else {
+            let problems = parsed.expect_err("refused");
+            assert_eq!(problems[0].pointer.as_deref(), Some("/channel"));
+            assert!(problems[0].message.contains("--features whatsapp-web"));
+        }
+        let text = r#"{"version": 1, "business": {"name": "X"}, "time_zone": "UTC", "channel": "telegram"}"#;
+        let problems =
+            parse::<Settings>("settings.json", text, &Context::default()).expect_err("refused");
+        assert!(
+            problems[0].message.contains("whatsapp_web"),
             "{}",
             problems[0].message
         );

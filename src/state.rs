@@ -37,6 +37,9 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Trusted proxies and allowed origins.
     pub access: Arc<AccessConfig>,
+    /// The WhatsApp Web connection (runs while the settings choose it).
+    #[cfg(feature = "whatsapp-web")]
+    pub web: Arc<crate::channel::web::runner::WebLink>,
 }
 
 /// Facts about this running server.

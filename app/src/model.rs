@@ -256,6 +256,22 @@ pub struct Settings {
     /// Welcome, away, fallback, takeover, opt-out and the automatic-reply cap.
     #[serde(default)]
     pub replies: ReplyPolicy,
+    /// Which WhatsApp connection customers' messages come by and replies go out through.
+    #[serde(default)]
+    pub channel: ChannelKind,
+}
+
+/// The WhatsApp connection in use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    /// Meta's WhatsApp Cloud API (a business number verified with Meta).
+    #[default]
+    Meta,
+    /// WhatsApp Web: the shop's own number, linked as a device by scanning a QR code. Needs a
+    /// Cocolu built with the `whatsapp-web` feature.
+    WhatsappWeb,
 }
 
 /// How the bot behaves beyond the rules.

@@ -1,9 +1,11 @@
-//! Channels bring customers' messages in and take replies out. The Meta WhatsApp Cloud API is
-//! the one channel today; a WhatsApp Web channel can be added later behind the same types.
+//! Channels bring customers' messages in and take replies out: the Meta WhatsApp Cloud API
+//! ([`meta`]), or WhatsApp Web ([`web`], behind the `whatsapp-web` feature), the one the
+//! settings choose ([`chosen`]).
 //!
 //! What a channel delivers is plain data ([`Inbound`]); what it stores is a [`record`] in the
 //! log, whose envelope (`conversation`, `id`, `at`) the message index reads.
 
+pub mod chosen;
 pub mod meta;
 pub mod outbound;
 pub mod record;

@@ -6,6 +6,7 @@ use super::ApiError;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use app::events::FileProblem;
+use app::model::{ChannelKind, LinkState};
 use axum::extract::{OriginalUri, State};
 use axum::http::Method;
 use axum::routing::get;
@@ -46,6 +47,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let api = super::simulate::routes(api);
     let api = super::stats::routes(api);
     let api = super::templates::routes(api);
+    #[cfg(feature = "whatsapp-web")]
+    let api = super::whatsapp_web::routes(api);
     let (router, openapi) = api.finish();
     let _ = document.set(openapi);
     router.fallback(unknown_route)
@@ -60,6 +63,7 @@ struct Status {
     #[schemars(with = "Vec<serde_json::Value>")]
     file_problems: Vec<FileProblem>,
     channel: ChannelStatus,
+    whatsapp_web: WebStatus,
     counts: Counts,
     /// What needs a person's attention now, most serious first.
     alerts: Vec<Alert>,
@@ -71,7 +75,8 @@ struct Status {
 /// language); `message` says it in English.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 struct Alert {
-    /// `token_refused`, `not_configured`, `file_problem`, `outside_window`, `failed_sends`.
+    /// `token_refused`, `not_configured`, `web_not_linked`, `web_disconnected`,
+    /// `web_logged_out`, `file_problem`, `outside_window`, `failed_sends`.
     kind: &'static str,
     message: String,
     /// How many, for counted alerts (the last 24 hours).
@@ -112,7 +117,16 @@ fn alerts(state: &AppState, file_problems: &[FileProblem]) -> Vec<Alert> {
         });
     }
     let meta = &state.meta;
-    if meta.app_secret.is_none() || meta.access_token.is_none() || meta.phone_number_id.is_none() {
+    let web = WebStatus::of(state);
+    if let Some(alert) = web.link.as_ref().and_then(link_alert) {
+        alerts.push(alert);
+    }
+    let uses_meta = state.store.settings.get().channel == ChannelKind::Meta;
+    if uses_meta
+        && (meta.app_secret.is_none()
+            || meta.access_token.is_none()
+            || meta.phone_number_id.is_none())
+    {
         alerts.push(Alert::new(
             "not_configured",
             "The WhatsApp connection is not fully configured (META_APP_SECRET, \
@@ -160,6 +174,54 @@ fn alerts(state: &AppState, file_problems: &[FileProblem]) -> Vec<Alert> {
         });
     }
     alerts
+}
+
+/// The WhatsApp Web channel.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct WebStatus {
+    /// Whether this Cocolu was built with it (the `whatsapp-web` feature).
+    built_in: bool,
+    /// The link with the shop's phone; null while another channel is chosen.
+    #[schemars(with = "Option<serde_json::Value>")]
+    link: Option<LinkState>,
+}
+
+impl WebStatus {
+    fn of(state: &AppState) -> WebStatus {
+        #[cfg(feature = "whatsapp-web")]
+        let link = state.web.state();
+        #[cfg(not(feature = "whatsapp-web"))]
+        let link = {
+            let _ = state;
+            None
+        };
+        WebStatus {
+            built_in: cfg!(feature = "whatsapp-web"),
+            link,
+        }
+    }
+}
+
+/// The alert for a WhatsApp Web link that needs attention, if it does.
+fn link_alert(link: &LinkState) -> Option<Alert> {
+    match link {
+        LinkState::Connecting | LinkState::Connected { .. } => None,
+        LinkState::Pairing { .. } => Some(Alert::new(
+            "web_not_linked",
+            "WhatsApp Web is waiting for the phone: scan the QR code in Settings.".into(),
+        )),
+        LinkState::Disconnected { reason, since } => Some(Alert {
+            at: Some(*since),
+            ..Alert::new(
+                "web_disconnected",
+                format!("WhatsApp Web is disconnected ({reason}); it keeps reconnecting."),
+            )
+        }),
+        LinkState::LoggedOut { reason } => Some(Alert::new(
+            "web_logged_out",
+            format!("WhatsApp Web is not linked ({reason}): link the phone again in Settings."),
+        )),
+    }
 }
 
 /// What the server holds.
@@ -211,6 +273,7 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
     Json(Status {
         today: super::stats::today(&state),
         alerts: alerts(&state, &file_problems),
+        whatsapp_web: WebStatus::of(&state),
         counts,
         version: env!("CARGO_PKG_VERSION"),
         uptime_secs: state.runtime.uptime().as_secs(),

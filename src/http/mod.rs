@@ -19,6 +19,8 @@ mod stats;
 mod templates;
 mod users;
 mod webhook;
+#[cfg(feature = "whatsapp-web")]
+mod whatsapp_web;
 mod ws;
 
 pub use access::{AccessConfig, IpRange};

@@ -83,8 +83,13 @@ impl Doc {
     }
 
     /// A successful answer that is not JSON (a media file).
-    pub fn binary(mut self) -> Doc {
-        self.response_type = "application/octet-stream";
+    pub fn binary(self) -> Doc {
+        self.answers("application/octet-stream")
+    }
+
+    /// A successful answer of this media type instead of JSON.
+    pub fn answers(mut self, media_type: &'static str) -> Doc {
+        self.response_type = media_type;
         self
     }
 }

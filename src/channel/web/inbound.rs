@@ -5,10 +5,13 @@
 //! Only one-to-one chats with customers are taken: our own messages (echoed from the phone or
 //! another linked device), groups, broadcasts and status updates are left out.
 
-use crate::channel::{ContactRef, InboundMessage};
+use crate::channel::{ContactRef, InboundMessage, StatusUpdate};
 use serde_json::{json, Value};
 use whatsapp_rust::wacore::proto_helpers::MessageExt;
+use whatsapp_rust::wacore::types::events::Receipt;
 use whatsapp_rust::wacore::types::message::MessageInfo;
+use whatsapp_rust::wacore::types::message::MessageSource;
+use whatsapp_rust::wacore::types::presence::ReceiptType;
 use whatsapp_rust::waproto::whatsapp as wa;
 use whatsapp_rust::Jid;
 
@@ -16,7 +19,16 @@ use whatsapp_rust::Jid;
 /// alternative when the chat is addressed by a LID), so a customer keeps one conversation
 /// whichever channel the shop uses; else the LID as a business-scoped id.
 pub fn contact_of(info: &MessageInfo) -> ContactRef {
-    let source = &info.source;
+    ContactRef {
+        name: Some(info.push_name.trim())
+            .filter(|n| !n.is_empty())
+            .map(str::to_string),
+        ..contact_from(&info.source)
+    }
+}
+
+/// Who the other side of a one-to-one exchange is, from where it came.
+fn contact_from(source: &MessageSource) -> ContactRef {
     let phone = [Some(&source.sender), source.sender_alt.as_ref()]
         .into_iter()
         .flatten()
@@ -27,21 +39,22 @@ pub fn contact_of(info: &MessageInfo) -> ContactRef {
         .flatten()
         .find(|jid| jid.is_lid())
         .map(|jid| format!("lid:{}", jid.user));
-    let name = Some(info.push_name.trim())
-        .filter(|n| !n.is_empty())
-        .map(str::to_string);
     ContactRef {
         // The phone number is the key when there is one; otherwise the LID is.
         user_id: if phone.is_some() { None } else { lid },
         wa_id: phone,
-        name,
+        name: None,
         username: None,
     }
 }
 
 /// Whether a message is one the bot should take: a customer writing to the shop one-to-one.
 pub fn is_customers(info: &MessageInfo) -> bool {
-    let source = &info.source;
+    is_customers_chat(&info.source)
+}
+
+/// Whether it comes from a customer's side of a one-to-one chat with the shop.
+fn is_customers_chat(source: &MessageSource) -> bool {
     !source.is_from_me
         && !source.is_group
         && source.broadcast_list_owner.is_none()
@@ -126,6 +139,40 @@ fn raw_of(info: &MessageInfo, message: &wa::Message, kind: &str, text: Option<&s
         });
     }
     raw
+}
+
+/// What a customer's receipt says of our messages, in the status names Meta's webhooks use
+/// (`delivered`, `read`); receipts of other kinds, from our own devices or from groups, say
+/// nothing the inbox shows.
+pub fn status_of(receipt: &Receipt) -> Vec<StatusUpdate> {
+    let status = match receipt.r#type {
+        ReceiptType::Delivered => "delivered",
+        ReceiptType::Read | ReceiptType::Played => "read",
+        _ => return Vec::new(),
+    };
+    if !is_customers_chat(&receipt.source) {
+        return Vec::new();
+    }
+    let recipient = contact_from(&receipt.source);
+    let at_ms = receipt.timestamp.timestamp_millis();
+    receipt
+        .message_ids
+        .iter()
+        .map(|id| StatusUpdate {
+            message_id: id.to_string(),
+            status: status.into(),
+            recipient: recipient.clone(),
+            at_ms,
+            errors: Vec::new(),
+            raw: json!({
+                "id": id.to_string(),
+                "status": status,
+                "timestamp": receipt.timestamp.timestamp().to_string(),
+                "recipient_id": receipt.source.sender.to_string(),
+                "channel": "whatsapp_web",
+            }),
+        })
+        .collect()
 }
 
 /// The JID a reply to `contact` goes to: the phone number's, else the LID's.

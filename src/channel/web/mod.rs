@@ -10,4 +10,5 @@ pub mod keystore;
 pub mod link;
 pub mod outbound;
 pub mod qr;
+pub mod runner;
 pub mod sender;

@@ -1,0 +1,66 @@
+//! The channel replies go out through: the one the settings choose, looked up at every send, so
+//! switching channels in Settings takes effect at once, for replies already waiting too.
+
+use super::meta::graph::GraphClient;
+use super::outbound::Outbound;
+use super::{Channel, ContactRef, SendError};
+use crate::settings::ChannelKind;
+use crate::store::Store;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+type Answer<'a, T> = Pin<Box<dyn Future<Output = Result<T, SendError>> + Send + 'a>>;
+
+/// Sends through Meta's Cloud API or WhatsApp Web, as the settings say.
+pub struct Chosen {
+    store: Arc<Store>,
+    meta: GraphClient,
+    #[cfg(feature = "whatsapp-web")]
+    web: super::web::sender::WebChannel,
+}
+
+impl Chosen {
+    pub fn new(
+        store: Arc<Store>,
+        meta: GraphClient,
+        #[cfg(feature = "whatsapp-web")] web: super::web::sender::WebChannel,
+    ) -> Chosen {
+        Chosen {
+            store,
+            meta,
+            #[cfg(feature = "whatsapp-web")]
+            web,
+        }
+    }
+
+    fn current(&self) -> Result<&dyn Channel, SendError> {
+        match self.store.settings.get().channel {
+            ChannelKind::Meta => Ok(&self.meta),
+            #[cfg(feature = "whatsapp-web")]
+            ChannelKind::WhatsappWeb => Ok(&self.web),
+            // Settings validation refuses this choice in a build without the channel.
+            #[cfg(not(feature = "whatsapp-web"))]
+            ChannelKind::WhatsappWeb => Err(SendError::local(
+                super::Failure::Permanent,
+                "this Cocolu was built without the WhatsApp Web channel",
+            )),
+        }
+    }
+}
+
+impl Channel for Chosen {
+    fn send<'a>(&'a self, to: &'a ContactRef, message: &'a Outbound) -> Answer<'a, String> {
+        match self.current() {
+            Ok(channel) => channel.send(to, message),
+            Err(error) => Box::pin(std::future::ready(Err(error))),
+        }
+    }
+
+    fn mark_read<'a>(&'a self, message_id: &'a str, typing: bool) -> Answer<'a, ()> {
+        match self.current() {
+            Ok(channel) => channel.mark_read(message_id, typing),
+            Err(error) => Box::pin(std::future::ready(Err(error))),
+        }
+    }
+}

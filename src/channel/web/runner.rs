@@ -1,0 +1,382 @@
+//! Runs the WhatsApp Web connection while the settings choose this channel: starts the
+//! library's client over [`KeyStore`], follows its link with the phone ([`LinkState`], shown in
+//! the dashboard and in `/api/status`), takes customers' messages in through
+//! [`intake::take_in`] before they are acknowledged to WhatsApp, and hands the client to
+//! [`WebChannel`] so the outbox can send. Switching the channel in Settings starts or stops it
+//! without a restart. The library reconnects a dropped connection by itself, with backoff.
+
+use super::inbound::{message_of, status_of};
+use super::keystore::KeyStore;
+use super::link::{self, LinkState};
+use super::sender::WebChannel;
+use crate::channel::Inbound;
+use crate::intake;
+use crate::settings::ChannelKind;
+use crate::state::AppState;
+use crate::store::Store;
+use app::events::ServerEvent;
+use parking_lot::RwLock;
+use std::path::PathBuf;
+use std::sync::{Arc, Weak};
+use whatsapp_rust::async_channel;
+use whatsapp_rust::bot::{Bot, BotHandle};
+use whatsapp_rust::pair_code::PairCodeOptions;
+use whatsapp_rust::transport::TokioWebSocketTransportFactory;
+use whatsapp_rust::transport::{Transport, TransportEvent, TransportFactory};
+use whatsapp_rust::types::durability_hook::{InboundDurabilityHook, InboundMessage};
+use whatsapp_rust::wacore::types::events::Event;
+use whatsapp_rust::{async_trait, Client, TokioRuntime};
+
+/// Folder of the library's keys and sessions, inside the data folder.
+pub const DIR: &str = "whatsapp-web";
+
+/// Where and how to reach WhatsApp.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// WhatsApp Web's WebSocket (`wss://web.whatsapp.com/ws/chat`).
+    pub url: String,
+    /// The WhatsApp Web version to announce; `None` asks WhatsApp for the current one.
+    pub version: Option<(u32, u32, u32)>,
+}
+
+impl Default for WebConfig {
+    fn default() -> WebConfig {
+        WebConfig {
+            url: "wss://web.whatsapp.com/ws/chat".into(),
+            version: None,
+        }
+    }
+}
+
+/// The WhatsApp Web connection: its state, its client while it runs, and the channel the
+/// outbox sends through.
+pub struct WebLink {
+    store: Arc<Store>,
+    config: WebConfig,
+    channel: WebChannel,
+    /// `None` while the channel is not in use.
+    state: RwLock<Option<LinkState>>,
+    keys: RwLock<Option<Arc<KeyStore>>>,
+    running: tokio::sync::Mutex<Option<BotHandle>>,
+}
+
+/// What went wrong with an action on the link, said for the person who asked.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("WhatsApp Web is not the channel in use; choose it in Settings first")]
+    NotInUse,
+    #[error("the phone is already linked; unlink it first")]
+    AlreadyLinked,
+    #[error("{0}")]
+    Refused(String),
+    #[error("cannot use {path}: {message}")]
+    Storage { path: PathBuf, message: String },
+}
+
+impl WebLink {
+    pub fn new(store: Arc<Store>, config: WebConfig, channel: WebChannel) -> Arc<WebLink> {
+        Arc::new(WebLink {
+            store,
+            config,
+            channel,
+            state: RwLock::new(None),
+            keys: RwLock::new(None),
+            running: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    /// The link as it stands; `None` while the channel is not in use.
+    pub fn state(&self) -> Option<LinkState> {
+        self.state.read().clone()
+    }
+
+    fn set(&self, next: Option<LinkState>) {
+        {
+            let mut state = self.state.write();
+            if *state == next {
+                return;
+            }
+            state.clone_from(&next);
+        }
+        match &next {
+            Some(link) => tracing::info!(state = ?link_name(link), "WhatsApp Web link changed"),
+            None => tracing::info!("WhatsApp Web stopped"),
+        }
+        if let Some(link) = next {
+            self.store.publish(ServerEvent::LinkChanged { link });
+        }
+    }
+
+    /// A connection could not be opened, or closed before WhatsApp answered; the library tries
+    /// again with backoff. The library's own events say more once a connection is up, so
+    /// this only speaks while the link is connecting or already down.
+    fn failed(&self, reason: String) {
+        let since = match self.state() {
+            Some(LinkState::Connecting) => crate::auth::now_ms(),
+            Some(LinkState::Disconnected { since, .. }) => since,
+            _ => return,
+        };
+        self.set(Some(LinkState::Disconnected { reason, since }));
+    }
+
+    async fn on_event(&self, app: &AppState, event: &Event, client: &Client) {
+        if let Event::Receipt(receipt) = event {
+            let statuses: Vec<Inbound> = status_of(receipt)
+                .into_iter()
+                .map(Inbound::Status)
+                .collect();
+            if !statuses.is_empty() {
+                if let Err(error) = intake::take_in(app, statuses, crate::auth::now_ms()).await {
+                    tracing::warn!(%error, "a WhatsApp Web receipt could not be stored");
+                }
+            }
+            return;
+        }
+        let number = client.pn().map(|jid| jid.user.to_string());
+        let current = self.state().unwrap_or(LinkState::Connecting);
+        if let Some(next) = link::next(&current, event, crate::auth::now_ms(), number.as_deref()) {
+            self.set(Some(next));
+        }
+    }
+
+    /// Follows the settings for as long as the server runs: starts the connection when they
+    /// choose WhatsApp Web, stops it when they choose another channel.
+    pub async fn follow_settings(self: Arc<WebLink>, app: AppState) {
+        let mut changes = app.store.settings_changes();
+        loop {
+            let wanted = app.store.settings.get().channel == ChannelKind::WhatsappWeb;
+            let running = self.running.lock().await.is_some();
+            if wanted && !running {
+                self.start(&app).await;
+            } else if !wanted && running {
+                self.stop().await;
+            }
+            tokio::select! {
+                changed = changes.changed() => if changed.is_err() { break },
+                () = app.runtime.shutdown.cancelled() => break,
+            }
+        }
+        self.stop().await;
+    }
+
+    fn keys(&self) -> Result<Arc<KeyStore>, LinkError> {
+        if let Some(keys) = self.keys.read().clone() {
+            return Ok(keys);
+        }
+        let path = self.store.dir().join(DIR);
+        let keys = KeyStore::open(&path)
+            .map(Arc::new)
+            .map_err(|e| LinkError::Storage {
+                path,
+                message: e.to_string(),
+            })?;
+        *self.keys.write() = Some(keys.clone());
+        Ok(keys)
+    }
+
+    /// Starts the client (a no-op when it runs already).
+    async fn start(self: &Arc<WebLink>, app: &AppState) {
+        let mut running = self.running.lock().await;
+        if running.is_some() {
+            return;
+        }
+        self.set(Some(LinkState::Connecting));
+        let keys = match self.keys() {
+            Ok(keys) => keys,
+            Err(error) => {
+                tracing::error!(%error, "WhatsApp Web cannot start");
+                self.set(Some(LinkState::LoggedOut {
+                    reason: error.to_string(),
+                }));
+                return;
+            }
+        };
+        let transport = Watched {
+            inner: TokioWebSocketTransportFactory::new().with_url(self.config.url.clone()),
+            link: Arc::downgrade(self),
+        };
+        let on_event = {
+            let link = Arc::downgrade(self);
+            let app = app.clone();
+            move |event: Arc<Event>, client: Arc<Client>| {
+                let link = link.clone();
+                let app = app.clone();
+                async move {
+                    if let Some(link) = link.upgrade() {
+                        link.on_event(&app, &event, &client).await;
+                    }
+                }
+            }
+        };
+        let mut builder = Bot::builder()
+            .with_backend_arc(keys)
+            .with_transport_factory(transport)
+            .with_runtime(TokioRuntime)
+            .skip_history_sync()
+            .with_inbound_durability_hook(Intake {
+                app: app.clone(),
+                channel: self.channel.clone(),
+            })
+            .on_event(on_event);
+        if let Some(version) = self.config.version {
+            builder = builder.with_version(version);
+        }
+        match builder.build().await {
+            Ok(bot) => {
+                let handle = bot.spawn();
+                self.channel.attach(handle.client());
+                *running = Some(handle);
+                tracing::info!(url = %self.config.url, "WhatsApp Web started");
+            }
+            Err(error) => {
+                tracing::error!(%error, "WhatsApp Web cannot start");
+                self.set(Some(LinkState::LoggedOut {
+                    reason: format!("cannot start: {error}"),
+                }));
+            }
+        }
+    }
+
+    /// Stops the client (keys kept: the phone stays linked for the next start).
+    async fn stop(&self) {
+        let handle = self.running.lock().await.take();
+        self.channel.detach();
+        if let Some(handle) = handle {
+            handle.shutdown().await;
+        }
+        self.set(None);
+    }
+
+    /// Unlinks the phone: tells WhatsApp (when connected), forgets the keys, and starts again
+    /// with a fresh pairing.
+    pub async fn unlink(self: &Arc<WebLink>, app: &AppState) -> Result<(), LinkError> {
+        if app.store.settings.get().channel != ChannelKind::WhatsappWeb {
+            return Err(LinkError::NotInUse);
+        }
+        let handle = self.running.lock().await.take();
+        self.channel.detach();
+        if let Some(handle) = handle {
+            handle.client().logout().await;
+            handle.shutdown().await;
+        }
+        let keys = self.keys()?;
+        keys.clear().await.map_err(|e| LinkError::Storage {
+            path: self.store.dir().join(DIR),
+            message: e.to_string(),
+        })?;
+        self.set(None);
+        self.start(app).await;
+        Ok(())
+    }
+
+    /// Asks WhatsApp for an eight-character code to type on the phone (Linked devices > Link
+    /// with phone number instead), for `phone` with its country code.
+    pub async fn pair_code(&self, phone: &str) -> Result<String, LinkError> {
+        let client = {
+            let running = self.running.lock().await;
+            running
+                .as_ref()
+                .map(BotHandle::client)
+                .ok_or(LinkError::NotInUse)?
+        };
+        if client.is_logged_in() {
+            return Err(LinkError::AlreadyLinked);
+        }
+        let options = PairCodeOptions {
+            phone_number: phone.to_string(),
+            ..PairCodeOptions::default()
+        };
+        client
+            .pair_with_code(options)
+            .await
+            .map_err(|e| LinkError::Refused(format!("WhatsApp refused the pairing code: {e}")))
+    }
+}
+
+fn link_name(link: &LinkState) -> &'static str {
+    match link {
+        LinkState::Connecting => "connecting",
+        LinkState::Pairing { .. } => "pairing",
+        LinkState::Connected { .. } => "connected",
+        LinkState::Disconnected { .. } => "disconnected",
+        LinkState::LoggedOut { .. } => "logged_out",
+    }
+}
+
+/// Customers' messages are stored (and answered) before WhatsApp is told they arrived: an
+/// error here leaves them unacknowledged, and WhatsApp delivers them again.
+struct Intake {
+    app: AppState,
+    channel: WebChannel,
+}
+
+#[async_trait]
+impl InboundDurabilityHook for Intake {
+    async fn on_messages(
+        &self,
+        _client: Arc<Client>,
+        batch: &[InboundMessage],
+    ) -> anyhow::Result<()> {
+        let events: Vec<Inbound> = batch
+            .iter()
+            .filter_map(|m| message_of(&m.info, &m.message))
+            .map(|m| {
+                self.channel.remember(&m.id, &m.contact);
+                Inbound::Message(m)
+            })
+            .collect();
+        if events.is_empty() {
+            return Ok(());
+        }
+        intake::take_in(&self.app, events, crate::auth::now_ms())
+            .await
+            .map(drop)
+            .map_err(anyhow::Error::msg)
+    }
+}
+
+/// The WebSocket transport, watched: a connection that cannot be opened, or that closes
+/// before the link is up, shows in the link's state with the reason.
+struct Watched {
+    inner: TokioWebSocketTransportFactory,
+    link: Weak<WebLink>,
+}
+
+#[async_trait]
+impl TransportFactory for Watched {
+    async fn create_transport(
+        &self,
+    ) -> anyhow::Result<(Arc<dyn Transport>, async_channel::Receiver<TransportEvent>)> {
+        let (transport, events) = match self.inner.create_transport().await {
+            Ok(opened) => opened,
+            Err(error) => {
+                if let Some(link) = self.link.upgrade() {
+                    link.failed(format!("cannot reach WhatsApp: {error:#}"));
+                }
+                return Err(error);
+            }
+        };
+        let (forward, watched) = async_channel::bounded(64);
+        let link = self.link.clone();
+        tokio::spawn(async move {
+            let mut answered = false;
+            while let Ok(event) = events.recv().await {
+                match &event {
+                    TransportEvent::DataReceived(_) => answered = true,
+                    TransportEvent::Disconnected(reason) if !answered => {
+                        if let Some(link) = link.upgrade() {
+                            link.failed(format!(
+                                "the connection closed before WhatsApp answered: {reason}"
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
+                if forward.send(event).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Ok((transport, watched))
+    }
+}
