@@ -96,7 +96,7 @@ async fn qr_image(State(state): State<AppState>) -> Result<Response, ApiError> {
             // Each code is good for one rotation only.
             (header::CACHE_CONTROL, "no-store"),
         ],
-        qr::svg(&code),
+        qr::svg(&code).map_err(ApiError::Internal)?,
     )
         .into_response())
 }

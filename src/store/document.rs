@@ -243,6 +243,9 @@ pub struct Document<T> {
     current: RwLock<Current<T>>,
     /// Serializes saves and reloads, so that check-then-write is one step.
     writer: Mutex<()>,
+    /// Counts the versions put in force since start (saved or edited by hand), for what
+    /// follows the document, such as the channel the settings choose.
+    changed: tokio::sync::watch::Sender<u64>,
 }
 
 fn read_optional(path: &Path) -> io::Result<Option<String>> {
@@ -299,6 +302,7 @@ impl<T: HandEdited> Document<T> {
             last_good,
             current: RwLock::new(current),
             writer: Mutex::new(()),
+            changed: tokio::sync::watch::Sender::new(0),
         };
         document.keep_last_good();
         Ok(document)
@@ -371,6 +375,11 @@ impl<T: HandEdited> Document<T> {
         self.current.read().value.clone()
     }
 
+    /// Wakes whenever a new version is put in force.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
     /// Path of the file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -404,6 +413,7 @@ impl<T: HandEdited> Document<T> {
         let revision = accepted.revision.clone();
         *self.current.write() = accepted;
         self.keep_last_good();
+        self.changed.send_modify(|n| *n += 1);
         Ok(revision)
     }
 
@@ -451,6 +461,7 @@ impl<T: HandEdited> Document<T> {
             Ok(value) => {
                 *self.current.write() = Self::accepted(value, &text);
                 self.keep_last_good();
+                self.changed.send_modify(|n| *n += 1);
                 Reload::Reloaded
             }
             Err(problems) => {

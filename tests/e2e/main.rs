@@ -10,6 +10,8 @@ mod crash;
 mod dashboard;
 mod deploy;
 mod fake_graph;
+#[cfg(feature = "whatsapp-web")]
+mod fake_whatsapp;
 mod faults;
 mod hand_edits;
 mod health;
@@ -26,3 +28,5 @@ mod templates_api;
 mod webhook;
 mod webhook_crash;
 mod websocket;
+#[cfg(feature = "whatsapp-web")]
+mod whatsapp_web;

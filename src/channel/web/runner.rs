@@ -142,7 +142,7 @@ impl WebLink {
     /// Follows the settings for as long as the server runs: starts the connection when they
     /// choose WhatsApp Web, stops it when they choose another channel.
     pub async fn follow_settings(self: Arc<WebLink>, app: AppState) {
-        let mut changes = app.store.settings_changes();
+        let mut changes = app.store.settings.changes();
         loop {
             let wanted = app.store.settings.get().channel == ChannelKind::WhatsappWeb;
             let running = self.running.lock().await.is_some();

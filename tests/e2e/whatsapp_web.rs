@@ -1,0 +1,211 @@
+//! The WhatsApp Web channel (feature `whatsapp-web`), run by the real server against a
+//! stand-in WhatsApp server on a real socket: choosing the channel in Settings starts it,
+//! the link's state shows in `/api/status`, on `/ws` and as alerts, and choosing Meta again
+//! stops it. With the `whatsapp-web-standin` feature the stand-in also completes WhatsApp's
+//! handshake and asks for pairing, so the QR codes come from the library itself.
+
+use crate::helpers::{spawn_app_with, TestApp};
+use cocolu::channel::web::runner::WebConfig;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// A server whose WhatsApp Web channel talks to `url` (with a fixed version, so nothing asks
+/// WhatsApp's site for the current one).
+pub async fn spawn_app_for(url: &str) -> TestApp {
+    let url = url.to_string();
+    spawn_app_with(move |config| {
+        config.whatsapp_web = WebConfig {
+            url,
+            version: Some((2, 3000, 1_000_000_000)),
+        }
+    })
+    .await
+}
+
+/// Chooses `channel` in Settings through the API, as the dashboard does.
+pub async fn choose(app: &TestApp, channel: &str) {
+    let mut current: Value = app.get_json("/api/settings").await;
+    current["settings"]["channel"] = json!(channel);
+    let response = app.put_json("/api/settings", &current).await;
+    assert_eq!(response.status(), 200, "{:?}", response.text().await);
+}
+
+/// Waits up to 20 s for the link in `/api/status` to satisfy `wanted`.
+pub async fn wait_for_link(app: &TestApp, wanted: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = app.get_json("/api/status").await;
+        if wanted(&status["whatsapp_web"]["link"]) {
+            return status;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the link never got there: {}",
+            status["whatsapp_web"]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_hangs_up_shows_as_disconnected_until_meta_is_chosen_again() {
+    let fake =
+        crate::fake_whatsapp::FakeWhatsApp::start(crate::fake_whatsapp::Behaviour::CloseAtOnce)
+            .await;
+    let app = spawn_app_for(&fake.url).await;
+    let status = app.get_json("/api/status").await;
+    assert_eq!(status["whatsapp_web"]["built_in"], true);
+    assert_eq!(
+        status["whatsapp_web"]["link"],
+        Value::Null,
+        "Meta is the default"
+    );
+    let mut events = app.events().await;
+
+    choose(&app, "whatsapp_web").await;
+
+    let status = wait_for_link(&app, |link| link["state"] == "disconnected").await;
+    let link = &status["whatsapp_web"]["link"];
+    assert!(
+        link["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("closed before WhatsApp answered")),
+        "{link}"
+    );
+    assert!(link["since"].as_i64().is_some_and(|since| since > 0));
+    let alerts = status["alerts"].as_array().expect("alerts");
+    assert!(
+        alerts.iter().any(|a| a["kind"] == "web_disconnected"),
+        "{alerts:?}"
+    );
+    assert!(
+        !alerts.iter().any(|a| a["kind"] == "not_configured"),
+        "Meta's configuration does not matter while WhatsApp Web is in use"
+    );
+    let mut seen = Vec::new();
+    while let Some(event) = events.next(Duration::from_secs(5)).await {
+        if event["type"] == "link_changed" {
+            seen.push(event["link"]["state"].as_str().unwrap_or("").to_string());
+            if seen.last().map(String::as_str) == Some("disconnected") {
+                break;
+            }
+        }
+    }
+    assert_eq!(seen, ["connecting", "disconnected"], "live on /ws");
+
+    // The library keeps trying, with backoff.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while fake.connections() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "no second attempt");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    choose(&app, "meta").await;
+    wait_for_link(&app, Value::is_null).await;
+    let unlink = app.post_json("/api/whatsapp-web/unlink", &json!({})).await;
+    assert_eq!(
+        unlink.status(),
+        422,
+        "nothing to unlink while Meta is in use"
+    );
+    let answer: Value = unlink.json().await.expect("json");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("choose it in Settings")),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn nothing_listening_says_whatsapp_cannot_be_reached() {
+    let app = spawn_app_for("ws://127.0.0.1:9/ws/chat").await;
+    choose(&app, "whatsapp_web").await;
+    let status = wait_for_link(&app, |link| link["state"] == "disconnected").await;
+    let reason = status["whatsapp_web"]["link"]["reason"]
+        .as_str()
+        .unwrap_or("");
+    assert!(reason.contains("cannot reach WhatsApp"), "{reason}");
+    let qr = app.get("/api/whatsapp-web/qr.svg").await;
+    assert_eq!(qr.status(), 404, "no QR code without a pairing");
+}
+
+/// Reads the QR code in an SVG drawn by the server back into its text.
+#[cfg(feature = "whatsapp-web-standin")]
+pub fn read_qr_svg(svg: &str) -> String {
+    let view = crate::helpers::attr_of(svg, "<svg", "viewBox");
+    let size: usize = view
+        .split_whitespace()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .expect("square viewBox");
+    let path = crate::helpers::attr_of(svg, "<path", "d");
+    // The modules are drawn as runs: `M{x} {y}h{len}v1h-{len}z`, one unit per module.
+    let scale = 4;
+    let mut pixels = vec![255u8; size * size * scale * scale];
+    for run in path.split('M').filter(|r| !r.is_empty()) {
+        let numbers: Vec<usize> = run
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|n| !n.is_empty())
+            .map(|n| n.parse().expect("number"))
+            .collect();
+        let (x, y, len) = (numbers[0], numbers[1], numbers[2]);
+        for dx in 0..len * scale {
+            for dy in 0..scale {
+                pixels[(y * scale + dy) * size * scale + x * scale + dx] = 0;
+            }
+        }
+    }
+    let side = size * scale;
+    let mut image =
+        rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| pixels[y * side + x]);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().expect("decodes").1
+}
+
+#[cfg(feature = "whatsapp-web-standin")]
+#[tokio::test]
+async fn pairing_shows_the_qr_code_the_library_makes_and_unlinking_starts_afresh() {
+    use crate::fake_whatsapp::{Behaviour, FakeWhatsApp, REFS};
+    let fake = FakeWhatsApp::start(Behaviour::Pair).await;
+    let app = spawn_app_for(&fake.url).await;
+    choose(&app, "whatsapp_web").await;
+
+    let status = wait_for_link(&app, |link| link["state"] == "pairing").await;
+    let link = &status["whatsapp_web"]["link"];
+    let qr = link["qr"].as_str().expect("a QR string");
+    // ref, noise key, identity key, ADV secret, platform: as WhatsApp Web's own.
+    let fields: Vec<&str> = qr.split(',').collect();
+    assert_eq!(fields.len(), 5, "{qr}");
+    assert_eq!(fields[0], REFS[0]);
+    assert!(link["expires_at"].as_i64().is_some_and(|at| at > 0));
+    let alerts = status["alerts"].as_array().expect("alerts");
+    assert!(
+        alerts.iter().any(|a| a["kind"] == "web_not_linked"),
+        "{alerts:?}"
+    );
+
+    let image = app.get("/api/whatsapp-web/qr.svg").await;
+    assert_eq!(image.status(), 200);
+    assert_eq!(image.headers()["content-type"], "image/svg+xml");
+    assert_eq!(image.headers()["cache-control"], "no-store");
+    let svg = image.text().await.expect("svg");
+    assert_eq!(read_qr_svg(&svg), qr, "the image is the code");
+
+    // Unlinking forgets the keys: the next pairing advertises new ones.
+    let unlink = app.post_json("/api/whatsapp-web/unlink", &json!({})).await;
+    assert_eq!(unlink.status(), 204, "{:?}", unlink.text().await);
+    let status = wait_for_link(&app, |link| {
+        link["state"] == "pairing" && link["qr"].as_str().is_some_and(|q| q != qr)
+    })
+    .await;
+    let again = status["whatsapp_web"]["link"]["qr"].as_str().unwrap_or("");
+    let new_fields: Vec<&str> = again.split(',').collect();
+    assert_ne!(new_fields[2], fields[2], "a new identity key");
+    let audit = app.get_json("/api/audit").await;
+    assert!(
+        audit.to_string().contains("whatsapp_web_unlinked"),
+        "{audit}"
+    );
+}
