@@ -265,6 +265,12 @@ pub struct Settings {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
+// In the browser, through the text reader already in the bundle (a derived enum reader is
+// bigger); the server keeps the derived one for its JSON Schema. Both read and write alike.
+#[cfg_attr(
+    not(feature = "ssr"),
+    serde(try_from = "String", into = "&'static str")
+)]
 pub enum ChannelKind {
     /// Meta's WhatsApp Cloud API (a business number verified with Meta).
     #[default]
@@ -272,6 +278,33 @@ pub enum ChannelKind {
     /// WhatsApp Web: the shop's own number, linked as a device by scanning a QR code. Needs a
     /// Cocolu built with the `whatsapp-web` feature.
     WhatsappWeb,
+}
+
+impl ChannelKind {
+    /// The name in `settings.json`.
+    pub fn key(self) -> &'static str {
+        match self {
+            ChannelKind::Meta => "meta",
+            ChannelKind::WhatsappWeb => "whatsapp_web",
+        }
+    }
+}
+
+impl From<ChannelKind> for &'static str {
+    fn from(kind: ChannelKind) -> &'static str {
+        kind.key()
+    }
+}
+
+impl TryFrom<String> for ChannelKind {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<ChannelKind, String> {
+        [ChannelKind::Meta, ChannelKind::WhatsappWeb]
+            .into_iter()
+            .find(|kind| kind.key() == name)
+            .ok_or_else(|| format!("unknown channel `{name}`, expected `meta` or `whatsapp_web`"))
+    }
 }
 
 /// How the bot behaves beyond the rules.

@@ -28,7 +28,7 @@ async fn start(path: &str, width: u32, height: u32) -> Option<(TestApp, FakeGrap
 }
 
 /// Waits until the element `css` exists and its text contains `needle`; returns the text.
-async fn wait_text(client: &Client, css: &str, needle: &str) -> String {
+pub(crate) async fn wait_text(client: &Client, css: &str, needle: &str) -> String {
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut last = String::new();
     loop {
@@ -49,7 +49,7 @@ async fn wait_text(client: &Client, css: &str, needle: &str) -> String {
 }
 
 /// Waits until `css` matches an element.
-async fn wait_for(client: &Client, css: &str) {
+pub(crate) async fn wait_for(client: &Client, css: &str) {
     client
         .wait()
         .at_most(WAIT)
@@ -81,7 +81,7 @@ async fn type_into(client: &Client, css: &str, text: &str) {
 }
 
 /// Clicks `css` once it is there.
-async fn press(client: &Client, css: &str) {
+pub(crate) async fn press(client: &Client, css: &str) {
     wait_for(client, css).await;
     client
         .execute(

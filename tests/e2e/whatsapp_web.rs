@@ -209,3 +209,113 @@ async fn pairing_shows_the_qr_code_the_library_makes_and_unlinking_starts_afresh
         "{audit}"
     );
 }
+
+/// In Chromium, as the shop's owner does it: choose WhatsApp Web in Settings and save; the
+/// page shows the QR code the library made (as the server's image), the overview says the
+/// phone is awaited, and "Unlink" (confirmed) starts a new pairing with a new code.
+#[cfg(feature = "whatsapp-web-standin")]
+#[tokio::test]
+async fn the_pairing_screen_shows_the_qr_code_in_the_browser() {
+    use crate::browser::{open_with, save_screenshot, skip};
+    use crate::fake_whatsapp::{Behaviour, FakeWhatsApp};
+    use crate::pages::{press, wait_for, wait_text};
+    use fantoccini::Locator;
+    if skip() {
+        return;
+    }
+    let fake = FakeWhatsApp::start(Behaviour::Pair).await;
+    let app = spawn_app_for(&fake.url).await;
+    let browser = open_with(&app, "/settings", 1280, 900).await;
+    let client = browser.client();
+    wait_for(client, "#meta-connection").await;
+
+    client
+        .find(Locator::Css("#channel"))
+        .await
+        .expect("the channel choice")
+        .select_by_value("whatsapp_web")
+        .await
+        .expect("chosen");
+    press(client, "#save").await;
+    wait_text(client, "#save-bar", "Todo guardado").await;
+    wait_text(client, "#link-state", "Vincula el teléfono").await;
+    wait_for(client, "#link-qr").await;
+
+    // The image the page shows is the code the library made.
+    let status = wait_for_link(&app, |link| link["state"] == "pairing").await;
+    let qr = status["whatsapp_web"]["link"]["qr"]
+        .as_str()
+        .expect("qr")
+        .to_string();
+    let src = client
+        .find(Locator::Css("#link-qr"))
+        .await
+        .expect("img")
+        .attr("src")
+        .await
+        .expect("attr")
+        .expect("src");
+    assert!(src.starts_with("/api/whatsapp-web/qr.svg?v="), "{src}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let drawn = client
+            .execute(
+                "const i = document.querySelector('#link-qr'); return i.complete ? i.naturalWidth : 0;",
+                vec![],
+            )
+            .await
+            .expect("script");
+        if drawn.as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the QR image never loaded"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let svg = app.get(&src).await.text().await.expect("svg");
+    assert_eq!(read_qr_svg(&svg), qr);
+    assert!(
+        client.find(Locator::Css("#meta-connection")).await.is_err(),
+        "Meta's connection is not shown while WhatsApp Web is in use"
+    );
+    client
+        .execute("document.querySelector('#channel').scrollIntoView();", vec![])
+        .await
+        .expect("scrolled");
+    save_screenshot(client, "whatsapp-web-pairing.png").await;
+
+    // Unlink, confirmed in the browser's dialog: a new pairing, a new code.
+    press(client, "#unlink").await;
+    client
+        .accept_alert()
+        .await
+        .expect("the confirmation is asked");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = client
+            .find(Locator::Css("#link-qr"))
+            .await
+            .ok()
+            .map(|img| async move { img.attr("src").await.ok().flatten() });
+        let now = match now {
+            Some(read) => read.await,
+            None => None,
+        };
+        if now.as_ref().is_some_and(|now| now != &src) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no new QR code after unlinking"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    client.goto(&app.url("/")).await.expect("overview");
+    crate::browser::wait_for_hydration(client).await;
+    wait_text(client, "#link-state", "Vincula el teléfono").await;
+    wait_text(client, "#alerts", "Vincula el teléfono").await;
+    browser.close().await;
+}

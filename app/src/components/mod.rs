@@ -5,6 +5,7 @@ pub mod document;
 pub mod fields;
 mod icon;
 mod layout;
+pub mod link;
 mod page;
 mod toast;
 

@@ -2,10 +2,12 @@
 //! `/api/status` (rendered with its data on the server).
 
 use crate::api::{self, Alert, Status};
+use crate::components::link::link_line;
 use crate::components::{with_data, ConnectionLost, Figure, PageHeader};
 use crate::events::ServerEvent;
 use crate::i18n::{use_i18n, Text};
 use crate::live;
+use crate::model::LinkState;
 use leptos::prelude::*;
 
 /// The overview page.
@@ -32,6 +34,7 @@ pub fn Overview() -> impl IntoView {
                 | ServerEvent::ChannelError { .. }
                 | ServerEvent::FileError { .. }
                 | ServerEvent::FileReloaded { .. }
+                | ServerEvent::LinkChanged { .. }
         ) {
             status.refetch();
         }
@@ -146,6 +149,9 @@ fn alert_text(alert: &Alert) -> Text {
         "not_configured" => Text::AlertNotConfigured,
         "file_problem" => Text::AlertFileProblem,
         "outside_window" => Text::AlertOutsideWindow,
+        "web_not_linked" => Text::LinkPairing,
+        "web_disconnected" => Text::LinkDisconnected,
+        "web_logged_out" => Text::LinkLoggedOut,
         _ => Text::AlertFailedSends,
     }
 }
@@ -157,12 +163,25 @@ fn OverviewBody(status: Status) -> impl IntoView {
     let configured = channel.configured();
     let last_webhook = channel.last_webhook_local.clone();
     let alerts = status.alerts.clone();
+    let link = status.link();
+    // Why WhatsApp Web's link is down, for its alert.
+    let reason = match &link {
+        Some(LinkState::Disconnected { reason, .. } | LinkState::LoggedOut { reason }) => {
+            Some(reason.clone())
+        }
+        _ => None,
+    };
     view! {
         <section class="card" aria-labelledby="channel-title" id="channel">
             <h2 id="channel-title">{i18n.t(Text::ChannelTitle)}</h2>
-            <p class=if configured { "state state-ok" } else { "state state-bad" }>
-                {i18n.t(if configured { Text::ChannelConfigured } else { Text::ChannelNotConfigured })}
-            </p>
+            {match link {
+                Some(link) => link_line(i18n, &link).into_any(),
+                None => view! {
+                    <p class=if configured { "state state-ok" } else { "state state-bad" }>
+                        {i18n.t(if configured { Text::ChannelConfigured } else { Text::ChannelNotConfigured })}
+                    </p>
+                }.into_any(),
+            }}
             <p>
                 {i18n.t(Text::LastWebhook)}
                 ": "
@@ -197,6 +216,7 @@ fn OverviewBody(status: Status) -> impl IntoView {
                                     .file
                                     .clone()
                                     .map(|_| alert.message.clone())
+                                    .or_else(|| alert.kind.starts_with("web_").then(|| reason.clone()).flatten())
                                     .or_else(|| alert.count.map(|n| n.to_string()));
                                 view! {
                                     <li class="alert" data-kind=alert.kind.clone()>

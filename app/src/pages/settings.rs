@@ -8,10 +8,12 @@ use crate::components::document::{DocEditor, FileStatus, SaveBar};
 use crate::components::fields::{
     list_input, name_select, number_input, select_input, text_input, Field, ListStyle,
 };
+use crate::components::link::link_line;
 use crate::components::{browser, toaster, with_data, ConnectionLost, PageHeader};
+use crate::events::ServerEvent;
 use crate::i18n::{use_i18n, Text};
 use crate::live;
-use crate::model::{Language, ReplyPolicy, Settings as SettingsDoc};
+use crate::model::{ChannelKind, Language, LinkState, ReplyPolicy, Settings as SettingsDoc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -46,6 +48,7 @@ struct Loaded {
     templates: Vec<String>,
     file_problems: Vec<crate::events::FileProblem>,
     connection: Connection,
+    link: Option<LinkState>,
 }
 
 /// Time zones offered as suggestions (any IANA name is accepted).
@@ -87,10 +90,12 @@ pub fn Settings() -> impl IntoView {
             let status = api::get_json::<Status>("/api/status");
             let connection = api::get_json::<Connection>("/api/channel");
             async move {
+                let status = status.await.unwrap_or_default();
                 Ok(Loaded {
                     settings: settings.await?,
                     templates: templates.await?.into_iter().map(|t| t.name).collect(),
-                    file_problems: status.await.map(|s| s.file_problems).unwrap_or_default(),
+                    link: status.link(),
+                    file_problems: status.file_problems,
                     connection: connection.await?,
                 })
             }
@@ -114,7 +119,15 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
         loaded.settings.settings,
         loaded.file_problems,
     );
-    let connected = live::on_events(move |event| editor.on_event(&event, toasts));
+    let link = RwSignal::new(loaded.link);
+    let connected = live::on_events(move |event| {
+        if let ServerEvent::LinkChanged { link: now } = &event {
+            link.set(Some(now.clone()));
+        }
+        editor.on_event(&event, toasts);
+    });
+    // The saved choice decides which connection's panel shows.
+    let uses_web = Memo::new(move |_| editor.saved.with(|s| s.channel == ChannelKind::WhatsappWeb));
     let templates = loaded.templates;
     let read = move |f: fn(&SettingsDoc) -> String| move || editor.draft.with(f);
     let write =
@@ -221,6 +234,15 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                     move |v| editor.draft.update(|s| s.language = if v == "en" { Language::En } else { Language::Es }))}
             </fieldset>
             <fieldset class="form-section card">
+                <legend>{i18n.t(Text::ChannelSection)}</legend>
+                {select_input(editor, Field::new("channel", Text::ChannelChoice, "/channel").hint(Text::ChannelHint),
+                    vec![("meta".into(), Text::ChannelMeta), ("whatsapp_web".into(), Text::ChannelWeb)],
+                    move || editor.draft.with(|s| s.channel.key().to_string()),
+                    move |v| editor.draft.update(|s| s.channel = ChannelKind::try_from(v).unwrap_or_default()))}
+                // The link with the phone, right under the choice that started it.
+                {move || uses_web.get().then(|| view! { <WebLink link /> })}
+            </fieldset>
+            <fieldset class="form-section card">
                 <legend>{i18n.t(Text::HoursSection)}</legend>
                 <p class="field-hint">{i18n.t(Text::HoursHint)}</p>
                 <div class="hours-grid">
@@ -256,7 +278,56 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                 {template_field("opt-in-template", Text::OptInTemplate, "/replies/opt_in_template", |r| r.opt_in_template.clone(), |r, v| r.opt_in_template = v)}
             </fieldset>
         </form>
-        <MetaConnection connection=loaded.connection />
+        {move || (!uses_web.get()).then(|| view! { <MetaConnection connection=loaded.connection.clone() /> })}
+    }
+}
+
+/// WhatsApp Web's link with the shop's phone: its state, the QR code to scan (an image the
+/// server draws, fetched again as WhatsApp rotates it), a pairing code for a phone number,
+/// and unlinking.
+#[component]
+fn WebLink(link: RwSignal<Option<LinkState>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = toaster();
+    let busy = RwSignal::new(false);
+    let unlink = move |_| {
+        if !browser::confirm(i18n.t(Text::UnlinkConfirm)()) {
+            return;
+        }
+        busy.set(true);
+        // The new state arrives as `link_changed` events.
+        leptos::task::spawn_local(async move {
+            if let Err(failure) =
+                api::send::<Value>("POST", "/api/whatsapp-web/unlink".into(), None).await
+            {
+                toasts.error(Text::LinkFailed, failure.message);
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <div id="whatsapp-web" aria-live="polite">
+            {move || link.get().map(|now| {
+                // The image's address changes with each code WhatsApp hands out.
+                let qr = match &now {
+                    LinkState::Pairing { qr: Some(_), expires_at, .. } => Some(*expires_at),
+                    _ => None,
+                };
+                let linked = now != LinkState::Connecting;
+                view! {
+                    {link_line(i18n, &now)}
+                    {qr.map(|at| view! {
+                        <img id="link-qr" class="link-qr" width="264" height="264"
+                            src=format!("/api/whatsapp-web/qr.svg?v={at}") alt=i18n.t(Text::QrAlt) />
+                    })}
+                    {linked.then(|| view! {
+                        <button type="button" class="button button-danger" id="unlink" disabled=move || busy.get() on:click=unlink>
+                            {i18n.t(Text::Unlink)}
+                        </button>
+                    })}
+                }
+            })}
+        </div>
     }
 }
 
