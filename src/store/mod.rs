@@ -179,9 +179,6 @@ pub struct Store {
     /// Message ids being appended right now, so a concurrent redelivery is not stored twice.
     pending_ids: Mutex<HashSet<String>>,
     events: broadcast::Sender<Published>,
-    /// Bumped whenever the settings in force change (saved from the dashboard or edited by
-    /// hand), for what follows them, such as the channel in use.
-    settings_changed: tokio::sync::watch::Sender<u64>,
     /// Held for as long as the store is open.
     _lock: File,
 }
@@ -294,7 +291,6 @@ impl Store {
             reload_errors: AtomicU64::new(0),
             pending_ids: Mutex::new(HashSet::new()),
             events,
-            settings_changed: tokio::sync::watch::Sender::new(0),
             _lock: lock,
         };
         if !loaded.from_checkpoint || loaded.replayed >= CHECKPOINT_EVERY {
@@ -442,9 +438,6 @@ impl Store {
             }
         } else if path.parent() == Some(self.dir.as_path()) && name == Settings::FILE {
             let outcome = self.settings.reload(&self.context());
-            if matches!(outcome, Reload::Reloaded | Reload::Restored) {
-                self.settings_changed.send_modify(|n| *n += 1);
-            }
             self.report(Settings::FILE, outcome);
         } else if path.parent() == Some(self.dir.as_path()) && name == Rules::FILE {
             let outcome = self.rules.reload(&self.context());
@@ -541,14 +534,7 @@ impl Store {
         value: &Settings,
         base: &document::Revision,
     ) -> Result<document::Revision, document::SaveError> {
-        let revision = self.settings.save(value, base, &self.context())?;
-        self.settings_changed.send_modify(|n| *n += 1);
-        Ok(revision)
-    }
-
-    /// Wakes whenever the settings in force change.
-    pub fn settings_changes(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.settings_changed.subscribe()
+        self.settings.save(value, base, &self.context())
     }
 }
 
