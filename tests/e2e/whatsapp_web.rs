@@ -281,7 +281,10 @@ async fn the_pairing_screen_shows_the_qr_code_in_the_browser() {
         "Meta's connection is not shown while WhatsApp Web is in use"
     );
     client
-        .execute("document.querySelector('#channel').scrollIntoView();", vec![])
+        .execute(
+            "document.querySelector('#channel').scrollIntoView();",
+            vec![],
+        )
         .await
         .expect("scrolled");
     save_screenshot(client, "whatsapp-web-pairing.png").await;
@@ -318,4 +321,29 @@ async fn the_pairing_screen_shows_the_qr_code_in_the_browser() {
     wait_text(client, "#link-state", "Vincula el teléfono").await;
     wait_text(client, "#alerts", "Vincula el teléfono").await;
     browser.close().await;
+}
+
+/// WhatsApp Web has no 24-hour window: a reply to a customer who wrote a day ago is taken,
+/// and it waits in the outbox (durably, retried) until the phone is linked.
+#[tokio::test]
+async fn replies_have_no_24_hour_window_and_wait_for_the_phone() {
+    use crate::helpers::{now_secs, text_message};
+    let app = spawn_app_for("ws://127.0.0.1:9/ws/chat").await;
+    let old = now_secs() - 25 * 3600;
+    let delivered = app
+        .webhook(&text_message("wamid.old", "584126666666", "hola", old))
+        .await;
+    assert_eq!(delivered.status(), 200);
+    choose(&app, "whatsapp_web").await;
+
+    let reply = app
+        .post_json(
+            "/api/conversations/VE.584126666666/messages",
+            &json!({"message": {"type": "text", "body": "¡Hola de nuevo!"}}),
+        )
+        .await;
+    assert_eq!(reply.status(), 202, "{:?}", reply.text().await);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let status = app.get_json("/api/status").await;
+    assert_eq!(status["counts"]["outbox_pending"], 1, "{status}");
 }

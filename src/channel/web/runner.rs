@@ -8,14 +8,19 @@
 use super::inbound::{message_of, status_of};
 use super::keystore::KeyStore;
 use super::link::{self, LinkState};
+use super::outbound::choice_for;
 use super::sender::WebChannel;
+use crate::channel::outbound::Outbound;
 use crate::channel::Inbound;
+use crate::channel::InboundMessage;
+use crate::conversations;
 use crate::intake;
 use crate::settings::ChannelKind;
 use crate::state::AppState;
 use crate::store::Store;
 use app::events::ServerEvent;
 use parking_lot::RwLock;
+use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 use whatsapp_rust::async_channel;
@@ -23,7 +28,7 @@ use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::pair_code::PairCodeOptions;
 use whatsapp_rust::transport::TokioWebSocketTransportFactory;
 use whatsapp_rust::transport::{Transport, TransportEvent, TransportFactory};
-use whatsapp_rust::types::durability_hook::{InboundDurabilityHook, InboundMessage};
+use whatsapp_rust::types::durability_hook::InboundDurabilityHook;
 use whatsapp_rust::wacore::types::events::Event;
 use whatsapp_rust::{async_trait, Client, TokioRuntime};
 
@@ -315,23 +320,58 @@ impl InboundDurabilityHook for Intake {
     async fn on_messages(
         &self,
         _client: Arc<Client>,
-        batch: &[InboundMessage],
+        batch: &[whatsapp_rust::types::durability_hook::InboundMessage],
     ) -> anyhow::Result<()> {
-        let events: Vec<Inbound> = batch
+        let mut messages: Vec<_> = batch
             .iter()
             .filter_map(|m| message_of(&m.info, &m.message))
+            .collect();
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let store = self.app.store.clone();
+        let messages = tokio::task::spawn_blocking(move || {
+            answer_menus(&store, &mut messages);
+            messages
+        })
+        .await?;
+        let events = messages
+            .into_iter()
             .map(|m| {
                 self.channel.remember(&m.id, &m.contact);
                 Inbound::Message(m)
             })
             .collect();
-        if events.is_empty() {
-            return Ok(());
-        }
         intake::take_in(&self.app, events, crate::auth::now_ms())
             .await
             .map(drop)
             .map_err(anyhow::Error::msg)
+    }
+}
+
+/// How many of a conversation's latest records are looked through for the last message sent.
+const MENU_LOOKBACK: usize = 16;
+
+/// An ordinary WhatsApp account has no reply buttons or lists, so menus go out as numbered
+/// text: when the last message sent to a customer was a menu, an answer with an option's
+/// number (or its title) counts as a tap on that option, for the engine (blocking: reads the
+/// log).
+fn answer_menus(store: &Store, messages: &mut [InboundMessage]) {
+    for message in messages.iter_mut().filter(|m| m.choice_id.is_none()) {
+        let (Some(text), Some(key)) = (message.text.as_deref(), message.contact.key()) else {
+            continue;
+        };
+        let Ok(records) = conversations::latest(store, key, MENU_LOOKBACK) else {
+            continue;
+        };
+        let sent = records
+            .iter()
+            .rev()
+            .find(|r| r["kind"] == "message_out")
+            .and_then(|r| Outbound::deserialize(&r["message"]).ok());
+        if let Some(choice) = sent.as_ref().and_then(|sent| choice_for(sent, text)) {
+            message.choice_id = Some(choice.id.clone());
+        }
     }
 }
 
@@ -378,5 +418,82 @@ impl TransportFactory for Watched {
             }
         });
         Ok((transport, watched))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channel::outbound::Choice;
+    use crate::channel::ContactRef;
+    use crate::store::StoreOptions;
+    use serde_json::json;
+
+    fn said(text: &str) -> InboundMessage {
+        InboundMessage {
+            id: format!("in-{text}"),
+            contact: ContactRef {
+                wa_id: Some("584121234567".into()),
+                ..ContactRef::default()
+            },
+            sent_at_ms: 1,
+            kind: "text".into(),
+            text: Some(text.into()),
+            choice_id: None,
+            phone_number_id: None,
+            raw: json!({}),
+        }
+    }
+
+    async fn sent(store: &Store, at: i64, message: &Outbound) {
+        let record = json!({
+            "kind": "message_out", "conversation": "584121234567", "outbox": format!("o{at}"),
+            "at": at, "to": {"wa_id": "584121234567"}, "origin": "bot",
+            "text": message.summary(), "message": message,
+        });
+        store
+            .append(vec![serde_json::to_vec(&record).expect("json")])
+            .await
+            .expect("stored");
+    }
+
+    #[tokio::test]
+    async fn a_numbered_answer_to_the_last_menu_is_a_tap_on_that_option() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(
+            &dir.path().join("data"),
+            &dir.path().join("templates"),
+            &StoreOptions::default(),
+        )
+        .expect("store");
+        let choice = |id: &str, title: &str| Choice {
+            id: id.into(),
+            title: title.into(),
+            description: None,
+        };
+        let menu = Outbound::Buttons {
+            body: "¿Qué necesitas?".into(),
+            header: None,
+            footer: None,
+            buttons: vec![choice("menu", "Menú"), choice("horario", "Horario")],
+        };
+        sent(&store, 10, &menu).await;
+        let mut messages = vec![said("2"), said("menu"), said("7"), said("hola")];
+        answer_menus(&store, &mut messages);
+        let picked: Vec<_> = messages.iter().map(|m| m.choice_id.as_deref()).collect();
+        assert_eq!(picked, [Some("horario"), Some("menu"), None, None]);
+
+        // Once plain text has gone out since, a number is just a number.
+        sent(
+            &store,
+            20,
+            &Outbound::Text {
+                body: "Listo".into(),
+            },
+        )
+        .await;
+        let mut messages = vec![said("2")];
+        answer_menus(&store, &mut messages);
+        assert_eq!(messages[0].choice_id, None);
     }
 }
