@@ -329,7 +329,8 @@ fn summarize(store: &Store, c: Candidate, now: i64) -> Summary {
     Summary {
         last_message: last_message(store, &c.key),
         unread: c.last_in_at > c.last_read_at,
-        window_open: c.last_in_at > 0 && now - c.last_in_at < WINDOW_MS,
+        window_open: !crate::settings::has_window(&store.settings.get())
+            || (c.last_in_at > 0 && now - c.last_in_at < WINDOW_MS),
         last_in_at: (c.last_in_at > 0).then_some(c.last_in_at),
         paused_until: c.state.paused_until.filter(|until| *until > now),
         opted_out: c.state.opted_out,

@@ -11,7 +11,6 @@
 use crate::channel::outbound::{self, Outbound};
 use crate::channel::ContactRef;
 use crate::channel::{Channel, Failure, SendError};
-use crate::settings::ChannelKind;
 use crate::store::log::LogError;
 use crate::store::Store;
 use app::events::ServerEvent;
@@ -217,8 +216,7 @@ impl Outbox {
             .read()
             .conversation(conversation)
             .map_or(0, |c| c.last_in_at);
-        // WhatsApp Web has no customer-service window; Meta's Cloud API does.
-        let windowed = self.store.settings.get().channel == ChannelKind::Meta;
+        let windowed = crate::settings::has_window(&self.store.settings.get());
         if windowed && !message.allowed_outside_window() && now_ms() - last_in > WINDOW_MS {
             return Err(OutboxError::OutsideWindow);
         }

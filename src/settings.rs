@@ -11,6 +11,12 @@ pub fn time_zone(settings: &Settings) -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
+/// Whether the channel in use limits free-form replies to 24 hours after the customer's last
+/// message: Meta's Cloud API does; WhatsApp Web does not.
+pub fn has_window(settings: &Settings) -> bool {
+    settings.channel == ChannelKind::Meta
+}
+
 impl HandEdited for Settings {
     const FILE: &'static str = "settings.json";
     const VERSION: u32 = 1;

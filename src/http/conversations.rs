@@ -106,8 +106,7 @@ pub fn routes(api: Api) -> Api {
         Method::GET,
         "/conversations/{conversation}/state",
         Access::User,
-        Doc::new(TAG, "What the bot remembers of the contact")
-            .returns::<crate::engine::decide::ContactState>(),
+        Doc::new(TAG, "What the bot remembers of the contact").returns::<StateView>(),
         get(contact_state),
     )
     .op(
@@ -177,8 +176,21 @@ async fn edit_contact(
 async fn contact_state(
     State(state): State<AppState>,
     Path(conversation): Path<String>,
-) -> ApiJson<crate::engine::decide::ContactState> {
-    ApiJson(crate::bot::contact_state(&state.store, &conversation))
+) -> ApiJson<StateView> {
+    ApiJson(StateView {
+        state: crate::bot::contact_state(&state.store, &conversation),
+        always_open: !crate::settings::has_window(&state.store.settings.get()),
+    })
+}
+
+/// The contact's state, and whether the channel in use lets people write at any time.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+struct StateView {
+    #[serde(flatten)]
+    state: crate::engine::decide::ContactState,
+    /// The channel in use has no 24-hour window (WhatsApp Web): free-form replies are
+    /// allowed however long ago the customer wrote.
+    always_open: bool,
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]

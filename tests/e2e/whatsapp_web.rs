@@ -343,6 +343,13 @@ async fn replies_have_no_24_hour_window_and_wait_for_the_phone() {
         )
         .await;
     assert_eq!(reply.status(), 202, "{:?}", reply.text().await);
+    // The inbox is told so: free text, no template picker.
+    let state = app
+        .get_json("/api/conversations/VE.584126666666/state")
+        .await;
+    assert_eq!(state["always_open"], true, "{state}");
+    let list = app.get_json("/api/conversations").await;
+    assert_eq!(list["conversations"][0]["window_open"], true, "{list}");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let status = app.get_json("/api/status").await;
     assert_eq!(status["counts"]["outbox_pending"], 1, "{status}");

@@ -31,12 +31,16 @@ pub struct ContactState {
     pub paused_until: Option<i64>,
     #[serde(default)]
     pub last_in_at: Option<i64>,
+    /// The channel in use has no 24-hour window (WhatsApp Web).
+    #[serde(default)]
+    pub always_open: bool,
 }
 
 impl ContactState {
-    /// Free-form replies are allowed (the customer wrote in the last 24 hours).
+    /// Free-form replies are allowed (the customer wrote in the last 24 hours, or the channel
+    /// has no such limit).
     pub fn window_open(&self, now: i64) -> bool {
-        self.last_in_at.is_some_and(|at| now - at < WINDOW_MS)
+        self.always_open || self.last_in_at.is_some_and(|at| now - at < WINDOW_MS)
     }
 
     /// The bot is paused for this contact at `now`.
@@ -686,6 +690,11 @@ mod tests {
         assert!(state.window_open(1_000 + WINDOW_MS - 1));
         assert!(!state.window_open(1_000 + WINDOW_MS));
         assert!(!ContactState::default().window_open(0));
+        let anytime = ContactState {
+            always_open: true,
+            ..ContactState::default()
+        };
+        assert!(anytime.window_open(1_000 + 10 * WINDOW_MS), "WhatsApp Web");
     }
 
     #[test]
