@@ -140,6 +140,12 @@ impl Application {
         self.state.store.clone()
     }
 
+    /// The state every handler reaches (for what runs beside the server in the same
+    /// process, such as the tests' stand-ins).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
     /// Accounts and sessions (to make the first API token of a test or an install script).
     pub fn auth(&self) -> Arc<Auth> {
         self.state.auth.clone()

@@ -26,6 +26,10 @@ pub const VERIFY_TOKEN: &str = "test-verify-token";
 /// A server running inside the test process.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The server's own state, for reaching inside it as a channel does (the WhatsApp Web
+    /// tests; the default build has no such channel).
+    #[cfg_attr(not(feature = "whatsapp-web"), allow(dead_code))]
+    pub state: cocolu::state::AppState,
     pub store: Arc<Store>,
     /// Sends an admin API token with every request.
     pub client: reqwest::Client,
@@ -229,6 +233,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     adjust(&mut config);
     let app = Application::build(config).await.expect("server starts");
     let addr = app.local_addr();
+    let state = app.state();
     let store = app.store();
     let app_auth = app.auth();
     let token = admin_token(&app_auth);
@@ -238,6 +243,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }));
     TestApp {
         addr,
+        state,
         store,
         client: client_with_token(&token),
         token,

@@ -354,3 +354,91 @@ async fn replies_have_no_24_hour_window_and_wait_for_the_phone() {
     let status = app.get_json("/api/status").await;
     assert_eq!(status["counts"]["outbox_pending"], 1, "{status}");
 }
+
+/// A batch as the library hands it over (its own message types, through the channel's
+/// durability hook): the customer's message is stored once however often it comes, published
+/// on `/ws`, shown in the inbox under the phone number, and answered by the bot — the reply
+/// waits in the outbox, since no phone is linked here.
+#[tokio::test]
+async fn a_batch_the_library_delivers_is_stored_once_published_and_answered() {
+    use std::sync::Arc;
+    use whatsapp_rust::chrono::Utc;
+    use whatsapp_rust::wacore::types::events::InboundMessage;
+    use whatsapp_rust::wacore::types::message::MessageInfo;
+    use whatsapp_rust::waproto::whatsapp as wa;
+
+    let app = spawn_app_for("ws://127.0.0.1:9/ws/chat").await;
+    choose(&app, "whatsapp_web").await;
+    let mut events = app.events().await;
+    let customer: whatsapp_rust::Jid = "584121234567@s.whatsapp.net".parse().expect("jid");
+    let mut info = MessageInfo {
+        id: "3EB0C0FFEE".into(),
+        push_name: "Ana".into(),
+        timestamp: Utc::now(),
+        ..Default::default()
+    };
+    info.source.chat = customer.clone();
+    info.source.sender = customer;
+    let batch = [InboundMessage::builder()
+        .message(Arc::new(wa::Message {
+            conversation: Some("Hola, ¿qué horario tienen?".into()),
+            ..Default::default()
+        }))
+        .info(Arc::new(info))
+        .build()];
+
+    app.state
+        .web
+        .deliver(&app.state, &batch)
+        .await
+        .expect("taken in");
+    app.state
+        .web
+        .deliver(&app.state, &batch)
+        .await
+        .expect("a redelivery is acknowledged too");
+
+    let received = loop {
+        let event = events
+            .next(Duration::from_secs(10))
+            .await
+            .expect("an event");
+        if event["type"] == "message_received" {
+            break event;
+        }
+    };
+    assert_eq!(received["conversation"], "584121234567");
+    assert_eq!(received["id"], "3EB0C0FFEE");
+    assert_eq!(received["text"], "Hola, ¿qué horario tienen?");
+    let stored: Vec<_> = crate::helpers::log_records(&app.data_path())
+        .into_iter()
+        .filter(|r| r["kind"] == "message_in")
+        .collect();
+    assert_eq!(stored.len(), 1, "stored once: {stored:?}");
+    assert_eq!(stored[0]["contact"]["name"], "Ana");
+    assert_eq!(stored[0]["message"]["channel"], "whatsapp_web");
+
+    // The bot answered (the welcome, a first contact): queued, waiting for the phone.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let out: Vec<_> = crate::helpers::log_records(&app.data_path())
+            .into_iter()
+            .filter(|r| r["kind"] == "message_out")
+            .collect();
+        if let Some(reply) = out.first() {
+            assert_eq!(reply["conversation"], "584121234567");
+            assert_eq!(reply["to"]["wa_id"], "584121234567");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bot did not answer"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let list = app.get_json("/api/conversations").await;
+    assert_eq!(
+        list["conversations"][0]["conversation"], "584121234567",
+        "{list}"
+    );
+}

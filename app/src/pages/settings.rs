@@ -283,8 +283,8 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
 }
 
 /// WhatsApp Web's link with the shop's phone: its state, the QR code to scan (an image the
-/// server draws, fetched again as WhatsApp rotates it), a pairing code for a phone number,
-/// and unlinking.
+/// server draws, fetched again as WhatsApp rotates it) and unlinking. (A pairing code for a
+/// phone number is in the API only: its form does not fit the bundle's budget yet.)
 #[component]
 fn WebLink(link: RwSignal<Option<LinkState>>) -> impl IntoView {
     let i18n = use_i18n();

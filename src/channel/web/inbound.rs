@@ -287,4 +287,42 @@ mod tests {
             ("unsupported", None)
         );
     }
+
+    #[test]
+    fn a_customers_receipts_become_delivered_and_read_statuses() {
+        let receipt = |kind: ReceiptType, from_me: bool| {
+            let mut source = info("584121234567@s.whatsapp.net").source;
+            source.is_from_me = from_me;
+            Receipt::builder()
+                .source(source)
+                .message_ids(vec!["3EB0A".into(), "3EB0B".into()])
+                .timestamp(Utc.timestamp_opt(1_764_000_100, 0).single().expect("time"))
+                .r#type(kind)
+                .offline(false)
+                .build()
+        };
+        let delivered = status_of(&receipt(ReceiptType::Delivered, false));
+        assert_eq!(delivered.len(), 2, "one status per message");
+        assert_eq!(delivered[0].message_id, "3EB0A");
+        assert_eq!(delivered[0].status, "delivered");
+        assert_eq!(delivered[0].at_ms, 1_764_000_100_000);
+        assert_eq!(
+            delivered[0].recipient.wa_id.as_deref(),
+            Some("584121234567")
+        );
+        assert_eq!(
+            status_of(&receipt(ReceiptType::Read, false))[1].status,
+            "read"
+        );
+        assert_eq!(
+            status_of(&receipt(ReceiptType::Played, false))[0].status,
+            "read"
+        );
+        assert!(
+            status_of(&receipt(ReceiptType::ReadSelf, false)).is_empty(),
+            "our own devices' receipts say nothing about the customer"
+        );
+        assert!(status_of(&receipt(ReceiptType::Read, true)).is_empty());
+        assert!(status_of(&receipt(ReceiptType::Retry, false)).is_empty());
+    }
 }

@@ -220,7 +220,7 @@ impl WebLink {
             .skip_history_sync()
             .with_inbound_durability_hook(Intake {
                 app: app.clone(),
-                channel: self.channel.clone(),
+                link: Arc::downgrade(self),
             })
             .on_event(on_event);
         if let Some(version) = self.config.version {
@@ -250,6 +250,40 @@ impl WebLink {
             handle.shutdown().await;
         }
         self.set(None);
+    }
+
+    /// Takes in a batch of messages the library decrypted (called before WhatsApp is told they
+    /// arrived): customers' messages become the neutral message, an answer to the last menu
+    /// becomes a tap on its option, and each is stored once, answered and published.
+    pub async fn deliver(
+        &self,
+        app: &AppState,
+        batch: &[whatsapp_rust::types::durability_hook::InboundMessage],
+    ) -> anyhow::Result<()> {
+        let mut messages: Vec<_> = batch
+            .iter()
+            .filter_map(|m| message_of(&m.info, &m.message))
+            .collect();
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let store = app.store.clone();
+        let messages = tokio::task::spawn_blocking(move || {
+            answer_menus(&store, &mut messages);
+            messages
+        })
+        .await?;
+        let events = messages
+            .into_iter()
+            .map(|m| {
+                self.channel.remember(&m.id, &m.contact);
+                Inbound::Message(m)
+            })
+            .collect();
+        intake::take_in(app, events, crate::auth::now_ms())
+            .await
+            .map(drop)
+            .map_err(anyhow::Error::msg)
     }
 
     /// Unlinks the phone: tells WhatsApp (when connected), forgets the keys, and starts again
@@ -312,7 +346,7 @@ fn link_name(link: &LinkState) -> &'static str {
 /// error here leaves them unacknowledged, and WhatsApp delivers them again.
 struct Intake {
     app: AppState,
-    channel: WebChannel,
+    link: Weak<WebLink>,
 }
 
 #[async_trait]
@@ -322,30 +356,10 @@ impl InboundDurabilityHook for Intake {
         _client: Arc<Client>,
         batch: &[whatsapp_rust::types::durability_hook::InboundMessage],
     ) -> anyhow::Result<()> {
-        let mut messages: Vec<_> = batch
-            .iter()
-            .filter_map(|m| message_of(&m.info, &m.message))
-            .collect();
-        if messages.is_empty() {
-            return Ok(());
+        match self.link.upgrade() {
+            Some(link) => link.deliver(&self.app, batch).await,
+            None => Err(anyhow::anyhow!("the server is shutting down")),
         }
-        let store = self.app.store.clone();
-        let messages = tokio::task::spawn_blocking(move || {
-            answer_menus(&store, &mut messages);
-            messages
-        })
-        .await?;
-        let events = messages
-            .into_iter()
-            .map(|m| {
-                self.channel.remember(&m.id, &m.contact);
-                Inbound::Message(m)
-            })
-            .collect();
-        intake::take_in(&self.app, events, crate::auth::now_ms())
-            .await
-            .map(drop)
-            .map_err(anyhow::Error::msg)
     }
 }
 
