@@ -137,8 +137,9 @@ impl WebLink {
             }
             return;
         }
+        // A late event of a client being stopped says nothing once the channel is off.
+        let Some(current) = self.state() else { return };
         let number = client.pn().map(|jid| jid.user.to_string());
-        let current = self.state().unwrap_or(LinkState::Connecting);
         if let Some(next) = link::next(&current, event, crate::auth::now_ms(), number.as_deref()) {
             self.set(Some(next));
         }
