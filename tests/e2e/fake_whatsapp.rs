@@ -1,6 +1,9 @@
 //! A stand-in for WhatsApp's chat server, for the WhatsApp Web channel: a WebSocket that
 //! speaks WhatsApp's framing and the Noise XX handshake from the server's side, then sends
-//! the `<pair-device>` request a real server sends to a device that is not linked yet.
+//! the `<pair-device>` request a real server sends to a device that is not linked yet. Its
+//! `scan` plays the phone: the `<pair-success>` a phone's scan brings (the device identity
+//! signed with a stand-in account key, sealed with the QR code's secret), then the `515` that
+//! makes the device log in again, which is answered with `<success>`.
 //!
 //! WhatsApp's certificate chain is signed with a key only WhatsApp has, so the tests build the
 //! library with its `danger-skip-cert-chain-verify` feature (our `whatsapp-web-standin`
@@ -9,7 +12,7 @@
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 use whatsapp_rust::buffa::{Message as _, MessageField};
@@ -42,7 +45,22 @@ pub struct FakeWhatsApp {
     pub url: String,
     /// Connections accepted so far.
     pub connections: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
 }
+
+/// What the stand-in remembers across connections.
+#[derive(Default)]
+struct Shared {
+    /// Where `scan` hands a QR code to the connection waiting for the phone.
+    scans: Mutex<Option<tokio::sync::mpsc::UnboundedSender<String>>>,
+    /// The `username` (phone number) of each login of a linked device, in order.
+    logins: Mutex<Vec<u64>>,
+}
+
+/// The number the stand-in phone links, and its device's ids.
+pub const PHONE: &str = "584121234567";
+const DEVICE_JID: &str = "584121234567:7@s.whatsapp.net";
+const DEVICE_LID: &str = "99887766554433:7@lid";
 
 impl FakeWhatsApp {
     pub async fn start(behaviour: Behaviour) -> FakeWhatsApp {
@@ -50,9 +68,12 @@ impl FakeWhatsApp {
         let url = format!("ws://{}/ws/chat", listener.local_addr().expect("addr"));
         let connections = Arc::new(AtomicUsize::new(0));
         let counted = connections.clone();
+        let shared = Arc::new(Shared::default());
+        let serving = shared.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 counted.fetch_add(1, Ordering::SeqCst);
+                let shared = serving.clone();
                 tokio::spawn(async move {
                     let Ok(socket) = tokio_tungstenite::accept_async(stream).await else {
                         return;
@@ -63,7 +84,7 @@ impl FakeWhatsApp {
                             let _ = socket.close(None).await;
                         }
                         Behaviour::Pair => {
-                            if let Err(error) = serve_pairing(socket).await {
+                            if let Err(error) = serve_pairing(socket, &shared).await {
                                 eprintln!("fake WhatsApp: {error}");
                             }
                         }
@@ -71,11 +92,26 @@ impl FakeWhatsApp {
                 });
             }
         });
-        FakeWhatsApp { url, connections }
+        FakeWhatsApp {
+            url,
+            connections,
+            shared,
+        }
     }
 
     pub fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
+    }
+
+    /// The phone scans `qr` (as the dashboard shows it); false when no device is waiting.
+    pub fn scan(&self, qr: &str) -> bool {
+        let waiting = self.shared.scans.lock().expect("lock").clone();
+        waiting.is_some_and(|scans| scans.send(qr.to_string()).is_ok())
+    }
+
+    /// The phone numbers linked devices logged in with, in order.
+    pub fn logins(&self) -> Vec<u64> {
+        self.shared.logins.lock().expect("lock").clone()
     }
 }
 
@@ -155,11 +191,12 @@ async fn send_frame(socket: &mut Socket, payload: &[u8]) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// The server's side of Noise XX; answers the two ciphers (to read, to write).
+/// The server's side of Noise XX; answers the two ciphers (to read, to write) and the
+/// client's payload (a registration, or a linked device's login).
 async fn handshake(
     socket: &mut Socket,
     frames: &mut Frames,
-) -> Result<(NoiseCipher, NoiseCipher), String> {
+) -> Result<(NoiseCipher, NoiseCipher, wa::ClientPayload), String> {
     let hello = wa::HandshakeMessage::decode_from_slice(&frames.next(socket).await?)
         .map_err(|e| e.to_string())?;
     let client_ephemeral = hello
@@ -203,46 +240,205 @@ async fn handshake(
     noise
         .mix_shared_secret(ephemeral.private_key.serialize(), &client_static)
         .map_err(err)?;
-    noise
+    let payload = noise
         .decrypt(finish.payload.as_deref().ok_or("no client payload")?)
         .map_err(err)?;
+    let payload = wa::ClientPayload::decode_from_slice(&payload).map_err(|e| e.to_string())?;
     // The client writes with the first key and reads with the second.
     let (client_writes, client_reads) = noise.finish().map_err(err)?;
-    Ok((client_writes, client_reads))
+    Ok((client_writes, client_reads, payload))
 }
 
-/// Completes the handshake, asks for pairing, then reads (and ignores) what the client says
-/// until it goes.
-async fn serve_pairing(mut socket: Socket) -> Result<(), String> {
+/// Sends nodes over an established connection, counting for the cipher.
+struct Sender {
+    cipher: NoiseCipher,
+    counter: u32,
+}
+
+impl Sender {
+    async fn send(
+        &mut self,
+        socket: &mut Socket,
+        node: &whatsapp_rust::wacore_binary::Node,
+    ) -> Result<(), String> {
+        let plain = marshal(node).map_err(|e| e.to_string())?;
+        let sealed = self
+            .cipher
+            .encrypt_with_counter(self.counter, &plain)
+            .map_err(|e| e.to_string())?;
+        self.counter += 1;
+        send_frame(socket, &sealed).await
+    }
+}
+
+/// The `<device-identity>` of a phone's `<pair-success>` for the QR code `qr`
+/// (`ref,noise key,identity key,ADV secret,platform`): the device's identity details signed by
+/// the account's key over the device's identity key, then sealed with the ADV secret.
+fn device_identity(qr: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let fields: Vec<&str> = qr.split(',').collect();
+    let decode = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| base64::engine::general_purpose::STANDARD.decode(f).ok())
+            .ok_or_else(|| format!("field {i} of the QR code"))
+    };
+    let identity_key = decode(2)?;
+    let adv_secret = decode(3)?;
+    let details = wa::ADVDeviceIdentity {
+        raw_id: Some(7),
+        timestamp: Some(u64::try_from(whatsapp_rust::chrono::Utc::now().timestamp()).unwrap_or(0)),
+        key_index: Some(1),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let account = key_pair();
+    let signed = [&[6u8, 0][..], &details, &identity_key].concat();
+    let signature = account
+        .private_key
+        .calculate_signature(&signed, &mut rand::make_rng::<rand::rngs::StdRng>())
+        .map_err(|e| e.to_string())?;
+    let identity = wa::ADVSignedDeviceIdentity {
+        details: Some(details),
+        account_signature_key: Some(public_bytes(&account)),
+        account_signature: Some(signature.to_vec()),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let mut mac =
+        hmac::Hmac::<sha2::Sha256>::new_from_slice(&adv_secret).map_err(|e| e.to_string())?;
+    mac.update(&identity);
+    Ok(wa::ADVSignedDeviceIdentityHMAC {
+        details: Some(identity),
+        hmac: Some(mac.finalize().into_bytes().to_vec()),
+        ..Default::default()
+    }
+    .encode_to_vec())
+}
+
+/// Completes the handshake. A linked device's login is answered with `<success>`; a new
+/// device is asked to pair, and when `scan` hands over its QR code the phone's
+/// `<pair-success>` follows, then the `515` that makes it log in again. Whatever else the
+/// client says is read and left unanswered.
+async fn serve_pairing(mut socket: Socket, shared: &Shared) -> Result<(), String> {
     let mut frames = Frames {
         decoder: FrameDecoder::new(),
         first: true,
     };
-    let (read, write) = handshake(&mut socket, &mut frames).await?;
-    let pair_device = NodeBuilder::new("iq")
-        .attrs([
-            ("from", "s.whatsapp.net"),
-            ("type", "set"),
-            ("id", "pair-1"),
-            ("xmlns", "md"),
-        ])
-        .children([NodeBuilder::new("pair-device")
-            .children(
-                REFS.iter()
-                    .map(|r| NodeBuilder::new("ref").bytes(r.as_bytes().to_vec()).build()),
-            )
-            .build()])
-        .build();
-    let plain = marshal(&pair_device).map_err(|e| e.to_string())?;
-    let sealed = write
-        .encrypt_with_counter(0, &plain)
-        .map_err(|e| e.to_string())?;
-    send_frame(&mut socket, &sealed).await?;
+    let (read, write, payload) = handshake(&mut socket, &mut frames).await?;
+    let mut sender = Sender {
+        cipher: write,
+        counter: 0,
+    };
+    let mut scans = None;
+    // A new device's requests are not answered (it is not linked yet).
+    let scans_pending = payload.username.is_none();
+    if let Some(username) = payload.username {
+        shared.logins.lock().expect("lock").push(username);
+        let success = NodeBuilder::new("success")
+            .attrs([
+                (
+                    "t",
+                    whatsapp_rust::chrono::Utc::now().timestamp().to_string(),
+                ),
+                ("lid", DEVICE_LID.to_string()),
+            ])
+            .build();
+        sender.send(&mut socket, &success).await?;
+        // Nothing waited for this device while it was away.
+        let offline = NodeBuilder::new("ib")
+            .children([NodeBuilder::new("offline").attr("count", "0").build()])
+            .build();
+        sender.send(&mut socket, &offline).await?;
+    } else {
+        let pair_device = NodeBuilder::new("iq")
+            .attrs([
+                ("from", "s.whatsapp.net"),
+                ("type", "set"),
+                ("id", "pair-1"),
+                ("xmlns", "md"),
+            ])
+            .children([NodeBuilder::new("pair-device")
+                .children(
+                    REFS.iter()
+                        .map(|r| NodeBuilder::new("ref").bytes(r.as_bytes().to_vec()).build()),
+                )
+                .build()])
+            .build();
+        sender.send(&mut socket, &pair_device).await?;
+        let (scanned, waiting) = tokio::sync::mpsc::unbounded_channel();
+        *shared.scans.lock().expect("lock") = Some(scanned);
+        scans = Some(waiting);
+    }
     let mut counter = 0;
     loop {
-        let mut frame = frames.next(&mut socket).await?;
-        read.decrypt_in_place_with_counter(counter, &mut frame)
-            .map_err(|e| e.to_string())?;
-        counter += 1;
+        let scan = async {
+            match scans.as_mut() {
+                Some(waiting) => waiting.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            frame = frames.next(&mut socket) => {
+                let mut frame = frame?;
+                read.decrypt_in_place_with_counter(counter, &mut frame)
+                    .map_err(|e| e.to_string())?;
+                counter += 1;
+                let Ok(plain) = whatsapp_rust::wacore_binary::util::unpack(&frame) else { continue };
+                let Ok(node) = whatsapp_rust::wacore_binary::marshal::unmarshal_ref(&plain) else { continue };
+                if std::env::var_os("FAKE_WA_TRACE").is_some() {
+                    eprintln!("client> {node:?}");
+                }
+                // Every request of a linked device is granted, with nothing in it.
+                let kind = node.get_attr("type").map(|v| v.as_str().into_owned());
+                if node.tag == "iq" && matches!(kind.as_deref(), Some("get" | "set")) && !scans_pending {
+                    let id = node.get_attr("id").map(|v| v.as_str().into_owned()).unwrap_or_default();
+                    // App-state sync: every collection asked for is up to date and empty.
+                    let collections: Vec<_> = node
+                        .get_optional_child_by_tag(&["sync"])
+                        .and_then(|sync| sync.children())
+                        .map(|asked| {
+                            asked
+                                .iter()
+                                .filter_map(|c| c.get_attr("name").map(|n| n.as_str().into_owned()))
+                                .map(|name| NodeBuilder::new("collection").attr("name", name).build())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let mut answer = NodeBuilder::new("iq").attrs([
+                        ("from", "s.whatsapp.net".to_string()),
+                        ("type", "result".to_string()),
+                        ("id", id),
+                    ]);
+                    if !collections.is_empty() {
+                        answer = answer.children([NodeBuilder::new("sync").children(collections).build()]);
+                    }
+                    let answer = answer.build();
+                    sender.send(&mut socket, &answer).await?;
+                }
+            }
+            Some(qr) = scan => {
+                let success = NodeBuilder::new("iq")
+                    .attrs([("from", "s.whatsapp.net"), ("type", "set"), ("id", "pair-2")])
+                    .children([NodeBuilder::new("pair-success")
+                        .children([
+                            NodeBuilder::new("device-identity").bytes(device_identity(&qr)?).build(),
+                            NodeBuilder::new("device")
+                                .attrs([("jid", DEVICE_JID), ("lid", DEVICE_LID)])
+                                .build(),
+                            NodeBuilder::new("platform").attr("name", "android").build(),
+                        ])
+                        .build()])
+                    .build();
+                sender.send(&mut socket, &success).await?;
+                // Time for the device to sign and answer, then the server makes it log in.
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                let restart = NodeBuilder::new("stream:error").attr("code", "515").build();
+                sender.send(&mut socket, &restart).await?;
+                let _ = socket.close(None).await;
+                return Ok(());
+            }
+        }
     }
 }

@@ -32,7 +32,16 @@ pub async fn choose(app: &TestApp, channel: &str) {
 
 /// Waits up to 20 s for the link in `/api/status` to satisfy `wanted`.
 pub async fn wait_for_link(app: &TestApp, wanted: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    wait_for_link_within(app, Duration::from_secs(20), wanted).await
+}
+
+/// Waits up to `limit` for the link in `/api/status` to satisfy `wanted`.
+pub async fn wait_for_link_within(
+    app: &TestApp,
+    limit: Duration,
+    wanted: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + limit;
     loop {
         let status = app.get_json("/api/status").await;
         if wanted(&status["whatsapp_web"]["link"]) {
@@ -441,4 +450,59 @@ async fn a_batch_the_library_delivers_is_stored_once_published_and_answered() {
         list["conversations"][0]["conversation"], "584121234567",
         "{list}"
     );
+}
+
+/// The stand-in phone scans the code the library made: the library checks the phone's
+/// signatures, keeps its new identity in our key store, logs in again as the linked device
+/// with the shop's number, syncs, and is connected — shown in the status with the number.
+#[cfg(feature = "whatsapp-web-standin")]
+#[tokio::test]
+async fn scanning_the_code_links_the_phone_and_connects_with_its_number() {
+    use crate::fake_whatsapp::{Behaviour, FakeWhatsApp, PHONE};
+    let fake = FakeWhatsApp::start(Behaviour::Pair).await;
+    let app = spawn_app_for(&fake.url).await;
+    choose(&app, "whatsapp_web").await;
+    let status = wait_for_link(&app, |link| link["state"] == "pairing").await;
+    let qr = status["whatsapp_web"]["link"]["qr"]
+        .as_str()
+        .expect("qr")
+        .to_string();
+    let mut events = app.events().await;
+
+    assert!(fake.scan(&qr), "a device waits for the phone");
+
+    // The library waits up to 10 s for the phone's app-state keys before its first sync.
+    let status = wait_for_link_within(&app, Duration::from_secs(40), |link| {
+        link["state"] == "connected"
+    })
+    .await;
+    assert_eq!(status["whatsapp_web"]["link"]["number"], PHONE, "{status}");
+    assert_eq!(
+        fake.logins().first().map(u64::to_string).as_deref(),
+        Some(PHONE)
+    );
+    let alerts = status["alerts"].as_array().expect("alerts");
+    assert!(
+        !alerts
+            .iter()
+            .any(|a| a["kind"].as_str().unwrap_or("").starts_with("web_")),
+        "{alerts:?}"
+    );
+    let mut seen = Vec::new();
+    while let Some(event) = events.next(Duration::from_secs(1)).await {
+        if event["type"] == "link_changed" {
+            seen.push(event["link"]["state"].as_str().unwrap_or("").to_string());
+        }
+    }
+    assert!(
+        seen.contains(&"connected".to_string()),
+        "live on /ws: {seen:?}"
+    );
+    // The link is on disk: the key store names the linked number.
+    let folder = app.data_path().join("whatsapp-web");
+    let keys: String = ["keys.jsonl", "keys.snapshot.json"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(folder.join(f)).ok())
+        .collect();
+    assert!(keys.contains(PHONE), "the linked number is stored");
 }
