@@ -14,8 +14,7 @@ mod common;
 
 use common::{ms, percentile};
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -38,26 +37,6 @@ fn webhook(id: usize) -> (Vec<u8>, String) {
     .into_bytes();
     let signature = cocolu::channel::meta::signature::sign(SECRET.as_bytes(), &body);
     (body, signature)
-}
-
-fn cocolu(dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cocolu"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("cocolu runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("written");
-    let output = child.wait_with_output().expect("finished");
-    assert!(output.status.success(), "cocolu {args:?} failed");
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
 /// `CONNECTIONS` clients request `url` back to back for `SECONDS`; every latency is kept.
@@ -230,12 +209,12 @@ fn main() {
             .output();
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    cocolu(
+    common::run_cocolu(
         dir.path(),
         &["user", "add", USER, "--password-stdin"],
         &format!("{PASSWORD}\n"),
     );
-    let token = cocolu(dir.path(), &["token", "bench", "--role", "admin"], "");
+    let token = common::run_cocolu(dir.path(), &["token", "bench", "--role", "admin"], "");
     let (mut server, base) = common::start_cocolu(dir.path(), &[("META_APP_SECRET", SECRET)], pin);
     let pid = server.id();
     raise_open_files(pid);

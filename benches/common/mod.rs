@@ -35,6 +35,29 @@ pub fn start_cocolu(dir: &Path, env: &[(&str, &str)], pin_to_core_0: bool) -> (C
     )
 }
 
+/// Runs a `cocolu` command (`user add`, `token`, ...) in `dir` with `stdin`; its output.
+#[allow(dead_code)] // Not every bench makes accounts.
+pub fn run_cocolu(dir: &Path, args: &[&str], stdin: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cocolu"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("cocolu runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("written");
+    let output = child.wait_with_output().expect("finished");
+    assert!(output.status.success(), "cocolu {args:?} failed");
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
 /// The resident memory of a process, in KiB, from `/proc` (0 when it cannot be read).
 #[allow(dead_code)] // Not every bench reads memory.
 pub fn rss_kib(pid: u32) -> u64 {
