@@ -119,6 +119,17 @@ fn main() {
     let (web_rss, ticks) = idle(web.id());
     let meta_ticks = cpu_ticks(meta.id()) - meta_ticks_before;
     let meta_rss = rss_kib(meta.id());
+    let breakdown = std::fs::read_to_string(format!("/proc/{}/status", web.id()))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| {
+            ["RssAnon", "RssFile", "Threads"]
+                .iter()
+                .any(|k| l.starts_with(k))
+        })
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(", ");
     let keys: u64 = ["keys.jsonl", "keys.snapshot.json"]
         .iter()
         .filter_map(|f| std::fs::metadata(web_dir.path().join("data/whatsapp-web").join(f)).ok())
@@ -148,6 +159,7 @@ fn main() {
         meta_rss as f64 / 1024.0,
         IDLE.as_secs()
     );
+    println!("connected server's memory: {breakdown}");
     println!("keys journal after linking: {keys} bytes");
     println!(
         "this binary (bench profile, with the stand-in feature): {:.2} MB",
