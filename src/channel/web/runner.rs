@@ -183,6 +183,11 @@ impl WebLink {
     /// Starts the client (a no-op when it runs already).
     async fn start(self: &Arc<WebLink>, app: &AppState) {
         let mut running = self.running.lock().await;
+        self.start_held(&mut running, app).await;
+    }
+
+    /// Starts the client into `running` (held by the caller), unless one runs already.
+    async fn start_held(self: &Arc<WebLink>, running: &mut Option<BotHandle>, app: &AppState) {
         if running.is_some() {
             return;
         }
@@ -293,9 +298,11 @@ impl WebLink {
         if app.store.settings.get().channel != ChannelKind::WhatsappWeb {
             return Err(LinkError::NotInUse);
         }
-        let handle = self.running.lock().await.take();
+        // Held throughout, so the settings' follower cannot start a client on the old keys
+        // between the logout and the clearing.
+        let mut running = self.running.lock().await;
         self.channel.detach();
-        if let Some(handle) = handle {
+        if let Some(handle) = running.take() {
             handle.client().logout().await;
             handle.shutdown().await;
         }
@@ -305,7 +312,7 @@ impl WebLink {
             message: e.to_string(),
         })?;
         self.set(None);
-        self.start(app).await;
+        self.start_held(&mut running, app).await;
         Ok(())
     }
 
