@@ -21,6 +21,7 @@ use whatsapp_rust::wacore::handshake::{NoiseCipher, NoiseHandshake};
 use whatsapp_rust::wacore::libsignal::protocol::{KeyPair, PrivateKey};
 use whatsapp_rust::wacore_binary::consts::{NOISE_PATTERN_XX, WA_CONN_HEADER};
 use whatsapp_rust::wacore_binary::marshal;
+use whatsapp_rust::wacore_binary::NodeRef;
 use whatsapp_rust::waproto::whatsapp as wa;
 use whatsapp_rust::NodeBuilder;
 
@@ -55,6 +56,8 @@ struct Shared {
     scans: Mutex<Option<tokio::sync::mpsc::UnboundedSender<String>>>,
     /// The `username` (phone number) of each login of a linked device, in order.
     logins: Mutex<Vec<u64>>,
+    /// The `<message>` stanzas linked devices sent: (to, id).
+    sent: Mutex<Vec<(String, String)>>,
 }
 
 /// The number the stand-in phone links, and its device's ids.
@@ -112,6 +115,11 @@ impl FakeWhatsApp {
     /// The phone numbers linked devices logged in with, in order.
     pub fn logins(&self) -> Vec<u64> {
         self.shared.logins.lock().expect("lock").clone()
+    }
+
+    /// The messages linked devices sent, as (to, id), in order.
+    pub fn sent(&self) -> Vec<(String, String)> {
+        self.shared.sent.lock().expect("lock").clone()
     }
 }
 
@@ -317,6 +325,122 @@ fn device_identity(qr: &str) -> Result<Vec<u8>, String> {
     .encode_to_vec())
 }
 
+/// The users a request names (`<list><user jid>` of a device query, `<key><user jid>` of a
+/// pre-key fetch).
+fn users_in(node: &NodeRef<'_>, path: &[&str]) -> Vec<String> {
+    node.get_optional_child_by_tag(path)
+        .and_then(|list| list.children())
+        .map(|users| {
+            users
+                .iter()
+                .filter_map(|u| u.get_attr("jid").map(|j| j.as_str().into_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A stand-in contact's pre-key bundle, as the server hands it out: registration id, identity
+/// key, signed pre-key (signed by the identity over its serialized form) and a one-time key.
+fn bundle(jid: &str) -> Result<whatsapp_rust::wacore_binary::Node, String> {
+    let identity = key_pair();
+    let signed = key_pair();
+    let one_time = key_pair();
+    let signature = identity
+        .private_key
+        .calculate_signature(
+            &signed.public_key.serialize(),
+            &mut rand::make_rng::<rand::rngs::StdRng>(),
+        )
+        .map_err(|e| e.to_string())?;
+    let key = |tag: &'static str, id: u8, pair: &KeyPair, signature: Option<Vec<u8>>| {
+        let mut parts = vec![
+            NodeBuilder::new("id").bytes(vec![0, 0, id]).build(),
+            NodeBuilder::new("value").bytes(public_bytes(pair)).build(),
+        ];
+        if let Some(signature) = signature {
+            parts.push(NodeBuilder::new("signature").bytes(signature).build());
+        }
+        NodeBuilder::new(tag).children(parts).build()
+    };
+    Ok(NodeBuilder::new("user")
+        .attr("jid", jid.to_string())
+        .children([
+            NodeBuilder::new("registration")
+                .bytes(vec![0, 0, 0x12, 0x34])
+                .build(),
+            NodeBuilder::new("type").bytes(vec![5]).build(),
+            NodeBuilder::new("identity")
+                .bytes(public_bytes(&identity))
+                .build(),
+            key("skey", 1, &signed, Some(signature.to_vec())),
+            key("key", 2, &one_time, None),
+        ])
+        .build())
+}
+
+/// The answer to a linked device's request: each user has one device (the phone), with a
+/// fresh stand-in pre-key bundle; the app-state collections asked for are up to date and
+/// empty; anything else is granted with nothing in it.
+fn answer_request(
+    node: &NodeRef<'_>,
+    id: String,
+) -> Result<whatsapp_rust::wacore_binary::Node, String> {
+    let answer = NodeBuilder::new("iq").attrs([
+        ("from", "s.whatsapp.net".to_string()),
+        ("type", "result".to_string()),
+        ("id", id),
+    ]);
+    let xmlns = node
+        .get_attr("xmlns")
+        .map(|v| v.as_str().into_owned())
+        .unwrap_or_default();
+    let content = match xmlns.as_str() {
+        "usync" => {
+            let users = users_in(node, &["usync", "list"]).into_iter().map(|jid| {
+                NodeBuilder::new("user")
+                    .attr("jid", jid)
+                    .children([NodeBuilder::new("devices")
+                        .children([NodeBuilder::new("device-list")
+                            .children([NodeBuilder::new("device").attr("id", "0").build()])
+                            .build()])
+                        .build()])
+                    .build()
+            });
+            Some(
+                NodeBuilder::new("usync")
+                    .children([NodeBuilder::new("list").children(users).build()])
+                    .build(),
+            )
+        }
+        "encrypt" if node.get_optional_child_by_tag(&["key"]).is_some() => {
+            let bundles = users_in(node, &["key"])
+                .iter()
+                .map(|jid| bundle(jid))
+                .collect::<Result<Vec<_>, _>>()?;
+            Some(NodeBuilder::new("list").children(bundles).build())
+        }
+        "w:sync:app:state" => {
+            let collections: Vec<_> = node
+                .get_optional_child_by_tag(&["sync"])
+                .and_then(|sync| sync.children())
+                .map(|asked| {
+                    asked
+                        .iter()
+                        .filter_map(|c| c.get_attr("name").map(|n| n.as_str().into_owned()))
+                        .map(|name| NodeBuilder::new("collection").attr("name", name).build())
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(NodeBuilder::new("sync").children(collections).build())
+        }
+        _ => None,
+    };
+    Ok(match content {
+        Some(content) => answer.children([content]).build(),
+        None => answer.build(),
+    })
+}
+
 /// Completes the handshake. A linked device's login is answered with `<success>`; a new
 /// device is asked to pair, and when `scan` hands over its QR code the phone's
 /// `<pair-success>` follows, then the `515` that makes it log in again. Whatever else the
@@ -390,31 +514,21 @@ async fn serve_pairing(mut socket: Socket, shared: &Shared) -> Result<(), String
                 if std::env::var_os("FAKE_WA_TRACE").is_some() {
                     eprintln!("client> {node:?}");
                 }
-                // Every request of a linked device is granted, with nothing in it.
+                if node.tag == "message" && !scans_pending {
+                    let attr = |name: &str| node.get_attr(name).map(|v| v.as_str().into_owned()).unwrap_or_default();
+                    let (to, id) = (attr("to"), attr("id"));
+                    shared.sent.lock().expect("lock").push((to.clone(), id.clone()));
+                    let ack = NodeBuilder::new("ack")
+                        .attrs([("class", "message".to_string()), ("id", id), ("from", to)])
+                        .build();
+                    sender.send(&mut socket, &ack).await?;
+                    continue;
+                }
+                // Every other request of a linked device is granted.
                 let kind = node.get_attr("type").map(|v| v.as_str().into_owned());
                 if node.tag == "iq" && matches!(kind.as_deref(), Some("get" | "set")) && !scans_pending {
                     let id = node.get_attr("id").map(|v| v.as_str().into_owned()).unwrap_or_default();
-                    // App-state sync: every collection asked for is up to date and empty.
-                    let collections: Vec<_> = node
-                        .get_optional_child_by_tag(&["sync"])
-                        .and_then(|sync| sync.children())
-                        .map(|asked| {
-                            asked
-                                .iter()
-                                .filter_map(|c| c.get_attr("name").map(|n| n.as_str().into_owned()))
-                                .map(|name| NodeBuilder::new("collection").attr("name", name).build())
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    let mut answer = NodeBuilder::new("iq").attrs([
-                        ("from", "s.whatsapp.net".to_string()),
-                        ("type", "result".to_string()),
-                        ("id", id),
-                    ]);
-                    if !collections.is_empty() {
-                        answer = answer.children([NodeBuilder::new("sync").children(collections).build()]);
-                    }
-                    let answer = answer.build();
+                    let answer = answer_request(&node, id)?;
                     sender.send(&mut socket, &answer).await?;
                 }
             }

@@ -9,6 +9,35 @@ use cocolu::channel::web::runner::WebConfig;
 use serde_json::{json, Value};
 use std::time::Duration;
 
+/// A customer's text as the library hands it to the channel (its own message types).
+pub fn customer_says(
+    phone: &str,
+    id: &str,
+    text: &str,
+) -> [whatsapp_rust::wacore::types::events::InboundMessage; 1] {
+    use std::sync::Arc;
+    use whatsapp_rust::wacore::types::message::MessageInfo;
+    use whatsapp_rust::waproto::whatsapp as wa;
+    let customer: whatsapp_rust::Jid = format!("{phone}@s.whatsapp.net").parse().expect("jid");
+    let mut info = MessageInfo {
+        id: id.into(),
+        push_name: "Ana".into(),
+        timestamp: whatsapp_rust::chrono::Utc::now(),
+        ..Default::default()
+    };
+    info.source.chat = customer.clone();
+    info.source.sender = customer;
+    [
+        whatsapp_rust::wacore::types::events::InboundMessage::builder()
+            .message(Arc::new(wa::Message {
+                conversation: Some(text.into()),
+                ..Default::default()
+            }))
+            .info(Arc::new(info))
+            .build(),
+    ]
+}
+
 /// A server whose WhatsApp Web channel talks to `url` (with a fixed version, so nothing asks
 /// WhatsApp's site for the current one).
 pub async fn spawn_app_for(url: &str) -> TestApp {
@@ -370,31 +399,10 @@ async fn replies_have_no_24_hour_window_and_wait_for_the_phone() {
 /// waits in the outbox, since no phone is linked here.
 #[tokio::test]
 async fn a_batch_the_library_delivers_is_stored_once_published_and_answered() {
-    use std::sync::Arc;
-    use whatsapp_rust::chrono::Utc;
-    use whatsapp_rust::wacore::types::events::InboundMessage;
-    use whatsapp_rust::wacore::types::message::MessageInfo;
-    use whatsapp_rust::waproto::whatsapp as wa;
-
     let app = spawn_app_for("ws://127.0.0.1:9/ws/chat").await;
     choose(&app, "whatsapp_web").await;
     let mut events = app.events().await;
-    let customer: whatsapp_rust::Jid = "584121234567@s.whatsapp.net".parse().expect("jid");
-    let mut info = MessageInfo {
-        id: "3EB0C0FFEE".into(),
-        push_name: "Ana".into(),
-        timestamp: Utc::now(),
-        ..Default::default()
-    };
-    info.source.chat = customer.clone();
-    info.source.sender = customer;
-    let batch = [InboundMessage::builder()
-        .message(Arc::new(wa::Message {
-            conversation: Some("Hola, ¿qué horario tienen?".into()),
-            ..Default::default()
-        }))
-        .info(Arc::new(info))
-        .build()];
+    let batch = customer_says("584121234567", "3EB0C0FFEE", "Hola, ¿qué horario tienen?");
 
     app.state
         .web
@@ -452,6 +460,21 @@ async fn a_batch_the_library_delivers_is_stored_once_published_and_answered() {
     );
 }
 
+/// Chooses WhatsApp Web, has the stand-in phone scan the code, and waits until the link
+/// reads connected (the library waits up to 10 s for the phone's app-state keys before its
+/// first sync); answers the status then.
+#[cfg(feature = "whatsapp-web-standin")]
+async fn linked(app: &TestApp, fake: &crate::fake_whatsapp::FakeWhatsApp) -> Value {
+    choose(app, "whatsapp_web").await;
+    let status = wait_for_link(app, |link| link["state"] == "pairing").await;
+    let qr = status["whatsapp_web"]["link"]["qr"].as_str().expect("qr");
+    assert!(fake.scan(qr), "a device waits for the phone");
+    wait_for_link_within(app, Duration::from_secs(40), |link| {
+        link["state"] == "connected"
+    })
+    .await
+}
+
 /// The stand-in phone scans the code the library made: the library checks the phone's
 /// signatures, keeps its new identity in our key store, logs in again as the linked device
 /// with the shop's number, syncs, and is connected — shown in the status with the number.
@@ -461,21 +484,10 @@ async fn scanning_the_code_links_the_phone_and_connects_with_its_number() {
     use crate::fake_whatsapp::{Behaviour, FakeWhatsApp, PHONE};
     let fake = FakeWhatsApp::start(Behaviour::Pair).await;
     let app = spawn_app_for(&fake.url).await;
-    choose(&app, "whatsapp_web").await;
-    let status = wait_for_link(&app, |link| link["state"] == "pairing").await;
-    let qr = status["whatsapp_web"]["link"]["qr"]
-        .as_str()
-        .expect("qr")
-        .to_string();
     let mut events = app.events().await;
 
-    assert!(fake.scan(&qr), "a device waits for the phone");
+    let status = linked(&app, &fake).await;
 
-    // The library waits up to 10 s for the phone's app-state keys before its first sync.
-    let status = wait_for_link_within(&app, Duration::from_secs(40), |link| {
-        link["state"] == "connected"
-    })
-    .await;
     assert_eq!(status["whatsapp_web"]["link"]["number"], PHONE, "{status}");
     assert_eq!(
         fake.logins().first().map(u64::to_string).as_deref(),
@@ -505,4 +517,56 @@ async fn scanning_the_code_links_the_phone_and_connects_with_its_number() {
         .filter_map(|f| std::fs::read_to_string(folder.join(f)).ok())
         .collect();
     assert!(keys.contains(PHONE), "the linked number is stored");
+}
+
+/// Once linked, the bot's answer goes out over the connection: the library asks for the
+/// customer's devices and keys, encrypts, and sends a `<message>` to the customer, and the
+/// outbox records it as sent under that message's id.
+#[cfg(feature = "whatsapp-web-standin")]
+#[tokio::test]
+async fn a_reply_goes_out_over_the_linked_connection() {
+    use crate::fake_whatsapp::{Behaviour, FakeWhatsApp};
+    let fake = FakeWhatsApp::start(Behaviour::Pair).await;
+    let app = spawn_app_for(&fake.url).await;
+    linked(&app, &fake).await;
+
+    let batch = customer_says("584129999999", "3EB0FEED", "hola");
+    app.state
+        .web
+        .deliver(&app.state, &batch)
+        .await
+        .expect("taken in");
+
+    // Every reply the outbox records as sent is a `<message>` the stand-in received for that
+    // customer, under the same id (the bot may send more than one: the welcome, the answer).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let recorded: Vec<String> = crate::helpers::log_records(&app.data_path())
+            .into_iter()
+            .filter(|r| r["kind"] == "message_out_sent" && r["conversation"] == "584129999999")
+            .filter_map(|r| r["message_id"].as_str().map(str::to_string))
+            .collect();
+        let queued = crate::helpers::log_records(&app.data_path())
+            .into_iter()
+            .filter(|r| r["kind"] == "message_out" && r["conversation"] == "584129999999")
+            .count();
+        let received: Vec<String> = fake
+            .sent()
+            .into_iter()
+            .filter(|(to, _)| to == "584129999999@s.whatsapp.net")
+            .map(|(_, id)| id)
+            .collect();
+        if queued > 0 && recorded.len() == queued {
+            assert!(
+                recorded.iter().all(|id| received.contains(id)),
+                "sent {recorded:?}, the stand-in got {received:?}"
+            );
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{queued} queued, {recorded:?} sent, the stand-in got {received:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
