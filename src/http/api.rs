@@ -103,7 +103,7 @@ impl Alert {
 }
 
 /// The alerts of the moment, from the channel, the outbox, the files and the last day's sends.
-fn alerts(state: &AppState, file_problems: &[FileProblem]) -> Vec<Alert> {
+fn alerts(state: &AppState, file_problems: &[FileProblem], web: &WebStatus) -> Vec<Alert> {
     let mut alerts = Vec::new();
     if let Some(at) = state.outbox.token_refused_at() {
         alerts.push(Alert {
@@ -117,7 +117,6 @@ fn alerts(state: &AppState, file_problems: &[FileProblem]) -> Vec<Alert> {
         });
     }
     let meta = &state.meta;
-    let web = WebStatus::of(state);
     if let Some(alert) = web.link.as_ref().and_then(link_alert) {
         alerts.push(alert);
     }
@@ -270,10 +269,12 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
     let file_problems = state.store.problems();
     let time_zone = crate::settings::time_zone(&state.store.settings.get());
     let last_webhook_at = Some(m.last_webhook_at.load(Ordering::Relaxed)).filter(|at| *at > 0);
+    // Read once: the alerts and the answer show the same link.
+    let whatsapp_web = WebStatus::of(&state);
     Json(Status {
         today: super::stats::today(&state),
-        alerts: alerts(&state, &file_problems),
-        whatsapp_web: WebStatus::of(&state),
+        alerts: alerts(&state, &file_problems, &whatsapp_web),
+        whatsapp_web,
         counts,
         version: env!("CARGO_PKG_VERSION"),
         uptime_secs: state.runtime.uptime().as_secs(),
