@@ -21,6 +21,8 @@ pub fn start_cocolu(dir: &Path, env: &[(&str, &str)], pin_to_core_0: bool) -> (C
         .current_dir(dir)
         .envs(env.iter().copied())
         .env("RUST_LOG", "warn")
+        // As systemd/cocolu.service sets it, whatever this shell has.
+        .env("RUST_LIB_BACKTRACE", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -44,7 +46,7 @@ pub fn run_cocolu(dir: &Path, args: &[&str], stdin: &str) -> String {
         .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::null())
         .spawn()
         .expect("cocolu runs");
     child

@@ -433,6 +433,24 @@ fn answer_request(
                 .unwrap_or_default();
             Some(NodeBuilder::new("sync").children(collections).build())
         }
+        // The experiment settings: one, so that the answer is not empty.
+        "abt" => Some(
+            NodeBuilder::new("props")
+                .attrs([("protocol", "1"), ("hash", "stand-in")])
+                .children([NodeBuilder::new("prop")
+                    .attrs([("config_code", "1"), ("config_value", "0")])
+                    .build()])
+                .build(),
+        ),
+        "privacy" => Some(
+            NodeBuilder::new("privacy")
+                .children(["last", "profile", "status", "readreceipts"].map(|name| {
+                    NodeBuilder::new("category")
+                        .attrs([("name", name), ("value", "all")])
+                        .build()
+                }))
+                .build(),
+        ),
         _ => None,
     };
     Ok(match content {
