@@ -3,7 +3,9 @@
 //! the `<pair-device>` request a real server sends to a device that is not linked yet. Its
 //! `scan` plays the phone: the `<pair-success>` a phone's scan brings (the device identity
 //! signed with a stand-in account key, sealed with the QR code's secret), then the `515` that
-//! makes the device log in again, which is answered with `<success>`.
+//! makes the device log in again, which is answered with `<success>`. Its `write` plays a
+//! customer: a Signal session built on the pre-keys the device uploaded at login, and the
+//! customer's text sent to the device encrypted with it, as WhatsApp relays a message.
 //!
 //! WhatsApp's certificate chain is signed with a key only WhatsApp has, so the tests build the
 //! library with its `danger-skip-cert-chain-verify` feature (our `whatsapp-web-standin`
@@ -11,6 +13,7 @@
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
@@ -18,9 +21,13 @@ use tokio_tungstenite::tungstenite::Message;
 use whatsapp_rust::buffa::{Message as _, MessageField};
 use whatsapp_rust::wacore::framing::{encode_frame, FrameDecoder};
 use whatsapp_rust::wacore::handshake::{NoiseCipher, NoiseHandshake};
-use whatsapp_rust::wacore::libsignal::protocol::{KeyPair, PrivateKey};
+use whatsapp_rust::wacore::libsignal::protocol::{
+    self as signal, IdentityKey, IdentityKeyPair, KeyPair, PrivateKey, ProtocolAddress, PublicKey,
+    SessionRecord,
+};
 use whatsapp_rust::wacore_binary::consts::{NOISE_PATTERN_XX, WA_CONN_HEADER};
 use whatsapp_rust::wacore_binary::marshal;
+use whatsapp_rust::wacore_binary::Node;
 use whatsapp_rust::wacore_binary::NodeRef;
 use whatsapp_rust::waproto::whatsapp as wa;
 use whatsapp_rust::NodeBuilder;
@@ -58,6 +65,23 @@ struct Shared {
     logins: Mutex<Vec<u64>>,
     /// The `<message>` stanzas linked devices sent: (to, id).
     sent: Mutex<Vec<(String, String)>>,
+    /// The keys the linked device uploaded at login.
+    uploaded: Mutex<Option<Uploaded>>,
+    /// Where `write` hands a stanza to the linked device's connection.
+    to_device: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Node>>>,
+    /// The customers who wrote, by phone number, with their Signal state.
+    customers: tokio::sync::Mutex<HashMap<String, Customer>>,
+}
+
+/// A device's pre-key upload (`<iq xmlns="encrypt" type="set">`): what a customer's phone
+/// gets from the server to start a session with it.
+#[derive(Clone)]
+struct Uploaded {
+    registration: u32,
+    identity: PublicKey,
+    signed: (u32, PublicKey, Vec<u8>),
+    /// One-time pre-keys not handed out yet.
+    one_time: Vec<(u32, PublicKey)>,
 }
 
 /// The number the stand-in phone links, and its device's ids.
@@ -121,6 +145,213 @@ impl FakeWhatsApp {
     pub fn sent(&self) -> Vec<(String, String)> {
         self.shared.sent.lock().expect("lock").clone()
     }
+
+    /// The customer with the phone number `from` writes `text` to the linked device, as
+    /// message `id`: the first time, a session is built on the device's uploaded pre-keys
+    /// (a `pkmsg`). Fails when no device is connected or none uploaded its keys.
+    pub async fn write(&self, from: &str, id: &str, text: &str) -> Result<(), String> {
+        let err = |e: signal::SignalProtocolError| e.to_string();
+        let device = ProtocolAddress::new(PHONE, 7.into());
+        let mut customers = self.shared.customers.lock().await;
+        let customer = customers
+            .entry(from.to_string())
+            .or_insert_with(Customer::new);
+        if customer.sessions.0.is_empty() {
+            let bundle = {
+                let mut uploaded = self.shared.uploaded.lock().expect("lock");
+                let uploaded = uploaded.as_mut().ok_or("no device uploaded its keys")?;
+                let (id, key) = uploaded.one_time.pop().ok_or("no one-time key left")?;
+                let (signed_id, signed, signature) = uploaded.signed.clone();
+                signal::PreKeyBundle::new(
+                    uploaded.registration,
+                    7.into(),
+                    Some((id.into(), key)),
+                    signed_id.into(),
+                    signed,
+                    signature,
+                    IdentityKey::new(uploaded.identity),
+                )
+                .map_err(err)?
+            };
+            signal::process_prekey_bundle(
+                &device,
+                &mut customer.sessions,
+                &mut customer.identities,
+                &bundle,
+                &mut rand::make_rng::<rand::rngs::StdRng>(),
+                signal::UsePQRatchet::No,
+            )
+            .await
+            .map_err(err)?;
+        }
+        let message = wa::Message {
+            conversation: Some(text.to_string()),
+            ..Default::default()
+        };
+        let plain =
+            whatsapp_rust::wacore::messages::MessageUtils::pad_message_v2(message.encode_to_vec());
+        let sealed = signal::message_encrypt(
+            &plain,
+            &device,
+            &mut customer.sessions,
+            &mut customer.identities,
+        )
+        .await
+        .map_err(err)?;
+        let (kind, bytes) = match &sealed {
+            signal::CiphertextMessage::PreKeySignalMessage(m) => ("pkmsg", m.serialized()),
+            signal::CiphertextMessage::SignalMessage(m) => ("msg", m.serialized()),
+            _ => return Err("unexpected ciphertext".into()),
+        };
+        let stanza = NodeBuilder::new("message")
+            .attrs([
+                ("from", format!("{from}@s.whatsapp.net")),
+                ("id", id.to_string()),
+                ("type", "text".to_string()),
+                ("notify", "Cliente".to_string()),
+                (
+                    "t",
+                    whatsapp_rust::chrono::Utc::now().timestamp().to_string(),
+                ),
+            ])
+            .children([NodeBuilder::new("enc")
+                .attrs([("v", "2"), ("type", kind)])
+                .bytes(bytes.to_vec())
+                .build()])
+            .build();
+        let device = self.shared.to_device.lock().expect("lock").clone();
+        device
+            .ok_or("no device connected")?
+            .send(stanza)
+            .map_err(|_| "the device's connection closed".to_string())
+    }
+}
+
+/// A customer's phone: its identity, and its sessions with the devices it wrote to. The two
+/// halves are apart because the Signal functions borrow them both mutably at once.
+struct Customer {
+    sessions: Sessions,
+    identities: Identities,
+}
+
+impl Customer {
+    fn new() -> Customer {
+        let mut rng = rand::make_rng::<rand::rngs::StdRng>();
+        Customer {
+            sessions: Sessions(HashMap::new()),
+            identities: Identities {
+                own: IdentityKeyPair::generate(&mut rng),
+                registration: rand::random_range(1..16380),
+                known: HashMap::new(),
+            },
+        }
+    }
+}
+
+struct Sessions(HashMap<String, SessionRecord>);
+
+#[whatsapp_rust::async_trait]
+impl signal::SessionStore for Sessions {
+    async fn load_session(
+        &self,
+        address: &ProtocolAddress,
+    ) -> signal::error::Result<Option<SessionRecord>> {
+        Ok(self.0.get(&address.to_string()).cloned())
+    }
+
+    async fn has_session(&self, address: &ProtocolAddress) -> signal::error::Result<bool> {
+        Ok(self.0.contains_key(&address.to_string()))
+    }
+
+    async fn store_session(
+        &mut self,
+        address: &ProtocolAddress,
+        record: SessionRecord,
+    ) -> signal::error::Result<()> {
+        self.0.insert(address.to_string(), record);
+        Ok(())
+    }
+}
+
+struct Identities {
+    own: IdentityKeyPair,
+    registration: u32,
+    known: HashMap<String, IdentityKey>,
+}
+
+#[whatsapp_rust::async_trait]
+impl signal::IdentityKeyStore for Identities {
+    async fn get_identity_key_pair(&self) -> signal::error::Result<IdentityKeyPair> {
+        Ok(self.own.clone())
+    }
+
+    async fn get_local_registration_id(&self) -> signal::error::Result<u32> {
+        Ok(self.registration)
+    }
+
+    async fn save_identity(
+        &mut self,
+        address: &ProtocolAddress,
+        identity: &IdentityKey,
+    ) -> signal::error::Result<signal::IdentityChange> {
+        let before = self.known.insert(address.to_string(), *identity);
+        Ok(signal::IdentityChange::from_changed(
+            before.is_some_and(|b| b != *identity),
+        ))
+    }
+
+    async fn is_trusted_identity(
+        &self,
+        address: &ProtocolAddress,
+        identity: &IdentityKey,
+        _direction: signal::Direction,
+    ) -> signal::error::Result<bool> {
+        Ok(self
+            .known
+            .get(&address.to_string())
+            .is_none_or(|known| known == identity))
+    }
+
+    async fn get_identity(
+        &self,
+        address: &ProtocolAddress,
+    ) -> signal::error::Result<Option<IdentityKey>> {
+        Ok(self.known.get(&address.to_string()).copied())
+    }
+}
+
+/// The pre-key upload in a device's request, if it is one.
+fn uploaded(node: &NodeRef<'_>) -> Option<Uploaded> {
+    let bytes = |path: &[&str]| node.get_optional_child_by_tag(path)?.content_bytes();
+    let id = |key: &NodeRef<'_>| {
+        let b = key.get_optional_child("id")?.content_bytes()?;
+        Some(b.iter().fold(0u32, |n, b| n << 8 | u32::from(*b)))
+    };
+    let key = |b: &[u8]| PublicKey::from_djb_public_key_bytes(b).ok();
+    let registration = bytes(&["registration"])?;
+    let skey = node.get_optional_child("skey")?;
+    let one_time = node
+        .get_optional_child("list")?
+        .get_children_by_tag("key")
+        .filter_map(|k| {
+            Some((
+                id(k)?,
+                key(k.get_optional_child("value")?.content_bytes()?)?,
+            ))
+        })
+        .collect();
+    Some(Uploaded {
+        registration: u32::from_be_bytes(registration.try_into().ok()?),
+        identity: key(bytes(&["identity"])?)?,
+        signed: (
+            id(skey)?,
+            key(skey.get_optional_child("value")?.content_bytes()?)?,
+            skey.get_optional_child("signature")?
+                .content_bytes()?
+                .to_vec(),
+        ),
+        one_time,
+    })
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
@@ -474,10 +705,14 @@ async fn serve_pairing(mut socket: Socket, shared: &Shared) -> Result<(), String
         counter: 0,
     };
     let mut scans = None;
+    let mut writes = None;
     // A new device's requests are not answered (it is not linked yet).
     let scans_pending = payload.username.is_none();
     if let Some(username) = payload.username {
         shared.logins.lock().expect("lock").push(username);
+        let (write, written) = tokio::sync::mpsc::unbounded_channel();
+        *shared.to_device.lock().expect("lock") = Some(write);
+        writes = Some(written);
         let success = NodeBuilder::new("success")
             .attrs([
                 (
@@ -521,7 +756,14 @@ async fn serve_pairing(mut socket: Socket, shared: &Shared) -> Result<(), String
                 None => std::future::pending().await,
             }
         };
+        let written = async {
+            match writes.as_mut() {
+                Some(written) => written.recv().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
+            Some(stanza) = written => sender.send(&mut socket, &stanza).await?,
             frame = frames.next(&mut socket) => {
                 let mut frame = frame?;
                 read.decrypt_in_place_with_counter(counter, &mut frame)
@@ -545,6 +787,9 @@ async fn serve_pairing(mut socket: Socket, shared: &Shared) -> Result<(), String
                 // Every other request of a linked device is granted.
                 let kind = node.get_attr("type").map(|v| v.as_str().into_owned());
                 if node.tag == "iq" && matches!(kind.as_deref(), Some("get" | "set")) && !scans_pending {
+                    if let Some(keys) = uploaded(&node) {
+                        *shared.uploaded.lock().expect("lock") = Some(keys);
+                    }
                     let id = node.get_attr("id").map(|v| v.as_str().into_owned()).unwrap_or_default();
                     let answer = answer_request(&node, id)?;
                     sender.send(&mut socket, &answer).await?;

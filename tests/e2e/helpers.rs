@@ -460,6 +460,21 @@ impl Events {
         }
     }
 
+    /// The first event of `kind` within `limit` (others are passed over); panics without one.
+    pub async fn first(&mut self, kind: &str, limit: Duration) -> serde_json::Value {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let event = self
+                .next(left)
+                .await
+                .unwrap_or_else(|| panic!("no {kind} event within {limit:?}"));
+            if event["type"] == kind {
+                return event;
+            }
+        }
+    }
+
     /// Waits up to 10 s for the first event, then collects whatever follows within `quiet`.
     pub async fn burst(&mut self, quiet: Duration) -> Vec<serde_json::Value> {
         let mut events: Vec<serde_json::Value> = self

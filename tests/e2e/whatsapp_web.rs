@@ -415,15 +415,9 @@ async fn a_batch_the_library_delivers_is_stored_once_published_and_answered() {
         .await
         .expect("a redelivery is acknowledged too");
 
-    let received = loop {
-        let event = events
-            .next(Duration::from_secs(10))
-            .await
-            .expect("an event");
-        if event["type"] == "message_received" {
-            break event;
-        }
-    };
+    let received = events
+        .first("message_received", Duration::from_secs(10))
+        .await;
     assert_eq!(received["conversation"], "584121234567");
     assert_eq!(received["id"], "3EB0C0FFEE");
     assert_eq!(received["text"], "Hola, ¿qué horario tienen?");
@@ -519,23 +513,44 @@ async fn scanning_the_code_links_the_phone_and_connects_with_its_number() {
     assert!(keys.contains(PHONE), "the linked number is stored");
 }
 
-/// Once linked, the bot's answer goes out over the connection: the library asks for the
-/// customer's devices and keys, encrypts, and sends a `<message>` to the customer, and the
-/// outbox records it as sent under that message's id.
+/// Once linked, a customer's message comes in over the connection and the bot's answer
+/// goes out over it. The customer's phone builds a Signal session on the pre-keys the device
+/// uploaded at login and sends its text encrypted; the library decrypts it and hands it to
+/// us; it reaches the inbox and `/ws`. The answer: the library encrypts with the session the
+/// customer started and sends a `<message>` to the customer, and the outbox records it as
+/// sent under that message's id.
 #[cfg(feature = "whatsapp-web-standin")]
 #[tokio::test]
-async fn a_reply_goes_out_over_the_linked_connection() {
+async fn a_message_comes_in_and_the_reply_goes_out_over_the_linked_connection() {
     use crate::fake_whatsapp::{Behaviour, FakeWhatsApp};
     let fake = FakeWhatsApp::start(Behaviour::Pair).await;
     let app = spawn_app_for(&fake.url).await;
     linked(&app, &fake).await;
+    let mut events = app.events().await;
 
-    let batch = customer_says("584129999999", "3EB0FEED", "hola");
-    app.state
-        .web
-        .deliver(&app.state, &batch)
+    fake.write("584129999999", "3EB0FEED", "hola, ¿tienen empanadas?")
         .await
-        .expect("taken in");
+        .expect("written");
+
+    let received = events
+        .first("message_received", Duration::from_secs(20))
+        .await;
+    assert_eq!(received["conversation"], "584129999999");
+    assert_eq!(received["id"], "3EB0FEED");
+    assert_eq!(received["text"], "hola, ¿tienen empanadas?");
+    let records = app
+        .get_json("/api/conversations/584129999999/messages")
+        .await;
+    let incoming: Vec<_> = records
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter(|r| r["kind"] == "message_in")
+        .collect();
+    assert_eq!(incoming.len(), 1, "{records}");
+    assert_eq!(incoming[0]["text"], "hola, ¿tienen empanadas?");
+    assert_eq!(incoming[0]["message"]["channel"], "whatsapp_web");
+    assert_eq!(incoming[0]["contact"]["name"], "Cliente");
 
     // Every reply the outbox records as sent is a `<message>` the stand-in received for that
     // customer, under the same id (the bot may send more than one: the welcome, the answer).
