@@ -564,6 +564,9 @@ texts! {
     Unlink => ("Desvincular", "Unlink"),
     LinkFailed => ("WhatsApp Web no lo aceptó:", "WhatsApp Web did not accept it:"),
     UnlinkConfirm => ("¿Desvincular el teléfono?", "Unlink the phone?"),
+    PairPhone => ("Número del teléfono, con código de país (+58 412 123 4567):", "The phone's number, with country code (+58 412 123 4567):"),
+    PairAsk => ("Vincular con el número", "Link with the number"),
+    PairCodeHint => ("Escribe en el teléfono (Vincular con el número de teléfono):", "Type on the phone (Link with phone number instead):"),
     MetaSection => ("Conexión con Meta (WhatsApp Cloud API)", "Meta connection (WhatsApp Cloud API)"),
     MetaHint => (
         "Estos valores vienen de /etc/cocolu/cocolu.env (META_*) y se aplican al reiniciar el servicio. En el panel de tu app de Meta, pega la URL y el token de verificación en Webhooks y suscribe el campo messages.",

@@ -69,6 +69,8 @@ struct Shared {
     uploaded: Mutex<Option<Uploaded>>,
     /// Where `write` hands a stanza to the linked device's connection.
     to_device: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Node>>>,
+    /// The numbers a device waiting for the phone asked pairing codes for.
+    code_requests: Mutex<Vec<String>>,
     /// The customers who wrote, by phone number, with their Signal state.
     customers: tokio::sync::Mutex<HashMap<String, Customer>>,
 }
@@ -139,6 +141,11 @@ impl FakeWhatsApp {
     /// The phone numbers linked devices logged in with, in order.
     pub fn logins(&self) -> Vec<u64> {
         self.shared.logins.lock().expect("lock").clone()
+    }
+
+    /// The phone numbers devices asked pairing codes for, in order.
+    pub fn code_requests(&self) -> Vec<String> {
+        self.shared.code_requests.lock().expect("lock").clone()
     }
 
     /// The messages linked devices sent, as (to, id), in order.
@@ -784,8 +791,31 @@ async fn serve_pairing(mut socket: Socket, shared: &Shared) -> Result<(), String
                     sender.send(&mut socket, &ack).await?;
                     continue;
                 }
-                // Every other request of a linked device is granted.
                 let kind = node.get_attr("type").map(|v| v.as_str().into_owned());
+                // A device waiting for the phone asks for a pairing code: the server keeps
+                // the request under a reference for when the phone's owner types the code.
+                if let Some(hello) = node.get_optional_child("link_code_companion_reg") {
+                    let attr = |name: &str| hello.get_attr(name).map(|v| v.as_str().into_owned());
+                    if scans_pending && attr("stage").as_deref() == Some("companion_hello") {
+                        let number = attr("jid").unwrap_or_default();
+                        shared.code_requests.lock().expect("lock").push(number);
+                        let answer = NodeBuilder::new("iq")
+                            .attrs([
+                                ("from", "s.whatsapp.net".to_string()),
+                                ("type", "result".to_string()),
+                                ("id", node.get_attr("id").map(|v| v.as_str().into_owned()).unwrap_or_default()),
+                            ])
+                            .children([NodeBuilder::new("link_code_companion_reg")
+                                .children([NodeBuilder::new("link_code_pairing_ref")
+                                    .bytes(b"cocolu-test-pairing-ref".to_vec())
+                                    .build()])
+                                .build()])
+                            .build();
+                        sender.send(&mut socket, &answer).await?;
+                        continue;
+                    }
+                }
+                // Every other request of a linked device is granted.
                 if node.tag == "iq" && matches!(kind.as_deref(), Some("get" | "set")) && !scans_pending {
                     if let Some(keys) = uploaded(&node) {
                         *shared.uploaded.lock().expect("lock") = Some(keys);

@@ -231,6 +231,42 @@ async fn pairing_shows_the_qr_code_the_library_makes_and_unlinking_starts_afresh
     let svg = image.text().await.expect("svg");
     assert_eq!(read_qr_svg(&svg), qr, "the image is the code");
 
+    // Or a code to type on the phone, for its number as people write it.
+    let refused = app
+        .post_json(
+            "/api/whatsapp-web/pair-code",
+            &json!({"phone": "mi número"}),
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let refused: Value = refused.json().await.expect("json");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("country code")),
+        "{refused}"
+    );
+    assert!(fake.code_requests().is_empty(), "nothing asked of WhatsApp");
+    let asked = app
+        .post_json(
+            "/api/whatsapp-web/pair-code",
+            &json!({"phone": "+58 412-987 6543"}),
+        )
+        .await;
+    assert_eq!(asked.status(), 200, "{:?}", asked.text().await);
+    let code = asked.json::<Value>().await.expect("json")["code"]
+        .as_str()
+        .expect("code")
+        .to_string();
+    assert_eq!(
+        code.chars().filter(char::is_ascii_alphanumeric).count(),
+        8,
+        "{code}"
+    );
+    assert_eq!(fake.code_requests(), ["584129876543@s.whatsapp.net"]);
+    let status = wait_for_link(&app, |link| link["code"] == code.as_str()).await;
+    assert_eq!(status["whatsapp_web"]["link"]["state"], "pairing");
+
     // Unlinking forgets the keys: the next pairing advertises new ones.
     let unlink = app.post_json("/api/whatsapp-web/unlink", &json!({})).await;
     assert_eq!(unlink.status(), 204, "{:?}", unlink.text().await);
@@ -249,8 +285,9 @@ async fn pairing_shows_the_qr_code_the_library_makes_and_unlinking_starts_afresh
 }
 
 /// In Chromium, as the shop's owner does it: choose WhatsApp Web in Settings and save; the
-/// page shows the QR code the library made (as the server's image), the overview says the
-/// phone is awaited, and "Unlink" (confirmed) starts a new pairing with a new code.
+/// page shows the QR code the library made (as the server's image), or a code for the
+/// phone's number asked for in a dialog; once the phone is linked, "Unlink" (confirmed)
+/// starts a new pairing with a new code, and the overview says the phone is awaited.
 #[cfg(feature = "whatsapp-web-standin")]
 #[tokio::test]
 async fn the_pairing_screen_shows_the_qr_code_in_the_browser() {
@@ -327,7 +364,28 @@ async fn the_pairing_screen_shows_the_qr_code_in_the_browser() {
         .expect("scrolled");
     save_screenshot(client, "whatsapp-web-pairing.png").await;
 
-    // Unlink, confirmed in the browser's dialog: a new pairing, a new code.
+    // With no second screen to scan from: a code for the phone's number, asked in the
+    // browser's dialog, shows in the state line.
+    press(client, "#pair-code").await;
+    client
+        .send_alert_text("+58 412 987 6543")
+        .await
+        .expect("the number is asked");
+    client.accept_alert().await.expect("sent");
+    let status = wait_for_link(&app, |link| link["code"].is_string()).await;
+    let code = status["whatsapp_web"]["link"]["code"]
+        .as_str()
+        .expect("code")
+        .to_string();
+    wait_text(client, "#link-state", &code).await;
+    assert_eq!(fake.code_requests(), ["584129876543@s.whatsapp.net"]);
+    save_screenshot(client, "whatsapp-web-pair-code.png").await;
+
+    // The phone scans instead; once linked, unlink (confirmed in the browser's dialog)
+    // starts a new pairing with a new code.
+    assert!(fake.scan(&qr), "a device waits for the phone");
+    wait_text(client, "#link-state", "Conectado").await;
+    wait_for(client, "#unlink").await;
     press(client, "#unlink").await;
     client
         .accept_alert()

@@ -63,6 +63,22 @@ pub fn confirm(question: &str) -> bool {
     }
 }
 
+/// Asks the person for a line of text in the browser's own dialog; `None` when they cancel
+/// (and always on the server, where nothing is ever asked).
+pub fn ask(question: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.prompt_with_message(question).ok())
+            .flatten()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        None
+    }
+}
+
 /// Puts `text` on the clipboard; `false` when the browser refused.
 pub async fn copy(text: String) -> bool {
     #[cfg(feature = "hydrate")]

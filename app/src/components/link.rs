@@ -8,6 +8,10 @@ use leptos::prelude::*;
 pub fn link_line(i18n: I18n, link: &LinkState) -> impl IntoView {
     let (class, text, detail) = match link {
         LinkState::Connecting => ("state", Text::LinkConnecting, None),
+        // A pairing code asked for is typed on the phone instead of scanning.
+        LinkState::Pairing {
+            code: Some(code), ..
+        } => ("state state-bad", Text::PairCodeHint, Some(code.clone())),
         LinkState::Pairing { .. } => ("state state-bad", Text::LinkPairing, None),
         LinkState::Connected { number } => (
             "state state-ok",

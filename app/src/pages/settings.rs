@@ -283,46 +283,59 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
 }
 
 /// WhatsApp Web's link with the shop's phone: its state, the QR code to scan (an image the
-/// server draws, fetched again as WhatsApp rotates it) and unlinking. (A pairing code for a
-/// phone number is in the API only: its form does not fit the bundle's budget yet.)
+/// server draws, fetched again as WhatsApp rotates it) or a code to type on the phone for its
+/// number (for a dashboard opened on the phone itself), and unlinking.
 #[component]
 fn WebLink(link: RwSignal<Option<LinkState>>) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = toaster();
     let busy = RwSignal::new(false);
-    let unlink = move |_| {
-        if !browser::confirm(i18n.t(Text::UnlinkConfirm)()) {
-            return;
-        }
+    // The new state arrives as `link_changed` events.
+    let post = move |path: &'static str, body: Option<Value>| {
         busy.set(true);
-        // The new state arrives as `link_changed` events.
         leptos::task::spawn_local(async move {
-            if let Err(failure) =
-                api::send::<Value>("POST", "/api/whatsapp-web/unlink".into(), None).await
-            {
+            if let Err(failure) = api::send::<Value>("POST", path.into(), body).await {
                 toasts.error(Text::LinkFailed, failure.message);
             }
             busy.set(false);
         });
     };
+    let unlink = move || {
+        if browser::confirm(i18n.t(Text::UnlinkConfirm)()) {
+            post("/api/whatsapp-web/unlink", None);
+        }
+    };
+    // For a dashboard open on the phone itself, which cannot scan its own screen.
+    let ask_code = move || {
+        if let Some(phone) = browser::ask(i18n.t(Text::PairPhone)()) {
+            post(
+                "/api/whatsapp-web/pair-code",
+                Some(serde_json::json!({ "phone": phone })),
+            );
+        }
+    };
     view! {
         <div id="whatsapp-web" aria-live="polite">
             {move || link.get().map(|now| {
                 // The image's address changes with each code WhatsApp hands out.
-                let qr = match &now {
-                    LinkState::Pairing { qr: Some(_), expires_at, .. } => Some(*expires_at),
-                    _ => None,
+                let (pairing, qr) = match &now {
+                    LinkState::Pairing { qr, expires_at, .. } => (true, qr.as_ref().map(|_| *expires_at)),
+                    _ => (false, None),
                 };
-                let linked = now != LinkState::Connecting;
                 view! {
                     {link_line(i18n, &now)}
                     {qr.map(|at| view! {
                         <img id="link-qr" class="link-qr" width="264" height="264"
                             src=format!("/api/whatsapp-web/qr.svg?v={at}") alt=i18n.t(Text::QrAlt) />
                     })}
-                    {linked.then(|| view! {
-                        <button type="button" class="button button-danger" id="unlink" disabled=move || busy.get() on:click=unlink>
-                            {i18n.t(Text::Unlink)}
+                    // While pairing: a code for the phone's number instead of the QR code;
+                    // linked (or it was): unlink, and a new pairing starts.
+                    {(now != LinkState::Connecting).then(|| view! {
+                        <button type="button" id=if pairing { "pair-code" } else { "unlink" }
+                            class=if pairing { "button" } else { "button button-danger" }
+                            disabled=move || busy.get()
+                            on:click=move |_| if pairing { ask_code() } else { unlink() }>
+                            {i18n.t(if pairing { Text::PairAsk } else { Text::Unlink })}
                         </button>
                     })}
                 }
