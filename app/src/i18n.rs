@@ -562,6 +562,7 @@ texts! {
     LinkLoggedOut => ("Sin vincular:", "Not linked:"),
     QrAlt => ("Código QR de WhatsApp Web", "WhatsApp Web QR code"),
     Unlink => ("Desvincular", "Unlink"),
+    PairAgain => ("Vincular de nuevo", "Link again"),
     LinkFailed => ("WhatsApp Web no lo aceptó:", "WhatsApp Web did not accept it:"),
     UnlinkConfirm => ("¿Desvincular el teléfono?", "Unlink the phone?"),
     PairPhone => ("Número del teléfono, con código de país (+58 412 123 4567):", "The phone's number, with country code (+58 412 123 4567):"),

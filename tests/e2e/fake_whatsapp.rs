@@ -153,6 +153,19 @@ impl FakeWhatsApp {
         self.shared.sent.lock().expect("lock").clone()
     }
 
+    /// The phone's owner removes the linked device (WhatsApp › Linked devices › Log out):
+    /// the server ends its connection with `<stream:error><conflict type="device_removed">`.
+    /// False when no device is connected.
+    pub fn remove_device(&self) -> bool {
+        let removed = NodeBuilder::new("stream:error")
+            .children([NodeBuilder::new("conflict")
+                .attr("type", "device_removed")
+                .build()])
+            .build();
+        let device = self.shared.to_device.lock().expect("lock").clone();
+        device.is_some_and(|device| device.send(removed).is_ok())
+    }
+
     /// The customer with the phone number `from` writes `text` to the linked device, as
     /// message `id`: the first time, a session is built on the device's uploaded pre-keys
     /// (a `pkmsg`). Fails when no device is connected or none uploaded its keys.

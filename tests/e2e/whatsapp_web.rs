@@ -287,7 +287,8 @@ async fn pairing_shows_the_qr_code_the_library_makes_and_unlinking_starts_afresh
 /// In Chromium, as the shop's owner does it: choose WhatsApp Web in Settings and save; the
 /// page shows the QR code the library made (as the server's image), or a code for the
 /// phone's number asked for in a dialog; once the phone is linked, "Unlink" (confirmed)
-/// starts a new pairing with a new code, and the overview says the phone is awaited.
+/// starts a new pairing with a new code; a device removed on the phone offers "Link again";
+/// and the overview says the phone is awaited.
 #[cfg(feature = "whatsapp-web-standin")]
 #[tokio::test]
 async fn the_pairing_screen_shows_the_qr_code_in_the_browser() {
@@ -391,32 +392,45 @@ async fn the_pairing_screen_shows_the_qr_code_in_the_browser() {
         .accept_alert()
         .await
         .expect("the confirmation is asked");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let now = client
-            .find(Locator::Css("#link-qr"))
-            .await
-            .ok()
-            .map(|img| async move { img.attr("src").await.ok().flatten() });
-        let now = match now {
-            Some(read) => read.await,
-            None => None,
-        };
-        if now.as_ref().is_some_and(|now| now != &src) {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no new QR code after unlinking"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let src = new_qr_image(client, &src).await;
+
+    // The phone's owner removes the device in WhatsApp: the page offers to link again, which
+    // shows a new code.
+    let status = wait_for_link(&app, |link| link["state"] == "pairing").await;
+    let qr = status["whatsapp_web"]["link"]["qr"].as_str().expect("qr");
+    assert!(fake.scan(qr), "a device waits for the phone");
+    wait_text(client, "#link-state", "Conectado").await;
+    assert!(fake.remove_device(), "a device is connected");
+    wait_text(client, "#link-state", "Sin vincular").await;
+    press(client, "#pair-again").await;
+    new_qr_image(client, &src).await;
 
     client.goto(&app.url("/")).await.expect("overview");
     crate::browser::wait_for_hydration(client).await;
     wait_text(client, "#link-state", "Vincula el teléfono").await;
     wait_text(client, "#alerts", "Vincula el teléfono").await;
     browser.close().await;
+}
+
+/// Waits up to 20 s for the page's QR image to be another than `before`; its address.
+#[cfg(feature = "whatsapp-web-standin")]
+async fn new_qr_image(client: &fantoccini::Client, before: &str) -> String {
+    use fantoccini::Locator;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(img) = client.find(Locator::Css("#link-qr")).await {
+            if let Ok(Some(now)) = img.attr("src").await {
+                if now != before {
+                    return now;
+                }
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no new QR code after {before}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// WhatsApp Web has no 24-hour window: a reply to a customer who wrote a day ago is taken,
@@ -642,4 +656,39 @@ async fn a_message_comes_in_and_the_reply_goes_out_over_the_linked_connection() 
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The phone's owner removes the linked device in WhatsApp: the link reads logged out with
+/// the reason and an alert, and nothing reconnects on the dead keys. Linking again (what the
+/// dashboard's "Vincular de nuevo" calls) forgets them and shows a new QR code.
+#[cfg(feature = "whatsapp-web-standin")]
+#[tokio::test]
+async fn a_device_removed_on_the_phone_asks_to_link_again() {
+    use crate::fake_whatsapp::{Behaviour, FakeWhatsApp};
+    let fake = FakeWhatsApp::start(Behaviour::Pair).await;
+    let app = spawn_app_for(&fake.url).await;
+    linked(&app, &fake).await;
+
+    assert!(fake.remove_device(), "a device is connected");
+    let status = wait_for_link(&app, |link| link["state"] == "logged_out").await;
+    assert_eq!(
+        status["whatsapp_web"]["link"]["reason"],
+        "unlinked from the phone"
+    );
+    let alerts = status["alerts"].as_array().expect("alerts");
+    assert!(
+        alerts.iter().any(|a| a["kind"] == "web_logged_out"),
+        "{alerts:?}"
+    );
+    let connections = fake.connections();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(fake.connections(), connections, "no reconnection");
+
+    let again = app.post_json("/api/whatsapp-web/unlink", &json!({})).await;
+    assert_eq!(again.status(), 204, "{:?}", again.text().await);
+    wait_for_link(&app, |link| {
+        link["state"] == "pairing" && link["qr"].is_string()
+    })
+    .await;
+    assert_eq!(fake.connections(), connections + 1, "a fresh connection");
 }

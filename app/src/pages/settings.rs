@@ -282,9 +282,13 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
     }
 }
 
+/// Forgets the link's keys and starts a new pairing.
+const UNLINK: &str = "/api/whatsapp-web/unlink";
+
 /// WhatsApp Web's link with the shop's phone: its state, the QR code to scan (an image the
 /// server draws, fetched again as WhatsApp rotates it) or a code to type on the phone for its
-/// number (for a dashboard opened on the phone itself), and unlinking.
+/// number (for a dashboard opened on the phone itself), unlinking, and linking again once the
+/// phone (or WhatsApp) ended the link.
 #[component]
 fn WebLink(link: RwSignal<Option<LinkState>>) -> impl IntoView {
     let i18n = use_i18n();
@@ -302,7 +306,7 @@ fn WebLink(link: RwSignal<Option<LinkState>>) -> impl IntoView {
     };
     let unlink = move || {
         if browser::confirm(i18n.t(Text::UnlinkConfirm)()) {
-            post("/api/whatsapp-web/unlink", None);
+            post(UNLINK, None);
         }
     };
     // For a dashboard open on the phone itself, which cannot scan its own screen.
@@ -318,9 +322,18 @@ fn WebLink(link: RwSignal<Option<LinkState>>) -> impl IntoView {
         <div id="whatsapp-web" aria-live="polite">
             {move || link.get().map(|now| {
                 // The image's address changes with each code WhatsApp hands out.
-                let (pairing, qr) = match &now {
-                    LinkState::Pairing { qr, expires_at, .. } => (true, qr.as_ref().map(|_| *expires_at)),
-                    _ => (false, None),
+                let qr = match &now {
+                    LinkState::Pairing { qr: Some(_), expires_at, .. } => Some(*expires_at),
+                    _ => None,
+                };
+                // The panel's one button: while pairing, a code for the phone's number
+                // instead of the QR code; linked, unlink; unlinked by the phone or by
+                // WhatsApp, a new pairing (the same call: the old keys are forgotten).
+                let button = match &now {
+                    LinkState::Connecting => None,
+                    LinkState::Pairing { .. } => Some(("pair-code", "button", Text::PairAsk)),
+                    LinkState::LoggedOut { .. } => Some(("pair-again", "button button-primary", Text::PairAgain)),
+                    _ => Some(("unlink", "button button-danger", Text::Unlink)),
                 };
                 view! {
                     {link_line(i18n, &now)}
@@ -328,14 +341,14 @@ fn WebLink(link: RwSignal<Option<LinkState>>) -> impl IntoView {
                         <img id="link-qr" class="link-qr" width="264" height="264"
                             src=format!("/api/whatsapp-web/qr.svg?v={at}") alt=i18n.t(Text::QrAlt) />
                     })}
-                    // While pairing: a code for the phone's number instead of the QR code;
-                    // linked (or it was): unlink, and a new pairing starts.
-                    {(now != LinkState::Connecting).then(|| view! {
-                        <button type="button" id=if pairing { "pair-code" } else { "unlink" }
-                            class=if pairing { "button" } else { "button button-danger" }
-                            disabled=move || busy.get()
-                            on:click=move |_| if pairing { ask_code() } else { unlink() }>
-                            {i18n.t(if pairing { Text::PairAsk } else { Text::Unlink })}
+                    {button.map(|(id, class, text)| view! {
+                        <button type="button" id=id class=class disabled=move || busy.get()
+                            on:click=move |_| match id {
+                                "pair-code" => ask_code(),
+                                "pair-again" => post(UNLINK, None),
+                                _ => unlink(),
+                            }>
+                            {i18n.t(text)}
                         </button>
                     })}
                 }
