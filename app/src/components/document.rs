@@ -358,10 +358,14 @@ where
         {move || editor.conflict.get().map(|other| {
             // Through `Value`, whose writer the bundle has anyway: written straight from the
             // document's type, every model type would bring its own pretty writer (~5 KB).
-            // The fields then come in alphabetical order.
+            // The fields then come in alphabetical order, so the file's version is shown
+            // the same way (as it is on disk when it is not JSON), to compare like with like.
             let mine = serde_json::to_value(editor.draft.get_untracked())
                 .map(|v| format!("{v:#}"))
                 .unwrap_or_default();
+            let theirs = serde_json::from_str::<Value>(&other.text)
+                .map(|v| format!("{v:#}"))
+                .unwrap_or(other.text);
             view! {
                 <section class="card conflict" role="alert" id="conflict">
                     <h2>{i18n.t(Text::ConflictTitle)}</h2>
@@ -373,7 +377,7 @@ where
                         </div>
                         <div>
                             <h3>{i18n.t(Text::FileVersion)}</h3>
-                            <pre class="mono conflict-text" id="conflict-theirs">{other.text}</pre>
+                            <pre class="mono conflict-text" id="conflict-theirs">{theirs}</pre>
                         </div>
                     </div>
                     <div class="actions">
