@@ -46,7 +46,7 @@ pub fn run_cocolu(dir: &Path, args: &[&str], stdin: &str) -> String {
         .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()
         .expect("cocolu runs");
     child
