@@ -581,12 +581,7 @@ fn device_identity(qr: &str) -> Result<Vec<u8>, String> {
 fn users_in(node: &NodeRef<'_>, path: &[&str]) -> Vec<String> {
     node.get_optional_child_by_tag(path)
         .and_then(|list| list.children())
-        .map(|users| {
-            users
-                .iter()
-                .filter_map(|u| u.get_attr("jid").map(|j| j.as_str().into_owned()))
-                .collect()
-        })
+        .map(|users| users.iter().filter_map(|u| attr(u, "jid")).collect())
         .unwrap_or_default()
 }
 
@@ -629,6 +624,20 @@ fn bundle(jid: &str) -> Result<whatsapp_rust::wacore_binary::Node, String> {
         .build())
 }
 
+/// An attribute of `node`, as text.
+fn attr(node: &NodeRef<'_>, name: &str) -> Option<String> {
+    node.get_attr(name).map(|v| v.as_str().into_owned())
+}
+
+/// The server's successful answer to request `id`, for its content to be added.
+fn result(id: String) -> NodeBuilder {
+    NodeBuilder::new("iq").attrs([
+        ("from", "s.whatsapp.net".to_string()),
+        ("type", "result".to_string()),
+        ("id", id),
+    ])
+}
+
 /// The answer to a linked device's request: each user has one device (the phone), with a
 /// fresh stand-in pre-key bundle; the app-state collections asked for are up to date and
 /// empty; anything else is granted with nothing in it.
@@ -636,15 +645,8 @@ fn answer_request(
     node: &NodeRef<'_>,
     id: String,
 ) -> Result<whatsapp_rust::wacore_binary::Node, String> {
-    let answer = NodeBuilder::new("iq").attrs([
-        ("from", "s.whatsapp.net".to_string()),
-        ("type", "result".to_string()),
-        ("id", id),
-    ]);
-    let xmlns = node
-        .get_attr("xmlns")
-        .map(|v| v.as_str().into_owned())
-        .unwrap_or_default();
+    let answer = result(id);
+    let xmlns = attr(node, "xmlns").unwrap_or_default();
     let content = match xmlns.as_str() {
         "usync" => {
             let users = users_in(node, &["usync", "list"]).into_iter().map(|jid| {
@@ -677,7 +679,7 @@ fn answer_request(
                 .map(|asked| {
                     asked
                         .iter()
-                        .filter_map(|c| c.get_attr("name").map(|n| n.as_str().into_owned()))
+                        .filter_map(|c| attr(c, "name"))
                         .map(|name| NodeBuilder::new("collection").attr("name", name).build())
                         .collect()
                 })
@@ -795,8 +797,7 @@ async fn serve_pairing(mut socket: Socket, shared: &Shared) -> Result<(), String
                     eprintln!("client> {node:?}");
                 }
                 if node.tag == "message" && !scans_pending {
-                    let attr = |name: &str| node.get_attr(name).map(|v| v.as_str().into_owned()).unwrap_or_default();
-                    let (to, id) = (attr("to"), attr("id"));
+                    let (to, id) = (attr(&node, "to").unwrap_or_default(), attr(&node, "id").unwrap_or_default());
                     shared.sent.lock().expect("lock").push((to.clone(), id.clone()));
                     let ack = NodeBuilder::new("ack")
                         .attrs([("class", "message".to_string()), ("id", id), ("from", to)])
@@ -804,20 +805,14 @@ async fn serve_pairing(mut socket: Socket, shared: &Shared) -> Result<(), String
                     sender.send(&mut socket, &ack).await?;
                     continue;
                 }
-                let kind = node.get_attr("type").map(|v| v.as_str().into_owned());
+                let kind = attr(&node, "type");
                 // A device waiting for the phone asks for a pairing code: the server keeps
                 // the request under a reference for when the phone's owner types the code.
                 if let Some(hello) = node.get_optional_child("link_code_companion_reg") {
-                    let attr = |name: &str| hello.get_attr(name).map(|v| v.as_str().into_owned());
-                    if scans_pending && attr("stage").as_deref() == Some("companion_hello") {
-                        let number = attr("jid").unwrap_or_default();
+                    if scans_pending && attr(hello, "stage").as_deref() == Some("companion_hello") {
+                        let number = attr(hello, "jid").unwrap_or_default();
                         shared.code_requests.lock().expect("lock").push(number);
-                        let answer = NodeBuilder::new("iq")
-                            .attrs([
-                                ("from", "s.whatsapp.net".to_string()),
-                                ("type", "result".to_string()),
-                                ("id", node.get_attr("id").map(|v| v.as_str().into_owned()).unwrap_or_default()),
-                            ])
+                        let answer = result(attr(&node, "id").unwrap_or_default())
                             .children([NodeBuilder::new("link_code_companion_reg")
                                 .children([NodeBuilder::new("link_code_pairing_ref")
                                     .bytes(b"cocolu-test-pairing-ref".to_vec())
@@ -833,8 +828,7 @@ async fn serve_pairing(mut socket: Socket, shared: &Shared) -> Result<(), String
                     if let Some(keys) = uploaded(&node) {
                         *shared.uploaded.lock().expect("lock") = Some(keys);
                     }
-                    let id = node.get_attr("id").map(|v| v.as_str().into_owned()).unwrap_or_default();
-                    let answer = answer_request(&node, id)?;
+                    let answer = answer_request(&node, attr(&node, "id").unwrap_or_default())?;
                     sender.send(&mut socket, &answer).await?;
                 }
             }
