@@ -298,7 +298,9 @@ pub fn list(store: &Store, query: &ListQuery, now: i64) -> Result<Page, String> 
     }
     candidates.sort_by(|a, b| b.last_at.cmp(&a.last_at).then_with(|| a.key.cmp(&b.key)));
     if let Some((at, key)) = &after {
-        let start = candidates.partition_point(|c| (-c.last_at, &c.key) <= (-*at, key));
+        let start = candidates.partition_point(|c| {
+            (std::cmp::Reverse(c.last_at), &c.key) <= (std::cmp::Reverse(*at), key)
+        });
         candidates.drain(..start);
     }
     let limit = query.limit.max(1);

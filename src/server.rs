@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+/// How many CPU-heavy requests (rule compilation, simulations) run at once; more wait.
+const HEAVY_AT_ONCE: usize = 1;
+
 /// How long open requests may take to finish once shutdown has begun.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -95,6 +98,7 @@ impl Application {
                 shutdown: CancellationToken::new(),
                 stale_after: config.stale_after,
                 media_max_bytes: config.media_max_bytes,
+                heavy: Arc::new(tokio::sync::Semaphore::new(HEAVY_AT_ONCE)),
             }),
             store: store.clone(),
             meta: meta.clone(),

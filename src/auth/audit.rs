@@ -58,31 +58,91 @@ impl AuditLog {
         file.sync_data()
     }
 
-    /// Entries newest first: at most `limit` of those older than the cursor `before` (an
-    /// entry's line number), and the cursor of the next page if there is one (blocking).
-    pub fn page(
-        &self,
-        before: Option<usize>,
-        limit: usize,
-    ) -> io::Result<(Vec<Entry>, Option<usize>)> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+    /// Entries newest first: at most `limit` of those that end before the cursor `before` (a
+    /// byte offset in the file), and the cursor of the next page if there is one (blocking).
+    /// The file is read backwards from the cursor, a block at a time, so a page costs the
+    /// same however long the log has grown; a line longer than any entry can be (written by
+    /// an older version, or by hand) is skipped without being held in memory.
+    pub fn page(&self, before: Option<u64>, limit: usize) -> io::Result<(Vec<Entry>, Option<u64>)> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), None)),
             Err(e) => return Err(e),
         };
-        let lines: Vec<&str> = text.lines().collect();
-        let end = before.unwrap_or(lines.len()).min(lines.len());
+        let len = file.metadata()?.len();
+        let end = before.unwrap_or(len).min(len);
         let mut entries = Vec::new();
-        let mut line = end;
-        while line > 0 && entries.len() < limit {
-            line -= 1;
-            if let Ok(entry) = serde_json::from_str::<Entry>(lines[line]) {
+        // The bytes of the line being assembled, in file order, and where it starts.
+        let mut line: Vec<u8> = Vec::new();
+        let mut oversized = false;
+        let mut position = end;
+        let mut block = vec![0u8; READ_BLOCK];
+        // Where the oldest entry returned starts: the next page ends there.
+        let mut cursor = end;
+        while position > 0 && entries.len() < limit {
+            let take = (position as usize).min(READ_BLOCK);
+            position -= take as u64;
+            file.seek(SeekFrom::Start(position))?;
+            file.read_exact(&mut block[..take])?;
+            let chunk = &block[..take];
+            let mut tail = take;
+            while let Some(newline) = chunk[..tail].iter().rposition(|b| *b == b'\n') {
+                let piece = &chunk[newline + 1..tail];
+                let line_start = position + newline as u64 + 1;
+                if let Some(entry) = finish_line(&mut line, &mut oversized, piece) {
+                    entries.push(entry);
+                    cursor = line_start;
+                    if entries.len() == limit {
+                        break;
+                    }
+                }
+                tail = newline;
+            }
+            if entries.len() == limit {
+                break;
+            }
+            prepend(&mut line, &mut oversized, &chunk[..tail]);
+        }
+        if entries.len() < limit && position == 0 {
+            if let Some(entry) = finish_line(&mut line, &mut oversized, &[]) {
                 entries.push(entry);
+                cursor = 0;
             }
         }
-        let next = (line > 0 && entries.len() == limit).then_some(line);
+        let next = (entries.len() == limit && cursor > 0).then_some(cursor);
         Ok((entries, next))
     }
+}
+
+/// How much of the file is read at a time when paging backwards.
+const READ_BLOCK: usize = 64 * 1024;
+/// No entry is longer than this (every field is bounded before it is written).
+const MAX_LINE: usize = 16 * 1024;
+
+/// Adds `piece` in front of the line being assembled (read backwards), giving up on lines
+/// that grow past [`MAX_LINE`].
+fn prepend(line: &mut Vec<u8>, oversized: &mut bool, piece: &[u8]) {
+    if *oversized {
+        return;
+    }
+    if line.len() + piece.len() > MAX_LINE {
+        *oversized = true;
+        line.clear();
+        return;
+    }
+    line.splice(0..0, piece.iter().copied());
+}
+
+/// Completes the line with `piece` (its start) and parses it; resets for the next line.
+fn finish_line(line: &mut Vec<u8>, oversized: &mut bool, piece: &[u8]) -> Option<Entry> {
+    prepend(line, oversized, piece);
+    let entry = (!*oversized && !line.is_empty())
+        .then(|| serde_json::from_slice::<Entry>(line).ok())
+        .flatten();
+    line.clear();
+    *oversized = false;
+    entry
 }
 
 /// Opens the log for appending; a torn last line (no newline) is ended first, so the next
@@ -134,6 +194,7 @@ mod tests {
             .open(tmp.path().join(FILE))
             .expect("open");
         file.write_all(b"{\"at\":6,\"act").expect("torn");
+        drop(file);
 
         let (first, next) = log.page(None, 2).expect("read");
         assert_eq!(first.iter().map(|e| e.at).collect::<Vec<_>>(), [5, 4]);
@@ -149,5 +210,41 @@ mod tests {
             .expect("appended after the torn line");
         let (newest, _) = reopened.page(None, 1).expect("read");
         assert_eq!(newest[0].at, 7);
+    }
+
+    #[test]
+    fn a_page_reads_only_what_it_returns_and_skips_a_huge_line() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let log = AuditLog::new(tmp.path());
+        log.append(&entry(1)).expect("appended");
+        // A line far longer than any entry (an older version wrote unbounded usernames).
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(tmp.path().join(FILE))
+            .expect("open");
+        let huge = format!(
+            "{{\"at\":2,\"actor\":\"{}\",\"action\":\"x\"}}\n",
+            "a".repeat(300_000)
+        );
+        file.write_all(huge.as_bytes()).expect("huge");
+        drop(file);
+        for at in 3..=200 {
+            log.append(&entry(at)).expect("appended");
+        }
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let (page, next) = log.page(cursor, 7).expect("read");
+            assert!(page.len() <= 7);
+            seen.extend(page.iter().map(|e| e.at));
+            match next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        let expected: Vec<i64> = (3..=200).rev().chain([1]).collect();
+        assert_eq!(seen, expected);
+        assert_eq!(log.page(Some(0), 5).expect("read"), (Vec::new(), None));
+        assert_eq!(log.page(Some(u64::MAX), 1).expect("read").0[0].at, 200);
     }
 }

@@ -142,6 +142,29 @@ pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
+/// The longest username a sign-in form may send, in bytes (valid ones have at most 64
+/// characters; anything longer is refused before it reaches a throttle key, a hash or a log).
+pub const MAX_USERNAME_BYTES: usize = 256;
+/// The longest password accepted, in bytes (new passwords have at most 256 characters).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// The longest setup or invitation code looked at.
+pub const MAX_CODE_BYTES: usize = 256;
+
+fn too_long_message() -> String {
+    format!(
+        "A username has at most {MAX_USERNAME_BYTES} bytes and a password at most \
+         {MAX_PASSWORD_BYTES}."
+    )
+}
+
+/// Refuses a username or password longer than any account can have.
+fn check_credential_sizes(username: &str, password: &str) -> Result<(), AuthError> {
+    if username.len() > MAX_USERNAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
+        return Err(AuthError::Invalid(too_long_message()));
+    }
+    Ok(())
+}
+
 fn new_id(prefix: &str) -> String {
     format!("{prefix}{}", secret::hex(&secret::random_bytes::<8>()))
 }
@@ -296,9 +319,9 @@ impl Auth {
     /// A page of the audit log, newest first (blocking).
     pub fn audit_page(
         &self,
-        before: Option<usize>,
+        before: Option<u64>,
         limit: usize,
-    ) -> Result<(Vec<Entry>, Option<usize>), AuthError> {
+    ) -> Result<(Vec<Entry>, Option<u64>), AuthError> {
         Ok(self.audit.page(before, limit)?)
     }
 
@@ -334,17 +357,20 @@ impl Auth {
         client: &Client,
     ) -> Result<SignedIn, AuthError> {
         let expected = self.setup_code().ok_or(AuthError::AlreadySetUp)?;
+        check_credential_sizes(&new.username, &new.password)?;
         let now = now_ms();
         let key = format!("setup:{}", client.ip);
-        self.throttled(&key, now)?;
-        if !secret::same(
-            &secret::normalize_code(code),
-            &secret::normalize_code(&expected),
-        ) {
-            self.addresses.lock().failed(&key, now);
+        self.reserve_address(&key, now)?;
+        if code.len() > MAX_CODE_BYTES
+            || !secret::same(
+                &secret::normalize_code(code),
+                &secret::normalize_code(&expected),
+            )
+        {
             self.audit("", "setup_failed", "", client, "wrong setup code");
             return Err(AuthError::WrongSetupCode);
         }
+        self.addresses.lock().release(&key);
         check_new_user(&new)?;
         let hash = self.hasher.hash(new.password.clone()).await?;
         let user = user_record(&new, Role::Admin, hash, now_ms());
@@ -368,28 +394,37 @@ impl Auth {
         })
     }
 
-    fn throttled(&self, address_key: &str, now: i64) -> Result<(), AuthError> {
+    /// Counts an attempt against an address-wide key before it is decided.
+    fn reserve_address(&self, address_key: &str, now: i64) -> Result<(), AuthError> {
         self.addresses
             .lock()
-            .check(address_key, now)
+            .reserve(address_key, now)
             .map_err(AuthError::Throttled)
     }
 
     /// Signs in with a username and password.
+    ///
+    /// The attempt is counted against the account and the address before the password is
+    /// hashed (see [`Throttle::reserve`]), so concurrent guesses cannot slip past the
+    /// throttle; what a visitor sends is bounded before it reaches a key, a hash or a log.
     pub async fn login(
         &self,
         username: &str,
         password: String,
         client: &Client,
     ) -> Result<SignedIn, AuthError> {
+        check_credential_sizes(username, &password)?;
         let username = users::normalize_username(username);
         let now = now_ms();
         let account_key = format!("user:{username}");
-        self.throttled(&client.ip, now)?;
-        self.accounts
+        self.addresses
             .lock()
-            .check(&account_key, now)
+            .reserve(&client.ip, now)
             .map_err(AuthError::Throttled)?;
+        if let Err(wait) = self.accounts.lock().reserve(&account_key, now) {
+            self.addresses.lock().release(&client.ip);
+            return Err(AuthError::Throttled(wait));
+        }
         let user = self.users().by_username(&username).cloned();
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         let matched = self.hasher.verify(password, hash).await;
@@ -398,15 +433,13 @@ impl Auth {
                 self.logins
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 self.accounts.lock().succeeded(&account_key);
+                self.addresses.lock().release(&client.ip);
                 self.audit(&user.username, "login", &user.username, client, "");
                 self.sign_in(user, client)
             }
             _ => {
                 self.login_failures
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let now = now_ms();
-                self.accounts.lock().failed(&account_key, now);
-                self.addresses.lock().failed(&client.ip, now);
                 self.audit("", "login_failed", &username, client, "");
                 Err(AuthError::WrongCredentials)
             }
@@ -415,7 +448,21 @@ impl Auth {
 
     /// The principal behind a session cookie, if the session is live.
     pub fn authenticate_session(&self, cookie: &str) -> Option<Principal> {
-        let session = self.sessions.find(cookie, now_ms())?;
+        self.session_principal(cookie, true)
+    }
+
+    /// Like [`Auth::authenticate_session`], without counting as use of the session (for
+    /// re-checking a live connection's rights, which must not keep an idle session alive).
+    pub fn recheck_session(&self, cookie: &str) -> Option<Principal> {
+        self.session_principal(cookie, false)
+    }
+
+    fn session_principal(&self, cookie: &str, touch: bool) -> Option<Principal> {
+        let session = if touch {
+            self.sessions.find(cookie, now_ms())?
+        } else {
+            self.sessions.peek(cookie, now_ms())?
+        };
         let users = self.users();
         let user = users.by_id(&session.user_id)?;
         if user.disabled || user.password_changed_at != session.password_stamp {
@@ -432,9 +479,11 @@ impl Auth {
         })
     }
 
-    /// The principal behind an API token.
+    /// The principal behind an API token. A token acts with at most its owner's current
+    /// role: demoting the person demotes their tokens, and removing or disabling them stops
+    /// the tokens (tokens made with `cocolu token` on the server belong to nobody).
     pub fn authenticate_token(&self, token: &str) -> Option<Principal> {
-        if !token.starts_with(TOKEN_PREFIX) {
+        if !token.starts_with(TOKEN_PREFIX) || token.len() > 256 {
             return None;
         }
         let hash = secret::digest(token);
@@ -443,19 +492,28 @@ impl Auth {
             .tokens
             .iter()
             .find(|t| secret::same(&t.token_hash, &hash))?;
-        // A token made by a user who is gone or disabled stops working with them.
-        if !found.created_by.is_empty() {
-            let creator = users.by_id(&found.created_by)?;
-            if creator.disabled {
+        let role = if found.created_by.is_empty() {
+            found.role
+        } else {
+            let owner = users.by_id(&found.created_by)?;
+            if owner.disabled {
                 return None;
             }
-        }
+            found.role.min(owner.role)
+        };
         Some(Principal {
             id: found.id.clone(),
             name: format!("token:{}", found.name),
-            role: found.role,
+            role,
             via: Via::Token,
         })
+    }
+
+    /// Wakes whenever something that decides who may do what changed: `users.json` (saved or
+    /// edited by hand) or the set of live sessions. Live connections re-check their
+    /// credential then.
+    pub fn rights_changed(&self) -> [tokio::sync::watch::Receiver<u64>; 2] {
+        [self.store.users.changes(), self.sessions.changes()]
     }
 
     /// The user record of a principal (none for tokens).
@@ -489,20 +547,23 @@ impl Auth {
         let user = self
             .user_of(principal)
             .ok_or_else(|| AuthError::NotFound("The user no longer exists.".into()))?;
+        if current.len() > MAX_PASSWORD_BYTES || new.len() > MAX_PASSWORD_BYTES {
+            return Err(AuthError::Invalid(too_long_message()));
+        }
         let account_key = format!("user:{}", user.username);
         let now = now_ms();
         self.accounts
             .lock()
-            .check(&account_key, now)
+            .reserve(&account_key, now)
             .map_err(AuthError::Throttled)?;
         if !self
             .hasher
             .verify(current, Some(user.password_hash.clone()))
             .await
         {
-            self.accounts.lock().failed(&account_key, now);
             return Err(AuthError::WrongPassword);
         }
+        self.accounts.lock().succeeded(&account_key);
         users::check_password(&new, &user.username).map_err(AuthError::Invalid)?;
         let hash = self.hasher.hash(new).await?;
         off_runtime(|| {
@@ -532,7 +593,7 @@ impl Auth {
                 .ok_or_else(|| AuthError::NotFound("The user no longer exists.".into()))?;
             user.password_hash = hash.to_string();
             // Strictly later than the old stamp, even within one millisecond.
-            user.password_changed_at = stamp.max(user.password_changed_at + 1);
+            user.password_changed_at = stamp.max(user.password_changed_at.saturating_add(1));
             Ok(user.password_changed_at)
         })
     }
@@ -600,9 +661,15 @@ impl Auth {
         new: NewUser,
         client: &Client,
     ) -> Result<SignedIn, AuthError> {
+        check_credential_sizes(&new.username, &new.password)?;
         let now = now_ms();
         let key = format!("invite:{}", client.ip);
-        self.throttled(&key, now)?;
+        self.reserve_address(&key, now)?;
+        let code = if code.len() > MAX_CODE_BYTES {
+            ""
+        } else {
+            code
+        };
         let hash = secret::digest(code.trim());
         let valid = |users: &Users| {
             users
@@ -612,7 +679,6 @@ impl Auth {
                 .cloned()
         };
         if valid(&self.users()).is_none() {
-            self.addresses.lock().failed(&key, now);
             self.audit(
                 "",
                 "register_failed",
@@ -622,6 +688,7 @@ impl Auth {
             );
             return Err(AuthError::BadInvitation);
         }
+        self.addresses.lock().release(&key);
         check_new_user(&new)?;
         let password_hash = self.hasher.hash(new.password.clone()).await?;
         off_runtime(|| {
@@ -739,6 +806,11 @@ impl Auth {
                 .map(|t| t.created_by.clone())
                 .unwrap_or_default(),
         };
+        if role > by.role {
+            return Err(AuthError::Forbidden(
+                "A token cannot have more rights than the person who makes it.".into(),
+            ));
+        }
         let (token, record) = new_token_record(name, role, &owner);
         let stored = record.clone();
         self.edit(move |users| {
@@ -801,7 +873,7 @@ pub fn cli_reset_password(users: &mut Users, username: &str, hash: &str) -> Resu
         .find(|u| u.username == username)
         .ok_or_else(|| AuthError::NotFound(format!("There is no user `{username}`.")))?;
     user.password_hash = hash.to_string();
-    user.password_changed_at = now_ms().max(user.password_changed_at + 1);
+    user.password_changed_at = now_ms().max(user.password_changed_at.saturating_add(1));
     Ok(())
 }
 

@@ -24,6 +24,27 @@ const SALT_BYTES: usize = 16;
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$Y29jb2x1LWR1bW15LXNhbHQ$t5carQb62NbL2zBMf1Xwp2UPt9dmLEictJtDGrXyIIg";
 
+/// The most memory (KiB), passes and lanes a stored hash may ask for: a hand-edited
+/// `users.json` must not make one sign-in allocate gigabytes or run for hours.
+const MAX_MEMORY_KIB: u32 = 64 * 1024;
+const MAX_PASSES: u32 = 10;
+const MAX_LANES: u32 = 4;
+
+/// Whether a stored hash's parameters are within what this server is willing to compute.
+fn affordable(params: &Params) -> bool {
+    params.m_cost() <= MAX_MEMORY_KIB
+        && params.t_cost() <= MAX_PASSES
+        && params.p_cost() <= MAX_LANES
+}
+
+/// Whether `phc` is an Argon2id hash this server can check (for validating `users.json`).
+pub fn checkable(phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|parsed| {
+        parsed.algorithm == argon2::ARGON2ID_IDENT
+            && Params::try_from(&parsed).is_ok_and(|params| affordable(&params))
+    })
+}
+
 fn params() -> Params {
     // The constants above are valid Argon2 parameters.
     #[allow(clippy::expect_used)]
@@ -200,7 +221,7 @@ impl Inner {
         else {
             return false;
         };
-        if parsed.algorithm != argon2::ARGON2ID_IDENT {
+        if parsed.algorithm != argon2::ARGON2ID_IDENT || !affordable(&params) {
             return false;
         }
         let mut salt_buf = [0u8; 64];

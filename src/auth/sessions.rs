@@ -71,6 +71,8 @@ pub struct Sessions {
     dirty: AtomicBool,
     /// Serializes writes of the file.
     writing: Mutex<()>,
+    /// Counts the times sessions were ended, for live connections to re-check theirs.
+    ended: tokio::sync::watch::Sender<u64>,
     pub timeouts: Timeouts,
 }
 
@@ -102,14 +104,15 @@ impl Sessions {
             table: RwLock::new(table),
             dirty: AtomicBool::new(false),
             writing: Mutex::new(()),
+            ended: tokio::sync::watch::Sender::new(0),
             timeouts,
         }
     }
 
     /// Whether `session` has timed out at `now`.
     pub fn expired(&self, session: &Session, now: i64) -> bool {
-        now - session.last_seen > self.timeouts.idle.as_millis() as i64
-            || now - session.created_at > self.timeouts.absolute.as_millis() as i64
+        now.saturating_sub(session.last_seen) > self.timeouts.idle.as_millis() as i64
+            || now.saturating_sub(session.created_at) > self.timeouts.absolute.as_millis() as i64
     }
 
     /// Starts a session; returns the id for the cookie (shown nowhere else) and the session.
@@ -156,7 +159,14 @@ impl Sessions {
         Some(session)
     }
 
+    /// The live session whose cookie id is `id`, without refreshing its last-seen time.
+    pub fn peek(&self, id: &str, now: i64) -> Option<Session> {
+        let session = self.table.read().get(&secret::digest(id)).cloned()?;
+        (!self.expired(&session, now)).then_some(session)
+    }
+
     /// Ends the sessions for which `end` is true; writes the file if any ended (blocking).
+    /// Live connections opened with them are told at once (see [`Sessions::changes`]).
     pub fn end_where(&self, end: impl Fn(&Session) -> bool) -> io::Result<usize> {
         let ended = {
             let mut table = self.table.write();
@@ -165,9 +175,15 @@ impl Sessions {
             before - table.len()
         };
         if ended > 0 {
+            self.ended.send_modify(|n| *n = n.wrapping_add(1));
             self.save()?;
         }
         Ok(ended)
+    }
+
+    /// Wakes whenever sessions end (sign-out, a password change, a user removed).
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.ended.subscribe()
     }
 
     /// Gives a session a new password stamp (the user changed their password in it).

@@ -73,7 +73,8 @@ impl Throttle {
 
     fn live(&self, key: &str, now_ms: i64) -> Option<Entry> {
         let entry = *self.entries.get(key)?;
-        let quiet = Duration::from_millis((now_ms - entry.last_failure_ms).max(0) as u64);
+        let quiet =
+            Duration::from_millis(now_ms.saturating_sub(entry.last_failure_ms).max(0) as u64);
         (quiet < self.policy.forget_after).then_some(entry)
     }
 
@@ -82,7 +83,8 @@ impl Throttle {
         let Some(entry) = self.live(key, now_ms) else {
             return Ok(());
         };
-        let ready_at = entry.last_failure_ms + self.wait_after(entry.failures).as_millis() as i64;
+        let wait = i64::try_from(self.wait_after(entry.failures).as_millis()).unwrap_or(i64::MAX);
+        let ready_at = entry.last_failure_ms.saturating_add(wait);
         if now_ms >= ready_at {
             Ok(())
         } else {
@@ -92,7 +94,10 @@ impl Throttle {
 
     /// Records a failed attempt.
     pub fn failed(&mut self, key: &str, now_ms: i64) {
-        let failures = self.live(key, now_ms).map_or(0, |e| e.failures) + 1;
+        let failures = self
+            .live(key, now_ms)
+            .map_or(0, |e| e.failures)
+            .saturating_add(1);
         if self.entries.len() >= MAX_KEYS && !self.entries.contains_key(key) {
             self.forget_quiet(now_ms);
         }
@@ -103,6 +108,27 @@ impl Throttle {
                 last_failure_ms: now_ms,
             },
         );
+    }
+
+    /// Checks `key` and, when it may try, counts the attempt as a failure at once, in one
+    /// step: of many concurrent attempts only the free ones go on to the (slow) password
+    /// check, however many arrive before the first is decided. A success then calls
+    /// [`Throttle::succeeded`] or [`Throttle::release`].
+    pub fn reserve(&mut self, key: &str, now_ms: i64) -> Result<(), Duration> {
+        self.check(key, now_ms)?;
+        self.failed(key, now_ms);
+        Ok(())
+    }
+
+    /// Takes back one reserved attempt that turned out to succeed (for keys shared by many
+    /// accounts, such as an address, whose other failures still count).
+    pub fn release(&mut self, key: &str) {
+        if let Some(entry) = self.entries.get_mut(key) {
+            entry.failures = entry.failures.saturating_sub(1);
+            if entry.failures == 0 {
+                self.entries.remove(key);
+            }
+        }
     }
 
     /// Forgets a key's failures (after a successful sign-in).
@@ -184,5 +210,28 @@ mod tests {
             throttle.failed(&format!("10.0.{i}"), i as i64);
         }
         assert!(throttle.entries.len() <= MAX_KEYS);
+    }
+
+    #[test]
+    fn reserving_counts_the_attempt_before_it_is_decided() {
+        let mut throttle = Throttle::new(ACCOUNT);
+        let now = 1_000_000;
+        let admitted = (0..60)
+            .filter(|_| throttle.reserve("ana", now).is_ok())
+            .count();
+        assert_eq!(
+            admitted, ACCOUNT.free as usize,
+            "only the free attempts go on at once"
+        );
+        let mut shared = Throttle::new(ADDRESS);
+        shared.reserve("10.0.0.1", now).expect("free");
+        shared.reserve("10.0.0.1", now).expect("free");
+        shared.release("10.0.0.1");
+        assert_eq!(
+            shared.entries["10.0.0.1"].failures, 1,
+            "one success takes back one"
+        );
+        shared.release("10.0.0.1");
+        assert!(!shared.entries.contains_key("10.0.0.1"));
     }
 }

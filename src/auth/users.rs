@@ -146,10 +146,11 @@ impl HandEdited for Users {
                     format!("the username `{}` is used twice", user.username),
                 ));
             }
-            if !user.password_hash.starts_with("$argon2") {
+            if !super::password::checkable(&user.password_hash) {
                 problems.push(Problem::new(
                     format!("/users/{i}/password_hash"),
-                    "not an Argon2 hash; set passwords with `cocolu user reset-password`",
+                    "not an Argon2id hash with parameters this server accepts (at most 64 MiB, \
+                     10 passes, 4 lanes); set passwords with `cocolu user reset-password`",
                 ));
             }
         }

@@ -15,7 +15,7 @@ use crate::channel::outbound::Outbound;
 use crate::settings::{ReplyPolicy, Settings};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use regex::{RegexSet, RegexSetBuilder};
+use regex::RegexSet;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -142,18 +142,16 @@ impl CompiledRules {
     /// Prepares the rules; a rule whose regexes do not compile (validation refuses it) matches
     /// no text.
     pub fn new(rules: Arc<Rules>) -> CompiledRules {
-        let regex_owner: Vec<(String, String)> = rules
-            .rules
-            .iter()
-            .filter(|rule| super::rules::compile_regexes(rule).is_ok())
-            .filter(|rule| rule.when.match_kind == MatchKind::Regex)
-            .flat_map(|rule| rule.when.text.iter().map(|t| (rule.id.clone(), t.clone())))
+        let regex_owner: Vec<(String, String)> = super::rules::regex_patterns(&rules)
+            .into_iter()
+            .map(|(r, _, pattern)| (rules.rules[r].id.clone(), pattern.to_string()))
             .collect();
-        let regex_set = RegexSetBuilder::new(regex_owner.iter().map(|(_, p)| p))
-            .case_insensitive(true)
-            .size_limit(1 << 24)
-            .build()
-            .unwrap_or_else(|_| RegexSet::empty());
+        // Validation keeps the set within its budget; should it fail anyway, say so loudly.
+        let regex_set = super::rules::regex_set(regex_owner.iter().map(|(_, p)| p.as_str()))
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, "the regex rules cannot be compiled together; no regex rule will match");
+                RegexSet::empty()
+            });
         let texts = rules
             .rules
             .iter()

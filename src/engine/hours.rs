@@ -18,7 +18,7 @@ pub struct Range {
 fn parse_time(text: &str) -> Option<u16> {
     let (h, m) = text.trim().split_once(':')?;
     let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-    (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+    (m < 60 && (h < 24 || (h == 24 && m == 0))).then(|| h * 60 + m)
 }
 
 fn parse_range(text: &str) -> Option<Range> {

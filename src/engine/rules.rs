@@ -11,7 +11,7 @@ use crate::store::document::{Context, HandEdited, Problem};
 pub use app::model::{
     Action, ButtonsReply, Capture, HoursCondition, ListReply, Reply, Rule, Rules, When,
 };
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use std::collections::{BTreeSet, HashSet};
 
 fn valid_id(id: &str) -> bool {
@@ -20,6 +20,73 @@ fn valid_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// How large one rule's regular expression may be, compiled.
+const REGEX_SIZE_BYTES: usize = 1 << 20;
+/// How large the regular expressions of all rules may be together, compiled (the engine scans
+/// a message once for all of them, in one set). Checked where rules are validated, so a save,
+/// a hand edit or `cocolu check` says which rule goes over it; the engine never ends up with
+/// an empty set.
+pub const REGEX_BUDGET_BYTES: usize = 1 << 24;
+
+/// Every regex rule's patterns, compiled into the one set the engine scans messages with.
+pub fn regex_set<'a>(
+    patterns: impl IntoIterator<Item = &'a str>,
+) -> Result<RegexSet, regex::Error> {
+    RegexSetBuilder::new(patterns)
+        .case_insensitive(true)
+        .size_limit(REGEX_BUDGET_BYTES)
+        .build()
+}
+
+/// The patterns of the regex rules that compile on their own: (rule index, pattern index,
+/// pattern).
+pub fn regex_patterns(rules: &Rules) -> Vec<(usize, usize, &str)> {
+    rules
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, rule)| rule.when.match_kind == MatchKind::Regex)
+        .filter(|(_, rule)| compile_regexes(rule).is_ok())
+        .flat_map(|(r, rule)| {
+            rule.when
+                .text
+                .iter()
+                .enumerate()
+                .map(move |(i, pattern)| (r, i, pattern.as_str()))
+        })
+        .collect()
+}
+
+/// When the regex rules together go over [`REGEX_BUDGET_BYTES`], the problem, placed at the
+/// pattern where the budget runs out (found by halving, so a few compilations at most).
+fn regex_budget_problem(rules: &Rules) -> Option<Problem> {
+    let patterns = regex_patterns(rules);
+    let fits = |n: usize| regex_set(patterns[..n].iter().map(|(_, _, p)| *p)).is_ok();
+    if patterns.is_empty() || fits(patterns.len()) {
+        return None;
+    }
+    // The longest prefix that fits: `low` fits, `high` does not.
+    let (mut low, mut high) = (0, patterns.len());
+    while high - low > 1 {
+        let middle = low + (high - low) / 2;
+        if fits(middle) {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    let (rule, pattern, _) = patterns[high - 1];
+    Some(Problem::new(
+        format!("/rules/{rule}/when/text/{pattern}"),
+        format!(
+            "the regular expressions of all rules together are too large for the bot to use \
+             (over {} MiB compiled) from this one on: make some simpler (fewer repetitions such \
+             as {{1000}}, fewer alternatives), or use `contains` rules instead",
+            REGEX_BUDGET_BYTES >> 20
+        ),
+    ))
 }
 
 /// Compiles a rule's regexes (case-insensitive, against the message as written).
@@ -34,7 +101,7 @@ pub fn compile_regexes(rule: &Rule) -> Result<Vec<Regex>, (usize, regex::Error)>
         .map(|(i, pattern)| {
             RegexBuilder::new(pattern)
                 .case_insensitive(true)
-                .size_limit(1 << 20)
+                .size_limit(REGEX_SIZE_BYTES)
                 .build()
                 .map_err(|e| (i, e))
         })
@@ -247,6 +314,7 @@ impl HandEdited for Rules {
                 ));
             }
         }
+        problems.extend(regex_budget_problem(self));
         let answered: BTreeSet<&str> = self
             .rules
             .iter()
@@ -496,5 +564,42 @@ mod tests {
         let problems = parse::<Rules>("rules.json", &text, &context()).expect_err("rejected");
         assert!(problems.iter().any(|p| p.message.contains("no trigger")));
         assert!(problems.iter().any(|p| p.message.contains("4 buttons")));
+    }
+
+    #[test]
+    fn regex_rules_that_are_too_large_together_are_located_never_silently_dropped() {
+        // Each pattern fits on its own; forty of them do not fit in one set.
+        let large = r"\w{12}";
+        assert!(RegexBuilder::new(large)
+            .case_insensitive(true)
+            .size_limit(REGEX_SIZE_BYTES)
+            .build()
+            .is_ok());
+        let mut rules: Vec<String> = (0..40)
+            .map(|i| {
+                format!(
+                    r#"    {{"id": "grande{i}", "when": {{"match": "regex", "text": ["{}"]}}, "reply": [{{"text": "ok"}}]}}"#,
+                    large.replace('\\', "\\\\")
+                )
+            })
+            .collect();
+        rules.push(
+            r#"    {"id": "pedido", "when": {"match": "regex", "text": ["pedido\\s*#?\\d{4}"]}, "reply": [{"text": "Tu pedido"}]}"#
+                .into(),
+        );
+        let text = rules_text(&rules.join(",\n"));
+        let problems = parse::<Rules>("rules.json", &text, &context()).expect_err("rejected");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("too large"), "{problems:?}");
+        assert!(
+            problems[0].line > 4,
+            "placed at the rule where the budget runs out"
+        );
+
+        // Within the budget, every regex rule answers.
+        let few = rules_text(&[rules[0].clone(), rules[40].clone()].join(",\n"));
+        let parsed = parse::<Rules>("rules.json", &few, &context()).expect("valid");
+        let set = regex_set(regex_patterns(&parsed).iter().map(|(_, _, p)| *p)).expect("fits");
+        assert!(set.is_match("pedido #1234"));
     }
 }

@@ -203,6 +203,29 @@ pub fn session_of(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
         .find_map(|id| state.auth.authenticate_session(id))
 }
 
+/// The credential `headers` carry, checked again for a connection that is already open:
+/// without counting as use of the session (a dashboard left open must still time out).
+pub fn recheck(auth: &crate::auth::Auth, headers: &HeaderMap) -> Option<Principal> {
+    if headers.contains_key(header::AUTHORIZATION) {
+        return auth.authenticate_token(bearer(headers)?);
+    }
+    [SECURE_COOKIE, COOKIE]
+        .iter()
+        .filter_map(|name| cookie(headers, name))
+        .find_map(|id| auth.recheck_session(id))
+}
+
+/// Only the headers that carry a credential (what a live connection keeps to re-check it).
+pub fn credential_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut kept = HeaderMap::new();
+    for name in [header::AUTHORIZATION, header::COOKIE] {
+        for value in headers.get_all(&name) {
+            kept.append(name.clone(), value.clone());
+        }
+    }
+    kept
+}
+
 fn changes_something(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }

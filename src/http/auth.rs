@@ -7,12 +7,16 @@ use super::openapi::{Api, Doc};
 use crate::auth::users::{Role, User};
 use crate::auth::{NewUser, SignedIn, Via};
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+/// The largest body a sign-in, set-up, registration or password change accepts: the fields
+/// are bounded anyway, and a visitor should not make the server hold a megabyte per request.
+pub const SIGN_IN_BODY_BYTES: usize = 8 * 1024;
 
 pub fn routes(api: Api) -> Api {
     const TAG: &str = "auth";
@@ -39,7 +43,7 @@ pub fn routes(api: Api) -> Api {
         .body::<SetupRequest>()
         .returns::<Me>()
         .status(201),
-        post(setup),
+        post(setup).layer(DefaultBodyLimit::max(SIGN_IN_BODY_BYTES)),
     )
     .op(
         Method::POST,
@@ -52,7 +56,7 @@ pub fn routes(api: Api) -> Api {
             )
             .body::<LoginRequest>()
             .returns::<Me>(),
-        post(login),
+        post(login).layer(DefaultBodyLimit::max(SIGN_IN_BODY_BYTES)),
     )
     .op(
         Method::POST,
@@ -62,7 +66,7 @@ pub fn routes(api: Api) -> Api {
             .body::<RegisterRequest>()
             .returns::<Me>()
             .status(201),
-        post(register),
+        post(register).layer(DefaultBodyLimit::max(SIGN_IN_BODY_BYTES)),
     )
     .op(
         Method::GET,
@@ -89,7 +93,7 @@ pub fn routes(api: Api) -> Api {
         Doc::new(TAG, "Change your password; your other sessions end")
             .body::<PasswordRequest>()
             .status(204),
-        post(change_password),
+        post(change_password).layer(DefaultBodyLimit::max(SIGN_IN_BODY_BYTES)),
     )
 }
 

@@ -132,9 +132,9 @@ async fn check<T: ApiDocument>(
     ApiJson(request): ApiJson<Versioned>,
 ) -> Result<ApiJson<Checked>, ApiError> {
     let value = body_value::<T>(&request)?;
-    Ok(ApiJson(Checked {
-        problems: check_value(&state.store, &value),
-    }))
+    let store = state.store.clone();
+    let problems = super::heavy(&state.runtime, move || check_value(&store, &value)).await?;
+    Ok(ApiJson(Checked { problems }))
 }
 
 /// A document in force and the revision a save must be based on. The document itself is
@@ -168,7 +168,8 @@ async fn save<T: ApiDocument>(
     let value = body_value::<T>(&request)?;
     let store = state.store.clone();
     let base = request.revision;
-    let saved = super::blocking(move || {
+    // Validating rules compiles their regexes: heavy work, admitted like a simulation.
+    let saved = super::heavy(&state.runtime, move || {
         let document = T::document(&store);
         document
             .save(&value, &base, &store.context())

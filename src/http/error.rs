@@ -42,7 +42,7 @@ pub enum ApiError {
     #[error("{0}")]
     NotConfigured(String),
     /// The body is larger than the server accepts.
-    #[error("The request body is larger than {} bytes.", super::MAX_BODY_BYTES)]
+    #[error("The request body is larger than this address accepts.")]
     TooLarge,
     /// The request is understood but its content does not validate.
     #[error("{message}")]
@@ -53,6 +53,9 @@ pub enum ApiError {
     /// The resource changed since the revision the request was based on.
     #[error("{message}")]
     Conflict { message: String, current: Value },
+    /// The server is busy with other heavy requests; try again in a moment.
+    #[error("The server is busy checking other rules; try again in a few seconds.")]
+    Busy,
     /// The data folder refused a write (disk full, read-only, permissions); nothing changed.
     #[error("storage: {0}")]
     Storage(String),
@@ -76,6 +79,7 @@ impl ApiError {
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             ApiError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
+            ApiError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -100,6 +104,7 @@ impl IntoResponse for ApiError {
         let (status, code) = self.status_and_code();
         let retry_after = match &self {
             ApiError::Throttled(wait) => Some(wait.as_secs().max(1)),
+            ApiError::Busy => Some(5),
             _ => None,
         };
         let (message, details) = match self {

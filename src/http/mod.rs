@@ -41,6 +41,28 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
+/// How long CPU-heavy work waits for its turn before the request is answered 503.
+const HEAVY_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Runs CPU-heavy work of a request (compiling rules, simulating a draft, rendering large
+/// JSON) on a blocking thread, at most as many at once as the runtime admits: the async
+/// workers stay free for webhooks and the dashboard, whatever agents send.
+pub(crate) async fn heavy<T: Send + 'static>(
+    runtime: &crate::state::Runtime,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let permit = tokio::time::timeout(HEAVY_WAIT, runtime.heavy.clone().acquire_owned())
+        .await
+        .map_err(|_| ApiError::Busy)?
+        .map_err(|_| ApiError::Busy)?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
 /// Times every request into the histogram of its kind of route (see `/metrics`).
 async fn time_requests(
     axum::extract::State(state): axum::extract::State<AppState>,

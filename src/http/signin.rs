@@ -9,7 +9,7 @@
 use super::access::{check_origin, client_of, session_cookie, session_of};
 use crate::auth::{AuthError, Client, NewUser, SignedIn};
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/setup", post(setup))
         .route("/register", post(register))
         .route("/logout", post(logout))
+        .layer(DefaultBodyLimit::max(super::auth::SIGN_IN_BODY_BYTES))
 }
 
 /// Pages anyone may see.

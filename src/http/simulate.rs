@@ -55,24 +55,28 @@ async fn run(
         .from
         .as_deref()
         .map(|from| crate::bot::contact_state(&state.store, from));
-    let rules = match request.rules {
-        None => state.store.rules.get(),
-        Some(draft) => {
-            let problems = super::documents::check_value(&state.store, &draft);
-            if !problems.is_empty() {
-                return Err(ApiError::invalid(problems));
+    let store = state.store.clone();
+    // Checking a draft and compiling its rules is the costly part: off the async workers.
+    super::heavy(&state.runtime, move || {
+        let rules = match request.rules {
+            None => store.rules.get(),
+            Some(draft) => {
+                let problems = super::documents::check_value(&store, &draft);
+                if !problems.is_empty() {
+                    return Err(ApiError::invalid(problems));
+                }
+                std::sync::Arc::new(draft)
             }
-            std::sync::Arc::new(draft)
-        }
-    };
-    let templates = |name: &str| state.store.templates.get(name);
-    let answer = simulate::simulate(
-        rules,
-        &state.store.settings.get(),
-        &templates,
-        contact,
-        &request.question,
-        jiff::Timestamp::now(),
-    );
-    Ok(ApiJson(answer))
+        };
+        let templates = |name: &str| store.templates.get(name);
+        Ok(ApiJson(simulate::simulate(
+            rules,
+            &store.settings.get(),
+            &templates,
+            contact,
+            &request.question,
+            jiff::Timestamp::now(),
+        )))
+    })
+    .await?
 }

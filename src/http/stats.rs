@@ -141,6 +141,19 @@ pub fn today(state: &AppState) -> HourCounts {
     total
 }
 
+/// The latest time a query may name: the last millisecond of the year 9999.
+const LATEST_MS: i64 = 253_402_300_799_999;
+
+/// A time from the query, within 1970 to 9999 (so that bucket arithmetic cannot overflow).
+fn checked_time(name: &str, value: Option<i64>) -> Result<Option<i64>, ApiError> {
+    match value {
+        Some(ms) if !(0..=LATEST_MS).contains(&ms) => Err(ApiError::BadRequest(format!(
+            "`{name}` is a time in milliseconds since 1970-01-01 UTC, from 0 to {LATEST_MS}."
+        ))),
+        _ => Ok(value),
+    }
+}
+
 async fn stats(
     State(state): State<AppState>,
     Query(query): Query<StatsQuery>,
@@ -167,8 +180,9 @@ async fn stats(
             ))
         }
         None => {
-            let to = query.to.unwrap_or(now + 1);
-            (query.from.unwrap_or(to - 7 * 24 * 3600 * 1000), to)
+            let to = checked_time("to", query.to)?.unwrap_or(now + 1);
+            let from = checked_time("from", query.from)?.unwrap_or(to - 7 * 24 * 3600 * 1000);
+            (from, to)
         }
     };
     if from >= to {

@@ -346,7 +346,7 @@ async fn audit(
     let before = match query.cursor.as_deref() {
         Some(cursor) => Some(
             cursor
-                .parse::<usize>()
+                .parse::<u64>()
                 .map_err(|_| ApiError::BadRequest("`cursor` is not one this API gave.".into()))?,
         ),
         None => None,

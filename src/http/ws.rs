@@ -2,8 +2,9 @@
 //! configured interval; closes with "going away" when the server shuts down. The session is
 //! generic over sink and stream so it can be tested over channels.
 
-use super::access::{check_origin, principal_of};
+use super::access::{check_origin, credential_headers, principal_of, recheck};
 use super::ApiError;
+use crate::auth::users::Role;
 use crate::state::{AppState, Runtime};
 use crate::store::Published;
 use app::events::ServerEvent;
@@ -36,11 +37,20 @@ async fn upgrade(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     check_origin(&state.access, &headers)?;
-    if principal_of(&state, &headers).is_none() {
+    let Some(principal) = principal_of(&state, &headers) else {
         return Err(ApiError::Unauthorized(
             "Sign in first (or send an API token as `Authorization: Bearer`).".into(),
         ));
-    }
+    };
+    let rights = {
+        let auth = state.auth.clone();
+        let credential = credential_headers(&headers);
+        Rights {
+            role: principal.role,
+            changes: auth.rights_changed(),
+            check: Box::new(move || recheck(&auth, &credential).map(|p| p.role)),
+        }
+    };
     Ok(ws
         .read_buffer_size(BUFFER_BYTES)
         .write_buffer_size(BUFFER_BYTES)
@@ -52,12 +62,44 @@ async fn upgrade(
                 metrics
                     .ws_clients
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                session(sink, stream, state.store.subscribe(), state.runtime).await;
+                session(sink, stream, state.store.subscribe(), state.runtime, rights).await;
                 metrics
                     .ws_clients
                     .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             }
         }))
+}
+
+/// The credential a connection was opened with. It is checked again whenever accounts,
+/// tokens or sessions change and at every heartbeat (sessions also end by time); when it no
+/// longer works, or now carries another role, the connection is closed, so a revoked token or
+/// a signed-out session stops receiving customers' messages at once, and a demoted user's
+/// dashboard reconnects with its new rights.
+pub struct Rights {
+    /// The role the connection was opened with.
+    pub role: Role,
+    /// Wake when something that decides rights changed.
+    pub changes: [tokio::sync::watch::Receiver<u64>; 2],
+    /// The credential's role now, or `None` when it no longer works.
+    pub check: Box<dyn Fn() -> Option<Role> + Send + Sync>,
+}
+
+impl Rights {
+    fn still_hold(&self) -> bool {
+        (self.check)() == Some(self.role)
+    }
+}
+
+/// Close code 1008 (policy violation): the credential was revoked or its rights changed.
+const REVOKED: u16 = 1008;
+
+/// Tells the client why it is being disconnected (it reconnects with what it has now).
+async fn close_revoked<S: Sink<Message> + Unpin>(sink: &mut S) {
+    let close = CloseFrame {
+        code: REVOKED,
+        reason: "signed out or rights changed".into(),
+    };
+    let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Close(Some(close)))).await;
 }
 
 fn encode(event: &ServerEvent) -> Option<Message> {
@@ -89,6 +131,7 @@ pub async fn session<S, R, E>(
     mut stream: R,
     mut events: broadcast::Receiver<Published>,
     runtime: Arc<Runtime>,
+    rights: Rights,
 ) where
     S: Sink<Message> + Unpin,
     R: Stream<Item = Result<Message, E>> + Unpin,
@@ -107,6 +150,7 @@ pub async fn session<S, R, E>(
     // Anything from the client (a pong above all) shows it is alive; a client silent for
     // three heartbeats is gone (a phone that lost its network) and its task ends.
     let mut last_heard = Instant::now();
+    let [mut accounts, mut sessions] = rights.changes.clone();
     loop {
         tokio::select! {
             () = runtime.shutdown.cancelled() => {
@@ -114,8 +158,21 @@ pub async fn session<S, R, E>(
                 let _ = sink.send(Message::Close(Some(close))).await;
                 break;
             }
+            Ok(()) = accounts.changed() => if !rights.still_hold() {
+                close_revoked(&mut sink).await;
+                break;
+            },
+            Ok(()) = sessions.changed() => if !rights.still_hold() {
+                close_revoked(&mut sink).await;
+                break;
+            },
             _ = ticker.tick() => {
                 if last_heard.elapsed() > period * 3 {
+                    break;
+                }
+                // Sessions also end by time, with nothing else changing.
+                if !rights.still_hold() {
+                    close_revoked(&mut sink).await;
                     break;
                 }
                 let beat = ServerEvent::Heartbeat { uptime_secs: runtime.uptime().as_secs() };
@@ -162,7 +219,20 @@ mod tests {
             shutdown: CancellationToken::new(),
             stale_after: Duration::from_secs(600),
             media_max_bytes: 1024,
+            heavy: Arc::new(tokio::sync::Semaphore::new(1)),
         })
+    }
+
+    /// Rights that never change.
+    fn lasting() -> Rights {
+        Rights {
+            role: Role::Agent,
+            changes: [
+                tokio::sync::watch::Sender::new(0).subscribe(),
+                tokio::sync::watch::Sender::new(0).subscribe(),
+            ],
+            check: Box::new(|| Some(Role::Agent)),
+        }
     }
 
     /// The next event, skipping the protocol's pings.
@@ -188,7 +258,7 @@ mod tests {
         let (_keep_open, incoming) = mpsc::unbounded::<Result<Message, ()>>();
         let rt = runtime(Duration::from_secs(5));
         let (publish, events) = broadcast::channel(4);
-        let task = tokio::spawn(session(sink, incoming, events, rt.clone()));
+        let task = tokio::spawn(session(sink, incoming, events, rt.clone(), lasting()));
 
         assert!(matches!(
             next_event(&mut sent).await,
@@ -234,7 +304,14 @@ mod tests {
         let (_silent, incoming) = mpsc::unbounded::<Result<Message, ()>>();
         let (_publish, events) = broadcast::channel(4);
         let started = Instant::now();
-        session(sink, incoming, events, runtime(Duration::from_secs(5))).await;
+        session(
+            sink,
+            incoming,
+            events,
+            runtime(Duration::from_secs(5)),
+            lasting(),
+        )
+        .await;
         let lasted = started.elapsed();
         assert!(
             lasted >= Duration::from_secs(15) && lasted <= Duration::from_secs(21),
@@ -250,6 +327,60 @@ mod tests {
             .unbounded_send(Ok(Message::Close(None)))
             .expect("send");
         let (_publish, events) = broadcast::channel(4);
-        session(sink, incoming, events, runtime(Duration::from_secs(60))).await;
+        session(
+            sink,
+            incoming,
+            events,
+            runtime(Duration::from_secs(60)),
+            lasting(),
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_revoked_credential_closes_the_connection_at_once() {
+        let (sink, mut sent) = mpsc::unbounded::<Message>();
+        let (_keep_open, incoming) = mpsc::unbounded::<Result<Message, ()>>();
+        let (_publish, events) = broadcast::channel(4);
+        let users = tokio::sync::watch::Sender::new(0u64);
+        let valid = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let still = valid.clone();
+        let rights = Rights {
+            role: Role::Admin,
+            changes: [
+                users.subscribe(),
+                tokio::sync::watch::Sender::new(0).subscribe(),
+            ],
+            check: Box::new(move || {
+                still
+                    .load(std::sync::atomic::Ordering::SeqCst)
+                    .then_some(Role::Admin)
+            }),
+        };
+        let task = tokio::spawn(session(
+            sink,
+            incoming,
+            events,
+            runtime(Duration::from_secs(3600)),
+            rights,
+        ));
+        assert!(matches!(
+            next_event(&mut sent).await,
+            ServerEvent::Hello { .. }
+        ));
+        // A change that leaves the credential working keeps the connection.
+        users.send_modify(|n| *n += 1);
+        tokio::task::yield_now().await;
+        assert!(!task.is_finished());
+        valid.store(false, std::sync::atomic::Ordering::SeqCst);
+        users.send_modify(|n| *n += 1);
+        match sent.next().await {
+            Some(Message::Close(Some(frame))) => assert_eq!(frame.code, REVOKED),
+            other => panic!("expected the close frame, got {other:?}"),
+        }
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("the session ends")
+            .expect("no panic");
     }
 }

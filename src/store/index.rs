@@ -160,6 +160,12 @@ pub struct HourCounts {
 
 const HOUR_MS: i64 = 3600 * 1000;
 
+/// The start of the `step`-long bucket that holds `at` (ms); saturates at the ends of `i64`
+/// instead of overflowing, since times read from records or requests can be anything.
+pub fn floor_to(at: i64, step: i64) -> i64 {
+    at.div_euclid(step).saturating_mul(step)
+}
+
 impl std::ops::AddAssign<&HourCounts> for HourCounts {
     fn add_assign(&mut self, c: &HourCounts) {
         self.received += c.received;
@@ -274,8 +280,8 @@ impl MessageIndex {
             return;
         };
         let conversation = self.conversations.entry(Box::from(key)).or_default();
-        let hour = at.div_euclid(HOUR_MS) * HOUR_MS;
-        let day = at.div_euclid(DAY_MS) * DAY_MS;
+        let hour = floor_to(at, HOUR_MS);
+        let day = floor_to(at, DAY_MS);
         match kind {
             "message_in" => {
                 let first = conversation.last_in_at == 0;
@@ -283,13 +289,15 @@ impl MessageIndex {
                 if first {
                     counts.new_contacts += 1;
                 }
-                if first || conversation.last_in_at.div_euclid(DAY_MS) * DAY_MS != day {
+                if first || floor_to(conversation.last_in_at, DAY_MS) != day {
                     counts.active_contacts += 1;
                 }
                 if conversation.awaiting_bot == 0 {
                     conversation.awaiting_bot = at;
                 }
-                if conversation.awaiting_person == 0 || at - conversation.awaiting_person > DAY_MS {
+                if conversation.awaiting_person == 0
+                    || at.saturating_sub(conversation.awaiting_person) > DAY_MS
+                {
                     conversation.awaiting_person = at;
                 }
             }
@@ -307,16 +315,13 @@ impl MessageIndex {
                 };
                 if *waiting > 0 {
                     let since = *waiting;
-                    let facts = self
-                        .days
-                        .entry(since.div_euclid(DAY_MS) * DAY_MS)
-                        .or_default();
+                    let facts = self.days.entry(floor_to(since, DAY_MS)).or_default();
                     let buckets = if by_person {
                         &mut facts.people_responses
                     } else {
                         &mut facts.bot_responses
                     };
-                    record_response(buckets, at - since);
+                    record_response(buckets, at.saturating_sub(since));
                     *waiting = 0;
                 }
             }
@@ -366,7 +371,7 @@ impl MessageIndex {
 
     /// Adds a record to the hourly counts.
     fn count(&mut self, kind: &str, at: i64, envelope: &Envelope) {
-        let hour = at.div_euclid(HOUR_MS) * HOUR_MS;
+        let hour = floor_to(at, HOUR_MS);
         let counter = match kind {
             "message_in" => |c: &mut HourCounts| c.received += 1,
             "message_out" => {
@@ -404,15 +409,21 @@ impl MessageIndex {
 
     /// Hourly counts from `from` (inclusive) to `to` (exclusive), ms since the epoch.
     pub fn hours(&self, from: i64, to: i64) -> Vec<(i64, HourCounts)> {
+        let from = floor_to(from, HOUR_MS);
+        if from >= to {
+            return Vec::new();
+        }
         self.hours
-            .range(from.div_euclid(HOUR_MS) * HOUR_MS..to)
+            .range(from..to)
             .map(|(hour, counts)| (*hour, *counts))
             .collect()
     }
 
     /// Response times and rules of the days from `from` to `to` (ms since the epoch).
     pub fn days(&self, from: i64, to: i64) -> impl Iterator<Item = (&i64, &DayFacts)> {
-        self.days.range(from.div_euclid(DAY_MS) * DAY_MS..to)
+        let from = floor_to(from, DAY_MS);
+        // An empty range instead of one that starts after it ends (which would panic).
+        self.days.range(from..to.max(from))
     }
 
     /// Every conversation: (key, what the index knows).

@@ -283,7 +283,14 @@ impl Journal {
         if ops.is_empty() {
             return Ok(answer);
         }
-        let seq = writer.seq + 1;
+        let seq = writer
+            .seq
+            .checked_add(1)
+            .ok_or_else(|| JournalError::Corrupt {
+                path: self.journal_path.clone(),
+                line: 0,
+                reason: "the sequence number is at its maximum".into(),
+            })?;
         let mut line = serde_json::to_vec(&Line {
             seq,
             ops: ops.iter().map(WireOp::from).collect(),

@@ -522,7 +522,14 @@ impl Writer {
             Some(last) => last.month != month || last.len >= self.max_segment_bytes,
         };
         if needs_new {
-            let id = segments.last().map_or(1, |s| s.id + 1);
+            let id = match segments.last() {
+                None => 1,
+                Some(last) => last.id.checked_add(1).ok_or_else(|| {
+                    io_err(&self.dir)(io::Error::other(
+                        "the last segment's number is at its maximum; rename the log's segments",
+                    ))
+                })?,
+            };
             let segment = Segment { id, month, len: 0 };
             let path = self.dir.join(segment.file_name());
             let file = OpenOptions::new()

@@ -13,6 +13,7 @@ mod fake_graph;
 #[cfg(feature = "whatsapp-web")]
 mod fake_whatsapp;
 mod faults;
+mod fuzz;
 mod hand_edits;
 mod health;
 mod helpers;
