@@ -87,6 +87,78 @@ fn install_then_upgrade_keeps_data_and_configuration() {
     assert!(String::from_utf8_lossy(&again.stdout).contains("unchanged"));
 }
 
+#[test]
+fn install_refuses_a_data_folder_that_is_a_symbolic_link_and_leaves_its_target_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().expect("tempdir");
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let target = elsewhere.path().join("shared");
+    std::fs::create_dir(&target).expect("target");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let state = root.path().join("var/lib/cocolu");
+    std::fs::create_dir_all(&state).expect("state");
+    std::os::unix::fs::symlink(&target, state.join("data")).expect("link");
+
+    let output = cocolu(&["install", "--root", &root.path().display().to_string()]);
+
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains(&format!(
+            "{} is a symbolic link; Cocolu will not change permissions through it",
+            state.join("data").display()
+        )),
+        "{said}"
+    );
+    assert!(said.contains("COCOLU_DATA_DIR"), "{said}");
+    assert_eq!(mode(&target), 0o755);
+    assert!(
+        !root.path().join("usr/local/bin/cocolu").exists(),
+        "nothing else was installed"
+    );
+}
+
+#[test]
+fn install_does_not_follow_a_symbolic_link_inside_the_data_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().expect("tempdir");
+    let root_arg = root.path().display().to_string();
+    assert!(cocolu(&["install", "--root", &root_arg]).status.success());
+    let data = root.path().join("var/lib/cocolu/data");
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let open = std::fs::Permissions::from_mode(0o755);
+    std::fs::create_dir(elsewhere.path().join("inner")).expect("inner");
+    std::fs::set_permissions(elsewhere.path(), open.clone()).expect("chmod");
+    std::fs::set_permissions(elsewhere.path().join("inner"), open.clone()).expect("chmod");
+    std::os::unix::fs::symlink(elsewhere.path(), data.join("linked")).expect("link");
+    // A folder an older release made 0755 is tightened on the way.
+    std::fs::create_dir(data.join("log")).expect("log");
+    std::fs::set_permissions(data.join("log"), open).expect("chmod");
+
+    let output = cocolu(&["install", "--root", &root_arg]);
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains(&format!(
+            "{} is a symbolic link; left alone",
+            data.join("linked").display()
+        )),
+        "{said}"
+    );
+    assert_eq!(mode(elsewhere.path()), 0o755);
+    assert_eq!(mode(&elsewhere.path().join("inner")), 0o755);
+    assert!(std::fs::symlink_metadata(data.join("linked"))
+        .expect("still there")
+        .file_type()
+        .is_symlink());
+    assert_eq!(mode(&data.join("log")), 0o700);
+}
+
 /// A free loopback port.
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
