@@ -34,7 +34,7 @@ pub fn check(folders: &Folders) -> ExitCode {
 /// `cocolu schema`: writes the JSON Schemas.
 pub fn schema(out: Option<PathBuf>, folders: &Folders) -> ExitCode {
     let out = out.unwrap_or_else(|| folders.data_dir.join(store::SCHEMA_DIR));
-    if let Err(error) = std::fs::create_dir_all(&out) {
+    if let Err(error) = store::create_private_dir(&out) {
         eprintln!("error: cannot create {}: {error}", out.display());
         return ExitCode::FAILURE;
     }

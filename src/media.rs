@@ -132,7 +132,7 @@ pub async fn fetch(
         let path = dir.join(&file);
         let size = bytes.len() as u64;
         tokio::task::spawn_blocking(move || {
-            std::fs::create_dir_all(&dir).and_then(|()| write_atomic(&path, &bytes, 0o600))
+            crate::store::create_private_dir(&dir).and_then(|()| write_atomic(&path, &bytes, 0o600))
         })
         .await
         .map_err(|e| e.to_string())?

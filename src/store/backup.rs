@@ -63,7 +63,7 @@ fn copy_dir(
     report: &mut BackupReport,
 ) -> io::Result<()> {
     let (from, to) = (root.join(relative), dest.join(relative));
-    fs::create_dir_all(&to)?;
+    super::create_private_dir(&to)?;
     let mut entries: Vec<PathBuf> = fs::read_dir(&from)?
         .map(|e| e.map(|e| e.path()))
         .collect::<io::Result<_>>()?;

@@ -318,7 +318,7 @@ impl<T: HandEdited> Document<T> {
             {
                 let keep = dir.join(MIGRATED_DIR).join(format!("{}.v{from}", T::FILE));
                 if let Some(parent) = keep.parent() {
-                    fs::create_dir_all(parent)?;
+                    super::create_private_dir(parent)?;
                 }
                 write_atomic(&keep, text.as_bytes(), FILE_MODE)?;
                 write_atomic(path, migrated.as_bytes(), FILE_MODE)?;
@@ -358,7 +358,7 @@ impl<T: HandEdited> Document<T> {
         let result = self
             .last_good
             .parent()
-            .map_or(Ok(()), fs::create_dir_all)
+            .map_or(Ok(()), super::create_private_dir)
             .and_then(|()| write_atomic(&self.last_good, text.as_bytes(), FILE_MODE));
         if let Err(error) = result {
             tracing::warn!(file = %self.last_good.display(), %error, "cannot keep the last good copy");

@@ -189,7 +189,7 @@ pub struct Journal {
 impl Journal {
     /// Opens (or creates) the store `NAME` in `dir`, replaying what is on disk.
     pub fn open(dir: &Path, name: &str) -> Result<Journal, JournalError> {
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        super::create_private_dir(dir).map_err(io_err(dir))?;
         let journal_path = dir.join(format!("{name}.jsonl"));
         let snapshot_path = dir.join(format!("{name}.snapshot.json"));
         let (mut spaces, mut seq) = read_snapshot(&snapshot_path)?;

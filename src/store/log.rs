@@ -197,7 +197,7 @@ pub fn scan_segment(path: &Path) -> Result<SegmentScan, LogError> {
 /// Copies a corrupt line into `log/corrupt/` and overwrites it with spaces.
 fn blank_line(dir: &Path, segment: &Segment, bad: &BadLine) -> Result<(), LogError> {
     let aside_dir = dir.join(CORRUPT_DIR);
-    fs::create_dir_all(&aside_dir).map_err(io_err(&aside_dir))?;
+    super::create_private_dir(&aside_dir).map_err(io_err(&aside_dir))?;
     let aside = aside_dir.join(format!("{}.line-{}", segment.file_name(), bad.line));
     write_atomic(&aside, &bad.bytes, 0o600).map_err(io_err(&aside))?;
     let path = dir.join(segment.file_name());
@@ -275,7 +275,7 @@ impl Default for LogOptions {
 impl Log {
     /// Opens (creating) the log in `dir`, recovers its tail, and starts the writer thread.
     pub fn open(dir: &Path, options: LogOptions) -> Result<(Log, Recovery), LogError> {
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        super::create_private_dir(dir).map_err(io_err(dir))?;
         let mut segments = list_segments(dir)?;
         let mut checkpoint = read_checkpoint(dir);
         let mut recovery = Recovery::default();

@@ -30,6 +30,7 @@ use parking_lot::{Mutex, RwLock};
 use std::collections::HashSet;
 use std::fs::{self, File, TryLockError};
 use std::io;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use templates::{TemplateStore, TemplatesChange};
@@ -113,9 +114,23 @@ fn absolute_dir(dir: &Path) -> PathBuf {
         .unwrap_or_else(|_| dir.to_path_buf())
 }
 
+/// Mode of every folder Cocolu creates: the data folder holds customers' messages and the
+/// accounts' password hashes, so only the service user may list or enter it. The unit's
+/// `UMask=0077` does the same under systemd; this also holds when Cocolu runs by hand.
+pub const DIR_MODE: u32 = 0o700;
+
+/// Creates `dir` and any missing parents with mode 0700. A folder that exists keeps its mode:
+/// an operator who opened one up on purpose is not overruled at every start.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(dir)
+}
+
 /// Creates the data folder if needed and checks that files can be written in it.
 pub fn prepare_data_dir(dir: &Path) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
+    create_private_dir(dir)?;
     let probe = dir.join(".cocolu-write-probe");
     fs::write(&probe, b"ok")?;
     fs::remove_file(&probe)
@@ -150,7 +165,7 @@ pub fn schemas() -> Vec<(String, String)> {
 /// Writes the schemas into `dir/schema/`, skipping files that are already identical.
 pub fn write_schemas(dir: &Path) -> io::Result<()> {
     let schema_dir = dir.join(SCHEMA_DIR);
-    fs::create_dir_all(&schema_dir)?;
+    create_private_dir(&schema_dir)?;
     for (name, text) in schemas() {
         let path = schema_dir.join(name);
         if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
@@ -235,7 +250,7 @@ impl Store {
         // The watcher reports absolute paths; a relative `./data` must compare equal to them.
         let dir = &fs::canonicalize(dir).map_err(io_error)?;
         // Created here (the watcher would create it anyway) so that it has a canonical path.
-        let _ = fs::create_dir_all(templates_dir);
+        let _ = create_private_dir(templates_dir);
         let templates_dir = &absolute_dir(templates_dir);
         let removed = remove_stale_temp_files(dir).map_err(io_error)?;
         if removed > 0 {
@@ -564,6 +579,22 @@ mod tests {
         );
         assert!(text.contains("\"version\": 1"));
         assert!(store.problems().is_empty());
+    }
+
+    #[test]
+    fn new_folders_are_private_and_existing_ones_keep_their_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let shared = tmp.path().join("shared");
+        fs::create_dir(&shared).expect("mkdir");
+        fs::set_permissions(&shared, fs::Permissions::from_mode(0o750)).expect("chmod");
+
+        create_private_dir(&shared.join("data/log")).expect("created");
+
+        let mode = |p: &Path| fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+        assert_eq!(mode(&shared), 0o750);
+        assert_eq!(mode(&shared.join("data")), 0o700);
+        assert_eq!(mode(&shared.join("data/log")), 0o700);
     }
 
     #[test]

@@ -219,7 +219,7 @@ impl TemplateStore {
                 current_text,
             });
         }
-        fs::create_dir_all(&self.dir)?;
+        super::create_private_dir(&self.dir)?;
         super::atomic::write_atomic(&path, text.as_bytes(), 0o644)?;
         self.rescan_locked();
         Ok(Revision::of(text.as_bytes()))

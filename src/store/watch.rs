@@ -32,7 +32,7 @@ pub fn watch(store: Arc<Store>) -> notify::Result<Watcher> {
         .watcher()
         .watch(store.dir(), RecursiveMode::NonRecursive)?;
     let templates = store.templates.dir();
-    match std::fs::create_dir_all(templates) {
+    match super::create_private_dir(templates) {
         Ok(()) => debouncer
             .watcher()
             .watch(templates, RecursiveMode::NonRecursive)?,

@@ -1,12 +1,15 @@
 //! The one-shot commands, run as a user runs them: `check`, `schema`, `backup`, `repair`, and
 //! `serve` meeting a corrupt log.
 
-use crate::helpers::{binary_path, get_json, spawn_binary};
+use crate::helpers::{
+    anonymous_client, binary_path, folder_modes, get_json, spawn_binary, RunningBinary,
+};
 use cocolu::store::log::{Log, LogOptions};
 use serde_json::Value;
 use std::fs;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn cocolu(dir: &Path, args: &[&str]) -> Output {
     Command::new(binary_path())
@@ -175,6 +178,99 @@ async fn a_backup_taken_while_the_server_runs_starts_cleanly() {
     )
     .await;
     assert_eq!(read["settings"]["business"]["name"], "Respaldada");
+}
+
+/// `cocolu serve` in `dir` with nothing prepared beforehand (no `cocolu token` first, unlike
+/// [`spawn_binary`]), so that every folder in `dir` afterwards is one the server made.
+fn serve_in_an_empty_folder(dir: &Path) -> RunningBinary {
+    let mut child = Command::new(binary_path())
+        .current_dir(dir)
+        .env("COCOLU_ADDR", "127.0.0.1:0")
+        .env_remove("COCOLU_DATA_DIR")
+        .env_remove("COCOLU_TEMPLATES_DIR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cocolu starts");
+    let stdout = child.stdout.take().expect("stdout piped");
+    // Wrapped before reading, so that a server that never says it listens is still killed.
+    let mut server = RunningBinary {
+        child,
+        base_url: String::new(),
+        client: anonymous_client(),
+    };
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    server.base_url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_string();
+    server
+}
+
+#[test]
+fn every_folder_serve_creates_is_private_to_the_service_user() {
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    let _server = serve_in_an_empty_folder(dir.path());
+
+    let data = dir.path().join("data");
+    let made: Vec<_> = folder_modes(dir.path())
+        .into_iter()
+        .filter(|(path, _)| path != dir.path())
+        .collect();
+    assert!(
+        made.iter().any(|(path, _)| *path == data),
+        "the data folder was made: {made:?}"
+    );
+    assert!(
+        made.iter().any(|(path, _)| *path == data.join("log")),
+        "{made:?}"
+    );
+    for (path, mode) in &made {
+        assert_eq!(*mode, 0o700, "{} is {mode:o}", path.display());
+    }
+}
+
+#[test]
+fn backup_makes_its_destination_and_every_folder_in_it_private() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    data_with_log(dir.path());
+    // Folders opened up by hand (or by an older release) are not copied with their mode.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let open = fs::Permissions::from_mode(0o755);
+        fs::set_permissions(dir.path().join("data"), open.clone()).expect("chmod");
+        fs::set_permissions(dir.path().join("data/log"), open).expect("chmod");
+    }
+
+    let output = cocolu(dir.path(), &["backup", "backups/today"]);
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let copy = dir.path().join("backups/today");
+    let made = folder_modes(&copy);
+    assert!(
+        made.iter().any(|(path, _)| *path == copy.join("log")),
+        "{made:?}"
+    );
+    for (path, mode) in &made {
+        assert_eq!(*mode, 0o700, "{} is {mode:o}", path.display());
+    }
+    let parent = fs::metadata(dir.path().join("backups")).expect("parent made");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        parent.permissions().mode() & 0o777,
+        0o700,
+        "the missing parent was made private too"
+    );
 }
 
 #[test]

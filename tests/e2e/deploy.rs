@@ -6,9 +6,10 @@ use crate::helpers::{
     binary_path, log_records, now_secs, post_webhook, spawn_app_with, spawn_binary, text_message,
 };
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn cocolu(args: &[&str]) -> std::process::Output {
     Command::new(binary_path())
@@ -85,6 +86,78 @@ fn install_then_upgrade_keeps_data_and_configuration() {
     let again = cocolu(&["install", "--root", &root_arg]);
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stdout).contains("unchanged"));
+}
+
+#[test]
+fn install_refuses_a_data_folder_that_is_a_symbolic_link_and_leaves_its_target_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().expect("tempdir");
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let target = elsewhere.path().join("shared");
+    std::fs::create_dir(&target).expect("target");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let state = root.path().join("var/lib/cocolu");
+    std::fs::create_dir_all(&state).expect("state");
+    std::os::unix::fs::symlink(&target, state.join("data")).expect("link");
+
+    let output = cocolu(&["install", "--root", &root.path().display().to_string()]);
+
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains(&format!(
+            "{} is a symbolic link; Cocolu will not change permissions through it",
+            state.join("data").display()
+        )),
+        "{said}"
+    );
+    assert!(said.contains("COCOLU_DATA_DIR"), "{said}");
+    assert_eq!(mode(&target), 0o755);
+    assert!(
+        !root.path().join("usr/local/bin/cocolu").exists(),
+        "nothing else was installed"
+    );
+}
+
+#[test]
+fn install_does_not_follow_a_symbolic_link_inside_the_data_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().expect("tempdir");
+    let root_arg = root.path().display().to_string();
+    assert!(cocolu(&["install", "--root", &root_arg]).status.success());
+    let data = root.path().join("var/lib/cocolu/data");
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let open = std::fs::Permissions::from_mode(0o755);
+    std::fs::create_dir(elsewhere.path().join("inner")).expect("inner");
+    std::fs::set_permissions(elsewhere.path(), open.clone()).expect("chmod");
+    std::fs::set_permissions(elsewhere.path().join("inner"), open.clone()).expect("chmod");
+    std::os::unix::fs::symlink(elsewhere.path(), data.join("linked")).expect("link");
+    // A folder an older release made 0755 is tightened on the way.
+    std::fs::create_dir(data.join("log")).expect("log");
+    std::fs::set_permissions(data.join("log"), open).expect("chmod");
+
+    let output = cocolu(&["install", "--root", &root_arg]);
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains(&format!(
+            "{} is a symbolic link; left alone",
+            data.join("linked").display()
+        )),
+        "{said}"
+    );
+    assert_eq!(mode(elsewhere.path()), 0o755);
+    assert_eq!(mode(&elsewhere.path().join("inner")), 0o755);
+    assert!(std::fs::symlink_metadata(data.join("linked"))
+        .expect("still there")
+        .file_type()
+        .is_symlink());
+    assert_eq!(mode(&data.join("log")), 0o700);
 }
 
 /// A free loopback port.
@@ -178,27 +251,65 @@ impl Proxy {
         self.command().arg("-t").output().expect("nginx runs")
     }
 
-    fn start(&self) -> Child {
+    /// Starts nginx (a master and its worker) and waits until it listens. The guard is made
+    /// before the wait, so that an nginx that never listens is stopped too.
+    fn start(&self) -> Nginx {
         let child = self
             .command()
             .args(["-g", "daemon off;"])
+            // Its own process group: the workers can be signalled with the master, whatever
+            // state the master is in.
+            .process_group(0)
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .expect("nginx starts");
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let nginx = Nginx(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", self.https_port)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "nginx listens");
+            assert!(Instant::now() < deadline, "nginx listens");
             std::thread::sleep(Duration::from_millis(20));
         }
-        child
+        nginx
     }
 }
 
-struct Running(Child);
+/// A running nginx. Dropping it, also when a test panics, stops the master and its workers
+/// and waits until none is left. Killing only the master is not enough: a worker whose master
+/// dies of SIGKILL keeps running, reparented, and holds the test's ports.
+struct Nginx(Child);
 
-impl Drop for Running {
+impl Nginx {
+    /// Sends `signal` to every process in nginx's group; false once the group is empty.
+    fn signal_group(&self, signal: &str) -> bool {
+        Command::new("kill")
+            .args([signal, "--", &format!("-{}", self.0.id())])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    }
+}
+
+impl Drop for Nginx {
     fn drop(&mut self) {
+        // SIGTERM is nginx's fast shutdown: the master stops its workers, waits for them,
+        // then exits.
+        self.signal_group("-TERM");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while matches!(self.0.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Whatever did not stop in time, master or worker, is killed; the group is empty
+        // once `kill -0` finds nobody. Bounded, so a stuck process cannot hang the suite.
+        for _ in 0..50 {
+            // Reaped, an exited master no longer counts as a member of its group.
+            let _ = self.0.try_wait();
+            if !self.signal_group("-0") {
+                break;
+            }
+            self.signal_group("-KILL");
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -239,7 +350,7 @@ async fn the_dashboard_the_api_and_a_websocket_work_through_nginx() {
     })
     .await;
     let proxy = Proxy::prepare(&app.addr.to_string());
-    let _nginx = Running(proxy.start());
+    let _nginx = proxy.start();
     let base = format!("https://127.0.0.1:{}", proxy.https_port);
     let client = reqwest::Client::builder()
         .danger_accept_invalid_certs(true)

@@ -1,16 +1,23 @@
 //! A full disk or a read-only file system: the request that needed the write fails with a
 //! clear 5xx, reads keep working, nothing acknowledged is lost, and the server recovers by
 //! itself once the disk is writable again. Uses a small tmpfs (the tests run as root).
+//!
+//! The server is the compiled binary, not the in-process one: a tmpfs cannot be unmounted
+//! while a process holds files in it, and a child can be killed and waited for, whereas the
+//! in-process server's tasks keep the data folder open until the test's runtime shuts down.
 
-use crate::helpers::spawn_app_with;
+use crate::helpers::{get_json, spawn_binary, RunningBinary};
 use cocolu::store::log::{Log, LogOptions};
 use serde_json::{json, Value};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
-/// A tmpfs mounted on a temporary folder, unmounted on drop.
+/// A tmpfs mounted on a temporary folder, with the server that runs on it (if any).
+/// Dropping it, also when a test panics, stops that server first and then unmounts.
 struct Tmpfs {
+    server: Option<RunningBinary>,
     dir: tempfile::TempDir,
 }
 
@@ -26,11 +33,23 @@ impl Tmpfs {
             status.success(),
             "mounting a tmpfs needs root: run the tests as root, as CI does"
         );
-        Tmpfs { dir }
+        Tmpfs { server: None, dir }
     }
 
     fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Starts `cocolu serve` with its data folder (`data/`) on this disk; the server stays
+    /// with the disk so that it is stopped before the unmount.
+    fn serve(&mut self) -> Server {
+        let running = spawn_binary(self.dir.path(), &[]);
+        let server = Server {
+            base_url: running.base_url.clone(),
+            client: running.client.clone(),
+        };
+        self.server = Some(running);
+        server
     }
 
     /// Fills the file system; returns the filler file to delete later.
@@ -56,40 +75,73 @@ impl Tmpfs {
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg(self.dir.path()).status();
+        // Killed and waited for (RunningBinary's drop), so its open files are closed.
+        drop(self.server.take());
+        let path = self.dir.path();
+        // A thread that was just told to stop (the log's writer) may still hold a file for a
+        // moment: retry, then detach lazily so that no mount outlives the test run.
+        for _ in 0..20 {
+            let unmounted = Command::new("umount")
+                .arg(path)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if unmounted {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("umount").arg("-l").arg(path).status();
     }
 }
 
-/// A server whose data folder is on `disk`.
-async fn spawn_on(disk: &Tmpfs) -> (crate::helpers::TestApp, PathBuf) {
-    let data = disk.path().join("data");
-    let app = spawn_app_with(|config| {
-        config.data_dir = data.clone();
-        config.templates_dir = data.join("templates");
-    })
-    .await;
-    (app, data)
+/// How a test talks to the server running on a [`Tmpfs`].
+struct Server {
+    base_url: String,
+    client: reqwest::Client,
 }
 
-async fn put_name(app: &crate::helpers::TestApp, name: &str) -> reqwest::Response {
-    let mut current: Value = app.get_json("/api/settings").await;
-    current["settings"]["business"]["name"] = json!(name);
-    app.put_json("/api/settings", &current).await
+impl Server {
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    async fn put_name(&self, name: &str) -> reqwest::Response {
+        let url = format!("{}/api/settings", self.base_url);
+        let mut current: Value = get_json(&self.client, &url).await;
+        current["settings"]["business"]["name"] = json!(name);
+        self.client
+            .put(&url)
+            .json(&current)
+            .send()
+            .await
+            .expect("request sent")
+    }
 }
 
 #[tokio::test]
 async fn a_full_disk_refuses_the_save_with_503_keeps_reads_and_recovers() {
-    let disk = Tmpfs::mount("2m");
-    let (app, data) = spawn_on(&disk).await;
-    assert_eq!(put_name(&app, "Antes Del Lleno").await.status(), 200);
+    let mut disk = Tmpfs::mount("2m");
+    let server = disk.serve();
+    let data = disk.path().join("data");
+    assert_eq!(server.put_name("Antes Del Lleno").await.status(), 200);
     let filler = disk.fill();
 
-    let refused = put_name(&app, "Con El Disco Lleno").await;
+    let refused = server.put_name("Con El Disco Lleno").await;
 
     assert_eq!(refused.status(), 503);
     let body: Value = refused.json().await.expect("json");
     assert_eq!(body["error"]["code"], "storage_unavailable");
-    let read: Value = app.get_json("/api/settings").await;
+    let read: Value = server
+        .get("/api/settings")
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(read["settings"]["business"]["name"], "Antes Del Lleno");
     let on_disk = fs::read_to_string(data.join("settings.json")).expect("read");
     assert!(
@@ -103,21 +155,21 @@ async fn a_full_disk_refuses_the_save_with_503_keeps_reads_and_recovers() {
         .contains(".tmp-")));
 
     fs::remove_file(filler).expect("free space");
-    assert_eq!(put_name(&app, "Después Del Lleno").await.status(), 200);
+    assert_eq!(server.put_name("Después Del Lleno").await.status(), 200);
 }
 
 #[tokio::test]
 async fn a_read_only_file_system_refuses_the_save_and_recovers_when_writable() {
-    let disk = Tmpfs::mount("2m");
-    let (app, _) = spawn_on(&disk).await;
+    let mut disk = Tmpfs::mount("2m");
+    let server = disk.serve();
     disk.remount("ro");
 
-    let refused = put_name(&app, "Solo Lectura").await;
+    let refused = server.put_name("Solo Lectura").await;
 
     assert_eq!(refused.status(), 503);
-    assert_eq!(app.get("/api/settings").await.status(), 200);
+    assert_eq!(server.get("/api/settings").await.status(), 200);
     disk.remount("rw");
-    assert_eq!(put_name(&app, "De Nuevo Escribible").await.status(), 200);
+    assert_eq!(server.put_name("De Nuevo Escribible").await.status(), 200);
 }
 
 #[test]

@@ -564,3 +564,23 @@ pub fn log_records(data: &Path) -> Vec<serde_json::Value> {
 pub fn without_markers(html: &str) -> String {
     html.replace("<!>", "")
 }
+
+/// `root` and every folder under it, each with its permission bits, without following
+/// symbolic links: what `ls -lR` would show an operator checking who can read the data.
+pub fn folder_modes(root: &Path) -> Vec<(PathBuf, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let meta = std::fs::symlink_metadata(&dir).expect("folder readable");
+        found.push((dir.clone(), meta.permissions().mode() & 0o7777));
+        for entry in std::fs::read_dir(&dir).expect("folder listed") {
+            let entry = entry.expect("entry");
+            if entry.file_type().expect("type").is_dir() {
+                pending.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    found
+}
