@@ -204,7 +204,7 @@ impl Application {
     }
 }
 
-/// Writes sessions' last-seen times once a minute, when they changed.
+/// Once a minute: removes timed-out sessions and writes last-seen times, when they changed.
 async fn flush_sessions(auth: Arc<Auth>) {
     let mut ticker = tokio::time::interval(Duration::from_secs(60));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
