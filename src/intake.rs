@@ -48,7 +48,7 @@ pub async fn take_in(
                 Metrics::bump(&metrics.messages_in, 1);
                 let conversation = m.contact.key().unwrap_or("unknown").to_string();
                 // Who and what kind, never the text: message bodies stay out of the journal.
-                tracing::info!(conversation = %conversation, kind = %m.kind, id = %m.id, "message received");
+                tracing::info!(conversation = ?conversation, kind = ?m.kind, id = ?m.id, "message received");
                 state.bot.handle(Incoming {
                     conversation: conversation.clone(),
                     message_id: m.id.clone(),

@@ -290,7 +290,7 @@ impl Auth {
         if let Err(error) = self.audit.append(&entry) {
             tracing::error!(%error, action, "cannot write the audit log");
         }
-        tracing::info!(actor, action, target, ip = %client.ip, "audit");
+        tracing::info!(actor, action, target, ip = ?client.ip, "audit");
     }
 
     /// A page of the audit log, newest first (blocking).
