@@ -101,6 +101,7 @@ impl Application {
             metrics: Arc::default(),
             graph: graph.clone(),
             outbox: outbox.clone(),
+            media: media::Downloads::new(store.clone(), graph.clone(), config.media_max_bytes),
             bot: Bot::start(store.clone(), outbox),
             auth: Arc::new(Auth::open(
                 store.clone(),
