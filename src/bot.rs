@@ -8,6 +8,7 @@ use crate::engine::decide::{decide, CompiledRules, ContactState, Message, Reason
 use crate::outbox::{Origin, Outbox};
 use crate::store::document::Revision;
 use crate::store::Store;
+use crate::telemetry::Escaped;
 use app::events::ServerEvent;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -271,7 +272,7 @@ fn decide_batch(
                     queued.push((incoming.conversation.clone(), id, text));
                 }
                 Err(error) => {
-                    tracing::warn!(conversation = %incoming.conversation, %error, "an automatic reply was not queued")
+                    tracing::warn!(conversation = ?incoming.conversation, error = %Escaped(&error), "an automatic reply was not queued")
                 }
             }
         }

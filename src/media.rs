@@ -2,15 +2,22 @@
 //! Graph API as soon as the message is stored (Meta's download URL expires), into
 //! `data/media/MEDIA_ID.EXT`, within a size cap, and deleted after the retention period.
 //! The log records the outcome (`media_stored` or `media_failed`) in the conversation.
+//!
+//! A few downloads run at once and the rest wait; each is streamed to disk, never held in
+//! memory; the access token goes only to Meta's hosts (see
+//! [`crate::channel::meta::graph::token_may_go_to`]).
 
 use crate::channel::meta::graph::GraphClient;
-use crate::store::atomic::write_atomic;
+use crate::store::atomic::{is_temp_file, PendingFile};
 use crate::store::Store;
+use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+use tokio::sync::{mpsc, Semaphore};
 
 /// Folder (inside the data folder) of downloaded media.
 pub const MEDIA_DIR: &str = "media";
@@ -103,69 +110,160 @@ enum Outcome<'a> {
     },
 }
 
-/// Downloads one media file and logs the outcome.
-pub async fn fetch(
+/// Downloads running at once; more wait for a free slot (none is dropped). Each holds a
+/// connection, a file being written and a blocking thread, and a burst of media messages
+/// must not take them all.
+pub const PARALLEL_DOWNLOADS: usize = 4;
+
+/// Inbound media downloads: at most [`PARALLEL_DOWNLOADS`] at once, each streamed to a
+/// temporary file in `data/media/` that takes its name only when complete and within the
+/// size cap. What it needs, and nothing more, of the running server.
+#[derive(Clone)]
+pub struct Downloads {
     store: Arc<Store>,
     graph: GraphClient,
     max_bytes: u64,
-    conversation: String,
-    message_id: String,
-    media_id: String,
-) {
-    let at = jiff::Timestamp::now().as_millisecond();
-    let result = async {
-        let info = graph.media_info(&media_id).await.map_err(|e| e.message)?;
-        if info.file_size.is_some_and(|size| size > max_bytes) {
-            return Err(format!(
-                "the file is larger than the {max_bytes}-byte limit (COCOLU_MEDIA_MAX_MB)"
-            ));
+    slots: Arc<Semaphore>,
+}
+
+/// One piece of a download, for the thread writing the file.
+enum Piece {
+    Bytes(Bytes),
+    /// Everything arrived: keep the file.
+    End,
+}
+
+fn too_large(max_bytes: u64) -> String {
+    format!("the file is larger than the {max_bytes}-byte limit (COCOLU_MEDIA_MAX_MB)")
+}
+
+impl Downloads {
+    pub fn new(store: Arc<Store>, graph: GraphClient, max_bytes: u64) -> Downloads {
+        Downloads {
+            store,
+            graph,
+            max_bytes,
+            slots: Arc::new(Semaphore::new(PARALLEL_DOWNLOADS)),
         }
-        let bytes = graph
-            .download(&info.url, max_bytes)
+    }
+
+    /// Downloads one media file in the background, when a slot is free, and logs the outcome
+    /// (`media_stored` or `media_failed`) in the conversation.
+    pub fn start(&self, conversation: String, message_id: String, media_id: String) {
+        let downloads = self.clone();
+        tokio::spawn(async move {
+            downloads.fetch(conversation, message_id, media_id).await;
+        });
+    }
+
+    async fn fetch(self, conversation: String, message_id: String, media_id: String) {
+        let result = match self.slots.clone().acquire_owned().await {
+            // The URL is asked for only once a slot is free: Meta's expire within minutes.
+            Ok(_slot) => self.download(&media_id).await,
+            Err(_) => Err("the server is shutting down".to_string()),
+        };
+        let at = jiff::Timestamp::now().as_millisecond();
+        let record = match &result {
+            Ok((file, mime_type, size)) => Outcome::MediaStored {
+                conversation: &conversation,
+                message_id: &message_id,
+                media_id: &media_id,
+                file,
+                mime_type,
+                size: *size,
+                at,
+            },
+            Err(reason) => {
+                tracing::warn!(media_id, reason, "inbound media not stored");
+                Outcome::MediaFailed {
+                    conversation: &conversation,
+                    message_id: &message_id,
+                    media_id: &media_id,
+                    reason,
+                    at,
+                }
+            }
+        };
+        if let Err(error) = self
+            .store
+            .append(vec![serde_json::to_vec(&record).unwrap_or_default()])
+            .await
+        {
+            tracing::warn!(%error, "cannot log a media download's outcome");
+        }
+    }
+
+    /// Asks the Graph API where the file is, then streams it into `data/media/`. Returns the
+    /// file name, MIME type and size.
+    async fn download(&self, media_id: &str) -> Result<(String, String, u64), String> {
+        let info = self
+            .graph
+            .media_info(media_id)
             .await
             .map_err(|e| e.message)?;
+        if info.file_size.is_some_and(|size| size > self.max_bytes) {
+            return Err(too_large(self.max_bytes));
+        }
         let mime_type = info
             .mime_type
             .unwrap_or_else(|| "application/octet-stream".into());
         let file = format!("{media_id}.{}", extension(&mime_type));
-        let dir = store.dir().join(MEDIA_DIR);
-        let path = dir.join(&file);
-        let size = bytes.len() as u64;
-        tokio::task::spawn_blocking(move || {
-            crate::store::create_private_dir(&dir).and_then(|()| write_atomic(&path, &bytes, 0o600))
-        })
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("cannot write the file: {e}"))?;
+        let path = self.store.dir().join(MEDIA_DIR).join(&file);
+        let size = self.stream_to(&info.url, path).await?;
         Ok((file, mime_type, size))
     }
-    .await;
-    let record = match &result {
-        Ok((file, mime_type, size)) => Outcome::MediaStored {
-            conversation: &conversation,
-            message_id: &message_id,
-            media_id: &media_id,
-            file,
-            mime_type,
-            size: *size,
-            at,
-        },
-        Err(reason) => {
-            tracing::warn!(media_id, reason, "inbound media not stored");
-            Outcome::MediaFailed {
-                conversation: &conversation,
-                message_id: &message_id,
-                media_id: &media_id,
-                reason,
-                at,
-            }
+
+    /// Streams the file at `url` into `path`, a piece at a time, keeping it only when it
+    /// arrived whole and within the cap (a partial or oversized file is deleted).
+    async fn stream_to(&self, url: &str, path: PathBuf) -> Result<u64, String> {
+        let max_bytes = self.max_bytes;
+        let mut download = self.graph.open_download(url).await.map_err(|e| e.message)?;
+        if download.announced_len().is_some_and(|len| len > max_bytes) {
+            return Err(too_large(max_bytes));
         }
-    };
-    if let Err(error) = store
-        .append(vec![serde_json::to_vec(&record).unwrap_or_default()])
-        .await
-    {
-        tracing::warn!(%error, "cannot log a media download's outcome");
+        let (pieces, mut received) = mpsc::channel::<Piece>(4);
+        // File writes (and the final fsync) block: they run on their own thread, fed pieces
+        // as they arrive.
+        let writer = tokio::task::spawn_blocking(move || -> io::Result<bool> {
+            if let Some(dir) = path.parent() {
+                crate::store::create_private_dir(dir)?;
+            }
+            let mut file = PendingFile::create(&path, 0o600)?;
+            while let Some(piece) = received.blocking_recv() {
+                match piece {
+                    Piece::Bytes(bytes) => file.write(&bytes)?,
+                    Piece::End => return file.commit().map(|()| true),
+                }
+            }
+            // Given up on (an error or the cap): dropping `file` deletes it.
+            Ok(false)
+        });
+        let mut size: u64 = 0;
+        let streamed: Result<(), String> = async {
+            while let Some(chunk) = download.next_chunk().await.map_err(|e| e.message)? {
+                size = size.saturating_add(chunk.len() as u64);
+                if size > max_bytes {
+                    return Err(too_large(max_bytes));
+                }
+                if pieces.send(Piece::Bytes(chunk)).await.is_err() {
+                    // The writer stopped; its error says why.
+                    return Ok(());
+                }
+            }
+            let _ = pieces.send(Piece::End).await;
+            Ok(())
+        }
+        .await;
+        drop(pieces);
+        let written = writer
+            .await
+            .map_err(|e| format!("the file writer stopped: {e}"))?;
+        streamed?;
+        match written {
+            Ok(true) => Ok(size),
+            Ok(false) => Err("the download ended before the file was complete".into()),
+            Err(e) => Err(format!("cannot write the file: {e}")),
+        }
     }
 }
 
@@ -183,7 +281,11 @@ pub async fn sweep_forever(data_dir: PathBuf, retention: Duration) {
     }
 }
 
-/// Deletes files in `dir` last modified at least `retention` ago; returns how many.
+/// A download's temporary file this old was left by a crash (a download lasts seconds).
+const TEMP_FILE_AGE: Duration = Duration::from_secs(3600);
+
+/// Deletes files in `dir` last modified at least `retention` ago, and downloads' temporary
+/// files an interrupted run left; returns how many.
 pub fn sweep(dir: &Path, retention: Duration) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
@@ -192,12 +294,14 @@ pub fn sweep(dir: &Path, retention: Duration) -> usize {
     entries
         .filter_map(|e| e.ok())
         .filter(|e| {
+            let limit = if e.file_name().to_str().is_some_and(is_temp_file) {
+                retention.min(TEMP_FILE_AGE)
+            } else {
+                retention
+            };
             e.metadata()
                 .and_then(|m| m.modified())
-                .is_ok_and(|modified| {
-                    now.duration_since(modified)
-                        .is_ok_and(|age| age >= retention)
-                })
+                .is_ok_and(|modified| now.duration_since(modified).is_ok_and(|age| age >= limit))
         })
         .filter(|e| std::fs::remove_file(e.path()).is_ok())
         .count()
@@ -242,5 +346,18 @@ mod tests {
         assert_eq!(sweep(dir.path(), Duration::from_secs(3600)), 0);
         assert_eq!(sweep(dir.path(), Duration::ZERO), 1);
         assert!(!dir.path().join("new.jpg").exists());
+    }
+
+    #[test]
+    fn a_download_left_unfinished_is_swept_long_before_the_retention() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let two_hours_ago = SystemTime::now() - Duration::from_secs(2 * 3600);
+        for name in [".M1.jpg.tmp-12-0", "M2.jpg"] {
+            let file = std::fs::File::create(dir.path().join(name)).expect("create");
+            file.set_modified(two_hours_ago).expect("mtime");
+        }
+
+        assert_eq!(sweep(dir.path(), Duration::from_secs(90 * 24 * 3600)), 1);
+        assert!(dir.path().join("M2.jpg").exists(), "within its retention");
     }
 }

@@ -13,6 +13,7 @@ use crate::channel::ContactRef;
 use crate::channel::{Channel, Failure, SendError};
 use crate::store::log::LogError;
 use crate::store::Store;
+use crate::telemetry::Escaped;
 use app::events::ServerEvent;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
@@ -291,7 +292,7 @@ impl Outbox {
             attempt += 1;
             let error = match self.channel.send(&queued.to, &queued.message).await {
                 Ok(message_id) => {
-                    tracing::info!(conversation = %queued.conversation, outbox = id, %message_id, "reply sent");
+                    tracing::info!(conversation = ?queued.conversation, outbox = id, ?message_id, "reply sent");
                     self.token_refused_at.store(0, Ordering::Relaxed);
                     self.finish(
                         &queued,
@@ -322,7 +323,7 @@ impl Outbox {
                     Some(Duration::ZERO)
                 }
                 Failure::TokenInvalid => {
-                    tracing::error!(%error, "the Graph API refused the access token: sending paused; fix META_ACCESS_TOKEN");
+                    tracing::error!(error = %Escaped(&error), "the Graph API refused the access token: sending paused; fix META_ACCESS_TOKEN");
                     *self.paused_until.lock() = Some(Instant::now() + TOKEN_PAUSE);
                     self.token_refused_at.store(now_ms(), Ordering::Relaxed);
                     self.store.publish(ServerEvent::ChannelError {
@@ -336,11 +337,11 @@ impl Outbox {
             match retry_after {
                 Some(delay) => {
                     self.retries.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(outbox = id, attempt, %error, "send failed; retrying");
+                    tracing::warn!(outbox = id, attempt, error = %Escaped(&error), "send failed; retrying");
                     tokio::time::sleep(delay).await;
                 }
                 None => {
-                    tracing::warn!(outbox = id, %error, "send failed for good");
+                    tracing::warn!(outbox = id, error = %Escaped(&error), "send failed for good");
                     self.finish(
                         &queued,
                         Outcome::MessageOutFailed {
@@ -369,7 +370,7 @@ impl Outbox {
         let record = serde_json::to_vec(&outcome).unwrap_or_default();
         let mut delay = Duration::from_millis(200);
         while let Err(error) = self.store.append(vec![record.clone()]).await {
-            tracing::error!(outbox = %queued.outbox, %error, "cannot log a send's outcome; retrying");
+            tracing::error!(outbox = ?queued.outbox, error = %Escaped(&error), "cannot log a send's outcome; retrying");
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(30));
         }

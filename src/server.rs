@@ -105,6 +105,7 @@ impl Application {
             metrics: Arc::default(),
             graph: graph.clone(),
             outbox: outbox.clone(),
+            media: media::Downloads::new(store.clone(), graph.clone(), config.media_max_bytes),
             bot: Bot::start(store.clone(), outbox),
             auth: Arc::new(Auth::open(
                 store.clone(),
@@ -208,7 +209,7 @@ impl Application {
     }
 }
 
-/// Writes sessions' last-seen times once a minute, when they changed.
+/// Once a minute: removes timed-out sessions and writes last-seen times, when they changed.
 async fn flush_sessions(auth: Arc<Auth>) {
     let mut ticker = tokio::time::interval(Duration::from_secs(60));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

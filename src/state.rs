@@ -31,6 +31,8 @@ pub struct AppState {
     pub graph: GraphClient,
     /// Replies waiting to go out.
     pub outbox: Arc<Outbox>,
+    /// Inbound media being downloaded.
+    pub media: crate::media::Downloads,
     /// Answers customers' messages.
     pub bot: Bot,
     /// Accounts, sessions, tokens and the audit log.

@@ -313,7 +313,7 @@ impl Auth {
         if let Err(error) = self.audit.append(&entry) {
             tracing::error!(%error, action, "cannot write the audit log");
         }
-        tracing::info!(actor, action, target, ip = %client.ip, "audit");
+        tracing::info!(actor, action, target, ip = ?client.ip, "audit");
     }
 
     /// A page of the audit log, newest first (blocking).
@@ -835,8 +835,14 @@ impl Auth {
         Ok(())
     }
 
-    /// Writes last-seen times of sessions (periodically and at shutdown; blocking).
+    /// Ends timed-out sessions and writes last-seen times (periodically and at shutdown;
+    /// blocking).
     pub fn flush(&self) {
+        match self.sessions.end_expired(now_ms()) {
+            Ok(0) => {}
+            Ok(ended) => tracing::info!(ended, "timed-out sessions removed"),
+            Err(error) => tracing::warn!(%error, "cannot write sessions.json"),
+        }
         if let Err(error) = self.sessions.flush() {
             tracing::warn!(%error, "cannot write sessions.json");
         }

@@ -186,6 +186,13 @@ impl Sessions {
         self.ended.subscribe()
     }
 
+    /// Ends the sessions that have timed out at `now` (idle or past their absolute age) and
+    /// writes the file if any did (blocking). Without this a session nobody comes back to
+    /// would stay in memory and in the file for ever: `find` refuses it but cannot remove it.
+    pub fn end_expired(&self, now: i64) -> io::Result<usize> {
+        self.end_where(|session| self.expired(session, now))
+    }
+
     /// Gives a session a new password stamp (the user changed their password in it).
     pub fn restamp(&self, id_hash: &str, stamp: i64) -> io::Result<()> {
         if let Some(session) = self.table.write().get_mut(id_hash) {
@@ -286,6 +293,63 @@ mod tests {
             now += 50_000;
         }
         assert!(sessions.find(&id, 3_600_001).is_none(), "absolute");
+    }
+
+    #[test]
+    fn expired_sessions_are_removed_from_memory_and_from_the_file() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let sessions = Sessions::open(tmp.path(), timeouts());
+        let (idle, _) = sessions
+            .create("u1", 0, 0, String::new(), String::new())
+            .expect("created");
+        let (used, _) = sessions
+            .create("u2", 0, 0, String::new(), String::new())
+            .expect("created");
+        let (fresh, _) = sessions
+            .create("u3", 0, 500_000, String::new(), String::new())
+            .expect("created");
+        assert!(sessions.find(&used, 300_000).is_some());
+
+        let ended = sessions.end_expired(700_000).expect("written");
+
+        assert_eq!(ended, 1, "only the session idle for over ten minutes");
+        assert_eq!(sessions.len(), 2);
+        let reopened = Sessions::open(tmp.path(), timeouts());
+        assert_eq!(reopened.len(), 2, "the removal was written to the file");
+        assert!(reopened.find(&idle, 700_000).is_none());
+        assert!(reopened.find(&used, 700_000).is_some());
+        assert!(reopened.find(&fresh, 700_000).is_some());
+    }
+
+    #[test]
+    fn sessions_past_their_absolute_age_are_removed_even_when_used() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let sessions = Sessions::open(tmp.path(), timeouts());
+        let (id, _) = sessions
+            .create("u1", 0, 0, String::new(), String::new())
+            .expect("created");
+        let mut now = 0;
+        while now < 3_600_000 {
+            sessions.find(&id, now);
+            now += 300_000;
+        }
+
+        assert_eq!(sessions.end_expired(3_600_001).expect("written"), 1);
+        assert!(Sessions::open(tmp.path(), timeouts()).is_empty());
+    }
+
+    #[test]
+    fn nothing_is_written_when_no_session_expired() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let sessions = Sessions::open(tmp.path(), timeouts());
+        sessions
+            .create("u1", 0, 0, String::new(), String::new())
+            .expect("created");
+        let path = tmp.path().join(FILE);
+        std::fs::remove_file(&path).expect("removed");
+
+        assert_eq!(sessions.end_expired(1_000).expect("nothing to write"), 0);
+        assert!(!path.exists(), "the file was not rewritten");
     }
 
     #[test]

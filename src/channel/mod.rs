@@ -83,12 +83,28 @@ pub struct ChannelError {
     pub raw: serde_json::Value,
 }
 
+/// Part of a delivery that cannot be read as what it claims to be (a message whose `id` is
+/// missing or not a string). The delivery is acknowledged, so it is kept as it came.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unreadable {
+    /// What it was meant to be: `message` or `status`.
+    pub part: &'static str,
+    /// Why it cannot be read, for a person looking at the log.
+    pub reason: &'static str,
+    /// Whose conversation it seems to belong to, when that can be told.
+    pub contact: ContactRef,
+    /// The business number that received it.
+    pub phone_number_id: Option<String>,
+    pub raw: serde_json::Value,
+}
+
 /// Everything one webhook delivery can carry.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Inbound {
     Message(InboundMessage),
     Status(StatusUpdate),
     Error(ChannelError),
+    Unreadable(Unreadable),
 }
 
 /// What to do about a failed request.

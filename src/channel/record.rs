@@ -46,6 +46,21 @@ pub enum Record<'a> {
         code: Option<i64>,
         raw: &'a Value,
     },
+    /// A message or status that cannot be read (its `id` is missing or not a string), kept
+    /// as it came because its delivery was acknowledged. Readers that do not know it pass
+    /// over it; it carries no `id`, so the index never mistakes it for a message.
+    Unreadable {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        conversation: Option<&'a str>,
+        /// When it arrived.
+        at: i64,
+        /// `message` or `status`.
+        part: &'a str,
+        reason: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        phone_number_id: Option<&'a str>,
+        raw: &'a Value,
+    },
 }
 
 /// The message id a record must not be stored twice under, if any.
@@ -85,7 +100,46 @@ pub fn encode(event: &Inbound, now_ms: i64, stale_before_ms: i64) -> Vec<u8> {
             code: e.code,
             raw: &e.raw,
         },
+        Inbound::Unreadable(u) => Record::Unreadable {
+            conversation: u.contact.key(),
+            at: now_ms,
+            part: u.part,
+            reason: u.reason,
+            phone_number_id: u.phone_number_id.as_deref(),
+            raw: &u.raw,
+        },
     };
     // Serializing these plain types to JSON cannot fail.
     serde_json::to_vec(&record).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channel::Unreadable;
+    use serde_json::json;
+
+    #[test]
+    fn an_unreadable_message_is_stored_whole_in_its_conversation_without_an_id() {
+        let raw = json!({"from": "58412", "id": 7, "type": "text", "text": {"body": "hola"}});
+        let event = Inbound::Unreadable(Unreadable {
+            part: "message",
+            reason: "its id is not a string",
+            contact: ContactRef {
+                wa_id: Some("58412".into()),
+                ..ContactRef::default()
+            },
+            phone_number_id: Some("PNID".into()),
+            raw: raw.clone(),
+        });
+
+        let record: Value = serde_json::from_slice(&encode(&event, 1_000, 0)).expect("JSON");
+
+        assert_eq!(record["kind"], "unreadable");
+        assert_eq!(record["conversation"], "58412");
+        assert_eq!(record["at"], 1_000);
+        assert_eq!(record["raw"], raw);
+        assert!(record.get("id").is_none(), "nothing for the dedupe index");
+        assert_eq!(dedupe_id(&event), None);
+    }
 }

@@ -5,6 +5,7 @@
 
 use crate::auth::AuthError;
 use crate::store::document::{FileProblem, SaveError};
+use crate::telemetry::Escaped;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
@@ -109,14 +110,14 @@ impl IntoResponse for ApiError {
         };
         let (message, details) = match self {
             ApiError::Internal(detail) => {
-                tracing::error!(%detail, "request failed");
+                tracing::error!(detail = %Escaped(&detail), "request failed");
                 (
                     "Something went wrong on the server; the details are in its log.".to_string(),
                     None,
                 )
             }
             ApiError::Storage(detail) => {
-                tracing::error!(%detail, "a write to the data folder failed");
+                tracing::error!(detail = %Escaped(&detail), "a write to the data folder failed");
                 (
                     "The server cannot write to its data folder right now (full disk, read-only \
                      file system or permissions); nothing was changed. Try again later."

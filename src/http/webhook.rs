@@ -96,14 +96,7 @@ async fn receive(
         if let (Some(media_id), Some(conversation)) =
             (media::media_id(&m.kind, &m.raw), m.contact.key())
         {
-            tokio::spawn(media::fetch(
-                state.store.clone(),
-                state.graph.clone(),
-                state.runtime.media_max_bytes,
-                conversation.to_string(),
-                m.id,
-                media_id,
-            ));
+            state.media.start(conversation.to_string(), m.id, media_id);
         }
     }
     Ok((StatusCode::OK, "EVENT_RECEIVED").into_response())

@@ -66,6 +66,63 @@ pub fn write_atomic(target: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     result
 }
 
+/// A file written in pieces that takes its name only when complete: the pieces go to a
+/// temporary file in the target's folder, and [`PendingFile::commit`] makes them durable and
+/// renames the file over the target. Dropped without a commit (a download that broke off or
+/// passed its size cap), the temporary file is deleted: nothing partial appears under the
+/// target's name.
+pub struct PendingFile {
+    target: PathBuf,
+    temp: PathBuf,
+    file: File,
+    renamed: bool,
+}
+
+impl PendingFile {
+    /// Starts a file that will replace `target`, created with `mode` (blocking).
+    pub fn create(target: &Path, mode: u32) -> io::Result<PendingFile> {
+        let temp = temp_path(target)?;
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&temp)?;
+        Ok(PendingFile {
+            target: target.to_path_buf(),
+            temp,
+            file,
+            renamed: false,
+        })
+    }
+
+    /// Appends `bytes` (blocking).
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.file.write_all(bytes)
+    }
+
+    /// `fsync`s the file, renames it over the target and `fsync`s the folder (blocking).
+    pub fn commit(mut self) -> io::Result<()> {
+        self.file.sync_all()?;
+        fs::rename(&self.temp, &self.target)?;
+        self.renamed = true;
+        let dir = self
+            .target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        sync_dir(dir)
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if !self.renamed {
+            // Best effort: a leftover temporary file is swept later anyway.
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}
+
 /// Removes temporary files a crash left behind in `dir`; returns how many.
 pub fn remove_stale_temp_files(dir: &Path) -> io::Result<usize> {
     let mut removed = 0;
@@ -120,6 +177,33 @@ mod tests {
         let target = dir.path().join("missing-folder").join("x.json");
 
         assert!(write_atomic(&target, b"new", 0o600).is_err());
+        assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 0);
+    }
+
+    #[test]
+    fn a_pending_file_appears_whole_under_its_name_only_when_committed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("M1.jpg");
+
+        let mut pending = PendingFile::create(&target, 0o600).expect("created");
+        pending.write(b"first ").expect("written");
+        pending.write(b"second").expect("written");
+        assert!(!target.exists(), "nothing under the name before the commit");
+        pending.commit().expect("committed");
+
+        assert_eq!(fs::read(&target).expect("read"), b"first second");
+        assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 1);
+    }
+
+    #[test]
+    fn a_pending_file_dropped_without_a_commit_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("M2.jpg");
+
+        let mut pending = PendingFile::create(&target, 0o600).expect("created");
+        pending.write(b"half").expect("written");
+        drop(pending);
+
         assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 0);
     }
 

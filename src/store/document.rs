@@ -14,6 +14,7 @@
 use super::atomic::write_atomic;
 use super::locate::{line_col, locate};
 use super::StoreError;
+use crate::telemetry::Escaped;
 use parking_lot::{Mutex, RwLock};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -289,7 +290,7 @@ impl<T: HandEdited> Document<T> {
                         return Err(StoreError::Invalid(problems));
                     };
                     for problem in &problems {
-                        tracing::error!(%problem, "keeping the last good version");
+                        tracing::error!(problem = %Escaped(&problem), "keeping the last good version");
                     }
                     let mut current = Self::accepted(value, &good);
                     current.problems = problems;

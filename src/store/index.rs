@@ -21,6 +21,10 @@ use std::sync::Arc;
 
 /// Message ids are remembered this long (Meta redelivers for up to seven days).
 pub const DEDUPE_WINDOW_MS: i64 = 8 * 24 * 3600 * 1000;
+/// While running, ids past the window are forgotten each time the index's clock has moved this
+/// far: the set stays within the window plus this much, and the pass over it costs nothing
+/// noticeable once an hour.
+const PRUNE_IDS_EVERY_MS: i64 = HOUR_MS;
 /// Recent records kept in memory per conversation.
 pub const RECENT_PER_CONVERSATION: usize = 20;
 /// Total bytes of recent records kept in memory.
@@ -233,7 +237,10 @@ fn id_hash(id: &str) -> u64 {
 #[derive(Default)]
 pub struct MessageIndex {
     conversations: HashMap<Box<str>, Conversation>,
+    /// Message id hashes → when they were stored (the index's clock then).
     ids: HashMap<u64, i64>,
+    /// The index's clock (`newest_at`) when ids were last pruned.
+    ids_pruned_at: i64,
     recent: HashMap<Box<str>, VecDeque<Arc<[u8]>>>,
     recent_bytes: usize,
     /// Outgoing messages logged but not yet sent or failed: outbox id → its record.
@@ -260,7 +267,12 @@ impl MessageIndex {
         let at = envelope.at.unwrap_or(self.newest_at);
         self.newest_at = self.newest_at.max(at);
         if let Some(id) = envelope.id.as_deref() {
-            self.ids.insert(id_hash(id), at);
+            // Remembered from when it was stored, not from when it was sent: a message sent
+            // long ago (or without a timestamp) is still recognised when Meta redelivers it.
+            self.ids.insert(id_hash(id), self.newest_at);
+        }
+        if self.newest_at - self.ids_pruned_at >= PRUNE_IDS_EVERY_MS {
+            self.prune_ids();
         }
         let kind = envelope.kind.as_deref().unwrap_or("");
         if let Some(outbox) = envelope.outbox.as_deref() {
@@ -469,10 +481,12 @@ impl MessageIndex {
         }
     }
 
-    /// Forgets message ids older than the dedupe window.
+    /// Forgets message ids older than the dedupe window (at start, and while running from
+    /// [`MessageIndex::apply`]).
     pub fn prune_ids(&mut self) {
         let cutoff = self.newest_at - DEDUPE_WINDOW_MS;
         self.ids.retain(|_, at| *at >= cutoff);
+        self.ids_pruned_at = self.newest_at;
     }
 
     /// Whether a message id was already stored (within the dedupe window).
@@ -1081,6 +1095,48 @@ mod tests {
         index.prune_ids();
         assert!(!index.has_id("wamid.1"));
         assert!(index.has_id("wamid.2"));
+    }
+
+    #[test]
+    fn message_ids_past_the_window_are_forgotten_while_running() {
+        let mut index = MessageIndex::default();
+        let hours = 20 * 24;
+        for i in 0..hours {
+            index.apply(
+                Position {
+                    segment: 1,
+                    offset: i as u64 * 100,
+                    len: 1,
+                },
+                &record("c", i, i as i64 * HOUR_MS),
+            );
+        }
+        assert!(!index.has_id("wamid.0"), "twenty days old");
+        assert!(index.has_id(&format!("wamid.{}", hours - 1)));
+        let bound = (DEDUPE_WINDOW_MS + PRUNE_IDS_EVERY_MS) / HOUR_MS + 1;
+        assert!(
+            index.ids.len() as i64 <= bound,
+            "{} ids kept, at most {bound} expected",
+            index.ids.len()
+        );
+    }
+
+    #[test]
+    fn a_message_sent_long_ago_is_remembered_from_when_it_was_stored() {
+        let mut index = MessageIndex::default();
+        let p = |offset| Position {
+            segment: 1,
+            offset,
+            len: 1,
+        };
+        let now = 3 * DEDUPE_WINDOW_MS;
+        index.apply(p(0), &record("c", 1, now));
+        index.apply(p(100), &record("c", 2, 0));
+        index.apply(p(200), &record("c", 3, now + 2 * HOUR_MS));
+        assert!(
+            index.has_id("wamid.2"),
+            "redelivered within the window of its arrival"
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod watch;
 use crate::auth::users::Users;
 use crate::engine::rules::Rules;
 use crate::settings::Settings;
+use crate::telemetry::Escaped;
 use app::events::ServerEvent;
 use atomic::{remove_stale_temp_files, write_atomic};
 use document::{Context, Document, FileProblem, HandEdited, Reload};
@@ -473,7 +474,7 @@ impl Store {
             Reload::Rejected(problems) => {
                 self.reload_errors.fetch_add(1, Ordering::Relaxed);
                 for problem in &problems {
-                    tracing::error!(%problem, "edit rejected; the last good version stays in force");
+                    tracing::error!(problem = %Escaped(&problem), "edit rejected; the last good version stays in force");
                 }
                 self.publish(ServerEvent::FileError {
                     file: file.into(),
@@ -497,7 +498,7 @@ impl Store {
         }
         let mut by_file: std::collections::BTreeMap<String, Vec<FileProblem>> = Default::default();
         for problem in change.problems {
-            tracing::error!(%problem, "edit rejected; the last good version stays in force");
+            tracing::error!(problem = %Escaped(&problem), "edit rejected; the last good version stays in force");
             by_file
                 .entry(problem.file.clone())
                 .or_default()

@@ -6,6 +6,7 @@
 //! built-in stays in force, with a warning, until it is saved again.
 
 use super::document::{problem_at, FileProblem, Revision, SaveError};
+use crate::telemetry::Escaped;
 use crate::templates::{self, BUILTIN};
 use parking_lot::{Mutex, RwLock};
 use std::collections::{BTreeMap, BTreeSet};
@@ -76,7 +77,7 @@ impl TemplateStore {
         };
         let change = store.rescan();
         for problem in &change.problems {
-            tracing::error!(%problem, "template rejected; the built-in or last good text stays in force");
+            tracing::error!(problem = %Escaped(&problem), "template rejected; the built-in or last good text stays in force");
         }
         store
     }

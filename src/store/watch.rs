@@ -3,6 +3,7 @@
 //! compares content, so our own writes, swap files and no-op saves change nothing.
 
 use super::Store;
+use crate::telemetry::Escaped;
 use notify::RecursiveMode;
 use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
 use std::sync::Arc;
@@ -26,7 +27,7 @@ pub fn watch(store: Arc<Store>) -> notify::Result<Watcher> {
                 handler_store.on_change(&event.path);
             }
         }
-        Err(error) => tracing::warn!(%error, "file watcher error"),
+        Err(error) => tracing::warn!(error = %Escaped(&error), "file watcher error"),
     })?;
     debouncer
         .watcher()
@@ -38,7 +39,7 @@ pub fn watch(store: Arc<Store>) -> notify::Result<Watcher> {
             .watch(templates, RecursiveMode::NonRecursive)?,
         Err(error) => tracing::warn!(
             folder = %templates.display(),
-            %error,
+            error = %Escaped(&error),
             "cannot create the templates folder; template edits will not be picked up live"
         ),
     }

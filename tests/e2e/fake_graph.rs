@@ -2,6 +2,12 @@
 //! answers like Meta (`messages`, read receipts, the phone number, approved templates, and
 //! Meta's error shape), records every request, and can be told how to answer the next sends:
 //! 5xx, 429, a Meta error code, or slowly.
+//!
+//! Media ids choose how their download goes: `MEDIA_BIG...` files are 4 KB;
+//! `MEDIA_UNANNOUNCED...` ones do not say their size, in the answer or in the download;
+//! `MEDIA_SLOW...` downloads take a moment (the stand-in counts how many run at once); and
+//! `MEDIA_ELSEWHERE...` ones are said to be on another host, a second listener that records
+//! what reaches it.
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -9,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -40,9 +46,10 @@ pub enum Answer {
     Slow(Duration),
 }
 
-/// The bytes the stand-in serves for media id `id` (`MEDIA_BIG...` ids are 4 KB).
+/// The bytes the stand-in serves for media id `id` (`MEDIA_BIG...` and
+/// `MEDIA_UNANNOUNCED...` ids are 4 KB).
 pub fn media_bytes(id: &str) -> Vec<u8> {
-    let size = if id.starts_with("MEDIA_BIG") {
+    let size = if id.starts_with("MEDIA_BIG") || id.starts_with("MEDIA_UNANNOUNCED") {
         4096
     } else {
         300
@@ -55,9 +62,68 @@ pub fn media_bytes(id: &str) -> Vec<u8> {
 #[derive(Default)]
 struct Shared {
     url: Mutex<String>,
+    /// The other host's URL (`MEDIA_ELSEWHERE...` downloads).
+    elsewhere_url: Mutex<String>,
     seen: Mutex<Vec<Seen>>,
+    /// What reached the other host.
+    seen_elsewhere: Mutex<Vec<Seen>>,
     script: Mutex<VecDeque<Answer>>,
     ids: AtomicU64,
+    downloading: AtomicUsize,
+    most_downloading: AtomicUsize,
+}
+
+/// Counts a download as running until dropped.
+struct Running<'a>(&'a Shared);
+
+impl<'a> Running<'a> {
+    fn start(shared: &'a Shared) -> Running<'a> {
+        let now = shared.downloading.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.most_downloading.fetch_max(now, Ordering::SeqCst);
+        Running(shared)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.downloading.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Serves a media file: in 1 KB pieces without a length for `MEDIA_UNANNOUNCED...` ids.
+async fn serve_media(shared: &Shared, id: &str) -> Response {
+    let _running = Running::start(shared);
+    if id.starts_with("MEDIA_SLOW") {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let bytes = media_bytes(id);
+    if id.starts_with("MEDIA_UNANNOUNCED") {
+        let pieces: Vec<Result<Vec<u8>, std::io::Error>> =
+            bytes.chunks(1024).map(|c| Ok(c.to_vec())).collect();
+        return axum::body::Body::from_stream(futures_util::stream::iter(pieces)).into_response();
+    }
+    bytes.into_response()
+}
+
+fn seen_of(request: &Request) -> Seen {
+    Seen {
+        method: request.method().to_string(),
+        path: request.uri().path().to_string(),
+        authorization: request
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        body: Value::Null,
+    }
+}
+
+/// The other host: records every request and serves the file without asking for a token.
+async fn elsewhere(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let seen = seen_of(&request);
+    let id = seen.path.rsplit('/').next().unwrap_or("").to_string();
+    shared.seen_elsewhere.lock().expect("lock").push(seen);
+    media_bytes(&id).into_response()
 }
 
 /// A running stand-in.
@@ -75,13 +141,12 @@ fn meta_error(status: u16, code: i64, message: &str) -> Response {
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let method = request.method().to_string();
-    let path = request.uri().path().to_string();
-    let authorization = request
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let Seen {
+        method,
+        path,
+        authorization,
+        ..
+    } = seen_of(&request);
     let bytes = axum::body::to_bytes(request.into_body(), 1 << 20)
         .await
         .unwrap_or_default();
@@ -119,12 +184,19 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 "messages": [{"id": format!("wamid.fake.{n}"), "message_status": "accepted"}]}))
             .into_response()
         }
-        ("GET", ["download", id]) => media_bytes(id).into_response(),
+        ("GET", ["download", id]) => serve_media(&shared, id).await,
         ("GET", [_, id]) if id.starts_with("MEDIA") => {
-            let url = shared.url.lock().expect("lock").clone();
-            Json(json!({"url": format!("{url}/download/{id}"), "mime_type": "image/jpeg",
-                "sha256": "abc", "file_size": media_bytes(id).len(), "id": id, "messaging_product": "whatsapp"}))
-            .into_response()
+            let url = if id.starts_with("MEDIA_ELSEWHERE") {
+                shared.elsewhere_url.lock().expect("lock").clone()
+            } else {
+                shared.url.lock().expect("lock").clone()
+            };
+            let mut info = json!({"url": format!("{url}/download/{id}"), "mime_type": "image/jpeg",
+                "sha256": "abc", "file_size": media_bytes(id).len(), "id": id, "messaging_product": "whatsapp"});
+            if id.starts_with("MEDIA_UNANNOUNCED") {
+                info.as_object_mut().expect("object").remove("file_size");
+            }
+            Json(info).into_response()
         }
         ("GET", [_, phone]) if *phone == PHONE_NUMBER_ID => Json(json!({
             "verified_name": "Mi Tienda", "display_phone_number": "+58 412-0000000",
@@ -153,7 +225,27 @@ impl FakeGraph {
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         *shared.url.lock().expect("lock") = url.clone();
         tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let other = axum::Router::new()
+            .fallback(elsewhere)
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        *shared.elsewhere_url.lock().expect("lock") =
+            format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, other).await });
         FakeGraph { url, shared }
+    }
+
+    /// Every request that reached the other host (`MEDIA_ELSEWHERE...` downloads).
+    pub fn seen_elsewhere(&self) -> Vec<Seen> {
+        self.shared.seen_elsewhere.lock().expect("lock").clone()
+    }
+
+    /// The most media downloads that ran at once.
+    pub fn most_downloads_at_once(&self) -> usize {
+        self.shared.most_downloading.load(Ordering::SeqCst)
     }
 
     /// Answers the next message sends in this order (then accepts again).

@@ -316,6 +316,16 @@ pub fn spawn_binary(dir: &Path, args: &[&str]) -> RunningBinary {
 
 /// Like [`spawn_binary`], with more environment variables.
 pub fn spawn_binary_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> RunningBinary {
+    spawn_binary_with_stderr(dir, args, env, Stdio::null())
+}
+
+/// Like [`spawn_binary_with_env`], with the server's log (its stderr) going to `stderr`.
+pub fn spawn_binary_with_stderr(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stderr: Stdio,
+) -> RunningBinary {
     let token = make_token(dir, args);
     let mut child = Command::new(binary_path())
         .args(args)
@@ -328,7 +338,7 @@ pub fn spawn_binary_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) ->
         .env_remove("COCOLU_TEMPLATES_DIR")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .expect("cocolu starts");
     let stdout = child.stdout.take().expect("stdout piped");

@@ -1,8 +1,10 @@
 //! Meta's webhook: the handshake, signatures, every message type in batches, statuses and
-//! errors, duplicates, stale messages, and what the dashboard is told.
+//! errors, duplicates, stale messages, messages for another number or without a usable id,
+//! what reaches the server's log, and what the dashboard is told.
 
 use crate::helpers::{
-    now_secs, post_webhook, spawn_app, spawn_app_with, text_message, APP_SECRET, VERIFY_TOKEN,
+    now_secs, post_webhook, spawn_app, spawn_app_with, spawn_app_with_graph,
+    spawn_binary_with_stderr, text_message, APP_SECRET, VERIFY_TOKEN,
 };
 use cocolu::channel::meta::signature::sign;
 use serde_json::{json, Value};
@@ -324,4 +326,120 @@ async fn an_oversized_webhook_is_refused() {
     let body = vec![b' '; cocolu::http::MAX_BODY_BYTES + 1];
     let response = post_webhook(&app.client, &app.url("/webhook"), &body).await;
     assert_eq!(response.status(), 413);
+}
+
+/// A webhook body with one text message from `from` to business number `to`.
+fn message_to(to: &str, id: Value, from: &str) -> Vec<u8> {
+    body_with(json!({
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "584120000001", "phone_number_id": to},
+        "contacts": [{"profile": {"name": "Cliente"}, "wa_id": from, "user_id": format!("VE.{from}")}],
+        "messages": [{"from": from, "id": id, "timestamp": now_secs().to_string(), "type": "text", "text": {"body": "hola"}}]
+    }))
+}
+
+#[tokio::test]
+async fn a_message_for_another_business_number_is_stored_but_not_answered() {
+    let (app, graph) = spawn_app_with_graph().await;
+
+    let foreign = message_to("ANOTHER_PNID", json!("wamid.foreign"), "584125550001");
+    assert_eq!(app.webhook(&foreign).await.status(), 200);
+    // A message to our number afterwards: once the bot has answered it, it has had every
+    // chance to answer the first.
+    let ours = message_to("PNID", json!("wamid.ours"), "584125550002");
+    assert_eq!(app.webhook(&ours).await.status(), 200);
+    graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let records = app
+        .get_json("/api/conversations/VE.584125550001/messages")
+        .await;
+    let stored: Vec<&Value> = records
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|r| r["kind"] == "message_in")
+        .collect();
+    assert_eq!(stored.len(), 1, "{records}");
+    assert_eq!(stored[0]["id"], "wamid.foreign");
+    assert_eq!(stored[0]["phone_number_id"], "ANOTHER_PNID");
+    let to_foreign: Vec<_> = graph
+        .seen()
+        .into_iter()
+        .filter(|s| {
+            let body = s.body.to_string();
+            s.method == "POST" && (body.contains("584125550001") || body.contains("wamid.foreign"))
+        })
+        .collect();
+    assert!(
+        to_foreign.is_empty(),
+        "no reply or read receipt: {to_foreign:?}"
+    );
+    assert!(
+        graph.sends().iter().any(|s| s["to"] == "584125550002"),
+        "our own customer was answered"
+    );
+}
+
+#[tokio::test]
+async fn a_message_whose_id_is_a_number_is_acknowledged_and_kept_whole() {
+    let app = spawn_app().await;
+    let body = message_to("PNID", json!(12345), "584125550003");
+
+    assert_eq!(app.webhook(&body).await.status(), 200);
+
+    let records = app
+        .get_json("/api/conversations/VE.584125550003/messages")
+        .await;
+    let records = records.as_array().expect("list");
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["kind"], "unreadable");
+    assert_eq!(records[0]["part"], "message");
+    assert_eq!(records[0]["raw"]["id"], 12345);
+    assert_eq!(records[0]["raw"]["text"]["body"], "hola", "kept as it came");
+}
+
+#[tokio::test]
+async fn newlines_and_escape_sequences_from_a_webhook_do_not_reach_the_log_raw() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let server = spawn_binary_with_stderr(dir.path(), &[], &[("RUST_LOG", "info")], log.into());
+    let from = "58412\nINFO forged line \x1b[31m";
+    let body = body_with(json!({
+        "metadata": {"phone_number_id": "PNID"},
+        "messages": [{"from": from, "id": "wamid.\r\nx\x1b[0m", "timestamp": now_secs().to_string(), "type": "text\n", "text": {"body": "hola"}}]
+    }));
+
+    let response = post_webhook(
+        &server.client,
+        &format!("{}/webhook", server.base_url),
+        &body,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let text = std::fs::read_to_string(&log_path).expect("log readable");
+        if text.contains("message received") || tokio::time::Instant::now() >= deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    drop(server);
+
+    let line = text
+        .lines()
+        .find(|l| l.contains("message received"))
+        .unwrap_or_else(|| panic!("no line for the message: {text}"));
+    assert!(
+        line.contains(r"58412\nINFO forged line \u{1b}[31m"),
+        "{line}"
+    );
+    assert!(!text.contains('\x1b'), "{text:?}");
+    assert!(!text.contains('\r'), "{text:?}");
+    assert!(
+        !text.lines().any(|l| l.starts_with("INFO forged")),
+        "{text}"
+    );
 }

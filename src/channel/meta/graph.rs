@@ -77,6 +77,59 @@ pub struct MediaInfo {
     pub file_size: Option<u64>,
 }
 
+/// Hosts Meta serves inbound media from (`lookaside.fbsbx.com` in Meta's documentation of
+/// `GET /{media_id}`), and the domains of its CDNs: the access token may go to these.
+const META_MEDIA_HOST: &str = "lookaside.fbsbx.com";
+const META_DOMAINS: [&str; 4] = [".fbsbx.com", ".facebook.com", ".fbcdn.net", ".whatsapp.net"];
+
+/// Whether the access token may be sent to `url` (a media download URL the Graph API gave):
+/// to Meta's hosts over https, or to the configured Graph API itself (same scheme, host and
+/// port; the tests' stand-in is plain http on 127.0.0.1). Anywhere else the token would be
+/// handed to whoever runs that host, so the answer is why not.
+pub fn token_may_go_to(url: &str, graph_url: &str) -> Result<reqwest::Url, String> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|_| "the Graph API gave a media URL that is not a URL: not fetched".to_string())?;
+    let host = parsed.host_str().unwrap_or("");
+    let same_origin = |graph: reqwest::Url| {
+        graph.scheme() == parsed.scheme()
+            && graph.host_str() == parsed.host_str()
+            && graph.port_or_known_default() == parsed.port_or_known_default()
+    };
+    let graph_api = reqwest::Url::parse(graph_url).is_ok_and(same_origin);
+    let meta = parsed.scheme() == "https"
+        && (host == META_MEDIA_HOST || META_DOMAINS.iter().any(|d| host.ends_with(d)));
+    if graph_api || meta {
+        Ok(parsed)
+    } else {
+        Err(format!(
+            "the Graph API gave a media URL on {scheme}://{host}, which is neither Meta's \
+             (https on {META_MEDIA_HOST}, *.fbsbx.com, *.facebook.com, *.fbcdn.net, \
+             *.whatsapp.net) nor the configured Graph API: not fetched, so the access token \
+             is not sent there",
+            scheme = parsed.scheme(),
+        ))
+    }
+}
+
+/// A media file being downloaded, a piece at a time (nothing holds the whole file).
+pub struct MediaDownload {
+    response: reqwest::Response,
+}
+
+impl MediaDownload {
+    /// The size the server announced, if it did.
+    pub fn announced_len(&self) -> Option<u64> {
+        self.response.content_length()
+    }
+
+    /// The next piece, or `None` at the end.
+    pub async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, SendError> {
+        self.response.chunk().await.map_err(|e| {
+            SendError::local(Failure::Retry, format!("the media download broke off: {e}"))
+        })
+    }
+}
+
 /// The Graph API, as configured.
 #[derive(Clone)]
 pub struct GraphClient {
@@ -183,9 +236,14 @@ impl GraphClient {
         })
     }
 
-    /// Downloads a media file, refusing more than `max_bytes`.
-    pub async fn download(&self, url: &str, max_bytes: u64) -> Result<Vec<u8>, SendError> {
-        let mut response = self
+    /// Starts downloading an inbound media file from the URL [`GraphClient::media_info`]
+    /// gave. The access token goes with the request only when [`token_may_go_to`] allows the
+    /// URL; otherwise no request is made at all. (On a redirect to another host, reqwest
+    /// drops the `Authorization` header.)
+    pub async fn open_download(&self, url: &str) -> Result<MediaDownload, SendError> {
+        let url = token_may_go_to(url, &self.config.graph_url)
+            .map_err(|reason| SendError::local(Failure::Permanent, reason))?;
+        let response = self
             .http
             .get(url)
             .bearer_auth(self.token()?)
@@ -199,19 +257,7 @@ impl GraphClient {
             let body: Value = response.json().await.unwrap_or(Value::Null);
             return Err(classify(status, &body));
         }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| {
-            SendError::local(Failure::Retry, format!("the media download broke off: {e}"))
-        })? {
-            if (bytes.len() + chunk.len()) as u64 > max_bytes {
-                return Err(SendError::local(
-                    Failure::Permanent,
-                    format!("the media is larger than the {max_bytes}-byte limit"),
-                ));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(bytes)
+        Ok(MediaDownload { response })
     }
 
     /// `GET /{version}/{phone_number_id}`: the verified name and number, or why not.
@@ -337,6 +383,56 @@ mod tests {
         assert_eq!(classify(503, &Value::Null).failure, Failure::Retry);
         assert_eq!(classify(429, &Value::Null).failure, Failure::Retry);
         assert_eq!(classify(404, &Value::Null).failure, Failure::Permanent);
+    }
+
+    const GRAPH: &str = "https://graph.facebook.com";
+
+    #[test]
+    fn the_token_goes_to_meta_media_hosts_over_https() {
+        for url in [
+            "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1&ext=2&hash=3",
+            "https://scontent.xx.fbcdn.net/v/t1/abc.jpg",
+            "https://mmg.whatsapp.net/d/f/abc.enc",
+            "https://cdn.fbsbx.com/x",
+            "https://graph.facebook.com/v23.0/123",
+            "https://LOOKASIDE.FBSBX.COM/x",
+        ] {
+            assert!(token_may_go_to(url, GRAPH).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn the_token_goes_nowhere_else() {
+        for url in [
+            "http://lookaside.fbsbx.com/x",
+            "https://fbsbx.com.evil.example/x",
+            "https://evilfbsbx.com/x",
+            "https://evil.example/lookaside.fbsbx.com",
+            "https://lookaside.fbsbx.com@evil.example/x",
+            "https://lookaside.fbsbx.com.evil.example/x",
+            "https://127.0.0.1/x",
+            "ftp://lookaside.fbsbx.com/x",
+            "not a url",
+            "",
+        ] {
+            assert!(token_may_go_to(url, GRAPH).is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn the_token_goes_to_the_configured_graph_api_on_its_own_scheme_host_and_port() {
+        let graph = "http://127.0.0.1:4000";
+        assert!(token_may_go_to("http://127.0.0.1:4000/download/M1", graph).is_ok());
+        assert!(token_may_go_to("http://127.0.0.1:4001/download/M1", graph).is_err());
+        assert!(token_may_go_to("https://127.0.0.1:4000/download/M1", graph).is_err());
+        assert!(token_may_go_to("http://localhost:4000/download/M1", graph).is_err());
+    }
+
+    #[test]
+    fn a_refusal_names_the_host() {
+        let reason = token_may_go_to("https://evil.example/m", GRAPH).expect_err("refused");
+        assert!(reason.contains("https://evil.example"), "{reason}");
+        assert!(reason.contains("access token"), "{reason}");
     }
 
     #[test]

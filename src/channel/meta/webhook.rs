@@ -2,7 +2,7 @@
 //! status and error; any message type, including ones Meta adds later (kept as they came);
 //! unknown fields ignored. Pure: bytes in, [`Inbound`] events out.
 
-use crate::channel::{ChannelError, ContactRef, Inbound, InboundMessage, StatusUpdate};
+use crate::channel::{ChannelError, ContactRef, Inbound, InboundMessage, StatusUpdate, Unreadable};
 use serde_json::Value;
 
 /// Why a body is not a webhook payload at all.
@@ -83,6 +83,17 @@ fn sender(message: &Value, contacts: &[ContactRef]) -> ContactRef {
     contact
 }
 
+/// Why an object's `id` cannot be used, if it cannot: ids are how deliveries are deduplicated
+/// and how replies and statuses refer to a message.
+fn unusable_id(object: &Value) -> Option<&'static str> {
+    match object.get("id") {
+        Some(Value::String(id)) if !id.is_empty() => None,
+        Some(Value::String(_)) => Some("its id is empty"),
+        Some(_) => Some("its id is not a string"),
+        None => Some("it has no id"),
+    }
+}
+
 /// Reads one change's `value`.
 fn read_value(value: &Value, events: &mut Vec<Inbound>) {
     let phone_number_id = owned(value, &["metadata", "phone_number_id"]);
@@ -95,9 +106,18 @@ fn read_value(value: &Value, events: &mut Vec<Inbound>) {
     };
     let contacts: Vec<ContactRef> = list("contacts").iter().map(contact_from).collect();
     for message in list("messages") {
-        let Some(id) = owned(&message, &["id"]) else {
-            tracing::warn!("a webhook message without an id was skipped");
-            continue;
+        let id = match (unusable_id(&message), owned(&message, &["id"])) {
+            (None, Some(id)) => id,
+            (reason, _) => {
+                events.push(Inbound::Unreadable(Unreadable {
+                    part: "message",
+                    reason: reason.unwrap_or("its id is not usable"),
+                    contact: sender(&message, &contacts),
+                    phone_number_id: phone_number_id.clone(),
+                    raw: message,
+                }));
+                continue;
+            }
         };
         let kind = owned(&message, &["type"]).unwrap_or_else(|| "unknown".into());
         let choice_id = [
@@ -119,8 +139,22 @@ fn read_value(value: &Value, events: &mut Vec<Inbound>) {
         }));
     }
     for status in list("statuses") {
-        let Some(message_id) = owned(&status, &["id"]) else {
-            continue;
+        let message_id = match (unusable_id(&status), owned(&status, &["id"])) {
+            (None, Some(id)) => id,
+            (reason, _) => {
+                events.push(Inbound::Unreadable(Unreadable {
+                    part: "status",
+                    reason: reason.unwrap_or("its id is not usable"),
+                    contact: ContactRef {
+                        user_id: owned(&status, &["recipient_user_id"]),
+                        wa_id: owned(&status, &["recipient_id"]),
+                        ..ContactRef::default()
+                    },
+                    phone_number_id: phone_number_id.clone(),
+                    raw: status,
+                }));
+                continue;
+            }
         };
         events.push(Inbound::Status(StatusUpdate {
             message_id,
@@ -319,6 +353,44 @@ mod tests {
             panic!()
         };
         assert_eq!(status.errors[0]["code"], 131047);
+    }
+
+    #[test]
+    fn a_message_whose_id_is_not_a_string_is_kept_as_unreadable() {
+        let cases = [
+            (
+                json!({"from": "58412", "id": 12345, "type": "text"}),
+                "its id is not a string",
+            ),
+            (json!({"from": "58412", "type": "text"}), "it has no id"),
+            (
+                json!({"from": "58412", "id": "", "type": "text"}),
+                "its id is empty",
+            ),
+        ];
+        for (raw, reason) in cases {
+            let value = json!({"metadata": {"phone_number_id": "PNID"}, "messages": [raw.clone()]});
+            let events = parse(&payload(value)).expect("parsed");
+            let [Inbound::Unreadable(unreadable)] = events.as_slice() else {
+                panic!("{raw}: {events:?}")
+            };
+            assert_eq!(unreadable.part, "message");
+            assert_eq!(unreadable.reason, reason);
+            assert_eq!(unreadable.raw, raw, "kept as it came");
+            assert_eq!(unreadable.contact.key(), Some("58412"));
+            assert_eq!(unreadable.phone_number_id.as_deref(), Some("PNID"));
+        }
+    }
+
+    #[test]
+    fn a_status_without_an_id_is_kept_as_unreadable() {
+        let raw = json!({"status": "read", "recipient_id": "58412", "id": ["x"]});
+        let events = parse(&payload(json!({"statuses": [raw.clone()]}))).expect("parsed");
+        let [Inbound::Unreadable(unreadable)] = events.as_slice() else {
+            panic!("{events:?}")
+        };
+        assert_eq!(unreadable.part, "status");
+        assert_eq!(unreadable.raw, raw);
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::intake;
 use crate::settings::ChannelKind;
 use crate::state::AppState;
 use crate::store::Store;
+use crate::telemetry::Escaped;
 use app::events::ServerEvent;
 use parking_lot::RwLock;
 use serde::Deserialize;
@@ -132,7 +133,7 @@ impl WebLink {
                 .collect();
             if !statuses.is_empty() {
                 if let Err(error) = intake::take_in(app, statuses, crate::auth::now_ms()).await {
-                    tracing::warn!(%error, "a WhatsApp Web receipt could not be stored");
+                    tracing::warn!(error = %Escaped(&error), "a WhatsApp Web receipt could not be stored");
                 }
             }
             return;
@@ -195,7 +196,7 @@ impl WebLink {
         let keys = match self.keys() {
             Ok(keys) => keys,
             Err(error) => {
-                tracing::error!(%error, "WhatsApp Web cannot start");
+                tracing::error!(error = %Escaped(&error), "WhatsApp Web cannot start");
                 self.set(Some(LinkState::LoggedOut {
                     reason: error.to_string(),
                 }));
@@ -240,7 +241,7 @@ impl WebLink {
                 tracing::info!(url = %self.config.url, "WhatsApp Web started");
             }
             Err(error) => {
-                tracing::error!(%error, "WhatsApp Web cannot start");
+                tracing::error!(error = %Escaped(&error), "WhatsApp Web cannot start");
                 self.set(Some(LinkState::LoggedOut {
                     reason: format!("cannot start: {error}"),
                 }));
