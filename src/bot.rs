@@ -47,7 +47,49 @@ pub struct ContactEdit {
     pub notes: Option<String>,
 }
 
+/// The most labels a contact may carry.
+pub const MAX_LABELS: usize = 50;
+/// The longest label, in characters.
+pub const MAX_LABEL_CHARS: usize = 50;
+/// The longest notes, in characters.
+pub const MAX_NOTES_CHARS: usize = 4000;
+
 impl ContactEdit {
+    /// Whether the edit, applied to `current`, stays within the limits; or why not (for the
+    /// person who made it).
+    pub fn check(&self, current: &ContactState) -> Result<(), String> {
+        let mut problems = Vec::new();
+        if self
+            .add_labels
+            .iter()
+            .chain(&self.remove_labels)
+            .any(|l| l.trim().is_empty() || l.chars().count() > MAX_LABEL_CHARS)
+        {
+            problems.push(format!("a label has 1 to {MAX_LABEL_CHARS} characters"));
+        }
+        if self.add_labels.len() + self.remove_labels.len() > 2 * MAX_LABELS {
+            problems.push(format!("at most {MAX_LABELS} labels at a time"));
+        } else {
+            let mut after = current.clone();
+            self.apply(&mut after);
+            if after.labels.len() > MAX_LABELS {
+                problems.push(format!("a contact has at most {MAX_LABELS} labels"));
+            }
+        }
+        if self
+            .notes
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > MAX_NOTES_CHARS)
+        {
+            problems.push(format!("notes have at most {MAX_NOTES_CHARS} characters"));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{}.", problems.join("; ")))
+        }
+    }
+
     fn apply(&self, state: &mut ContactState) {
         for label in &self.add_labels {
             state.labels.insert(label.clone());

@@ -185,6 +185,14 @@ pub struct ServeArgs {
     /// Messages sent per second at most (Meta allows 80 by default).
     #[arg(long, env = "COCOLU_SEND_RATE", default_value_t = 80, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub send_rate: u32,
+    /// Connections open at once at most (default: the open-file limit less room for the
+    /// server's own files). At the cap a new connection replaces the longest-idle one.
+    #[arg(long, env = "COCOLU_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(4..=1_000_000))]
+    pub max_connections: Option<u64>,
+    /// Seconds a client has to send a request's headers; also how long a kept-alive
+    /// connection may wait for its next request.
+    #[arg(long, env = "COCOLU_HEADER_TIMEOUT_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_timeout_secs: u64,
     /// Largest inbound media file downloaded, in megabytes.
     #[arg(long, env = "COCOLU_MEDIA_MAX_MB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=100))]
     pub media_max_mb: u64,
@@ -322,6 +330,8 @@ impl ServeArgs {
             },
             metrics_token: self.metrics_token.filter(|t| !t.trim().is_empty()),
             hashing_concurrency: 2,
+            header_timeout: Duration::from_secs(self.header_timeout_secs),
+            max_connections: self.max_connections.and_then(|n| usize::try_from(n).ok()),
         }
     }
 }

@@ -40,6 +40,11 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Passwords hashed at once at most (each takes 19 MiB while it runs).
     pub hashing_concurrency: usize,
+    /// How long a client has to send a request's headers (and a kept-alive connection may
+    /// wait for its next request).
+    pub header_timeout: Duration,
+    /// Connections open at once at most; `None`: derived from the open-file limit.
+    pub max_connections: Option<usize>,
     /// Where and how to reach WhatsApp Web.
     #[cfg(feature = "whatsapp-web")]
     pub whatsapp_web: crate::channel::web::runner::WebConfig,
@@ -69,6 +74,8 @@ impl Config {
             sessions: Timeouts::default(),
             metrics_token: None,
             hashing_concurrency: 2,
+            header_timeout: Duration::from_secs(20),
+            max_connections: None,
             #[cfg(feature = "whatsapp-web")]
             whatsapp_web: crate::channel::web::runner::WebConfig::default(),
         }

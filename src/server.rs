@@ -11,7 +11,6 @@ use crate::media;
 use crate::outbox::Outbox;
 use crate::state::{AppState, Runtime};
 use crate::store::{self, watch, Store, StoreError, StoreOptions};
-use axum::serve::ListenerExt;
 use leptos::config::LeptosOptions;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -52,6 +51,7 @@ pub enum StartError {
 /// A server that is bound and ready to serve.
 pub struct Application {
     listener: TcpListener,
+    limits: http::listen::Limits,
     state: AppState,
     watcher: watch::Watcher,
 }
@@ -133,7 +133,13 @@ impl Application {
             store.dir().to_path_buf(),
             config.media_retention,
         ));
+        let mut limits = http::listen::Limits::from_file_limit();
+        limits.header_timeout = config.header_timeout;
+        if let Some(max) = config.max_connections {
+            limits.max_connections = max;
+        }
         Ok(Application {
+            limits,
             listener,
             state,
             watcher,
@@ -175,30 +181,16 @@ impl Application {
         // Hand edits are picked up for as long as the server runs.
         let _watcher = self.watcher;
         let router = http::router(self.state);
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        let graceful = {
+        {
             let token = token.clone();
-            async move {
+            tokio::spawn(async move {
                 shutdown.await;
                 tracing::info!("shutting down");
                 token.cancel();
-            }
-        };
-        // Pages stream in several small writes: without TCP_NODELAY each one after the first
-        // waits for the client's delayed acknowledgement (40 ms on Linux).
-        let listener = self.listener.tap_io(|stream| {
-            if let Err(error) = stream.set_nodelay(true) {
-                tracing::debug!(%error, "TCP_NODELAY could not be set on a connection");
-            }
-        });
-        let serve = axum::serve(listener, service).with_graceful_shutdown(graceful);
-        let result = tokio::select! {
-            result = serve => result,
-            () = async { token.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
-                tracing::warn!("open connections did not finish within {SHUTDOWN_GRACE:?}; closing them");
-                Ok(())
-            }
-        };
+            });
+        }
+        http::listen::serve(self.listener, router, self.limits, token, SHUTDOWN_GRACE).await;
+        let result = Ok(());
         // The next start reads only what comes after this.
         let _ = tokio::task::spawn_blocking(move || {
             store.checkpoint();

@@ -22,6 +22,13 @@ fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
+/// The most rules a document may have (a shop's rules number in the tens).
+pub const MAX_RULES: usize = 1000;
+/// The most texts (words or patterns) one rule may list.
+pub const MAX_TEXTS_PER_RULE: usize = 100;
+/// The longest text or pattern, in bytes.
+pub const MAX_TEXT_BYTES: usize = 1000;
+
 /// How large one rule's regular expression may be, compiled.
 const REGEX_SIZE_BYTES: usize = 1 << 20;
 /// How large the regular expressions of all rules may be together, compiled (the engine scans
@@ -304,6 +311,32 @@ impl HandEdited for Rules {
 
     fn validate(&self, context: &Context) -> Vec<Problem> {
         let mut problems = Vec::new();
+        // Checked first and alone: validating compiles every regex, so a document far larger
+        // than any shop needs must not cost minutes of CPU before it is refused.
+        if self.rules.len() > MAX_RULES {
+            problems.push(Problem::new(
+                "/rules",
+                format!("at most {MAX_RULES} rules (this has {})", self.rules.len()),
+            ));
+            return problems;
+        }
+        for (index, rule) in self.rules.iter().enumerate() {
+            if rule.when.text.len() > MAX_TEXTS_PER_RULE {
+                problems.push(Problem::new(
+                    format!("/rules/{index}/when/text"),
+                    format!("a rule has at most {MAX_TEXTS_PER_RULE} texts"),
+                ));
+            }
+            if let Some(i) = rule.when.text.iter().position(|t| t.len() > MAX_TEXT_BYTES) {
+                problems.push(Problem::new(
+                    format!("/rules/{index}/when/text/{i}"),
+                    format!("a text or pattern has at most {MAX_TEXT_BYTES} bytes"),
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return problems;
+        }
         let mut seen = HashSet::new();
         for (index, rule) in self.rules.iter().enumerate() {
             validate_rule(index, rule, context, &mut problems);

@@ -129,6 +129,24 @@ async fn one(
         .ok_or_else(|| ApiError::NotFound(format!("No conversation `{conversation}`.")))
 }
 
+/// 404 unless a customer has written in `conversation`: edits of made-up conversations would
+/// otherwise create state (and memory) for conversations that do not exist.
+fn must_exist(state: &AppState, conversation: &str) -> Result<(), ApiError> {
+    if state
+        .store
+        .index
+        .read()
+        .conversation(conversation)
+        .is_some()
+    {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound(format!(
+            "No conversation `{conversation}`."
+        )))
+    }
+}
+
 fn quiet_until(state: &AppState) -> i64 {
     let hours = i64::from(state.store.settings.get().replies.takeover_quiet_hours);
     jiff::Timestamp::now().as_millisecond() + hours * 3600 * 1000
@@ -151,12 +169,13 @@ async fn takeover(
     State(state): State<AppState>,
     Path(conversation): Path<String>,
     ApiJson(request): ApiJson<TakeoverRequest>,
-) -> ApiJson<TakeoverState> {
+) -> Result<ApiJson<TakeoverState>, ApiError> {
+    must_exist(&state, &conversation)?;
     let until = request.paused.then(|| quiet_until(&state));
     state.bot.take_over(&conversation, until);
-    ApiJson(TakeoverState {
+    Ok(ApiJson(TakeoverState {
         paused_until: until,
-    })
+    }))
 }
 
 /// `POST /api/conversations/{conversation}/contact {"add_labels", "remove_labels",
@@ -166,9 +185,15 @@ async fn edit_contact(
     State(state): State<AppState>,
     Path(conversation): Path<String>,
     ApiJson(edit): ApiJson<crate::bot::ContactEdit>,
-) -> StatusCode {
+) -> Result<StatusCode, ApiError> {
+    must_exist(&state, &conversation)?;
+    let current = crate::bot::contact_state(&state.store, &conversation);
+    edit.check(&current).map_err(|message| ApiError::Refused {
+        code: "limit",
+        message,
+    })?;
     state.bot.edit(&conversation, edit);
-    StatusCode::ACCEPTED
+    Ok(StatusCode::ACCEPTED)
 }
 
 /// `GET /api/conversations/{conversation}/state`: what the bot remembers of the contact

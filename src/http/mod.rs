@@ -10,6 +10,7 @@ mod dashboard;
 mod documents;
 mod error;
 mod health;
+pub mod listen;
 mod metrics;
 mod openapi;
 mod security;
@@ -95,7 +96,10 @@ pub fn router(state: AppState) -> Router {
                 signin::page_guard,
             )),
         )
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            listen::BODY_TIMEOUT,
+        ));
     security::with_headers(routes)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

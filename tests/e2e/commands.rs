@@ -199,6 +199,7 @@ fn serve_in_an_empty_folder(dir: &Path) -> RunningBinary {
         child,
         base_url: String::new(),
         client: anonymous_client(),
+        token: String::new(),
     };
     let mut line = String::new();
     BufReader::new(stdout)

@@ -295,6 +295,8 @@ pub struct RunningBinary {
     pub base_url: String,
     /// Sends an admin token made with `cocolu token` before the start.
     pub client: reqwest::Client,
+    /// That token.
+    pub token: String,
 }
 
 impl Drop for RunningBinary {
@@ -355,6 +357,7 @@ pub fn spawn_binary_with_stderr(
         child,
         base_url,
         client: client_with_token(&token),
+        token,
     }
 }
 

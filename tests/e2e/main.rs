@@ -15,6 +15,7 @@ mod fake_whatsapp;
 mod faults;
 mod fuzz;
 mod hand_edits;
+mod hardening;
 mod health;
 mod helpers;
 mod inbox_api;
