@@ -133,11 +133,10 @@ impl Application {
             store.dir().to_path_buf(),
             config.media_retention,
         ));
-        let mut limits = http::listen::Limits::from_file_limit();
-        limits.header_timeout = config.header_timeout;
-        if let Some(max) = config.max_connections {
-            limits.max_connections = max;
-        }
+        let limits = http::listen::Limits {
+            header_timeout: config.header_timeout,
+            max_connections: config.max_connections,
+        };
         Ok(Application {
             limits,
             listener,

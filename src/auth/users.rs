@@ -248,7 +248,7 @@ mod tests {
             username: username.into(),
             name: String::new(),
             role: Role::Admin,
-            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGhoaGg".into(),
             created_at: 0,
             password_changed_at: 0,
             disabled: false,
@@ -291,5 +291,20 @@ mod tests {
         assert!(check_password("corto", "ana").is_err());
         assert!(check_password("una frase bastante larga", "ana").is_ok());
         assert!(check_password("anaanaanaana", "anaanaanaana").is_err());
+    }
+
+    #[test]
+    fn a_hash_asking_for_more_than_the_server_computes_is_refused() {
+        let mut greedy = user("u1", "ana");
+        greedy.password_hash = greedy
+            .password_hash
+            .replace("m=19456,t=2", "m=4294967295,t=2");
+        let users = Users {
+            users: vec![greedy],
+            ..Users::defaults()
+        };
+        let problems = users.validate(&Context::default());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].pointer, "/users/0/password_hash");
     }
 }

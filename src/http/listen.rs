@@ -3,7 +3,7 @@
 //! - Every connection has [`Limits::header_timeout`] to send its request headers. The same
 //!   deadline runs while a keep-alive connection waits for its next request, so it is also
 //!   the idle timeout. Request bodies have [`BODY_TIMEOUT`] (a layer of the router).
-//! - Open connections are capped below the process's file limit ([`Limits::from_file_limit`]),
+//! - Open connections are capped below the process's file limit ([`Limits::max_connections`]),
 //!   so the server never runs out of descriptors for its own files.
 //! - At the cap, a new connection takes the place of the oldest one that is not in the middle
 //!   of a request (a half-sent request, or a keep-alive connection waiting for its next one).
@@ -33,8 +33,10 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Limits {
     /// To send a request's headers, and to send the next request on a kept-alive connection.
     pub header_timeout: Duration,
-    /// Connections open at once.
-    pub max_connections: usize,
+    /// Connections open at once; `None`: the open-file limit less room for the server's own
+    /// files, read again when the cap is reached (an operator may raise the limit of a
+    /// running server with `prlimit`).
+    pub max_connections: Option<usize>,
 }
 
 /// Descriptors kept for the server's own use (log segments, documents being saved, the
@@ -42,18 +44,12 @@ pub struct Limits {
 /// limit.
 const RESERVED_DESCRIPTORS: u64 = 96;
 
-impl Limits {
-    /// The defaults, with the connection cap under this process's open-file limit.
-    pub fn from_file_limit() -> Limits {
-        let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile)
-            .current
-            .unwrap_or(65_536);
-        let max_connections = soft.saturating_sub(RESERVED_DESCRIPTORS).clamp(16, 65_536) as usize;
-        Limits {
-            header_timeout: Duration::from_secs(20),
-            max_connections,
-        }
-    }
+/// The cap the open-file limit allows now.
+fn cap_from_file_limit() -> usize {
+    let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .unwrap_or(65_536);
+    usize::try_from(soft.saturating_sub(RESERVED_DESCRIPTORS).clamp(16, 1 << 20)).unwrap_or(1 << 20)
 }
 
 /// One open connection, as the cap sees it.
@@ -68,7 +64,10 @@ struct Connection {
 
 /// The open connections.
 struct Registry {
-    max: usize,
+    /// The configured cap, if any.
+    configured: Option<usize>,
+    /// The cap in force.
+    max: AtomicUsize,
     started: Instant,
     next_id: AtomicU64,
     open: Mutex<HashMap<u64, Arc<Connection>>>,
@@ -83,7 +82,10 @@ impl Registry {
     /// every open connection is in the middle of a request.
     fn admit(&self) -> Option<(u64, Arc<Connection>)> {
         let mut open = self.open.lock();
-        if open.len() >= self.max {
+        if open.len() >= self.max.load(Ordering::Relaxed) && self.configured.is_none() {
+            self.max.store(cap_from_file_limit(), Ordering::Relaxed);
+        }
+        if open.len() >= self.max.load(Ordering::Relaxed) {
             let idlest = open
                 .iter()
                 .filter(|(_, c)| c.in_flight.load(Ordering::Acquire) == 0)
@@ -150,7 +152,13 @@ pub async fn serve(
     grace: Duration,
 ) {
     let registry = Arc::new(Registry {
-        max: limits.max_connections.max(1),
+        configured: limits.max_connections,
+        max: AtomicUsize::new(
+            limits
+                .max_connections
+                .unwrap_or_else(cap_from_file_limit)
+                .max(1),
+        ),
         started: Instant::now(),
         next_id: AtomicU64::new(0),
         open: Mutex::new(HashMap::new()),
@@ -229,7 +237,8 @@ mod tests {
 
     fn registry(max: usize) -> Registry {
         Registry {
-            max,
+            configured: Some(max),
+            max: AtomicUsize::new(max),
             started: Instant::now(),
             next_id: AtomicU64::new(0),
             open: Mutex::new(HashMap::new()),
