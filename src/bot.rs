@@ -55,14 +55,15 @@ pub const MAX_LABEL_CHARS: usize = 50;
 pub const MAX_NOTES_CHARS: usize = 4000;
 
 impl ContactEdit {
-    /// Whether the edit, applied to `current`, stays within the limits; or why not (for the
-    /// person who made it).
+    /// Whether the edit stays within the limits, given the contact's `current` state; or why
+    /// not (for the person who made it). Only what the edit adds is held to them: removing
+    /// labels, opting out and notes within their limit always pass, however many labels rules
+    /// gave the contact.
     pub fn check(&self, current: &ContactState) -> Result<(), String> {
         let mut problems = Vec::new();
         if self
             .add_labels
             .iter()
-            .chain(&self.remove_labels)
             .any(|l| l.trim().is_empty() || l.chars().count() > MAX_LABEL_CHARS)
         {
             problems.push(format!("a label has 1 to {MAX_LABEL_CHARS} characters"));
@@ -70,9 +71,12 @@ impl ContactEdit {
         if self.add_labels.len() + self.remove_labels.len() > 2 * MAX_LABELS {
             problems.push(format!("at most {MAX_LABELS} labels at a time"));
         } else {
-            let mut after = current.clone();
-            self.apply(&mut after);
-            if after.labels.len() > MAX_LABELS {
+            let mut labels = current.labels.clone();
+            labels.extend(self.add_labels.iter().cloned());
+            for label in &self.remove_labels {
+                labels.remove(label);
+            }
+            if labels.len() > MAX_LABELS.max(current.labels.len()) {
                 problems.push(format!("a contact has at most {MAX_LABELS} labels"));
             }
         }
@@ -92,7 +96,11 @@ impl ContactEdit {
 
     fn apply(&self, state: &mut ContactState) {
         for label in &self.add_labels {
-            state.labels.insert(label.clone());
+            // Checked at the edge; held here too, since edits queued at once are checked
+            // against the same state.
+            if state.labels.len() < MAX_LABELS {
+                state.labels.insert(label.clone());
+            }
         }
         for label in &self.remove_labels {
             state.labels.remove(label);

@@ -59,8 +59,12 @@ pub async fn take_in(
     events: Vec<Inbound>,
     now: i64,
 ) -> Result<Vec<InboundMessage>, String> {
-    let stale_before =
-        now - i64::try_from(state.runtime.stale_after.as_millis()).unwrap_or(i64::MAX);
+    let stale_before = now
+        .saturating_sub(i64::try_from(state.runtime.stale_after.as_millis()).unwrap_or(i64::MAX));
+    let events: Vec<Inbound> = events
+        .into_iter()
+        .map(|event| event.with_believable_time(now))
+        .collect();
     let records = events
         .iter()
         .map(|event| {

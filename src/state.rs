@@ -57,8 +57,8 @@ pub struct Runtime {
     pub stale_after: Duration,
     /// Largest inbound media file downloaded.
     pub media_max_bytes: u64,
-    /// Admits CPU-heavy work of requests (compiling rules, simulating drafts) one or two at a
-    /// time, on blocking threads, so that it never takes the cores webhooks are answered on.
+    /// Admits CPU-heavy work of requests (compiling rules, simulating drafts) one at a time,
+    /// on a blocking thread, so that it never takes every core webhooks are answered on.
     pub heavy: Arc<tokio::sync::Semaphore>,
 }
 

@@ -81,7 +81,7 @@ impl AuditLog {
         // Where the oldest entry returned starts: the next page ends there.
         let mut cursor = end;
         while position > 0 && entries.len() < limit {
-            let take = (position as usize).min(READ_BLOCK);
+            let take = usize::try_from(position).map_or(READ_BLOCK, |p| p.min(READ_BLOCK));
             position -= take as u64;
             file.seek(SeekFrom::Start(position))?;
             file.read_exact(&mut block[..take])?;

@@ -798,13 +798,14 @@ impl Auth {
         // so that disabling the person stops both.
         let owner = match by.via {
             Via::Session { .. } => by.id.clone(),
+            // A token deleted since this request was authenticated makes nothing more.
             Via::Token => self
                 .users()
                 .tokens
                 .iter()
                 .find(|t| t.id == by.id)
                 .map(|t| t.created_by.clone())
-                .unwrap_or_default(),
+                .ok_or_else(|| AuthError::Forbidden("This token no longer exists.".into()))?,
         };
         if role > by.role {
             return Err(AuthError::Forbidden(

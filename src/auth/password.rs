@@ -37,14 +37,6 @@ fn affordable(params: &Params) -> bool {
         && params.p_cost() <= MAX_LANES
 }
 
-/// Whether `phc` is an Argon2id hash this server can check (for validating `users.json`).
-pub fn checkable(phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|parsed| {
-        parsed.algorithm == argon2::ARGON2ID_IDENT
-            && Params::try_from(&parsed).is_ok_and(|params| affordable(&params))
-    })
-}
-
 fn params() -> Params {
     // The constants above are valid Argon2 parameters.
     #[allow(clippy::expect_used)]
@@ -113,16 +105,23 @@ impl Hasher {
         &self,
         work: impl FnOnce(&Inner) -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let _permit = self
-            .inner
+        let permits = self.inner.clone();
+        let permit = permits
             .permits
             .acquire()
             .await
             .map_err(|_| HashError::Stopped)?;
+        // The permit is held by the hash itself, not by this future: a client that hangs up
+        // mid-sign-in drops the future, but the hash runs on, and so must still count.
+        permit.forget();
         let inner = self.inner.clone();
-        let result = tokio::task::spawn_blocking(move || work(&inner))
-            .await
-            .map_err(|_| HashError::Stopped);
+        let result = tokio::task::spawn_blocking(move || {
+            let result = work(&inner);
+            inner.permits.add_permits(1);
+            result
+        })
+        .await
+        .map_err(|_| HashError::Stopped);
         self.schedule_release();
         result
     }
@@ -221,7 +220,14 @@ impl Inner {
         else {
             return false;
         };
-        if parsed.algorithm != argon2::ARGON2ID_IDENT || !affordable(&params) {
+        if parsed.algorithm != argon2::ARGON2ID_IDENT {
+            return false;
+        }
+        if !affordable(&params) {
+            tracing::warn!(
+                "a stored password hash asks for more memory or passes than this server \
+                 computes; that user cannot sign in until the password is reset"
+            );
             return false;
         }
         let mut salt_buf = [0u8; 64];
@@ -256,6 +262,17 @@ mod tests {
         assert!(!hasher.verify("x".into(), Some("not a hash".into())).await);
         let again = hasher.hash("una clave larga".into()).await.expect("hashed");
         assert_ne!(phc, again, "every hash has its own salt");
+    }
+
+    #[tokio::test]
+    async fn a_hash_asking_for_gigabytes_is_refused_without_computing_it() {
+        let hasher = Hasher::new(1);
+        let phc = hasher.hash("una clave larga".into()).await.expect("hashed");
+        // Computing it would take 4 GiB: refused instead.
+        let greedy = phc.replace("m=19456", "m=4194304");
+        assert!(!hasher.verify("una clave larga".into(), Some(greedy)).await);
+        let slow = phc.replace("t=2", "t=4000");
+        assert!(!hasher.verify("una clave larga".into(), Some(slow)).await);
     }
 
     #[test]

@@ -146,11 +146,13 @@ impl HandEdited for Users {
                     format!("the username `{}` is used twice", user.username),
                 ));
             }
-            if !super::password::checkable(&user.password_hash) {
+            // Only the kind is checked here: a hash whose parameters are too costly to compute
+            // is refused at sign-in (that user cannot sign in, and the log says why), so one
+            // odd hash does not keep the whole file, and the server, from starting.
+            if !user.password_hash.starts_with("$argon2") {
                 problems.push(Problem::new(
                     format!("/users/{i}/password_hash"),
-                    "not an Argon2id hash with parameters this server accepts (at most 64 MiB, \
-                     10 passes, 4 lanes); set passwords with `cocolu user reset-password`",
+                    "not an Argon2 hash; set passwords with `cocolu user reset-password`",
                 ));
             }
         }
@@ -291,20 +293,5 @@ mod tests {
         assert!(check_password("corto", "ana").is_err());
         assert!(check_password("una frase bastante larga", "ana").is_ok());
         assert!(check_password("anaanaanaana", "anaanaanaana").is_err());
-    }
-
-    #[test]
-    fn a_hash_asking_for_more_than_the_server_computes_is_refused() {
-        let mut greedy = user("u1", "ana");
-        greedy.password_hash = greedy
-            .password_hash
-            .replace("m=19456,t=2", "m=4294967295,t=2");
-        let users = Users {
-            users: vec![greedy],
-            ..Users::defaults()
-        };
-        let problems = users.validate(&Context::default());
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        assert_eq!(problems[0].pointer, "/users/0/password_hash");
     }
 }

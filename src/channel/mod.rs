@@ -107,6 +107,24 @@ pub enum Inbound {
     Unreadable(Unreadable),
 }
 
+/// How far ahead of our clock a channel's timestamp may be and still be believed.
+const CLOCK_SKEW_MS: i64 = 24 * 3600 * 1000;
+
+impl Inbound {
+    /// Replaces a timestamp the channel could not have meant (before 1970, or more than a day
+    /// ahead of `now`) with `now`: a message "sent" next year would keep its customer's
+    /// 24-hour window open for a year and skew every count.
+    pub fn with_believable_time(mut self, now: i64) -> Inbound {
+        let believable = |at: i64| (0..=now.saturating_add(CLOCK_SKEW_MS)).contains(&at);
+        match &mut self {
+            Inbound::Message(m) if !believable(m.sent_at_ms) => m.sent_at_ms = now,
+            Inbound::Status(s) if !believable(s.at_ms) => s.at_ms = now,
+            _ => {}
+        }
+        self
+    }
+}
+
 /// What to do about a failed request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -170,4 +188,45 @@ pub trait Channel: Send + Sync + 'static {
         message_id: &'a str,
         typing: bool,
     ) -> Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(sent_at_ms: i64) -> Inbound {
+        Inbound::Message(InboundMessage {
+            id: "wamid.1".into(),
+            contact: ContactRef::default(),
+            sent_at_ms,
+            kind: "text".into(),
+            text: None,
+            choice_id: None,
+            phone_number_id: None,
+            raw: serde_json::Value::Null,
+        })
+    }
+
+    fn sent_at(event: Inbound) -> i64 {
+        match event {
+            Inbound::Message(m) => m.sent_at_ms,
+            _ => unreachable!("a message"),
+        }
+    }
+
+    #[test]
+    fn a_time_the_channel_cannot_have_meant_becomes_the_arrival_time() {
+        let now = 1_764_000_000_000;
+        assert_eq!(
+            sent_at(message(now - 5000).with_believable_time(now)),
+            now - 5000
+        );
+        assert_eq!(
+            sent_at(message(now + 60_000).with_believable_time(now)),
+            now + 60_000
+        );
+        assert_eq!(sent_at(message(now * 3).with_believable_time(now)), now);
+        assert_eq!(sent_at(message(i64::MIN).with_believable_time(now)), now);
+        assert_eq!(sent_at(message(i64::MAX).with_believable_time(now)), now);
+    }
 }

@@ -26,6 +26,9 @@ fn valid_id(id: &str) -> bool {
 pub const MAX_RULES: usize = 1000;
 /// The most texts (words or patterns) one rule may list.
 pub const MAX_TEXTS_PER_RULE: usize = 100;
+/// The most regular-expression text all rules may have together, in bytes: checked before
+/// anything is compiled, so that refusing a huge draft costs nothing.
+pub const MAX_REGEX_TEXT_BYTES: usize = 64 * 1024;
 /// The longest text or pattern, in bytes.
 pub const MAX_TEXT_BYTES: usize = 1000;
 
@@ -47,15 +50,14 @@ pub fn regex_set<'a>(
         .build()
 }
 
-/// The patterns of the regex rules that compile on their own: (rule index, pattern index,
-/// pattern).
+/// The patterns of the regex rules: (rule index, pattern index, pattern). Validation has
+/// compiled each already; they are compiled again only together, as one set.
 pub fn regex_patterns(rules: &Rules) -> Vec<(usize, usize, &str)> {
     rules
         .rules
         .iter()
         .enumerate()
         .filter(|(_, rule)| rule.when.match_kind == MatchKind::Regex)
-        .filter(|(_, rule)| compile_regexes(rule).is_ok())
         .flat_map(|(r, rule)| {
             rule.when
                 .text
@@ -334,6 +336,23 @@ impl HandEdited for Rules {
                 ));
             }
         }
+        let regex_bytes: usize = self
+            .rules
+            .iter()
+            .filter(|rule| rule.when.match_kind == MatchKind::Regex)
+            .flat_map(|rule| rule.when.text.iter().map(String::len))
+            .sum();
+        if regex_bytes > MAX_REGEX_TEXT_BYTES {
+            problems.push(Problem::new(
+                "/rules",
+                format!(
+                    "the regular expressions of all rules have at most {} KiB of text together \
+                     (these have {} KiB)",
+                    MAX_REGEX_TEXT_BYTES / 1024,
+                    regex_bytes.div_ceil(1024)
+                ),
+            ));
+        }
         if !problems.is_empty() {
             return problems;
         }
@@ -347,7 +366,10 @@ impl HandEdited for Rules {
                 ));
             }
         }
-        problems.extend(regex_budget_problem(self));
+        // The set is built only from patterns that compile on their own.
+        if !problems.iter().any(|p| p.pointer.contains("/when/text")) {
+            problems.extend(regex_budget_problem(self));
+        }
         let answered: BTreeSet<&str> = self
             .rules
             .iter()

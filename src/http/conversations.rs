@@ -288,6 +288,9 @@ async fn media_file(
     }
 }
 
+/// The longest search of the inbox (names, numbers and ids are far shorter).
+const MAX_SEARCH_CHARS: usize = 200;
+
 /// `GET /api/conversations` parameters.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct ListParams {
@@ -306,6 +309,15 @@ async fn list(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<ApiJson<conversations::Page>, ApiError> {
+    if params
+        .q
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "A search has at most {MAX_SEARCH_CHARS} characters."
+        )));
+    }
     let query = conversations::ListQuery {
         search: params.q,
         filter: params.filter,

@@ -19,11 +19,15 @@ use serde::{Deserialize, Serialize};
 pub trait ApiDocument: HandEdited {
     /// The field name in request and response bodies.
     const FIELD: &'static str;
+    /// Whether checking it is heavy work (rules compile regular expressions; settings do
+    /// not), admitted one at a time.
+    const HEAVY: bool;
     fn document(store: &Store) -> &Document<Self>;
 }
 
 impl ApiDocument for Settings {
     const FIELD: &'static str = "settings";
+    const HEAVY: bool = false;
     fn document(store: &Store) -> &Document<Self> {
         &store.settings
     }
@@ -31,6 +35,7 @@ impl ApiDocument for Settings {
 
 impl ApiDocument for Rules {
     const FIELD: &'static str = "rules";
+    const HEAVY: bool = true;
     fn document(store: &Store) -> &Document<Self> {
         &store.rules
     }
@@ -127,13 +132,25 @@ pub fn check_value<T: HandEdited>(store: &Store, value: &T) -> Vec<app::events::
     }
 }
 
+/// Runs a check or save of `T` off the async workers: heavy documents one at a time.
+async fn checked_off_runtime<T: ApiDocument, R: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, ApiError> {
+    if T::HEAVY {
+        super::heavy(&state.runtime, work).await
+    } else {
+        super::blocking(work).await
+    }
+}
+
 async fn check<T: ApiDocument>(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<Versioned>,
 ) -> Result<ApiJson<Checked>, ApiError> {
     let value = body_value::<T>(&request)?;
     let store = state.store.clone();
-    let problems = super::heavy(&state.runtime, move || check_value(&store, &value)).await?;
+    let problems = checked_off_runtime::<T, _>(&state, move || check_value(&store, &value)).await?;
     Ok(ApiJson(Checked { problems }))
 }
 
@@ -169,7 +186,7 @@ async fn save<T: ApiDocument>(
     let store = state.store.clone();
     let base = request.revision;
     // Validating rules compiles their regexes: heavy work, admitted like a simulation.
-    let saved = super::heavy(&state.runtime, move || {
+    let saved = checked_off_runtime::<T, _>(&state, move || {
         let document = T::document(&store);
         document
             .save(&value, &base, &store.context())

@@ -55,7 +55,7 @@ pub enum ApiError {
     #[error("{message}")]
     Conflict { message: String, current: Value },
     /// The server is busy with other heavy requests; try again in a moment.
-    #[error("The server is busy checking other rules; try again in a few seconds.")]
+    #[error("The server is busy checking or simulating other rules; try again in a few seconds.")]
     Busy,
     /// The data folder refused a write (disk full, read-only, permissions); nothing changed.
     #[error("storage: {0}")]

@@ -1,32 +1,49 @@
 //! Accepting connections, for when Cocolu faces the internet without nginx in front.
 //!
-//! - Every connection has [`Limits::header_timeout`] to send its request headers. The same
+//! - Every connection has [`Limits::header_timeout`] to send a request's headers. The same
 //!   deadline runs while a keep-alive connection waits for its next request, so it is also
-//!   the idle timeout. Request bodies have [`BODY_TIMEOUT`] (a layer of the router).
+//!   the idle timeout. A request's whole body must arrive within [`BODY_TIMEOUT`] of its
+//!   start, however slowly it trickles.
 //! - Open connections are capped below the process's file limit ([`Limits::max_connections`]),
-//!   so the server never runs out of descriptors for its own files.
-//! - At the cap, a new connection takes the place of the oldest one that is not in the middle
-//!   of a request (a half-sent request, or a keep-alive connection waiting for its next one).
-//!   A flood of half-open connections therefore cannot lock out the dashboard or `/healthz`:
-//!   whoever sends a whole request is served. Only when every connection is busy with a
-//!   request is the new one closed at once.
+//!   so the server never runs out of descriptors for its own files, and each holds at most
+//!   [`READ_BUFFER_BYTES`] of unread input.
+//! - At the cap, a new connection takes the place of the one idle the longest (a half-sent
+//!   request, or a keep-alive connection waiting for its next one), else of the one that has
+//!   been sending a request body for longest, past a short grace. A flood of half-open or
+//!   trickling connections therefore cannot lock out the dashboard, `/healthz` or Meta's
+//!   webhooks: whoever sends a whole request promptly is served. A request being answered is
+//!   never cut; only when every connection is answering one is the new one closed at once.
+//! - WebSockets keep their connection's place for as long as they are open (see
+//!   [`ConnectionSlot`]), and are never pushed out.
 
 use axum::extract::connect_info::ConnectInfo;
 use axum::Router;
+use bytes::Bytes;
+use http_body::{Body as _, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use parking_lot::Mutex;
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
-/// How long a client has to send a request's body.
+/// How long a client has to send a request's whole body, from the request's start.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most unread input one connection may hold (headers are far smaller).
+pub const READ_BUFFER_BYTES: usize = 64 * 1024;
+/// How long a request body may be on its way before, at the cap, its connection can make
+/// room for a new one.
+const RECEIVE_GRACE_MS: u64 = 2_000;
+/// The default cap, whatever the file limit allows: beyond it, memory is the limit.
+const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 
 /// How connections are bounded.
 #[derive(Clone, Copy, Debug)]
@@ -34,8 +51,8 @@ pub struct Limits {
     /// To send a request's headers, and to send the next request on a kept-alive connection.
     pub header_timeout: Duration,
     /// Connections open at once; `None`: the open-file limit less room for the server's own
-    /// files, read again when the cap is reached (an operator may raise the limit of a
-    /// running server with `prlimit`).
+    /// files (at most 4,096), read again when the cap is reached (an operator may raise the
+    /// limit of a running server with `prlimit`).
     pub max_connections: Option<usize>,
 }
 
@@ -49,17 +66,47 @@ fn cap_from_file_limit() -> usize {
     let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile)
         .current
         .unwrap_or(65_536);
-    usize::try_from(soft.saturating_sub(RESERVED_DESCRIPTORS).clamp(16, 1 << 20)).unwrap_or(1 << 20)
+    usize::try_from(soft.saturating_sub(RESERVED_DESCRIPTORS))
+        .unwrap_or(DEFAULT_MAX_CONNECTIONS)
+        .clamp(16, DEFAULT_MAX_CONNECTIONS)
 }
+
+/// Added to a connection's request count when it is pushed out: a request that starts on it
+/// afterwards is refused instead of run half-way.
+const EVICTED: usize = usize::MAX / 2;
 
 /// One open connection, as the cap sees it.
 struct Connection {
-    /// Requests being answered on it right now.
+    /// Requests being answered on it right now (WebSockets count as one for their life).
     in_flight: AtomicUsize,
     /// When it last started or finished a request (ms since the registry started).
     last_active: AtomicU64,
+    /// When the body still being received started (ms since the registry started, plus
+    /// one); 0 while no body is on its way.
+    receiving_since: AtomicU64,
     /// Cancelled to close it.
     close: CancellationToken,
+}
+
+impl Connection {
+    /// Counts a request in, unless the connection was pushed out.
+    fn enter(&self) -> bool {
+        let mut current = self.in_flight.load(Ordering::Acquire);
+        loop {
+            if current >= EVICTED {
+                return false;
+            }
+            match self.in_flight.compare_exchange(
+                current,
+                current + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
+    }
 }
 
 /// The open connections.
@@ -74,69 +121,267 @@ struct Registry {
 }
 
 impl Registry {
+    fn new(configured: Option<usize>) -> Registry {
+        Registry {
+            configured,
+            max: AtomicUsize::new(configured.unwrap_or_else(cap_from_file_limit).max(1)),
+            started: Instant::now(),
+            next_id: AtomicU64::new(0),
+            open: Mutex::new(HashMap::new()),
+        }
+    }
+
     fn now(&self) -> u64 {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Makes room for a new connection, closing the longest-idle one at the cap; `None` when
-    /// every open connection is in the middle of a request.
-    fn admit(&self) -> Option<(u64, Arc<Connection>)> {
+    /// Pushes out one connection to make room (see the module's documentation); `false`
+    /// when every connection is answering a request.
+    fn make_room(&self, open: &mut HashMap<u64, Arc<Connection>>) -> bool {
+        let mut idle: Vec<(u64, u64)> = open
+            .iter()
+            .filter(|(_, c)| c.in_flight.load(Ordering::Acquire) == 0)
+            .map(|(id, c)| (c.last_active.load(Ordering::Relaxed), *id))
+            .collect();
+        idle.sort_unstable();
+        for (_, id) in idle {
+            let Some(connection) = open.get(&id) else {
+                continue;
+            };
+            // Only if no request started on it meanwhile.
+            if connection
+                .in_flight
+                .compare_exchange(0, EVICTED, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                connection.close.cancel();
+                open.remove(&id);
+                return true;
+            }
+        }
+        let now = self.now();
+        let trickling = open
+            .iter()
+            .filter_map(|(id, c)| {
+                let since = c.receiving_since.load(Ordering::Acquire);
+                (since > 0 && now.saturating_sub(since - 1) > RECEIVE_GRACE_MS)
+                    .then_some((since, *id))
+            })
+            .min();
+        if let Some((_, id)) = trickling {
+            if let Some(connection) = open.remove(&id) {
+                connection.in_flight.fetch_add(EVICTED, Ordering::AcqRel);
+                connection.close.cancel();
+                return true;
+            }
+        }
+        false
+    }
+
+    /// A place for a new connection, making room at the cap; `None` when there is none.
+    fn admit(self: &Arc<Self>) -> Option<Arc<Slot>> {
         let mut open = self.open.lock();
         if open.len() >= self.max.load(Ordering::Relaxed) && self.configured.is_none() {
             self.max.store(cap_from_file_limit(), Ordering::Relaxed);
         }
-        if open.len() >= self.max.load(Ordering::Relaxed) {
-            let idlest = open
-                .iter()
-                .filter(|(_, c)| c.in_flight.load(Ordering::Acquire) == 0)
-                .min_by_key(|(_, c)| c.last_active.load(Ordering::Relaxed))
-                .map(|(id, _)| *id)?;
-            if let Some(evicted) = open.remove(&idlest) {
-                evicted.close.cancel();
-            }
+        if open.len() >= self.max.load(Ordering::Relaxed) && !self.make_room(&mut open) {
+            return None;
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let connection = Arc::new(Connection {
             in_flight: AtomicUsize::new(0),
             last_active: AtomicU64::new(self.now()),
+            receiving_since: AtomicU64::new(0),
             close: CancellationToken::new(),
         });
         open.insert(id, connection.clone());
-        Some((id, connection))
-    }
-
-    fn release(&self, id: u64) {
-        self.open.lock().remove(&id);
+        Some(Arc::new(Slot {
+            id,
+            connection,
+            registry: self.clone(),
+        }))
     }
 }
 
-/// Marks a connection busy for as long as one of its requests is being answered (also when
-/// the answer is dropped half-way).
-struct Busy {
+/// A connection's place among the open ones, given up when the last holder lets go: the task
+/// serving the connection, and a WebSocket opened on it.
+pub struct Slot {
+    id: u64,
     connection: Arc<Connection>,
     registry: Arc<Registry>,
 }
 
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.registry.open.lock().remove(&self.id);
+    }
+}
+
+/// In each request's extensions: the place of the connection it came on. A WebSocket holds
+/// it ([`ConnectionSlot::hold`]) so that its connection keeps counting, and is never pushed
+/// out, for as long as it is open.
+#[derive(Clone)]
+pub struct ConnectionSlot(Arc<Slot>);
+
+impl ConnectionSlot {
+    /// Keeps the connection counted and busy until the returned value is dropped; `None`
+    /// when it was pushed out already.
+    pub fn hold(&self) -> Option<Busy> {
+        Busy::start(self.0.clone())
+    }
+}
+
+/// Marks a connection busy while a request is answered, until its response body is fully
+/// sent or dropped (and for a WebSocket's life).
+pub struct Busy {
+    slot: Arc<Slot>,
+}
+
 impl Busy {
-    fn start(connection: Arc<Connection>, registry: Arc<Registry>) -> Busy {
-        connection.in_flight.fetch_add(1, Ordering::AcqRel);
-        connection
-            .last_active
-            .store(registry.now(), Ordering::Relaxed);
-        Busy {
-            connection,
-            registry,
+    fn start(slot: Arc<Slot>) -> Option<Busy> {
+        if !slot.connection.enter() {
+            return None;
         }
+        slot.connection
+            .last_active
+            .store(slot.registry.now(), Ordering::Relaxed);
+        Some(Busy { slot })
+    }
+
+    /// A request body is on its way (until [`Busy::received`] or the answer).
+    fn receiving(&self) {
+        let now = self.slot.registry.now().saturating_add(1);
+        self.slot
+            .connection
+            .receiving_since
+            .store(now, Ordering::Release);
+    }
+
+    fn received(&self) {
+        self.slot
+            .connection
+            .receiving_since
+            .store(0, Ordering::Release);
     }
 }
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.connection
+        let connection = &self.slot.connection;
+        connection.receiving_since.store(0, Ordering::Release);
+        connection
             .last_active
-            .store(self.registry.now(), Ordering::Relaxed);
-        self.connection.in_flight.fetch_sub(1, Ordering::AcqRel);
+            .store(self.slot.registry.now(), Ordering::Relaxed);
+        connection.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
+}
+
+/// A request body that must arrive whole within [`BODY_TIMEOUT`] of the request's start.
+struct DeadlineBody {
+    inner: Incoming,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    busy: Arc<Busy>,
+}
+
+impl http_body::Body for DeadlineBody {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            if frame.is_none() || this.inner.is_end_stream() {
+                this.busy.received();
+            }
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+        }
+        if this.deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(format!(
+                "the request body did not arrive within {} seconds",
+                BODY_TIMEOUT.as_secs()
+            )
+            .into())));
+        }
+        Poll::Pending
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A response body that keeps its connection busy until it is fully sent (or dropped).
+struct TrackedBody {
+    inner: axum::body::Body,
+    busy: Option<Arc<Busy>>,
+}
+
+impl http_body::Body for TrackedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        let frame = Pin::new(&mut this.inner).poll_frame(cx);
+        if matches!(frame, Poll::Ready(None)) {
+            this.busy = None;
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Answers one request on a connection of `slot`.
+async fn answer(
+    router: Router,
+    slot: Arc<Slot>,
+    peer: std::net::SocketAddr,
+    mut request: hyper::Request<Incoming>,
+) -> Result<axum::response::Response, std::convert::Infallible> {
+    let Some(busy) = Busy::start(slot.clone()).map(Arc::new) else {
+        // Pushed out just now: the connection is closing.
+        let mut refused = axum::response::Response::new(axum::body::Body::empty());
+        *refused.status_mut() = axum::http::StatusCode::SERVICE_UNAVAILABLE;
+        return Ok(refused);
+    };
+    request.extensions_mut().insert(ConnectInfo(peer));
+    request.extensions_mut().insert(ConnectionSlot(slot));
+    if !request.body().is_end_stream() {
+        busy.receiving();
+    }
+    let deadline = Box::pin(tokio::time::sleep(BODY_TIMEOUT));
+    let body_busy = busy.clone();
+    let request = request.map(|inner| {
+        axum::body::Body::new(DeadlineBody {
+            inner,
+            deadline,
+            busy: body_busy,
+        })
+    });
+    let response = router.oneshot(request).await?;
+    Ok(response.map(|inner| {
+        axum::body::Body::new(TrackedBody {
+            inner,
+            busy: Some(busy),
+        })
+    }))
 }
 
 /// How long to wait before accepting again when the system refuses (out of descriptors).
@@ -151,21 +396,11 @@ pub async fn serve(
     shutdown: CancellationToken,
     grace: Duration,
 ) {
-    let registry = Arc::new(Registry {
-        configured: limits.max_connections,
-        max: AtomicUsize::new(
-            limits
-                .max_connections
-                .unwrap_or_else(cap_from_file_limit)
-                .max(1),
-        ),
-        started: Instant::now(),
-        next_id: AtomicU64::new(0),
-        open: Mutex::new(HashMap::new()),
-    });
+    let registry = Arc::new(Registry::new(limits.max_connections));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
+        .max_buf_size(READ_BUFFER_BYTES)
         .keep_alive(true);
     let tasks = TaskTracker::new();
     loop {
@@ -180,7 +415,7 @@ pub async fn serve(
                 }
             },
         };
-        let Some((id, connection)) = registry.admit() else {
+        let Some(slot) = registry.admit() else {
             tracing::debug!(peer = %peer, "every connection is busy: a new one was closed");
             continue;
         };
@@ -189,40 +424,32 @@ pub async fn serve(
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "TCP_NODELAY could not be set on a connection");
         }
+        let close = slot.connection.close.clone();
         let service = {
             let router = router.clone();
-            let connection = connection.clone();
-            let registry = registry.clone();
-            hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-                let busy = Busy::start(connection.clone(), registry.clone());
-                request.extensions_mut().insert(ConnectInfo(peer));
-                let router = router.clone();
-                async move {
-                    let response = router.oneshot(request.map(axum::body::Body::new)).await;
-                    drop(busy);
-                    response
-                }
+            let slot = slot.clone();
+            hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+                answer(router.clone(), slot.clone(), peer, request)
             })
         };
         let serving = http
             .serve_connection(TokioIo::new(stream), service)
             .with_upgrades();
-        let registry = registry.clone();
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
             let mut serving = std::pin::pin!(serving);
             tokio::select! {
                 _ = serving.as_mut() => {}
-                () = connection.close.cancelled() => {}
+                () = close.cancelled() => {}
                 () = shutdown.cancelled() => {
                     serving.as_mut().graceful_shutdown();
                     tokio::select! {
                         _ = serving.as_mut() => {}
-                        () = connection.close.cancelled() => {}
+                        () = close.cancelled() => {}
                     }
                 }
             }
-            registry.release(id);
+            drop(slot);
         });
     }
     tasks.close();
@@ -235,35 +462,70 @@ pub async fn serve(
 mod tests {
     use super::*;
 
-    fn registry(max: usize) -> Registry {
-        Registry {
-            configured: Some(max),
-            max: AtomicUsize::new(max),
-            started: Instant::now(),
-            next_id: AtomicU64::new(0),
-            open: Mutex::new(HashMap::new()),
-        }
-    }
-
     #[test]
     fn at_the_cap_the_idlest_connection_makes_room_and_busy_ones_are_kept() {
-        let registry = Arc::new(registry(2));
-        let (_, first) = registry.admit().expect("room");
-        let (_, second) = registry.admit().expect("room");
-        let busy = Busy::start(second.clone(), registry.clone());
-        let (_, third) = registry.admit().expect("the idle one makes room");
-        assert!(first.close.is_cancelled(), "the idle connection is closed");
+        let registry = Arc::new(Registry::new(Some(2)));
+        let first = registry.admit().expect("room");
+        let second = registry.admit().expect("room");
+        let busy = Busy::start(second.clone()).expect("counted");
+        let third = registry.admit().expect("the idle one makes room");
         assert!(
-            !second.close.is_cancelled(),
-            "a connection answering a request stays"
+            first.connection.close.is_cancelled(),
+            "the idle connection is closed"
         );
-        let _also_busy = Busy::start(third.clone(), registry.clone());
+        assert!(
+            Busy::start(first.clone()).is_none(),
+            "and takes no request after"
+        );
+        assert!(
+            !second.connection.close.is_cancelled(),
+            "a request being answered stays"
+        );
+        let _also_busy = Busy::start(third.clone()).expect("counted");
         assert!(registry.admit().is_none(), "every connection is busy");
         drop(busy);
         assert!(
             registry.admit().is_some(),
             "a finished request frees its connection"
         );
-        assert!(second.close.is_cancelled());
+        assert!(second.connection.close.is_cancelled());
+    }
+
+    #[test]
+    fn a_body_trickling_past_the_grace_makes_room_but_a_fresh_one_does_not() {
+        let mut registry = Registry::new(Some(1));
+        // As if the server had been up for a minute.
+        registry.started = Instant::now()
+            .checked_sub(Duration::from_secs(60))
+            .expect("a minute ago");
+        let registry = Arc::new(registry);
+        let slot = registry.admit().expect("room");
+        let busy = Busy::start(slot.clone()).expect("counted");
+        busy.receiving();
+        assert!(
+            registry.admit().is_none(),
+            "within the grace the upload goes on"
+        );
+        // The same body, on its way since the server started.
+        slot.connection.receiving_since.store(1, Ordering::Release);
+        assert!(registry.admit().is_some(), "past the grace it makes room");
+        assert!(slot.connection.close.is_cancelled());
+        busy.received();
+        drop(busy);
+    }
+
+    #[test]
+    fn a_slot_is_given_up_when_its_last_holder_lets_go() {
+        let registry = Arc::new(Registry::new(Some(4)));
+        let slot = registry.admit().expect("room");
+        let websocket = ConnectionSlot(slot.clone()).hold().expect("held");
+        drop(slot);
+        assert_eq!(
+            registry.open.lock().len(),
+            1,
+            "the WebSocket keeps its place"
+        );
+        drop(websocket);
+        assert_eq!(registry.open.lock().len(), 0);
     }
 }

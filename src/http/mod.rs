@@ -96,10 +96,7 @@ pub fn router(state: AppState) -> Router {
                 signin::page_guard,
             )),
         )
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-            listen::BODY_TIMEOUT,
-        ));
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     security::with_headers(routes)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
 async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
+    connection: Option<axum::Extension<super::listen::ConnectionSlot>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     check_origin(&state.access, &headers)?;
@@ -56,6 +57,8 @@ async fn upgrade(
         .write_buffer_size(BUFFER_BYTES)
         .max_message_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket: WebSocket| {
+            // The socket keeps its connection's place among the open ones while it lives.
+            let held = connection.and_then(|slot| slot.0.hold());
             let (sink, stream) = socket.split();
             let metrics = state.metrics.clone();
             async move {
@@ -63,6 +66,7 @@ async fn upgrade(
                     .ws_clients
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 session(sink, stream, state.store.subscribe(), state.runtime, rights).await;
+                drop(held);
                 metrics
                     .ws_clients
                     .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);

@@ -346,6 +346,25 @@ async fn half_open_connections_cannot_lock_out_the_dashboard_and_are_closed_in_t
             .expect("half a request");
         half_open.push(stream);
     }
+    // And as many again that send their headers, then trickle a body a byte at a time.
+    let mut trickling = Vec::new();
+    for _ in 0..64 {
+        let mut stream = tokio::net::TcpStream::connect(&addr)
+            .await
+            .expect("connect");
+        stream
+            .write_all(
+                b"POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{",
+            )
+            .await
+            .expect("headers and a byte");
+        trickling.push(stream);
+    }
+    // Past the grace a body gets, a trickle makes room like an idle connection.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    for stream in &mut trickling {
+        let _ = stream.write_all(b" ").await;
+    }
     let fresh = anonymous_client;
     for _ in 0..3 {
         let health = fresh()

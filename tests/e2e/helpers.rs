@@ -4,7 +4,7 @@
 
 use crate::fake_graph::{self, FakeGraph};
 use cocolu::auth::users::Role;
-use cocolu::auth::{Auth, Client, Principal, Via};
+use cocolu::auth::Auth;
 use cocolu::config::Config;
 use cocolu::server::Application;
 use cocolu::store::Store;
@@ -236,7 +236,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let state = app.state();
     let store = app.store();
     let app_auth = app.auth();
-    let token = admin_token(&app_auth);
+    let token = admin_token(&store);
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
@@ -254,17 +254,15 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
-/// Makes an admin API token directly (as `cocolu token` would).
-fn admin_token(auth: &Auth) -> String {
-    let installer = Principal {
-        id: String::new(),
-        name: "tests".into(),
-        role: Role::Admin,
-        via: Via::Token,
-    };
-    auth.create_token(&installer, "tests", Role::Admin, &Client::default())
-        .expect("token made")
-        .0
+/// Makes an admin API token directly, as `cocolu token` does (it belongs to nobody).
+fn admin_token(store: &Store) -> String {
+    let (token, record) = cocolu::auth::new_token_record("tests", Role::Admin, "");
+    cocolu::auth::edit_users(&store.users, &store.context(), |users| {
+        users.tokens.push(record.clone());
+        Ok(())
+    })
+    .expect("token made");
+    token
 }
 
 /// An HTTP client that sends `token` with every request and does not follow redirects.
