@@ -402,3 +402,61 @@ async fn half_open_connections_cannot_lock_out_the_dashboard_and_are_closed_in_t
         "half-open connections left after the deadline"
     );
 }
+
+#[tokio::test]
+async fn contact_edits_need_a_real_conversation_and_stay_within_their_limits() {
+    let app = crate::helpers::spawn_app().await;
+    let conversation = "VE.584121717171";
+    let message = crate::helpers::text_message(
+        "wamid.lim1",
+        "584121717171",
+        "hola",
+        crate::helpers::now_secs(),
+    );
+    assert_eq!(app.webhook(&message).await.status(), 200);
+    let edit = |target: &str, body: Value| {
+        let path = format!("/api/conversations/{target}/contact");
+        let app = &app;
+        async move { app.post_json(&path, &body).await }
+    };
+
+    // Made-up conversations get nothing, however big the edit.
+    let notes = "n".repeat(900 * 1024);
+    for i in 0..20 {
+        let made_up = edit(&format!("VE.inventado{i}"), json!({"notes": notes})).await;
+        assert_eq!(made_up.status(), StatusCode::NOT_FOUND);
+    }
+    let takeover = app
+        .post_json(
+            "/api/conversations/VE.inventado/takeover",
+            &json!({"paused": true}),
+        )
+        .await;
+    assert_eq!(takeover.status(), StatusCode::NOT_FOUND);
+    let listed = app.get_json("/api/conversations").await;
+    assert_eq!(listed["conversations"].as_array().map(Vec::len), Some(1));
+
+    // A real one: within the limits only, and the reason is given.
+    let huge = edit(conversation, json!({"notes": notes})).await;
+    assert_eq!(huge.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = huge.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "limit");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("4000")),
+        "{body}"
+    );
+    let many: Vec<String> = (0..51).map(|i| format!("etiqueta{i}")).collect();
+    let too_many = edit(conversation, json!({"add_labels": many})).await;
+    assert_eq!(too_many.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fine = edit(
+        conversation,
+        json!({"add_labels": ["vip"], "notes": "Compra cada semana"}),
+    )
+    .await;
+    assert_eq!(fine.status(), StatusCode::ACCEPTED);
+    // Opting out always passes.
+    let opt_out = edit(conversation, json!({"opted_out": true})).await;
+    assert_eq!(opt_out.status(), StatusCode::ACCEPTED);
+}
