@@ -340,12 +340,7 @@ fn read_address(server: &mut Child) -> String {
 
 fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let pin = cores >= 2 && Command::new("taskset").arg("--version").output().is_ok();
-    if pin {
-        let _ = Command::new("taskset")
-            .args(["-p", "-c", "1", &std::process::id().to_string()])
-            .output();
-    }
+    let pin = common::pin_load_to_core_1();
     // This process opens a thousand connections of its own.
     let _ = Command::new("prlimit")
         .args([

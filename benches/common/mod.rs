@@ -60,6 +60,20 @@ pub fn run_cocolu(dir: &Path, args: &[&str], stdin: &str) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
+/// On two or more cores (with `taskset`), moves this load generator to core 1 so that the
+/// server can have core 0; whether it did.
+#[allow(dead_code)] // Not every bench pins.
+pub fn pin_load_to_core_1() -> bool {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pin = cores >= 2 && Command::new("taskset").arg("--version").output().is_ok();
+    if pin {
+        let _ = Command::new("taskset")
+            .args(["-p", "-c", "1", &std::process::id().to_string()])
+            .output();
+    }
+    pin
+}
+
 /// The resident memory of a process, in KiB, from `/proc` (0 when it cannot be read).
 #[allow(dead_code)] // Not every bench reads memory.
 pub fn rss_kib(pid: u32) -> u64 {

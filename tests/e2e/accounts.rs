@@ -4,13 +4,12 @@
 //! WebSocket's own check.
 
 use crate::helpers::{
-    anonymous_client, binary_path, client_with_token, connect_ws, now_secs, spawn_app,
-    spawn_app_with, spawn_binary, text_message, Session, TestApp, ADMIN_PASSWORD, ADMIN_USER,
+    anonymous_client, client_with_token, connect_ws, now_secs, spawn_app, spawn_app_with,
+    spawn_binary, text_message, Session, TestApp, ADMIN_PASSWORD, ADMIN_USER,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 const AGENT_PASSWORD: &str = "clave de la agente";
@@ -673,24 +672,7 @@ async fn an_event_reaches_clients_while_another_client_has_stalled() {
 #[tokio::test]
 async fn sessions_survive_a_restart_and_the_command_line_resets_passwords() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cocolu = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(binary_path())
-            .args(args)
-            .current_dir(dir.path())
-            .env_remove("COCOLU_DATA_DIR")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("runs");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("written");
-        child.wait_with_output().expect("finished")
-    };
+    let cocolu = |args: &[&str], stdin: &str| crate::helpers::run_cocolu(dir.path(), args, stdin);
     let added = cocolu(
         &["user", "add", "dueña", "--password-stdin"],
         "una clave larga\n",

@@ -4,15 +4,11 @@
 //! refused before they cost memory or log space, and half-open connections cannot lock the
 //! dashboard out.
 
-use crate::helpers::{
-    anonymous_client, binary_path, spawn_binary_with_env, RunningBinary, Session,
-};
+use crate::helpers::{anonymous_client, spawn_binary_with_env, RunningBinary, Session};
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -22,22 +18,11 @@ const PASSWORD: &str = "una clave larga de prueba";
 
 /// `cocolu user add NAME --role ROLE` with [`PASSWORD`], before the server starts.
 fn add_user(dir: &Path, name: &str, role: &str) {
-    let mut child = Command::new(binary_path())
-        .args(["user", "add", name, "--role", role, "--password-stdin"])
-        .current_dir(dir)
-        .env_remove("COCOLU_DATA_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .expect("written");
-    let output = child.wait_with_output().expect("finished");
+    let output = crate::helpers::run_cocolu(
+        dir,
+        &["user", "add", name, "--role", role, "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+    );
     assert!(
         output.status.success(),
         "{}",

@@ -359,6 +359,27 @@ pub fn spawn_binary_with_stderr(
     }
 }
 
+/// Runs a `cocolu` command (`user add`, `token`, ...) in `dir`, writing `stdin` to it.
+pub fn run_cocolu(dir: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(binary_path())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("COCOLU_DATA_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("written");
+    child.wait_with_output().expect("finished")
+}
+
 /// Runs `cocolu token e2e --role admin` on the data folder the server args name.
 fn make_token(dir: &Path, args: &[&str]) -> String {
     let mut command = Command::new(binary_path());
