@@ -11,6 +11,7 @@ use axum::extract::ConnectInfo;
 use axum::extract::Request;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
@@ -37,6 +38,35 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 response
             }
         })
+}
+
+/// The largest page rendered (the busiest inbox is far smaller).
+const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Renders a page to its end in a task of its own, then answers with the whole page.
+///
+/// Leptos keeps a page's reactive state in an arena that is only reachable while its render
+/// is being polled; a render dropped half-way (the visitor closed the connection) drops that
+/// state outside it, which panics, and a panic ends the process. A render that always runs to
+/// its end cannot be dropped half-way, whatever the visitor does. Pages are small and render
+/// in milliseconds, so sending them whole costs nothing a person notices.
+pub async fn render_whole(request: Request, next: axum::middleware::Next) -> Response {
+    let rendered = tokio::spawn(async move {
+        let (parts, body) = next.run(request).await.into_parts();
+        (parts, axum::body::to_bytes(body, MAX_PAGE_BYTES).await)
+    })
+    .await;
+    match rendered {
+        Ok((parts, Ok(page))) => Response::from_parts(parts, axum::body::Body::from(page)),
+        Ok((_, Err(error))) => {
+            tracing::error!(%error, "a page could not be rendered whole");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, "a page's render stopped");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 /// The page request's headers an API request made for it carries: who the visitor is and

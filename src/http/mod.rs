@@ -91,10 +91,12 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .merge(signin::router())
         .merge(
-            dashboard::router(&state).layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                signin::page_guard,
-            )),
+            dashboard::router(&state)
+                .layer(axum::middleware::from_fn(dashboard::render_whole))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    signin::page_guard,
+                )),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     security::with_headers(routes)

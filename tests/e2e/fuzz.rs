@@ -530,6 +530,34 @@ async fn generated_requests_to_every_operation_and_the_webhook_never_break_the_s
         }
     }
 
+    // Pages a visitor may see, with the connection closed as soon as the answer starts: a
+    // render dropped half-way must not panic (a panic ends the release build).
+    let addr = base.trim_start_matches("http://").to_string();
+    for path in ["/setup", "/login", "/register", "/no-such-page"]
+        .iter()
+        .cycle()
+        .take(cases as usize * 20)
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await else {
+            failures.push(format!("GET {path}: cannot connect"));
+            continue;
+        };
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: lang=en\r\n\r\n");
+        let _ = stream.write_all(request.as_bytes()).await;
+        let mut first = [0u8; 1];
+        let _ = stream.read(&mut first).await;
+        drop(stream);
+        sent += 1;
+        let panics = new_panics();
+        if !panics.is_empty() {
+            failures.push(format!(
+                "GET {path} closed early -> panicked: {}",
+                panics.join(" | ")
+            ));
+        }
+    }
+
     let health = client
         .get(format!("{base}/healthz"))
         .send()
