@@ -26,6 +26,9 @@ use std::time::Duration;
 use throttle::Throttle;
 use users::{ApiToken, Invitation, Role, User, Users};
 
+/// How long a sign-in attempt waits for those in flight before it is told to try again.
+const ADMISSION_WAIT: Duration = Duration::from_secs(30);
+
 /// Prefix of API tokens, so that a leaked one is recognisable (secret scanners, logs).
 pub const TOKEN_PREFIX: &str = "ccl_";
 
@@ -249,6 +252,8 @@ pub struct Auth {
     setup_code: Mutex<Option<String>>,
     /// Serializes the server's own changes to `users.json`.
     editing: Mutex<()>,
+    /// Wakes sign-in attempts waiting for those in flight to be decided.
+    decided: tokio::sync::Notify,
     /// Sign-ins since start, and refused ones.
     pub logins: std::sync::atomic::AtomicU64,
     pub login_failures: std::sync::atomic::AtomicU64,
@@ -266,6 +271,7 @@ impl Auth {
             addresses: Mutex::new(Throttle::new(throttle::ADDRESS)),
             setup_code: Mutex::new(None),
             editing: Mutex::new(()),
+            decided: tokio::sync::Notify::new(),
             logins: Default::default(),
             login_failures: Default::default(),
         };
@@ -358,19 +364,18 @@ impl Auth {
     ) -> Result<SignedIn, AuthError> {
         let expected = self.setup_code().ok_or(AuthError::AlreadySetUp)?;
         check_credential_sizes(&new.username, &new.password)?;
-        let now = now_ms();
         let key = format!("setup:{}", client.ip);
-        self.reserve_address(&key, now)?;
-        if code.len() > MAX_CODE_BYTES
-            || !secret::same(
+        self.admit(&self.addresses, &key).await?;
+        let right = code.len() <= MAX_CODE_BYTES
+            && secret::same(
                 &secret::normalize_code(code),
                 &secret::normalize_code(&expected),
-            )
-        {
+            );
+        self.settle(&self.addresses, &key, !right, false);
+        if !right {
             self.audit("", "setup_failed", "", client, "wrong setup code");
             return Err(AuthError::WrongSetupCode);
         }
-        self.addresses.lock().release(&key);
         check_new_user(&new)?;
         let hash = self.hasher.hash(new.password.clone()).await?;
         let user = user_record(&new, Role::Admin, hash, now_ms());
@@ -394,18 +399,36 @@ impl Auth {
         })
     }
 
-    /// Counts an attempt against an address-wide key before it is decided.
-    fn reserve_address(&self, address_key: &str, now: i64) -> Result<(), AuthError> {
-        self.addresses
-            .lock()
-            .reserve(address_key, now)
-            .map_err(AuthError::Throttled)
+    /// Admits an attempt for `key` before it is decided (see [`Throttle::admit`]), waiting
+    /// while attempts in flight could still use up the free ones.
+    async fn admit(&self, throttle: &Mutex<Throttle>, key: &str) -> Result<(), AuthError> {
+        let deadline = tokio::time::Instant::now() + ADMISSION_WAIT;
+        loop {
+            // Registered before asking, so that a decision in between is not missed.
+            let decided = self.decided.notified();
+            tokio::pin!(decided);
+            decided.as_mut().enable();
+            match throttle.lock().admit(key, now_ms()) {
+                Ok(throttle::Admission::Admitted) => return Ok(()),
+                Ok(throttle::Admission::Pending) => {}
+                Err(wait) => return Err(AuthError::Throttled(wait)),
+            }
+            if tokio::time::timeout_at(deadline, decided).await.is_err() {
+                return Err(AuthError::Throttled(Duration::from_secs(1)));
+            }
+        }
+    }
+
+    /// Reports an admitted attempt's outcome and wakes the attempts waiting for it.
+    fn settle(&self, throttle: &Mutex<Throttle>, key: &str, failed: bool, forget: bool) {
+        throttle.lock().settle(key, failed, forget, now_ms());
+        self.decided.notify_waiters();
     }
 
     /// Signs in with a username and password.
     ///
     /// The attempt is counted against the account and the address before the password is
-    /// hashed (see [`Throttle::reserve`]), so concurrent guesses cannot slip past the
+    /// hashed (see [`Throttle::admit`]), so concurrent guesses cannot slip past the
     /// throttle; what a visitor sends is bounded before it reaches a key, a hash or a log.
     pub async fn login(
         &self,
@@ -415,25 +438,22 @@ impl Auth {
     ) -> Result<SignedIn, AuthError> {
         check_credential_sizes(username, &password)?;
         let username = users::normalize_username(username);
-        let now = now_ms();
         let account_key = format!("user:{username}");
-        self.addresses
-            .lock()
-            .reserve(&client.ip, now)
-            .map_err(AuthError::Throttled)?;
-        if let Err(wait) = self.accounts.lock().reserve(&account_key, now) {
-            self.addresses.lock().release(&client.ip);
-            return Err(AuthError::Throttled(wait));
+        self.admit(&self.addresses, &client.ip).await?;
+        if let Err(refused) = self.admit(&self.accounts, &account_key).await {
+            self.settle(&self.addresses, &client.ip, false, false);
+            return Err(refused);
         }
         let user = self.users().by_username(&username).cloned();
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         let matched = self.hasher.verify(password, hash).await;
+        let signed_in = matches!(&user, Some(user) if matched && !user.disabled);
+        self.settle(&self.accounts, &account_key, !signed_in, true);
+        self.settle(&self.addresses, &client.ip, !signed_in, false);
         off_runtime(|| match user {
-            Some(user) if matched && !user.disabled => {
+            Some(user) if signed_in => {
                 self.logins
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                self.accounts.lock().succeeded(&account_key);
-                self.addresses.lock().release(&client.ip);
                 self.audit(&user.username, "login", &user.username, client, "");
                 self.sign_in(user, client)
             }
@@ -551,19 +571,15 @@ impl Auth {
             return Err(AuthError::Invalid(too_long_message()));
         }
         let account_key = format!("user:{}", user.username);
-        let now = now_ms();
-        self.accounts
-            .lock()
-            .reserve(&account_key, now)
-            .map_err(AuthError::Throttled)?;
-        if !self
+        self.admit(&self.accounts, &account_key).await?;
+        let right = self
             .hasher
             .verify(current, Some(user.password_hash.clone()))
-            .await
-        {
+            .await;
+        self.settle(&self.accounts, &account_key, !right, true);
+        if !right {
             return Err(AuthError::WrongPassword);
         }
-        self.accounts.lock().succeeded(&account_key);
         users::check_password(&new, &user.username).map_err(AuthError::Invalid)?;
         let hash = self.hasher.hash(new).await?;
         off_runtime(|| {
@@ -662,9 +678,8 @@ impl Auth {
         client: &Client,
     ) -> Result<SignedIn, AuthError> {
         check_credential_sizes(&new.username, &new.password)?;
-        let now = now_ms();
         let key = format!("invite:{}", client.ip);
-        self.reserve_address(&key, now)?;
+        self.admit(&self.addresses, &key).await?;
         let code = if code.len() > MAX_CODE_BYTES {
             ""
         } else {
@@ -678,7 +693,9 @@ impl Auth {
                 .find(|i| secret::same(&i.code_hash, &hash) && i.expires_at > now_ms())
                 .cloned()
         };
-        if valid(&self.users()).is_none() {
+        let known = valid(&self.users()).is_some();
+        self.settle(&self.addresses, &key, !known, false);
+        if !known {
             self.audit(
                 "",
                 "register_failed",
@@ -688,7 +705,6 @@ impl Auth {
             );
             return Err(AuthError::BadInvitation);
         }
-        self.addresses.lock().release(&key);
         check_new_user(&new)?;
         let password_hash = self.hasher.hash(new.password.clone()).await?;
         off_runtime(|| {

@@ -35,10 +35,22 @@ pub const ADDRESS: Policy = Policy {
     forget_after: Duration::from_secs(60 * 60),
 };
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 struct Entry {
     failures: u32,
     last_failure_ms: i64,
+    /// Attempts admitted and not decided yet (their passwords are being checked).
+    pending: u32,
+}
+
+/// Whether an attempt may go on to the password check now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Go on; report the outcome with [`Throttle::settle`].
+    Admitted,
+    /// Should the attempts in flight all fail, this one would have to wait: wait for one of
+    /// them to be decided, then ask again.
+    Pending,
 }
 
 /// Failures per key, bounded in size.
@@ -71,11 +83,15 @@ impl Throttle {
             .min(self.policy.max_wait)
     }
 
+    /// The key's entry as it counts now: failures after a quiet period are forgotten.
     fn live(&self, key: &str, now_ms: i64) -> Option<Entry> {
-        let entry = *self.entries.get(key)?;
+        let mut entry = *self.entries.get(key)?;
         let quiet =
             Duration::from_millis(now_ms.saturating_sub(entry.last_failure_ms).max(0) as u64);
-        (quiet < self.policy.forget_after).then_some(entry)
+        if quiet >= self.policy.forget_after {
+            entry.failures = 0;
+        }
+        (entry.failures > 0 || entry.pending > 0).then_some(entry)
     }
 
     /// `Err(wait)` while `key` must still wait before its next attempt.
@@ -101,33 +117,55 @@ impl Throttle {
         if self.entries.len() >= MAX_KEYS && !self.entries.contains_key(key) {
             self.forget_quiet(now_ms);
         }
+        let pending = self.entries.get(key).map_or(0, |e| e.pending);
         self.entries.insert(
             key.to_string(),
             Entry {
                 failures,
                 last_failure_ms: now_ms,
+                pending,
             },
         );
     }
 
-    /// Checks `key` and, when it may try, counts the attempt as a failure at once, in one
-    /// step: of many concurrent attempts only the free ones go on to the (slow) password
-    /// check, however many arrive before the first is decided. A success then calls
-    /// [`Throttle::succeeded`] or [`Throttle::release`].
-    pub fn reserve(&mut self, key: &str, now_ms: i64) -> Result<(), Duration> {
+    /// Admits an attempt for `key` before its (slow) password check: of many concurrent
+    /// attempts only as many go on as the free ones left, however many arrive before the
+    /// first is decided; the others wait for those in flight (all of them pass once one
+    /// succeeds, so a person signing in from several tabs at once is not refused). `Err`
+    /// while `key` must wait.
+    pub fn admit(&mut self, key: &str, now_ms: i64) -> Result<Admission, Duration> {
         self.check(key, now_ms)?;
-        self.failed(key, now_ms);
-        Ok(())
+        let mut entry = self.live(key, now_ms).unwrap_or_default();
+        if entry.pending > 0 && entry.failures.saturating_add(entry.pending) >= self.policy.free {
+            return Ok(Admission::Pending);
+        }
+        entry.pending = entry.pending.saturating_add(1);
+        if self.entries.len() >= MAX_KEYS && !self.entries.contains_key(key) {
+            self.forget_quiet(now_ms);
+        }
+        self.entries.insert(key.to_string(), entry);
+        Ok(Admission::Admitted)
     }
 
-    /// Takes back one reserved attempt that turned out to succeed (for keys shared by many
-    /// accounts, such as an address, whose other failures still count).
-    pub fn release(&mut self, key: &str) {
-        if let Some(entry) = self.entries.get_mut(key) {
-            entry.failures = entry.failures.saturating_sub(1);
-            if entry.failures == 0 {
-                self.entries.remove(key);
+    /// Reports the outcome of an admitted attempt: a failure counts, a success forgets the
+    /// key's failures when `forget_on_success` (an account), else only ends the attempt (an
+    /// address, shared by many accounts).
+    pub fn settle(&mut self, key: &str, failed: bool, forget_on_success: bool, now_ms: i64) {
+        let Some(entry) = self.entries.get_mut(key) else {
+            if failed {
+                self.failed(key, now_ms);
             }
+            return;
+        };
+        entry.pending = entry.pending.saturating_sub(1);
+        if failed {
+            entry.failures = entry.failures.saturating_add(1);
+            entry.last_failure_ms = now_ms;
+        } else if forget_on_success {
+            entry.failures = 0;
+        }
+        if entry.failures == 0 && entry.pending == 0 {
+            self.entries.remove(key);
         }
     }
 
@@ -139,13 +177,14 @@ impl Throttle {
     fn forget_quiet(&mut self, now_ms: i64) {
         let forget = self.policy.forget_after.as_millis() as i64;
         self.entries
-            .retain(|_, e| now_ms - e.last_failure_ms < forget);
+            .retain(|_, e| e.pending > 0 || now_ms.saturating_sub(e.last_failure_ms) < forget);
         if self.entries.len() >= MAX_KEYS {
             // Still full of recent failures: drop the oldest half.
             let mut times: Vec<i64> = self.entries.values().map(|e| e.last_failure_ms).collect();
             times.sort_unstable();
             let cut = times[times.len() / 2];
-            self.entries.retain(|_, e| e.last_failure_ms > cut);
+            self.entries
+                .retain(|_, e| e.pending > 0 || e.last_failure_ms > cut);
         }
     }
 }
@@ -213,25 +252,37 @@ mod tests {
     }
 
     #[test]
-    fn reserving_counts_the_attempt_before_it_is_decided() {
+    fn concurrent_attempts_beyond_the_free_ones_wait_for_those_in_flight() {
         let mut throttle = Throttle::new(ACCOUNT);
         let now = 1_000_000;
         let admitted = (0..60)
-            .filter(|_| throttle.reserve("ana", now).is_ok())
+            .filter(|_| throttle.admit("ana", now) == Ok(Admission::Admitted))
             .count();
         assert_eq!(
             admitted, ACCOUNT.free as usize,
             "only the free attempts go on at once"
         );
+        // Wrong passwords: once the five are decided, the rest must wait.
+        for _ in 0..5 {
+            throttle.settle("ana", true, true, now);
+        }
+        assert!(throttle.admit("ana", now).is_err());
+
+        // The right password in several tabs at once: the first success lets the rest in.
+        let mut throttle = Throttle::new(ACCOUNT);
+        for _ in 0..5 {
+            assert_eq!(throttle.admit("bea", now), Ok(Admission::Admitted));
+        }
+        assert_eq!(throttle.admit("bea", now), Ok(Admission::Pending));
+        throttle.settle("bea", false, true, now);
+        assert_eq!(throttle.admit("bea", now), Ok(Admission::Admitted));
+
+        // An address shared by many accounts keeps its other failures after a success.
         let mut shared = Throttle::new(ADDRESS);
-        shared.reserve("10.0.0.1", now).expect("free");
-        shared.reserve("10.0.0.1", now).expect("free");
-        shared.release("10.0.0.1");
-        assert_eq!(
-            shared.entries["10.0.0.1"].failures, 1,
-            "one success takes back one"
-        );
-        shared.release("10.0.0.1");
-        assert!(!shared.entries.contains_key("10.0.0.1"));
+        shared.failed("10.0.0.1", now);
+        assert_eq!(shared.admit("10.0.0.1", now), Ok(Admission::Admitted));
+        shared.settle("10.0.0.1", false, false, now);
+        assert_eq!(shared.entries["10.0.0.1"].failures, 1);
+        assert_eq!(shared.entries["10.0.0.1"].pending, 0);
     }
 }

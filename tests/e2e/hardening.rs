@@ -229,9 +229,27 @@ async fn revoking_a_credential_closes_what_it_opened_and_tokens_follow_their_own
 async fn concurrent_guesses_are_throttled_and_oversized_sign_ins_cost_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     add_user(dir.path(), "ana", "admin");
+    add_user(dir.path(), "bea", "agent");
     let server = spawn_binary_with_env(dir.path(), &[], &[]);
     let base = server.base_url.clone();
     let client = anonymous_client();
+    // The right password from several tabs at once: every one signs in (those past the free
+    // attempts wait for the first to be decided instead of being refused).
+    let tabs = (0..12).map(|_| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            client
+                .post(format!("{base}/api/auth/login"))
+                .json(&json!({"username": "bea", "password": PASSWORD}))
+                .send()
+                .await
+                .expect("sent")
+                .status()
+        }
+    });
+    let tabs = futures_util::future::join_all(tabs).await;
+    assert!(tabs.iter().all(|s| *s == StatusCode::OK), "{tabs:?}");
     let guesses = (0..60).map(|i| {
         let client = client.clone();
         let base = base.clone();
