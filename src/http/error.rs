@@ -55,8 +55,8 @@ pub enum ApiError {
     #[error("{message}")]
     Conflict { message: String, current: Value },
     /// The server is busy with other heavy requests; try again in a moment.
-    #[error("The server is busy checking or simulating other rules; try again in a few seconds.")]
-    Busy,
+    #[error("{0}")]
+    Busy(&'static str),
     /// The data folder refused a write (disk full, read-only, permissions); nothing changed.
     #[error("storage: {0}")]
     Storage(String),
@@ -80,7 +80,7 @@ impl ApiError {
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             ApiError::Storage(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
-            ApiError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -105,7 +105,7 @@ impl IntoResponse for ApiError {
         let (status, code) = self.status_and_code();
         let retry_after = match &self {
             ApiError::Throttled(wait) => Some(wait.as_secs().max(1)),
-            ApiError::Busy => Some(5),
+            ApiError::Busy(_) => Some(5),
             _ => None,
         };
         let (message, details) = match self {

@@ -13,8 +13,8 @@
 //!   trickling connections therefore cannot lock out the dashboard, `/healthz` or Meta's
 //!   webhooks: whoever sends a whole request promptly is served. A request being answered is
 //!   never cut; only when every connection is answering one is the new one closed at once.
-//! - WebSockets keep their connection's place for as long as they are open (see
-//!   [`ConnectionSlot`]), and are never pushed out.
+//! - WebSockets count apart, up to what the file limit leaves (see [`ConnectionSlot`]), and
+//!   are never pushed out.
 
 use axum::extract::connect_info::ConnectInfo;
 use axum::Router;
@@ -37,8 +37,9 @@ use tower::ServiceExt;
 
 /// How long a client has to send a request's whole body, from the request's start.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
-/// The most unread input one connection may hold (headers are far smaller).
-pub const READ_BUFFER_BYTES: usize = 64 * 1024;
+/// The most unread input one connection may hold (a dashboard's headers, cookies included,
+/// are a few KiB).
+pub const READ_BUFFER_BYTES: usize = 16 * 1024;
 /// How long a request body may be on its way before, at the cap, its connection can make
 /// room for a new one.
 const RECEIVE_GRACE_MS: u64 = 2_000;
@@ -63,12 +64,26 @@ const RESERVED_DESCRIPTORS: u64 = 96;
 
 /// The cap the open-file limit allows now.
 fn cap_from_file_limit() -> usize {
+    descriptors_for_connections().clamp(16, DEFAULT_MAX_CONNECTIONS)
+}
+
+/// The descriptors the open-file limit leaves for connections of any kind.
+fn descriptors_for_connections() -> usize {
     let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile)
         .current
         .unwrap_or(65_536);
-    usize::try_from(soft.saturating_sub(RESERVED_DESCRIPTORS))
-        .unwrap_or(DEFAULT_MAX_CONNECTIONS)
-        .clamp(16, DEFAULT_MAX_CONNECTIONS)
+    usize::try_from(soft.saturating_sub(RESERVED_DESCRIPTORS)).unwrap_or(usize::MAX)
+}
+
+/// How many WebSockets may be open at once: what the file limit leaves besides the request
+/// connections' cap, and at least half of it (WebSockets need a credential; a shop has a
+/// handful, a bench ten thousand).
+fn websocket_cap(http_cap: usize) -> usize {
+    let descriptors = descriptors_for_connections();
+    descriptors
+        .saturating_sub(http_cap)
+        .max(descriptors / 2)
+        .max(16)
 }
 
 /// Added to a connection's request count when it is pushed out: a request that starts on it
@@ -113,8 +128,11 @@ impl Connection {
 struct Registry {
     /// The configured cap, if any.
     configured: Option<usize>,
-    /// The cap in force.
+    /// The cap in force (of connections answering requests; WebSockets count apart).
     max: AtomicUsize,
+    /// WebSockets open now, and how many may be.
+    websockets: AtomicUsize,
+    max_websockets: usize,
     started: Instant,
     next_id: AtomicU64,
     open: Mutex<HashMap<u64, Arc<Connection>>>,
@@ -122,9 +140,12 @@ struct Registry {
 
 impl Registry {
     fn new(configured: Option<usize>) -> Registry {
+        let max = configured.unwrap_or_else(cap_from_file_limit).max(1);
         Registry {
             configured,
-            max: AtomicUsize::new(configured.unwrap_or_else(cap_from_file_limit).max(1)),
+            max: AtomicUsize::new(max),
+            websockets: AtomicUsize::new(0),
+            max_websockets: websocket_cap(max),
             started: Instant::now(),
             next_id: AtomicU64::new(0),
             open: Mutex::new(HashMap::new()),
@@ -217,17 +238,37 @@ impl Drop for Slot {
     }
 }
 
-/// In each request's extensions: the place of the connection it came on. A WebSocket holds
-/// it ([`ConnectionSlot::hold`]) so that its connection keeps counting, and is never pushed
-/// out, for as long as it is open.
+/// In each request's extensions: the place of the connection it came on. A WebSocket takes
+/// it over ([`ConnectionSlot::websocket`]): it then counts among the WebSockets instead of
+/// the connections answering requests, and is never pushed out.
 #[derive(Clone)]
 pub struct ConnectionSlot(Arc<Slot>);
 
+/// A WebSocket's place, given up when dropped.
+pub struct WebSocketPlace {
+    registry: Arc<Registry>,
+}
+
+impl Drop for WebSocketPlace {
+    fn drop(&mut self) {
+        self.registry.websockets.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 impl ConnectionSlot {
-    /// Keeps the connection counted and busy until the returned value is dropped; `None`
-    /// when it was pushed out already.
-    pub fn hold(&self) -> Option<Busy> {
-        Busy::start(self.0.clone())
+    /// Turns the connection into a WebSocket's: `None` when as many WebSockets are open as
+    /// the file limit allows.
+    pub fn websocket(&self) -> Option<WebSocketPlace> {
+        let registry = &self.0.registry;
+        if registry.websockets.fetch_add(1, Ordering::AcqRel) >= registry.max_websockets {
+            registry.websockets.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        // Its place among the connections answering requests is free for another.
+        registry.open.lock().remove(&self.0.id);
+        Some(WebSocketPlace {
+            registry: registry.clone(),
+        })
     }
 }
 
@@ -515,17 +556,21 @@ mod tests {
     }
 
     #[test]
-    fn a_slot_is_given_up_when_its_last_holder_lets_go() {
-        let registry = Arc::new(Registry::new(Some(4)));
+    fn a_websocket_counts_apart_and_frees_its_request_slot() {
+        let registry = Arc::new(Registry::new(Some(1)));
         let slot = registry.admit().expect("room");
-        let websocket = ConnectionSlot(slot.clone()).hold().expect("held");
-        drop(slot);
-        assert_eq!(
-            registry.open.lock().len(),
-            1,
-            "the WebSocket keeps its place"
+        let websocket = ConnectionSlot(slot.clone())
+            .websocket()
+            .expect("a WebSocket");
+        assert_eq!(registry.websockets.load(Ordering::Acquire), 1);
+        assert!(registry.open.lock().is_empty(), "its request slot is free");
+        let other = registry.admit().expect("room for a request");
+        assert!(
+            !slot.connection.close.is_cancelled(),
+            "the WebSocket is not pushed out"
         );
         drop(websocket);
-        assert_eq!(registry.open.lock().len(), 0);
+        assert_eq!(registry.websockets.load(Ordering::Acquire), 0);
+        drop((slot, other));
     }
 }

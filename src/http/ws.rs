@@ -43,6 +43,13 @@ async fn upgrade(
             "Sign in first (or send an API token as `Authorization: Bearer`).".into(),
         ));
     };
+    // A WebSocket counts apart from the connections answering requests, within the file limit.
+    let place = match &connection {
+        Some(slot) => Some(slot.0.websocket().ok_or(ApiError::Busy(
+            "Too many live connections are open; try again in a moment.",
+        ))?),
+        None => None,
+    };
     let rights = {
         let auth = state.auth.clone();
         let credential = credential_headers(&headers);
@@ -57,8 +64,7 @@ async fn upgrade(
         .write_buffer_size(BUFFER_BYTES)
         .max_message_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket: WebSocket| {
-            // The socket keeps its connection's place among the open ones while it lives.
-            let held = connection.and_then(|slot| slot.0.hold());
+            let held = place;
             let (sink, stream) = socket.split();
             let metrics = state.metrics.clone();
             async move {
