@@ -203,27 +203,34 @@ pub fn session_of(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
         .find_map(|id| state.auth.authenticate_session(id))
 }
 
-/// The credential `headers` carry, checked again for a connection that is already open:
-/// without counting as use of the session (a dashboard left open must still time out).
-pub fn recheck(auth: &crate::auth::Auth, headers: &HeaderMap) -> Option<Principal> {
-    if headers.contains_key(header::AUTHORIZATION) {
-        return auth.authenticate_token(bearer(headers)?);
-    }
-    [SECURE_COOKIE, COOKIE]
-        .iter()
-        .filter_map(|name| cookie(headers, name))
-        .find_map(|id| auth.recheck_session(id))
+/// The credential a request came with, as a live connection keeps it to check it again: the
+/// token or the session id alone, a few bytes, not the request's headers.
+pub enum Credential {
+    Token(Box<str>),
+    Session(Box<str>),
 }
 
-/// Only the headers that carry a credential (what a live connection keeps to re-check it).
-pub fn credential_headers(headers: &HeaderMap) -> HeaderMap {
-    let mut kept = HeaderMap::new();
-    for name in [header::AUTHORIZATION, header::COOKIE] {
-        for value in headers.get_all(&name) {
-            kept.append(name.clone(), value.clone());
+impl Credential {
+    /// The credential in `headers` that `auth` accepts now, if any.
+    pub fn of(auth: &crate::auth::Auth, headers: &HeaderMap) -> Option<Credential> {
+        if headers.contains_key(header::AUTHORIZATION) {
+            return bearer(headers).map(|token| Credential::Token(token.into()));
+        }
+        [SECURE_COOKIE, COOKIE]
+            .iter()
+            .filter_map(|name| cookie(headers, name))
+            .find(|id| auth.recheck_session(id).is_some())
+            .map(|id| Credential::Session(id.into()))
+    }
+
+    /// Who it stands for now, without counting as use of the session (a dashboard left
+    /// open must still time out).
+    pub fn recheck(&self, auth: &crate::auth::Auth) -> Option<Principal> {
+        match self {
+            Credential::Token(token) => auth.authenticate_token(token),
+            Credential::Session(id) => auth.recheck_session(id),
         }
     }
-    kept
 }
 
 fn changes_something(method: &Method) -> bool {

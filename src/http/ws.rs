@@ -2,7 +2,7 @@
 //! configured interval; closes with "going away" when the server shuts down. The session is
 //! generic over sink and stream so it can be tested over channels.
 
-use super::access::{check_origin, credential_headers, principal_of, recheck};
+use super::access::{check_origin, principal_of, Credential};
 use super::ApiError;
 use crate::auth::users::Role;
 use crate::state::{AppState, Runtime};
@@ -52,11 +52,11 @@ async fn upgrade(
     };
     let rights = {
         let auth = state.auth.clone();
-        let credential = credential_headers(&headers);
+        let credential = Credential::of(&auth, &headers);
         Rights {
             role: principal.role,
             changes: auth.rights_changed(),
-            check: Box::new(move || recheck(&auth, &credential).map(|p| p.role)),
+            check: Box::new(move || credential.as_ref()?.recheck(&auth).map(|p| p.role)),
         }
     };
     Ok(ws
