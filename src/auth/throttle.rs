@@ -169,11 +169,6 @@ impl Throttle {
         }
     }
 
-    /// Forgets a key's failures (after a successful sign-in).
-    pub fn succeeded(&mut self, key: &str) {
-        self.entries.remove(key);
-    }
-
     fn forget_quiet(&mut self, now_ms: i64) {
         let forget = self.policy.forget_after.as_millis() as i64;
         self.entries
@@ -238,8 +233,17 @@ mod tests {
         for _ in 0..10 {
             throttle.failed("ana", 3_600_000);
         }
-        throttle.succeeded("ana");
-        assert_eq!(throttle.check("ana", 3_600_000), Ok(()));
+        // Once the wait is over, the right password forgets the failures.
+        let later = 3_600_000 + 15 * 60 * 1000;
+        assert_eq!(throttle.admit("ana", later), Ok(Admission::Admitted));
+        throttle.settle("ana", false, true, later);
+        assert!(!throttle.entries.contains_key("ana"), "failures forgotten");
+        throttle.failed("ana", later);
+        assert_eq!(
+            throttle.check("ana", later),
+            Ok(()),
+            "counting starts again"
+        );
     }
 
     #[test]
