@@ -7,12 +7,14 @@ use crate::channel::ContactRef;
 use crate::engine::decide::{decide, CompiledRules, ContactState, Message, Reason, World};
 use crate::outbox::{Origin, Outbox};
 use crate::store::document::Revision;
+use crate::store::log::Position;
 use crate::store::Store;
 use crate::telemetry::Escaped;
 use app::events::ServerEvent;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Messages decided together at most.
@@ -126,8 +128,14 @@ pub struct Incoming {
     pub contact: ContactRef,
 }
 
-/// A reply queued by the bot: conversation, outbox id, text.
-type Queued = (String, String, String);
+/// A reply queued by the bot: conversation, outbox id, text, and which of the batch's records
+/// is its `message_out`.
+struct Queued {
+    conversation: String,
+    outbox: String,
+    text: String,
+    record: usize,
+}
 
 /// `contact_state`: the engine's memory of a contact after a message, and why it acted.
 #[derive(Serialize)]
@@ -147,9 +155,70 @@ pub struct Bot {
     sender: mpsc::UnboundedSender<Work>,
 }
 
+/// A `message_in` record as the bot reads it back from the log.
+#[derive(Deserialize)]
+struct Stored {
+    conversation: String,
+    id: String,
+    at: i64,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    choice_id: Option<String>,
+    #[serde(default)]
+    contact: ContactRef,
+    #[serde(default)]
+    phone_number_id: Option<String>,
+}
+
 impl Bot {
-    pub fn start(store: Arc<Store>, outbox: Arc<Outbox>) -> Bot {
+    /// Starts the bot. Before anything new, it decides the customers' messages a previous run
+    /// stored but did not decide (killed in between, or its disk refused the decision), in
+    /// the order they were stored: those still fresh (within `stale_after`) and addressed to
+    /// `ours` are answered; the others are let go.
+    pub fn start(
+        store: Arc<Store>,
+        outbox: Arc<Outbox>,
+        ours: Option<&str>,
+        stale_after: Duration,
+    ) -> Bot {
         let (sender, receiver) = mpsc::unbounded_channel();
+        let stale_before = jiff::Timestamp::now()
+            .as_millisecond()
+            .saturating_sub(i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX));
+        let (mut resumed, mut let_go) = (0usize, 0usize);
+        for incoming in undecided(&store) {
+            match incoming {
+                Ok((stored, id)) => {
+                    let addressed =
+                        crate::intake::addressed_to_us(ours, stored.phone_number_id.as_deref());
+                    if !addressed || stored.at < stale_before {
+                        store.index.write().forget_undecided(&id);
+                        let_go += 1;
+                        continue;
+                    }
+                    resumed += 1;
+                    let _ = sender.send(Work::Message(Incoming {
+                        conversation: stored.conversation,
+                        message_id: stored.id,
+                        kind: stored.kind,
+                        text: stored.text,
+                        choice_id: stored.choice_id,
+                        stale: false,
+                        contact: stored.contact,
+                    }));
+                }
+                Err(id) => {
+                    tracing::error!(message = ?id, "a stored message cannot be read back from the log; it is not answered");
+                    store.index.write().forget_undecided(&id);
+                }
+            }
+        }
+        if resumed + let_go > 0 {
+            tracing::info!(resumed, let_go, "deciding the messages the last run stored but did not decide (the others were too old or for another number)");
+        }
         tokio::spawn(run(store, outbox, receiver));
         Bot { sender }
     }
@@ -175,6 +244,24 @@ impl Bot {
             until,
         });
     }
+}
+
+/// The messages stored but not decided, read back from the log, oldest first; the id of
+/// each one that cannot be read.
+fn undecided(store: &Store) -> Vec<Result<(Stored, String), String>> {
+    let undecided = store.index.read().undecided();
+    undecided
+        .into_iter()
+        .map(|(id, slot)| {
+            store
+                .log
+                .read_line(slot.segment, u64::from(slot.offset))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<Stored>(&bytes).ok())
+                .map(|stored| (stored, id.clone()))
+                .ok_or(id)
+        })
+        .collect()
 }
 
 /// The engine's memory of a contact, as last logged.
@@ -207,36 +294,58 @@ async fn run(store: Arc<Store>, outbox: Arc<Outbox>, mut receiver: mpsc::Unbound
             }
         };
         let (records, queued) = decide_batch(&store, &outbox, &rules, &batch);
-        match store.append(records).await {
-            Ok(_) => {
-                for work in &batch {
-                    match work {
-                        Work::Takeover {
-                            conversation,
-                            until,
-                        } => store.publish(ServerEvent::TakeoverChanged {
-                            conversation: conversation.clone(),
-                            paused_until: *until,
-                        }),
-                        Work::Edit { conversation, .. } => {
-                            store.publish(ServerEvent::ConversationUpdated {
-                                conversation: conversation.clone(),
-                            })
-                        }
-                        Work::Message(_) => {}
-                    }
+        let positions = append_until_stored(&store, records, batch.len()).await;
+        for work in &batch {
+            match work {
+                Work::Takeover {
+                    conversation,
+                    until,
+                } => store.publish(ServerEvent::TakeoverChanged {
+                    conversation: conversation.clone(),
+                    paused_until: *until,
+                }),
+                Work::Edit { conversation, .. } => {
+                    store.publish(ServerEvent::ConversationUpdated {
+                        conversation: conversation.clone(),
+                    })
                 }
-                for (conversation, outbox_id, text) in queued {
-                    outbox.dispatch(outbox_id.clone());
-                    store.publish(ServerEvent::MessageQueued {
-                        conversation,
-                        outbox: outbox_id,
-                        text,
-                    });
-                }
+                Work::Message(_) => {}
             }
+        }
+        for reply in queued {
+            let Some(position) = positions.get(reply.record) else {
+                continue;
+            };
+            outbox.dispatch(
+                &reply.conversation,
+                reply.outbox.clone(),
+                (*position).into(),
+            );
+            store.publish(ServerEvent::MessageQueued {
+                conversation: reply.conversation,
+                outbox: reply.outbox,
+                text: reply.text,
+            });
+        }
+    }
+}
+
+/// Logs a batch's decisions, trying again with backoff while the disk refuses (full, turned
+/// read-only): a decision is never dropped, and the messages after it wait for it, so every
+/// customer is still answered once, in order, when the disk is back.
+async fn append_until_stored(
+    store: &Store,
+    records: Vec<Vec<u8>>,
+    messages: usize,
+) -> Vec<Position> {
+    let mut delay = Duration::from_millis(200);
+    loop {
+        match store.append(records.clone()).await {
+            Ok(positions) => return positions,
             Err(error) => {
-                tracing::error!(%error, messages = batch.len(), "cannot log the bot's decisions; their replies are not sent")
+                tracing::error!(error = %Escaped(&error), messages, retry_in = ?delay, "cannot log the bot's decisions; trying again (their replies wait)");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(30));
             }
         }
     }
@@ -317,9 +426,14 @@ fn decide_batch(
                 reply,
                 Origin::Bot { rule: rule.clone() },
             ) {
-                Ok((id, record)) => {
+                Ok((outbox, record)) => {
+                    queued.push(Queued {
+                        conversation: incoming.conversation.clone(),
+                        outbox,
+                        text,
+                        record: records.len(),
+                    });
                     records.push(record);
-                    queued.push((incoming.conversation.clone(), id, text));
                 }
                 Err(error) => {
                     tracing::warn!(conversation = ?incoming.conversation, error = %Escaped(&error), "an automatic reply was not queued")

@@ -107,6 +107,8 @@ pub async fn take_in(
                     at: m.sent_at_ms,
                 };
                 if !answered {
+                    // Never to be decided: not kept for the next start to look at.
+                    state.store.index.write().forget_undecided(&m.id);
                     state.store.publish(event);
                     continue;
                 }

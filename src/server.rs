@@ -106,7 +106,12 @@ impl Application {
             graph: graph.clone(),
             outbox: outbox.clone(),
             media: media::Downloads::new(store.clone(), graph.clone(), config.media_max_bytes),
-            bot: Bot::start(store.clone(), outbox),
+            bot: Bot::start(
+                store.clone(),
+                outbox,
+                meta.phone_number_id.as_deref(),
+                config.stale_after,
+            ),
             auth: Arc::new(Auth::open(
                 store.clone(),
                 config.sessions,

@@ -20,6 +20,9 @@ pub enum Record<'a> {
         kind: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
         text: Option<&'a str>,
+        /// The id of the reply button or list row tapped.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        choice_id: Option<&'a str>,
         /// Older than the staleness limit when it arrived (after an outage): stored, never
         /// answered automatically.
         #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -83,6 +86,7 @@ pub fn encode(event: &Inbound, now_ms: i64, stale_before_ms: i64) -> Vec<u8> {
             contact: &m.contact,
             kind: &m.kind,
             text: m.text.as_deref(),
+            choice_id: m.choice_id.as_deref(),
             stale: m.sent_at_ms < stale_before_ms,
             phone_number_id: m.phone_number_id.as_deref(),
             message: &m.raw,

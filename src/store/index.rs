@@ -30,7 +30,7 @@ pub const RECENT_PER_CONVERSATION: usize = 20;
 /// Total bytes of recent records kept in memory.
 pub const RECENT_BUDGET_BYTES: usize = 4 * 1024 * 1024;
 const CHECKPOINT_FILE: &str = "index.bin";
-const MAGIC: &[u8; 8] = b"CCLIDX6\n";
+const MAGIC: &[u8; 8] = b"CCLIDX7\n";
 
 /// The envelope fields the index reads.
 #[derive(Deserialize)]
@@ -46,6 +46,9 @@ struct Envelope<'a> {
     /// The outbox id of an outgoing message and of its outcome.
     #[serde(borrow, default)]
     outbox: Option<Cow<'a, str>>,
+    /// The customer's message a `contact_state` record decided.
+    #[serde(borrow, default)]
+    message_id: Option<Cow<'a, str>>,
     /// Who the customer is (on their messages).
     #[serde(borrow, default)]
     contact: Option<Lenient<ContactEnvelope<'a>>>,
@@ -245,6 +248,10 @@ pub struct MessageIndex {
     recent_bytes: usize,
     /// Outgoing messages logged but not yet sent or failed: outbox id → its record.
     pending_outbox: HashMap<Box<str>, Slot>,
+    /// Customers' messages stored but not yet decided by the bot: message id → its record.
+    /// Almost always empty: a message is decided within milliseconds of being stored; what a
+    /// crash or a refusing disk leaves here is decided at the next start.
+    undecided: HashMap<Box<str>, Slot>,
     /// The latest `contact_state` record of each conversation (the engine's memory).
     contact_states: HashMap<Box<str>, Arc<[u8]>>,
     /// The last record included.
@@ -286,6 +293,15 @@ impl MessageIndex {
                 }
                 _ => {}
             }
+        }
+        match (kind, envelope.id.as_deref(), envelope.message_id.as_deref()) {
+            ("message_in", Some(id), _) => {
+                self.undecided.insert(Box::from(id), position.into());
+            }
+            ("contact_state", _, Some(id)) => {
+                self.undecided.remove(id);
+            }
+            _ => {}
         }
         self.count(kind, at, &envelope);
         let Some(key) = envelope.conversation.as_deref() else {
@@ -520,6 +536,23 @@ impl MessageIndex {
         pending
     }
 
+    /// Customers' messages the bot has not decided yet, oldest first: (message id, record).
+    pub fn undecided(&self) -> Vec<(String, Slot)> {
+        let mut undecided: Vec<(String, Slot)> = self
+            .undecided
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect();
+        undecided.sort_by_key(|(_, slot)| *slot);
+        undecided
+    }
+
+    /// Forgets an undecided message that will never be decided (too old to answer, or for
+    /// another business number).
+    pub fn forget_undecided(&mut self, id: &str) {
+        self.undecided.remove(id);
+    }
+
     /// How many outgoing messages are not yet sent or failed.
     pub fn pending_outbox_count(&self) -> usize {
         self.pending_outbox.len()
@@ -633,6 +666,13 @@ impl MessageIndex {
             out.extend_from_slice(&slot.segment.to_le_bytes());
             out.extend_from_slice(&slot.offset.to_le_bytes());
         }
+        out.extend_from_slice(&(self.undecided.len() as u64).to_le_bytes());
+        for (id, slot) in &self.undecided {
+            out.extend_from_slice(&(id.len() as u32).to_le_bytes());
+            out.extend_from_slice(id.as_bytes());
+            out.extend_from_slice(&slot.segment.to_le_bytes());
+            out.extend_from_slice(&slot.offset.to_le_bytes());
+        }
         out.extend_from_slice(&(self.hours.len() as u64).to_le_bytes());
         for (hour, c) in &self.hours {
             out.extend_from_slice(&hour.to_le_bytes());
@@ -735,6 +775,15 @@ impl MessageIndex {
                 offset: reader.u32()?,
             };
             index.pending_outbox.insert(Box::from(id), slot);
+        }
+        for _ in 0..reader.u64()? {
+            let len = reader.u32()? as usize;
+            let id = std::str::from_utf8(reader.take(len)?).ok()?;
+            let slot = Slot {
+                segment: reader.u32()?,
+                offset: reader.u32()?,
+            };
+            index.undecided.insert(Box::from(id), slot);
         }
         for _ in 0..reader.u64()? {
             let hour = reader.i64()?;
@@ -1080,6 +1129,40 @@ mod tests {
             0,
             "no customer message in this conversation"
         );
+    }
+
+    #[test]
+    fn customers_messages_stay_undecided_until_a_decision_names_them_across_a_checkpoint() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (log, _) = Log::open(dir.path(), LogOptions::default()).expect("log");
+        let message = |id: &str| {
+            format!(r#"{{"kind":"message_in","conversation":"c","id":"{id}","at":5}}"#).into_bytes()
+        };
+        let decided = |id: &str| {
+            format!(r#"{{"kind":"contact_state","conversation":"c","message_id":"{id}","at":6,"state":{{}}}}"#)
+                .into_bytes()
+        };
+        let edited = br#"{"kind":"contact_state","conversation":"c","at":7,"state":{}}"#.to_vec();
+        log.append_blocking(vec![message("m1"), message("m2"), message("m3")])
+            .expect("stored");
+        log.append_blocking(vec![decided("m2"), edited])
+            .expect("stored");
+        let (index, _) = load(&log, dir.path()).expect("index");
+        save(&index, dir.path()).expect("checkpoint");
+        log.append_blocking(vec![message("m4"), decided("m1")])
+            .expect("stored");
+
+        let (mut index, from) = load(&log, dir.path()).expect("index");
+
+        assert!(from.from_checkpoint);
+        let ids = |index: &MessageIndex| -> Vec<String> {
+            index.undecided().into_iter().map(|(id, _)| id).collect()
+        };
+        assert_eq!(ids(&index), ["m3", "m4"], "oldest first");
+        let (_, slot) = index.undecided()[0].clone();
+        assert_eq!(index.read(&log, slot).expect("read"), message("m3"));
+        index.forget_undecided("m3");
+        assert_eq!(ids(&index), ["m4"]);
     }
 
     #[test]

@@ -2,6 +2,13 @@
 //! outcome (`message_out_sent` with Meta's message id, or `message_out_failed`) afterwards.
 //! What is logged but has no outcome is pending, and is resumed after a restart.
 //!
+//! A conversation's messages leave strictly in the order they were logged: the next only once
+//! Meta accepted the previous or it failed for good, also across restarts and retries (a
+//! message waiting to be retried holds back the later ones of its conversation, not of
+//! others). Conversations take turns (`lanes`), so each one's first pending message goes
+//! before the second of any other. Sending one message costs the same whatever the queue's
+//! length, and never holds the index while it talks to Meta.
+//!
 //! Sending respects, in this order: a pause after Meta said the token is invalid (190), the
 //! spacing Meta asks for one customer (131056), and a global rate (default 80 per second).
 //! Network errors, 5xx, 429 and 130429 are retried with exponential backoff and jitter;
@@ -11,23 +18,26 @@
 use crate::channel::outbound::{self, Outbound};
 use crate::channel::ContactRef;
 use crate::channel::{Channel, Failure, SendError};
+use crate::store::index::Slot;
 use crate::store::log::LogError;
 use crate::store::Store;
 use crate::telemetry::Escaped;
 use app::events::ServerEvent;
+use lanes::{Lanes, Waiting};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
+
+mod lanes;
 
 /// The customer-service window: free-form messages only within 24 hours of the customer's
 /// last message.
 pub const WINDOW_MS: i64 = 24 * 3600 * 1000;
-/// Sends in flight at once.
+/// Sends in flight at once (each from another conversation).
 const CONCURRENCY: usize = 16;
 /// Attempts before a retryable failure is given up.
 const MAX_ATTEMPTS: u32 = 12;
@@ -127,15 +137,24 @@ impl RateLimit {
 pub struct Outbox {
     store: Arc<Store>,
     channel: Arc<dyn Channel>,
-    queue: mpsc::UnboundedSender<String>,
+    lanes: Mutex<Lanes>,
+    /// Wakes the sender when a lane becomes ready.
+    wake: Notify,
     rate: RateLimit,
     paused_until: Mutex<Option<Instant>>,
-    recipient_not_before: Mutex<HashMap<String, Instant>>,
     next_id: AtomicU64,
     /// Sends tried again after a failure, since start.
     retries: AtomicU64,
     /// When Meta last refused the access token (ms; 0: not since the last good send).
     token_refused_at: std::sync::atomic::AtomicI64,
+}
+
+/// What became of one attempt.
+enum Attempt {
+    /// Sent, or failed for good: the conversation's next message may go.
+    Finished,
+    /// To be tried again after this pause; the conversation waits.
+    Again(Duration),
 }
 
 impl Outbox {
@@ -149,17 +168,21 @@ impl Outbox {
         self.retries.load(Ordering::Relaxed)
     }
 
+    /// Messages logged and not yet sent or failed for good.
+    pub fn waiting(&self) -> usize {
+        self.lanes.lock().len()
+    }
+
     /// Creates the outbox and starts its sender, which first resumes what a previous run left
-    /// pending.
+    /// pending, in the order it was logged.
     pub fn start(store: Arc<Store>, channel: Arc<dyn Channel>, per_second: u32) -> Arc<Outbox> {
-        let (queue, receiver) = mpsc::unbounded_channel();
         let outbox = Arc::new(Outbox {
             store,
             channel,
-            queue,
+            lanes: Mutex::new(Lanes::default()),
+            wake: Notify::new(),
             rate: RateLimit::new(per_second),
             paused_until: Mutex::new(None),
-            recipient_not_before: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
             retries: AtomicU64::new(0),
             token_refused_at: Default::default(),
@@ -171,10 +194,15 @@ impl Outbox {
                 "resuming sends left pending by the last run"
             );
         }
-        for (id, _) in pending {
-            let _ = outbox.queue.send(id);
+        for (id, slot) in pending {
+            match outbox.read(slot) {
+                Some(queued) => outbox.dispatch(&queued.conversation, id, slot),
+                None => {
+                    tracing::error!(outbox = ?id, "a pending send cannot be read back from the log; it is not sent")
+                }
+            }
         }
-        tokio::spawn(outbox.clone().run(receiver));
+        tokio::spawn(outbox.clone().run());
         outbox
     }
 
@@ -183,8 +211,9 @@ impl Outbox {
         format!("out-{}-{n}", now_ms())
     }
 
-    /// Checks and logs a message for `conversation`; it is sent as soon as the limits allow.
-    /// Returns its outbox id once the message is durably queued.
+    /// Checks and logs a message for `conversation`; it is sent as soon as the limits allow,
+    /// after the conversation's earlier messages. Returns its outbox id once the message is
+    /// durably queued.
     pub async fn enqueue(
         &self,
         conversation: &str,
@@ -193,13 +222,15 @@ impl Outbox {
         origin: Origin,
     ) -> Result<String, OutboxError> {
         let (id, record) = self.prepare(conversation, to, message, origin)?;
-        self.store.append(vec![record]).await?;
-        self.dispatch(id.clone());
+        let positions = self.store.append(vec![record]).await?;
+        if let Some(position) = positions.first() {
+            self.dispatch(conversation, id.clone(), (*position).into());
+        }
         Ok(id)
     }
 
     /// Checks a message and builds its `message_out` record, for a caller that logs it
-    /// together with other records; [`Outbox::dispatch`] the id once it is durable.
+    /// together with other records; [`Outbox::dispatch`] it once it is durable.
     pub fn prepare(
         &self,
         conversation: &str,
@@ -235,45 +266,62 @@ impl Outbox {
         Ok((id, serde_json::to_vec(&queued).unwrap_or_default()))
     }
 
-    /// Hands a durably logged message to the sender.
-    pub fn dispatch(&self, id: String) {
-        let _ = self.queue.send(id);
+    /// Hands a durably logged message (its `message_out` record at `slot`) to the sender, in
+    /// its conversation's lane.
+    pub fn dispatch(&self, conversation: &str, id: String, slot: Slot) {
+        self.lanes.lock().push(
+            conversation,
+            Waiting {
+                id: id.into_boxed_str(),
+                slot,
+            },
+        );
+        self.wake.notify_one();
     }
 
-    async fn run(self: Arc<Self>, mut receiver: mpsc::UnboundedReceiver<String>) {
+    /// The sender: at most [`CONCURRENCY`] sends at once, each from another conversation,
+    /// taken in turn, spaced by the rate limit.
+    async fn run(self: Arc<Self>) {
         let slots = Arc::new(Semaphore::new(CONCURRENCY));
-        while let Some(id) = receiver.recv().await {
+        loop {
             let Ok(permit) = slots.clone().acquire_owned().await else {
                 break;
             };
+            self.wait_for_ready().await;
+            self.wait_until_allowed().await;
+            let Some((conversation, message, attempt)) = self.lanes.lock().next() else {
+                continue;
+            };
             let outbox = self.clone();
             tokio::spawn(async move {
-                outbox.deliver(&id).await;
-                drop(permit);
+                match outbox.attempt(&message, attempt).await {
+                    Attempt::Finished => outbox.lanes.lock().done(&conversation),
+                    Attempt::Again(pause) => {
+                        drop(permit);
+                        tokio::time::sleep(pause).await;
+                        outbox.lanes.lock().again(&conversation);
+                    }
+                }
+                outbox.wake.notify_one();
             });
         }
     }
 
-    /// Reads a pending message back from the log.
-    fn load(&self, id: &str) -> Option<Queued> {
-        let slot = self
-            .store
-            .index
-            .read()
-            .pending_outbox()
-            .into_iter()
-            .find(|(p, _)| p == id)?
-            .1;
-        let bytes = self.store.index.read().read(&self.store.log, slot).ok()?;
-        serde_json::from_slice(&bytes).ok()
+    async fn wait_for_ready(&self) {
+        loop {
+            let woken = self.wake.notified();
+            if self.lanes.lock().has_ready() {
+                return;
+            }
+            woken.await;
+        }
     }
 
-    async fn wait_until_allowed(&self, conversation: &str) {
+    /// Waits out a pause after Meta refused the token, then the rate limit's next slot.
+    async fn wait_until_allowed(&self) {
         loop {
             let paused = *self.paused_until.lock();
-            let spaced = self.recipient_not_before.lock().get(conversation).copied();
-            let until = paused.into_iter().chain(spaced).max();
-            match until {
+            match paused {
                 Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
                 _ => break,
             }
@@ -281,88 +329,87 @@ impl Outbox {
         self.rate.wait().await;
     }
 
-    /// Sends one message until it is sent or fails for good, and logs the outcome.
-    async fn deliver(&self, id: &str) {
-        let Some(queued) = self.load(id) else {
-            return;
+    /// Reads a logged `message_out` record back.
+    fn read(&self, slot: Slot) -> Option<Queued> {
+        let bytes = self
+            .store
+            .log
+            .read_line(slot.segment, u64::from(slot.offset))
+            .ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Tries a message once; logs and publishes its outcome when it is final.
+    async fn attempt(&self, message: &Waiting, attempt: u32) -> Attempt {
+        let id = &*message.id;
+        let Some(queued) = self.read(message.slot) else {
+            tracing::error!(outbox = ?id, "a send cannot be read back from the log; it is skipped");
+            return Attempt::Finished;
         };
-        let mut attempt = 0u32;
-        loop {
-            self.wait_until_allowed(&queued.conversation).await;
-            attempt += 1;
-            let error = match self.channel.send(&queued.to, &queued.message).await {
-                Ok(message_id) => {
-                    tracing::info!(conversation = ?queued.conversation, outbox = id, ?message_id, "reply sent");
-                    self.token_refused_at.store(0, Ordering::Relaxed);
-                    self.finish(
-                        &queued,
-                        Outcome::MessageOutSent {
-                            conversation: &queued.conversation,
-                            outbox: id,
-                            at: now_ms(),
-                            message_id: &message_id,
-                        },
-                    )
-                    .await;
-                    self.store.publish(ServerEvent::MessageSent {
-                        conversation: queued.conversation.clone(),
-                        outbox: id.to_string(),
-                        message_id,
-                    });
-                    return;
-                }
-                Err(error) => error,
-            };
-            let retry_after = match error.failure {
-                Failure::Retry if attempt < MAX_ATTEMPTS => Some(backoff(attempt)),
-                Failure::RecipientThrottled if attempt < MAX_ATTEMPTS => {
-                    self.recipient_not_before.lock().insert(
-                        queued.conversation.clone(),
-                        Instant::now() + RECIPIENT_PAUSE,
-                    );
-                    Some(Duration::ZERO)
-                }
-                Failure::TokenInvalid => {
-                    tracing::error!(error = %Escaped(&error), "the Graph API refused the access token: sending paused; fix META_ACCESS_TOKEN");
-                    *self.paused_until.lock() = Some(Instant::now() + TOKEN_PAUSE);
-                    self.token_refused_at.store(now_ms(), Ordering::Relaxed);
-                    self.store.publish(ServerEvent::ChannelError {
-                        code: error.code,
-                        message: Some(error.message.clone()),
-                    });
-                    Some(Duration::ZERO)
-                }
-                _ => None,
-            };
-            match retry_after {
-                Some(delay) => {
-                    self.retries.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(outbox = id, attempt, error = %Escaped(&error), "send failed; retrying");
-                    tokio::time::sleep(delay).await;
-                }
-                None => {
-                    tracing::warn!(outbox = id, error = %Escaped(&error), "send failed for good");
-                    self.finish(
-                        &queued,
-                        Outcome::MessageOutFailed {
-                            conversation: &queued.conversation,
-                            outbox: id,
-                            at: now_ms(),
-                            error: &error,
-                        },
-                    )
-                    .await;
-                    self.store.publish(ServerEvent::MessageFailed {
-                        conversation: queued.conversation.clone(),
-                        outbox: id.to_string(),
-                        code: error.code,
-                        reason: error.message.clone(),
-                        needs_template: error.failure == Failure::OutsideWindow,
-                    });
-                    return;
-                }
-            }
+        if attempt > 1 {
+            self.retries.fetch_add(1, Ordering::Relaxed);
         }
+        let error = match self.channel.send(&queued.to, &queued.message).await {
+            Ok(message_id) => {
+                tracing::info!(conversation = ?queued.conversation, outbox = id, ?message_id, "reply sent");
+                self.token_refused_at.store(0, Ordering::Relaxed);
+                self.finish(
+                    &queued,
+                    Outcome::MessageOutSent {
+                        conversation: &queued.conversation,
+                        outbox: id,
+                        at: now_ms(),
+                        message_id: &message_id,
+                    },
+                )
+                .await;
+                self.store.publish(ServerEvent::MessageSent {
+                    conversation: queued.conversation.clone(),
+                    outbox: id.to_string(),
+                    message_id,
+                });
+                return Attempt::Finished;
+            }
+            Err(error) => error,
+        };
+        let retry_after = match error.failure {
+            Failure::Retry if attempt < MAX_ATTEMPTS => Some(backoff(attempt)),
+            Failure::RecipientThrottled if attempt < MAX_ATTEMPTS => Some(RECIPIENT_PAUSE),
+            Failure::TokenInvalid => {
+                tracing::error!(error = %Escaped(&error), "the Graph API refused the access token: sending paused; fix META_ACCESS_TOKEN");
+                *self.paused_until.lock() = Some(Instant::now() + TOKEN_PAUSE);
+                self.token_refused_at.store(now_ms(), Ordering::Relaxed);
+                self.store.publish(ServerEvent::ChannelError {
+                    code: error.code,
+                    message: Some(error.message.clone()),
+                });
+                Some(Duration::ZERO)
+            }
+            _ => None,
+        };
+        if let Some(pause) = retry_after {
+            tracing::warn!(outbox = id, attempt, error = %Escaped(&error), "send failed; retrying");
+            return Attempt::Again(pause);
+        }
+        tracing::warn!(outbox = id, error = %Escaped(&error), "send failed for good");
+        self.finish(
+            &queued,
+            Outcome::MessageOutFailed {
+                conversation: &queued.conversation,
+                outbox: id,
+                at: now_ms(),
+                error: &error,
+            },
+        )
+        .await;
+        self.store.publish(ServerEvent::MessageFailed {
+            conversation: queued.conversation.clone(),
+            outbox: id.to_string(),
+            code: error.code,
+            reason: error.message.clone(),
+            needs_template: error.failure == Failure::OutsideWindow,
+        });
+        Attempt::Finished
     }
 
     /// Logs an outcome, retrying while the disk refuses (the send already happened).
