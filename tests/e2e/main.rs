@@ -21,6 +21,7 @@ mod helpers;
 mod inbox_api;
 mod media;
 mod metrics;
+mod order;
 mod outbound;
 mod pages;
 mod rsync;
