@@ -8,7 +8,16 @@ use std::time::Duration;
 /// Starts `cocolu serve` on a free loopback port in `dir` with `env`, optionally pinned to
 /// core 0; returns the process and its base URL (`http://127.0.0.1:PORT`).
 pub fn start_cocolu(dir: &Path, env: &[(&str, &str)], pin_to_core_0: bool) -> (Child, String) {
-    let binary = env!("CARGO_BIN_EXE_cocolu");
+    start_binary(env!("CARGO_BIN_EXE_cocolu"), dir, env, pin_to_core_0)
+}
+
+/// Like [`start_cocolu`], with another build of `cocolu` (a baseline).
+pub fn start_binary(
+    binary: &str,
+    dir: &Path,
+    env: &[(&str, &str)],
+    pin_to_core_0: bool,
+) -> (Child, String) {
     let mut command = if pin_to_core_0 {
         let mut c = Command::new("taskset");
         c.args(["-c", "0", binary]);

@@ -6,7 +6,7 @@
 //! while a process holds files in it, and a child can be killed and waited for, whereas the
 //! in-process server's tasks keep the data folder open until the test's runtime shuts down.
 
-use crate::helpers::{get_json, spawn_binary, RunningBinary};
+use crate::helpers::{get_json, spawn_binary_with_env, RunningBinary};
 use cocolu::store::log::{Log, LogOptions};
 use serde_json::{json, Value};
 use std::fs;
@@ -43,7 +43,12 @@ impl Tmpfs {
     /// Starts `cocolu serve` with its data folder (`data/`) on this disk; the server stays
     /// with the disk so that it is stopped before the unmount.
     fn serve(&mut self) -> Server {
-        let running = spawn_binary(self.dir.path(), &[]);
+        self.serve_with_env(&[])
+    }
+
+    /// Like [`Tmpfs::serve`], with more environment variables.
+    fn serve_with_env(&mut self, env: &[(&str, &str)]) -> Server {
+        let running = spawn_binary_with_env(self.dir.path(), &[], env);
         let server = Server {
             base_url: running.base_url.clone(),
             client: running.client.clone(),
@@ -170,6 +175,44 @@ async fn a_read_only_file_system_refuses_the_save_and_recovers_when_writable() {
     assert_eq!(server.get("/api/settings").await.status(), 200);
     disk.remount("rw");
     assert_eq!(server.put_name("De Nuevo Escribible").await.status(), 200);
+}
+
+#[tokio::test]
+async fn messages_acknowledged_before_the_disk_turned_read_only_are_answered_once_it_is_writable()
+{
+    let graph = crate::fake_graph::FakeGraph::start().await;
+    let env = crate::answered::graph_env(&graph);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut disk = Tmpfs::mount("64m");
+    let server = disk.serve_with_env(&env);
+    let acknowledged: crate::answered::Acknowledged = Default::default();
+    let url = format!("{}/webhook", server.base_url);
+
+    // New customers write while the disk turns read-only under them: what was acknowledged
+    // just before may have its decision refused.
+    let writers = crate::answered::new_customers_write(&url, "77", &acknowledged);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    disk.remount("ro");
+    for writer in writers {
+        writer.await.expect("writer ends");
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    disk.remount("rw");
+    let writers = crate::answered::new_customers_write(&url, "78", &acknowledged);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for writer in writers {
+        writer.abort();
+    }
+
+    let acked = acknowledged.lock().expect("lock").clone();
+    assert!(!acked.is_empty(), "customers were acknowledged");
+    let (missing, duplicates) =
+        crate::answered::wait_for_answers(&graph, &acked, Duration::from_secs(30)).await;
+    assert!(
+        missing.is_empty(),
+        "every acknowledged message is answered once the disk is writable; unanswered: {missing:?}"
+    );
+    assert_eq!(duplicates, 0, "nothing was killed, so nothing is sent twice");
 }
 
 #[test]

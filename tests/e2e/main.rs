@@ -2,6 +2,7 @@
 //! compiled binary run as a user would, a real WebSocket client and headless Chromium.
 
 mod accounts;
+mod answered;
 mod binary;
 mod bot;
 mod browser;
