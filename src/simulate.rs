@@ -132,13 +132,49 @@ pub fn preview(reply: &Outbound) -> String {
     }
 }
 
+/// Why no rule answered, with the greeting rule that gave way to a question.
+fn no_rule(greeting_with_more: &Option<String>) -> String {
+    match greeting_with_more {
+        Some(greeting) => format!(
+            "the greeting rule '{greeting}' matched, but the message says more than a greeting \
+             and no rule answers that"
+        ),
+        None => "no rule matched".into(),
+    }
+}
+
 /// One line saying why, for people.
 pub fn explain(reason: &Reason) -> String {
     match reason {
-        Reason::Rule { id, matched } => format!("rule '{id}' answers: it matched {matched}"),
+        Reason::Rule {
+            id,
+            matched,
+            over_greeting: None,
+        } => format!("rule '{id}' answers: it matched {matched}"),
+        Reason::Rule {
+            id,
+            matched,
+            over_greeting: Some(greeting),
+        } => format!(
+            "rule '{id}' answers: it matched {matched}; the greeting rule '{greeting}' gives way to it"
+        ),
         Reason::Welcome => "the welcome (first message)".into(),
-        Reason::Away => "no rule matched and the shop is closed: the away message".into(),
-        Reason::Fallback => "no rule matched: the fallback".into(),
+        Reason::Away { greeting_with_more } => format!(
+            "{}, and the shop is closed: the away message",
+            no_rule(greeting_with_more)
+        ),
+        Reason::Fallback { greeting_with_more } => {
+            format!("{}: the fallback", no_rule(greeting_with_more))
+        }
+        Reason::NeedsSetup {
+            rule,
+            template,
+            fill_ins,
+        } => format!(
+            "rule '{rule}' would send template '{template}', which still needs: {}; a person \
+             takes over",
+            fill_ins.join("; ")
+        ),
         Reason::Quiet => {
             "no rule matched, and the fallback or away message went out recently: nothing".into()
         }
@@ -152,5 +188,48 @@ pub fn explain(reason: &Reason) -> String {
         Reason::Takeover { .. } => "a takeover change".into(),
         Reason::Edited => "a person edited the contact".into(),
         Reason::Captured { field } => format!("the answer to a question, kept as '{field}'"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_reads_as_one_line() {
+        let cases = [
+            (
+                Reason::Rule {
+                    id: "horario".into(),
+                    matched: "\"horario\" (word)".into(),
+                    over_greeting: Some("menu".into()),
+                },
+                "rule 'horario' answers: it matched \"horario\" (word); the greeting rule 'menu' gives way to it",
+            ),
+            (
+                Reason::Fallback {
+                    greeting_with_more: Some("menu".into()),
+                },
+                "the greeting rule 'menu' matched, but the message says more than a greeting and no rule answers that: the fallback",
+            ),
+            (
+                Reason::Away {
+                    greeting_with_more: None,
+                },
+                "no rule matched, and the shop is closed: the away message",
+            ),
+            (
+                Reason::NeedsSetup {
+                    rule: "precios".into(),
+                    template: "precios".into(),
+                    fill_ins: vec!["tus productos y precios, uno por línea".into()],
+                },
+                "rule 'precios' would send template 'precios', which still needs: tus productos y precios, uno por línea; a person takes over",
+            ),
+        ];
+        for (reason, line) in cases {
+            assert_eq!(explain(&reason), line);
+            assert!(!explain(&reason).contains('\n'));
+        }
     }
 }

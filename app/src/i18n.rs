@@ -457,7 +457,7 @@ texts! {
     ReplyKind => ("Tipo de respuesta", "Kind of reply"),
     BodySource => ("El mensaje es", "The message is"),
     MessageText => ("Texto del mensaje", "Message text"),
-    VariablesHint => ("Puedes usar {{nombre}}, {{negocio}} y {{horario_hoy}}; *negrita*, _cursiva_, ~tachado~.", "You can use {{nombre}}, {{negocio}} and {{horario_hoy}}; *bold*, _italic_, ~strikethrough~."),
+    VariablesHint => ("Puedes usar {{nombre}}, {{negocio}}, {{horario_hoy}}, {{horario_del_dia}} (el horario del día que pregunta el cliente) y {{horario_semana}}; *negrita*, _cursiva_, ~tachado~.", "You can use {{nombre}}, {{negocio}}, {{horario_hoy}}, {{horario_del_dia}} (the hours of the day the customer asks about) and {{horario_semana}}; *bold*, _italic_, ~strikethrough~."),
     Footer => ("Pie (opcional)", "Footer (optional)"),
     ButtonsTitle => ("Botones (hasta 3)", "Buttons (up to 3)"),
     ChoiceTitle => ("Título", "Title"),

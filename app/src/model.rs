@@ -93,6 +93,12 @@ pub struct Rule {
     /// A disabled rule is kept but never answers.
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,
+    /// A greeting rule answers only a message that is just a greeting: when another rule
+    /// also matches, that rule answers ("Buenas, ¿cuál es el horario?" gets the hours, not the
+    /// menu), and a greeting followed by a question no rule answers gets the fallback (or the
+    /// away message) rather than the greeting's reply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub greeting: bool,
     /// When it answers.
     pub when: When,
     /// What it sends, in order.

@@ -31,6 +31,23 @@ pub fn render(template: &str, variables: &[(&str, &str)]) -> String {
     out
 }
 
+/// The texts inside the fill-in marks (`[[what to fill in]]`), trimmed, in order. A mark
+/// says the owner still has to write something there (the prices, a link): a template that
+/// has one is never sent to a customer. An unclosed `[[` is not a mark (`check` reports it).
+pub fn fill_ins(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("[[") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("]]") else {
+            break;
+        };
+        found.push(after[..close].trim().to_string());
+        rest = &after[close + 2..];
+    }
+    found
+}
+
 /// WhatsApp's limit for one text message.
 pub const MAX_CHARS: usize = 4096;
 
@@ -72,6 +89,23 @@ pub fn check(text: &str) -> Vec<(usize, String)> {
             problems.push((
                 open,
                 format!("`{{{{{name}}}}}` is not a variable name (lowercase letters, digits, _)"),
+            ));
+        }
+        rest = open + 2 + len + 2;
+    }
+    let mut rest = 0;
+    while let Some(found) = text[rest..].find("[[") {
+        let open = rest + found;
+        let Some(len) = text[open + 2..].find("]]") else {
+            problems.push((open, "`[[` is never closed with `]]`".to_string()));
+            break;
+        };
+        if text[open + 2..open + 2 + len].trim().is_empty() {
+            problems.push((
+                open,
+                "`[[ ]]` is empty: write between the brackets what is still to fill in, or \
+                 remove it"
+                    .to_string(),
             ));
         }
         rest = open + 2 + len + 2;
@@ -224,6 +258,31 @@ mod tests {
                 (s.text, style)
             })
             .collect()
+    }
+
+    #[test]
+    fn fill_ins_are_the_trimmed_texts_between_double_brackets() {
+        assert_eq!(
+            fill_ins("Precios:\n[[ tus productos y precios ]]\nVer: [[el enlace]]."),
+            vec!["tus productos y precios", "el enlace"]
+        );
+        assert!(fill_ins("Hola {{nombre}} [solo uno] ]] [[sin cerrar").is_empty());
+        assert_eq!(fill_ins("[[a]][[b]]"), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn check_locates_an_unclosed_or_empty_fill_in() {
+        let problems = check("Hola.\nVer [[el enlace");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0, 10);
+        assert!(
+            problems[0].1.contains("`[[` is never closed"),
+            "{problems:?}"
+        );
+        let problems = check("Precios: [[  ]]");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0, 9);
+        assert!(check("Precios: [[tu lista]]").is_empty());
     }
 
     #[test]

@@ -4,18 +4,22 @@
 //!
 //! Order of precedence: stale messages and non-customer events get nothing; opt-out and
 //! opt-in words; an opted-out contact gets nothing; a paused (taken over) contact gets
-//! nothing; the welcome on a first message; the first matching rule; otherwise the away
-//! message outside hours, or the fallback, each throttled per contact. Every automatic reply
-//! counts against a per-contact hourly cap.
+//! nothing; the welcome on a first message; the first matching rule that is not a greeting,
+//! else a greeting rule when the message is only a greeting; otherwise the away message
+//! outside hours, or the fallback, each throttled per contact. Every automatic reply counts
+//! against a per-contact hourly cap. The welcome and the message after it go as one when
+//! WhatsApp allows it. A template that still has the owner's fill-in marks (`[[...]]`) is
+//! never sent: a rule that would send one hands the chat to a person instead.
 
 use super::hours::{Hours, Schedule};
+use super::render::{merge_welcome, Renderer, Unfinished};
 use super::rules::{Action, HoursCondition, Reply, Rule, Rules};
-use super::text::{matches, normalize, MatchKind};
+use super::text::{matches, normalize, without_matches, MatchKind};
 use crate::channel::outbound::Outbound;
 use crate::settings::{ReplyPolicy, Settings};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use regex::RegexSet;
+use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -98,9 +102,32 @@ pub enum Reason {
     Rule {
         id: String,
         matched: String,
+        /// The greeting rule that also matched and gave way: the message greeted, and asked
+        /// something this rule answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        over_greeting: Option<String>,
     },
-    Away,
-    Fallback,
+    /// No rule answers, and the shop is closed: the away message.
+    Away {
+        /// The greeting rule that matched, though the message said more than a greeting.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        greeting_with_more: Option<String>,
+    },
+    /// No rule answers: the fallback.
+    Fallback {
+        /// The greeting rule that matched, though the message said more than a greeting.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        greeting_with_more: Option<String>,
+    },
+    /// The rule that matched would send a template that still has fill-in marks (the
+    /// owner's setup is not finished): a person takes over instead (the handover template,
+    /// and the bot pauses).
+    NeedsSetup {
+        rule: String,
+        template: String,
+        /// What the template still needs, from its marks.
+        fill_ins: Vec<String>,
+    },
     /// Nothing matched and the throttled answers were already sent recently.
     Quiet,
     /// A person took the chat over (until then) or gave it back to the bot (`None`).
@@ -136,6 +163,9 @@ pub struct CompiledRules {
     regex_owner: Vec<(String, String)>,
     /// Each rule's `when.text`, normalized, in the same order.
     texts: HashMap<String, Vec<String>>,
+    /// The regexes of greeting rules, each compiled alone: what a greeting matched is taken
+    /// out of the message to see what else it says.
+    greeting_regexes: HashMap<String, Vec<Regex>>,
 }
 
 impl CompiledRules {
@@ -162,11 +192,21 @@ impl CompiledRules {
                 )
             })
             .collect();
+        let greeting_regexes = rules
+            .rules
+            .iter()
+            .filter(|rule| rule.greeting && rule.when.match_kind == MatchKind::Regex)
+            .map(|rule| {
+                let compiled = super::rules::compile_regexes(rule).unwrap_or_default();
+                (rule.id.clone(), compiled)
+            })
+            .collect();
         CompiledRules {
             rules,
             regex_set,
             regex_owner,
             texts,
+            greeting_regexes,
         }
     }
 
@@ -192,6 +232,14 @@ pub struct World<'a> {
 
 pub use app::whatsapp::render;
 
+/// The template sent when a rule's reply still needs the owner's setup and a person takes
+/// over instead.
+pub const HANDOVER_TEMPLATE: &str = "agente";
+
+/// Left of a greeting, at most this many words (with no question mark) still make the
+/// message just a greeting ("hola soy Ana").
+const GREETING_EXTRA_WORDS: usize = 2;
+
 fn is_customer_message(kind: &str) -> bool {
     !matches!(
         kind,
@@ -206,6 +254,15 @@ fn word_listed(normalized: &str, words: &[String]) -> bool {
     })
 }
 
+/// How a rule's trigger met the message.
+struct Trigger {
+    /// What matched, for the reason ("\"precio\" (contains)").
+    why: String,
+    /// By the message's text (not a tapped option or the message type): only then can a
+    /// greeting rule give way.
+    by_text: bool,
+}
+
 /// Which trigger of a rule the message meets, if any (conditions aside).
 fn trigger(
     rule: &Rule,
@@ -213,27 +270,33 @@ fn trigger(
     message: &Message<'_>,
     normalized: &str,
     regex_hits: &HashMap<&str, &str>,
-) -> Option<String> {
+) -> Option<Trigger> {
     let when = &rule.when;
+    let other = |why: String| Trigger {
+        why,
+        by_text: false,
+    };
     if let Some(id) = message.choice_id {
         if when.button.iter().any(|b| b == id) {
-            return Some(format!("option '{id}'"));
+            return Some(other(format!("option '{id}'")));
         }
     }
     if when.message_type.iter().any(|t| t == message.kind) {
-        return Some(format!("a message of type {}", message.kind));
+        return Some(other(format!("a message of type {}", message.kind)));
     }
     message.text?;
-    if when.match_kind == MatchKind::Regex {
-        return regex_hits
+    let why = if when.match_kind == MatchKind::Regex {
+        regex_hits
             .get(rule.id.as_str())
-            .map(|p| format!("the pattern /{p}/"));
-    }
-    let texts = compiled.texts.get(&rule.id)?;
-    texts
-        .iter()
-        .position(|t| matches(when.match_kind, normalized, t))
-        .map(|i| format!("\"{}\" ({:?})", when.text[i], when.match_kind).to_lowercase())
+            .map(|p| format!("the pattern /{p}/"))
+    } else {
+        let texts = compiled.texts.get(&rule.id)?;
+        texts
+            .iter()
+            .position(|t| matches(when.match_kind, normalized, t))
+            .map(|i| format!("\"{}\" ({:?})", when.text[i], when.match_kind).to_lowercase())
+    };
+    why.map(|why| Trigger { why, by_text: true })
 }
 
 fn conditions_hold(rule: &Rule, state: &ContactState, open: bool, first_contact: bool) -> bool {
@@ -252,77 +315,160 @@ fn conditions_hold(rule: &Rule, state: &ContactState, open: bool, first_contact:
     hours_ok && first_ok && any_ok && none_ok
 }
 
-struct Renderer<'a> {
-    world: &'a World<'a>,
-    name: &'a str,
-    now: Timestamp,
-    fields: BTreeMap<String, String>,
-}
-
-impl Renderer<'_> {
-    fn text(&self, template_or_text: &str, is_template: bool) -> String {
-        let source = if is_template {
-            (self.world.templates)(template_or_text)
-                .map(|t| t.to_string())
-                .unwrap_or_default()
-        } else {
-            template_or_text.to_string()
-        };
-        // Today's hours cost a time-zone conversion: only when a text asks for them.
-        let today = if source.contains("horario_hoy") {
-            self.world
-                .settings
-                .hours
-                .today_text(self.world.time_zone, self.now, "y", "cerrado")
-        } else {
-            String::new()
-        };
-        let name = self.fields.get("nombre").map_or(self.name, String::as_str);
-        let mut variables = vec![
-            ("nombre", name),
-            ("negocio", self.world.settings.business.name.as_str()),
-            ("horario_hoy", today.as_str()),
-        ];
-        variables.extend(self.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        render(&source, &variables).trim_end().to_string()
-    }
-
-    fn template(&self, name: &str) -> Outbound {
-        Outbound::Text {
-            body: self.text(name, true),
-        }
-    }
-
-    fn reply(&self, reply: &Reply) -> Outbound {
-        let body = |template: &Option<String>, text: &Option<String>| match (template, text) {
-            (Some(name), _) => self.text(name, true),
-            (None, Some(text)) => self.text(text, false),
-            (None, None) => String::new(),
-        };
-        match reply {
-            Reply::Template(name) => self.template(name),
-            Reply::Text(text) => Outbound::Text {
-                body: self.text(text, false),
-            },
-            Reply::Buttons(b) => Outbound::Buttons {
-                body: body(&b.template, &b.text),
-                header: None,
-                footer: b.footer.clone(),
-                buttons: b.options.clone(),
-            },
-            Reply::List(l) => Outbound::List {
-                body: body(&l.template, &l.text),
-                button: l.button.clone(),
-                header: None,
-                footer: l.footer.clone(),
-                sections: l.sections.clone(),
-            },
-        }
-    }
-}
-
 fn within(last: Option<i64>, now: i64, window_ms: i64) -> bool {
     last.is_some_and(|at| now - at < window_ms)
+}
+
+/// What the rules make of a message.
+enum Found<'r> {
+    /// This rule answers; `over_greeting` is a greeting rule that matched before it.
+    Rule {
+        rule: &'r Rule,
+        why: String,
+        over_greeting: Option<&'r Rule>,
+    },
+    /// Only greeting rules matched (this is the first), and the message says more than a
+    /// greeting: a question no rule answers.
+    GreetingWithMore(&'r Rule),
+    Nothing,
+}
+
+/// Whether `raw` (normalized: `normalized`) is only a greeting once every text of the
+/// matching greeting rules is taken out: nothing left, or a couple of words that ask nothing
+/// ("hola soy Ana", not "hola, ¿hacen envíos?").
+fn only_greeting(
+    compiled: &CompiledRules,
+    greetings: &[(&Rule, String)],
+    raw: &str,
+    normalized: &str,
+) -> bool {
+    // Regular expressions run on the text as written: their matches go first.
+    let mut without_regexes = None;
+    for (rule, _) in greetings {
+        for regex in compiled
+            .greeting_regexes
+            .get(&rule.id)
+            .into_iter()
+            .flatten()
+        {
+            let text = without_regexes.get_or_insert_with(|| raw.to_string());
+            *text = regex.replace_all(text, " ").into_owned();
+        }
+    }
+    let mut left = without_regexes.map_or_else(|| normalized.to_string(), |t| normalize(&t));
+    let mut texts: Vec<(MatchKind, &str)> = greetings
+        .iter()
+        .filter(|(rule, _)| rule.when.match_kind != MatchKind::Regex)
+        .flat_map(|(rule, _)| {
+            let kind = rule.when.match_kind;
+            compiled
+                .texts
+                .get(&rule.id)
+                .into_iter()
+                .flatten()
+                .map(move |t| (kind, t.as_str()))
+        })
+        .collect();
+    // The longest first: "buenas tardes" goes whole, not "buenas" leaving "tardes".
+    texts.sort_by_key(|(_, t)| std::cmp::Reverse(t.len()));
+    for (kind, text) in texts {
+        left = without_matches(kind, &left, text);
+    }
+    let asks = raw.contains(['?', '¿']);
+    left.is_empty() || (!asks && left.split(' ').count() <= GREETING_EXTRA_WORDS)
+}
+
+/// The rule that answers: the first matching rule that is not a greeting, else the first
+/// matching greeting rule when the message is only a greeting. Rules whose conditions fail
+/// or that are cooling down do not match.
+fn find_rule<'r>(
+    compiled: &'r CompiledRules,
+    message: &Message<'_>,
+    normalized: &str,
+    state: &ContactState,
+    open: bool,
+    now_ms: i64,
+) -> Found<'r> {
+    let first_contact = state.last_in_at.is_none();
+    let regex_hits = message
+        .text
+        .map(|raw| compiled.regex_hits(raw))
+        .unwrap_or_default();
+    let mut greetings: Vec<(&Rule, String)> = Vec::new();
+    for rule in compiled.rules.rules.iter().filter(|r| r.enabled) {
+        let Some(found) = trigger(rule, compiled, message, normalized, &regex_hits) else {
+            continue;
+        };
+        let cooling = rule.cooldown_minutes > 0
+            && within(
+                state.rule_last_at.get(&rule.id).copied(),
+                now_ms,
+                i64::from(rule.cooldown_minutes) * MINUTE_MS,
+            );
+        if cooling || !conditions_hold(rule, state, open, first_contact) {
+            continue;
+        }
+        if rule.greeting && found.by_text {
+            greetings.push((rule, found.why));
+            continue;
+        }
+        return Found::Rule {
+            rule,
+            why: found.why,
+            over_greeting: greetings.first().map(|(greeting, _)| *greeting),
+        };
+    }
+    let Some((greeting, why)) = greetings.first() else {
+        return Found::Nothing;
+    };
+    if only_greeting(
+        compiled,
+        &greetings,
+        message.text.unwrap_or_default(),
+        normalized,
+    ) {
+        Found::Rule {
+            rule: greeting,
+            why: why.clone(),
+            over_greeting: None,
+        }
+    } else {
+        Found::GreetingWithMore(greeting)
+    }
+}
+
+/// Carries out a rule's actions on the contact's next state.
+fn act(actions: &[Action], next: &mut ContactState, pause_until: i64) {
+    for action in actions {
+        match action {
+            Action::AddLabel(label) => {
+                next.labels.insert(label.clone());
+            }
+            Action::RemoveLabel(label) => {
+                next.labels.remove(label);
+            }
+            Action::Handover => next.paused_until = Some(pause_until),
+            Action::OptOut => next.opted_out = true,
+        }
+    }
+}
+
+/// The welcome (first in `replies`) and the message after it become one message when
+/// WhatsApp allows it; a rule's own several replies stay as the owner made them.
+fn merge_welcome_into_next(replies: &mut Vec<Outbound>) {
+    if replies.len() < 2 {
+        return;
+    }
+    let mut rest = replies.split_off(2);
+    let next = replies.pop();
+    let welcome = replies.pop();
+    if let (Some(welcome), Some(next)) = (welcome, next) {
+        match merge_welcome(welcome, next) {
+            Ok(one) => replies.push(one),
+            Err((welcome, next)) => replies.extend([welcome, next]),
+        }
+    }
+    replies.append(&mut rest);
 }
 
 /// Decides what the bot does about one message.
@@ -338,6 +484,7 @@ pub fn decide(
     next.auto_reply_times.retain(|at| now_ms - at < HOUR_MS);
     let previous_in = state.last_in_at;
     next.last_in_at = Some(now_ms);
+    let pause_until = now_ms + i64::from(policy.takeover_quiet_hours) * HOUR_MS;
     let done = |reason: Reason, replies: Vec<Outbound>, state: ContactState| Decision {
         reason,
         replies,
@@ -355,6 +502,7 @@ pub fn decide(
     let mut renderer = Renderer {
         world,
         name: message.name.unwrap_or(""),
+        message: message.text.unwrap_or(""),
         now,
         fields: state.fields.clone(),
     };
@@ -364,7 +512,10 @@ pub fn decide(
         let first_time = !state.opted_out;
         next.opted_out = true;
         let replies = if first_time {
-            vec![renderer.template(&policy.opt_out_template)]
+            renderer
+                .template(&policy.opt_out_template)
+                .into_iter()
+                .collect()
         } else {
             Vec::new()
         };
@@ -372,11 +523,11 @@ pub fn decide(
     }
     if word_listed(&normalized, &policy.opt_in_keywords) && state.opted_out {
         next.opted_out = false;
-        return done(
-            Reason::OptIn,
-            vec![renderer.template(&policy.opt_in_template)],
-            next,
-        );
+        let replies = renderer
+            .template(&policy.opt_in_template)
+            .into_iter()
+            .collect();
+        return done(Reason::OptIn, replies, next);
     }
     if state.opted_out {
         return done(Reason::OptedOut, Vec::new(), next);
@@ -395,26 +546,31 @@ pub fn decide(
             next.fields
                 .insert(capturing.field.clone(), answer.to_string());
             renderer.fields = next.fields.clone();
-            let then = world
+            let then: &[Reply] = world
                 .rules
                 .rules
                 .rules
                 .iter()
                 .find(|r| r.id == capturing.rule)
-                .and_then(|r| r.capture.as_ref());
-            let replies: Vec<Outbound> = then
-                .map(|c| c.then.iter().map(|r| renderer.reply(r)).collect())
-                .unwrap_or_default();
+                .and_then(|r| r.capture.as_ref())
+                .map_or(&[], |c| c.then.as_slice());
+            let (reason, replies) = match then.iter().find_map(|r| renderer.unfinished_reply(r)) {
+                Some(unfinished) => {
+                    next.paused_until = Some(pause_until);
+                    let replies = renderer.template(HANDOVER_TEMPLATE).into_iter().collect();
+                    (needs_setup(&capturing.rule, unfinished), replies)
+                }
+                None => (
+                    Reason::Captured {
+                        field: capturing.field,
+                    },
+                    then.iter().map(|r| renderer.reply(r)).collect::<Vec<_>>(),
+                ),
+            };
             if !replies.is_empty() {
                 next.auto_reply_times.push(now_ms);
             }
-            return done(
-                Reason::Captured {
-                    field: capturing.field,
-                },
-                replies,
-                next,
-            );
+            return done(reason, replies, next);
         }
     }
 
@@ -424,465 +580,94 @@ pub fn decide(
             .is_some_and(|at| now_ms - at >= i64::from(policy.welcome_again_after_days) * DAY_MS);
     let mut replies = Vec::new();
     let mut reason = None;
+    let mut welcomed = false;
     if first_contact || welcome_again {
-        replies.push(renderer.template(&policy.welcome_template));
+        if let Some(welcome) = renderer.template(&policy.welcome_template) {
+            replies.push(welcome);
+            welcomed = true;
+        }
         reason = Some(Reason::Welcome);
     }
 
     let open = hours.is_open(world.time_zone, now);
-    let regex_hits = message
-        .text
-        .map(|raw| world.rules.regex_hits(raw))
-        .unwrap_or_default();
-    let matched = world
-        .rules
-        .rules
-        .rules
-        .iter()
-        .filter(|r| r.enabled)
-        .find_map(|rule| {
-            let why = trigger(rule, world.rules, message, &normalized, &regex_hits)?;
-            if !conditions_hold(rule, state, open, first_contact) {
-                return None;
+    let greeting_with_more = match find_rule(world.rules, message, &normalized, state, open, now_ms)
+    {
+        Found::Rule {
+            rule,
+            why,
+            over_greeting,
+        } => {
+            next.rule_last_at.insert(rule.id.clone(), now_ms);
+            act(&rule.actions, &mut next, pause_until);
+            match rule.reply.iter().find_map(|r| renderer.unfinished_reply(r)) {
+                Some(unfinished) => {
+                    // Never the owner's setup notes to a customer: a person answers instead.
+                    replies.extend(renderer.template(HANDOVER_TEMPLATE));
+                    next.paused_until = Some(pause_until);
+                    reason = Some(needs_setup(&rule.id, unfinished));
+                }
+                None => {
+                    replies.extend(rule.reply.iter().map(|r| renderer.reply(r)));
+                    if let Some(capture) = &rule.capture {
+                        next.capturing = Some(Capturing {
+                            rule: rule.id.clone(),
+                            field: capture.field.clone(),
+                            until: now_ms + i64::from(capture.minutes) * MINUTE_MS,
+                        });
+                    }
+                    reason = Some(Reason::Rule {
+                        id: rule.id.clone(),
+                        matched: why,
+                        over_greeting: over_greeting.map(|g| g.id.clone()),
+                    });
+                }
             }
-            let cooling = rule.cooldown_minutes > 0
-                && within(
-                    state.rule_last_at.get(&rule.id).copied(),
-                    now_ms,
-                    i64::from(rule.cooldown_minutes) * MINUTE_MS,
-                );
-            (!cooling).then_some((rule, why))
-        });
-
-    if let Some((rule, why)) = matched {
-        replies.extend(rule.reply.iter().map(|r| renderer.reply(r)));
-        next.rule_last_at.insert(rule.id.clone(), now_ms);
-        if let Some(capture) = &rule.capture {
-            next.capturing = Some(Capturing {
-                rule: rule.id.clone(),
-                field: capture.field.clone(),
-                until: now_ms + i64::from(capture.minutes) * MINUTE_MS,
-            });
+            None
         }
-        for action in &rule.actions {
-            match action {
-                Action::AddLabel(label) => {
-                    next.labels.insert(label.clone());
-                }
-                Action::RemoveLabel(label) => {
-                    next.labels.remove(label);
-                }
-                Action::Handover => {
-                    next.paused_until =
-                        Some(now_ms + i64::from(policy.takeover_quiet_hours) * HOUR_MS)
-                }
-                Action::OptOut => next.opted_out = true,
-            }
-        }
-        reason = Some(Reason::Rule {
-            id: rule.id.clone(),
-            matched: why,
-        });
-    } else if reason.is_none() {
+        Found::GreetingWithMore(greeting) => Some(Some(greeting.id.clone())),
+        Found::Nothing => Some(None),
+    };
+    // No rule answers: the away message when closed, else the fallback, each throttled.
+    if let Some(greeting_with_more) = greeting_with_more {
         if !open {
             if !within(
                 state.last_away_at,
                 now_ms,
                 i64::from(policy.away_every_hours) * HOUR_MS,
             ) {
-                replies.push(renderer.template(&policy.away_template));
-                next.last_away_at = Some(now_ms);
-                reason = Some(Reason::Away);
+                if let Some(away) = renderer.template(&policy.away_template) {
+                    replies.push(away);
+                    next.last_away_at = Some(now_ms);
+                }
+                reason = Some(Reason::Away { greeting_with_more });
             }
         } else if !within(
             state.last_fallback_at,
             now_ms,
             i64::from(policy.fallback_every_minutes) * MINUTE_MS,
         ) {
-            replies.push(renderer.template(&policy.fallback_template));
-            next.last_fallback_at = Some(now_ms);
-            reason = Some(Reason::Fallback);
+            if let Some(fallback) = renderer.template(&policy.fallback_template) {
+                replies.push(fallback);
+                next.last_fallback_at = Some(now_ms);
+            }
+            reason = Some(Reason::Fallback { greeting_with_more });
         }
+    }
+    if welcomed {
+        merge_welcome_into_next(&mut replies);
     }
     next.auto_reply_times
         .extend(std::iter::repeat_n(now_ms, replies.len().min(1)));
     done(reason.unwrap_or(Reason::Quiet), replies, next)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::rules::default_rules;
-    use crate::store::document::HandEdited;
-    use crate::templates::BUILTIN;
-    use proptest::prelude::*;
-
-    fn builtin(name: &str) -> Option<Arc<str>> {
-        BUILTIN
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| Arc::from(*t))
-    }
-
-    struct Fixture {
-        rules: CompiledRules,
-        settings: Settings,
-        tz: TimeZone,
-    }
-
-    impl Fixture {
-        fn new() -> Fixture {
-            Fixture::with_rules(default_rules())
-        }
-
-        fn with_rules(rules: Rules) -> Fixture {
-            Fixture {
-                rules: CompiledRules::new(Arc::new(rules)),
-                settings: Settings::defaults(),
-                tz: TimeZone::get("America/Caracas").expect("tz"),
-            }
-        }
-
-        fn decide(&self, state: &ContactState, message: &Message<'_>, now: Timestamp) -> Decision {
-            let world = World {
-                rules: &self.rules,
-                settings: &self.settings,
-                templates: &builtin,
-                time_zone: &self.tz,
-            };
-            decide(&world, state, message, now)
-        }
-    }
-
-    /// Monday 2026-11-30 at `hh:mm` in Caracas (open 09:00-18:00).
-    fn monday(time: &str) -> Timestamp {
-        format!("2026-11-30T{time}:00-04:00[America/Caracas]")
-            .parse::<jiff::ZonedDateTime>()
-            .expect("time")
-            .timestamp()
-    }
-
-    fn sunday(time: &str) -> Timestamp {
-        format!("2026-11-29T{time}:00-04:00[America/Caracas]")
-            .parse::<jiff::ZonedDateTime>()
-            .expect("time")
-            .timestamp()
-    }
-
-    fn text(text: &str) -> Message<'_> {
-        Message {
-            kind: "text",
-            text: Some(text),
-            choice_id: None,
-            stale: false,
-            name: Some("Ana"),
-        }
-    }
-
-    fn known() -> ContactState {
-        ContactState {
-            last_in_at: Some(monday("08:00").as_millisecond()),
-            ..ContactState::default()
-        }
-    }
-
-    fn body(reply: &Outbound) -> &str {
-        match reply {
-            Outbound::Text { body }
-            | Outbound::Buttons { body, .. }
-            | Outbound::List { body, .. } => body,
-            _ => "",
-        }
-    }
-
-    fn rule_id(decision: &Decision) -> Option<&str> {
-        match &decision.reason {
-            Reason::Rule { id, .. } => Some(id),
-            _ => None,
-        }
-    }
-
-    #[test]
-    fn a_first_hello_gets_the_welcome_and_the_menu() {
-        let decision =
-            Fixture::new().decide(&ContactState::default(), &text("Hola!!"), monday("10:00"));
-        assert_eq!(rule_id(&decision), Some("menu"));
-        assert_eq!(decision.replies.len(), 2);
-        assert!(
-            body(&decision.replies[0]).contains("¡Hola, Ana!"),
-            "{}",
-            body(&decision.replies[0])
-        );
-        assert!(body(&decision.replies[0]).contains("*Mi Tienda*"));
-        assert!(
-            matches!(&decision.replies[1], Outbound::List { sections, .. } if sections[0].rows.len() == 4)
-        );
-    }
-
-    #[test]
-    fn case_accents_punctuation_and_emoji_do_not_matter_to_the_rules() {
-        let fixture = Fixture::new();
-        for written in ["PRECIO", "precio?", "précio", "¿Cuál es el précio? 😀"] {
-            assert_eq!(
-                rule_id(&fixture.decide(&known(), &text(written), monday("10:00"))),
-                Some("precios"),
-                "{written}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_tapped_option_leads_to_its_rule_with_variables_filled() {
-        let message = Message {
-            kind: "interactive",
-            text: Some("Horario"),
-            choice_id: Some("horario"),
-            stale: false,
-            name: None,
-        };
-        let decision = Fixture::new().decide(&known(), &message, monday("10:00"));
-        assert_eq!(rule_id(&decision), Some("horario"));
-        assert!(
-            body(&decision.replies[0]).contains("9:00–18:00"),
-            "{}",
-            body(&decision.replies[0])
-        );
-    }
-
-    #[test]
-    fn a_voice_note_gets_the_text_only_answer() {
-        let message = Message {
-            kind: "audio",
-            text: None,
-            choice_id: None,
-            stale: false,
-            name: None,
-        };
-        assert_eq!(
-            rule_id(&Fixture::new().decide(&known(), &message, monday("10:00"))),
-            Some("nota_de_voz")
-        );
-    }
-
-    #[test]
-    fn the_fallback_goes_out_at_most_once_per_period() {
-        let fixture = Fixture::new();
-        let first = fixture.decide(&known(), &text("quiero un unicornio"), monday("10:00"));
-        assert_eq!(first.reason, Reason::Fallback);
-        let again = fixture.decide(&first.state, &text("¿me oyes?"), monday("10:05"));
-        assert_eq!(again.reason, Reason::Quiet);
-        assert!(again.replies.is_empty());
-        let later = fixture.decide(&again.state, &text("¿hola?"), monday("10:31"));
-        assert_eq!(rule_id(&later), Some("menu"), "a greeting still answers");
-        let later = fixture.decide(&again.state, &text("nada"), monday("10:31"));
-        assert_eq!(later.reason, Reason::Fallback);
-    }
-
-    #[test]
-    fn outside_hours_the_away_message_goes_out_once_per_period() {
-        let fixture = Fixture::new();
-        let sunday_state = ContactState {
-            last_in_at: Some(sunday("08:00").as_millisecond()),
-            ..ContactState::default()
-        };
-        let first = fixture.decide(&sunday_state, &text("necesito algo"), sunday("10:00"));
-        assert_eq!(first.reason, Reason::Away);
-        assert!(
-            body(&first.replies[0]).contains("cerrado"),
-            "{}",
-            body(&first.replies[0])
-        );
-        let again = fixture.decide(&first.state, &text("hola?? necesito algo"), sunday("11:00"));
-        assert_ne!(again.reason, Reason::Away);
-        let rule = fixture.decide(&first.state, &text("precio"), sunday("11:00"));
-        assert_eq!(
-            rule_id(&rule),
-            Some("precios"),
-            "rules still answer outside hours"
-        );
-    }
-
-    #[test]
-    fn asking_for_a_person_pauses_the_bot_until_the_quiet_time_passes() {
-        let fixture = Fixture::new();
-        let handed = fixture.decide(
-            &known(),
-            &text("quiero hablar con una persona"),
-            monday("10:00"),
-        );
-        assert_eq!(rule_id(&handed), Some("persona"));
-        let paused_until = handed.state.paused_until.expect("paused");
-        assert_eq!(
-            paused_until - monday("10:00").as_millisecond(),
-            12 * HOUR_MS
-        );
-        let quiet = fixture.decide(&handed.state, &text("precio"), monday("11:00"));
-        assert!(matches!(quiet.reason, Reason::Paused { .. }) && quiet.replies.is_empty());
-        let resumed = fixture.decide(&handed.state, &text("precio"), monday("23:00"));
-        assert_eq!(rule_id(&resumed), Some("precios"));
-    }
-
-    #[test]
-    fn opt_out_is_confirmed_once_silences_everything_and_opt_in_restores() {
-        let fixture = Fixture::new();
-        let out = fixture.decide(&known(), &text("BAJA"), monday("10:00"));
-        assert_eq!(out.reason, Reason::OptOut);
-        assert_eq!(out.replies.len(), 1);
-        let silent = fixture.decide(&out.state, &text("precio"), monday("10:01"));
-        assert_eq!(silent.reason, Reason::OptedOut);
-        assert!(silent.replies.is_empty());
-        let twice = fixture.decide(&silent.state, &text("stop"), monday("10:02"));
-        assert!(twice.replies.is_empty(), "confirmed only once");
-        let back = fixture.decide(&twice.state, &text("alta"), monday("10:03"));
-        assert_eq!(back.reason, Reason::OptIn);
-        assert_eq!(
-            rule_id(&fixture.decide(&back.state, &text("precio"), monday("10:04"))),
-            Some("precios")
-        );
-    }
-
-    #[test]
-    fn stale_messages_and_reactions_get_nothing() {
-        let fixture = Fixture::new();
-        let stale = Message {
-            stale: true,
-            ..text("precio")
-        };
-        assert_eq!(
-            fixture.decide(&known(), &stale, monday("10:00")).reason,
-            Reason::Stale
-        );
-        let reaction = Message {
-            kind: "reaction",
-            text: Some("👍"),
-            choice_id: None,
-            stale: false,
-            name: None,
-        };
-        assert_eq!(
-            fixture.decide(&known(), &reaction, monday("10:00")).reason,
-            Reason::NotACustomerMessage
-        );
-    }
-
-    #[test]
-    fn automatic_replies_are_capped_per_hour() {
-        let mut fixture = Fixture::new();
-        fixture.settings.replies.max_auto_replies_per_hour = 2;
-        let mut state = known();
-        let mut reasons = Vec::new();
-        for minute in ["10:00", "10:01", "10:02"] {
-            let decision = fixture.decide(&state, &text("precio"), monday(minute));
-            reasons.push(decision.reason.clone());
-            state = decision.state;
-        }
-        assert_eq!(reasons[2], Reason::Capped);
-        assert_eq!(
-            fixture
-                .decide(&state, &text("precio"), monday("11:05"))
-                .reason,
-            Reason::Rule {
-                id: "precios".into(),
-                matched: "\"precio\" (contains)".into()
-            }
-        );
-    }
-
-    #[test]
-    fn regexes_labels_and_cooldowns_work_together() {
-        let rules: Rules = serde_json::from_value(serde_json::json!({"version": 1, "rules": [
-            {"id": "pedido", "when": {"match": "regex", "text": ["pedido\\s*#?\\d{4}"], "labels_none": ["vip"]},
-             "reply": [{"text": "Buscando tu pedido, {{nombre}}"}], "actions": [{"add_label": "con_pedido"}], "cooldown_minutes": 60},
-            {"id": "vip", "when": {"text": ["pedido"], "labels_any": ["vip"]}, "reply": [{"text": "Te atiende tu asesora"}]}
-        ]}))
-        .expect("rules");
-        let fixture = Fixture::with_rules(rules);
-        let first = fixture.decide(&known(), &text("Mi PEDIDO #1234"), monday("10:00"));
-        assert_eq!(rule_id(&first), Some("pedido"));
-        assert_eq!(body(&first.replies[0]), "Buscando tu pedido, Ana");
-        assert!(first.state.labels.contains("con_pedido"));
-        let cooling = fixture.decide(&first.state, &text("pedido 1234"), monday("10:10"));
-        assert_ne!(
-            rule_id(&cooling),
-            Some("pedido"),
-            "cooling down for an hour"
-        );
-        let vip = ContactState {
-            labels: ["vip".to_string()].into(),
-            ..known()
-        };
-        assert_eq!(
-            rule_id(&fixture.decide(&vip, &text("pedido 1234"), monday("10:00"))),
-            Some("vip")
-        );
-    }
-
-    #[test]
-    fn a_capture_step_keeps_the_next_answer_and_uses_it() {
-        let rules: Rules = serde_json::from_value(serde_json::json!({"version": 1, "rules": [
-            {"id": "pedido", "when": {"text": ["estado de mi pedido"]},
-             "reply": [{"text": "¿Cuál es tu número de pedido?"}],
-             "capture": {"field": "pedido", "minutes": 10, "then": [{"text": "Gracias {{nombre}}, buscamos el pedido {{pedido}}."}]}}
-        ]}))
-        .expect("rules");
-        let fixture = Fixture::with_rules(rules);
-        let asked = fixture.decide(&known(), &text("¿Estado de mi pedido?"), monday("10:00"));
-        assert_eq!(rule_id(&asked), Some("pedido"));
-        assert!(asked.state.capturing.is_some());
-
-        let answered = fixture.decide(&asked.state, &text("  A-1234 "), monday("10:03"));
-        assert_eq!(
-            answered.reason,
-            Reason::Captured {
-                field: "pedido".into()
-            }
-        );
-        assert_eq!(answered.state.fields["pedido"], "A-1234");
-        assert_eq!(
-            body(&answered.replies[0]),
-            "Gracias Ana, buscamos el pedido A-1234."
-        );
-        assert!(answered.state.capturing.is_none());
-
-        let late = fixture.decide(&asked.state, &text("A-1234"), monday("10:11"));
-        assert_eq!(
-            late.reason,
-            Reason::Fallback,
-            "after the timeout the answer is an ordinary message"
-        );
-        assert!(late.state.capturing.is_none());
-    }
-
-    #[test]
-    fn templates_render_their_variables() {
-        assert_eq!(
-            render(
-                "Hola {{nombre}}, soy {{ negocio }}.",
-                &[("nombre", "Ana"), ("negocio", "Mi Tienda")]
-            ),
-            "Hola Ana, soy Mi Tienda."
-        );
-        assert_eq!(render("¡Hola, {{nombre}}!", &[("nombre", "")]), "¡Hola!");
-        assert_eq!(
-            render("¿Te ayudo, {{nombre}}? Dime.", &[]),
-            "¿Te ayudo? Dime."
-        );
-        assert_eq!(render("sin {{cerrar", &[]), "sin {{cerrar");
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(256))]
-        #[test]
-        fn the_engine_never_panics_whatever_the_text(written in "\\PC{0,400}", kind in "[a-z]{0,12}", choice in proptest::option::of("\\PC{0,40}")) {
-            let fixture = Fixture::new();
-            let message = Message { kind: &kind, text: Some(&written), choice_id: choice.as_deref(), stale: false, name: Some(&written) };
-            let _ = fixture.decide(&ContactState::default(), &message, monday("10:00"));
-            let _ = fixture.decide(&known(), &message, sunday("03:00"));
-        }
-
-        #[test]
-        fn very_long_texts_are_handled(written in "[a-zá-ú ]{5000,6000}") {
-            let _ = Fixture::new().decide(&known(), &text(&written), monday("10:00"));
-        }
+fn needs_setup(rule: &str, unfinished: Unfinished) -> Reason {
+    Reason::NeedsSetup {
+        rule: rule.to_string(),
+        template: unfinished.template,
+        fill_ins: unfinished.fill_ins,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,6 +2,7 @@
 //! midnight ("20:00-02:00" on Friday covers Saturday's first two hours) and closed dates.
 //! Pure: the time is always given.
 
+use super::days::{asked_day, long_date, plus_days, weekday_name, Asked};
 use crate::store::document::Problem;
 pub use app::model::Hours;
 use jiff::civil::{Date, Weekday};
@@ -49,6 +50,13 @@ pub trait Schedule {
         and_word: &str,
         closed_word: &str,
     ) -> String;
+    /// The week in words, Monday first, with the closed dates of the next seven days: "lunes
+    /// a viernes 9:00–18:00, sábado 9:00–13:00, domingo cerrado; cerrado el jueves 24 de
+    /// diciembre" (`{{horario_semana}}`).
+    fn week_text(&self, time_zone: &TimeZone, now: Timestamp) -> String;
+    /// One sentence on the hours of the day `message` names, today when it names none: "Mañana
+    /// sábado abrimos de 9:00 a 13:00." (`{{horario_del_dia}}`).
+    fn day_text(&self, time_zone: &TimeZone, now: Timestamp, message: &str) -> String;
     /// Every malformed range or date, at its JSON pointer under `base`.
     fn validate(&self, base: &str) -> Vec<Problem>;
 }
@@ -120,6 +128,18 @@ impl Schedule for Hours {
         }
     }
 
+    fn week_text(&self, time_zone: &TimeZone, now: Timestamp) -> String {
+        week_words(self, now.to_zoned_datetime(time_zone.clone()).date())
+    }
+
+    fn day_text(&self, time_zone: &TimeZone, now: Timestamp, message: &str) -> String {
+        let local = now.to_zoned_datetime(time_zone.clone());
+        let today = local.date();
+        let minute = local.time().hour() as u16 * 60 + local.time().minute() as u16;
+        let asked = asked_day(message, today).unwrap_or(Asked::Day(today));
+        day_sentence(self, asked, today, minute)
+    }
+
     /// Every malformed range or date, at its JSON pointer under `base`.
     fn validate(&self, base: &str) -> Vec<Problem> {
         let days = [
@@ -156,6 +176,153 @@ impl Schedule for Hours {
 
 fn clock(minutes: u16) -> String {
     format!("{}:{:02}", minutes / 60, minutes % 60)
+}
+
+const WHOLE_DAY: Range = Range {
+    start: 0,
+    end: 24 * 60,
+};
+
+/// "a", "a y b", "a, b y c".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} y {last}", init.join(", ")),
+    }
+}
+
+/// A weekday's hours as in a timetable: "9:00–13:00 y 15:00–19:00", "24 horas", "cerrado".
+fn timetable(hours: &Hours, weekday: Weekday) -> String {
+    let ranges: Vec<String> = hours
+        .ranges(weekday)
+        .map(|r| match r {
+            WHOLE_DAY => "24 horas".to_string(),
+            r => format!("{}–{}", clock(r.start), clock(r.end)),
+        })
+        .collect();
+    if ranges.is_empty() {
+        "cerrado".into()
+    } else {
+        and_list(&ranges)
+    }
+}
+
+/// The week Monday first, days with the same hours together ("lunes a viernes", "sábado y
+/// domingo"), then the closed dates of the seven days from `today` that would otherwise open.
+pub fn week_words(hours: &Hours, today: Date) -> String {
+    let week: Vec<(Weekday, String)> = (0..7)
+        .filter_map(|i| Weekday::from_monday_zero_offset(i).ok())
+        .map(|day| (day, timetable(hours, day)))
+        .collect();
+    let mut runs: Vec<(Weekday, Weekday, usize, &str)> = Vec::new();
+    for (day, text) in &week {
+        match runs.last_mut() {
+            Some((_, last, length, same)) if *same == text.as_str() => {
+                *last = *day;
+                *length += 1;
+            }
+            _ => runs.push((*day, *day, 1, text)),
+        }
+    }
+    let mut words = match runs.as_slice() {
+        [(_, _, 7, "cerrado")] => "cerrado todos los días".to_string(),
+        [(_, _, 7, text)] => format!("todos los días {text}"),
+        runs => runs
+            .iter()
+            .map(|(first, last, length, text)| {
+                let (first, last) = (weekday_name(*first), weekday_name(*last));
+                match length {
+                    1 => format!("{first} {text}"),
+                    2 => format!("{first} y {last} {text}"),
+                    _ => format!("{first} a {last} {text}"),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let closed: Vec<String> = (0..7)
+        .filter_map(|i| plus_days(today, i))
+        .filter(|date| hours.closed_on(*date) && hours.ranges(date.weekday()).next().is_some())
+        .map(|date| format!("el {}", long_date(date)))
+        .collect();
+    if !closed.is_empty() {
+        words.push_str(&format!("; cerrado {}", and_list(&closed)));
+    }
+    words
+}
+
+/// The hours of `date` in a sentence's words: "de 9:00 a 13:00 y de 15:00 a 19:00", "de
+/// 20:00 a 2:00 del sábado" past midnight, "las 24 horas"; `None` when closed that day.
+fn opening_words(hours: &Hours, date: Date) -> Option<String> {
+    if hours.closed_on(date) {
+        return None;
+    }
+    let next_day = weekday_name(date.weekday().next());
+    let ranges: Vec<String> = hours
+        .ranges(date.weekday())
+        .map(|r| match r {
+            WHOLE_DAY => "las 24 horas".to_string(),
+            r if r.end <= r.start => {
+                format!("de {} a {} del {next_day}", clock(r.start), clock(r.end))
+            }
+            r => format!("de {} a {}", clock(r.start), clock(r.end)),
+        })
+        .collect();
+    (!ranges.is_empty()).then(|| and_list(&ranges))
+}
+
+/// What is said of a closed day: a closed date is a special closing.
+fn closed_words(hours: &Hours, date: Date) -> &'static str {
+    if hours.closed_on(date) {
+        "cerrado (feriado)"
+    } else {
+        "cerrado"
+    }
+}
+
+/// The sentence for `asked`, seen from `today` at `minute` (minutes since midnight): "Hoy
+/// viernes abrimos de 9:00 a 18:00." (with "ya cerramos por hoy" once today's hours are
+/// over), "Mañana sábado estamos cerrados.", "El jueves 24 de diciembre estamos cerrados
+/// (feriado).", "El fin de semana: sábado 5 de diciembre de 9:00 a 13:00; domingo 6 de
+/// diciembre cerrado."
+pub fn day_sentence(hours: &Hours, asked: Asked, today: Date, minute: u16) -> String {
+    let date = match asked {
+        Asked::Day(date) => date,
+        Asked::Weekend(saturday) => {
+            let days: Vec<String> = [Some(saturday), plus_days(saturday, 1)]
+                .into_iter()
+                .flatten()
+                .map(|date| match opening_words(hours, date) {
+                    Some(open) => format!("{} {open}", long_date(date)),
+                    None => format!("{} {}", long_date(date), closed_words(hours, date)),
+                })
+                .collect();
+            return format!("El fin de semana: {}.", days.join("; "));
+        }
+    };
+    let subject = if date == today {
+        format!("Hoy {}", weekday_name(date.weekday()))
+    } else if Some(date) == plus_days(today, 1) {
+        format!("Mañana {}", weekday_name(date.weekday()))
+    } else {
+        format!("El {}", long_date(date))
+    };
+    match opening_words(hours, date) {
+        None if hours.closed_on(date) => format!("{subject} estamos cerrados (feriado)."),
+        None => format!("{subject} estamos cerrados."),
+        Some(open) => {
+            let over = date == today
+                && hours
+                    .ranges(date.weekday())
+                    .all(|r| r.start < r.end && r.end <= minute);
+            if over {
+                format!("{subject} abrimos {open}; ya cerramos por hoy.")
+            } else {
+                format!("{subject} abrimos {open}.")
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -238,6 +405,108 @@ mod tests {
         );
         let (tz, sunday) = at("America/Caracas", "2026-11-29T08:00");
         assert_eq!(shop().today_text(&tz, sunday, "y", "cerrado"), "cerrado");
+    }
+
+    fn friday() -> Date {
+        Date::new(2026, 12, 4).expect("date")
+    }
+
+    #[test]
+    fn the_week_is_grouped_monday_first() {
+        let hours = app::model::default_hours();
+        assert_eq!(
+            week_words(&hours, friday()),
+            "lunes a viernes 9:00–18:00, sábado 9:00–13:00, domingo cerrado"
+        );
+        assert_eq!(
+            week_words(&shop(), friday()),
+            "lunes 9:00–13:00 y 15:00–19:00, martes 9:00–19:00, miércoles y jueves cerrado, \
+             viernes 20:00–2:00, sábado y domingo cerrado; cerrado el martes 8 de diciembre"
+        );
+        assert_eq!(
+            week_words(&Hours::default(), friday()),
+            "cerrado todos los días"
+        );
+        let always = Hours {
+            monday: vec!["00:00-24:00".into()],
+            tuesday: vec!["00:00-24:00".into()],
+            wednesday: vec!["00:00-24:00".into()],
+            thursday: vec!["00:00-24:00".into()],
+            friday: vec!["00:00-24:00".into()],
+            saturday: vec!["00:00-24:00".into()],
+            sunday: vec!["00:00-24:00".into()],
+            closed: vec![
+                "2026-12-24".into(),
+                "2026-12-25".into(),
+                "2027-01-01".into(),
+            ],
+        };
+        assert_eq!(week_words(&always, friday()), "todos los días 24 horas");
+        let christmas = Date::new(2026, 12, 20).expect("date");
+        assert_eq!(
+            week_words(&always, christmas),
+            "todos los días 24 horas; cerrado el jueves 24 de diciembre y el viernes 25 de diciembre"
+        );
+    }
+
+    #[test]
+    fn the_day_asked_about_reads_as_a_sentence() {
+        let hours = Hours {
+            closed: vec!["2026-12-24".into()],
+            ..app::model::default_hours()
+        };
+        let at = |asked: Asked, minute: u16| day_sentence(&hours, asked, friday(), minute);
+        let day = |d: i8| Asked::Day(Date::new(2026, 12, d).expect("date"));
+        assert_eq!(at(day(4), 600), "Hoy viernes abrimos de 9:00 a 18:00.");
+        assert_eq!(
+            at(day(4), 19 * 60),
+            "Hoy viernes abrimos de 9:00 a 18:00; ya cerramos por hoy."
+        );
+        assert_eq!(at(day(5), 600), "Mañana sábado abrimos de 9:00 a 13:00.");
+        assert_eq!(
+            at(day(6), 600),
+            "El domingo 6 de diciembre estamos cerrados."
+        );
+        assert_eq!(
+            at(day(24), 600),
+            "El jueves 24 de diciembre estamos cerrados (feriado)."
+        );
+        assert_eq!(
+            at(Asked::Weekend(Date::new(2026, 12, 5).expect("date")), 600),
+            "El fin de semana: sábado 5 de diciembre de 9:00 a 13:00; domingo 6 de diciembre cerrado."
+        );
+        let late = shop();
+        assert_eq!(
+            day_sentence(&late, day(4), friday(), 23 * 60),
+            "Hoy viernes abrimos de 20:00 a 2:00 del sábado."
+        );
+        assert_eq!(
+            day_sentence(&late, day(7), friday(), 600),
+            "El lunes 7 de diciembre abrimos de 9:00 a 13:00 y de 15:00 a 19:00."
+        );
+    }
+
+    #[test]
+    fn the_day_comes_from_the_message_in_the_shop_s_time_zone() {
+        let hours = app::model::default_hours();
+        // Friday 20:00 in Caracas is already Saturday in UTC.
+        let (tz, now) = at("America/Caracas", "2026-12-04T20:00");
+        assert_eq!(
+            hours.day_text(&tz, now, "¿abren el domingo?"),
+            "El domingo 6 de diciembre estamos cerrados."
+        );
+        assert_eq!(
+            hours.day_text(&tz, now, "¿cuál es el horario?"),
+            "Hoy viernes abrimos de 9:00 a 18:00; ya cerramos por hoy."
+        );
+        assert_eq!(
+            hours.day_text(&tz, now, "¿atienden mañana en la mañana?"),
+            "Mañana sábado abrimos de 9:00 a 13:00."
+        );
+        assert_eq!(
+            hours.week_text(&tz, now),
+            "lunes a viernes 9:00–18:00, sábado 9:00–13:00, domingo cerrado"
+        );
     }
 
     #[test]

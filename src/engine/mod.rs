@@ -2,7 +2,9 @@
 //! rules, the settings, the contact's state, the message, the time); the server carries out
 //! what they decide.
 
+pub mod days;
 pub mod decide;
 pub mod hours;
+pub mod render;
 pub mod rules;
 pub mod text;

@@ -405,6 +405,7 @@ fn rule(id: &str, description: &str, when: When, reply: Vec<Reply>, actions: Vec
         id: id.into(),
         description: description.into(),
         enabled: true,
+        greeting: false,
         when,
         reply,
         actions,
@@ -416,8 +417,8 @@ fn texts(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
-/// A useful Spanish shop configuration: a menu, the catalogue, prices, hours, a person, and
-/// a polite answer to voice notes.
+/// A useful Spanish shop configuration: a menu (for a greeting, or when asked for), the
+/// catalogue, prices, hours, a person, and a polite answer to voice notes.
 pub fn default_rules() -> Rules {
     let menu = Reply::List(ListReply {
         template: Some("menu".into()),
@@ -442,20 +443,41 @@ pub fn default_rules() -> Rules {
         schema: None,
         version: Rules::VERSION,
         rules: vec![
+            Rule {
+                greeting: true,
+                ..rule(
+                    "menu",
+                    "Saludos: el menú, si el mensaje no pregunta otra cosa",
+                    When {
+                        text: texts(&[
+                            "hola",
+                            "holi",
+                            "buenas",
+                            "buen dia",
+                            "buenos dias",
+                            "buenas tardes",
+                            "buenas noches",
+                            "que tal",
+                            "como estas",
+                            "como esta",
+                            "como estan",
+                            "saludos",
+                            "hi",
+                            "hello",
+                            "hey",
+                        ]),
+                        match_kind: MatchKind::Word,
+                        ..When::default()
+                    },
+                    vec![menu.clone()],
+                    vec![],
+                )
+            },
             rule(
-                "menu",
-                "Saludos y pedidos del menú",
+                "opciones",
+                "Piden el menú o las opciones",
                 When {
-                    text: texts(&[
-                        "menu",
-                        "menú",
-                        "opciones",
-                        "hola",
-                        "buenas",
-                        "buenos dias",
-                        "buenas tardes",
-                        "buenas noches",
-                    ]),
+                    text: texts(&["menu", "menú", "opciones"]),
                     match_kind: MatchKind::Word,
                     ..When::default()
                 },
@@ -487,9 +509,22 @@ pub fn default_rules() -> Rules {
             ),
             rule(
                 "horario",
-                "El horario de hoy",
+                "El horario: el del día que preguntan y el de la semana",
                 When {
-                    text: texts(&["horario", "abren", "cierran", "a que hora"]),
+                    text: texts(&[
+                        "horario",
+                        "horarios",
+                        "abren",
+                        "abierto",
+                        "abierta",
+                        "abiertos",
+                        "abiertas",
+                        "atienden",
+                        "cierran",
+                        "a que hora",
+                        "a que horas",
+                        "que dias",
+                    ]),
                     match_kind: MatchKind::Word,
                     button: texts(&["horario"]),
                     ..When::default()

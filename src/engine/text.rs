@@ -45,6 +45,37 @@ pub fn matches(kind: MatchKind, message: &str, pattern: &str) -> bool {
     }
 }
 
+/// Normalized `message` without the places where normalized `pattern` matches it (as
+/// [`matches`] finds them; nothing for [`MatchKind::Regex`]), spaces tidied: what a message
+/// says besides a greeting.
+pub fn without_matches(kind: MatchKind, message: &str, pattern: &str) -> String {
+    if pattern.is_empty() || !matches(kind, message, pattern) {
+        return message.to_string();
+    }
+    let kept = match kind {
+        MatchKind::Exact => String::new(),
+        MatchKind::Contains => message.replace(pattern, " "),
+        MatchKind::StartsWith => message[pattern.len()..].to_string(),
+        MatchKind::Word => {
+            let mut kept = String::with_capacity(message.len());
+            let mut from = 0;
+            for (at, _) in message.match_indices(pattern) {
+                let whole = (at == 0 || message.as_bytes()[at - 1] == b' ')
+                    && word_boundary(message, at + pattern.len());
+                if whole && at >= from {
+                    kept.push_str(&message[from..at]);
+                    kept.push(' ');
+                    from = at + pattern.len();
+                }
+            }
+            kept.push_str(&message[from..]);
+            kept
+        }
+        MatchKind::Regex => message.to_string(),
+    };
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn word_boundary(message: &str, at: usize) -> bool {
     message[at..].is_empty() || message[at..].starts_with(' ')
 }
@@ -72,6 +103,28 @@ mod tests {
         assert_eq!(normalize("niño, ÑANDÚ"), "nino nandu");
         assert_eq!(normalize("pedido #1234"), "pedido 1234");
         assert_eq!(normalize("😀👍"), "");
+    }
+
+    #[test]
+    fn what_a_message_says_besides_a_text_is_left_over() {
+        let table = [
+            (MatchKind::Word, "hola soy ana", "hola", "soy ana"),
+            (MatchKind::Word, "hola hola que tal", "hola", "que tal"),
+            (MatchKind::Word, "holanda", "hola", "holanda"),
+            (MatchKind::Word, "buenas tardes", "buenas tardes", ""),
+            (MatchKind::Contains, "holaaa amigos", "hola", "aa amigos"),
+            (MatchKind::StartsWith, "hola que tal", "hola", "que tal"),
+            (MatchKind::Exact, "hola", "hola", ""),
+            (MatchKind::Exact, "hola ana", "hola", "hola ana"),
+            (MatchKind::Regex, "hola", "hola", "hola"),
+        ];
+        for (kind, message, pattern, left) in table {
+            assert_eq!(
+                without_matches(kind, message, pattern),
+                left,
+                "{kind:?} {message:?} {pattern:?}"
+            );
+        }
     }
 
     #[test]

@@ -36,8 +36,10 @@ pub fn routes(api: Api) -> Api {
             "The variables a template can use, with what they would be now",
         )
         .describe(
-            "`nombre` (the customer's name), `negocio` and `horario_hoy` from the settings, \
-             and the fields rules capture (`{{pedido}}`...). For previews.",
+            "`nombre` (the customer's name), `negocio`, `horario_hoy` (today's hours), \
+             `horario_del_dia` (a sentence on the hours of the day the customer asks about, \
+             today here) and `horario_semana` (the week) from the settings, and the fields \
+             rules capture (`{{pedido}}`...). For previews.",
         )
         .returns::<Vec<Variable>>(),
         get(variables),
@@ -128,12 +130,13 @@ struct Variable {
 async fn variables(State(state): State<AppState>) -> ApiJson<Vec<Variable>> {
     use crate::engine::hours::Schedule;
     let settings = state.store.settings.get();
-    let today = settings.hours.today_text(
-        &crate::settings::time_zone(&settings),
+    let (zone, now) = (
+        crate::settings::time_zone(&settings),
         jiff::Timestamp::now(),
-        "y",
-        "cerrado",
     );
+    let today = settings.hours.today_text(&zone, now, "y", "cerrado");
+    let day = settings.hours.day_text(&zone, now, "");
+    let week = settings.hours.week_text(&zone, now);
     let variable = |name: &str, example: String, source| Variable {
         name: name.into(),
         example,
@@ -143,6 +146,8 @@ async fn variables(State(state): State<AppState>) -> ApiJson<Vec<Variable>> {
         variable("nombre", "María".into(), "customer"),
         variable("negocio", settings.business.name.clone(), "settings"),
         variable("horario_hoy", today, "settings"),
+        variable("horario_del_dia", day, "settings"),
+        variable("horario_semana", week, "settings"),
     ];
     let mut captured: Vec<String> = state
         .store
@@ -157,7 +162,7 @@ async fn variables(State(state): State<AppState>) -> ApiJson<Vec<Variable>> {
     list.extend(
         captured
             .into_iter()
-            .filter(|f| !matches!(f.as_str(), "nombre" | "negocio" | "horario_hoy"))
+            .filter(|f| !crate::engine::render::VARIABLES.contains(&f.as_str()))
             .map(|f| variable(&f, String::new(), "captured")),
     );
     ApiJson(list)

@@ -22,7 +22,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("solo_texto", include_str!("builtin/solo_texto.txt")),
 ];
 
-pub use app::whatsapp::{check, valid_name};
+pub use app::whatsapp::{check, fill_ins, valid_name};
 
 #[cfg(test)]
 mod tests {
@@ -34,6 +34,26 @@ mod tests {
             assert!(valid_name(name), "{name}");
             assert!(check(text).is_empty(), "{name}: {:?}", check(text));
         }
+    }
+
+    #[test]
+    fn only_the_prices_and_the_catalogue_ship_with_fill_ins() {
+        for (name, text) in BUILTIN {
+            let marks = fill_ins(text);
+            match *name {
+                "precios" => assert_eq!(marks, vec!["tus productos y precios, uno por línea"]),
+                "catalogo" => assert_eq!(marks, vec!["el enlace de tu catálogo"]),
+                _ => assert!(marks.is_empty(), "{name}: {marks:?}"),
+            }
+            assert!(!text.contains("templates/"), "{name} speaks of files");
+        }
+    }
+
+    #[test]
+    fn an_unclosed_fill_in_is_located() {
+        let problems = check("Precios:\n[[tu lista");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0, 9);
     }
 
     #[test]

@@ -120,6 +120,7 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
                 id,
                 description: String::new(),
                 enabled: true,
+                greeting: false,
                 when: When::default(),
                 reply: Vec::new(),
                 actions: Vec::new(),

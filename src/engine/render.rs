@@ -1,0 +1,228 @@
+//! Filling in the replies: templates and texts with their variables (`{{nombre}}`,
+//! `{{negocio}}`, the hours, captured fields), and the check that a template is ready to
+//! send (no `[[fill-in]]` mark left by the shop's setup). Pure, like the decision.
+
+use super::decide::World;
+use super::hours::Schedule;
+use super::rules::Reply;
+use crate::channel::outbound::{limits, Outbound};
+use app::whatsapp::{fill_ins, render};
+use jiff::Timestamp;
+use std::collections::BTreeMap;
+
+/// The variables a template can use besides captured fields, all computed here.
+pub const VARIABLES: [&str; 5] = [
+    "nombre",
+    "negocio",
+    "horario_hoy",
+    "horario_del_dia",
+    "horario_semana",
+];
+
+/// A template that still has fill-in marks: it is never sent as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unfinished {
+    pub template: String,
+    /// What the owner still has to write, from the marks (`[[...]]`), in order.
+    pub fill_ins: Vec<String>,
+}
+
+/// Fills replies for one message.
+pub struct Renderer<'a> {
+    pub world: &'a World<'a>,
+    /// The customer's name, for `{{nombre}}` (a captured `nombre` field wins).
+    pub name: &'a str,
+    /// What the customer wrote: `{{horario_del_dia}}` answers for the day it names.
+    pub message: &'a str,
+    pub now: Timestamp,
+    /// Captured fields, as variables.
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Renderer<'_> {
+    fn source(&self, template: &str) -> String {
+        (self.world.templates)(template)
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    }
+
+    /// `Some` when template `name` still has fill-in marks. Found at decision time: finding
+    /// them costs one scan of a short text.
+    pub fn unfinished(&self, name: &str) -> Option<Unfinished> {
+        let text = (self.world.templates)(name)?;
+        let fill_ins = fill_ins(&text);
+        (!fill_ins.is_empty()).then(|| Unfinished {
+            template: name.to_string(),
+            fill_ins,
+        })
+    }
+
+    /// The first template of `reply` that still has fill-in marks.
+    pub fn unfinished_reply(&self, reply: &Reply) -> Option<Unfinished> {
+        let template = match reply {
+            Reply::Template(name) => Some(name),
+            Reply::Buttons(b) => b.template.as_ref(),
+            Reply::List(l) => l.template.as_ref(),
+            Reply::Text(_) => None,
+        };
+        self.unfinished(template?)
+    }
+
+    /// A template's (or a literal text's) text with its variables filled in. The hours cost a
+    /// time-zone conversion each: computed only when the text uses them.
+    pub fn text(&self, template_or_text: &str, is_template: bool) -> String {
+        let source = if is_template {
+            self.source(template_or_text)
+        } else {
+            template_or_text.to_string()
+        };
+        let settings = self.world.settings;
+        let (hours, zone) = (&settings.hours, self.world.time_zone);
+        let when_used = |name: &str, value: &dyn Fn() -> String| {
+            if source.contains(name) {
+                value()
+            } else {
+                String::new()
+            }
+        };
+        let today = when_used("horario_hoy", &|| {
+            hours.today_text(zone, self.now, "y", "cerrado")
+        });
+        let day = when_used("horario_del_dia", &|| {
+            hours.day_text(zone, self.now, self.message)
+        });
+        let week = when_used("horario_semana", &|| hours.week_text(zone, self.now));
+        let name = self.fields.get("nombre").map_or(self.name, String::as_str);
+        let mut variables = vec![
+            ("nombre", name),
+            ("negocio", settings.business.name.as_str()),
+            ("horario_hoy", today.as_str()),
+            ("horario_del_dia", day.as_str()),
+            ("horario_semana", week.as_str()),
+        ];
+        variables.extend(self.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        render(&source, &variables).trim_end().to_string()
+    }
+
+    /// A template as a text message; `None` when it still needs filling in (then nothing is
+    /// sent in its place).
+    pub fn template(&self, name: &str) -> Option<Outbound> {
+        if self.unfinished(name).is_some() {
+            return None;
+        }
+        Some(Outbound::Text {
+            body: self.text(name, true),
+        })
+    }
+
+    /// One of a rule's replies, filled in (the caller checks [`Renderer::unfinished_reply`]
+    /// first).
+    pub fn reply(&self, reply: &Reply) -> Outbound {
+        let body = |template: &Option<String>, text: &Option<String>| match (template, text) {
+            (Some(name), _) => self.text(name, true),
+            (None, Some(text)) => self.text(text, false),
+            (None, None) => String::new(),
+        };
+        match reply {
+            Reply::Template(name) => Outbound::Text {
+                body: self.text(name, true),
+            },
+            Reply::Text(text) => Outbound::Text {
+                body: self.text(text, false),
+            },
+            Reply::Buttons(b) => Outbound::Buttons {
+                body: body(&b.template, &b.text),
+                header: None,
+                footer: b.footer.clone(),
+                buttons: b.options.clone(),
+            },
+            Reply::List(l) => Outbound::List {
+                body: body(&l.template, &l.text),
+                button: l.button.clone(),
+                header: None,
+                footer: l.footer.clone(),
+                sections: l.sections.clone(),
+            },
+        }
+    }
+}
+
+/// The welcome and the message after it as one message, when WhatsApp allows it: a text
+/// after a text (up to 4,096 characters), or the welcome on top of a buttons or list body
+/// (up to 1,024). `Err` gives both back when they must stay apart (a template, a medium, too
+/// long).
+pub fn merge_welcome(welcome: Outbound, next: Outbound) -> Result<Outbound, (Outbound, Outbound)> {
+    let Outbound::Text { body: greeting } = &welcome else {
+        return Err((welcome, next));
+    };
+    let joined = |body: &str| {
+        [greeting.trim_end(), body.trim_start()]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    };
+    let fits = |text: &str, limit: usize| text.chars().count() <= limit;
+    match next {
+        Outbound::Text { body } => {
+            let merged = joined(&body);
+            if fits(&merged, limits::TEXT_CHARS) {
+                Ok(Outbound::Text { body: merged })
+            } else {
+                Err((welcome, Outbound::Text { body }))
+            }
+        }
+        Outbound::Buttons {
+            body,
+            header,
+            footer,
+            buttons,
+        } => {
+            let merged = joined(&body);
+            if fits(&merged, limits::INTERACTIVE_BODY_CHARS) {
+                Ok(Outbound::Buttons {
+                    body: merged,
+                    header,
+                    footer,
+                    buttons,
+                })
+            } else {
+                let next = Outbound::Buttons {
+                    body,
+                    header,
+                    footer,
+                    buttons,
+                };
+                Err((welcome, next))
+            }
+        }
+        Outbound::List {
+            body,
+            button,
+            header,
+            footer,
+            sections,
+        } => {
+            let merged = joined(&body);
+            if fits(&merged, limits::INTERACTIVE_BODY_CHARS) {
+                Ok(Outbound::List {
+                    body: merged,
+                    button,
+                    header,
+                    footer,
+                    sections,
+                })
+            } else {
+                let next = Outbound::List {
+                    body,
+                    button,
+                    header,
+                    footer,
+                    sections,
+                };
+                Err((welcome, next))
+            }
+        }
+        next => Err((welcome, next)),
+    }
+}
