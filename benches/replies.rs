@@ -46,7 +46,11 @@ async fn stand_in(arrivals: Arc<Arrivals>) -> String {
                 arrivals.count.fetch_add(1, Ordering::Relaxed);
                 if !arrivals.count_only.load(Ordering::Relaxed) {
                     let to = body["to"].as_str().unwrap_or("").to_string();
-                    arrivals.list.lock().expect("lock").push((Instant::now(), to));
+                    arrivals
+                        .list
+                        .lock()
+                        .expect("lock")
+                        .push((Instant::now(), to));
                 }
                 Json(json!({"messaging_product": "whatsapp", "messages": [{"id": "wamid.bench"}]}))
             }
@@ -108,7 +112,12 @@ fn first_answers(runtime: &tokio::runtime::Runtime, client: &reqwest::Client) ->
             .map(|c| {
                 let (client, url) = (client.clone(), url.clone());
                 tokio::spawn(async move {
-                    deliver(&client, &url, webhook(c, &format!("wamid.hola.{c}"), "hola")).await
+                    deliver(
+                        &client,
+                        &url,
+                        webhook(c, &format!("wamid.hola.{c}"), "hola"),
+                    )
+                    .await
                 })
             })
             .collect();
@@ -164,7 +173,11 @@ async fn burst(
                     if id >= end {
                         break;
                     }
-                    let body = webhook(id % customers, &format!("wamid.p.{id}"), "¿cuál es el precio?");
+                    let body = webhook(
+                        id % customers,
+                        &format!("wamid.p.{id}"),
+                        "¿cuál es el precio?",
+                    );
                     let sent = Instant::now();
                     if deliver(&client, &url, body).await {
                         latencies.push(sent.elapsed());
@@ -209,7 +222,8 @@ fn intake_with_backlog(runtime: &tokio::runtime::Runtime, client: &reqwest::Clie
         {
             burst(client, &url, &next, 5_000, customers).await;
         }
-        let waiting = next.load(Ordering::Relaxed) as usize - arrivals.count.load(Ordering::Relaxed);
+        let waiting =
+            next.load(Ordering::Relaxed) as usize - arrivals.count.load(Ordering::Relaxed);
         let (rate, latencies) = burst(client, &url, &next, MEASURED, customers).await;
         let loaded = (rate, common::percentile(&latencies, 0.99));
         (fresh, loaded, waiting)
@@ -241,7 +255,9 @@ fn main() {
     println!("|---|---|---|");
     let (last_first, last, answers) = first_answers(&runtime, &client);
     println!("| {NEW_CUSTOMERS} new customers write \"hola\" at once (80 sends/s): the last customer's first answer at the Graph API | {last_first:.2} s | ≤ 1.4 s |");
-    println!("| the same: every answer at the Graph API | {last:.2} s ({answers} messages) | ≤ 2.0 s |");
+    println!(
+        "| the same: every answer at the Graph API | {last:.2} s ({answers} messages) | ≤ 2.0 s |"
+    );
     let backlog = intake_with_backlog(&runtime, &client);
     println!(
         "| webhooks over {CONNECTIONS} connections, Graph API live, no backlog ({MEASURED} webhooks) | {:.0}/s, p99 {} | — |",

@@ -25,28 +25,32 @@ async fn a_question_gets_its_answer_exactly_once_even_when_redelivered() {
     let (app, graph) = spawn_app_with_graph().await;
     let first = text_message("wamid.q1", "584128888888", "hola", now_secs());
     assert_eq!(app.webhook(&first).await.status(), 200);
-    graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    graph.wait_for_sends(1, Duration::from_secs(10)).await;
 
     let question = text_message(
         "wamid.q2",
         "584128888888",
-        "¿Cuál es el PRÉCIO?",
+        "¿Cuál es el HORARIO?",
         now_secs(),
     );
     for _ in 0..3 {
         assert_eq!(app.webhook(&question).await.status(), 200);
     }
-    graph.wait_for_sends(3, Duration::from_secs(10)).await;
+    graph.wait_for_sends(2, Duration::from_secs(10)).await;
     settle().await;
 
     let sends = graph.sends();
-    assert_eq!(sends.len(), 3, "welcome, menu, and one answer: {sends:#?}");
-    assert!(
-        body_text(&sends[2]).contains("*Precios*"),
-        "{}",
-        body_text(&sends[2])
+    assert_eq!(
+        sends.len(),
+        2,
+        "the welcome with the menu, and one answer: {sends:#?}"
     );
-    assert_eq!(sends[2]["to"], "584128888888");
+    assert!(
+        body_text(&sends[1]).contains("Nuestro horario:"),
+        "{}",
+        body_text(&sends[1])
+    );
+    assert_eq!(sends[1]["to"], "584128888888");
 }
 
 #[tokio::test]
@@ -63,13 +67,17 @@ async fn a_first_message_gets_the_welcome_and_a_menu_whose_options_answer() {
         .status(),
         200
     );
-    let sends = graph.wait_for_sends(2, Duration::from_secs(10)).await;
-    assert!(
-        body_text(&sends[0]).contains("Bienvenido a *Mi Tienda*"),
-        "{}",
-        body_text(&sends[0])
+    let sends = graph.wait_for_sends(1, Duration::from_secs(10)).await;
+    assert_eq!(
+        sends[0]["interactive"]["type"], "list",
+        "the welcome and the menu are one message"
     );
-    assert_eq!(sends[1]["interactive"]["type"], "list");
+    let welcome_and_menu = body_text(&sends[0]);
+    assert!(
+        welcome_and_menu.starts_with("¡Hola, Cliente! 👋 Bienvenido a *Mi Tienda*")
+            && welcome_and_menu.contains("Elige una opción"),
+        "{welcome_and_menu}"
+    );
 
     let tap = json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
         "contacts": [{"profile": {"name": "Cliente"}, "wa_id": "584129999999", "user_id": "VE.584129999999"}],
@@ -78,11 +86,11 @@ async fn a_first_message_gets_the_welcome_and_a_menu_whose_options_answer() {
     .to_string()
     .into_bytes();
     assert_eq!(app.webhook(&tap).await.status(), 200);
-    let sends = graph.wait_for_sends(3, Duration::from_secs(10)).await;
+    let sends = graph.wait_for_sends(2, Duration::from_secs(10)).await;
     assert!(
-        body_text(&sends[2]).contains("Nuestro horario de hoy"),
+        body_text(&sends[1]).contains("Nuestro horario: lunes a viernes 9:00–18:00"),
         "{}",
-        body_text(&sends[2])
+        body_text(&sends[1])
     );
 }
 
@@ -100,7 +108,7 @@ async fn a_hand_edited_rule_answers_the_next_message() {
         .status(),
         200
     );
-    graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    graph.wait_for_sends(1, Duration::from_secs(10)).await;
     let mut events = app.events().await;
     let path = app.data_path().join("rules.json");
     let mut rules: Value =
@@ -124,8 +132,8 @@ async fn a_hand_edited_rule_answers_the_next_message() {
         .status(),
         200
     );
-    let sends = graph.wait_for_sends(3, Duration::from_secs(10)).await;
-    assert_eq!(body_text(&sends[2]), "Sí, enviamos a todo el país 🚚");
+    let sends = graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    assert_eq!(body_text(&sends[1]), "Sí, enviamos a todo el país 🚚");
 }
 
 #[tokio::test]
@@ -148,18 +156,18 @@ async fn an_opt_out_survives_a_restart() {
         &text_message("wamid.o1", customer, "hola", now_secs()),
     )
     .await;
-    graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    graph.wait_for_sends(1, Duration::from_secs(10)).await;
     post_webhook(
         &client,
         &webhook,
         &text_message("wamid.o2", customer, "BAJA", now_secs()),
     )
     .await;
-    let sends = graph.wait_for_sends(3, Duration::from_secs(10)).await;
+    let sends = graph.wait_for_sends(2, Duration::from_secs(10)).await;
     assert!(
-        body_text(&sends[2]).contains("no te enviaremos más mensajes"),
+        body_text(&sends[1]).contains("no te enviaremos más mensajes"),
         "{}",
-        body_text(&sends[2])
+        body_text(&sends[1])
     );
     let status = std::process::Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])
@@ -179,7 +187,7 @@ async fn an_opt_out_survives_a_restart() {
     settle().await;
     assert_eq!(
         graph.sends().len(),
-        3,
+        2,
         "nothing more reaches an opted-out customer"
     );
     post_webhook(
@@ -188,11 +196,11 @@ async fn an_opt_out_survives_a_restart() {
         &text_message("wamid.o4", customer, "alta", now_secs()),
     )
     .await;
-    let sends = graph.wait_for_sends(4, Duration::from_secs(10)).await;
+    let sends = graph.wait_for_sends(3, Duration::from_secs(10)).await;
     assert!(
-        body_text(&sends[3]).contains("Bienvenido de vuelta"),
+        body_text(&sends[2]).contains("Bienvenido de vuelta"),
         "{}",
-        body_text(&sends[3])
+        body_text(&sends[2])
     );
 }
 
@@ -207,7 +215,7 @@ async fn a_manual_reply_pauses_the_bot_for_that_contact_only_until_given_back() 
             200
         );
     }
-    graph.wait_for_sends(4, Duration::from_secs(10)).await;
+    graph.wait_for_sends(2, Duration::from_secs(10)).await;
 
     let manual = app
         .post_json(
@@ -216,7 +224,7 @@ async fn a_manual_reply_pauses_the_bot_for_that_contact_only_until_given_back() 
         )
         .await;
     assert_eq!(manual.status(), 202);
-    graph.wait_for_sends(5, Duration::from_secs(10)).await;
+    graph.wait_for_sends(3, Duration::from_secs(10)).await;
     settle().await;
     let state = app
         .get_json("/api/conversations/VE.584121313131/state")
@@ -230,17 +238,17 @@ async fn a_manual_reply_pauses_the_bot_for_that_contact_only_until_given_back() 
 
     for (id, customer) in [("wamid.t3", "584121313131"), ("wamid.t4", "584121414141")] {
         assert_eq!(
-            app.webhook(&text_message(id, customer, "precio", now_secs()))
+            app.webhook(&text_message(id, customer, "horario", now_secs()))
                 .await
                 .status(),
             200
         );
     }
-    graph.wait_for_sends(6, Duration::from_secs(10)).await;
+    graph.wait_for_sends(4, Duration::from_secs(10)).await;
     settle().await;
     let sends = graph.sends();
-    assert_eq!(sends.len(), 6, "only the other customer got an answer");
-    assert_eq!(sends[5]["to"], "584121414141");
+    assert_eq!(sends.len(), 4, "only the other customer got an answer");
+    assert_eq!(sends[3]["to"], "584121414141");
 
     let back = app
         .post_json(
@@ -254,15 +262,15 @@ async fn a_manual_reply_pauses_the_bot_for_that_contact_only_until_given_back() 
         app.webhook(&text_message(
             "wamid.t5",
             "584121313131",
-            "precio",
+            "horario",
             now_secs()
         ))
         .await
         .status(),
         200
     );
-    let sends = graph.wait_for_sends(7, Duration::from_secs(10)).await;
-    assert_eq!(sends[6]["to"], "584121313131", "the bot answers again");
+    let sends = graph.wait_for_sends(5, Duration::from_secs(10)).await;
+    assert_eq!(sends[4]["to"], "584121313131", "the bot answers again");
 }
 
 #[tokio::test]
@@ -272,7 +280,7 @@ async fn the_simulator_answers_like_the_bot_without_sending() {
     let answer: Value = app
         .post_json(
             "/api/simulate",
-            &json!({"text": "¿PRECIO?", "first_contact": true, "name": "Ana"}),
+            &json!({"text": "Buenas, ¿cuál es el HORARIO?", "first_contact": true, "name": "Ana"}),
         )
         .await
         .json()
@@ -280,15 +288,17 @@ async fn the_simulator_answers_like_the_bot_without_sending() {
         .expect("json");
 
     assert_eq!(answer["reason"]["because"], "rule");
-    assert_eq!(answer["reason"]["id"], "precios");
-    assert!(answer["preview"][0]
-        .as_str()
-        .expect("welcome")
-        .contains("¡Hola, Ana!"));
-    assert!(answer["preview"][1]
-        .as_str()
-        .expect("answer")
-        .contains("*Precios*"));
+    assert_eq!(
+        answer["reason"]["id"], "horario",
+        "the question, not the greeting"
+    );
+    assert_eq!(answer["reason"]["over_greeting"], "menu");
+    let preview = answer["preview"][0].as_str().expect("one message");
+    assert!(
+        preview.starts_with("¡Hola, Ana!") && preview.contains("Nuestro horario:"),
+        "the welcome and the answer in one message: {preview}"
+    );
+    assert_eq!(answer["preview"].as_array().map(Vec::len), Some(1));
     let missing = app.post_json("/api/simulate", &json!({})).await;
     assert_eq!(missing.status(), 400);
     settle().await;
@@ -310,7 +320,7 @@ async fn labels_and_opt_out_set_by_a_person_change_what_the_bot_does() {
         .status(),
         200
     );
-    graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    graph.wait_for_sends(1, Duration::from_secs(10)).await;
     let mut rules = app.get_json("/api/rules").await;
     rules["rules"]["rules"].as_array_mut().expect("rules").insert(
         0,
@@ -341,8 +351,8 @@ async fn labels_and_opt_out_set_by_a_person_change_what_the_bot_does() {
         .status(),
         200
     );
-    let sends = graph.wait_for_sends(3, Duration::from_secs(10)).await;
-    assert_eq!(body_text(&sends[2]), "Precio especial para ti ⭐");
+    let sends = graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    assert_eq!(body_text(&sends[1]), "Precio especial para ti ⭐");
 
     let opt_out = json!({"opted_out": true});
     app.post_json(
@@ -363,5 +373,5 @@ async fn labels_and_opt_out_set_by_a_person_change_what_the_bot_does() {
         200
     );
     settle().await;
-    assert_eq!(graph.sends().len(), 3, "an opted-out contact gets nothing");
+    assert_eq!(graph.sends().len(), 2, "an opted-out contact gets nothing");
 }

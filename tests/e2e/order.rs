@@ -80,7 +80,9 @@ async fn a_message_waiting_for_its_retry_holds_back_its_conversation_only() {
     let sends = graph.wait_for_sends(4, Duration::from_secs(15)).await;
     let sent = texts(&sends);
     assert_eq!(
-        sent.iter().filter(|t| t.starts_with("ana")).collect::<Vec<_>>(),
+        sent.iter()
+            .filter(|t| t.starts_with("ana"))
+            .collect::<Vec<_>>(),
         ["ana 1", "ana 1", "ana 2"],
         "ana 2 waits for ana 1's retry: {sent:?}"
     );
