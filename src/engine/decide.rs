@@ -456,19 +456,11 @@ fn act(actions: &[Action], next: &mut ContactState, pause_until: i64) {
 /// The welcome (first in `replies`) and the message after it become one message when
 /// WhatsApp allows it; a rule's own several replies stay as the owner made them.
 fn merge_welcome_into_next(replies: &mut Vec<Outbound>) {
-    if replies.len() < 2 {
-        return;
-    }
-    let mut rest = replies.split_off(2);
-    let next = replies.pop();
-    let welcome = replies.pop();
-    if let (Some(welcome), Some(next)) = (welcome, next) {
-        match merge_welcome(welcome, next) {
-            Ok(one) => replies.push(one),
-            Err((welcome, next)) => replies.extend([welcome, next]),
+    if let [welcome, next, ..] = replies.as_slice() {
+        if let Some(one) = merge_welcome(welcome, next) {
+            replies.splice(0..2, [one]);
         }
     }
-    replies.append(&mut rest);
 }
 
 /// Decides what the bot does about one message.
