@@ -174,7 +174,7 @@ fn numeric_date(message: &str, today: Date) -> Option<Date> {
         let month_at = at + len + 1;
         let month_len = digits_at(month_at);
         if len <= 2 && matches!(separator, Some(b'/' | b'-')) && (1..=2).contains(&month_len) {
-            let (day, month) = (number(at, len)?, number(month_at, month_len)?);
+            let (day, month) = (number(at, len), number(month_at, month_len));
             let after = month_at + month_len;
             let year_len = match bytes.get(after) {
                 Some(b) if *b == separator.unwrap_or(b'/') => digits_at(after + 1),
@@ -186,9 +186,9 @@ fn numeric_date(message: &str, today: Date) -> Option<Date> {
                 _ => None,
             };
             let ends_cleanly = year.is_some() || year_len == 0;
-            if let (true, Ok(day), Ok(month)) =
-                (ends_cleanly, i8::try_from(day), i8::try_from(month))
-            {
+            let day = day.and_then(|d| i8::try_from(d).ok());
+            let month = month.and_then(|m| i8::try_from(m).ok());
+            if let (true, Some(day), Some(month)) = (ends_cleanly, day, month) {
                 if let Some(date) = date_of(day, month, year, today) {
                     return Some(date);
                 }
@@ -282,6 +282,26 @@ mod tests {
             "24/12/202",
         ] {
             assert_eq!(asked(message), None, "{message}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever is written, a day found is today or later (within the years a date
+        /// without a year is looked for), and finding it never panics.
+        #[test]
+        fn any_text_names_at_most_a_day_ahead(
+            written in "(\\PC|[0-9/ -]){0,120}",
+            offset in 0i64..4000,
+        ) {
+            let today = plus_days(date(2024, 1, 1), offset).expect("date");
+            let latest = plus_days(today, 366 * i64::from(YEARS_AHEAD)).expect("date");
+            match asked_day(&written, today) {
+                Some(Asked::Day(day)) | Some(Asked::Weekend(day)) => {
+                    let explicit_year = written.matches(|c: char| c.is_ascii_digit()).count() >= 5;
+                    proptest::prop_assert!(explicit_year || (today <= day && day <= latest), "{written}: {day}");
+                }
+                None => {}
+            }
         }
     }
 

@@ -11,12 +11,15 @@
 //! WhatsApp allows it. A template that still has the owner's fill-in marks (`[[...]]`) is
 //! never sent: a rule that would send one hands the chat to a person instead.
 
+mod find;
+
 use super::hours::{Hours, Schedule};
 use super::render::{merge_welcome, Renderer, Unfinished};
-use super::rules::{Action, HoursCondition, Reply, Rule, Rules};
-use super::text::{matches, normalize, without_matches, MatchKind};
+use super::rules::{Action, Reply, Rules};
+use super::text::{normalize, MatchKind};
 use crate::channel::outbound::Outbound;
 use crate::settings::{ReplyPolicy, Settings};
+use find::{find_rule, Found};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use regex::{Regex, RegexSet};
@@ -236,10 +239,6 @@ pub use app::whatsapp::render;
 /// over instead.
 pub const HANDOVER_TEMPLATE: &str = "agente";
 
-/// Left of a greeting, at most this many words (with no question mark) still make the
-/// message just a greeting ("hola soy Ana").
-const GREETING_EXTRA_WORDS: usize = 2;
-
 fn is_customer_message(kind: &str) -> bool {
     !matches!(
         kind,
@@ -254,187 +253,8 @@ fn word_listed(normalized: &str, words: &[String]) -> bool {
     })
 }
 
-/// How a rule's trigger met the message.
-struct Trigger {
-    /// What matched, for the reason ("\"precio\" (contains)").
-    why: String,
-    /// By the message's text (not a tapped option or the message type): only then can a
-    /// greeting rule give way.
-    by_text: bool,
-}
-
-/// Which trigger of a rule the message meets, if any (conditions aside).
-fn trigger(
-    rule: &Rule,
-    compiled: &CompiledRules,
-    message: &Message<'_>,
-    normalized: &str,
-    regex_hits: &HashMap<&str, &str>,
-) -> Option<Trigger> {
-    let when = &rule.when;
-    let other = |why: String| Trigger {
-        why,
-        by_text: false,
-    };
-    if let Some(id) = message.choice_id {
-        if when.button.iter().any(|b| b == id) {
-            return Some(other(format!("option '{id}'")));
-        }
-    }
-    if when.message_type.iter().any(|t| t == message.kind) {
-        return Some(other(format!("a message of type {}", message.kind)));
-    }
-    message.text?;
-    let why = if when.match_kind == MatchKind::Regex {
-        regex_hits
-            .get(rule.id.as_str())
-            .map(|p| format!("the pattern /{p}/"))
-    } else {
-        let texts = compiled.texts.get(&rule.id)?;
-        texts
-            .iter()
-            .position(|t| matches(when.match_kind, normalized, t))
-            .map(|i| format!("\"{}\" ({:?})", when.text[i], when.match_kind).to_lowercase())
-    };
-    why.map(|why| Trigger { why, by_text: true })
-}
-
-fn conditions_hold(rule: &Rule, state: &ContactState, open: bool, first_contact: bool) -> bool {
-    let when = &rule.when;
-    let hours_ok = match when.hours {
-        Some(HoursCondition::Open) => open,
-        Some(HoursCondition::Closed) => !open,
-        None => true,
-    };
-    let first_ok = when
-        .first_contact
-        .is_none_or(|wanted| wanted == first_contact);
-    let any_ok =
-        when.labels_any.is_empty() || when.labels_any.iter().any(|l| state.labels.contains(l));
-    let none_ok = !when.labels_none.iter().any(|l| state.labels.contains(l));
-    hours_ok && first_ok && any_ok && none_ok
-}
-
 fn within(last: Option<i64>, now: i64, window_ms: i64) -> bool {
     last.is_some_and(|at| now - at < window_ms)
-}
-
-/// What the rules make of a message.
-enum Found<'r> {
-    /// This rule answers; `over_greeting` is a greeting rule that matched before it.
-    Rule {
-        rule: &'r Rule,
-        why: String,
-        over_greeting: Option<&'r Rule>,
-    },
-    /// Only greeting rules matched (this is the first), and the message says more than a
-    /// greeting: a question no rule answers.
-    GreetingWithMore(&'r Rule),
-    Nothing,
-}
-
-/// Whether `raw` (normalized: `normalized`) is only a greeting once every text of the
-/// matching greeting rules is taken out: nothing left, or a couple of words that ask nothing
-/// ("hola soy Ana", not "hola, ¿hacen envíos?").
-fn only_greeting(
-    compiled: &CompiledRules,
-    greetings: &[(&Rule, String)],
-    raw: &str,
-    normalized: &str,
-) -> bool {
-    // Regular expressions run on the text as written: their matches go first.
-    let mut without_regexes = None;
-    for (rule, _) in greetings {
-        for regex in compiled
-            .greeting_regexes
-            .get(&rule.id)
-            .into_iter()
-            .flatten()
-        {
-            let text = without_regexes.get_or_insert_with(|| raw.to_string());
-            *text = regex.replace_all(text, " ").into_owned();
-        }
-    }
-    let mut left = without_regexes.map_or_else(|| normalized.to_string(), |t| normalize(&t));
-    let mut texts: Vec<(MatchKind, &str)> = greetings
-        .iter()
-        .filter(|(rule, _)| rule.when.match_kind != MatchKind::Regex)
-        .flat_map(|(rule, _)| {
-            let kind = rule.when.match_kind;
-            compiled
-                .texts
-                .get(&rule.id)
-                .into_iter()
-                .flatten()
-                .map(move |t| (kind, t.as_str()))
-        })
-        .collect();
-    // The longest first: "buenas tardes" goes whole, not "buenas" leaving "tardes".
-    texts.sort_by_key(|(_, t)| std::cmp::Reverse(t.len()));
-    for (kind, text) in texts {
-        left = without_matches(kind, &left, text);
-    }
-    let asks = raw.contains(['?', '¿']);
-    left.is_empty() || (!asks && left.split(' ').count() <= GREETING_EXTRA_WORDS)
-}
-
-/// The rule that answers: the first matching rule that is not a greeting, else the first
-/// matching greeting rule when the message is only a greeting. Rules whose conditions fail
-/// or that are cooling down do not match.
-fn find_rule<'r>(
-    compiled: &'r CompiledRules,
-    message: &Message<'_>,
-    normalized: &str,
-    state: &ContactState,
-    open: bool,
-    now_ms: i64,
-) -> Found<'r> {
-    let first_contact = state.last_in_at.is_none();
-    let regex_hits = message
-        .text
-        .map(|raw| compiled.regex_hits(raw))
-        .unwrap_or_default();
-    let mut greetings: Vec<(&Rule, String)> = Vec::new();
-    for rule in compiled.rules.rules.iter().filter(|r| r.enabled) {
-        let Some(found) = trigger(rule, compiled, message, normalized, &regex_hits) else {
-            continue;
-        };
-        let cooling = rule.cooldown_minutes > 0
-            && within(
-                state.rule_last_at.get(&rule.id).copied(),
-                now_ms,
-                i64::from(rule.cooldown_minutes) * MINUTE_MS,
-            );
-        if cooling || !conditions_hold(rule, state, open, first_contact) {
-            continue;
-        }
-        if rule.greeting && found.by_text {
-            greetings.push((rule, found.why));
-            continue;
-        }
-        return Found::Rule {
-            rule,
-            why: found.why,
-            over_greeting: greetings.first().map(|(greeting, _)| *greeting),
-        };
-    }
-    let Some((greeting, why)) = greetings.first() else {
-        return Found::Nothing;
-    };
-    if only_greeting(
-        compiled,
-        &greetings,
-        message.text.unwrap_or_default(),
-        normalized,
-    ) {
-        Found::Rule {
-            rule: greeting,
-            why: why.clone(),
-            over_greeting: None,
-        }
-    } else {
-        Found::GreetingWithMore(greeting)
-    }
 }
 
 /// Carries out a rule's actions on the contact's next state.
@@ -456,19 +276,11 @@ fn act(actions: &[Action], next: &mut ContactState, pause_until: i64) {
 /// The welcome (first in `replies`) and the message after it become one message when
 /// WhatsApp allows it; a rule's own several replies stay as the owner made them.
 fn merge_welcome_into_next(replies: &mut Vec<Outbound>) {
-    if replies.len() < 2 {
-        return;
-    }
-    let mut rest = replies.split_off(2);
-    let next = replies.pop();
-    let welcome = replies.pop();
-    if let (Some(welcome), Some(next)) = (welcome, next) {
-        match merge_welcome(welcome, next) {
-            Ok(one) => replies.push(one),
-            Err((welcome, next)) => replies.extend([welcome, next]),
+    if let [welcome, next, ..] = replies.as_slice() {
+        if let Some(one) = merge_welcome(welcome, next) {
+            replies.splice(0..2, [one]);
         }
     }
-    replies.append(&mut rest);
 }
 
 /// Decides what the bot does about one message.
@@ -590,8 +402,8 @@ pub fn decide(
     }
 
     let open = hours.is_open(world.time_zone, now);
-    let greeting_with_more = match find_rule(world.rules, message, &normalized, state, open, now_ms)
-    {
+    // `Some` when no rule answers, with the greeting rule that matched a message saying more.
+    let unanswered = match find_rule(world.rules, message, &normalized, state, open, now_ms) {
         Found::Rule {
             rule,
             why,
@@ -628,7 +440,7 @@ pub fn decide(
         Found::Nothing => Some(None),
     };
     // No rule answers: the away message when closed, else the fallback, each throttled.
-    if let Some(greeting_with_more) = greeting_with_more {
+    if let Some(greeting_with_more) = unanswered {
         if !open {
             if !within(
                 state.last_away_at,

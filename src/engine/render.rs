@@ -149,80 +149,26 @@ impl Renderer<'_> {
 
 /// The welcome and the message after it as one message, when WhatsApp allows it: a text
 /// after a text (up to 4,096 characters), or the welcome on top of a buttons or list body
-/// (up to 1,024). `Err` gives both back when they must stay apart (a template, a medium, too
-/// long).
-pub fn merge_welcome(welcome: Outbound, next: Outbound) -> Result<Outbound, (Outbound, Outbound)> {
-    let Outbound::Text { body: greeting } = &welcome else {
-        return Err((welcome, next));
+/// (up to 1,024). `None` when they must stay apart (a template, a medium, too long).
+pub fn merge_welcome(welcome: &Outbound, next: &Outbound) -> Option<Outbound> {
+    let Outbound::Text { body: greeting } = welcome else {
+        return None;
     };
-    let joined = |body: &str| {
-        [greeting.trim_end(), body.trim_start()]
+    let joined = |body: &str, limit: usize| {
+        let text = [greeting.trim_end(), body.trim_start()]
             .into_iter()
             .filter(|part| !part.is_empty())
             .collect::<Vec<_>>()
-            .join("\n\n")
+            .join("\n\n");
+        (text.chars().count() <= limit).then_some(text)
     };
-    let fits = |text: &str, limit: usize| text.chars().count() <= limit;
-    match next {
-        Outbound::Text { body } => {
-            let merged = joined(&body);
-            if fits(&merged, limits::TEXT_CHARS) {
-                Ok(Outbound::Text { body: merged })
-            } else {
-                Err((welcome, Outbound::Text { body }))
-            }
+    let mut merged = next.clone();
+    match &mut merged {
+        Outbound::Text { body } => *body = joined(body, limits::TEXT_CHARS)?,
+        Outbound::Buttons { body, .. } | Outbound::List { body, .. } => {
+            *body = joined(body, limits::INTERACTIVE_BODY_CHARS)?
         }
-        Outbound::Buttons {
-            body,
-            header,
-            footer,
-            buttons,
-        } => {
-            let merged = joined(&body);
-            if fits(&merged, limits::INTERACTIVE_BODY_CHARS) {
-                Ok(Outbound::Buttons {
-                    body: merged,
-                    header,
-                    footer,
-                    buttons,
-                })
-            } else {
-                let next = Outbound::Buttons {
-                    body,
-                    header,
-                    footer,
-                    buttons,
-                };
-                Err((welcome, next))
-            }
-        }
-        Outbound::List {
-            body,
-            button,
-            header,
-            footer,
-            sections,
-        } => {
-            let merged = joined(&body);
-            if fits(&merged, limits::INTERACTIVE_BODY_CHARS) {
-                Ok(Outbound::List {
-                    body: merged,
-                    button,
-                    header,
-                    footer,
-                    sections,
-                })
-            } else {
-                let next = Outbound::List {
-                    body,
-                    button,
-                    header,
-                    footer,
-                    sections,
-                };
-                Err((welcome, next))
-            }
-        }
-        next => Err((welcome, next)),
+        Outbound::Template { .. } | Outbound::Media { .. } => return None,
     }
+    Some(merged)
 }

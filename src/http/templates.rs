@@ -55,7 +55,8 @@ pub fn routes(api: Api) -> Api {
         .describe(
             "Based on the `revision` of the text you started from (the empty text's \
                  revision for a new template): 409 with the other version when it changed, \
-                 422 with located problems (an unclosed `{{`, an unknown variable, too long).",
+                 422 with located problems (an unclosed `{{` or `[[`, an unknown variable, \
+                 too long).",
         )
         .body::<SaveRequest>()
         .returns::<Saved>(),
