@@ -337,6 +337,12 @@ pub struct Alert {
     pub count: Option<u32>,
     #[serde(default)]
     pub file: Option<String>,
+    /// The template, for `template_to_fill`.
+    #[serde(default)]
+    pub template: Option<String>,
+    /// What it still needs.
+    #[serde(default)]
+    pub fill_ins: Vec<String>,
 }
 
 /// `/api/stats`, as the analytics page reads it.

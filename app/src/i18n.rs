@@ -188,6 +188,19 @@ texts! {
         "Respuestas rechazadas en las últimas 24 horas porque el cliente escribió hace más de 24 horas (solo llega una plantilla aprobada):",
         "Replies refused in the last 24 hours because the customer wrote over 24 hours ago (only an approved template gets through):",
             ),
+    AlertTemplateToFill => (
+        "Falta completar una plantilla; hasta entonces el bot no la envía y pasa la conversación a una persona:",
+        "A template still needs filling in; until then the bot does not send it and hands the chat to a person:",
+            ),
+    FillIn => ("Completar", "Fill in"),
+    TemplateToFillNotice => (
+        "Este texto aún no se envía a los clientes. Reemplaza cada [[…]] por tu información:",
+        "This text is not sent to customers yet. Replace each [[…]] with your information:",
+            ),
+    TemplateToFillThen => (
+        "Mientras tanto, cuando una regla lo usa, el bot pasa la conversación a una persona del equipo.",
+        "Meanwhile, when a rule uses it, the bot hands the chat to a person on the team.",
+            ),
     AlertFailedSends => (
         "Respuestas que no se pudieron enviar en las últimas 24 horas:",
         "Replies that could not be sent in the last 24 hours:",
@@ -500,6 +513,7 @@ texts! {
     BadgeBroken => ("con errores", "has errors"),
     BadgeEdited => ("editada", "edited"),
     BadgeBuiltin => ("de fábrica", "built-in"),
+    BadgeToFill => ("por completar", "to fill in"),
     NewTemplate => ("nombre_de_la_plantilla", "template_name"),
     TemplateFromFile => ("Texto propio, guardado en", "Your own text, kept in"),
     TemplateBuiltin => ("Texto de fábrica; al guardar se crea", "Built-in text; saving creates"),

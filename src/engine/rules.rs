@@ -117,6 +117,15 @@ pub fn compile_regexes(rule: &Rule) -> Result<Vec<Regex>, (usize, regex::Error)>
         .collect()
 }
 
+/// The templates a reply uses.
+pub fn templates_of(reply: &Reply) -> Vec<String> {
+    reply
+        .template_names()
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
 /// The parts of a reply the checks look at.
 trait ReplyParts {
     fn body(&self) -> Option<(&Option<String>, &Option<String>)>;

@@ -76,7 +76,7 @@ struct Status {
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 struct Alert {
     /// `token_refused`, `not_configured`, `web_not_linked`, `web_disconnected`,
-    /// `web_logged_out`, `file_problem`, `outside_window`, `failed_sends`.
+    /// `web_logged_out`, `file_problem`, `template_to_fill`, `outside_window`, `failed_sends`.
     kind: &'static str,
     message: String,
     /// How many, for counted alerts (the last 24 hours).
@@ -88,6 +88,12 @@ struct Alert {
     /// The file, for file problems.
     #[serde(skip_serializing_if = "Option::is_none")]
     file: Option<String>,
+    /// The template, for `template_to_fill`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template: Option<String>,
+    /// What the owner still has to write in it (its `[[...]]` marks).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fill_ins: Vec<String>,
 }
 
 impl Alert {
@@ -98,8 +104,56 @@ impl Alert {
             count: None,
             at: None,
             file: None,
+            template: None,
+            fill_ins: Vec::new(),
         }
     }
+}
+
+/// A template the enabled rules or the reply settings use that still has `[[...]]` marks:
+/// the bot never sends it (it hands the chat to a person instead) until the owner fills it in.
+fn templates_to_fill(state: &AppState) -> Vec<Alert> {
+    let rules = state.store.rules.get();
+    let settings = state.store.settings.get();
+    let mut used: std::collections::BTreeSet<String> = rules
+        .rules
+        .iter()
+        .filter(|r| r.enabled)
+        .flat_map(|r| {
+            r.reply
+                .iter()
+                .chain(r.capture.iter().flat_map(|c| c.then.iter()))
+                .flat_map(crate::engine::rules::templates_of)
+        })
+        .collect();
+    let policy = &settings.replies;
+    used.extend(
+        [
+            &policy.welcome_template,
+            &policy.away_template,
+            &policy.fallback_template,
+            &policy.opt_out_template,
+            &policy.opt_in_template,
+        ]
+        .into_iter()
+        .cloned(),
+    );
+    used.into_iter()
+        .filter_map(|name| {
+            let text = state.store.templates.get(&name)?;
+            let fill_ins = app::whatsapp::fill_ins(&text);
+            (!fill_ins.is_empty()).then(|| Alert {
+                message: format!(
+                    "templates/{name}.txt still needs: {}. Until it is filled in, the bot does \
+                     not send it and hands the chat to a person.",
+                    fill_ins.join("; ")
+                ),
+                template: Some(name),
+                fill_ins,
+                ..Alert::new("template_to_fill", String::new())
+            })
+        })
+        .collect()
 }
 
 /// The alerts of the moment, from the channel, the outbox, the files and the last day's sends.
@@ -139,6 +193,7 @@ fn alerts(state: &AppState, file_problems: &[FileProblem], web: &WebStatus) -> V
             ..Alert::new("file_problem", problem.to_string())
         });
     }
+    alerts.extend(templates_to_fill(state));
     let now = crate::auth::now_ms();
     let (mut outside, mut failed) = (0, 0);
     for (_, counts) in state

@@ -617,3 +617,131 @@ async fn every_page_fits_a_desktop_and_a_phone() {
         browser.close().await;
     }
 }
+
+/// Signs `client` in as `username`.
+async fn sign_in_as(client: &Client, app: &TestApp, username: &str, password: &str) {
+    client.goto(&app.url("/login")).await.expect("sign-in page");
+    crate::browser::fill(client, "#username", username).await;
+    crate::browser::fill(client, "#password", password).await;
+    crate::browser::click(client, "form button[type=submit]").await;
+    crate::browser::wait_for_path(client, "/").await;
+}
+
+#[tokio::test]
+async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_its_page() {
+    let Some((app, _graph, browser)) = start("/", 1280, 900).await else {
+        return;
+    };
+    let client = browser.client();
+    // The built-in price list is still to be written: the overview says so, in Spanish.
+    let alert = wait_text(client, "#alerts", "tus productos y precios").await;
+    assert!(!alert.contains("[["), "{alert}");
+    let text = wait_text(client, "#alerts", "Falta completar una plantilla").await;
+    assert!(
+        text.contains("precios") && text.contains("el enlace de tu catálogo"),
+        "{text}"
+    );
+    save_screenshot(client, "fill-in-overview-owner-es-1280.png").await;
+
+    // Its link opens the template, which explains what to write and what the bot does.
+    client
+        .find(Locator::Css(
+            "#alerts a.alert-link[href='/templates?template=precios']",
+        ))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    wait_text(client, "#template-title", "precios").await;
+    wait_text(
+        client,
+        "#template-fill-ins",
+        "Este texto aún no se envía a los clientes",
+    )
+    .await;
+    wait_text(
+        client,
+        "#template-fill-ins",
+        "tus productos y precios, uno por línea",
+    )
+    .await;
+    wait_text(client, "[data-template='precios'] .badge", "por completar").await;
+    save_screenshot(client, "fill-in-template-owner-es-1280.png").await;
+
+    // Filled in: the notice goes, and after saving so does the overview's alert.
+    type_into(
+        client,
+        "#template-text",
+        "💲 *Precios*\nCamiseta: S/ 35\nPantalón: S/ 80",
+    )
+    .await;
+    wait_gone(client, "#template-fill-ins").await;
+    press(client, "#save-template").await;
+    wait_text(client, "#toasts", "Guardado").await;
+    client.goto(&app.url("/")).await.expect("overview");
+    wait_for_hydration(client).await;
+    let alerts = wait_text(client, "#alerts", "catálogo").await;
+    assert!(!alerts.contains("productos y precios"), "{alerts}");
+
+    // In English, on a phone.
+    browser.close().await;
+    let browser = crate::browser::launch(375, 812).await;
+    let client = browser.client();
+    crate::browser::sign_in(client, &app, ADMIN_PASSWORD).await;
+    client.goto(&app.url("/")).await.expect("overview");
+    wait_for_hydration(client).await;
+    client
+        .find(Locator::Css(".language-switch"))
+        .await
+        .expect("switch")
+        .click()
+        .await
+        .expect("click");
+    wait_text(client, "#alerts", "A template still needs filling in").await;
+    save_screenshot(client, "fill-in-overview-owner-en-375.png").await;
+    client
+        .goto(&app.url("/templates?template=catalogo"))
+        .await
+        .expect("templates");
+    wait_for_hydration(client).await;
+    wait_text(
+        client,
+        "#template-fill-ins",
+        "This text is not sent to customers yet",
+    )
+    .await;
+    save_screenshot(client, "fill-in-template-owner-en-375.png").await;
+    browser.close().await;
+
+    // An agent sees the same on the overview, at both widths.
+    let invitation: Value = app
+        .post_json("/api/invitations", &json!({"role": "agent"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let registered = crate::helpers::anonymous_client()
+        .post(app.url("/api/auth/register"))
+        .json(&json!({"invitation": invitation["code"], "username": "agente", "password": "clave de la agente"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(registered.status(), 201);
+    for (width, height, suffix) in [(375, 812, "375"), (1280, 900, "1280")] {
+        let browser = crate::browser::launch(width, height).await;
+        let client = browser.client();
+        sign_in_as(client, &app, "agente", "clave de la agente").await;
+        wait_for_hydration(client).await;
+        wait_text(client, "#alerts", "Falta completar una plantilla").await;
+        save_screenshot(client, &format!("fill-in-overview-agent-es-{suffix}.png")).await;
+        client
+            .goto(&app.url("/templates?template=catalogo"))
+            .await
+            .expect("templates");
+        wait_for_hydration(client).await;
+        wait_text(client, "#template-fill-ins", "el enlace de tu catálogo").await;
+        save_screenshot(client, &format!("fill-in-template-agent-es-{suffix}.png")).await;
+        browser.close().await;
+    }
+}

@@ -148,6 +148,7 @@ fn alert_text(alert: &Alert) -> Text {
         "token_refused" => Text::AlertTokenRefused,
         "not_configured" => Text::AlertNotConfigured,
         "file_problem" => Text::AlertFileProblem,
+        "template_to_fill" => Text::AlertTemplateToFill,
         "outside_window" => Text::AlertOutsideWindow,
         "web_not_linked" => Text::LinkPairing,
         "web_disconnected" => Text::LinkDisconnected,
@@ -212,6 +213,17 @@ fn OverviewBody(status: Status) -> impl IntoView {
                             .into_iter()
                             .map(|alert| {
                                 let text = alert_text(&alert);
+                                if let Some(template) = alert.template.clone() {
+                                    let href = format!("/templates?template={template}");
+                                    return view! {
+                                        <li class="alert" data-kind=alert.kind.clone()>
+                                            {i18n.t(text)}
+                                            " "
+                                            <a class="alert-link" href=href>{template}</a>
+                                            <span class="alert-fill">": " {alert.fill_ins.join("; ")}</span>
+                                        </li>
+                                    }.into_any();
+                                }
                                 let detail = alert
                                     .file
                                     .clone()
@@ -223,7 +235,7 @@ fn OverviewBody(status: Status) -> impl IntoView {
                                         {i18n.t(text)}
                                         {detail.map(|d| view! { <span class="alert-detail">" " {d}</span> })}
                                     </li>
-                                }
+                                }.into_any()
                             })
                             .collect_view()}
                     </ul>

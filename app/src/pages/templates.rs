@@ -10,7 +10,7 @@ use crate::components::{
 use crate::events::{FileProblem, ServerEvent};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
-use crate::whatsapp::{check, render, valid_name, Formatted, MAX_CHARS};
+use crate::whatsapp::{check, fill_ins, render, valid_name, Formatted, MAX_CHARS};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -91,10 +91,16 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
     let list = RwSignal::new(loaded.templates);
     let variables = StoredValue::new(loaded.variables);
     let admin = loaded.admin;
-    let selected = RwSignal::new(list.with_untracked(|l| l.first().map(|t| t.name.clone())));
-    let draft = RwSignal::new(
-        list.with_untracked(|l| l.first().map(|t| t.text.clone()).unwrap_or_default()),
-    );
+    // `?template=NAME` (from the overview's alert) opens that one; else the first.
+    let wanted = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("template"));
+    let first = list.with_untracked(|l| {
+        l.iter()
+            .find(|t| Some(&t.name) == wanted.as_ref())
+            .or(l.first())
+            .map(|t| (t.name.clone(), t.text.clone()))
+    });
+    let selected = RwSignal::new(first.as_ref().map(|(name, _)| name.clone()));
+    let draft = RwSignal::new(first.map(|(_, text)| text).unwrap_or_default());
     let server_problems = RwSignal::new(Vec::<FileProblem>::new());
     let other = RwSignal::new(None::<Other>);
     let saving = RwSignal::new(false);
@@ -323,6 +329,8 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                         };
                         let badge = if !t.problems.is_empty() {
                             Some((Text::BadgeBroken, "error"))
+                        } else if !fill_ins(&t.text).is_empty() {
+                            Some((Text::BadgeToFill, "todo"))
                         } else if t.from_file && t.builtin {
                             Some((Text::BadgeEdited, "edited"))
                         } else if t.builtin {
@@ -402,6 +410,16 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </div>
+                            {move || {
+                                let needed = fill_ins(&draft.read());
+                                (!needed.is_empty()).then(|| view! {
+                                    <div class="notice" role="status" id="template-fill-ins">
+                                        <p>{i18n.t(Text::TemplateToFillNotice)}</p>
+                                        <ul>{needed.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
+                                        <p>{i18n.t(Text::TemplateToFillThen)}</p>
+                                    </div>
+                                })
+                            }}
                             <ul class="problems" id="template-problems">
                                 {move || problems.get().into_iter().chain(server_problems.get().into_iter().map(|p| p.to_string())).map(|p| view! {
                                     <li class="field-error">{p}</li>
