@@ -365,6 +365,18 @@ async fn a_rule_made_in_the_form_answers_in_the_simulator_and_on_whatsapp() {
     wait_text(client, "#simulator-result", "Enviamos a todo el país").await;
     save_screenshot(client, "rules-form.png").await;
 
+    // A greeting with a question: the question's rule answers, and the simulator says why.
+    type_into(client, "#simulator-text", "Hola! hacen envío a Arequipa?").await;
+    press(client, "#simulator form button[type=submit]").await;
+    let why = wait_text(client, "#simulator-reason", "El saludo no es un tema").await;
+    assert!(why.contains("envios") && why.contains("menu"), "{why}");
+    // A price question while the price list is still to be written: a person takes over.
+    type_into(client, "#simulator-text", "¿cuánto cuesta?").await;
+    press(client, "#simulator form button[type=submit]").await;
+    let why = wait_text(client, "#simulator-reason", "tus productos y precios").await;
+    assert!(why.contains("pasa a una persona"), "{why}");
+    save_screenshot(client, "rules-simulator-needs-setup.png").await;
+
     press(client, "#save").await;
     wait_text(client, "#save-bar", "Todo guardado").await;
     let saved: Value = serde_json::from_slice(

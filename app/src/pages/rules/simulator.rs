@@ -22,17 +22,50 @@ struct Answer {
 fn explain(reason: &Value, lang: crate::i18n::Lang) -> String {
     let because = reason["because"].as_str().unwrap_or_default();
     let text = |t: Text| t.get(lang).to_string();
+    // A greeting rule that matched too, and gave way to the question (or found more than a
+    // greeting that no rule answers).
+    let greeting = |field: &str, why: Text| {
+        reason[field]
+            .as_str()
+            .map(|g| format!(" {} «{g}».", text(why)))
+            .unwrap_or_default()
+    };
     match because {
         "rule" => format!(
-            "{} «{}» ({} «{}»)",
+            "{} «{}» ({} «{}»).{}",
             text(Text::WhyRule),
             reason["id"].as_str().unwrap_or_default(),
             text(Text::WhyMatched),
-            reason["matched"].as_str().unwrap_or_default()
+            reason["matched"].as_str().unwrap_or_default(),
+            greeting("over_greeting", Text::WhyGreetingGaveWay)
         ),
+        "needs_setup" => {
+            let fill_ins: Vec<&str> = reason["fill_ins"]
+                .as_array()
+                .map(|f| f.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            format!(
+                "{} «{}» {} «{}», {} {}. {}",
+                text(Text::WhyRule),
+                reason["rule"].as_str().unwrap_or_default(),
+                text(Text::WhyNeedsSetupUses),
+                reason["template"].as_str().unwrap_or_default(),
+                text(Text::WhyNeedsSetupStill),
+                fill_ins.join("; "),
+                text(Text::WhyNeedsSetupThen)
+            )
+        }
         "welcome" => text(Text::WhyWelcome),
-        "away" => text(Text::WhyAway),
-        "fallback" => text(Text::WhyFallback),
+        "away" => format!(
+            "{}.{}",
+            text(Text::WhyAway),
+            greeting("greeting_with_more", Text::WhyGreetingWithMore)
+        ),
+        "fallback" => format!(
+            "{}.{}",
+            text(Text::WhyFallback),
+            greeting("greeting_with_more", Text::WhyGreetingWithMore)
+        ),
         "quiet" => text(Text::WhyQuiet),
         "opted_out" => text(Text::WhyOptedOut),
         "opt_out" => text(Text::WhyOptOut),
