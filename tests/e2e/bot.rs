@@ -299,6 +299,19 @@ async fn the_simulator_answers_like_the_bot_without_sending() {
         "the welcome and the answer in one message: {preview}"
     );
     assert_eq!(answer["preview"].as_array().map(Vec::len), Some(1));
+
+    // A question naming a day gets that day's hours (the shop is closed on Sundays).
+    let sunday: Value = app
+        .post_json("/api/simulate", &json!({"text": "¿abren el domingo?"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let said = sunday["preview"][0].as_str().expect("answer");
+    assert!(
+        said.contains("domingo") && said.contains("cerrad") && !said.contains("de hoy"),
+        "{said}"
+    );
     let missing = app.post_json("/api/simulate", &json!({})).await;
     assert_eq!(missing.status(), 400);
     settle().await;

@@ -436,7 +436,10 @@ async fn the_rules_page_shows_a_broken_hand_edit_and_a_conflict_with_both_versio
     wait_text(client, "#save-bar", "Cambios sin guardar").await;
     let by_hand = good
         .replacen("\"version\": 1", "\"version\": 1 ", 1)
-        .replace("Saludos y pedidos del menú", "Cambiado a mano");
+        .replace(
+            "Saludos: el menú, si el mensaje no pregunta otra cosa",
+            "Cambiado a mano",
+        );
     assert_ne!(by_hand, good, "the hand edit changes the file");
     std::fs::write(&file, &by_hand).expect("hand edit");
     wait_for(client, "#changed-on-disk").await;
