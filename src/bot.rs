@@ -185,9 +185,8 @@ impl Bot {
         stale_after: Duration,
     ) -> Bot {
         let (sender, receiver) = mpsc::unbounded_channel();
-        let stale_before = jiff::Timestamp::now()
-            .as_millisecond()
-            .saturating_sub(i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX));
+        let stale_before =
+            crate::intake::stale_before(jiff::Timestamp::now().as_millisecond(), stale_after);
         let (mut resumed, mut let_go) = (0usize, 0usize);
         for incoming in undecided(&store) {
             match incoming {

@@ -27,6 +27,11 @@ pub fn addressed_to_us(ours: Option<&str>, to: Option<&str>) -> bool {
     }
 }
 
+/// Messages sent before this time (ms) are too old, at `now`, to answer automatically.
+pub fn stale_before(now: i64, stale_after: std::time::Duration) -> i64 {
+    now.saturating_sub(i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX))
+}
+
 fn log_received(conversation: &str, m: &InboundMessage) {
     // Who and what kind, never the text: message bodies stay out of the journal.
     tracing::info!(conversation = ?conversation, kind = ?m.kind, id = ?m.id, "message received");
@@ -59,8 +64,7 @@ pub async fn take_in(
     events: Vec<Inbound>,
     now: i64,
 ) -> Result<Vec<InboundMessage>, String> {
-    let stale_before = now
-        .saturating_sub(i64::try_from(state.runtime.stale_after.as_millis()).unwrap_or(i64::MAX));
+    let stale_before = stale_before(now, state.runtime.stale_after);
     let events: Vec<Inbound> = events
         .into_iter()
         .map(|event| event.with_believable_time(now))

@@ -11,6 +11,17 @@ pub fn time_zone(settings: &Settings) -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
+/// The templates the reply settings name, each with its field.
+pub fn policy_templates(policy: &ReplyPolicy) -> [(&'static str, &String); 5] {
+    [
+        ("welcome_template", &policy.welcome_template),
+        ("away_template", &policy.away_template),
+        ("fallback_template", &policy.fallback_template),
+        ("opt_out_template", &policy.opt_out_template),
+        ("opt_in_template", &policy.opt_in_template),
+    ]
+}
+
 /// Whether the channel in use limits free-form replies to 24 hours after the customer's last
 /// message: Meta's Cloud API does; WhatsApp Web does not.
 pub fn has_window(settings: &Settings) -> bool {
@@ -49,13 +60,7 @@ impl HandEdited for Settings {
     fn validate(&self, context: &Context) -> Vec<Problem> {
         let mut problems = self.hours.validate("/hours");
         let policy = &self.replies;
-        for (field, name) in [
-            ("welcome_template", &policy.welcome_template),
-            ("away_template", &policy.away_template),
-            ("fallback_template", &policy.fallback_template),
-            ("opt_out_template", &policy.opt_out_template),
-            ("opt_in_template", &policy.opt_in_template),
-        ] {
+        for (field, name) in policy_templates(policy) {
             if !context.templates.is_empty() && !context.templates.contains(name) {
                 problems.push(Problem::new(
                     format!("/replies/{field}"),

@@ -121,10 +121,10 @@ impl Schedule for Hours {
                 .map(|r| format!("{}–{}", clock(r.start), clock(r.end)))
                 .collect()
         };
-        match ranges.as_slice() {
-            [] => closed_word.to_string(),
-            [one] => one.clone(),
-            [init @ .., last] => format!("{} {and_word} {last}", init.join(", ")),
+        if ranges.is_empty() {
+            closed_word.to_string()
+        } else {
+            joined(&ranges, and_word)
         }
     }
 
@@ -185,10 +185,15 @@ const WHOLE_DAY: Range = Range {
 
 /// "a", "a y b", "a, b y c".
 fn and_list(items: &[String]) -> String {
+    joined(items, "y")
+}
+
+/// "a", "a AND b", "a, b AND c".
+fn joined(items: &[String], and_word: &str) -> String {
     match items {
         [] => String::new(),
         [one] => one.clone(),
-        [init @ .., last] => format!("{} y {last}", init.join(", ")),
+        [init @ .., last] => format!("{} {and_word} {last}", init.join(", ")),
     }
 }
 

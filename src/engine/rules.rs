@@ -117,13 +117,12 @@ pub fn compile_regexes(rule: &Rule) -> Result<Vec<Regex>, (usize, regex::Error)>
         .collect()
 }
 
-/// The templates a reply uses.
-pub fn templates_of(reply: &Reply) -> Vec<String> {
-    reply
-        .template_names()
-        .into_iter()
-        .map(str::to_string)
-        .collect()
+/// The templates a rule sends: in its replies and its capture's follow-up.
+pub fn rule_templates(rule: &Rule) -> impl Iterator<Item = &str> {
+    rule.reply
+        .iter()
+        .chain(rule.capture.iter().flat_map(|c| c.then.iter()))
+        .flat_map(ReplyParts::template_names)
 }
 
 /// The parts of a reply the checks look at.

@@ -115,32 +115,20 @@ impl Alert {
 fn templates_to_fill(state: &AppState) -> Vec<Alert> {
     let rules = state.store.rules.get();
     let settings = state.store.settings.get();
-    let mut used: std::collections::BTreeSet<String> = rules
+    let mut used: std::collections::BTreeSet<&str> = rules
         .rules
         .iter()
         .filter(|r| r.enabled)
-        .flat_map(|r| {
-            r.reply
-                .iter()
-                .chain(r.capture.iter().flat_map(|c| c.then.iter()))
-                .flat_map(crate::engine::rules::templates_of)
-        })
+        .flat_map(crate::engine::rules::rule_templates)
         .collect();
-    let policy = &settings.replies;
     used.extend(
-        [
-            &policy.welcome_template,
-            &policy.away_template,
-            &policy.fallback_template,
-            &policy.opt_out_template,
-            &policy.opt_in_template,
-        ]
-        .into_iter()
-        .cloned(),
+        crate::settings::policy_templates(&settings.replies)
+            .into_iter()
+            .map(|(_, name)| name.as_str()),
     );
     used.into_iter()
         .filter_map(|name| {
-            let text = state.store.templates.get(&name)?;
+            let text = state.store.templates.get(name)?;
             let fill_ins = app::whatsapp::fill_ins(&text);
             (!fill_ins.is_empty()).then(|| Alert {
                 message: format!(
@@ -148,7 +136,7 @@ fn templates_to_fill(state: &AppState) -> Vec<Alert> {
                      not send it and hands the chat to a person.",
                     fill_ins.join("; ")
                 ),
-                template: Some(name),
+                template: Some(name.to_string()),
                 fill_ins,
                 ..Alert::new("template_to_fill", String::new())
             })

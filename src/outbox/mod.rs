@@ -168,11 +168,6 @@ impl Outbox {
         self.retries.load(Ordering::Relaxed)
     }
 
-    /// Messages logged and not yet sent or failed for good.
-    pub fn waiting(&self) -> usize {
-        self.lanes.lock().len()
-    }
-
     /// Creates the outbox and starts its sender, which first resumes what a previous run left
     /// pending, in the order it was logged.
     pub fn start(store: Arc<Store>, channel: Arc<dyn Channel>, per_second: u32) -> Arc<Outbox> {

@@ -527,24 +527,12 @@ impl MessageIndex {
 
     /// Outgoing messages not yet sent or failed, oldest first: (outbox id, record).
     pub fn pending_outbox(&self) -> Vec<(String, Slot)> {
-        let mut pending: Vec<(String, Slot)> = self
-            .pending_outbox
-            .iter()
-            .map(|(k, v)| (k.to_string(), *v))
-            .collect();
-        pending.sort_by_key(|(_, slot)| *slot);
-        pending
+        oldest_first(&self.pending_outbox)
     }
 
     /// Customers' messages the bot has not decided yet, oldest first: (message id, record).
     pub fn undecided(&self) -> Vec<(String, Slot)> {
-        let mut undecided: Vec<(String, Slot)> = self
-            .undecided
-            .iter()
-            .map(|(k, v)| (k.to_string(), *v))
-            .collect();
-        undecided.sort_by_key(|(_, slot)| *slot);
-        undecided
+        oldest_first(&self.undecided)
     }
 
     /// Forgets an undecided message that will never be decided (too old to answer, or for
@@ -659,20 +647,8 @@ impl MessageIndex {
             out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
             out.extend_from_slice(bytes);
         }
-        out.extend_from_slice(&(self.pending_outbox.len() as u64).to_le_bytes());
-        for (id, slot) in &self.pending_outbox {
-            out.extend_from_slice(&(id.len() as u32).to_le_bytes());
-            out.extend_from_slice(id.as_bytes());
-            out.extend_from_slice(&slot.segment.to_le_bytes());
-            out.extend_from_slice(&slot.offset.to_le_bytes());
-        }
-        out.extend_from_slice(&(self.undecided.len() as u64).to_le_bytes());
-        for (id, slot) in &self.undecided {
-            out.extend_from_slice(&(id.len() as u32).to_le_bytes());
-            out.extend_from_slice(id.as_bytes());
-            out.extend_from_slice(&slot.segment.to_le_bytes());
-            out.extend_from_slice(&slot.offset.to_le_bytes());
-        }
+        encode_slots(&self.pending_outbox, &mut out);
+        encode_slots(&self.undecided, &mut out);
         out.extend_from_slice(&(self.hours.len() as u64).to_le_bytes());
         for (hour, c) in &self.hours {
             out.extend_from_slice(&hour.to_le_bytes());
@@ -767,24 +743,8 @@ impl MessageIndex {
                 .contact_states
                 .insert(Box::from(key), Arc::from(bytes));
         }
-        for _ in 0..reader.u64()? {
-            let len = reader.u32()? as usize;
-            let id = std::str::from_utf8(reader.take(len)?).ok()?;
-            let slot = Slot {
-                segment: reader.u32()?,
-                offset: reader.u32()?,
-            };
-            index.pending_outbox.insert(Box::from(id), slot);
-        }
-        for _ in 0..reader.u64()? {
-            let len = reader.u32()? as usize;
-            let id = std::str::from_utf8(reader.take(len)?).ok()?;
-            let slot = Slot {
-                segment: reader.u32()?,
-                offset: reader.u32()?,
-            };
-            index.undecided.insert(Box::from(id), slot);
-        }
+        index.pending_outbox = reader.slots()?;
+        index.undecided = reader.slots()?;
         for _ in 0..reader.u64()? {
             let hour = reader.i64()?;
             let counts = HourCounts {
@@ -820,6 +780,24 @@ impl MessageIndex {
     }
 }
 
+/// Ids and the records they name, oldest (first in the log) first.
+fn oldest_first(slots: &HashMap<Box<str>, Slot>) -> Vec<(String, Slot)> {
+    let mut list: Vec<(String, Slot)> = slots.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    list.sort_by_key(|(_, slot)| *slot);
+    list
+}
+
+/// Writes ids and their records' places for the checkpoint ([`Reader::slots`] reads them).
+fn encode_slots(slots: &HashMap<Box<str>, Slot>, out: &mut Vec<u8>) {
+    out.extend_from_slice(&(slots.len() as u64).to_le_bytes());
+    for (id, slot) in slots {
+        out.extend_from_slice(&(id.len() as u32).to_le_bytes());
+        out.extend_from_slice(id.as_bytes());
+        out.extend_from_slice(&slot.segment.to_le_bytes());
+        out.extend_from_slice(&slot.offset.to_le_bytes());
+    }
+}
+
 struct Reader<'a> {
     bytes: &'a [u8],
 }
@@ -841,6 +819,20 @@ impl<'a> Reader<'a> {
     }
     fn i64(&mut self) -> Option<i64> {
         Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    /// Ids and their records' places, as [`encode_slots`] wrote them.
+    fn slots(&mut self) -> Option<HashMap<Box<str>, Slot>> {
+        let mut slots = HashMap::new();
+        for _ in 0..self.u64()? {
+            let len = self.u32()? as usize;
+            let id = std::str::from_utf8(self.take(len)?).ok()?;
+            let slot = Slot {
+                segment: self.u32()?,
+                offset: self.u32()?,
+            };
+            slots.insert(Box::from(id), slot);
+        }
+        Some(slots)
     }
 }
 
