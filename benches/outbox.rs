@@ -11,36 +11,13 @@
 
 mod common;
 
-use axum::routing::post;
-use axum::Json;
 use cocolu::channel::meta::signature::sign;
 use serde_json::json;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "bench-secret";
 const CUSTOMERS: usize = 100;
-
-/// The stand-in: records when each send arrives, and to whom.
-async fn stand_in(arrivals: Arc<Mutex<Vec<(Instant, String)>>>) -> String {
-    let app = axum::Router::new().route(
-        "/{version}/{phone}/messages",
-        post(move |Json(body): Json<serde_json::Value>| {
-            let arrivals = arrivals.clone();
-            async move {
-                let to = body["to"].as_str().unwrap_or("").to_string();
-                arrivals.lock().expect("lock").push((Instant::now(), to));
-                Json(json!({"messaging_product": "whatsapp", "messages": [{"id": "wamid.bench"}]}))
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
-}
 
 fn start_server(
     dir: &std::path::Path,
@@ -112,15 +89,12 @@ async fn known_customers(client: &reqwest::Client, base: &str, range: std::ops::
     }
 }
 
-async fn wait_for(
-    arrivals: &Arc<Mutex<Vec<(Instant, String)>>>,
-    count: usize,
-) -> Vec<(Instant, String)> {
+async fn wait_for(arrivals: &common::Arrivals, count: usize) -> Vec<(Instant, String)> {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while arrivals.lock().expect("lock").len() < count && Instant::now() < deadline {
+    while arrivals.list.lock().expect("lock").len() < count && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    arrivals.lock().expect("lock").clone()
+    arrivals.list.lock().expect("lock").clone()
 }
 
 fn main() {
@@ -129,8 +103,8 @@ fn main() {
     let mut rows = Vec::new();
 
     // Manual replies and the bot, at the default limit.
-    let arrivals: Arc<Mutex<Vec<(Instant, String)>>> = Arc::default();
-    let graph_url = runtime.block_on(stand_in(arrivals.clone()));
+    let arrivals: Arc<common::Arrivals> = Arc::default();
+    let graph_url = runtime.block_on(common::graph_stand_in(arrivals.clone()));
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut server, base) = start_server(dir.path(), &graph_url, 80);
     runtime.block_on(async {
@@ -153,7 +127,7 @@ fn main() {
         let last = arrived.last().map(|(at, _)| at.duration_since(start).as_secs_f64()).unwrap_or(f64::NAN);
         rows.push(format!("| {CUSTOMERS} manual replies queued at once through the API, until the Graph API received the last | {last:.2} s ({} arrived) | within 2 s at 80/s (floor {:.2} s) |", arrived.len(), (CUSTOMERS - 1) as f64 / 80.0));
 
-        arrivals.lock().expect("lock").clear();
+        arrivals.list.lock().expect("lock").clear();
         let start = Instant::now();
         let questions: Vec<_> = (CUSTOMERS..2 * CUSTOMERS)
             .map(|c| {
@@ -172,8 +146,8 @@ fn main() {
     let _ = server.wait();
 
     // Latency at 100 per second, with the send limit out of the way.
-    let arrivals: Arc<Mutex<Vec<(Instant, String)>>> = Arc::default();
-    let graph_url = runtime.block_on(stand_in(arrivals.clone()));
+    let arrivals: Arc<common::Arrivals> = Arc::default();
+    let graph_url = runtime.block_on(common::graph_stand_in(arrivals.clone()));
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut server, base) = start_server(dir.path(), &graph_url, 1000);
     let questions = 1000;

@@ -12,13 +12,11 @@
 
 mod common;
 
-use axum::routing::post;
-use axum::Json;
 use cocolu::channel::meta::signature::sign;
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "bench-secret";
@@ -27,42 +25,6 @@ const BACKLOG: usize = 50_000;
 const CONNECTIONS: usize = 8;
 /// Webhooks each measured phase sends.
 const MEASURED: u64 = 5_000;
-
-/// Arrivals at the stand-in: when, and to whom.
-#[derive(Default)]
-struct Arrivals {
-    list: Mutex<Vec<(Instant, String)>>,
-    count: AtomicUsize,
-    /// Only count (the backlog phase sends tens of thousands).
-    count_only: std::sync::atomic::AtomicBool,
-}
-
-async fn stand_in(arrivals: Arc<Arrivals>) -> String {
-    let app = axum::Router::new().route(
-        "/{version}/{phone}/messages",
-        post(move |Json(body): Json<serde_json::Value>| {
-            let arrivals = arrivals.clone();
-            async move {
-                arrivals.count.fetch_add(1, Ordering::Relaxed);
-                if !arrivals.count_only.load(Ordering::Relaxed) {
-                    let to = body["to"].as_str().unwrap_or("").to_string();
-                    arrivals
-                        .list
-                        .lock()
-                        .expect("lock")
-                        .push((Instant::now(), to));
-                }
-                Json(json!({"messaging_product": "whatsapp", "messages": [{"id": "wamid.bench"}]}))
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
-}
 
 fn start_server(dir: &std::path::Path, graph_url: &str) -> (std::process::Child, String) {
     let env = [
@@ -101,8 +63,8 @@ async fn deliver(client: &reqwest::Client, url: &str, body: Vec<u8>) -> bool {
 /// 100 new customers write at once: (last first answer, last answer, answers) in seconds
 /// after the burst began.
 fn first_answers(runtime: &tokio::runtime::Runtime, client: &reqwest::Client) -> (f64, f64, usize) {
-    let arrivals = Arc::new(Arrivals::default());
-    let graph_url = runtime.block_on(stand_in(arrivals.clone()));
+    let arrivals = Arc::new(common::Arrivals::default());
+    let graph_url = runtime.block_on(common::graph_stand_in(arrivals.clone()));
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut server, base) = start_server(dir.path(), &graph_url);
     let url = format!("{base}/webhook");
@@ -205,9 +167,9 @@ struct Backlog {
 
 /// Intake with no backlog, then with 50,000 replies waiting for the rate limit.
 fn intake_with_backlog(runtime: &tokio::runtime::Runtime, client: &reqwest::Client) -> Backlog {
-    let arrivals = Arc::new(Arrivals::default());
+    let arrivals = Arc::new(common::Arrivals::default());
     arrivals.count_only.store(true, Ordering::Relaxed);
-    let graph_url = runtime.block_on(stand_in(arrivals.clone()));
+    let graph_url = runtime.block_on(common::graph_stand_in(arrivals.clone()));
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut server, base) = start_server(dir.path(), &graph_url);
     let url = format!("{base}/webhook");

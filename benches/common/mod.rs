@@ -122,3 +122,44 @@ pub fn load_runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("runtime")
 }
+
+/// What reached the Graph API stand-in: when, and to whom.
+#[allow(dead_code)] // Only the benches that send replies use the stand-in.
+#[derive(Default)]
+pub struct Arrivals {
+    pub list: std::sync::Mutex<Vec<(std::time::Instant, String)>>,
+    pub count: std::sync::atomic::AtomicUsize,
+    /// Only count (for runs that send tens of thousands).
+    pub count_only: std::sync::atomic::AtomicBool,
+}
+
+/// A Graph API stand-in on a free loopback port that accepts every message send at once and
+/// records it in `arrivals`; its base URL.
+#[allow(dead_code)]
+pub async fn graph_stand_in(arrivals: std::sync::Arc<Arrivals>) -> String {
+    use std::sync::atomic::Ordering;
+    let app = axum::Router::new().route(
+        "/{version}/{phone}/messages",
+        axum::routing::post(move |axum::Json(body): axum::Json<serde_json::Value>| {
+            let arrivals = arrivals.clone();
+            async move {
+                arrivals.count.fetch_add(1, Ordering::Relaxed);
+                if !arrivals.count_only.load(Ordering::Relaxed) {
+                    let to = body["to"].as_str().unwrap_or("").to_string();
+                    arrivals
+                        .list
+                        .lock()
+                        .expect("lock")
+                        .push((std::time::Instant::now(), to));
+                }
+                axum::Json(serde_json::json!({"messaging_product": "whatsapp", "messages": [{"id": "wamid.bench"}]}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}

@@ -9,7 +9,7 @@ use crate::helpers::{now_secs, spawn_binary_with_env, text_message};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 const ROUNDS: usize = 10;
 const SENDERS: usize = 6;
@@ -110,12 +110,7 @@ pub fn graph_env(graph: &FakeGraph) -> Vec<(&'static str, String)> {
 
 #[tokio::test]
 async fn every_acknowledged_message_is_answered_through_repeated_kill_9() {
-    let mut seed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_nanos() as u64
-        | 1;
-    eprintln!("answer crash loop seed: {seed}");
+    let mut randomness = crate::helpers::Randomness::from_clock("answer crash loop");
     let graph = FakeGraph::start().await;
     let env = graph_env(&graph);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -126,10 +121,7 @@ async fn every_acknowledged_message_is_answered_through_repeated_kill_9() {
         let mut server = spawn_binary_with_env(dir.path(), &[], &env);
         let url = format!("{}/webhook", server.base_url);
         let senders = new_customers_write(&url, &format!("{round:02}"), &acknowledged);
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        tokio::time::sleep(Duration::from_millis(150 + seed % 350)).await;
+        tokio::time::sleep(Duration::from_millis(150 + randomness.next() % 350)).await;
         server.child.kill().expect("SIGKILL");
         server.child.wait().expect("reaped");
         for sender in senders {

@@ -191,8 +191,13 @@ pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
 
 /// Signs in through the sign-in page as a person does.
 pub(crate) async fn sign_in(client: &Client, app: &TestApp, password: &str) {
+    sign_in_as(client, app, ADMIN_USER, password).await;
+}
+
+/// Signs in as `username` through the sign-in form.
+pub(crate) async fn sign_in_as(client: &Client, app: &TestApp, username: &str, password: &str) {
     client.goto(&app.url("/login")).await.expect("sign-in page");
-    fill(client, "#username", ADMIN_USER).await;
+    fill(client, "#username", username).await;
     fill(client, "#password", password).await;
     click(client, "form button[type=submit]").await;
     // Wait for the answer: the dashboard, or the form again with an error.

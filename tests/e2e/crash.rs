@@ -5,17 +5,9 @@
 use crate::helpers::{get_json, spawn_binary};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 const ROUNDS: u64 = 20;
-
-/// xorshift: enough randomness for kill timings, with a seed printed for reproduction.
-fn next(seed: &mut u64) -> u64 {
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
-    *seed
-}
 
 #[derive(Default)]
 struct Progress {
@@ -26,12 +18,7 @@ struct Progress {
 
 #[tokio::test]
 async fn every_acknowledged_save_survives_kill_9() {
-    let mut seed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_nanos() as u64
-        | 1;
-    eprintln!("crash loop seed: {seed}");
+    let mut randomness = crate::helpers::Randomness::from_clock("crash loop");
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     let data_arg = data.display().to_string();
@@ -86,7 +73,7 @@ async fn every_acknowledged_save_survives_kill_9() {
                 }
             })
         };
-        tokio::time::sleep(Duration::from_millis(20 + next(&mut seed) % 150)).await;
+        tokio::time::sleep(Duration::from_millis(20 + randomness.next() % 150)).await;
         server.child.kill().expect("SIGKILL");
         server.child.wait().expect("reaped");
         writer.await.expect("writer ends");

@@ -265,22 +265,7 @@ async fn agents_do_not_see_the_admin_pages_in_the_sidebar() {
     assert!(admin_html.contains(r#"href="/settings""#));
     assert!(admin_html.contains(r#"id="signed-in-as""#));
 
-    let invitation: serde_json::Value = app
-        .post_json("/api/invitations", &serde_json::json!({"role": "agent"}))
-        .await
-        .json()
-        .await
-        .expect("json");
-    let registered = crate::helpers::anonymous_client()
-        .post(app.url("/api/auth/register"))
-        .json(&serde_json::json!({
-            "invitation": invitation["code"], "username": "agente", "password": "clave de la agente"
-        }))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(registered.status(), 201);
-    let agent = crate::helpers::Session::from_response(registered).await;
+    let agent = app.register("agent", "agente", "clave de la agente").await;
     let html = app
         .page_with_cookie("/", &agent.cookie)
         .await

@@ -103,6 +103,27 @@ impl TestApp {
         events
     }
 
+    /// Invites a `role` (with the admin token) and registers `username` with the code, as a
+    /// new colleague does; their session.
+    pub async fn register(&self, role: &str, username: &str, password: &str) -> Session {
+        let invitation: serde_json::Value = self
+            .post_json("/api/invitations", &serde_json::json!({ "role": role }))
+            .await
+            .json()
+            .await
+            .expect("json");
+        let registered = anonymous_client()
+            .post(self.url("/api/auth/register"))
+            .json(&serde_json::json!({
+                "invitation": invitation["code"], "username": username, "password": password
+            }))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(registered.status(), 201);
+        Session::from_response(registered).await
+    }
+
     /// `GET path` as JSON.
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
         get_json(&self.client, &self.url(path)).await
@@ -615,4 +636,27 @@ pub fn folder_modes(root: &Path) -> Vec<(PathBuf, u32)> {
     }
     found.sort();
     found
+}
+
+/// xorshift: enough randomness for kill timings. Seeded from the clock, and the seed printed
+/// (for `what`) so a failing run can be repeated by hand.
+pub struct Randomness(u64);
+
+impl Randomness {
+    pub fn from_clock(what: &str) -> Randomness {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_nanos() as u64
+            | 1;
+        eprintln!("{what} seed: {seed}");
+        Randomness(seed)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
 }

@@ -633,15 +633,6 @@ async fn every_page_fits_a_desktop_and_a_phone() {
     }
 }
 
-/// Signs `client` in as `username`.
-async fn sign_in_as(client: &Client, app: &TestApp, username: &str, password: &str) {
-    client.goto(&app.url("/login")).await.expect("sign-in page");
-    crate::browser::fill(client, "#username", username).await;
-    crate::browser::fill(client, "#password", password).await;
-    crate::browser::click(client, "form button[type=submit]").await;
-    crate::browser::wait_for_path(client, "/").await;
-}
-
 #[tokio::test]
 async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_its_page() {
     let Some((app, _graph, browser)) = start("/", 1280, 900).await else {
@@ -730,23 +721,11 @@ async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_i
     browser.close().await;
 
     // An agent sees the same on the overview, at both widths.
-    let invitation: Value = app
-        .post_json("/api/invitations", &json!({"role": "agent"}))
-        .await
-        .json()
-        .await
-        .expect("json");
-    let registered = crate::helpers::anonymous_client()
-        .post(app.url("/api/auth/register"))
-        .json(&json!({"invitation": invitation["code"], "username": "agente", "password": "clave de la agente"}))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(registered.status(), 201);
+    app.register("agent", "agente", "clave de la agente").await;
     for (width, height, suffix) in [(375, 812, "375"), (1280, 900, "1280")] {
         let browser = crate::browser::launch(width, height).await;
         let client = browser.client();
-        sign_in_as(client, &app, "agente", "clave de la agente").await;
+        crate::browser::sign_in_as(client, &app, "agente", "clave de la agente").await;
         wait_for_hydration(client).await;
         wait_text(client, "#alerts", "Falta completar una plantilla").await;
         save_screenshot(client, &format!("fill-in-overview-agent-es-{suffix}.png")).await;

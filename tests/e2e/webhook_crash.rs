@@ -5,7 +5,7 @@
 use crate::helpers::{log_records, now_secs, post_webhook, spawn_binary, text_message};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 const ROUNDS: usize = 20;
 const SENDERS: usize = 8;
@@ -22,12 +22,7 @@ fn id_counts(data: &std::path::Path) -> HashMap<String, usize> {
 
 #[tokio::test]
 async fn every_acknowledged_webhook_survives_kill_9_and_is_stored_once() {
-    let mut seed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_nanos() as u64
-        | 1;
-    eprintln!("webhook crash loop seed: {seed}");
+    let mut randomness = crate::helpers::Randomness::from_clock("webhook crash loop");
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let client = reqwest::Client::new();
@@ -89,10 +84,7 @@ async fn every_acknowledged_webhook_survives_kill_9_and_is_stored_once() {
                 })
             })
             .collect();
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        tokio::time::sleep(Duration::from_millis(30 + seed % 150)).await;
+        tokio::time::sleep(Duration::from_millis(30 + randomness.next() % 150)).await;
         server.child.kill().expect("SIGKILL");
         server.child.wait().expect("reaped");
         for sender in senders {
