@@ -52,6 +52,8 @@ fn run() -> BuildResult<()> {
         "app/style",
         "app/assets",
         "app/Cargo.toml",
+        "core/src",
+        "core/Cargo.toml",
         "Cargo.lock",
     ] {
         println!("cargo:rerun-if-changed={watched}");

@@ -39,6 +39,9 @@ cargo fmt --all -- --check
 step "Clippy: server (with build script, tests and benches)"
 cargo clippy -p cocolu --all-targets -- -D warnings
 
+step "Clippy: core (domain, engine, shared types)"
+cargo clippy -p cocolu-core --all-targets -- -D warnings
+
 step "Clippy: dashboard, server side"
 cargo clippy -p cocolu-app --features ssr --all-targets -- -D warnings
 

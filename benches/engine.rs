@@ -1,11 +1,11 @@
 //! Engine benchmark (issue 5): one decision with 200 rules, the matching one last, so every
 //! rule is tried. Run: `cargo bench --bench engine`.
 
-use cocolu::engine::decide::{decide, CompiledRules, ContactState, Message, World};
-use cocolu::engine::rules::Rules;
-use cocolu::settings::Settings;
-use cocolu::store::document::HandEdited;
-use cocolu::templates::BUILTIN;
+use cocolu_core::document::HandEdited;
+use cocolu_core::engine::decide::{decide, CompiledRules, ContactState, Message, World};
+use cocolu_core::engine::rules::Rules;
+use cocolu_core::settings::Settings;
+use cocolu_core::templates::BUILTIN;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use std::sync::Arc;

@@ -145,7 +145,10 @@ async fn hand_edit_latency(root: &Path, rounds: usize) -> (f64, f64) {
                 .await
                 .expect("reloaded")
                 .expect("event");
-            if matches!(*event.event, app::events::ServerEvent::FileReloaded { .. }) {
+            if matches!(
+                *event.event,
+                cocolu_core::events::ServerEvent::FileReloaded { .. }
+            ) {
                 break;
             }
         }

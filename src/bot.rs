@@ -4,13 +4,13 @@
 //! fsync), and only then handed to the outbox.
 
 use crate::channel::ContactRef;
-use crate::engine::decide::{decide, CompiledRules, ContactState, Message, Reason, World};
 use crate::outbox::{Origin, Outbox};
 use crate::store::document::Revision;
 use crate::store::log::Position;
 use crate::store::Store;
 use crate::telemetry::Escaped;
-use app::events::ServerEvent;
+use cocolu_core::engine::decide::{decide, CompiledRules, ContactState, Message, Reason, World};
+use cocolu_core::events::ServerEvent;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -359,7 +359,7 @@ fn decide_batch(
     batch: &[Work],
 ) -> (Vec<Vec<u8>>, Vec<Queued>) {
     let settings = store.settings.get();
-    let time_zone = crate::settings::time_zone(&settings);
+    let time_zone = cocolu_core::settings::time_zone(&settings);
     let templates = |name: &str| store.templates.get(name);
     let world = World {
         rules,

@@ -4,8 +4,9 @@
 use crate::auth::users::{Role, Users};
 use crate::auth::{self, AuthError, NewUser};
 use crate::cli::{Folders, UserAction};
-use crate::store::document::{Context, Document};
+use crate::store::document::Document;
 use crate::store::{self, backup, check, log::Log, log::LogOptions, LOG_DIR};
+use cocolu_core::document::Context;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -113,18 +114,16 @@ pub fn simulate(
     from: Option<&str>,
     folders: &Folders,
 ) -> ExitCode {
-    use crate::engine::rules::Rules;
-    use crate::settings::Settings;
-    use crate::store::document::{parse, Context, HandEdited};
     use crate::store::templates::TemplateStore;
+    use cocolu_core::document::{parse, Context, HandEdited};
+    use cocolu_core::engine::rules::Rules;
+    use cocolu_core::settings::Settings;
     if question.text.is_none() && question.button.is_none() && question.r#type.is_none() {
         eprintln!("error: say what the customer writes, for example: cocolu simulate \"¿precio?\"");
         return ExitCode::from(2);
     }
     let templates = TemplateStore::open(&folders.templates_dir);
-    let context = Context {
-        templates: templates.names(),
-    };
+    let context = crate::store::document::context_with(templates.names());
     fn load<T: HandEdited>(dir: &Path, context: &Context) -> Result<T, String> {
         match std::fs::read_to_string(dir.join(T::FILE)) {
             Ok(text) => parse::<T>(T::FILE, &text, context).map_err(|problems| {
@@ -173,7 +172,7 @@ pub fn simulate(
 fn last_contact_state(
     log_dir: &Path,
     conversation: &str,
-) -> Option<crate::engine::decide::ContactState> {
+) -> Option<cocolu_core::engine::decide::ContactState> {
     let mut segments: Vec<PathBuf> = std::fs::read_dir(log_dir)
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path()))

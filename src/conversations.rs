@@ -2,9 +2,9 @@
 //! the inbox list (newest first, searchable, filtered, paged).
 
 use crate::channel::ContactRef;
-use crate::engine::decide::ContactState;
-use crate::engine::text::normalize;
 use crate::store::Store;
+use cocolu_core::engine::decide::ContactState;
+use cocolu_core::engine::text::normalize;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -331,7 +331,7 @@ fn summarize(store: &Store, c: Candidate, now: i64) -> Summary {
     Summary {
         last_message: last_message(store, &c.key),
         unread: c.last_in_at > c.last_read_at,
-        window_open: !crate::settings::has_window(&store.settings.get())
+        window_open: !cocolu_core::settings::has_window(&store.settings.get())
             || (c.last_in_at > 0 && now - c.last_in_at < WINDOW_MS),
         last_in_at: (c.last_in_at > 0).then_some(c.last_in_at),
         paused_until: c.state.paused_until.filter(|until| *until > now),

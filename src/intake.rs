@@ -14,7 +14,7 @@ use crate::bot::Incoming;
 use crate::channel::{record, Inbound, InboundMessage, Unreadable};
 use crate::metrics::Metrics;
 use crate::state::AppState;
-use app::events::ServerEvent;
+use cocolu_core::events::ServerEvent;
 use std::sync::atomic::Ordering;
 
 /// Whether a message sent to business number `to` is ours to answer, when ours is `ours`.

@@ -223,7 +223,7 @@ async fn audit_hand_edits(state: AppState) {
     loop {
         let received = events.recv().await;
         match received.as_ref().map(|p| p.event.as_ref()) {
-            Ok(app::events::ServerEvent::FileReloaded { file }) => {
+            Ok(cocolu_core::events::ServerEvent::FileReloaded { file }) => {
                 let file = file.clone();
                 let auth = state.auth.clone();
                 let _ = tokio::task::spawn_blocking(move || {

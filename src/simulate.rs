@@ -2,12 +2,12 @@
 //! `cocolu simulate` and `POST /api/simulate`, with the rules, settings and templates in
 //! force (or on disk, for the command) and, when a conversation is named, that contact's state.
 
-use crate::channel::outbound::Outbound;
-use crate::engine::decide::{
+use cocolu_core::engine::decide::{
     decide, CompiledRules, ContactState, Decision, Message, Reason, World,
 };
-use crate::engine::rules::Rules;
-use crate::settings::Settings;
+use cocolu_core::engine::rules::Rules;
+use cocolu_core::outbound::Outbound;
+use cocolu_core::settings::Settings;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -52,7 +52,7 @@ pub fn simulate(
     now: Timestamp,
 ) -> Answer {
     let compiled = CompiledRules::new(rules);
-    let time_zone = crate::settings::time_zone(settings);
+    let time_zone = cocolu_core::settings::time_zone(settings);
     let world = World {
         rules: &compiled,
         settings,

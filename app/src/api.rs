@@ -286,16 +286,16 @@ pub struct Status {
     #[serde(default)]
     pub alerts: Vec<Alert>,
     #[serde(default)]
-    pub file_problems: Vec<crate::events::FileProblem>,
+    pub file_problems: Vec<cocolu_core::document::FileProblem>,
     /// `built_in`, and `link` while WhatsApp Web is the channel in use.
     #[serde(default)]
     pub whatsapp_web: serde_json::Value,
 }
 
 impl Status {
-    /// WhatsApp Web's link, while it is the channel in use (read by hand, as events are).
-    pub fn link(&self) -> Option<crate::model::LinkState> {
-        crate::model::LinkState::try_from(self.whatsapp_web["link"].clone()).ok()
+    /// WhatsApp Web's link, while it is the channel in use.
+    pub fn link(&self) -> Option<cocolu_core::model::LinkState> {
+        from_part(&self.whatsapp_web["link"]).ok()
     }
 }
 

@@ -9,10 +9,8 @@
 
 pub mod api;
 pub mod components;
-pub mod events;
 pub mod i18n;
 pub mod live;
-pub mod model;
 pub mod pages;
 pub mod time;
 pub mod whatsapp;

@@ -2,7 +2,7 @@
 //! the server's events. A lost connection is reported through the returned signal and tried
 //! again, waiting 1 s, 2 s, 4 s ... up to 30 s. On the server, rendering opens nothing.
 
-use crate::events::ServerEvent;
+use cocolu_core::events::ServerEvent;
 use leptos::prelude::*;
 
 /// Calls `handler` with every event from `/ws` while the calling component lives; the signal

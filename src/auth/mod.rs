@@ -15,9 +15,10 @@ pub mod sessions;
 pub mod throttle;
 pub mod users;
 
-use crate::store::document::{Context, Document, SaveError};
+use crate::store::document::{Document, SaveError};
 use crate::store::Store;
 use audit::{AuditLog, Entry};
+use cocolu_core::document::Context;
 use parking_lot::Mutex;
 use password::Hasher;
 use sessions::{Session, Sessions, Timeouts};

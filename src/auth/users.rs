@@ -3,7 +3,7 @@
 //! the file (and every backup of it) gives nobody a way in. Hand edits are picked up like any
 //! other document: deleting a user by hand ends their sessions.
 
-use crate::store::document::{Context, HandEdited, Problem};
+use cocolu_core::document::{Context, HandEdited, Problem};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;

@@ -2,10 +2,10 @@
 //! switching channels in Settings takes effect at once, for replies already waiting too.
 
 use super::meta::graph::GraphClient;
-use super::outbound::Outbound;
 use super::{Channel, ContactRef, SendError};
-use crate::settings::ChannelKind;
 use crate::store::Store;
+use cocolu_core::outbound::Outbound;
+use cocolu_core::settings::ChannelKind;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;

@@ -7,12 +7,11 @@
 
 pub mod chosen;
 pub mod meta;
-pub mod outbound;
 pub mod record;
 #[cfg(feature = "whatsapp-web")]
 pub mod web;
 
-use outbound::Outbound;
+use cocolu_core::outbound::Outbound;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;

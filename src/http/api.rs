@@ -5,12 +5,12 @@ use super::openapi::{Api, Doc};
 use super::ApiError;
 use crate::metrics::Metrics;
 use crate::state::AppState;
-use app::events::FileProblem;
-use app::model::{ChannelKind, LinkState};
 use axum::extract::{OriginalUri, State};
 use axum::http::Method;
 use axum::routing::get;
 use axum::{Json, Router};
+use cocolu_core::document::FileProblem;
+use cocolu_core::model::{ChannelKind, LinkState};
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::atomic::Ordering;
@@ -119,17 +119,17 @@ fn templates_to_fill(state: &AppState) -> Vec<Alert> {
         .rules
         .iter()
         .filter(|r| r.enabled)
-        .flat_map(crate::engine::rules::rule_templates)
+        .flat_map(cocolu_core::engine::rules::rule_templates)
         .collect();
     used.extend(
-        crate::settings::policy_templates(&settings.replies)
+        cocolu_core::settings::policy_templates(&settings.replies)
             .into_iter()
             .map(|(_, name)| name.as_str()),
     );
     used.into_iter()
         .filter_map(|name| {
             let text = state.store.templates.get(name)?;
-            let fill_ins = app::whatsapp::fill_ins(&text);
+            let fill_ins = cocolu_core::format::fill_ins(&text);
             (!fill_ins.is_empty()).then(|| Alert {
                 message: format!(
                     "templates/{name}.txt still needs: {}. Until it is filled in, the bot does \
@@ -310,7 +310,7 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
         }
     };
     let file_problems = state.store.problems();
-    let time_zone = crate::settings::time_zone(&state.store.settings.get());
+    let time_zone = cocolu_core::settings::time_zone(&state.store.settings.get());
     let last_webhook_at = Some(m.last_webhook_at.load(Ordering::Relaxed)).filter(|at| *at > 0);
     // Read once: the alerts and the answer show the same link.
     let whatsapp_web = WebStatus::of(&state);

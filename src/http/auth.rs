@@ -149,7 +149,7 @@ impl Me {
         csrf_token: Option<String>,
     ) -> Me {
         let settings = state.store.settings.get();
-        let offset = crate::settings::time_zone(&settings).to_offset(jiff::Timestamp::now());
+        let offset = cocolu_core::settings::time_zone(&settings).to_offset(jiff::Timestamp::now());
         Me {
             user,
             role,

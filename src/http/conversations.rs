@@ -4,18 +4,18 @@
 use super::access::{Access, Signed};
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
-use crate::channel::outbound::Outbound;
 use crate::conversations;
 use crate::media;
 use crate::outbox::{Origin, OutboxError};
 use crate::state::AppState;
-use app::events::ServerEvent;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use cocolu_core::events::ServerEvent;
+use cocolu_core::outbound::Outbound;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -204,7 +204,7 @@ async fn contact_state(
 ) -> ApiJson<StateView> {
     ApiJson(StateView {
         state: crate::bot::contact_state(&state.store, &conversation),
-        always_open: !crate::settings::has_window(&state.store.settings.get()),
+        always_open: !cocolu_core::settings::has_window(&state.store.settings.get()),
     })
 }
 
@@ -212,7 +212,7 @@ async fn contact_state(
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 struct StateView {
     #[serde(flatten)]
-    state: crate::engine::decide::ContactState,
+    state: cocolu_core::engine::decide::ContactState,
     /// The channel in use has no 24-hour window (WhatsApp Web): free-form replies are
     /// allowed however long ago the customer wrote.
     always_open: bool,

@@ -5,14 +5,15 @@
 use super::access::{Access, Signed};
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
-use crate::engine::rules::Rules;
-use crate::settings::Settings;
 use crate::state::AppState;
-use crate::store::document::{Document, HandEdited, Revision};
+use crate::store::document::{Document, Revision};
 use crate::store::Store;
 use axum::extract::State;
 use axum::http::Method;
 use axum::routing::{get, post, put};
+use cocolu_core::document::HandEdited;
+use cocolu_core::engine::rules::Rules;
+use cocolu_core::settings::Settings;
 use serde::{Deserialize, Serialize};
 
 /// A document the API serves.
@@ -110,7 +111,7 @@ pub fn routes(api: Api) -> Api {
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Checked {
     #[schemars(with = "Vec<serde_json::Value>")]
-    problems: Vec<app::events::FileProblem>,
+    problems: Vec<cocolu_core::document::FileProblem>,
 }
 
 /// The document in a request body (`settings` or `rules`).
@@ -123,10 +124,13 @@ fn body_value<T: ApiDocument>(request: &Versioned) -> Result<T, ApiError> {
 
 /// Checks a document as a save would, without saving: its problems, located in the text it
 /// would be written as.
-pub fn check_value<T: HandEdited>(store: &Store, value: &T) -> Vec<app::events::FileProblem> {
-    let text = crate::store::document::render(value);
+pub fn check_value<T: HandEdited>(
+    store: &Store,
+    value: &T,
+) -> Vec<cocolu_core::document::FileProblem> {
+    let text = cocolu_core::document::render(value);
     let text = String::from_utf8_lossy(&text);
-    match crate::store::document::parse::<T>(T::FILE, &text, &store.context()) {
+    match cocolu_core::document::parse::<T>(T::FILE, &text, &store.context()) {
         Ok(_) => Vec::new(),
         Err(problems) => problems,
     }

@@ -4,13 +4,14 @@
 //! to the client; a person's mistake is answered 4xx and not logged as an error.
 
 use crate::auth::AuthError;
-use crate::store::document::{FileProblem, SaveError};
+use crate::store::document::SaveError;
 use crate::telemetry::Escaped;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use cocolu_core::document::FileProblem;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};

@@ -36,7 +36,7 @@ struct Request {
     /// Rules to try instead of those in force (a draft not saved yet); checked like a save:
     /// 422 with located problems.
     #[serde(default)]
-    rules: Option<crate::engine::rules::Rules>,
+    rules: Option<cocolu_core::engine::rules::Rules>,
 }
 
 async fn run(

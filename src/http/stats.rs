@@ -123,7 +123,7 @@ fn median(buckets: &[u32]) -> Median {
 /// Today's counts, since midnight in the shop's time zone (the overview and the live stats
 /// event).
 pub fn today(state: &AppState) -> HourCounts {
-    let time_zone = crate::settings::time_zone(&state.store.settings.get());
+    let time_zone = cocolu_core::settings::time_zone(&state.store.settings.get());
     let now = jiff::Timestamp::now();
     let midnight = now
         .to_zoned_datetime(time_zone)
@@ -160,7 +160,7 @@ async fn stats(
 ) -> Result<ApiJson<Series>, ApiError> {
     let now = crate::auth::now_ms();
     let time_zone_name = state.store.settings.get().time_zone.clone();
-    let time_zone = crate::settings::time_zone(&state.store.settings.get());
+    let time_zone = cocolu_core::settings::time_zone(&state.store.settings.get());
     let (from, to) = match query.days {
         Some(days) if (1..=366).contains(&days) => {
             let today = jiff::Timestamp::now()
@@ -262,7 +262,7 @@ pub async fn tick_forever(state: AppState) {
         ticker.tick().await;
         let counts = today(&state);
         let pending = state.store.index.read().pending_outbox_count() as u64;
-        let event = app::events::ServerEvent::StatsTick {
+        let event = cocolu_core::events::ServerEvent::StatsTick {
             received: u64::from(counts.received),
             bot_replies: u64::from(counts.bot_replies),
             agent_replies: u64::from(counts.agent_replies),

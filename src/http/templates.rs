@@ -8,10 +8,10 @@ use super::openapi::{Api, Doc};
 use crate::state::AppState;
 use crate::store::document::Revision;
 use crate::store::templates::{display_name, TemplateStore};
-use app::events::FileProblem;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::routing::{delete, get, put};
+use cocolu_core::document::FileProblem;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -129,10 +129,10 @@ struct Variable {
 }
 
 async fn variables(State(state): State<AppState>) -> ApiJson<Vec<Variable>> {
-    use crate::engine::hours::Schedule;
+    use cocolu_core::engine::hours::Schedule;
     let settings = state.store.settings.get();
     let (zone, now) = (
-        crate::settings::time_zone(&settings),
+        cocolu_core::settings::time_zone(&settings),
         jiff::Timestamp::now(),
     );
     let today = settings.hours.today_text(&zone, now, "y", "cerrado");
@@ -163,7 +163,7 @@ async fn variables(State(state): State<AppState>) -> ApiJson<Vec<Variable>> {
     list.extend(
         captured
             .into_iter()
-            .filter(|f| !crate::engine::render::VARIABLES.contains(&f.as_str()))
+            .filter(|f| !cocolu_core::engine::render::VARIABLES.contains(&f.as_str()))
             .map(|f| variable(&f, String::new(), "captured")),
     );
     ApiJson(list)

@@ -8,11 +8,11 @@ use super::openapi::{Api, Doc};
 use crate::channel::web::qr;
 use crate::channel::web::runner::LinkError;
 use crate::state::AppState;
-use app::model::LinkState;
 use axum::extract::State;
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use cocolu_core::model::LinkState;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -15,14 +15,14 @@
 //! permanent errors are not. A free-form message outside the 24-hour customer-service window
 //! is refused before it is logged, with advice to use a template.
 
-use crate::channel::outbound::{self, Outbound};
 use crate::channel::ContactRef;
 use crate::channel::{Channel, Failure, SendError};
 use crate::store::index::Slot;
 use crate::store::log::LogError;
 use crate::store::Store;
 use crate::telemetry::Escaped;
-use app::events::ServerEvent;
+use cocolu_core::events::ServerEvent;
+use cocolu_core::outbound::{self, Outbound};
 use lanes::{Lanes, Waiting};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
@@ -243,7 +243,7 @@ impl Outbox {
             .read()
             .conversation(conversation)
             .map_or(0, |c| c.last_in_at);
-        let windowed = crate::settings::has_window(&self.store.settings.get());
+        let windowed = cocolu_core::settings::has_window(&self.store.settings.get());
         if windowed && !message.allowed_outside_window() && now_ms() - last_in > WINDOW_MS {
             return Err(OutboxError::OutsideWindow);
         }

@@ -1,13 +1,13 @@
 //! `cocolu check`: validates a data folder and a templates folder offline, without changing
 //! anything, and lists every problem with file, line and column.
 
-use super::document::{parse, Context, FileProblem, HandEdited};
 use super::log::{list_segments, scan_segment};
 use super::templates::TemplateStore;
 use super::LOG_DIR;
 use crate::auth::users::Users;
-use crate::engine::rules::Rules;
-use crate::settings::Settings;
+use cocolu_core::document::{migrate_text, parse, Context, FileProblem, HandEdited};
+use cocolu_core::engine::rules::Rules;
+use cocolu_core::settings::Settings;
 use std::fs;
 use std::io;
 use std::path::Path;
@@ -26,9 +26,7 @@ pub fn check(data_dir: &Path, templates_dir: &Path) -> Report {
     let mut report = Report::default();
     let templates = TemplateStore::open(templates_dir).current();
     report.problems.extend(templates.problems.iter().cloned());
-    let context = Context {
-        templates: templates.texts.keys().cloned().collect(),
-    };
+    let context = crate::store::document::context_with(templates.texts.keys().cloned().collect());
     check_document::<Settings>(data_dir, &context, &mut report);
     check_document::<Rules>(data_dir, &context, &mut report);
     check_document::<Users>(data_dir, &context, &mut report);
@@ -39,7 +37,7 @@ pub fn check(data_dir: &Path, templates_dir: &Path) -> Report {
 fn check_document<T: HandEdited>(dir: &Path, context: &Context, report: &mut Report) {
     match fs::read_to_string(dir.join(T::FILE)) {
         Ok(text) => {
-            let text = match super::document::migrate_text::<T>(&text) {
+            let text = match migrate_text::<T>(&text) {
                 Ok(Some((from, migrated))) => {
                     report.notes.push(format!(
                         "{} is in format {from}; the server migrates it to format {} at start, \

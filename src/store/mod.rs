@@ -13,18 +13,18 @@ pub mod check;
 pub mod document;
 pub mod index;
 pub mod journal;
-pub mod locate;
 pub mod log;
 pub mod templates;
 pub mod watch;
 
 use crate::auth::users::Users;
-use crate::engine::rules::Rules;
-use crate::settings::Settings;
 use crate::telemetry::Escaped;
-use app::events::ServerEvent;
 use atomic::{remove_stale_temp_files, write_atomic};
-use document::{Context, Document, FileProblem, HandEdited, Reload};
+use cocolu_core::document::{schema_file_name, Context, FileProblem, HandEdited};
+use cocolu_core::engine::rules::Rules;
+use cocolu_core::events::ServerEvent;
+use cocolu_core::settings::Settings;
+use document::{Document, Reload};
 use index::MessageIndex;
 use log::{Log, LogError, LogOptions, Position};
 use parking_lot::{Mutex, RwLock};
@@ -138,7 +138,7 @@ pub fn prepare_data_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// The JSON Schema of a hand-editable document, pretty-printed.
-pub fn schema_text<T: HandEdited>() -> String {
+pub fn schema_text<T: HandEdited + schemars::JsonSchema>() -> String {
     let schema = schemars::schema_for!(T);
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
@@ -148,18 +148,9 @@ pub fn schema_text<T: HandEdited>() -> String {
 /// Every hand-editable document's schema: (file name, text).
 pub fn schemas() -> Vec<(String, String)> {
     vec![
-        (
-            document::schema_file_name::<Settings>(),
-            schema_text::<Settings>(),
-        ),
-        (
-            document::schema_file_name::<Rules>(),
-            schema_text::<Rules>(),
-        ),
-        (
-            document::schema_file_name::<Users>(),
-            schema_text::<Users>(),
-        ),
+        (schema_file_name::<Settings>(), schema_text::<Settings>()),
+        (schema_file_name::<Rules>(), schema_text::<Rules>()),
+        (schema_file_name::<Users>(), schema_text::<Users>()),
     ]
 }
 
@@ -264,9 +255,7 @@ impl Store {
             tracing::warn!(%error, "cannot write the JSON Schemas into the data folder");
         }
         let templates = TemplateStore::open(templates_dir);
-        let context = Context {
-            templates: templates.names(),
-        };
+        let context = crate::store::document::context_with(templates.names());
         let settings = Document::open(dir, &context)?;
         let rules = Document::open(dir, &context)?;
         let users = Document::open(dir, &context)?;
@@ -397,9 +386,7 @@ impl Store {
 
     /// What validation consults: the templates in force.
     pub fn context(&self) -> Context {
-        Context {
-            templates: self.templates.names(),
-        }
+        crate::store::document::context_with(self.templates.names())
     }
 
     /// Receives every change the store publishes.

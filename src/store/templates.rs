@@ -5,9 +5,10 @@
 //! override of a built-in template gives the built-in back; a deleted template that has no
 //! built-in stays in force, with a warning, until it is saved again.
 
-use super::document::{problem_at, FileProblem, Revision, SaveError};
+use super::document::{Revision, SaveError};
 use crate::telemetry::Escaped;
-use crate::templates::{self, BUILTIN};
+use cocolu_core::document::{problem_at, FileProblem};
+use cocolu_core::templates::{self, BUILTIN};
 use parking_lot::{Mutex, RwLock};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

@@ -3,8 +3,9 @@
 //! leaves the last good version in force.
 
 use crate::helpers::{spawn_app, TestApp};
-use cocolu::settings::Settings;
-use cocolu::store::document::{render, SaveError};
+use cocolu::store::document::SaveError;
+use cocolu_core::document::render;
+use cocolu_core::settings::Settings;
 use serde_json::Value;
 use std::fs;
 use std::io::Write;

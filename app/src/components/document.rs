@@ -5,8 +5,9 @@
 
 use super::toast::Toaster;
 use crate::api::{self, Failure};
-use crate::events::{FileProblem, ServerEvent};
 use crate::i18n::{use_i18n, Text};
+use cocolu_core::document::FileProblem;
+use cocolu_core::events::ServerEvent;
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -1,7 +1,7 @@
 //! How the WhatsApp Web link reads, in the overview and in Settings.
 
 use crate::i18n::{I18n, Text};
-use crate::model::LinkState;
+use cocolu_core::model::LinkState;
 use leptos::prelude::*;
 
 /// The state as one line: its class, its words, and the reason or number after them.

@@ -4,10 +4,10 @@
 use crate::api::{self, Alert, Status};
 use crate::components::link::link_line;
 use crate::components::{with_data, ConnectionLost, Figure, PageHeader};
-use crate::events::ServerEvent;
 use crate::i18n::{use_i18n, Text};
 use crate::live;
-use crate::model::LinkState;
+use cocolu_core::events::ServerEvent;
+use cocolu_core::model::LinkState;
 use leptos::prelude::*;
 
 /// The overview page.

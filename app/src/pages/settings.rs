@@ -10,10 +10,10 @@ use crate::components::fields::{
 };
 use crate::components::link::link_line;
 use crate::components::{browser, toaster, with_data, ConnectionLost, PageHeader};
-use crate::events::ServerEvent;
 use crate::i18n::{use_i18n, Text};
 use crate::live;
-use crate::model::{ChannelKind, Language, LinkState, ReplyPolicy, Settings as SettingsDoc};
+use cocolu_core::events::ServerEvent;
+use cocolu_core::model::{ChannelKind, Language, LinkState, ReplyPolicy, Settings as SettingsDoc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -46,7 +46,7 @@ struct Connection {
 struct Loaded {
     settings: Versioned,
     templates: Vec<String>,
-    file_problems: Vec<crate::events::FileProblem>,
+    file_problems: Vec<cocolu_core::document::FileProblem>,
     connection: Connection,
     link: Option<LinkState>,
 }

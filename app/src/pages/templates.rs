@@ -7,10 +7,12 @@ use crate::api;
 use crate::components::{
     browser, signed_in, toaster, with_data, ConnectionLost, PageHeader, Toaster,
 };
-use crate::events::{FileProblem, ServerEvent};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
-use crate::whatsapp::{check, fill_ins, render, valid_name, Formatted, MAX_CHARS};
+use crate::whatsapp::Formatted;
+use cocolu_core::document::FileProblem;
+use cocolu_core::events::ServerEvent;
+use cocolu_core::format::{check, fill_ins, render, valid_name, MAX_CHARS};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};

@@ -6,8 +6,8 @@
 //! This is the Meta implementation of [`Channel`].
 
 use super::MetaConfig;
-use crate::channel::outbound::{self, Outbound};
 use crate::channel::{Channel, ContactRef, Failure, SendError};
+use cocolu_core::outbound::{self, Outbound};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::future::Future;
@@ -195,7 +195,11 @@ impl GraphClient {
         outbound::check(message).map_err(|e| SendError::local(Failure::Permanent, e.0))?;
         let url = self.url(&format!("{}/messages", self.phone_number_id()?));
         let body = self
-            .call(self.http.post(url).json(&outbound::graph_body(to, message)))
+            .call(
+                self.http
+                    .post(url)
+                    .json(&super::body::graph_body(to, message)),
+            )
             .await?;
         body.pointer("/messages/0/id")
             .and_then(Value::as_str)
@@ -214,7 +218,7 @@ impl GraphClient {
         self.call(
             self.http
                 .post(url)
-                .json(&outbound::read_receipt_body(message_id, typing)),
+                .json(&super::body::read_receipt_body(message_id, typing)),
         )
         .await
         .map(|_| ())

@@ -1,5 +1,6 @@
 //! The Meta WhatsApp Cloud API: webhooks in (signature, payload), Graph API out.
 
+pub mod body;
 pub mod graph;
 pub mod signature;
 pub mod webhook;

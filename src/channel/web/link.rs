@@ -7,7 +7,7 @@
 
 use whatsapp_rust::wacore::types::events::{ConnectFailureReason, Event};
 
-pub use app::model::LinkState;
+pub use cocolu_core::model::LinkState;
 
 /// Words for why WhatsApp ended the link.
 fn logout_reason(reason: ConnectFailureReason) -> String {

@@ -5,8 +5,8 @@
 //! link (WhatsApp shows its preview) under the caption. Approved templates and media uploaded
 //! to Meta exist only on Meta's platform: the channel refuses them with the reason.
 
-use crate::channel::outbound::{Choice, Outbound};
 use crate::channel::{Failure, SendError};
+use cocolu_core::outbound::{Choice, Outbound};
 
 /// The options of a menu, in the order they are numbered.
 pub fn choices_of(message: &Outbound) -> Vec<&Choice> {
@@ -124,16 +124,16 @@ pub fn choice_for<'a>(sent: &'a Outbound, reply: &str) -> Option<&'a Choice> {
     if let Ok(n) = reply.parse::<usize>() {
         return n.checked_sub(1).and_then(|i| choices.get(i).copied());
     }
-    let wanted = crate::engine::text::normalize(reply);
+    let wanted = cocolu_core::engine::text::normalize(reply);
     choices
         .into_iter()
-        .find(|c| crate::engine::text::normalize(&c.title) == wanted)
+        .find(|c| cocolu_core::engine::text::normalize(&c.title) == wanted)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::channel::outbound::Section;
+    use cocolu_core::outbound::Section;
 
     fn choice(id: &str, title: &str, description: Option<&str>) -> Choice {
         Choice {

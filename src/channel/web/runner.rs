@@ -10,16 +10,16 @@ use super::keystore::KeyStore;
 use super::link::{self, LinkState};
 use super::outbound::choice_for;
 use super::sender::WebChannel;
-use crate::channel::outbound::Outbound;
 use crate::channel::Inbound;
 use crate::channel::InboundMessage;
 use crate::conversations;
 use crate::intake;
-use crate::settings::ChannelKind;
 use crate::state::AppState;
 use crate::store::Store;
 use crate::telemetry::Escaped;
-use app::events::ServerEvent;
+use cocolu_core::events::ServerEvent;
+use cocolu_core::outbound::Outbound;
+use cocolu_core::settings::ChannelKind;
 use parking_lot::RwLock;
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -447,9 +447,9 @@ impl TransportFactory for Watched {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::channel::outbound::Choice;
     use crate::channel::ContactRef;
     use crate::store::StoreOptions;
+    use cocolu_core::outbound::Choice;
     use serde_json::json;
 
     fn said(text: &str) -> InboundMessage {

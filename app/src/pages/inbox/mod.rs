@@ -10,10 +10,10 @@ pub mod thread;
 
 use crate::api::{self, encode};
 use crate::components::{signed_in, ConnectionLost, PageHeader};
-use crate::events::ServerEvent;
 use crate::i18n::{use_i18n, Text};
 use crate::live;
 use crate::time;
+use cocolu_core::events::ServerEvent;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use serde::{Deserialize, Serialize};

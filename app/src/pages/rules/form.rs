@@ -10,7 +10,7 @@ use crate::components::fields::{
     ListStyle,
 };
 use crate::i18n::{use_i18n, Text};
-use crate::model::{
+use cocolu_core::model::{
     Action, ButtonsReply, Capture, Choice, HoursCondition, ListReply, MatchKind, Reply, Rule,
     Rules, Section,
 };

@@ -10,7 +10,7 @@ use crate::components::document::{DocEditor, FileStatus, SaveBar};
 use crate::components::{signed_in, toaster, ConnectionLost, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
-use crate::model::{Rule, Rules as RulesDoc, When};
+use cocolu_core::model::{Rule, Rules as RulesDoc, When};
 use form::{Lens, RuleForm};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,7 @@ struct TemplateName {
 struct Loaded {
     rules: Versioned,
     templates: Vec<String>,
-    file_problems: Vec<crate::events::FileProblem>,
+    file_problems: Vec<cocolu_core::document::FileProblem>,
     admin: bool,
 }
 

@@ -5,8 +5,8 @@
 use crate::api;
 use crate::components::document::DocEditor;
 use crate::i18n::{use_i18n, Text};
-use crate::model::Rules;
 use crate::whatsapp::Formatted;
+use cocolu_core::model::Rules;
 use leptos::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};

@@ -6,11 +6,11 @@
 //! is how menus nest.
 
 use super::text::{normalize, MatchKind};
-use crate::channel::outbound::{self, Choice, Outbound, Section};
-use crate::store::document::{Context, HandEdited, Problem};
-pub use app::model::{
+use crate::document::{Context, HandEdited, Problem};
+pub use crate::model::{
     Action, ButtonsReply, Capture, HoursCondition, ListReply, Reply, Rule, Rules, When,
 };
+use crate::outbound::{self, Choice, Outbound, Section};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use std::collections::{BTreeSet, HashSet};
 
@@ -569,12 +569,13 @@ pub fn default_rules() -> Rules {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::document::parse;
+    use crate::document::parse;
     use crate::templates::BUILTIN;
 
     fn context() -> Context {
         Context {
             templates: BUILTIN.iter().map(|(n, _)| n.to_string()).collect(),
+            ..Context::default()
         }
     }
 

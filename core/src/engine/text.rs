@@ -5,7 +5,7 @@
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-pub use app::model::MatchKind;
+pub use crate::model::MatchKind;
 
 /// Lowercase, without accents, with every run of punctuation, symbols, emoji and spaces
 /// turned into one space, trimmed.

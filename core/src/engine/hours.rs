@@ -3,8 +3,8 @@
 //! Pure: the time is always given.
 
 use super::days::{asked_day, long_date, plus_days, weekday_name, Asked};
-use crate::store::document::Problem;
-pub use app::model::Hours;
+use crate::document::Problem;
+pub use crate::model::Hours;
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -418,7 +418,7 @@ mod tests {
 
     #[test]
     fn the_week_is_grouped_monday_first() {
-        let hours = app::model::default_hours();
+        let hours = crate::model::default_hours();
         assert_eq!(
             week_words(&hours, friday()),
             "lunes a viernes 9:00–18:00, sábado 9:00–13:00, domingo cerrado"
@@ -458,7 +458,7 @@ mod tests {
     fn the_day_asked_about_reads_as_a_sentence() {
         let hours = Hours {
             closed: vec!["2026-12-24".into()],
-            ..app::model::default_hours()
+            ..crate::model::default_hours()
         };
         let at = |asked: Asked, minute: u16| day_sentence(&hours, asked, friday(), minute);
         let day = |d: i8| Asked::Day(Date::new(2026, 12, d).expect("date"));
@@ -493,7 +493,7 @@ mod tests {
 
     #[test]
     fn the_day_comes_from_the_message_in_the_shop_s_time_zone() {
-        let hours = app::model::default_hours();
+        let hours = crate::model::default_hours();
         // Friday 20:00 in Caracas is already Saturday in UTC.
         let (tz, now) = at("America/Caracas", "2026-12-04T20:00");
         assert_eq!(

@@ -17,8 +17,8 @@ use super::hours::{Hours, Schedule};
 use super::render::{merge_welcome, Renderer, Unfinished};
 use super::rules::{Action, Reply, Rules};
 use super::text::{normalize, MatchKind};
-use crate::channel::outbound::Outbound;
-use crate::settings::{ReplyPolicy, Settings};
+use crate::model::{ReplyPolicy, Settings};
+use crate::outbound::Outbound;
 use find::{find_rule, Found};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -32,7 +32,8 @@ const HOUR_MS: i64 = 60 * MINUTE_MS;
 const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// What the engine remembers about a contact between messages.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContactState {
     /// When the contact's last message arrived (before this one), ms since the epoch.
     #[serde(default)]
@@ -66,7 +67,8 @@ pub struct ContactState {
 }
 
 /// A question asked by a rule's capture step, open until `until`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Capturing {
     pub rule: String,
     pub field: String,
@@ -89,7 +91,8 @@ pub struct Message<'a> {
 }
 
 /// Why the engine did what it did, for the log, the simulator and the dashboard.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "because", rename_all = "snake_case")]
 pub enum Reason {
     Stale,
@@ -233,7 +236,7 @@ pub struct World<'a> {
     pub time_zone: &'a TimeZone,
 }
 
-pub use app::whatsapp::render;
+pub use crate::format::render;
 
 /// The template sent when a rule's reply still needs the owner's setup and a person takes
 /// over instead.

@@ -5,8 +5,8 @@
 use super::decide::World;
 use super::hours::Schedule;
 use super::rules::Reply;
-use crate::channel::outbound::{limits, Outbound};
-use app::whatsapp::{fill_ins, render};
+use crate::format::{fill_ins, render};
+use crate::outbound::{limits, Outbound};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 

@@ -1,13 +1,13 @@
 //! The events the server pushes over `/ws`, shared by the server (which sends them) and the
 //! dashboard (which reads them). JSON, tagged by `type`.
 
+use crate::document::FileProblem;
 use crate::model::LinkState;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// One event on the dashboard's WebSocket.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", try_from = "Value")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerEvent {
     /// First event of every connection.
     Hello {
@@ -103,205 +103,6 @@ pub enum ServerEvent {
         code: Option<i64>,
         message: Option<String>,
     },
-}
-
-/// Reads an event from its JSON object: the `type`, then the fields that event has. Written by
-/// hand over `serde_json::Value` (which the dashboard reads anyway) because serde's reader for
-/// a tagged enum costs tens of kilobytes of the browser's bundle; the tests check that every
-/// event reads back as the derived writer writes it.
-impl TryFrom<Value> for ServerEvent {
-    type Error = String;
-
-    fn try_from(value: Value) -> Result<ServerEvent, String> {
-        let mut w = Fields::of(value, "an event")?;
-        let kind = w.required("type", text)?;
-        Ok(match kind.as_str() {
-            "hello" => ServerEvent::Hello {
-                version: w.required("version", text)?,
-                heartbeat_secs: w.required("heartbeat_secs", unsigned)?,
-            },
-            "heartbeat" => ServerEvent::Heartbeat {
-                uptime_secs: w.required("uptime_secs", unsigned)?,
-            },
-            "file_reloaded" => ServerEvent::FileReloaded {
-                file: w.required("file", text)?,
-            },
-            "file_error" => ServerEvent::FileError {
-                file: w.required("file", text)?,
-                problems: w.required("problems", problems)?,
-            },
-            "file_missing" => ServerEvent::FileMissing {
-                file: w.required("file", text)?,
-            },
-            "message_received" => ServerEvent::MessageReceived {
-                conversation: w.required("conversation", text)?,
-                id: w.required("id", text)?,
-                kind: w.required("kind", text)?,
-                text: w.optional("text", text)?,
-                at: w.required("at", integer)?,
-            },
-            "message_status" => ServerEvent::MessageStatus {
-                message_id: w.required("message_id", text)?,
-                status: w.required("status", text)?,
-                at: w.required("at", integer)?,
-            },
-            "message_queued" => ServerEvent::MessageQueued {
-                conversation: w.required("conversation", text)?,
-                outbox: w.required("outbox", text)?,
-                text: w.required("text", text)?,
-            },
-            "message_sent" => ServerEvent::MessageSent {
-                conversation: w.required("conversation", text)?,
-                outbox: w.required("outbox", text)?,
-                message_id: w.required("message_id", text)?,
-            },
-            "message_failed" => ServerEvent::MessageFailed {
-                conversation: w.required("conversation", text)?,
-                outbox: w.required("outbox", text)?,
-                code: w.optional("code", integer)?,
-                reason: w.required("reason", text)?,
-                needs_template: w.required("needs_template", flag)?,
-            },
-            "conversation_updated" => ServerEvent::ConversationUpdated {
-                conversation: w.required("conversation", text)?,
-            },
-            "takeover_changed" => ServerEvent::TakeoverChanged {
-                conversation: w.required("conversation", text)?,
-                paused_until: w.optional("paused_until", integer)?,
-            },
-            "stats_tick" => ServerEvent::StatsTick {
-                received: w.required("received", unsigned)?,
-                bot_replies: w.required("bot_replies", unsigned)?,
-                agent_replies: w.required("agent_replies", unsigned)?,
-                failed: w.required("failed", unsigned)?,
-                pending: w.required("pending", unsigned)?,
-            },
-            "link_changed" => ServerEvent::LinkChanged {
-                link: w.required("link", link)?,
-            },
-            "channel_error" => ServerEvent::ChannelError {
-                code: w.optional("code", integer)?,
-                message: w.optional("message", text)?,
-            },
-            other => return Err(format!("unknown event type `{other}`")),
-        })
-    }
-}
-
-/// An event's fields, taken out one by one.
-struct Fields(serde_json::Map<String, Value>);
-
-/// Which JSON values a field accepts, and how they become its Rust value.
-type Pick<T> = fn(Value) -> Option<T>;
-
-fn text(value: Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s),
-        _ => None,
-    }
-}
-
-fn unsigned(value: Value) -> Option<u64> {
-    value.as_u64()
-}
-
-fn integer(value: Value) -> Option<i64> {
-    value.as_i64()
-}
-
-fn flag(value: Value) -> Option<bool> {
-    value.as_bool()
-}
-
-fn link(value: Value) -> Option<LinkState> {
-    LinkState::try_from(value).ok()
-}
-
-/// Read by hand for the same reason as [`ServerEvent`] (a tagged enum's reader is large in the
-/// browser's bundle).
-impl TryFrom<Value> for LinkState {
-    type Error = String;
-
-    fn try_from(value: Value) -> Result<LinkState, String> {
-        let mut w = Fields::of(value, "a link state")?;
-        let state = w.required("state", text)?;
-        Ok(match state.as_str() {
-            "connecting" => LinkState::Connecting,
-            "pairing" => LinkState::Pairing {
-                qr: w.optional("qr", text)?,
-                code: w.optional("code", text)?,
-                expires_at: w.required("expires_at", integer)?,
-            },
-            "connected" => LinkState::Connected {
-                number: w.optional("number", text)?,
-            },
-            "disconnected" => LinkState::Disconnected {
-                reason: w.required("reason", text)?,
-                since: w.required("since", integer)?,
-            },
-            "logged_out" => LinkState::LoggedOut {
-                reason: w.required("reason", text)?,
-            },
-            other => return Err(format!("unknown link state `{other}`")),
-        })
-    }
-}
-
-fn problems(value: Value) -> Option<Vec<FileProblem>> {
-    crate::api::from_part(&value).ok()
-}
-
-impl Fields {
-    /// The fields of `value`, which must be an object (`what` names it in the error).
-    fn of(value: Value, what: &str) -> Result<Fields, String> {
-        match value {
-            Value::Object(map) => Ok(Fields(map)),
-            _ => Err(format!("{what} is a JSON object")),
-        }
-    }
-
-    /// A field that may be absent or null.
-    fn optional<T>(&mut self, field: &str, pick: Pick<T>) -> Result<Option<T>, String> {
-        match self.0.remove(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => pick(value)
-                .map(Some)
-                .ok_or_else(|| format!("field `{field}` has the wrong type")),
-        }
-    }
-
-    /// A field the event must have.
-    fn required<T>(&mut self, field: &str, pick: Pick<T>) -> Result<T, String> {
-        self.optional(field, pick)?
-            .ok_or_else(|| format!("missing field `{field}`"))
-    }
-}
-
-/// A problem in a hand-edited file, placed where the person editing it can find it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileProblem {
-    /// The file, relative to its folder (`settings.json`, `templates/bienvenida.txt`).
-    pub file: String,
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column, in characters.
-    pub column: usize,
-    /// What is wrong, for a person.
-    pub message: String,
-    /// The JSON pointer of the value at fault (`/rules/2/when/text`), when a check of the
-    /// document's meaning found it (forms put the message beside that field).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
-
-impl std::fmt::Display for FileProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
-        )
-    }
 }
 
 #[cfg(test)]
@@ -444,7 +245,7 @@ mod tests {
             r#"{"type":"message_status","message_id":"m","status":"read","at":"now"}"#,
         )
         .expect_err("at is a number");
-        assert!(mistyped.to_string().contains("`at`"), "{mistyped}");
+        assert!(mistyped.to_string().contains("invalid type"), "{mistyped}");
         // Optional fields may be null or absent alike.
         let null = serde_json::from_str::<ServerEvent>(
             r#"{"type":"takeover_changed","conversation":"c","paused_until":null}"#,

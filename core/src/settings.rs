@@ -2,9 +2,9 @@
 //! Later parts of the product (hours, welcome, takeover, the Meta connection) add their
 //! sections here.
 
+use crate::document::{Context, HandEdited, Problem};
 use crate::engine::hours::Schedule;
-use crate::store::document::{Context, HandEdited, Problem};
-pub use app::model::{default_hours, Business, ChannelKind, Language, ReplyPolicy, Settings};
+pub use crate::model::{default_hours, Business, ChannelKind, Language, ReplyPolicy, Settings};
 
 /// The shop's time zone (UTC if the name is unknown, which validation reports).
 pub fn time_zone(settings: &Settings) -> jiff::tz::TimeZone {
@@ -80,7 +80,7 @@ impl HandEdited for Settings {
                 ),
             ));
         }
-        if self.channel == ChannelKind::WhatsappWeb && !cfg!(feature = "whatsapp-web") {
+        if self.channel == ChannelKind::WhatsappWeb && !context.whatsapp_web {
             problems.push(Problem::new(
                 "/channel",
                 "this Cocolu was built without the WhatsApp Web channel; use \"meta\", or build \
@@ -94,7 +94,7 @@ impl HandEdited for Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::document::parse;
+    use crate::document::parse;
 
     #[test]
     fn the_defaults_are_valid() {
@@ -129,15 +129,16 @@ mod tests {
     #[test]
     fn the_whatsapp_web_channel_needs_a_build_with_it() {
         let text = r#"{"version": 1, "business": {"name": "X"}, "time_zone": "UTC", "channel": "whatsapp_web"}"#;
-        let parsed = parse::<Settings>("settings.json", text, &Context::default());
-        if cfg!(feature = "whatsapp-web") {
-            let settings = parsed.expect("accepted");
-            assert_eq!(settings.channel, ChannelKind::WhatsappWeb);
-        } else {
-            let problems = parsed.expect_err("refused");
-            assert_eq!(problems[0].pointer.as_deref(), Some("/channel"));
-            assert!(problems[0].message.contains("--features whatsapp-web"));
-        }
+        let with_it = Context {
+            whatsapp_web: true,
+            ..Context::default()
+        };
+        let settings = parse::<Settings>("settings.json", text, &with_it).expect("accepted");
+        assert_eq!(settings.channel, ChannelKind::WhatsappWeb);
+        let problems = parse::<Settings>("settings.json", text, &Context::default())
+            .expect_err("refused without the channel");
+        assert_eq!(problems[0].pointer.as_deref(), Some("/channel"));
+        assert!(problems[0].message.contains("--features whatsapp-web"));
         let text = r#"{"version": 1, "business": {"name": "X"}, "time_zone": "UTC", "channel": "telegram"}"#;
         let problems =
             parse::<Settings>("settings.json", text, &Context::default()).expect_err("refused");

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A reply button or a list row: the id comes back when the customer taps it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Choice {
     pub id: String,
     pub title: String,
@@ -16,7 +16,7 @@ pub struct Choice {
 
 /// A titled group of list rows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Section {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -25,7 +25,7 @@ pub struct Section {
 
 /// How a rule's text is compared with the customer's message (both normalized).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MatchKind {
     /// The whole message is the text ("hola").
@@ -44,7 +44,7 @@ pub enum MatchKind {
 /// The weekly schedule. Each day lists ranges `"HH:MM-HH:MM"`; an empty list means closed;
 /// `"00:00-24:00"` is the whole day.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Hours {
     #[serde(default)]
@@ -68,7 +68,7 @@ pub struct Hours {
 
 /// The contents of `rules.json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Rules {
     /// Lets editors find this file's JSON Schema.
@@ -82,7 +82,7 @@ pub struct Rules {
 
 /// One rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     /// Unique; lowercase letters, digits, `_` and `-`.
@@ -119,7 +119,7 @@ pub struct Rule {
 /// (for example `pedido`, `email`, `nombre`) and answered with `then`, where `{{field}}` is
 /// filled in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Capture {
     /// The field's name: lowercase letters, digits and `_`.
@@ -142,7 +142,7 @@ fn enabled_by_default() -> bool {
 
 /// Business-hours condition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HoursCondition {
     Open,
@@ -151,7 +151,7 @@ pub enum HoursCondition {
 
 /// Triggers (any one is enough) and conditions (all must hold).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct When {
     /// Texts that trigger the rule, compared without case, accents or punctuation.
@@ -183,7 +183,7 @@ pub struct When {
 
 /// Reply buttons (up to 3). The message is a `template` or a `text`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ButtonsReply {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -197,7 +197,7 @@ pub struct ButtonsReply {
 
 /// A list menu (up to 10 rows). The message is a `template` or a `text`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ListReply {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -213,7 +213,7 @@ pub struct ListReply {
 
 /// One message a rule sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Reply {
     /// A template from `templates/` (or built in), with its variables filled in.
@@ -228,7 +228,7 @@ pub enum Reply {
 
 /// Something a rule does besides replying.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     AddLabel(String),
@@ -241,7 +241,7 @@ pub enum Action {
 
 /// The contents of `settings.json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Lets editors find this file's JSON Schema.
@@ -269,14 +269,8 @@ pub struct Settings {
 
 /// The WhatsApp connection in use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
-// In the browser, through the text reader already in the bundle (a derived enum reader is
-// bigger); the server keeps the derived one for its JSON Schema. Both read and write alike.
-#[cfg_attr(
-    not(feature = "ssr"),
-    serde(try_from = "String", into = "&'static str")
-)]
 pub enum ChannelKind {
     /// Meta's WhatsApp Cloud API (a business number verified with Meta).
     #[default]
@@ -315,7 +309,7 @@ impl TryFrom<String> for ChannelKind {
 
 /// How the bot behaves beyond the rules.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct ReplyPolicy {
     /// Template for a contact's first message ever.
@@ -380,7 +374,7 @@ pub fn default_hours() -> Hours {
 
 /// The business the bot speaks for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Business {
     /// The name customers know, used as `{{negocio}}` in templates.
@@ -392,7 +386,7 @@ pub struct Business {
 
 /// A dashboard language.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     #[default]
@@ -402,12 +396,8 @@ pub enum Language {
 
 /// Where the WhatsApp Web channel's link with the shop's phone stands (that channel only).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
-#[serde(
-    tag = "state",
-    rename_all = "snake_case",
-    try_from = "serde_json::Value"
-)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum LinkState {
     /// Opening the connection (at start, after pairing, or reconnecting).
     Connecting,

@@ -1,8 +1,8 @@
 //! The decision's tests: they read the reply texts customers would get.
 
 use super::*;
+use crate::document::HandEdited;
 use crate::engine::rules::default_rules;
-use crate::store::document::HandEdited;
 use crate::templates::BUILTIN;
 use proptest::prelude::*;
 
@@ -839,7 +839,7 @@ proptest! {
             for now in [monday("10:00"), sunday("23:59"), friday("19:00")] {
                 let decision = fixture.decide(&state, &text(&message), now);
                 for reply in &decision.replies {
-                    prop_assert!(crate::channel::outbound::check(reply).is_ok(), "{reply:?}");
+                    prop_assert!(crate::outbound::check(reply).is_ok(), "{reply:?}");
                     prop_assert!(!body(reply).contains("[["), "{reply:?}");
                     prop_assert!(!body(reply).trim().is_empty(), "{reply:?}");
                 }

@@ -2,7 +2,7 @@
 //! and variables such as `{{nombre}}`. Built-in templates ship inside the binary; a file
 //! `NAME.txt` in the templates folder overrides the built-in `NAME` or adds a new one.
 
-pub use app::whatsapp::MAX_CHARS;
+pub use crate::format::MAX_CHARS;
 
 /// The templates built into the binary, by name.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -22,7 +22,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("solo_texto", include_str!("builtin/solo_texto.txt")),
 ];
 
-pub use app::whatsapp::{check, fill_ins, valid_name};
+pub use crate::format::{check, fill_ins, valid_name};
 
 #[cfg(test)]
 mod tests {

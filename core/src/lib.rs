@@ -1,0 +1,22 @@
+//! Cocolu's domain, shared by the server and the dashboard so that nothing is written twice.
+//!
+//! - [`document`]: the hand-editable documents' contract, parsing with problems placed at a
+//!   line and column; [`model`]: `rules.json` and `settings.json` as types; [`settings`]:
+//!   what the settings mean; [`templates`]: the built-in reply texts; [`format`]: texts as
+//!   WhatsApp shows them.
+//! - [`engine`]: the reply engine, pure (rules, settings, contact state, message and time in;
+//!   what to send and do out).
+//! - [`outbound`]: a message the shop sends, within WhatsApp's limits.
+//! - [`events`]: what the server pushes to dashboards over the WebSocket.
+//!
+//! No I/O, no async runtime, no web framework: the server carries out what this crate
+//! decides, the dashboard shows it.
+
+pub mod document;
+pub mod engine;
+pub mod events;
+pub mod format;
+pub mod model;
+pub mod outbound;
+pub mod settings;
+pub mod templates;
