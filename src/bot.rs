@@ -3,12 +3,12 @@
 //! the other; each batch's new contact states and replies are logged in one append (one
 //! fsync), and only then handed to the outbox.
 
-use crate::channel::ContactRef;
 use crate::outbox::{Origin, Outbox};
-use crate::store::document::Revision;
 use crate::store::log::Position;
 use crate::store::Store;
 use crate::telemetry::Escaped;
+use cocolu_core::contact::ContactRef;
+use cocolu_core::document::Revision;
 use cocolu_core::engine::decide::{decide, CompiledRules, ContactState, Message, Reason, World};
 use cocolu_core::events::ServerEvent;
 use serde::{Deserialize, Serialize};

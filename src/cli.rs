@@ -134,11 +134,11 @@ pub enum RoleArg {
     Agent,
 }
 
-impl From<RoleArg> for crate::auth::users::Role {
-    fn from(role: RoleArg) -> crate::auth::users::Role {
+impl From<RoleArg> for cocolu_core::api::accounts::Role {
+    fn from(role: RoleArg) -> cocolu_core::api::accounts::Role {
         match role {
-            RoleArg::Admin => crate::auth::users::Role::Admin,
-            RoleArg::Agent => crate::auth::users::Role::Agent,
+            RoleArg::Admin => cocolu_core::api::accounts::Role::Admin,
+            RoleArg::Agent => cocolu_core::api::accounts::Role::Agent,
         }
     }
 }

@@ -1,11 +1,12 @@
 //! The one-shot commands (`check`, `schema`, `backup`, `repair`): each prints what it did for a
 //! person and returns the exit status.
 
-use crate::auth::users::{Role, Users};
+use crate::auth::users::Users;
 use crate::auth::{self, AuthError, NewUser};
 use crate::cli::{Folders, UserAction};
 use crate::store::document::Document;
 use crate::store::{self, backup, check, log::Log, log::LogOptions, LOG_DIR};
+use cocolu_core::api::accounts::Role;
 use cocolu_core::document::Context;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -110,7 +111,7 @@ pub fn repair(folders: &Folders) -> ExitCode {
 
 /// `cocolu simulate`: what the bot would answer, from the files on disk (no lock needed).
 pub fn simulate(
-    question: &crate::simulate::Question,
+    question: &cocolu_core::engine::simulate::Question,
     from: Option<&str>,
     folders: &Folders,
 ) -> ExitCode {
@@ -149,7 +150,7 @@ pub fn simulate(
     };
     let state = from.and_then(|from| last_contact_state(&folders.data_dir.join(LOG_DIR), from));
     let lookup = |name: &str| templates.get(name);
-    let answer = crate::simulate::simulate(
+    let answer = cocolu_core::engine::simulate::simulate(
         std::sync::Arc::new(rules),
         &settings,
         &lookup,
@@ -157,7 +158,7 @@ pub fn simulate(
         question,
         jiff::Timestamp::now(),
     );
-    println!("{}", crate::simulate::explain(&answer.reason));
+    println!("{}", cocolu_core::engine::simulate::explain(&answer.reason));
     for (i, text) in answer.preview.iter().enumerate() {
         println!("\n--- reply {} ---\n{text}", i + 1);
     }

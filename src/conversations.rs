@@ -1,12 +1,13 @@
 //! Reading conversations back from the log: who the customer is, their latest records, and
 //! the inbox list (newest first, searchable, filtered, paged).
 
-use crate::channel::ContactRef;
 use crate::store::Store;
+use cocolu_core::api::inbox::{
+    ConversationPage, Direction, Filter, LastMessage, Summary, WINDOW_MS,
+};
+use cocolu_core::contact::ContactRef;
 use cocolu_core::engine::decide::ContactState;
 use cocolu_core::engine::text::normalize;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// How many recent records are searched for the customer's details.
@@ -94,21 +95,6 @@ pub fn latest(store: &Store, conversation: &str, limit: usize) -> std::io::Resul
         .collect())
 }
 
-/// Which conversations a list shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Filter {
-    /// Every conversation.
-    #[default]
-    All,
-    /// The customer wrote since a person last read the conversation.
-    Unread,
-    /// A person took over: the bot is paused.
-    Paused,
-    /// The customer asked for no automatic messages.
-    OptedOut,
-}
-
 /// A page request: newest conversations first.
 #[derive(Clone, Debug, Default)]
 pub struct ListQuery {
@@ -119,51 +105,6 @@ pub struct ListQuery {
     pub cursor: Option<String>,
     pub limit: usize,
 }
-
-/// The newest message of a conversation, as a line of text.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct LastMessage {
-    /// `in` (from the customer) or `out` (from the bot or a person).
-    pub direction: &'static str,
-    /// `text`, `image`, `audio`, `buttons`...
-    pub kind: String,
-    /// The text, or the message type in brackets (`[image]`).
-    pub text: String,
-    pub at: i64,
-}
-
-/// One conversation in the inbox list.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct Summary {
-    pub conversation: String,
-    /// Who the customer is, as their latest message said.
-    pub contact: Option<ContactRef>,
-    /// Newest record (ms since the epoch).
-    pub last_at: i64,
-    /// The customer's newest message (ms), if any.
-    pub last_in_at: Option<i64>,
-    /// The customer wrote since a person last read the conversation.
-    pub unread: bool,
-    /// Within 24 hours of the customer's last message: free-form replies are allowed.
-    pub window_open: bool,
-    /// The bot is paused for this customer until then (a person took over).
-    pub paused_until: Option<i64>,
-    pub opted_out: bool,
-    pub labels: Vec<String>,
-    pub last_message: Option<LastMessage>,
-}
-
-/// A page of conversations.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct Page {
-    pub conversations: Vec<Summary>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<String>,
-}
-
-/// WhatsApp's customer service window.
-pub const WINDOW_MS: i64 = 24 * 3600 * 1000;
 
 /// The cursor after `(last_at, key)`.
 fn cursor_of(last_at: i64, key: &str) -> String {
@@ -243,8 +184,8 @@ fn last_message(store: &Store, key: &str) -> Option<LastMessage> {
     records.iter().rev().find_map(|bytes| {
         let record: Value = serde_json::from_slice(bytes).ok()?;
         let direction = match record.get("kind")?.as_str()? {
-            "message_in" => "in",
-            "message_out" => "out",
+            "message_in" => Direction::In,
+            "message_out" => Direction::Out,
             _ => return None,
         };
         let kind = record
@@ -268,7 +209,7 @@ fn last_message(store: &Store, key: &str) -> Option<LastMessage> {
 }
 
 /// A page of conversations, newest first (blocking: reads the log for the last messages).
-pub fn list(store: &Store, query: &ListQuery, now: i64) -> Result<Page, String> {
+pub fn list(store: &Store, query: &ListQuery, now: i64) -> Result<ConversationPage, String> {
     let after = match query.cursor.as_deref() {
         Some(cursor) => Some(
             parse_cursor(cursor).ok_or_else(|| "`cursor` is not one this API gave".to_string())?,
@@ -321,7 +262,7 @@ pub fn list(store: &Store, query: &ListQuery, now: i64) -> Result<Page, String> 
         .then(|| page.last().map(|c| cursor_of(c.last_at, &c.key)))
         .flatten();
     let conversations = page.into_iter().map(|c| summarize(store, c, now)).collect();
-    Ok(Page {
+    Ok(ConversationPage {
         conversations,
         next_cursor,
     })

@@ -157,8 +157,8 @@ pub async fn take_in(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::channel::ContactRef;
     use crate::telemetry::tests::logged;
+    use cocolu_core::contact::ContactRef;
 
     #[test]
     fn a_message_for_another_business_number_is_not_ours() {

@@ -22,7 +22,6 @@ pub mod media;
 pub mod metrics;
 pub mod outbox;
 pub mod server;
-pub mod simulate;
 pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
             first,
             folders,
         } => {
-            let question = cocolu::simulate::Question {
+            let question = cocolu_core::engine::simulate::Question {
                 text,
                 button,
                 r#type: kind,

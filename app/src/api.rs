@@ -5,7 +5,7 @@
 //! its data and the browser reuses it when hydrating instead of asking again.
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -202,7 +202,7 @@ async fn send_text(
     body: Option<String>,
 ) -> Result<(u16, String), Failure> {
     if CSRF.with_borrow(Option::is_none) {
-        let me: Me = get_json("/api/auth/me").await.map_err(Failure::network)?;
+        let me: cocolu_core::api::accounts::Me = get_json("/api/auth/me").await.map_err(Failure::network)?;
         CSRF.set(me.csrf_token);
     }
     let token = CSRF.with_borrow(Clone::clone).unwrap_or_default();
@@ -247,141 +247,4 @@ async fn browser_request(
         .await
         .map_err(describe)?;
     Ok((response.status(), text.as_string().unwrap_or_default()))
-}
-
-/// `/api/auth/me`: who is signed in, and the shop's clock.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Me {
-    pub user: Option<MeUser>,
-    pub role: String,
-    #[serde(default)]
-    pub csrf_token: Option<String>,
-    #[serde(default)]
-    pub time_zone: String,
-    #[serde(default)]
-    pub utc_offset_minutes: i32,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct MeUser {
-    #[serde(default)]
-    pub id: String,
-    pub username: String,
-    #[serde(default)]
-    pub name: String,
-}
-
-impl Me {
-    pub fn is_admin(&self) -> bool {
-        self.role == "admin"
-    }
-}
-
-/// `/api/status`, as the overview reads it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Status {
-    pub channel: ChannelStatus,
-    pub counts: Counts,
-    pub today: Today,
-    #[serde(default)]
-    pub alerts: Vec<Alert>,
-    #[serde(default)]
-    pub file_problems: Vec<cocolu_core::document::FileProblem>,
-    /// `built_in`, and `link` while WhatsApp Web is the channel in use.
-    #[serde(default)]
-    pub whatsapp_web: serde_json::Value,
-}
-
-impl Status {
-    /// WhatsApp Web's link, while it is the channel in use.
-    pub fn link(&self) -> Option<cocolu_core::model::LinkState> {
-        from_part(&self.whatsapp_web["link"]).ok()
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ChannelStatus {
-    pub app_secret_set: bool,
-    pub access_token_set: bool,
-    pub phone_number_id: Option<String>,
-    pub last_webhook_local: Option<String>,
-    pub token_refused_at: Option<i64>,
-}
-
-impl ChannelStatus {
-    /// Everything needed to receive and send is set.
-    pub fn configured(&self) -> bool {
-        self.app_secret_set && self.access_token_set && self.phone_number_id.is_some()
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Counts {
-    pub conversations: u64,
-    pub outbox_pending: u64,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Today {
-    pub received: u64,
-    pub bot_replies: u64,
-    pub agent_replies: u64,
-    pub failed: u64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Alert {
-    pub kind: String,
-    pub message: String,
-    #[serde(default)]
-    pub count: Option<u32>,
-    #[serde(default)]
-    pub file: Option<String>,
-    /// The template, for `template_to_fill`.
-    #[serde(default)]
-    pub template: Option<String>,
-    /// What it still needs.
-    #[serde(default)]
-    pub fill_ins: Vec<String>,
-}
-
-/// `/api/stats`, as the analytics page reads it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Stats {
-    pub time_zone: String,
-    pub points: Vec<StatsPoint>,
-    pub totals: StatsPoint,
-    pub first_response: FirstResponses,
-    pub top_rules: Vec<RuleCount>,
-    pub heatmap: Vec<Vec<u32>>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StatsPoint {
-    #[serde(default)]
-    pub bucket: String,
-    pub received: u32,
-    pub bot_replies: u32,
-    pub agent_replies: u32,
-    pub failed: u32,
-    pub new_contacts: u32,
-    pub active_contacts: u32,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct FirstResponses {
-    pub bot: Median,
-    pub people: Median,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Median {
-    pub count: u32,
-    pub median_at_most_ms: Option<i64>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct RuleCount {
-    pub rule: String,
-    pub answers: u32,
 }

@@ -7,11 +7,14 @@
 //! - [`engine`]: the reply engine, pure (rules, settings, contact state, message and time in;
 //!   what to send and do out).
 //! - [`outbound`]: a message the shop sends, within WhatsApp's limits.
-//! - [`events`]: what the server pushes to dashboards over the WebSocket.
+//! - [`events`]: what the server pushes to dashboards over the WebSocket; [`api`]: the REST
+//!   API's request and response bodies; [`contact`]: who a customer is.
 //!
 //! No I/O, no async runtime, no web framework: the server carries out what this crate
 //! decides, the dashboard shows it.
 
+pub mod api;
+pub mod contact;
 pub mod document;
 pub mod engine;
 pub mod events;

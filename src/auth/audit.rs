@@ -3,34 +3,14 @@
 //! Append-only and synced before the action is answered; a torn last line (power cut) is
 //! skipped when reading.
 
+use cocolu_core::api::accounts::AuditEntry;
 use parking_lot::Mutex;
-use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// The file inside the data folder.
 pub const FILE: &str = "audit.log";
-
-/// One entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Entry {
-    /// Milliseconds since the epoch.
-    pub at: i64,
-    /// Who did it: a username, `token:NAME`, `cli`, or empty for an unknown person.
-    pub actor: String,
-    /// What happened, such as `login`, `login_failed`, `user_created`, `rules_saved`.
-    pub action: String,
-    /// What it was done to (a username, a token name, a file), if anything.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub target: String,
-    /// The client's address.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub ip: String,
-    /// More about it, in words.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub detail: String,
-}
 
 /// The open audit log.
 pub struct AuditLog {
@@ -49,7 +29,7 @@ impl AuditLog {
     /// Appends an entry durably (blocking). The file is opened for each entry and closed
     /// again: entries are rare, and a file held open for writing would keep an operator from
     /// remounting the file system read-only.
-    pub fn append(&self, entry: &Entry) -> io::Result<()> {
+    pub fn append(&self, entry: &AuditEntry) -> io::Result<()> {
         let mut line = serde_json::to_vec(entry).map_err(io::Error::other)?;
         line.push(b'\n');
         let _guard = self.writing.lock();
@@ -63,7 +43,11 @@ impl AuditLog {
     /// The file is read backwards from the cursor, a block at a time, so a page costs the
     /// same however long the log has grown; a line longer than any entry can be (written by
     /// an older version, or by hand) is skipped without being held in memory.
-    pub fn page(&self, before: Option<u64>, limit: usize) -> io::Result<(Vec<Entry>, Option<u64>)> {
+    pub fn page(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+    ) -> io::Result<(Vec<AuditEntry>, Option<u64>)> {
         use std::io::{Read, Seek, SeekFrom};
         let mut file = match File::open(&self.path) {
             Ok(file) => file,
@@ -135,10 +119,10 @@ fn prepend(line: &mut Vec<u8>, oversized: &mut bool, piece: &[u8]) {
 }
 
 /// Completes the line with `piece` (its start) and parses it; resets for the next line.
-fn finish_line(line: &mut Vec<u8>, oversized: &mut bool, piece: &[u8]) -> Option<Entry> {
+fn finish_line(line: &mut Vec<u8>, oversized: &mut bool, piece: &[u8]) -> Option<AuditEntry> {
     prepend(line, oversized, piece);
     let entry = (!*oversized && !line.is_empty())
-        .then(|| serde_json::from_slice::<Entry>(line).ok())
+        .then(|| serde_json::from_slice::<AuditEntry>(line).ok())
         .flatten();
     line.clear();
     *oversized = false;
@@ -171,8 +155,8 @@ fn open_for_append(path: &Path) -> io::Result<File> {
 mod tests {
     use super::*;
 
-    fn entry(at: i64) -> Entry {
-        Entry {
+    fn entry(at: i64) -> AuditEntry {
+        AuditEntry {
             at,
             actor: "ana".into(),
             action: "login".into(),

@@ -17,7 +17,9 @@ pub mod users;
 
 use crate::store::document::{Document, SaveError};
 use crate::store::Store;
-use audit::{AuditLog, Entry};
+use audit::AuditLog;
+use cocolu_core::api::accounts::AuditEntry;
+use cocolu_core::api::accounts::Role;
 use cocolu_core::document::Context;
 use parking_lot::Mutex;
 use password::Hasher;
@@ -25,7 +27,7 @@ use sessions::{Session, Sessions, Timeouts};
 use std::sync::Arc;
 use std::time::Duration;
 use throttle::Throttle;
-use users::{ApiToken, Invitation, Role, User, Users};
+use users::{ApiToken, Invitation, User, Users};
 
 /// How long a sign-in attempt waits for those in flight before it is told to try again.
 const ADMISSION_WAIT: Duration = Duration::from_secs(30);
@@ -309,7 +311,7 @@ impl Auth {
 
     /// Records an entry in the audit log; a failure is logged, not fatal to the action.
     pub fn audit(&self, actor: &str, action: &str, target: &str, client: &Client, detail: &str) {
-        let entry = Entry {
+        let entry = AuditEntry {
             at: now_ms(),
             actor: actor.to_string(),
             action: action.to_string(),
@@ -328,7 +330,7 @@ impl Auth {
         &self,
         before: Option<u64>,
         limit: usize,
-    ) -> Result<(Vec<Entry>, Option<u64>), AuthError> {
+    ) -> Result<(Vec<AuditEntry>, Option<u64>), AuthError> {
         Ok(self.audit.page(before, limit)?)
     }
 

@@ -3,6 +3,7 @@
 //! the file (and every backup of it) gives nobody a way in. Hand edits are picked up like any
 //! other document: deleting a user by hand ends their sessions.
 
+use cocolu_core::api::accounts::Role;
 use cocolu_core::document::{Context, HandEdited, Problem};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -26,27 +27,6 @@ pub struct Users {
     /// Tokens that scripts send as `Authorization: Bearer`.
     #[serde(default)]
     pub tokens: Vec<ApiToken>,
-}
-
-/// What someone may do.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Inbox, contacts, replies and takeover; rules, templates and analytics read-only.
-    Agent,
-    /// Everything, including settings, users and tokens.
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Agent => "agent",
-            Role::Admin => "admin",
-        }
-    }
 }
 
 /// A person who signs in.

@@ -2,8 +2,9 @@
 //! switching channels in Settings takes effect at once, for replies already waiting too.
 
 use super::meta::graph::GraphClient;
-use super::{Channel, ContactRef, SendError};
+use super::{Channel, SendError};
 use crate::store::Store;
+use cocolu_core::contact::ContactRef;
 use cocolu_core::outbound::Outbound;
 use cocolu_core::settings::ChannelKind;
 use std::future::Future;

@@ -11,33 +11,11 @@ pub mod record;
 #[cfg(feature = "whatsapp-web")]
 pub mod web;
 
+use cocolu_core::contact::ContactRef;
 use cocolu_core::outbound::Outbound;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;
-
-/// Who a customer is. Meta keys users by a business-scoped user id (`user_id`, sent since
-/// 2026); users with a username may have no phone number in the payload at all. Both are
-/// kept when known.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct ContactRef {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wa_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-}
-
-impl ContactRef {
-    /// The key of the customer's conversation: the business-scoped user id, else the phone
-    /// number.
-    pub fn key(&self) -> Option<&str> {
-        self.user_id.as_deref().or(self.wa_id.as_deref())
-    }
-}
 
 /// A message a customer sent, of any type, as the channel delivered it.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,7 +1,8 @@
 //! The log records a channel writes: one JSON object per line, with the envelope the message
 //! index reads (`conversation`, `id`, `at` in milliseconds) and `kind` saying what it is.
 
-use super::{ContactRef, Inbound};
+use super::Inbound;
+use cocolu_core::contact::ContactRef;
 use serde::Serialize;
 use serde_json::Value;
 

@@ -9,9 +9,9 @@ use axum::extract::{OriginalUri, State};
 use axum::http::Method;
 use axum::routing::get;
 use axum::{Json, Router};
+use cocolu_core::api::status::{Alert, AlertKind, ChannelStatus, Counts, Status, WebStatus};
 use cocolu_core::document::FileProblem;
 use cocolu_core::model::{ChannelKind, LinkState};
-use serde::Serialize;
 use serde_json::Value;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
@@ -54,62 +54,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
     router.fallback(unknown_route)
 }
 
-/// `GET /api/status`: how the server is doing.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-struct Status {
-    version: &'static str,
-    uptime_secs: u64,
-    /// Problems of hand-edited files; the last good versions are in force meanwhile.
-    #[schemars(with = "Vec<serde_json::Value>")]
-    file_problems: Vec<FileProblem>,
-    channel: ChannelStatus,
-    whatsapp_web: WebStatus,
-    counts: Counts,
-    /// What needs a person's attention now, most serious first.
-    alerts: Vec<Alert>,
-    /// Since midnight in the shop's time zone.
-    today: crate::store::index::HourCounts,
-}
-
-/// Something that needs attention. `kind` is stable (for the dashboard to explain it in its
-/// language); `message` says it in English.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-struct Alert {
-    /// `token_refused`, `not_configured`, `web_not_linked`, `web_disconnected`,
-    /// `web_logged_out`, `file_problem`, `template_to_fill`, `outside_window`, `failed_sends`.
-    kind: &'static str,
-    message: String,
-    /// How many, for counted alerts (the last 24 hours).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    count: Option<u32>,
-    /// When, for dated alerts (ms since the epoch).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    at: Option<i64>,
-    /// The file, for file problems.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    file: Option<String>,
-    /// The template, for `template_to_fill`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    template: Option<String>,
-    /// What the owner still has to write in it (its `[[...]]` marks).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    fill_ins: Vec<String>,
-}
-
-impl Alert {
-    fn new(kind: &'static str, message: String) -> Alert {
-        Alert {
-            kind,
-            message,
-            count: None,
-            at: None,
-            file: None,
-            template: None,
-            fill_ins: Vec::new(),
-        }
-    }
-}
-
 /// A template the enabled rules or the reply settings use that still has `[[...]]` marks:
 /// the bot never sends it (it hands the chat to a person instead) until the owner fills it in.
 fn templates_to_fill(state: &AppState) -> Vec<Alert> {
@@ -138,7 +82,7 @@ fn templates_to_fill(state: &AppState) -> Vec<Alert> {
                 ),
                 template: Some(name.to_string()),
                 fill_ins,
-                ..Alert::new("template_to_fill", String::new())
+                ..Alert::new(AlertKind::TemplateToFill, String::new())
             })
         })
         .collect()
@@ -151,7 +95,7 @@ fn alerts(state: &AppState, file_problems: &[FileProblem], web: &WebStatus) -> V
         alerts.push(Alert {
             at: Some(at),
             ..Alert::new(
-                "token_refused",
+                AlertKind::TokenRefused,
                 "Meta refused the access token (error 190): replies are paused until \
                  META_ACCESS_TOKEN is replaced."
                     .into(),
@@ -169,7 +113,7 @@ fn alerts(state: &AppState, file_problems: &[FileProblem], web: &WebStatus) -> V
             || meta.phone_number_id.is_none())
     {
         alerts.push(Alert::new(
-            "not_configured",
+            AlertKind::NotConfigured,
             "The WhatsApp connection is not fully configured (META_APP_SECRET, \
              META_ACCESS_TOKEN, META_PHONE_NUMBER_ID)."
                 .into(),
@@ -178,7 +122,7 @@ fn alerts(state: &AppState, file_problems: &[FileProblem], web: &WebStatus) -> V
     for problem in file_problems {
         alerts.push(Alert {
             file: Some(problem.file.clone()),
-            ..Alert::new("file_problem", problem.to_string())
+            ..Alert::new(AlertKind::FileProblem, problem.to_string())
         });
     }
     alerts.extend(templates_to_fill(state));
@@ -197,7 +141,7 @@ fn alerts(state: &AppState, file_problems: &[FileProblem], web: &WebStatus) -> V
         alerts.push(Alert {
             count: Some(outside),
             ..Alert::new(
-                "outside_window",
+                AlertKind::OutsideWindow,
                 format!(
                     "{outside} replies in the last 24 hours were refused because the customer's \
                      last message was over 24 hours old; only an approved template reaches them."
@@ -210,7 +154,7 @@ fn alerts(state: &AppState, file_problems: &[FileProblem], web: &WebStatus) -> V
         alerts.push(Alert {
             count: Some(other),
             ..Alert::new(
-                "failed_sends",
+                AlertKind::FailedSends,
                 format!("{other} replies in the last 24 hours could not be sent."),
             )
         });
@@ -218,29 +162,18 @@ fn alerts(state: &AppState, file_problems: &[FileProblem], web: &WebStatus) -> V
     alerts
 }
 
-/// The WhatsApp Web channel.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-struct WebStatus {
-    /// Whether this Cocolu was built with it (the `whatsapp-web` feature).
-    built_in: bool,
-    /// The link with the shop's phone; null while another channel is chosen.
-    #[schemars(with = "Option<serde_json::Value>")]
-    link: Option<LinkState>,
-}
-
-impl WebStatus {
-    fn of(state: &AppState) -> WebStatus {
-        #[cfg(feature = "whatsapp-web")]
-        let link = state.web.state();
-        #[cfg(not(feature = "whatsapp-web"))]
-        let link = {
-            let _ = state;
-            None
-        };
-        WebStatus {
-            built_in: cfg!(feature = "whatsapp-web"),
-            link,
-        }
+/// The WhatsApp Web channel's part of the status.
+fn web_status(state: &AppState) -> WebStatus {
+    #[cfg(feature = "whatsapp-web")]
+    let link = state.web.state();
+    #[cfg(not(feature = "whatsapp-web"))]
+    let link = {
+        let _ = state;
+        None
+    };
+    WebStatus {
+        built_in: cfg!(feature = "whatsapp-web"),
+        link,
     }
 }
 
@@ -249,53 +182,21 @@ fn link_alert(link: &LinkState) -> Option<Alert> {
     match link {
         LinkState::Connecting | LinkState::Connected { .. } => None,
         LinkState::Pairing { .. } => Some(Alert::new(
-            "web_not_linked",
+            AlertKind::WebNotLinked,
             "WhatsApp Web is waiting for the phone: scan the QR code in Settings.".into(),
         )),
         LinkState::Disconnected { reason, since } => Some(Alert {
             at: Some(*since),
             ..Alert::new(
-                "web_disconnected",
+                AlertKind::WebDisconnected,
                 format!("WhatsApp Web is disconnected ({reason}); it keeps reconnecting."),
             )
         }),
         LinkState::LoggedOut { reason } => Some(Alert::new(
-            "web_logged_out",
+            AlertKind::WebLoggedOut,
             format!("WhatsApp Web is not linked ({reason}): link the phone again in Settings."),
         )),
     }
-}
-
-/// What the server holds.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-struct Counts {
-    conversations: usize,
-    /// Records in the message log (messages in and out, statuses, decisions).
-    records: usize,
-    /// Replies waiting in the outbox.
-    outbox_pending: usize,
-    /// Dashboards connected to `/ws` right now.
-    websocket_clients: usize,
-}
-
-/// The WhatsApp channel: what is configured (never the secrets) and what arrived.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-struct ChannelStatus {
-    app_secret_set: bool,
-    verify_token_set: bool,
-    access_token_set: bool,
-    phone_number_id: Option<String>,
-    /// When Meta last refused the access token, unless a send has worked since.
-    token_refused_at: Option<i64>,
-    /// `last_webhook_at` as the shop reads it (`2026-11-28 10:15`, the shop's time zone).
-    last_webhook_local: Option<String>,
-    /// When the last accepted webhook arrived (ms since the epoch), if ever.
-    last_webhook_at: Option<i64>,
-    webhooks_received: u64,
-    webhooks_rejected: u64,
-    duplicates: u64,
-    messages_in: u64,
-    statuses_in: u64,
 }
 
 async fn status(State(state): State<AppState>) -> Json<Status> {
@@ -303,23 +204,23 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
     let counts = {
         let index = state.store.index.read();
         Counts {
-            conversations: index.conversation_count(),
-            records: index.record_count(),
-            outbox_pending: index.pending_outbox_count(),
-            websocket_clients: Metrics::read(&m.ws_clients) as usize,
+            conversations: index.conversation_count() as u64,
+            records: index.record_count() as u64,
+            outbox_pending: index.pending_outbox_count() as u64,
+            websocket_clients: Metrics::read(&m.ws_clients),
         }
     };
     let file_problems = state.store.problems();
     let time_zone = cocolu_core::settings::time_zone(&state.store.settings.get());
     let last_webhook_at = Some(m.last_webhook_at.load(Ordering::Relaxed)).filter(|at| *at > 0);
     // Read once: the alerts and the answer show the same link.
-    let whatsapp_web = WebStatus::of(&state);
+    let whatsapp_web = web_status(&state);
     Json(Status {
         today: super::stats::today(&state),
         alerts: alerts(&state, &file_problems, &whatsapp_web),
         whatsapp_web,
         counts,
-        version: env!("CARGO_PKG_VERSION"),
+        version: env!("CARGO_PKG_VERSION").into(),
         uptime_secs: state.runtime.uptime().as_secs(),
         file_problems,
         channel: ChannelStatus {

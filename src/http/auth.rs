@@ -4,13 +4,15 @@
 use super::access::{session_cookie, Access, Caller, Signed};
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
-use crate::auth::users::{Role, User};
+use crate::auth::users::User;
 use crate::auth::{NewUser, SignedIn, Via};
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use cocolu_core::api::accounts::Role;
+use cocolu_core::api::accounts::{Credential, Me, UserView};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -97,18 +99,6 @@ pub fn routes(api: Api) -> Api {
     )
 }
 
-/// A user as the API shows it (never the password hash).
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct UserView {
-    pub id: String,
-    pub username: String,
-    pub name: String,
-    pub role: Role,
-    /// Milliseconds since the epoch.
-    pub created_at: i64,
-    pub disabled: bool,
-}
-
 impl From<&User> for UserView {
     fn from(user: &User) -> UserView {
         UserView {
@@ -122,42 +112,22 @@ impl From<&User> for UserView {
     }
 }
 
-/// Who is signed in.
-#[derive(Debug, Serialize, JsonSchema)]
-struct Me {
-    /// The user (absent for an API token).
-    #[serde(skip_serializing_if = "Option::is_none")]
+fn me_of(
+    state: &AppState,
     user: Option<UserView>,
     role: Role,
-    /// `session` or `token`.
-    via: &'static str,
-    /// Send this as `X-CSRF-Token` with every request that changes something (sessions only).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    via: Credential,
     csrf_token: Option<String>,
-    /// The shop's IANA time zone (from the settings), in which the dashboard shows times.
-    time_zone: String,
-    /// Its offset from UTC now, in minutes.
-    utc_offset_minutes: i32,
-}
-
-impl Me {
-    fn new(
-        state: &AppState,
-        user: Option<UserView>,
-        role: Role,
-        via: &'static str,
-        csrf_token: Option<String>,
-    ) -> Me {
-        let settings = state.store.settings.get();
-        let offset = cocolu_core::settings::time_zone(&settings).to_offset(jiff::Timestamp::now());
-        Me {
-            user,
-            role,
-            via,
-            csrf_token,
-            time_zone: settings.time_zone.clone(),
-            utc_offset_minutes: offset.seconds() / 60,
-        }
+) -> Me {
+    let settings = state.store.settings.get();
+    let offset = cocolu_core::settings::time_zone(&settings).to_offset(jiff::Timestamp::now());
+    Me {
+        user,
+        role,
+        via,
+        csrf_token,
+        time_zone: settings.time_zone.clone(),
+        utc_offset_minutes: offset.seconds() / 60,
     }
 }
 
@@ -230,11 +200,11 @@ fn signed_in(state: &AppState, caller: &Caller, status: StatusCode, signed: Sign
         caller.https,
         state.auth.sessions.timeouts.absolute,
     );
-    let me = Me::new(
+    let me = me_of(
         state,
         Some(UserView::from(&signed.user)),
         signed.user.role,
-        "session",
+        Credential::Session,
         Some(signed.session.csrf),
     );
     (status, [(header::SET_COOKIE, cookie)], ApiJson(me)).into_response()
@@ -279,10 +249,10 @@ async fn register(
 async fn me(State(state): State<AppState>, Signed(principal, _): Signed) -> ApiJson<Me> {
     let user = state.auth.user_of(&principal);
     let (via, csrf) = match principal.via {
-        Via::Session { csrf, .. } => ("session", Some(csrf)),
-        Via::Token => ("token", None),
+        Via::Session { csrf, .. } => (Credential::Session, Some(csrf)),
+        Via::Token => (Credential::Token, None),
     };
-    ApiJson(Me::new(
+    ApiJson(me_of(
         &state,
         user.as_ref().map(UserView::from),
         principal.role,

@@ -5,13 +5,15 @@ use super::access::Access;
 use super::access::Caller;
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
-use crate::channel::meta::graph::{ApprovedTemplate, PhoneNumberInfo};
+use crate::channel::meta::graph::PhoneNumberInfo;
 use crate::channel::SendError;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::Method;
 use axum::http::{header, HeaderMap};
 use axum::routing::get;
+use cocolu_core::api::channel::ApprovedTemplate;
+use cocolu_core::api::channel::Connection;
 use serde::Serialize;
 
 pub fn routes(api: Api) -> Api {
@@ -54,23 +56,6 @@ pub fn routes(api: Api) -> Api {
         .returns::<Vec<ApprovedTemplate>>(),
         get(templates),
     )
-}
-
-/// The connection as configured.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-struct Connection {
-    /// Where Meta must send webhooks (from `COCOLU_ORIGINS`, else this request's host).
-    webhook_url: String,
-    /// `META_VERIFY_TOKEN`, for Meta's webhook form.
-    verify_token: Option<String>,
-    phone_number_id: Option<String>,
-    waba_id: Option<String>,
-    /// `META_ACCESS_TOKEN`, masked (its last four characters).
-    access_token: Option<String>,
-    /// Whether `META_APP_SECRET` is set (webhooks are refused without it).
-    app_secret_set: bool,
-    graph_url: String,
-    graph_version: String,
 }
 
 /// A secret as the dashboard may show it: its last four characters.

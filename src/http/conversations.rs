@@ -14,9 +14,12 @@ use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use cocolu_core::api::inbox::{
+    ContactView, ConversationPage, Filter, MarkedRead, Queued, ReadRequest, ReplyRequest, Summary,
+    TakeoverRequest, TakeoverState,
+};
 use cocolu_core::events::ServerEvent;
-use cocolu_core::outbound::Outbound;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 pub fn routes(api: Api) -> Api {
@@ -32,14 +35,14 @@ pub fn routes(api: Api) -> Api {
                  `next_cursor` back as `cursor`.",
             )
             .query::<ListParams>()
-            .returns::<conversations::Page>(),
+            .returns::<ConversationPage>(),
         get(list),
     )
     .op(
         Method::GET,
         "/conversations/{conversation}",
         Access::User,
-        Doc::new(TAG, "One conversation as the inbox lists it").returns::<conversations::Summary>(),
+        Doc::new(TAG, "One conversation as the inbox lists it").returns::<Summary>(),
         get(one),
     )
     .op(
@@ -106,7 +109,7 @@ pub fn routes(api: Api) -> Api {
         Method::GET,
         "/conversations/{conversation}/state",
         Access::User,
-        Doc::new(TAG, "What the bot remembers of the contact").returns::<StateView>(),
+        Doc::new(TAG, "What the bot remembers of the contact").returns::<ContactView>(),
         get(contact_state),
     )
     .op(
@@ -122,7 +125,7 @@ pub fn routes(api: Api) -> Api {
 async fn one(
     State(state): State<AppState>,
     Path(conversation): Path<String>,
-) -> Result<ApiJson<conversations::Summary>, ApiError> {
+) -> Result<ApiJson<Summary>, ApiError> {
     let now = jiff::Timestamp::now().as_millisecond();
     conversations::summary(&state.store, &conversation, now)
         .map(ApiJson)
@@ -150,17 +153,6 @@ fn must_exist(state: &AppState, conversation: &str) -> Result<(), ApiError> {
 fn quiet_until(state: &AppState) -> i64 {
     let hours = i64::from(state.store.settings.get().replies.takeover_quiet_hours);
     jiff::Timestamp::now().as_millisecond() + hours * 3600 * 1000
-}
-
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-struct TakeoverRequest {
-    /// `true`: a person takes over for the quiet time; `false`: the bot answers again.
-    paused: bool,
-}
-
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-struct TakeoverState {
-    paused_until: Option<i64>,
 }
 
 /// `POST /api/conversations/{conversation}/takeover {"paused": true|false}`: the takeover
@@ -201,33 +193,11 @@ async fn edit_contact(
 async fn contact_state(
     State(state): State<AppState>,
     Path(conversation): Path<String>,
-) -> ApiJson<StateView> {
-    ApiJson(StateView {
+) -> ApiJson<ContactView> {
+    ApiJson(ContactView {
         state: crate::bot::contact_state(&state.store, &conversation),
         always_open: !cocolu_core::settings::has_window(&state.store.settings.get()),
     })
-}
-
-/// The contact's state, and whether the channel in use lets people write at any time.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-struct StateView {
-    #[serde(flatten)]
-    state: cocolu_core::engine::decide::ContactState,
-    /// The channel in use has no 24-hour window (WhatsApp Web): free-form replies are
-    /// allowed however long ago the customer wrote.
-    always_open: bool,
-}
-
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-struct ReadRequest {
-    /// Also show the customer that a reply is being typed (until it is sent, or 25 s).
-    #[serde(default)]
-    typing: bool,
-}
-
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-struct MarkedRead {
-    message_id: String,
 }
 
 /// `POST /api/conversations/{conversation}/read[?typing=true]`: marks the customer's latest message as read
@@ -298,7 +268,7 @@ struct ListParams {
     q: Option<String>,
     /// `all` (default), `unread`, `paused` or `opted_out`.
     #[serde(default)]
-    filter: conversations::Filter,
+    filter: Filter,
     /// From the previous page's `next_cursor`.
     cursor: Option<String>,
     /// How many (default 50, at most 200).
@@ -308,7 +278,7 @@ struct ListParams {
 async fn list(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
-) -> Result<ApiJson<conversations::Page>, ApiError> {
+) -> Result<ApiJson<ConversationPage>, ApiError> {
     if params
         .q
         .as_ref()
@@ -356,16 +326,6 @@ async fn history(
         response.headers_mut().insert("x-next-cursor", value);
     }
     Ok(response)
-}
-
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-struct ReplyRequest {
-    message: Outbound,
-}
-
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-struct Queued {
-    outbox: String,
 }
 
 async fn reply(

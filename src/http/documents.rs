@@ -6,15 +6,16 @@ use super::access::{Access, Signed};
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
 use crate::state::AppState;
-use crate::store::document::{Document, Revision};
+use crate::store::document::Document;
 use crate::store::Store;
 use axum::extract::State;
 use axum::http::Method;
 use axum::routing::{get, post, put};
+use cocolu_core::api::documents::{Checked, Versioned};
 use cocolu_core::document::HandEdited;
+use cocolu_core::document::Revision;
 use cocolu_core::engine::rules::Rules;
 use cocolu_core::settings::Settings;
-use serde::{Deserialize, Serialize};
 
 /// A document the API serves.
 pub trait ApiDocument: HandEdited {
@@ -107,13 +108,6 @@ pub fn routes(api: Api) -> Api {
     )
 }
 
-/// The outcome of a check.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct Checked {
-    #[schemars(with = "Vec<serde_json::Value>")]
-    problems: Vec<cocolu_core::document::FileProblem>,
-}
-
 /// The document in a request body (`settings` or `rules`).
 fn body_value<T: ApiDocument>(request: &Versioned) -> Result<T, ApiError> {
     let value = request.body.get(T::FIELD).cloned().ok_or_else(|| {
@@ -156,15 +150,6 @@ async fn check<T: ApiDocument>(
     let store = state.store.clone();
     let problems = checked_off_runtime::<T, _>(&state, move || check_value(&store, &value)).await?;
     Ok(ApiJson(Checked { problems }))
-}
-
-/// A document in force and the revision a save must be based on. The document itself is
-/// under the key named by [`ApiDocument::FIELD`] (`settings` or `rules`).
-#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Versioned {
-    pub revision: Revision,
-    #[serde(flatten)]
-    pub body: serde_json::Map<String, serde_json::Value>,
 }
 
 fn versioned<T: ApiDocument>(revision: Revision, value: &T) -> Result<Versioned, ApiError> {

@@ -4,11 +4,11 @@
 use super::access::Access;
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
-use crate::simulate::{self, Answer, Question};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::Method;
 use axum::routing::post;
+use cocolu_core::engine::simulate::{self, Answer, Question};
 use serde::Deserialize;
 
 pub fn routes(api: Api) -> Api {

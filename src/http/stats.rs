@@ -5,12 +5,13 @@ use super::access::Access;
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
 use crate::state::AppState;
-use crate::store::index::{HourCounts, RESPONSE_BUCKETS_MS};
+use crate::store::index::RESPONSE_BUCKETS_MS;
 use axum::extract::{Query, State};
 use axum::http::Method;
 use axum::routing::get;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use cocolu_core::api::stats::{
+    Bucket, FirstResponses, HourCounts, Median, RuleCount, Stats, StatsPoint, StatsQuery,
+};
 use std::collections::BTreeMap;
 
 pub fn routes(api: Api) -> Api {
@@ -27,77 +28,9 @@ pub fn routes(api: Api) -> Api {
                  days by day. Buckets without activity are left out.",
         )
         .query::<StatsQuery>()
-        .returns::<Series>(),
+        .returns::<Stats>(),
         get(stats),
     )
-}
-
-/// Bucket size.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-enum Bucket {
-    Hour,
-    #[default]
-    Day,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-struct StatsQuery {
-    /// Start (ms since the epoch; default: 7 days ago).
-    from: Option<i64>,
-    /// End, exclusive (ms since the epoch; default: now).
-    to: Option<i64>,
-    /// `hour` (UTC) or `day` (the shop's time zone, the default).
-    #[serde(default)]
-    bucket: Bucket,
-    /// The last this many days, today included, in the shop's time zone (1 to 366; instead
-    /// of `from` and `to`).
-    days: Option<u32>,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-struct Point {
-    /// `2026-11-28` for days, the hour's start in ms for hours.
-    bucket: String,
-    #[serde(flatten)]
-    counts: HourCounts,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-struct Series {
-    /// The time zone days are counted in.
-    time_zone: String,
-    points: Vec<Point>,
-    totals: HourCounts,
-    /// How long customers waited for a first answer, by the bot and by people.
-    first_response: FirstResponses,
-    /// The rules that answered most, most first (at most 10).
-    top_rules: Vec<RuleCount>,
-    /// Customers' messages by weekday (0 = Monday) and hour, in the shop's time zone.
-    heatmap: Vec<Vec<u32>>,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-struct FirstResponses {
-    bot: Median,
-    people: Median,
-}
-
-/// A median read from bucketed response times.
-#[derive(Debug, Serialize, JsonSchema)]
-struct Median {
-    /// Answers counted.
-    count: u32,
-    /// Half of the answers came within this (the bucket's upper bound, ms); absent without
-    /// answers.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    median_at_most_ms: Option<i64>,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-struct RuleCount {
-    rule: String,
-    answers: u32,
 }
 
 fn median(buckets: &[u32]) -> Median {
@@ -157,7 +90,7 @@ fn checked_time(name: &str, value: Option<i64>) -> Result<Option<i64>, ApiError>
 async fn stats(
     State(state): State<AppState>,
     Query(query): Query<StatsQuery>,
-) -> Result<ApiJson<Series>, ApiError> {
+) -> Result<ApiJson<Stats>, ApiError> {
     let now = crate::auth::now_ms();
     let time_zone_name = state.store.settings.get().time_zone.clone();
     let time_zone = cocolu_core::settings::time_zone(&state.store.settings.get());
@@ -232,12 +165,12 @@ async fn stats(
     }
     let points = buckets
         .into_iter()
-        .map(|(bucket, counts)| Point {
+        .map(|(bucket, counts)| StatsPoint {
             bucket: bucket.trim_start_matches('0').to_string(),
             counts,
         })
         .collect();
-    Ok(ApiJson(Series {
+    Ok(ApiJson(Stats {
         time_zone: time_zone_name,
         points,
         totals,

@@ -6,14 +6,12 @@ use super::access::{Access, Signed};
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
 use crate::state::AppState;
-use crate::store::document::Revision;
 use crate::store::templates::{display_name, TemplateStore};
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::routing::{delete, get, put};
-use cocolu_core::document::FileProblem;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use cocolu_core::api::templates::{Saved, TemplateSave, TemplateView, Variable, VariableSource};
+use cocolu_core::document::Revision;
 
 pub fn routes(api: Api) -> Api {
     api.op(
@@ -58,7 +56,7 @@ pub fn routes(api: Api) -> Api {
                  422 with located problems (an unclosed `{{` or `[[`, an unknown variable, \
                  too long).",
         )
-        .body::<SaveRequest>()
+        .body::<TemplateSave>()
         .returns::<Saved>(),
         put(save),
     )
@@ -73,23 +71,6 @@ pub fn routes(api: Api) -> Api {
         .status(204),
         delete(restore),
     )
-}
-
-/// A template as the dashboard shows it.
-#[derive(Debug, Serialize, JsonSchema)]
-struct TemplateView {
-    name: String,
-    /// The text in force.
-    text: String,
-    /// Base a save on this.
-    revision: Revision,
-    /// Cocolu ships a text under this name.
-    builtin: bool,
-    /// `templates/NAME.txt` exists (overriding the built-in text or adding a template).
-    from_file: bool,
-    /// Problems of the file on disk (the last good text stays in force meanwhile).
-    #[schemars(with = "Vec<serde_json::Value>")]
-    problems: Vec<FileProblem>,
 }
 
 async fn list(State(state): State<AppState>) -> ApiJson<Vec<TemplateView>> {
@@ -118,16 +99,6 @@ async fn list(State(state): State<AppState>) -> ApiJson<Vec<TemplateView>> {
     )
 }
 
-/// A variable and an example of its value.
-#[derive(Debug, Serialize, JsonSchema)]
-struct Variable {
-    name: String,
-    /// What it would be now (for `nombre`, an example; for captured fields, empty).
-    example: String,
-    /// `customer`, `settings` or `captured`.
-    source: &'static str,
-}
-
 async fn variables(State(state): State<AppState>) -> ApiJson<Vec<Variable>> {
     use cocolu_core::engine::hours::Schedule;
     let settings = state.store.settings.get();
@@ -144,11 +115,15 @@ async fn variables(State(state): State<AppState>) -> ApiJson<Vec<Variable>> {
         source,
     };
     let mut list = vec![
-        variable("nombre", "María".into(), "customer"),
-        variable("negocio", settings.business.name.clone(), "settings"),
-        variable("horario_hoy", today, "settings"),
-        variable("horario_del_dia", day, "settings"),
-        variable("horario_semana", week, "settings"),
+        variable("nombre", "María".into(), VariableSource::Customer),
+        variable(
+            "negocio",
+            settings.business.name.clone(),
+            VariableSource::Settings,
+        ),
+        variable("horario_hoy", today, VariableSource::Settings),
+        variable("horario_del_dia", day, VariableSource::Settings),
+        variable("horario_semana", week, VariableSource::Settings),
     ];
     let mut captured: Vec<String> = state
         .store
@@ -164,30 +139,16 @@ async fn variables(State(state): State<AppState>) -> ApiJson<Vec<Variable>> {
         captured
             .into_iter()
             .filter(|f| !cocolu_core::engine::render::VARIABLES.contains(&f.as_str()))
-            .map(|f| variable(&f, String::new(), "captured")),
+            .map(|f| variable(&f, String::new(), VariableSource::Captured)),
     );
     ApiJson(list)
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct SaveRequest {
-    text: String,
-    /// The revision of the text this edit started from.
-    revision: Revision,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-struct Saved {
-    name: String,
-    revision: Revision,
 }
 
 async fn save(
     State(state): State<AppState>,
     Signed(by, client): Signed,
     Path(name): Path<String>,
-    ApiJson(request): ApiJson<SaveRequest>,
+    ApiJson(request): ApiJson<TemplateSave>,
 ) -> Result<ApiJson<Saved>, ApiError> {
     let (store, auth) = (state.store.clone(), state.auth.clone());
     let saved = name.clone();

@@ -2,18 +2,21 @@
 //! `/api/audit`. Admins only.
 
 use super::access::{Access, Signed};
-use super::auth::UserView;
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
-use crate::auth::audit::Entry;
-use crate::auth::users::{ApiToken, Invitation, Role};
+use crate::auth::users::{ApiToken, Invitation};
 use crate::auth::UserChange;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use axum::routing::{delete, get, patch, post};
+use cocolu_core::api::accounts::Role;
+use cocolu_core::api::accounts::{
+    AuditPage, InvitationRequest, InvitationView, NewInvitation, NewToken, TokenRequest, TokenView,
+    UserView,
+};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::time::Duration;
 
 pub fn routes(api: Api) -> Api {
@@ -155,19 +158,6 @@ async fn delete_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// An invitation as the API shows it (never the code).
-#[derive(Debug, Serialize, JsonSchema)]
-struct InvitationView {
-    id: String,
-    role: Role,
-    note: String,
-    created_by: String,
-    created_at: i64,
-    expires_at: i64,
-    /// `true` once past `expires_at`.
-    expired: bool,
-}
-
 impl From<&Invitation> for InvitationView {
     fn from(invitation: &Invitation) -> InvitationView {
         InvitationView {
@@ -185,24 +175,6 @@ impl From<&Invitation> for InvitationView {
 async fn list_invitations(State(state): State<AppState>) -> ApiJson<Vec<InvitationView>> {
     let users = state.store.users.get();
     ApiJson(users.invitations.iter().map(InvitationView::from).collect())
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct InvitationRequest {
-    role: Role,
-    /// Who it is for (for the list of invitations).
-    #[serde(default)]
-    note: String,
-    /// Hours until it expires (default 72, at most 720).
-    valid_hours: Option<u32>,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-struct NewInvitation {
-    /// Give this to the person; it is not shown again.
-    code: String,
-    invitation: InvitationView,
 }
 
 async fn create_invitation(
@@ -246,16 +218,6 @@ async fn revoke_invitation(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A token as the API shows it (never the token).
-#[derive(Debug, Serialize, JsonSchema)]
-struct TokenView {
-    id: String,
-    name: String,
-    role: Role,
-    created_by: String,
-    created_at: i64,
-}
-
 impl From<&ApiToken> for TokenView {
     fn from(token: &ApiToken) -> TokenView {
         TokenView {
@@ -271,27 +233,6 @@ impl From<&ApiToken> for TokenView {
 async fn list_tokens(State(state): State<AppState>) -> ApiJson<Vec<TokenView>> {
     let users = state.store.users.get();
     ApiJson(users.tokens.iter().map(TokenView::from).collect())
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct TokenRequest {
-    /// What it is for, such as `backup script`.
-    name: String,
-    /// The role its requests have (default `agent`).
-    #[serde(default = "agent")]
-    role: Role,
-}
-
-fn agent() -> Role {
-    Role::Agent
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-struct NewToken {
-    /// Send as `Authorization: Bearer <token>`; it is not shown again.
-    token: String,
-    record: TokenView,
 }
 
 async fn create_token(
@@ -329,14 +270,6 @@ pub struct PageQuery {
     pub cursor: Option<String>,
     /// How many (default 50, at most 500).
     pub limit: Option<usize>,
-}
-
-#[derive(Debug, Serialize, JsonSchema)]
-struct AuditPage {
-    entries: Vec<Entry>,
-    /// Pass as `cursor` for older entries; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_cursor: Option<String>,
 }
 
 async fn audit(

@@ -4,7 +4,6 @@
 
 use super::access::{check_origin, principal_of, Credential};
 use super::ApiError;
-use crate::auth::users::Role;
 use crate::state::{AppState, Runtime};
 use crate::store::Published;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -13,6 +12,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use cocolu_core::api::accounts::Role;
 use cocolu_core::events::ServerEvent;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use std::sync::Arc;

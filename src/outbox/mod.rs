@@ -15,12 +15,12 @@
 //! permanent errors are not. A free-form message outside the 24-hour customer-service window
 //! is refused before it is logged, with advice to use a template.
 
-use crate::channel::ContactRef;
 use crate::channel::{Channel, Failure, SendError};
 use crate::store::index::Slot;
 use crate::store::log::LogError;
 use crate::store::Store;
 use crate::telemetry::Escaped;
+use cocolu_core::contact::ContactRef;
 use cocolu_core::events::ServerEvent;
 use cocolu_core::outbound::{self, Outbound};
 use lanes::{Lanes, Waiting};

@@ -14,13 +14,11 @@
 use super::atomic::write_atomic;
 use super::StoreError;
 use crate::telemetry::Escaped;
-use cocolu_core::document::{migrate_text, parse, render, Context, FileProblem, HandEdited};
+use cocolu_core::document::{
+    migrate_text, parse, render, Context, FileProblem, HandEdited, Revision,
+};
 use parking_lot::{Mutex, RwLock};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
-use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -40,24 +38,6 @@ pub fn context_with(templates: BTreeSet<String>) -> Context {
     Context {
         templates,
         whatsapp_web: cfg!(feature = "whatsapp-web"),
-    }
-}
-
-/// A document revision: a hash of the file's bytes.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(transparent)]
-pub struct Revision(pub String);
-
-impl Revision {
-    pub fn of(bytes: &[u8]) -> Revision {
-        let digest = Sha256::digest(bytes);
-        Revision(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
-    }
-}
-
-impl fmt::Display for Revision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -364,6 +344,8 @@ impl<T: HandEdited> Document<T> {
 mod tests {
     use super::*;
     use cocolu_core::document::Problem;
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
 
     /// A document in its second format: format 1 called the field `nombre`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -12,6 +12,7 @@
 
 use super::atomic::write_atomic;
 use super::log::{Log, Position};
+pub use cocolu_core::api::stats::HourCounts;
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
@@ -143,47 +144,12 @@ struct OriginEnvelope<'a> {
     by: Option<Cow<'a, str>>,
 }
 
-/// What happened in one hour (UTC), for the statistics.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
-pub struct HourCounts {
-    /// Customers' messages.
-    pub received: u32,
-    /// Replies the bot queued.
-    pub bot_replies: u32,
-    /// Replies people queued (dashboard or API).
-    pub agent_replies: u32,
-    /// Messages Meta accepted.
-    pub sent: u32,
-    /// Messages given up on.
-    pub failed: u32,
-    /// Of those, refused because the customer's last message was over 24 hours old.
-    pub outside_window: u32,
-    /// Customers who wrote for the first time.
-    pub new_contacts: u32,
-    /// Customers who wrote (each counted once per UTC day, in the hour of their first message
-    /// that day).
-    pub active_contacts: u32,
-}
-
 const HOUR_MS: i64 = 3600 * 1000;
 
 /// The start of the `step`-long bucket that holds `at` (ms); saturates at the ends of `i64`
 /// instead of overflowing, since times read from records or requests can be anything.
 pub fn floor_to(at: i64, step: i64) -> i64 {
     at.div_euclid(step).saturating_mul(step)
-}
-
-impl std::ops::AddAssign<&HourCounts> for HourCounts {
-    fn add_assign(&mut self, c: &HourCounts) {
-        self.received += c.received;
-        self.bot_replies += c.bot_replies;
-        self.agent_replies += c.agent_replies;
-        self.sent += c.sent;
-        self.failed += c.failed;
-        self.outside_window += c.outside_window;
-        self.new_contacts += c.new_contacts;
-        self.active_contacts += c.active_contacts;
-    }
 }
 
 /// A record's place in compact form: 8 bytes per indexed record.

@@ -510,8 +510,8 @@ impl Store {
         &self,
         name: &str,
         text: &str,
-        base: &document::Revision,
-    ) -> Result<document::Revision, document::SaveError> {
+        base: &cocolu_core::document::Revision,
+    ) -> Result<cocolu_core::document::Revision, document::SaveError> {
         let revision = self.templates.save(name, text, base)?;
         self.recheck_rules();
         Ok(revision)
@@ -535,8 +535,8 @@ impl Store {
     pub fn save_settings(
         &self,
         value: &Settings,
-        base: &document::Revision,
-    ) -> Result<document::Revision, document::SaveError> {
+        base: &cocolu_core::document::Revision,
+    ) -> Result<cocolu_core::document::Revision, document::SaveError> {
         self.settings.save(value, base, &self.context())
     }
 }

@@ -5,8 +5,9 @@
 //! override of a built-in template gives the built-in back; a deleted template that has no
 //! built-in stays in force, with a warning, until it is saved again.
 
-use super::document::{Revision, SaveError};
+use super::document::SaveError;
 use crate::telemetry::Escaped;
+use cocolu_core::document::Revision;
 use cocolu_core::document::{problem_at, FileProblem};
 use cocolu_core::templates::{self, BUILTIN};
 use parking_lot::{Mutex, RwLock};

@@ -3,11 +3,11 @@
 //! unless `TEST_LOG` is set.
 
 use crate::fake_graph::{self, FakeGraph};
-use cocolu::auth::users::Role;
 use cocolu::auth::Auth;
 use cocolu::config::Config;
 use cocolu::server::Application;
 use cocolu::store::Store;
+use cocolu_core::api::accounts::Role;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

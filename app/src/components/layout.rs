@@ -2,8 +2,9 @@
 //! to icons, the language switch, and the page itself.
 
 use super::{browser, Icon, IconName, ToastRegion};
-use crate::api::{self, Me};
+use crate::api;
 use crate::i18n::{use_i18n, I18n, Text};
+use cocolu_core::api::accounts::Me;
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::use_location;

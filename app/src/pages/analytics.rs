@@ -1,9 +1,10 @@
 //! Analítica: a date range and charts drawn here as SVG (no chart scripts) from `/api/stats`,
 //! whose numbers the server keeps up as the log grows.
 
-use crate::api::{self, Median, Stats};
+use crate::api;
 use crate::components::{with_data, Figure, PageHeader};
 use crate::i18n::{use_i18n, Text};
+use cocolu_core::api::stats::{Median, Stats, StatsPoint};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -71,7 +72,7 @@ fn median_text(median: &Median) -> String {
 #[component]
 fn Charts(stats: Stats) -> impl IntoView {
     let i18n = use_i18n();
-    let totals = stats.totals.clone();
+    let totals = stats.totals;
     let replies = totals.bot_replies + totals.agent_replies;
     let bot_share = (totals.bot_replies * 100)
         .checked_div(replies)
@@ -128,14 +129,18 @@ fn Charts(stats: Stats) -> impl IntoView {
 }
 
 /// Messages in (received) and out (replies) per day, as bars.
-fn daily_bars(points: Vec<api::StatsPoint>) -> impl IntoView {
+fn daily_bars(points: Vec<StatsPoint>) -> impl IntoView {
     let i18n = use_i18n();
     if points.is_empty() {
         return view! { <p class="loading">{i18n.t(Text::NoData)}</p> }.into_any();
     }
     let max = points
         .iter()
-        .map(|p| p.received.max(p.bot_replies + p.agent_replies))
+        .map(|p| {
+            p.counts
+                .received
+                .max(p.counts.bot_replies + p.counts.agent_replies)
+        })
         .max()
         .unwrap_or(1)
         .max(1);
@@ -150,14 +155,14 @@ fn daily_bars(points: Vec<api::StatsPoint>) -> impl IntoView {
         .map(|(i, p)| {
             let x = i * slot;
             let (inn, out) = (
-                bar_height(p.received, max, height),
-                bar_height(p.bot_replies + p.agent_replies, max, height),
+                bar_height(p.counts.received, max, height),
+                bar_height(p.counts.bot_replies + p.counts.agent_replies, max, height),
             );
             let title = format!(
                 "{}: {} / {}",
                 p.bucket,
-                p.received,
-                p.bot_replies + p.agent_replies
+                p.counts.received,
+                p.counts.bot_replies + p.counts.agent_replies
             );
             view! {
                 <g>

@@ -1,11 +1,12 @@
 //! Resumen: the channel's state, today's counts and what needs attention, read from
 //! `/api/status` (rendered with its data on the server).
 
-use crate::api::{self, Alert, Status};
+use crate::api;
 use crate::components::link::link_line;
 use crate::components::{with_data, ConnectionLost, Figure, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
+use cocolu_core::api::status::{Alert, AlertKind, Status};
 use cocolu_core::events::ServerEvent;
 use cocolu_core::model::LinkState;
 use leptos::prelude::*;
@@ -144,16 +145,16 @@ impl FeedItem {
 }
 
 fn alert_text(alert: &Alert) -> Text {
-    match alert.kind.as_str() {
-        "token_refused" => Text::AlertTokenRefused,
-        "not_configured" => Text::AlertNotConfigured,
-        "file_problem" => Text::AlertFileProblem,
-        "template_to_fill" => Text::AlertTemplateToFill,
-        "outside_window" => Text::AlertOutsideWindow,
-        "web_not_linked" => Text::LinkPairing,
-        "web_disconnected" => Text::LinkDisconnected,
-        "web_logged_out" => Text::LinkLoggedOut,
-        _ => Text::AlertFailedSends,
+    match alert.kind {
+        AlertKind::TokenRefused => Text::AlertTokenRefused,
+        AlertKind::NotConfigured => Text::AlertNotConfigured,
+        AlertKind::FileProblem => Text::AlertFileProblem,
+        AlertKind::TemplateToFill => Text::AlertTemplateToFill,
+        AlertKind::OutsideWindow => Text::AlertOutsideWindow,
+        AlertKind::WebNotLinked => Text::LinkPairing,
+        AlertKind::WebDisconnected => Text::LinkDisconnected,
+        AlertKind::WebLoggedOut => Text::LinkLoggedOut,
+        AlertKind::FailedSends => Text::AlertFailedSends,
     }
 }
 
@@ -164,7 +165,7 @@ fn OverviewBody(status: Status) -> impl IntoView {
     let configured = channel.configured();
     let last_webhook = channel.last_webhook_local.clone();
     let alerts = status.alerts.clone();
-    let link = status.link();
+    let link = status.whatsapp_web.link.clone();
     // Why WhatsApp Web's link is down, for its alert.
     let reason = match &link {
         Some(LinkState::Disconnected { reason, .. } | LinkState::LoggedOut { reason }) => {
@@ -216,7 +217,7 @@ fn OverviewBody(status: Status) -> impl IntoView {
                                 if let Some(template) = alert.template.clone() {
                                     let href = format!("/templates?template={template}");
                                     return view! {
-                                        <li class="alert" data-kind=alert.kind.clone()>
+                                        <li class="alert" data-kind=alert.kind.as_str()>
                                             {i18n.t(text)}
                                             " "
                                             <a class="alert-link" href=href>{template}</a>
@@ -228,10 +229,10 @@ fn OverviewBody(status: Status) -> impl IntoView {
                                     .file
                                     .clone()
                                     .map(|_| alert.message.clone())
-                                    .or_else(|| alert.kind.starts_with("web_").then(|| reason.clone()).flatten())
+                                    .or_else(|| alert.kind.is_link().then(|| reason.clone()).flatten())
                                     .or_else(|| alert.count.map(|n| n.to_string()));
                                 view! {
-                                    <li class="alert" data-kind=alert.kind.clone()>
+                                    <li class="alert" data-kind=alert.kind.as_str()>
                                         {i18n.t(text)}
                                         {detail.map(|d| view! { <span class="alert-detail">" " {d}</span> })}
                                     </li>

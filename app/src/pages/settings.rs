@@ -3,7 +3,7 @@
 //! types and saved on a revision), and the Meta connection: ids, masked secrets, the webhook
 //! URL and verify token to copy, and a connection test with Meta's exact answer.
 
-use crate::api::{self, Status};
+use crate::api;
 use crate::components::document::{DocEditor, FileStatus, SaveBar};
 use crate::components::fields::{
     list_input, name_select, number_input, select_input, text_input, Field, ListStyle,
@@ -12,6 +12,8 @@ use crate::components::link::link_line;
 use crate::components::{browser, toaster, with_data, ConnectionLost, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
+use cocolu_core::api::channel::Connection;
+use cocolu_core::api::status::Status;
 use cocolu_core::events::ServerEvent;
 use cocolu_core::model::{ChannelKind, Language, LinkState, ReplyPolicy, Settings as SettingsDoc};
 use leptos::prelude::*;
@@ -27,19 +29,6 @@ struct Versioned {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct TemplateName {
     name: String,
-}
-
-/// `GET /api/channel`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-struct Connection {
-    webhook_url: String,
-    verify_token: Option<String>,
-    phone_number_id: Option<String>,
-    waba_id: Option<String>,
-    access_token: Option<String>,
-    app_secret_set: bool,
-    graph_url: String,
-    graph_version: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -94,7 +83,7 @@ pub fn Settings() -> impl IntoView {
                 Ok(Loaded {
                     settings: settings.await?,
                     templates: templates.await?.into_iter().map(|t| t.name).collect(),
-                    link: status.link(),
+                    link: status.whatsapp_web.link,
                     file_problems: status.file_problems,
                     connection: connection.await?,
                 })

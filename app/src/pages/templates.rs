@@ -10,7 +10,9 @@ use crate::components::{
 use crate::i18n::{use_i18n, Text};
 use crate::live;
 use crate::whatsapp::Formatted;
+use cocolu_core::api::templates::{Saved, TemplateSave, TemplateView, Variable};
 use cocolu_core::document::FileProblem;
+use cocolu_core::document::Revision;
 use cocolu_core::events::ServerEvent;
 use cocolu_core::format::{check, fill_ins, render, valid_name, MAX_CHARS};
 use leptos::prelude::*;
@@ -19,26 +21,6 @@ use serde_json::{json, Value};
 
 /// The revision of an empty text: what a new template is based on.
 const EMPTY_REVISION: &str = "e3b0c44298fc1c14";
-
-/// `GET /api/templates`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct TemplateView {
-    name: String,
-    text: String,
-    revision: String,
-    builtin: bool,
-    from_file: bool,
-    #[serde(default)]
-    problems: Vec<FileProblem>,
-}
-
-/// `GET /api/templates/variables`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Variable {
-    name: String,
-    example: String,
-    source: String,
-}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Loaded {
@@ -50,7 +32,7 @@ struct Loaded {
 /// The other version after a conflicting save.
 #[derive(Clone, Debug, PartialEq)]
 struct Other {
-    revision: String,
+    revision: Revision,
     text: String,
 }
 
@@ -148,7 +130,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
             }
         }
     });
-    let save_on = move |revision: String, toasts: Toaster| {
+    let save_on = move |revision: Revision, toasts: Toaster| {
         let Some(name) = selected.get_untracked() else {
             return;
         };
@@ -156,15 +138,12 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
         let text = draft.get_untracked();
         leptos::task::spawn_local(async move {
             let path = format!("/api/templates/{}", api::encode(&name));
-            match api::send::<Value>(
-                "PUT",
-                path,
-                Some(json!({ "text": text, "revision": revision })),
-            )
-            .await
-            {
-                Ok(answer) => {
-                    let revision = answer["revision"].as_str().unwrap_or_default().to_string();
+            let request = TemplateSave {
+                text: text.clone(),
+                revision,
+            };
+            match api::send::<Saved>("PUT", path, Some(json!(request))).await {
+                Ok(Saved { revision, .. }) => {
                     list.update(|l| {
                         if let Some(t) = l.iter_mut().find(|t| t.name == name) {
                             t.text = text;
@@ -182,10 +161,12 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                     match failure.code.as_str() {
                         "conflict" => {
                             other.set(Some(Other {
-                                revision: details["current"]["revision"]
-                                    .as_str()
-                                    .unwrap_or_default()
-                                    .into(),
+                                revision: Revision(
+                                    details["current"]["revision"]
+                                        .as_str()
+                                        .unwrap_or_default()
+                                        .into(),
+                                ),
                                 text: details["current"]["text"]
                                     .as_str()
                                     .unwrap_or_default()
@@ -256,7 +237,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
             l.push(TemplateView {
                 name: name.clone(),
                 text: String::new(),
-                revision: EMPTY_REVISION.into(),
+                revision: Revision(EMPTY_REVISION.into()),
                 builtin: false,
                 from_file: false,
                 problems: Vec::new(),

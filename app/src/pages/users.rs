@@ -5,59 +5,10 @@ use crate::api::{self, encode};
 use crate::components::{browser, signed_in, toaster, with_data, PageHeader, Toaster};
 use crate::i18n::{use_i18n, I18n, Text};
 use crate::time;
+use cocolu_core::api::accounts::{AuditPage, InvitationView, Role, TokenView, UserView};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct UserView {
-    id: String,
-    username: String,
-    name: String,
-    role: String,
-    created_at: i64,
-    disabled: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct InvitationView {
-    id: String,
-    role: String,
-    note: String,
-    created_by: String,
-    created_at: i64,
-    expires_at: i64,
-    expired: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct TokenView {
-    id: String,
-    name: String,
-    role: String,
-    created_by: String,
-    created_at: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Entry {
-    at: i64,
-    actor: String,
-    action: String,
-    #[serde(default)]
-    target: String,
-    #[serde(default)]
-    detail: String,
-    #[serde(default)]
-    ip: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-struct AuditPage {
-    entries: Vec<Entry>,
-    #[serde(default)]
-    next_cursor: Option<String>,
-}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Loaded {
@@ -69,8 +20,8 @@ struct Loaded {
     offset: i32,
 }
 
-fn role_text(role: &str) -> Text {
-    if role == "admin" {
+fn role_text(role: &Role) -> Text {
+    if *role == Role::Admin {
         Text::RoleAdmin
     } else {
         Text::RoleAgent
@@ -162,8 +113,8 @@ fn UsersBody(
                     <select id=format!("role-{}", user.id) disabled=is_me on:change=move |ev| {
                         change("PATCH", role_path.clone(), Some(json!({ "role": event_target_value(&ev) })), Text::Saved, toasts, reload)
                     }>
-                        <option value="admin" selected=user.role == "admin">{i18n.t(Text::RoleAdmin)}</option>
-                        <option value="agent" selected=user.role == "agent">{i18n.t(Text::RoleAgent)}</option>
+                        <option value="admin" selected=user.role == Role::Admin>{i18n.t(Text::RoleAdmin)}</option>
+                        <option value="agent" selected=user.role == Role::Agent>{i18n.t(Text::RoleAgent)}</option>
                     </select>
                 </td>
                 <td>{time::date(user.created_at, offset)}</td>

@@ -8,10 +8,12 @@ mod locate;
 pub use locate::{line_col, locate};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
 /// A problem in a hand-edited file, placed where the person editing it can find it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FileProblem {
     /// The file, relative to its folder (`settings.json`, `templates/bienvenida.txt`).
     pub file: String,
@@ -34,6 +36,26 @@ impl std::fmt::Display for FileProblem {
             "{}:{}:{}: {}",
             self.file, self.line, self.column, self.message
         )
+    }
+}
+
+/// A document revision: a hash of the file's bytes, so the server recognises its own writes by
+/// content and a save based on an older revision is refused as a conflict.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(transparent)]
+pub struct Revision(pub String);
+
+impl Revision {
+    pub fn of(bytes: &[u8]) -> Revision {
+        let digest = Sha256::digest(bytes);
+        Revision(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+impl std::fmt::Display for Revision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 

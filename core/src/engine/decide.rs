@@ -148,6 +148,30 @@ pub enum Reason {
     },
 }
 
+impl Reason {
+    /// The name in JSON (its `because`).
+    pub fn because(&self) -> &'static str {
+        match self {
+            Reason::Stale => "stale",
+            Reason::NotACustomerMessage => "not_a_customer_message",
+            Reason::OptedOut => "opted_out",
+            Reason::OptOut => "opt_out",
+            Reason::OptIn => "opt_in",
+            Reason::Paused { .. } => "paused",
+            Reason::Capped => "capped",
+            Reason::Welcome => "welcome",
+            Reason::Rule { .. } => "rule",
+            Reason::Away { .. } => "away",
+            Reason::Fallback { .. } => "fallback",
+            Reason::NeedsSetup { .. } => "needs_setup",
+            Reason::Quiet => "quiet",
+            Reason::Takeover { .. } => "takeover",
+            Reason::Edited => "edited",
+            Reason::Captured { .. } => "captured",
+        }
+    }
+}
+
 /// What to do.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decision {

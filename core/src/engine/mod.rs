@@ -7,4 +7,5 @@ pub mod decide;
 pub mod hours;
 pub mod render;
 pub mod rules;
+pub mod simulate;
 pub mod text;

@@ -2,7 +2,7 @@
 //! `POST /{version}/{phone_number_id}/messages` for each kind of [`Outbound`] message, and the
 //! read receipt.
 
-use crate::channel::ContactRef;
+use cocolu_core::contact::ContactRef;
 use cocolu_core::outbound::{Choice, Outbound};
 use serde_json::{json, Value};
 

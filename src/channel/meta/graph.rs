@@ -6,7 +6,9 @@
 //! This is the Meta implementation of [`Channel`].
 
 use super::MetaConfig;
-use crate::channel::{Channel, ContactRef, Failure, SendError};
+use crate::channel::{Channel, Failure, SendError};
+use cocolu_core::api::channel::ApprovedTemplate;
+use cocolu_core::contact::ContactRef;
 use cocolu_core::outbound::{self, Outbound};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -57,16 +59,6 @@ pub struct PhoneNumberInfo {
     pub verified_name: Option<String>,
     pub display_phone_number: Option<String>,
     pub quality_rating: Option<String>,
-}
-
-/// An approved message template, for the out-of-window picker.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct ApprovedTemplate {
-    pub name: String,
-    pub language: String,
-    pub category: Option<String>,
-    /// The body text, with `{{1}}`-style placeholders.
-    pub body: Option<String>,
 }
 
 /// Where an inbound media file can be downloaded (the URL expires after a few minutes).

@@ -2,7 +2,8 @@
 //! status and error; any message type, including ones Meta adds later (kept as they came);
 //! unknown fields ignored. Pure: bytes in, [`Inbound`] events out.
 
-use crate::channel::{ChannelError, ContactRef, Inbound, InboundMessage, StatusUpdate, Unreadable};
+use crate::channel::{ChannelError, Inbound, InboundMessage, StatusUpdate, Unreadable};
+use cocolu_core::contact::ContactRef;
 use serde_json::Value;
 
 /// Why a body is not a webhook payload at all.

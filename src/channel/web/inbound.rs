@@ -5,7 +5,8 @@
 //! Only one-to-one chats with customers are taken: our own messages (echoed from the phone or
 //! another linked device), groups, broadcasts and status updates are left out.
 
-use crate::channel::{ContactRef, InboundMessage, StatusUpdate};
+use crate::channel::{InboundMessage, StatusUpdate};
+use cocolu_core::contact::ContactRef;
 use serde_json::{json, Value};
 use whatsapp_rust::wacore::proto_helpers::MessageExt;
 use whatsapp_rust::wacore::types::events::Receipt;

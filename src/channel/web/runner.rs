@@ -447,8 +447,8 @@ impl TransportFactory for Watched {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::channel::ContactRef;
     use crate::store::StoreOptions;
+    use cocolu_core::contact::ContactRef;
     use cocolu_core::outbound::Choice;
     use serde_json::json;
 

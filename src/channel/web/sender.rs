@@ -4,7 +4,8 @@
 
 use super::inbound::jid_of;
 use super::outbound::{failure_of, refusal, text_of};
-use crate::channel::{Channel, ContactRef, Failure, SendError};
+use crate::channel::{Channel, Failure, SendError};
+use cocolu_core::contact::ContactRef;
 use cocolu_core::outbound::Outbound;
 use parking_lot::RwLock;
 use std::collections::VecDeque;

@@ -2,11 +2,11 @@
 //! Edits go through `POST .../contact`, applied in order with the messages; the
 //! `conversation_updated` event that follows brings the new state.
 
-use super::conversation::ContactState;
-use super::ContactRef;
 use crate::api::{self, encode};
 use crate::components::toaster;
 use crate::i18n::{use_i18n, Text};
+use cocolu_core::api::inbox::ContactView;
+use cocolu_core::contact::ContactRef;
 use leptos::prelude::*;
 use serde_json::{json, Value};
 
@@ -15,15 +15,15 @@ use serde_json::{json, Value};
 pub fn ContactPanel(
     id: String,
     contact: Option<ContactRef>,
-    current: Signal<ContactState>,
-    live_state: RwSignal<Option<ContactState>>,
+    current: Signal<ContactView>,
+    live_state: RwSignal<Option<ContactView>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = toaster();
     let path = format!("/api/conversations/{}/contact", encode(&id));
     let busy = RwSignal::new(false);
     // Sends an edit, shows the change at once and says how it went.
-    let edit = move |body: Value, change: Box<dyn FnOnce(&mut ContactState) + Send + Sync>| {
+    let edit = move |body: Value, change: Box<dyn FnOnce(&mut ContactView) + Send + Sync>| {
         busy.set(true);
         let path = path.clone();
         leptos::task::spawn_local(async move {
@@ -53,9 +53,7 @@ pub fn ContactPanel(
             edit(
                 json!({ "add_labels": [label] }),
                 Box::new(move |s| {
-                    if !s.labels.contains(&added) {
-                        s.labels.push(added);
-                    }
+                    s.state.labels.insert(added);
                 }),
             );
         }
@@ -66,11 +64,13 @@ pub fn ContactPanel(
             let removed = label.clone();
             edit(
                 json!({ "remove_labels": [label] }),
-                Box::new(move |s| s.labels.retain(|l| *l != removed)),
+                Box::new(move |s| {
+                    s.state.labels.remove(&removed);
+                }),
             );
         }
     };
-    let notes = RwSignal::new(current.get_untracked().notes.unwrap_or_default());
+    let notes = RwSignal::new(current.get_untracked().state.notes);
     let save_notes = {
         let edit = edit.clone();
         move |ev: leptos::ev::SubmitEvent| {
@@ -79,7 +79,7 @@ pub fn ContactPanel(
             let kept = text.clone();
             edit(
                 json!({ "notes": text }),
-                Box::new(move |s| s.notes = Some(kept)),
+                Box::new(move |s| s.state.notes = kept),
             );
         }
     };
@@ -87,7 +87,7 @@ pub fn ContactPanel(
         let opted_out = event_target_checked(&ev);
         edit(
             json!({ "opted_out": opted_out }),
-            Box::new(move |s| s.opted_out = opted_out),
+            Box::new(move |s| s.state.opted_out = opted_out),
         );
     };
     let field = move |text: Text, value: Option<String>| {
@@ -117,7 +117,7 @@ pub fn ContactPanel(
             <ul class="labels" id="contact-labels">
                 {move || {
                     let remove_label = remove_label.clone();
-                    current.get().labels.into_iter().map(move |label| {
+                    current.get().state.labels.into_iter().map(move |label| {
                         let remove_label = remove_label.clone();
                         let shown = label.clone();
                         view! {
@@ -151,7 +151,7 @@ pub fn ContactPanel(
                 <input
                     type="checkbox"
                     id="contact-opted-out"
-                    prop:checked=move || current.get().opted_out
+                    prop:checked=move || current.get().state.opted_out
                     disabled=move || busy.get()
                     on:change=toggle_opt_out
                 />

@@ -3,56 +3,24 @@
 
 use super::contact::ContactPanel;
 use super::thread::{bubbles, five_decimals, Author, Bubble, Media, Tick};
-use super::{ContactRef, Summary};
 use crate::api::{self, encode};
 use crate::components::{signed_in, toaster};
 use crate::i18n::{use_i18n, I18n, Text};
 use crate::time;
 use crate::whatsapp::Formatted;
+use cocolu_core::api::channel::ApprovedTemplate;
+use cocolu_core::api::inbox::{ContactView, Summary, TakeoverState};
+use cocolu_core::contact::ContactRef;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// Records of a conversation read per page.
 const PAGE: usize = 100;
-/// WhatsApp's customer service window.
-const WINDOW_MS: i64 = 24 * 3600 * 1000;
-
-/// What the bot remembers of a contact (`GET .../state`), as far as the page shows it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ContactState {
-    #[serde(default)]
-    pub labels: Vec<String>,
-    #[serde(default)]
-    pub notes: Option<String>,
-    #[serde(default)]
-    pub opted_out: bool,
-    #[serde(default)]
-    pub paused_until: Option<i64>,
-    #[serde(default)]
-    pub last_in_at: Option<i64>,
-    /// The channel in use has no 24-hour window (WhatsApp Web).
-    #[serde(default)]
-    pub always_open: bool,
-}
-
-impl ContactState {
-    /// Free-form replies are allowed (the customer wrote in the last 24 hours, or the channel
-    /// has no such limit).
-    pub fn window_open(&self, now: i64) -> bool {
-        self.always_open || self.last_in_at.is_some_and(|at| now - at < WINDOW_MS)
-    }
-
-    /// The bot is paused for this contact at `now`.
-    pub fn paused(&self, now: i64) -> bool {
-        self.paused_until.is_some_and(|until| until > now)
-    }
-}
-
 /// What opening a conversation reads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Opened {
-    state: ContactState,
+    state: ContactView,
     summary: Option<Summary>,
 }
 
@@ -112,7 +80,7 @@ pub fn Conversation(
         Resource::new(
             || (),
             move |()| {
-                let state = api::get_json::<ContactState>(&path);
+                let state = api::get_json::<ContactView>(&path);
                 let summary = api::get_json::<Summary>(&entry);
                 async move {
                     let state = state.await?;
@@ -125,13 +93,13 @@ pub fn Conversation(
     };
     // Later versions of the state, read when events say it changed (the composer and panel
     // stay in place meanwhile).
-    let live_state = RwSignal::new(None::<ContactState>);
+    let live_state = RwSignal::new(None::<ContactView>);
     {
         let path = conversation_path(&id, "state");
         Effect::new(move |previous: Option<u32>| {
             let version = refresh.state.get();
             if previous.is_some() {
-                let request = api::get_json::<ContactState>(&path);
+                let request = api::get_json::<ContactView>(&path);
                 leptos::task::spawn_local(async move {
                     if let Ok(state) = request.await {
                         live_state.set(Some(state));
@@ -225,8 +193,8 @@ pub fn Conversation(
 #[component]
 fn Takeover(
     id: String,
-    current: Signal<ContactState>,
-    live_state: RwSignal<Option<ContactState>>,
+    current: Signal<ContactView>,
+    live_state: RwSignal<Option<ContactView>>,
     offset: i32,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -239,14 +207,11 @@ fn Takeover(
         busy.set(true);
         let path = path.clone();
         leptos::task::spawn_local(async move {
-            #[derive(Deserialize)]
-            struct Answer {
-                paused_until: Option<i64>,
-            }
-            match api::send::<Answer>("POST", path, Some(json!({ "paused": wanted }))).await {
+            match api::send::<TakeoverState>("POST", path, Some(json!({ "paused": wanted }))).await
+            {
                 Ok(answer) => {
                     let mut state = current.get_untracked();
-                    state.paused_until = answer.paused_until;
+                    state.state.paused_until = answer.paused_until;
                     live_state.set(Some(state));
                     toasts.ok(if wanted {
                         Text::TakenOver
@@ -261,7 +226,7 @@ fn Takeover(
     };
     let state_text = move || {
         let state = current.get();
-        match state.paused_until.filter(|_| paused()) {
+        match state.state.paused_until.filter(|_| paused()) {
             Some(until) => format!(
                 "{} {}",
                 i18n.t(Text::BotPausedUntil)(),
@@ -489,15 +454,6 @@ fn bubble_view(bubble: Bubble, now: i64, offset: i32, i18n: I18n) -> impl IntoVi
     }
 }
 
-/// An approved template (`GET /api/channel/templates`).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct ApprovedTemplate {
-    name: String,
-    language: String,
-    #[serde(default)]
-    body: Option<String>,
-}
-
 /// How many `{{n}}` parameters a template body has.
 fn parameter_count(body: &str) -> usize {
     (1..=20)
@@ -680,22 +636,6 @@ fn TemplatePicker(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_window_is_24_hours_from_the_customers_last_message() {
-        let state = ContactState {
-            last_in_at: Some(1_000),
-            ..ContactState::default()
-        };
-        assert!(state.window_open(1_000 + WINDOW_MS - 1));
-        assert!(!state.window_open(1_000 + WINDOW_MS));
-        assert!(!ContactState::default().window_open(0));
-        let anytime = ContactState {
-            always_open: true,
-            ..ContactState::default()
-        };
-        assert!(anytime.window_open(1_000 + 10 * WINDOW_MS), "WhatsApp Web");
-    }
 
     #[test]
     fn template_parameters_are_counted() {

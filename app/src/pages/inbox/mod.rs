@@ -13,83 +13,10 @@ use crate::components::{signed_in, ConnectionLost, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
 use crate::time;
+use cocolu_core::api::inbox::{ConversationPage, Direction, Summary};
 use cocolu_core::events::ServerEvent;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use serde::{Deserialize, Serialize};
-
-/// Who a customer is, as their messages said.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ContactRef {
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub wa_id: Option<String>,
-    #[serde(default)]
-    pub user_id: Option<String>,
-    #[serde(default)]
-    pub username: Option<String>,
-}
-
-impl ContactRef {
-    /// The phone number (`+58...`) or the username (`@ana`), whichever is known.
-    pub fn address(&self) -> Option<String> {
-        self.wa_id
-            .as_ref()
-            .map(|phone| format!("+{phone}"))
-            .or_else(|| self.username.as_ref().map(|u| format!("@{u}")))
-    }
-}
-
-/// The newest message of a conversation, as a line.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct LastMessage {
-    pub direction: String,
-    pub kind: String,
-    pub text: String,
-    pub at: i64,
-}
-
-/// One conversation of the list.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    pub conversation: String,
-    #[serde(default)]
-    pub contact: Option<ContactRef>,
-    pub last_at: i64,
-    #[serde(default)]
-    pub last_in_at: Option<i64>,
-    pub unread: bool,
-    pub window_open: bool,
-    #[serde(default)]
-    pub paused_until: Option<i64>,
-    pub opted_out: bool,
-    #[serde(default)]
-    pub labels: Vec<String>,
-    #[serde(default)]
-    pub last_message: Option<LastMessage>,
-}
-
-impl Summary {
-    /// The name to show: the customer's, else their number or username, else the id.
-    pub fn title(&self) -> String {
-        let contact = self.contact.clone().unwrap_or_default();
-        contact
-            .name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .or_else(|| contact.address())
-            .unwrap_or_else(|| self.conversation.clone())
-    }
-}
-
-/// A page of the list.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ConversationPage {
-    pub conversations: Vec<Summary>,
-    #[serde(default)]
-    pub next_cursor: Option<String>,
-}
 
 /// The list filters, with their labels.
 const FILTERS: [(&str, Text); 4] = [
@@ -316,7 +243,7 @@ fn ConversationList(
         };
         let last = summary.last_message.clone();
         let preview = last.as_ref().map(|m| {
-            let mine = m.direction == "out";
+            let mine = m.direction == Direction::Out;
             format!(
                 "{}{}",
                 if mine { "↩ " } else { "" },

@@ -5,11 +5,12 @@
 mod form;
 mod simulator;
 
-use crate::api::{self, Status};
+use crate::api;
 use crate::components::document::{DocEditor, FileStatus, SaveBar};
 use crate::components::{signed_in, toaster, ConnectionLost, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
+use cocolu_core::api::status::Status;
 use cocolu_core::model::{Rule, Rules as RulesDoc, When};
 use form::{Lens, RuleForm};
 use leptos::prelude::*;

@@ -6,104 +6,91 @@ use crate::api;
 use crate::components::document::DocEditor;
 use crate::i18n::{use_i18n, Text};
 use crate::whatsapp::Formatted;
+use cocolu_core::engine::decide::Reason;
+use cocolu_core::engine::simulate::Answer;
 use cocolu_core::model::Rules;
+use cocolu_core::outbound::Outbound;
 use leptos::prelude::*;
-use serde::Deserialize;
-use serde_json::{json, Value};
-
-/// `POST /api/simulate`'s answer.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Answer {
-    reason: Value,
-    replies: Vec<Value>,
-}
+use serde_json::json;
 
 /// Why the engine did what it did, in the owner's words.
-fn explain(reason: &Value, lang: crate::i18n::Lang) -> String {
-    let because = reason["because"].as_str().unwrap_or_default();
+fn explain(reason: &Reason, lang: crate::i18n::Lang) -> String {
     let text = |t: Text| t.get(lang).to_string();
     // A greeting rule that matched too, and gave way to the question (or found more than a
     // greeting that no rule answers).
-    let greeting = |field: &str, why: Text| {
-        reason[field]
-            .as_str()
+    let greeting = |rule: &Option<String>, why: Text| {
+        rule.as_ref()
             .map(|g| format!(" {} «{g}».", text(why)))
             .unwrap_or_default()
     };
-    match because {
-        "rule" => format!(
-            "{} «{}» ({} «{}»).{}",
+    match reason {
+        Reason::Rule {
+            id,
+            matched,
+            over_greeting,
+        } => format!(
+            "{} «{id}» ({} «{matched}»).{}",
             text(Text::WhyRule),
-            reason["id"].as_str().unwrap_or_default(),
             text(Text::WhyMatched),
-            reason["matched"].as_str().unwrap_or_default(),
-            greeting("over_greeting", Text::WhyGreetingGaveWay)
+            greeting(over_greeting, Text::WhyGreetingGaveWay)
         ),
-        "needs_setup" => {
-            let fill_ins: Vec<&str> = reason["fill_ins"]
-                .as_array()
-                .map(|f| f.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            format!(
-                "{} «{}» {} «{}», {} {}. {}",
-                text(Text::WhyRule),
-                reason["rule"].as_str().unwrap_or_default(),
-                text(Text::WhyNeedsSetupUses),
-                reason["template"].as_str().unwrap_or_default(),
-                text(Text::WhyNeedsSetupStill),
-                fill_ins.join("; "),
-                text(Text::WhyNeedsSetupThen)
-            )
-        }
-        "welcome" => text(Text::WhyWelcome),
-        "away" => format!(
+        Reason::NeedsSetup {
+            rule,
+            template,
+            fill_ins,
+        } => format!(
+            "{} «{rule}» {} «{template}», {} {}. {}",
+            text(Text::WhyRule),
+            text(Text::WhyNeedsSetupUses),
+            text(Text::WhyNeedsSetupStill),
+            fill_ins.join("; "),
+            text(Text::WhyNeedsSetupThen)
+        ),
+        Reason::Welcome => text(Text::WhyWelcome),
+        Reason::Away { greeting_with_more } => format!(
             "{}.{}",
             text(Text::WhyAway),
-            greeting("greeting_with_more", Text::WhyGreetingWithMore)
+            greeting(greeting_with_more, Text::WhyGreetingWithMore)
         ),
-        "fallback" => format!(
+        Reason::Fallback { greeting_with_more } => format!(
             "{}.{}",
             text(Text::WhyFallback),
-            greeting("greeting_with_more", Text::WhyGreetingWithMore)
+            greeting(greeting_with_more, Text::WhyGreetingWithMore)
         ),
-        "quiet" => text(Text::WhyQuiet),
-        "opted_out" => text(Text::WhyOptedOut),
-        "opt_out" => text(Text::WhyOptOut),
-        "opt_in" => text(Text::WhyOptIn),
-        "paused" | "takeover" => text(Text::WhyPaused),
-        "capped" => text(Text::WhyCapped),
-        "captured" => format!(
-            "{} «{}»",
-            text(Text::WhyCaptured),
-            reason["field"].as_str().unwrap_or_default()
-        ),
-        other => other.to_string(),
+        Reason::Quiet => text(Text::WhyQuiet),
+        Reason::OptedOut => text(Text::WhyOptedOut),
+        Reason::OptOut => text(Text::WhyOptOut),
+        Reason::OptIn => text(Text::WhyOptIn),
+        Reason::Paused { .. } | Reason::Takeover { .. } => text(Text::WhyPaused),
+        Reason::Capped => text(Text::WhyCapped),
+        Reason::Captured { field } => format!("{} «{field}»", text(Text::WhyCaptured)),
+        other => other.because().to_string(),
     }
 }
 
 /// One reply as a bubble: its text, and its buttons or list button.
-fn reply_bubble(reply: Value) -> impl IntoView {
-    let body = reply["body"]
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| reply["name"].as_str().map(|n| format!("[{n}]")));
-    let choices: Vec<String> = match reply["type"].as_str() {
-        Some("buttons") => reply["buttons"]
-            .as_array()
-            .map(|b| {
-                b.iter()
-                    .filter_map(|c| c["title"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        Some("list") => reply["button"]
-            .as_str()
-            .map(str::to_string)
-            .into_iter()
-            .collect(),
-        _ => Vec::new(),
+fn reply_bubble(reply: Outbound) -> impl IntoView {
+    let (body, footer, choices) = match reply {
+        Outbound::Text { body } => (Some(body), None, Vec::new()),
+        Outbound::Buttons {
+            body,
+            footer,
+            buttons,
+            ..
+        } => (
+            Some(body),
+            footer,
+            buttons.into_iter().map(|b| b.title).collect(),
+        ),
+        Outbound::List {
+            body,
+            button,
+            footer,
+            ..
+        } => (Some(body), footer, vec![button]),
+        Outbound::Template { name, .. } => (Some(format!("[{name}]")), None, Vec::new()),
+        Outbound::Media { caption, .. } => (caption, None, Vec::new()),
     };
-    let footer = reply["footer"].as_str().map(str::to_string);
     view! {
         <article class="bubble" data-author="bot">
             {body.map(|b| view! { <p class="bubble-text"><Formatted text=b /></p> })}
@@ -162,7 +149,7 @@ pub fn Simulator(editor: DocEditor<Rules>) -> impl IntoView {
                         let why = explain(&answer.reason, i18n.0.get());
                         let empty = answer.replies.is_empty();
                         view! {
-                            <p class="simulator-reason" id="simulator-reason" data-because=answer.reason["because"].as_str().unwrap_or_default().to_string()>{why}</p>
+                            <p class="simulator-reason" id="simulator-reason" data-because=answer.reason.because()>{why}</p>
                             <div class="thread simulator-thread">
                                 {empty.then(|| view! { <p class="loading">{i18n.t(Text::SimulatorNoReply)}</p> })}
                                 {answer.replies.into_iter().map(reply_bubble).collect_view()}

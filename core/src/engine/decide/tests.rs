@@ -848,3 +848,41 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_reason_s_name_is_its_json_tag() {
+    let reasons = [
+        Reason::Stale,
+        Reason::NotACustomerMessage,
+        Reason::OptedOut,
+        Reason::OptOut,
+        Reason::OptIn,
+        Reason::Paused { until: 1 },
+        Reason::Capped,
+        Reason::Welcome,
+        Reason::Rule {
+            id: "r".into(),
+            matched: "m".into(),
+            over_greeting: None,
+        },
+        Reason::Away {
+            greeting_with_more: None,
+        },
+        Reason::Fallback {
+            greeting_with_more: None,
+        },
+        Reason::NeedsSetup {
+            rule: "r".into(),
+            template: "t".into(),
+            fill_ins: Vec::new(),
+        },
+        Reason::Quiet,
+        Reason::Takeover { until: None },
+        Reason::Edited,
+        Reason::Captured { field: "f".into() },
+    ];
+    for reason in reasons {
+        let json = serde_json::to_value(&reason).expect("serializes");
+        assert_eq!(json["because"].as_str(), Some(reason.because()), "{json}");
+    }
+}

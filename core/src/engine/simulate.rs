@@ -2,18 +2,19 @@
 //! `cocolu simulate` and `POST /api/simulate`, with the rules, settings and templates in
 //! force (or on disk, for the command) and, when a conversation is named, that contact's state.
 
-use cocolu_core::engine::decide::{
+use crate::engine::decide::{
     decide, CompiledRules, ContactState, Decision, Message, Reason, World,
 };
-use cocolu_core::engine::rules::Rules;
-use cocolu_core::outbound::Outbound;
-use cocolu_core::settings::Settings;
+use crate::engine::rules::Rules;
+use crate::outbound::Outbound;
+use crate::settings::Settings;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// A message to simulate.
-#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Question {
     /// What the customer writes.
     #[serde(default)]
@@ -33,7 +34,8 @@ pub struct Question {
 }
 
 /// What the bot would do.
-#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Answer {
     pub reason: Reason,
     pub replies: Vec<Outbound>,
@@ -52,7 +54,7 @@ pub fn simulate(
     now: Timestamp,
 ) -> Answer {
     let compiled = CompiledRules::new(rules);
-    let time_zone = cocolu_core::settings::time_zone(settings);
+    let time_zone = crate::settings::time_zone(settings);
     let world = World {
         rules: &compiled,
         settings,
