@@ -3,7 +3,7 @@
 //! the other; each batch's new contact states and replies are logged in one append (one
 //! fsync), and only then handed to the outbox.
 
-use crate::outbox::{Origin, Outbox};
+use crate::outbox::Outbox;
 use crate::store::log::Position;
 use crate::store::Store;
 use crate::telemetry::Escaped;
@@ -11,7 +11,8 @@ use cocolu_core::contact::ContactRef;
 use cocolu_core::document::Revision;
 use cocolu_core::engine::decide::{decide, CompiledRules, ContactState, Message, Reason, World};
 use cocolu_core::events::ServerEvent;
-use serde::{Deserialize, Serialize};
+use cocolu_core::log::Origin;
+use cocolu_core::log::{ContactStateRecord, LogRecord, MessageIn};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -137,40 +138,10 @@ struct Queued {
     record: usize,
 }
 
-/// `contact_state`: the engine's memory of a contact after a message, and why it acted.
-#[derive(Serialize)]
-struct StateRecord<'a> {
-    kind: &'static str,
-    conversation: &'a str,
-    at: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message_id: Option<&'a str>,
-    reason: &'a Reason,
-    state: &'a ContactState,
-}
-
 /// The running bot.
 #[derive(Clone)]
 pub struct Bot {
     sender: mpsc::UnboundedSender<Work>,
-}
-
-/// A `message_in` record as the bot reads it back from the log.
-#[derive(Deserialize)]
-struct Stored {
-    conversation: String,
-    id: String,
-    at: i64,
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    choice_id: Option<String>,
-    #[serde(default)]
-    contact: ContactRef,
-    #[serde(default)]
-    phone_number_id: Option<String>,
 }
 
 impl Bot {
@@ -202,7 +173,7 @@ impl Bot {
                     let _ = sender.send(Work::Message(Incoming {
                         conversation: stored.conversation,
                         message_id: stored.id,
-                        kind: stored.kind,
+                        kind: stored.message_type,
                         text: stored.text,
                         choice_id: stored.choice_id,
                         stale: false,
@@ -247,7 +218,7 @@ impl Bot {
 
 /// The messages stored but not decided, read back from the log, oldest first; the id of
 /// each one that cannot be read.
-fn undecided(store: &Store) -> Vec<Result<(Stored, String), String>> {
+fn undecided(store: &Store) -> Vec<Result<(MessageIn, String), String>> {
     let undecided = store.index.read().undecided();
     undecided
         .into_iter()
@@ -256,7 +227,10 @@ fn undecided(store: &Store) -> Vec<Result<(Stored, String), String>> {
                 .log
                 .read_line(slot.segment, u64::from(slot.offset))
                 .ok()
-                .and_then(|bytes| serde_json::from_slice::<Stored>(&bytes).ok())
+                .and_then(|bytes| match LogRecord::from_line(&bytes) {
+                    Some(LogRecord::MessageIn(stored)) => Some(stored),
+                    _ => None,
+                })
                 .map(|stored| (stored, id.clone()))
                 .ok_or(id)
         })
@@ -269,8 +243,10 @@ pub fn contact_state(store: &Store, conversation: &str) -> ContactState {
         .index
         .read()
         .contact_state(conversation)
-        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-        .and_then(|record| serde_json::from_value(record.get("state")?.clone()).ok())
+        .and_then(|bytes| match LogRecord::from_line(&bytes) {
+            Some(LogRecord::ContactState(record)) => Some(record.state),
+            _ => None,
+        })
         .unwrap_or_default()
 }
 
@@ -439,16 +415,17 @@ fn decide_batch(
                 }
             }
         }
-        let record = StateRecord {
-            kind: "contact_state",
-            conversation: &incoming.conversation,
+        let record = LogRecord::ContactState(ContactStateRecord {
+            conversation: incoming.conversation.clone(),
             at: now.as_millisecond(),
-            message_id: Some(&incoming.message_id),
-            reason: &decision.reason,
-            state: &decision.state,
-        };
-        records.push(serde_json::to_vec(&record).unwrap_or_default());
-        states.insert(incoming.conversation.clone(), decision.state);
+            message_id: Some(incoming.message_id.clone()),
+            reason: decision.reason,
+            state: decision.state,
+        });
+        records.push(record.to_line());
+        if let LogRecord::ContactState(record) = record {
+            states.insert(record.conversation, record.state);
+        }
     }
     (records, queued)
 }
@@ -460,13 +437,12 @@ fn state_record(
     reason: &Reason,
     state: &ContactState,
 ) -> Vec<u8> {
-    let record = StateRecord {
-        kind: "contact_state",
-        conversation,
+    LogRecord::ContactState(ContactStateRecord {
+        conversation: conversation.to_string(),
         at: now.as_millisecond(),
         message_id: None,
-        reason,
-        state,
-    };
-    serde_json::to_vec(&record).unwrap_or_default()
+        reason: reason.clone(),
+        state: state.clone(),
+    })
+    .to_line()
 }

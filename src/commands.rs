@@ -8,6 +8,7 @@ use crate::store::document::Document;
 use crate::store::{self, backup, check, log::Log, log::LogOptions, LOG_DIR};
 use cocolu_core::api::accounts::Role;
 use cocolu_core::document::Context;
+use cocolu_core::log::LogRecord;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -189,11 +190,10 @@ fn last_contact_state(
             if !line.contains("\"contact_state\"") {
                 continue;
             }
-            let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
-                continue;
-            };
-            if record["kind"] == "contact_state" && record["conversation"] == conversation {
-                last = serde_json::from_value(record["state"].clone()).ok();
+            if let Some(LogRecord::ContactState(record)) = LogRecord::from_line(line.as_bytes()) {
+                if record.conversation == conversation {
+                    last = Some(record.state);
+                }
             }
         }
     }

@@ -8,35 +8,36 @@ use cocolu_core::api::inbox::{
 use cocolu_core::contact::ContactRef;
 use cocolu_core::engine::decide::ContactState;
 use cocolu_core::engine::text::normalize;
+use cocolu_core::log::{ConversationRead, LogRecord, MessageIn};
 use serde_json::Value;
 
 /// How many recent records are searched for the customer's details.
 const LOOKBACK: usize = 50;
 
 /// The customer's latest message in a conversation, among the recent records (blocking).
-fn latest_inbound(store: &Store, conversation: &str) -> Option<Value> {
+fn latest_inbound(store: &Store, conversation: &str) -> Option<MessageIn> {
     let records = store
         .index
         .read()
         .latest(&store.log, conversation, LOOKBACK)
         .ok()?;
-    records.iter().rev().find_map(|bytes| {
-        let record: Value = serde_json::from_slice(bytes).ok()?;
-        (record.get("kind")?.as_str()? == "message_in").then_some(record)
-    })
+    records
+        .iter()
+        .rev()
+        .find_map(|bytes| match LogRecord::from_line(bytes)? {
+            LogRecord::MessageIn(message) => Some(message),
+            _ => None,
+        })
 }
 
 /// The customer of a conversation, as their latest message described them (blocking).
 pub fn contact(store: &Store, conversation: &str) -> Option<ContactRef> {
-    serde_json::from_value(latest_inbound(store, conversation)?.get("contact")?.clone()).ok()
+    latest_inbound(store, conversation).map(|message| message.contact)
 }
 
 /// The id of the customer's latest message in a conversation (blocking).
 pub fn latest_inbound_id(store: &Store, conversation: &str) -> Option<String> {
-    latest_inbound(store, conversation)?
-        .get("id")?
-        .as_str()
-        .map(str::to_string)
+    latest_inbound(store, conversation).map(|message| message.id)
 }
 
 /// A page of a conversation's history: records oldest first, and the cursor of the older
@@ -182,28 +183,25 @@ fn passes(candidate: &Candidate, filter: Filter, now: i64) -> bool {
 fn last_message(store: &Store, key: &str) -> Option<LastMessage> {
     let records = store.index.read().latest(&store.log, key, 8).ok()?;
     records.iter().rev().find_map(|bytes| {
-        let record: Value = serde_json::from_slice(bytes).ok()?;
-        let direction = match record.get("kind")?.as_str()? {
-            "message_in" => Direction::In,
-            "message_out" => Direction::Out,
+        let (direction, kind, text, at) = match LogRecord::from_line(bytes)? {
+            LogRecord::MessageIn(m) => (Direction::In, m.message_type, m.text, m.at),
+            LogRecord::MessageOut(m) => (
+                Direction::Out,
+                m.message.kind().to_string(),
+                Some(m.text),
+                m.at,
+            ),
             _ => return None,
         };
-        let kind = record
-            .get("type")
-            .or_else(|| record.get("message").and_then(|m| m.get("type")))
-            .and_then(Value::as_str)
-            .unwrap_or("text")
-            .to_string();
-        let text = record
-            .get("text")
-            .and_then(Value::as_str)
+        let kind = if kind.is_empty() { "text".into() } else { kind };
+        let text = text
             .filter(|t| !t.is_empty())
-            .map_or_else(|| format!("[{kind}]"), str::to_string);
+            .unwrap_or_else(|| format!("[{kind}]"));
         Some(LastMessage {
             direction,
             kind,
             text,
-            at: record.get("at")?.as_i64()?,
+            at,
         })
     })
 }
@@ -306,14 +304,13 @@ pub async fn mark_read(
     by: &str,
     now: i64,
 ) -> Result<(), String> {
-    let record = serde_json::json!({
-        "kind": "conversation_read",
-        "conversation": conversation,
-        "at": now,
-        "by": by,
+    let record = LogRecord::ConversationRead(ConversationRead {
+        conversation: conversation.to_string(),
+        at: now,
+        by: by.to_string(),
     });
     store
-        .append(vec![record.to_string().into_bytes()])
+        .append(vec![record.to_line()])
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())

@@ -74,7 +74,7 @@ pub async fn take_in(
         .map(|event| {
             (
                 record::dedupe_id(event).map(str::to_string),
-                record::encode(event, now, stale_before),
+                record::record_of(event, now, stale_before).to_line(),
             )
         })
         .collect();

@@ -11,7 +11,7 @@ use crate::channel::meta::graph::GraphClient;
 use crate::store::atomic::{is_temp_file, PendingFile};
 use crate::store::Store;
 use bytes::Bytes;
-use serde::Serialize;
+use cocolu_core::log::{LogRecord, MediaFailed, MediaStored};
 use serde_json::Value;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -89,27 +89,6 @@ pub fn content_type(path: &Path) -> &'static str {
     }
 }
 
-#[derive(Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum Outcome<'a> {
-    MediaStored {
-        conversation: &'a str,
-        message_id: &'a str,
-        media_id: &'a str,
-        file: &'a str,
-        mime_type: &'a str,
-        size: u64,
-        at: i64,
-    },
-    MediaFailed {
-        conversation: &'a str,
-        message_id: &'a str,
-        media_id: &'a str,
-        reason: &'a str,
-        at: i64,
-    },
-}
-
 /// Downloads running at once; more wait for a free slot (none is dropped). Each holds a
 /// connection, a file being written and a blocking thread, and a burst of media messages
 /// must not take them all.
@@ -164,31 +143,27 @@ impl Downloads {
         };
         let at = jiff::Timestamp::now().as_millisecond();
         let record = match &result {
-            Ok((file, mime_type, size)) => Outcome::MediaStored {
-                conversation: &conversation,
-                message_id: &message_id,
-                media_id: &media_id,
-                file,
-                mime_type,
+            Ok((file, mime_type, size)) => LogRecord::MediaStored(MediaStored {
+                conversation,
+                message_id,
+                media_id,
+                file: file.clone(),
+                mime_type: mime_type.to_string(),
                 size: *size,
                 at,
-            },
+            }),
             Err(reason) => {
                 tracing::warn!(media_id, reason, "inbound media not stored");
-                Outcome::MediaFailed {
-                    conversation: &conversation,
-                    message_id: &message_id,
-                    media_id: &media_id,
-                    reason,
+                LogRecord::MediaFailed(MediaFailed {
+                    conversation,
+                    message_id,
+                    media_id,
+                    reason: reason.clone(),
                     at,
-                }
+                })
             }
         };
-        if let Err(error) = self
-            .store
-            .append(vec![serde_json::to_vec(&record).unwrap_or_default()])
-            .await
-        {
+        if let Err(error) = self.store.append(vec![record.to_line()]).await {
             tracing::warn!(%error, "cannot log a media download's outcome");
         }
     }

@@ -202,7 +202,8 @@ async fn send_text(
     body: Option<String>,
 ) -> Result<(u16, String), Failure> {
     if CSRF.with_borrow(Option::is_none) {
-        let me: cocolu_core::api::accounts::Me = get_json("/api/auth/me").await.map_err(Failure::network)?;
+        let me: cocolu_core::api::accounts::Me =
+            get_json("/api/auth/me").await.map_err(Failure::network)?;
         CSRF.set(me.csrf_token);
     }
     let token = CSRF.with_borrow(Clone::clone).unwrap_or_default();

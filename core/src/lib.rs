@@ -6,7 +6,8 @@
 //!   WhatsApp shows them.
 //! - [`engine`]: the reply engine, pure (rules, settings, contact state, message and time in;
 //!   what to send and do out).
-//! - [`outbound`]: a message the shop sends, within WhatsApp's limits.
+//! - [`outbound`]: a message the shop sends, within WhatsApp's limits; [`log`]: the log's
+//!   records, one type that every writer builds and every reader matches.
 //! - [`events`]: what the server pushes to dashboards over the WebSocket; [`api`]: the REST
 //!   API's request and response bodies; [`contact`]: who a customer is.
 //!
@@ -19,6 +20,7 @@ pub mod document;
 pub mod engine;
 pub mod events;
 pub mod format;
+pub mod log;
 pub mod model;
 pub mod outbound;
 pub mod settings;

@@ -74,6 +74,17 @@ impl Outbound {
         matches!(self, Outbound::Template { .. })
     }
 
+    /// Its `type` in JSON (`text`, `buttons`, `list`, `template`, `media`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outbound::Text { .. } => "text",
+            Outbound::Buttons { .. } => "buttons",
+            Outbound::List { .. } => "list",
+            Outbound::Template { .. } => "template",
+            Outbound::Media { .. } => "media",
+        }
+    }
+
     /// The text a person reads, for the inbox and logs.
     pub fn summary(&self) -> String {
         match self {

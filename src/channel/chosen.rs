@@ -2,9 +2,10 @@
 //! switching channels in Settings takes effect at once, for replies already waiting too.
 
 use super::meta::graph::GraphClient;
-use super::{Channel, SendError};
+use super::Channel;
 use crate::store::Store;
 use cocolu_core::contact::ContactRef;
+use cocolu_core::log::SendError;
 use cocolu_core::outbound::Outbound;
 use cocolu_core::settings::ChannelKind;
 use std::future::Future;

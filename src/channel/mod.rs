@@ -12,8 +12,8 @@ pub mod record;
 pub mod web;
 
 use cocolu_core::contact::ContactRef;
+use cocolu_core::log::{Failure, SendError};
 use cocolu_core::outbound::Outbound;
-use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -99,52 +99,6 @@ impl Inbound {
             _ => {}
         }
         self
-    }
-}
-
-/// What to do about a failed request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Failure {
-    /// Network trouble, 5xx, 429 or 130429: try again later.
-    Retry,
-    /// 131056: too many messages to this one customer; wait before the next.
-    RecipientThrottled,
-    /// 131047: more than 24 hours since the customer's last message; only a template may go.
-    OutsideWindow,
-    /// 190: the access token is invalid or expired; stop sending until it is fixed.
-    TokenInvalid,
-    /// Anything else: retrying would fail the same way.
-    Permanent,
-}
-
-/// A failed send, with the channel's own code and message when there is one (Meta's error
-/// codes for the Cloud API).
-#[derive(
-    Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, schemars::JsonSchema,
-)]
-#[error("{message}")]
-pub struct SendError {
-    pub failure: Failure,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subcode: Option<i64>,
-    pub message: String,
-}
-
-impl SendError {
-    /// An error found on this side, before or without an answer from the channel.
-    pub fn local(failure: Failure, message: impl Into<String>) -> SendError {
-        SendError {
-            failure,
-            status: None,
-            code: None,
-            subcode: None,
-            message: message.into(),
-        }
     }
 }
 

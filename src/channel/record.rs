@@ -1,71 +1,8 @@
-//! The log records a channel writes: one JSON object per line, with the envelope the message
-//! index reads (`conversation`, `id`, `at` in milliseconds) and `kind` saying what it is.
+//! What a channel delivered, as the log records it ([`LogRecord`] from the core): a customer's
+//! message, a status, an error about the account, or something unreadable kept as it came.
 
 use super::Inbound;
-use cocolu_core::contact::ContactRef;
-use serde::Serialize;
-use serde_json::Value;
-
-/// One line of the log.
-#[derive(Debug, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Record<'a> {
-    /// A customer's message.
-    MessageIn {
-        conversation: &'a str,
-        id: &'a str,
-        at: i64,
-        received_at: i64,
-        contact: &'a ContactRef,
-        #[serde(rename = "type")]
-        kind: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        text: Option<&'a str>,
-        /// The id of the reply button or list row tapped.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        choice_id: Option<&'a str>,
-        /// Older than the staleness limit when it arrived (after an outage): stored, never
-        /// answered automatically.
-        #[serde(skip_serializing_if = "std::ops::Not::not")]
-        stale: bool,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        phone_number_id: Option<&'a str>,
-        message: &'a Value,
-    },
-    /// A delivery status of one of our messages.
-    Status {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        conversation: Option<&'a str>,
-        message_id: &'a str,
-        status: &'a str,
-        at: i64,
-        #[serde(skip_serializing_if = "<[Value]>::is_empty")]
-        errors: &'a [Value],
-        raw: &'a Value,
-    },
-    /// An error Meta reported about the account or the webhook.
-    ChannelError {
-        at: i64,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        code: Option<i64>,
-        raw: &'a Value,
-    },
-    /// A message or status that cannot be read (its `id` is missing or not a string), kept
-    /// as it came because its delivery was acknowledged. Readers that do not know it pass
-    /// over it; it carries no `id`, so the index never mistakes it for a message.
-    Unreadable {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        conversation: Option<&'a str>,
-        /// When it arrived.
-        at: i64,
-        /// `message` or `status`.
-        part: &'a str,
-        reason: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        phone_number_id: Option<&'a str>,
-        raw: &'a Value,
-    },
-}
+use cocolu_core::log::{ChannelErrorRecord, LogRecord, MessageIn, StatusRecord, Unreadable};
 
 /// The message id a record must not be stored twice under, if any.
 pub fn dedupe_id(event: &Inbound) -> Option<&str> {
@@ -75,54 +12,54 @@ pub fn dedupe_id(event: &Inbound) -> Option<&str> {
     }
 }
 
-/// Serializes an inbound event as a log line. `now_ms` is the receipt time; messages sent
-/// before `stale_before_ms` are marked stale.
-pub fn encode(event: &Inbound, now_ms: i64, stale_before_ms: i64) -> Vec<u8> {
-    let record = match event {
-        Inbound::Message(m) => Record::MessageIn {
-            conversation: m.contact.key().unwrap_or("unknown"),
-            id: &m.id,
+/// The log record of an inbound event. `now_ms` is the receipt time; messages sent before
+/// `stale_before_ms` are marked stale.
+pub fn record_of(event: &Inbound, now_ms: i64, stale_before_ms: i64) -> LogRecord {
+    match event {
+        Inbound::Message(m) => LogRecord::MessageIn(MessageIn {
+            conversation: m.contact.key().unwrap_or("unknown").to_string(),
+            id: m.id.clone(),
             at: m.sent_at_ms,
             received_at: now_ms,
-            contact: &m.contact,
-            kind: &m.kind,
-            text: m.text.as_deref(),
-            choice_id: m.choice_id.as_deref(),
+            contact: m.contact.clone(),
+            message_type: m.kind.clone(),
+            text: m.text.clone(),
+            choice_id: m.choice_id.clone(),
             stale: m.sent_at_ms < stale_before_ms,
-            phone_number_id: m.phone_number_id.as_deref(),
-            message: &m.raw,
-        },
-        Inbound::Status(s) => Record::Status {
-            conversation: s.recipient.key(),
-            message_id: &s.message_id,
-            status: &s.status,
+            phone_number_id: m.phone_number_id.clone(),
+            message: m.raw.clone(),
+        }),
+        Inbound::Status(s) => LogRecord::Status(StatusRecord {
+            conversation: s.recipient.key().map(str::to_string),
+            message_id: s.message_id.clone(),
+            status: s.status.clone(),
             at: s.at_ms,
-            errors: &s.errors,
-            raw: &s.raw,
-        },
-        Inbound::Error(e) => Record::ChannelError {
+            errors: s.errors.clone(),
+            raw: s.raw.clone(),
+        }),
+        Inbound::Error(e) => LogRecord::ChannelError(ChannelErrorRecord {
             at: now_ms,
             code: e.code,
-            raw: &e.raw,
-        },
-        Inbound::Unreadable(u) => Record::Unreadable {
-            conversation: u.contact.key(),
+            raw: e.raw.clone(),
+        }),
+        Inbound::Unreadable(u) => LogRecord::Unreadable(Unreadable {
+            conversation: u.contact.key().map(str::to_string),
             at: now_ms,
-            part: u.part,
-            reason: u.reason,
-            phone_number_id: u.phone_number_id.as_deref(),
-            raw: &u.raw,
-        },
-    };
-    // Serializing these plain types to JSON cannot fail.
-    serde_json::to_vec(&record).unwrap_or_default()
+            part: u.part.to_string(),
+            reason: u.reason.to_string(),
+            phone_number_id: u.phone_number_id.clone(),
+            raw: u.raw.clone(),
+        }),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::channel::Unreadable;
+    use cocolu_core::contact::ContactRef;
     use serde_json::json;
+    use serde_json::Value;
 
     #[test]
     fn an_unreadable_message_is_stored_whole_in_its_conversation_without_an_id() {
@@ -138,7 +75,8 @@ mod tests {
             raw: raw.clone(),
         });
 
-        let record: Value = serde_json::from_slice(&encode(&event, 1_000, 0)).expect("JSON");
+        let record: Value =
+            serde_json::from_slice(&record_of(&event, 1_000, 0).to_line()).expect("JSON");
 
         assert_eq!(record["kind"], "unreadable");
         assert_eq!(record["conversation"], "58412");

@@ -6,7 +6,6 @@ use super::access::Caller;
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
 use crate::channel::meta::graph::PhoneNumberInfo;
-use crate::channel::SendError;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::Method;
@@ -14,6 +13,7 @@ use axum::http::{header, HeaderMap};
 use axum::routing::get;
 use cocolu_core::api::channel::ApprovedTemplate;
 use cocolu_core::api::channel::Connection;
+use cocolu_core::log::SendError;
 use serde::Serialize;
 
 pub fn routes(api: Api) -> Api {

@@ -6,7 +6,7 @@ use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
 use crate::conversations;
 use crate::media;
-use crate::outbox::{Origin, OutboxError};
+use crate::outbox::OutboxError;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -19,6 +19,7 @@ use cocolu_core::api::inbox::{
     TakeoverRequest, TakeoverState,
 };
 use cocolu_core::events::ServerEvent;
+use cocolu_core::log::Origin;
 use serde::Deserialize;
 use serde_json::Value;
 

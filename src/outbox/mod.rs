@@ -15,17 +15,19 @@
 //! permanent errors are not. A free-form message outside the 24-hour customer-service window
 //! is refused before it is logged, with advice to use a template.
 
-use crate::channel::{Channel, Failure, SendError};
+use crate::channel::Channel;
 use crate::store::index::Slot;
 use crate::store::log::LogError;
 use crate::store::Store;
 use crate::telemetry::Escaped;
 use cocolu_core::contact::ContactRef;
 use cocolu_core::events::ServerEvent;
+use cocolu_core::log::Failure;
+pub use cocolu_core::log::Origin;
+use cocolu_core::log::{LogRecord, MessageOut, MessageOutFailed, MessageOutSent};
 use cocolu_core::outbound::{self, Outbound};
 use lanes::{Lanes, Waiting};
 use parking_lot::Mutex;
-use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,16 +48,6 @@ const TOKEN_PAUSE: Duration = Duration::from_secs(300);
 /// How long to leave one customer alone after Meta asks (131056).
 const RECIPIENT_PAUSE: Duration = Duration::from_secs(6);
 
-/// Who asked for the message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "by", rename_all = "snake_case")]
-pub enum Origin {
-    /// The reply engine, naming the rule.
-    Bot { rule: Option<String> },
-    /// A person in the dashboard (or a script through the API).
-    Agent { user: Option<String> },
-}
-
 /// Why a message was not queued.
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
@@ -70,37 +62,6 @@ pub enum OutboxError {
     NoRecipient,
     #[error(transparent)]
     Storage(#[from] LogError),
-}
-
-/// `message_out`: a message to send, logged before the first attempt.
-#[derive(Debug, Serialize, Deserialize)]
-struct Queued {
-    kind: String,
-    conversation: String,
-    outbox: String,
-    at: i64,
-    to: ContactRef,
-    origin: Origin,
-    text: String,
-    message: Outbound,
-}
-
-/// The outcome of a message, logged once.
-#[derive(Debug, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum Outcome<'a> {
-    MessageOutSent {
-        conversation: &'a str,
-        outbox: &'a str,
-        at: i64,
-        message_id: &'a str,
-    },
-    MessageOutFailed {
-        conversation: &'a str,
-        outbox: &'a str,
-        at: i64,
-        error: &'a SendError,
-    },
 }
 
 fn now_ms() -> i64 {
@@ -248,8 +209,7 @@ impl Outbox {
             return Err(OutboxError::OutsideWindow);
         }
         let id = self.new_id();
-        let queued = Queued {
-            kind: "message_out".into(),
+        let queued = LogRecord::MessageOut(MessageOut {
             conversation: conversation.to_string(),
             outbox: id.clone(),
             at: now_ms(),
@@ -257,8 +217,8 @@ impl Outbox {
             origin,
             text: message.summary(),
             message,
-        };
-        Ok((id, serde_json::to_vec(&queued).unwrap_or_default()))
+        });
+        Ok((id, queued.to_line()))
     }
 
     /// Hands a durably logged message (its `message_out` record at `slot`) to the sender, in
@@ -325,13 +285,16 @@ impl Outbox {
     }
 
     /// Reads a logged `message_out` record back.
-    fn read(&self, slot: Slot) -> Option<Queued> {
+    fn read(&self, slot: Slot) -> Option<MessageOut> {
         let bytes = self
             .store
             .log
             .read_line(slot.segment, u64::from(slot.offset))
             .ok()?;
-        serde_json::from_slice(&bytes).ok()
+        match LogRecord::from_line(&bytes)? {
+            LogRecord::MessageOut(queued) => Some(queued),
+            _ => None,
+        }
     }
 
     /// Tries a message once; logs and publishes its outcome when it is final.
@@ -350,12 +313,12 @@ impl Outbox {
                 self.token_refused_at.store(0, Ordering::Relaxed);
                 self.finish(
                     &queued,
-                    Outcome::MessageOutSent {
-                        conversation: &queued.conversation,
-                        outbox: id,
+                    LogRecord::MessageOutSent(MessageOutSent {
+                        conversation: queued.conversation.clone(),
+                        outbox: id.to_string(),
                         at: now_ms(),
-                        message_id: &message_id,
-                    },
+                        message_id: message_id.clone(),
+                    }),
                 )
                 .await;
                 self.store.publish(ServerEvent::MessageSent {
@@ -389,12 +352,12 @@ impl Outbox {
         tracing::warn!(outbox = id, error = %Escaped(&error), "send failed for good");
         self.finish(
             &queued,
-            Outcome::MessageOutFailed {
-                conversation: &queued.conversation,
-                outbox: id,
+            LogRecord::MessageOutFailed(MessageOutFailed {
+                conversation: queued.conversation.clone(),
+                outbox: id.to_string(),
                 at: now_ms(),
-                error: &error,
-            },
+                error: error.clone(),
+            }),
         )
         .await;
         self.store.publish(ServerEvent::MessageFailed {
@@ -408,8 +371,8 @@ impl Outbox {
     }
 
     /// Logs an outcome, retrying while the disk refuses (the send already happened).
-    async fn finish(&self, queued: &Queued, outcome: Outcome<'_>) {
-        let record = serde_json::to_vec(&outcome).unwrap_or_default();
+    async fn finish(&self, queued: &MessageOut, outcome: LogRecord) {
+        let record = outcome.to_line();
         let mut delay = Duration::from_millis(200);
         while let Err(error) = self.store.append(vec![record.clone()]).await {
             tracing::error!(outbox = ?queued.outbox, error = %Escaped(&error), "cannot log a send's outcome; retrying");

@@ -287,6 +287,11 @@ async fn concurrent_guesses_are_throttled_and_oversized_sign_ins_cost_nothing() 
         .await
         .expect("sent");
     assert_eq!(json_body.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        json_body.headers().get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..]),
+        "the unread rest of the body ends the connection, and the client is told"
+    );
     let long_name = client
         .post(format!("{base}/api/auth/login"))
         .json(&json!({"username": "b".repeat(4000), "password": "x"}))

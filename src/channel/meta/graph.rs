@@ -6,9 +6,10 @@
 //! This is the Meta implementation of [`Channel`].
 
 use super::MetaConfig;
-use crate::channel::{Channel, Failure, SendError};
+use crate::channel::Channel;
 use cocolu_core::api::channel::ApprovedTemplate;
 use cocolu_core::contact::ContactRef;
+use cocolu_core::log::{Failure, SendError};
 use cocolu_core::outbound::{self, Outbound};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

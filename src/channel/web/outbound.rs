@@ -5,7 +5,7 @@
 //! link (WhatsApp shows its preview) under the caption. Approved templates and media uploaded
 //! to Meta exist only on Meta's platform: the channel refuses them with the reason.
 
-use crate::channel::{Failure, SendError};
+use cocolu_core::log::{Failure, SendError};
 use cocolu_core::outbound::{Choice, Outbound};
 
 /// The options of a menu, in the order they are numbered.

@@ -4,8 +4,9 @@
 
 use super::inbound::jid_of;
 use super::outbound::{failure_of, refusal, text_of};
-use crate::channel::{Channel, Failure, SendError};
+use crate::channel::Channel;
 use cocolu_core::contact::ContactRef;
+use cocolu_core::log::{Failure, SendError};
 use cocolu_core::outbound::Outbound;
 use parking_lot::RwLock;
 use std::collections::VecDeque;
