@@ -109,7 +109,7 @@ async fn group_commit(dir: &Path, writers: usize, run: Duration) -> f64 {
                 let mut i = 0u64;
                 while !stop.load(Ordering::Relaxed) {
                     let record = format!(
-                        r#"{{"conversation":"wa:{w}","id":"wamid.{w}.{i}","at":{i},"text":"hola"}}"#
+                        r#"{{"kind":"message_in","conversation":"wa:{w}","id":"wamid.{w}.{i}","at":{i},"text":"hola"}}"#
                     );
                     log.append(vec![record.into_bytes()]).await.expect("stored");
                     stored.fetch_add(1, Ordering::Relaxed);
@@ -167,7 +167,7 @@ fn generate(data: &Path, count: u64) -> u64 {
     let mut batch = Vec::with_capacity(10_000);
     for i in 0..count {
         let record = format!(
-            r#"{{"conversation":"wa:58{:010}","id":"wamid.HBgLNTg0MTIxMjM0NTY3FQIAEhgg{i:016}","at":{},"direction":"in","type":"text","text":"Hola, ¿cuál es el precio del producto {}? Gracias"}}"#,
+            r#"{{"kind":"message_in","conversation":"wa:58{:010}","id":"wamid.HBgLNTg0MTIxMjM0NTY3FQIAEhgg{i:016}","at":{},"direction":"in","type":"text","text":"Hola, ¿cuál es el precio del producto {}? Gracias"}}"#,
             i % 10_000,
             start_ms + i as i64 * step,
             i % 97

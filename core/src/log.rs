@@ -255,6 +255,24 @@ pub struct ConversationRead {
     pub by: String,
 }
 
+/// The fields that place any line of the log, whatever its kind: read when the whole record
+/// cannot be (a kind from a newer Cocolu, or a shape an older one wrote), so that the line
+/// still lands in its conversation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Envelope {
+    #[serde(default)]
+    pub conversation: Option<String>,
+    #[serde(default)]
+    pub at: Option<i64>,
+}
+
+impl Envelope {
+    /// The envelope of a line; `None` when it is not a JSON object with these fields.
+    pub fn read(line: &[u8]) -> Option<Envelope> {
+        serde_json::from_slice(line).ok()
+    }
+}
+
 impl LogRecord {
     /// The conversation the record belongs to, if any.
     pub fn conversation(&self) -> Option<&str> {
@@ -432,6 +450,20 @@ mod tests {
         assert_eq!(LogRecord::from_line(line), Some(LogRecord::Unknown));
         assert_eq!(LogRecord::from_line(b"not json"), None);
         assert_eq!(LogRecord::from_line(br#"{"conversation":"c"}"#), None);
+    }
+
+    #[test]
+    fn any_line_of_another_shape_is_placed_by_its_envelope() {
+        let line = br#"{"kind":"order_placed","conversation":"c","at":5,"items":[1,2]}"#;
+        assert_eq!(
+            Envelope::read(line),
+            Some(Envelope {
+                conversation: Some("c".into()),
+                at: Some(5),
+            })
+        );
+        assert_eq!(Envelope::read(br#"{"at":"now"}"#), None);
+        assert_eq!(Envelope::read(b"[1]"), None);
     }
 
     #[test]

@@ -14,6 +14,17 @@ pub struct Choice {
     pub description: Option<String>,
 }
 
+impl Choice {
+    /// A button or row without a description.
+    pub fn new(id: impl Into<String>, title: impl Into<String>) -> Choice {
+        Choice {
+            id: id.into(),
+            title: title.into(),
+            description: None,
+        }
+    }
+}
+
 /// A titled group of list rows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -262,14 +262,6 @@ pub fn check(message: &Outbound) -> Result<(), LimitError> {
 mod tests {
     use super::*;
 
-    fn choice(id: &str, title: &str) -> Choice {
-        Choice {
-            id: id.into(),
-            title: title.into(),
-            description: None,
-        }
-    }
-
     #[test]
     fn limits_are_checked_with_every_problem_named() {
         assert!(check(&Outbound::Text {
@@ -285,7 +277,7 @@ mod tests {
             "{error}"
         );
 
-        let four = (0..4).map(|i| choice(&i.to_string(), "ok")).collect();
+        let four = (0..4).map(|i| Choice::new(i.to_string(), "ok")).collect();
         let error = check(&Outbound::Buttons {
             body: "x".into(),
             header: None,
@@ -295,7 +287,7 @@ mod tests {
         .expect_err("too many");
         assert!(error.0.contains("4 buttons"), "{error}");
 
-        let long_title = vec![choice("a", "un título demasiado largo")];
+        let long_title = vec![Choice::new("a", "un título demasiado largo")];
         let error = check(&Outbound::Buttons {
             body: "x".into(),
             header: None,
@@ -310,7 +302,9 @@ mod tests {
             "{error}"
         );
 
-        let rows = (0..11).map(|i| choice(&i.to_string(), "fila")).collect();
+        let rows = (0..11)
+            .map(|i| Choice::new(i.to_string(), "fila"))
+            .collect();
         let list = Outbound::List {
             body: "x".into(),
             button: "Ver".into(),

@@ -308,10 +308,12 @@ impl Store {
     /// stored or none (the error says why).
     pub async fn append(&self, records: Vec<Vec<u8>>) -> Result<Vec<Position>, LogError> {
         let positions = self.log.append(records.clone()).await?;
+        // Read before the lock: readers of the index wait only for the bookkeeping.
+        let reads: Vec<_> = records.iter().map(|r| index::ReadLine::of(r)).collect();
         {
             let mut index = self.index.write();
-            for (position, record) in positions.iter().zip(&records) {
-                index.apply(*position, record);
+            for ((position, record), read) in positions.iter().zip(&records).zip(reads) {
+                index.apply_read(*position, record, read);
             }
         }
         let added = records.len() as u64;
@@ -652,7 +654,7 @@ mod tests {
         let options = StoreOptions::default();
         let store = Store::open(&dir, &tmp.path().join("t"), &options).expect("opened");
         let record =
-            br#"{"conversation":"wa:58412","id":"wamid.A","at":1764300000000,"text":"hola"}"#;
+            br#"{"kind":"message_in","conversation":"wa:58412","id":"wamid.A","at":1764300000000,"text":"hola"}"#;
         store.append(vec![record.to_vec()]).await.expect("stored");
         assert!(store.index.read().has_id("wamid.A"));
         drop(store);
@@ -683,7 +685,7 @@ mod tests {
         let record = || {
             (
                 Some("wamid.X".to_string()),
-                br#"{"conversation":"c","id":"wamid.X"}"#.to_vec(),
+                br#"{"kind":"message_in","conversation":"c","id":"wamid.X","at":1}"#.to_vec(),
             )
         };
         let tasks: Vec<_> = (0..8)

@@ -142,14 +142,6 @@ mod tests {
         }
     }
 
-    fn choice(id: &str, title: &str) -> Choice {
-        Choice {
-            id: id.into(),
-            title: title.into(),
-            description: None,
-        }
-    }
-
     #[test]
     fn a_text_goes_to_the_phone_number_when_known() {
         let body = graph_body(
@@ -186,7 +178,10 @@ mod tests {
             body: "¿Qué necesitas?".into(),
             header: None,
             footer: Some("Mi Tienda".into()),
-            buttons: vec![choice("precios", "Precios"), choice("horario", "Horario")],
+            buttons: vec![
+                Choice::new("precios", "Precios"),
+                Choice::new("horario", "Horario"),
+            ],
         };
         let body = graph_body(&phone(), &buttons);
         assert_eq!(body["interactive"]["type"], "button");
@@ -203,7 +198,7 @@ mod tests {
             footer: None,
             sections: vec![Section {
                 title: None,
-                rows: vec![choice("a", "Catálogo")],
+                rows: vec![Choice::new("a", "Catálogo")],
             }],
         };
         let body = graph_body(&phone(), &list);
