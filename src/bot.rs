@@ -157,13 +157,13 @@ impl Bot {
     ) -> Bot {
         let (sender, receiver) = mpsc::unbounded_channel();
         let stale_before =
-            crate::intake::stale_before(jiff::Timestamp::now().as_millisecond(), stale_after);
+            crate::channel::stale_before(jiff::Timestamp::now().as_millisecond(), stale_after);
         let (mut resumed, mut let_go) = (0usize, 0usize);
         for incoming in undecided(&store) {
             match incoming {
                 Ok((stored, id)) => {
                     let addressed =
-                        crate::intake::addressed_to_us(ours, stored.phone_number_id.as_deref());
+                        crate::channel::addressed_to_us(ours, stored.phone_number_id.as_deref());
                     if !addressed || stored.at < stale_before {
                         store.index.write().forget_undecided(&id);
                         let_go += 1;

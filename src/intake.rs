@@ -8,28 +8,47 @@
 //! business number (an app subscribed to several) is kept but never answered, and a message
 //! that cannot be read is kept as it came.
 //!
+//! Every channel hands what it received to the one [`Intake`] through the small [`Receive`]
+//! trait, and sees nothing else of the server. Downloading a message's media is a step of
+//! intake, whatever the channel.
+//!
 //! Every value logged here came from outside: it goes into log lines with `?` (escaped).
 
-use crate::bot::Incoming;
-use crate::channel::{record, Inbound, InboundMessage, Unreadable};
+use crate::bot::{Bot, Incoming};
+use crate::channel::{addressed_to_us, record, stale_before, Inbound, InboundMessage, Unreadable};
+use crate::clock::Clock;
+use crate::media::{self, Downloads};
 use crate::metrics::Metrics;
-use crate::state::AppState;
+use crate::store::Store;
 use cocolu_core::events::ServerEvent;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Whether a message sent to business number `to` is ours to answer, when ours is `ours`.
-/// Without a configured number every message is ours (as before the number was checked); a
-/// message that names no number (WhatsApp Web's, or an older payload) is ours too.
-pub fn addressed_to_us(ours: Option<&str>, to: Option<&str>) -> bool {
-    match (ours, to) {
-        (Some(ours), Some(to)) => ours == to,
-        _ => true,
-    }
+/// Where a channel hands what it received. When it returns `Ok`, everything is stored
+/// durably and the channel may acknowledge the delivery; on `Err` (the data folder refused the
+/// write, said in words) it must not, so that the delivery comes again.
+pub trait Receive: Send + Sync + 'static {
+    fn receive(
+        &self,
+        events: Vec<Inbound>,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>>;
 }
 
-/// Messages sent before this time (ms) are too old, at `now`, to answer automatically.
-pub fn stale_before(now: i64, stale_after: std::time::Duration) -> i64 {
-    now.saturating_sub(i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX))
+/// The one way in: stores what channels deliver, counts it, hands customers' messages to the
+/// bot, starts their media downloads and tells the dashboards.
+pub struct Intake {
+    store: Arc<Store>,
+    metrics: Arc<Metrics>,
+    bot: Bot,
+    media: Downloads,
+    /// The business number this server answers for (Meta's phone number id), when known.
+    ours: Option<String>,
+    /// Messages older than this when they arrive get no automatic reply.
+    stale_after: Duration,
+    clock: Clock,
 }
 
 fn log_received(conversation: &str, m: &InboundMessage) {
@@ -56,102 +75,140 @@ fn log_unreadable(u: &Unreadable) {
     );
 }
 
-/// Takes in `events` delivered at `now` (ms). Returns the customers' messages to our number
-/// that were new, for what a channel does after (Meta's media are fetched from the Graph
-/// API): a message for another number is stored and published, nothing more.
-pub async fn take_in(
-    state: &AppState,
-    events: Vec<Inbound>,
-    now: i64,
-) -> Result<Vec<InboundMessage>, String> {
-    let stale_before = stale_before(now, state.runtime.stale_after);
-    let events: Vec<Inbound> = events
-        .into_iter()
-        .map(|event| event.with_believable_time(now))
-        .collect();
-    let records = events
-        .iter()
-        .map(|event| {
-            (
-                record::dedupe_id(event).map(str::to_string),
-                record::record_of(event, now, stale_before).to_line(),
-            )
-        })
-        .collect();
-    let stored = state
-        .store
-        .append_deduplicated(records)
-        .await
-        .map_err(|e| e.to_string())?;
-
-    let metrics = &state.metrics;
-    metrics.last_webhook_at.store(now, Ordering::Relaxed);
-    let mut new_messages = Vec::new();
-    for (event, stored) in events.into_iter().zip(stored) {
-        if !stored {
-            Metrics::bump(&metrics.webhook_duplicates, 1);
-            continue;
+impl Intake {
+    pub fn new(
+        store: Arc<Store>,
+        metrics: Arc<Metrics>,
+        bot: Bot,
+        media: Downloads,
+        ours: Option<String>,
+        stale_after: Duration,
+        clock: Clock,
+    ) -> Intake {
+        Intake {
+            store,
+            metrics,
+            bot,
+            media,
+            ours,
+            stale_after,
+            clock,
         }
-        let published = match event {
-            Inbound::Message(m) => {
-                Metrics::bump(&metrics.messages_in, 1);
-                let conversation = m.contact.key().unwrap_or("unknown").to_string();
-                let ours = state.meta.phone_number_id.as_deref();
-                let answered = addressed_to_us(ours, m.phone_number_id.as_deref());
-                if answered {
-                    log_received(&conversation, &m);
-                } else {
-                    log_not_ours(&conversation, &m, ours);
-                }
-                let event = ServerEvent::MessageReceived {
-                    conversation: conversation.clone(),
-                    id: m.id.clone(),
-                    kind: m.kind.clone(),
-                    text: m.text.clone(),
-                    at: m.sent_at_ms,
-                };
-                if !answered {
-                    // Never to be decided: not kept for the next start to look at.
-                    state.store.index.write().forget_undecided(&m.id);
-                    state.store.publish(event);
-                    continue;
-                }
-                state.bot.handle(Incoming {
-                    conversation: conversation.clone(),
-                    message_id: m.id.clone(),
-                    kind: m.kind.clone(),
-                    text: m.text.clone(),
-                    choice_id: m.choice_id.clone(),
-                    stale: m.sent_at_ms < stale_before,
-                    contact: m.contact.clone(),
-                });
-                new_messages.push(m);
-                event
-            }
-            Inbound::Status(s) => {
-                Metrics::bump(&metrics.statuses_in, 1);
-                ServerEvent::MessageStatus {
-                    message_id: s.message_id,
-                    status: s.status,
-                    at: s.at_ms,
-                }
-            }
-            Inbound::Error(e) => {
-                tracing::warn!(code = ?e.code, title = ?e.title, "the channel reported an error");
-                ServerEvent::ChannelError {
-                    code: e.code,
-                    message: e.message.or(e.title),
-                }
-            }
-            Inbound::Unreadable(u) => {
-                // Stored for a person to look at; the dashboard has no event for it.
-                log_unreadable(&u);
+    }
+
+    /// Takes in `events`, delivered now: stored once each (durably when this returns), then
+    /// counted, answered, downloaded and published. A message for another business number is
+    /// stored and published, nothing more.
+    pub async fn take_in(&self, events: Vec<Inbound>) -> Result<(), String> {
+        let now = self.clock.now_ms();
+        let stale_before = stale_before(now, self.stale_after);
+        let events: Vec<Inbound> = events
+            .into_iter()
+            .map(|event| event.with_believable_time(now))
+            .collect();
+        let records = events
+            .iter()
+            .map(|event| {
+                (
+                    record::dedupe_id(event).map(str::to_string),
+                    record::record_of(event, now, stale_before).to_line(),
+                )
+            })
+            .collect();
+        let stored = self
+            .store
+            .append_deduplicated(records)
+            .await
+            .map_err(|e| e.to_string())?;
+
+        let metrics = &self.metrics;
+        metrics.last_webhook_at.store(now, Ordering::Relaxed);
+        for (event, stored) in events.into_iter().zip(stored) {
+            if !stored {
+                Metrics::bump(&metrics.webhook_duplicates, 1);
                 continue;
             }
-        };
-        state.store.publish(published);
+            let published = match event {
+                Inbound::Message(m) => {
+                    Metrics::bump(&metrics.messages_in, 1);
+                    match self.message(m, stale_before) {
+                        Some(event) => event,
+                        None => continue,
+                    }
+                }
+                Inbound::Status(s) => {
+                    Metrics::bump(&metrics.statuses_in, 1);
+                    ServerEvent::MessageStatus {
+                        message_id: s.message_id,
+                        status: s.status,
+                        at: s.at_ms,
+                    }
+                }
+                Inbound::Error(e) => {
+                    tracing::warn!(code = ?e.code, title = ?e.title, "the channel reported an error");
+                    ServerEvent::ChannelError {
+                        code: e.code,
+                        message: e.message.or(e.title),
+                    }
+                }
+                Inbound::Unreadable(u) => {
+                    // Stored for a person to look at; the dashboard has no event for it.
+                    log_unreadable(&u);
+                    continue;
+                }
+            };
+            self.store.publish(published);
+        }
+        Ok(())
     }
-    Ok(new_messages)
+
+    /// A new customer's message, stored: to the bot and the downloads when it is to our
+    /// number. Returns the event to publish.
+    fn message(&self, m: InboundMessage, stale_before: i64) -> Option<ServerEvent> {
+        let conversation = m.contact.key().unwrap_or("unknown").to_string();
+        let ours = self.ours.as_deref();
+        let answered = addressed_to_us(ours, m.phone_number_id.as_deref());
+        if answered {
+            log_received(&conversation, &m);
+        } else {
+            log_not_ours(&conversation, &m, ours);
+        }
+        let event = ServerEvent::MessageReceived {
+            conversation: conversation.clone(),
+            id: m.id.clone(),
+            kind: m.kind.clone(),
+            text: m.text.clone(),
+            at: m.sent_at_ms,
+        };
+        if !answered {
+            // Never to be decided: not kept for the next start to look at.
+            self.store.index.write().forget_undecided(&m.id);
+            self.store.publish(event);
+            return None;
+        }
+        self.bot.handle(Incoming {
+            conversation: conversation.clone(),
+            message_id: m.id.clone(),
+            kind: m.kind.clone(),
+            text: m.text.clone(),
+            choice_id: m.choice_id.clone(),
+            stale: m.sent_at_ms < stale_before,
+            contact: m.contact.clone(),
+        });
+        if let Some(media_id) = media::media_id(&m.kind, &m.raw) {
+            self.media.start(conversation, m.id, media_id);
+        }
+        Some(event)
+    }
+}
+
+impl Receive for Intake {
+    fn receive(
+        &self,
+        events: Vec<Inbound>,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
+        Box::pin(self.take_in(events))
+    }
 }
 
 #[cfg(test)]
@@ -159,19 +216,6 @@ mod tests {
     use super::*;
     use crate::telemetry::tests::logged;
     use cocolu_core::contact::ContactRef;
-
-    #[test]
-    fn a_message_for_another_business_number_is_not_ours() {
-        assert!(!addressed_to_us(Some("PNID"), Some("OTHER")));
-        assert!(addressed_to_us(Some("PNID"), Some("PNID")));
-    }
-
-    #[test]
-    fn without_a_configured_number_or_a_named_one_every_message_is_ours() {
-        assert!(addressed_to_us(None, Some("OTHER")));
-        assert!(addressed_to_us(Some("PNID"), None));
-        assert!(addressed_to_us(None, None));
-    }
 
     fn hostile_message() -> InboundMessage {
         InboundMessage {

@@ -5,11 +5,14 @@ use crate::auth::Auth;
 use crate::bot::Bot;
 use crate::channel::chosen::Chosen;
 use crate::channel::meta::graph::GraphClient;
+use crate::clock::Clock;
 use crate::config::Config;
+use crate::http::state::{AppState, Runtime};
 use crate::http::{self, AccessConfig};
+use crate::intake::Intake;
 use crate::media;
+use crate::metrics::Metrics;
 use crate::outbox::Outbox;
-use crate::state::{AppState, Runtime};
 use crate::store::{self, watch, Store, StoreError, StoreOptions};
 use leptos::config::LeptosOptions;
 use std::future::Future;
@@ -90,28 +93,44 @@ impl Application {
                 addr: config.addr,
                 source,
             })?;
+        let clock = Clock::system();
+        let metrics: Arc<Metrics> = Arc::default();
+        let media = media::Downloads::new(store.clone(), graph.clone(), config.media_max_bytes);
+        let bot = Bot::start(
+            store.clone(),
+            outbox.clone(),
+            meta.phone_number_id.as_deref(),
+            config.stale_after,
+        );
+        let intake = Arc::new(Intake::new(
+            store.clone(),
+            metrics.clone(),
+            bot.clone(),
+            media.clone(),
+            meta.phone_number_id.clone(),
+            config.stale_after,
+            clock.clone(),
+        ));
+        let shutdown = CancellationToken::new();
         let state = AppState {
             leptos_options: Arc::new(LeptosOptions::builder().output_name("cocolu").build()),
             runtime: Arc::new(Runtime {
                 started,
                 ws_heartbeat: config.ws_heartbeat,
-                shutdown: CancellationToken::new(),
+                shutdown: shutdown.clone(),
                 stale_after: config.stale_after,
                 media_max_bytes: config.media_max_bytes,
                 heavy: Arc::new(tokio::sync::Semaphore::new(HEAVY_AT_ONCE)),
             }),
             store: store.clone(),
             meta: meta.clone(),
-            metrics: Arc::default(),
+            metrics,
             graph: graph.clone(),
-            outbox: outbox.clone(),
-            media: media::Downloads::new(store.clone(), graph.clone(), config.media_max_bytes),
-            bot: Bot::start(
-                store.clone(),
-                outbox,
-                meta.phone_number_id.as_deref(),
-                config.stale_after,
-            ),
+            outbox,
+            media,
+            bot,
+            intake: intake.clone(),
+            clock,
             auth: Arc::new(Auth::open(
                 store.clone(),
                 config.sessions,
@@ -127,13 +146,15 @@ impl Application {
                 store.clone(),
                 config.whatsapp_web.clone(),
                 web,
+                intake,
+                shutdown,
             ),
         };
         tokio::spawn(flush_sessions(state.auth.clone()));
         tokio::spawn(http::stats_ticks(state.clone()));
         tokio::spawn(audit_hand_edits(state.clone()));
         #[cfg(feature = "whatsapp-web")]
-        tokio::spawn(state.web.clone().follow_settings(state.clone()));
+        tokio::spawn(state.web.clone().follow_settings());
         tokio::spawn(media::sweep_forever(
             store.dir().to_path_buf(),
             config.media_retention,

@@ -44,7 +44,7 @@ impl Chosen {
             // Settings validation refuses this choice in a build without the channel.
             #[cfg(not(feature = "whatsapp-web"))]
             ChannelKind::WhatsappWeb => Err(SendError::local(
-                super::Failure::Permanent,
+                cocolu_core::log::Failure::Permanent,
                 "this Cocolu was built without the WhatsApp Web channel",
             )),
         }

@@ -12,7 +12,7 @@ pub mod record;
 pub mod web;
 
 use cocolu_core::contact::ContactRef;
-use cocolu_core::log::{Failure, SendError};
+use cocolu_core::log::SendError;
 use cocolu_core::outbound::Outbound;
 use std::future::Future;
 use std::pin::Pin;
@@ -102,6 +102,21 @@ impl Inbound {
     }
 }
 
+/// Whether a message sent to business number `to` is ours to answer, when ours is `ours`.
+/// Without a configured number every message is ours (as before the number was checked); a
+/// message that names no number (WhatsApp Web's, or an older payload) is ours too.
+pub fn addressed_to_us(ours: Option<&str>, to: Option<&str>) -> bool {
+    match (ours, to) {
+        (Some(ours), Some(to)) => ours == to,
+        _ => true,
+    }
+}
+
+/// Messages sent before this time (ms) are too old, at `now`, to answer automatically.
+pub fn stale_before(now: i64, stale_after: std::time::Duration) -> i64 {
+    now.saturating_sub(i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// What the outbox (and the reply engine) need from a channel. Meta's Cloud API
 /// ([`meta::graph::GraphClient`]) is one; a WhatsApp Web channel can be another, without
 /// touching the engine.
@@ -159,5 +174,18 @@ mod tests {
         assert_eq!(sent_at(message(now * 3).with_believable_time(now)), now);
         assert_eq!(sent_at(message(i64::MIN).with_believable_time(now)), now);
         assert_eq!(sent_at(message(i64::MAX).with_believable_time(now)), now);
+    }
+
+    #[test]
+    fn a_message_for_another_business_number_is_not_ours() {
+        assert!(!addressed_to_us(Some("PNID"), Some("OTHER")));
+        assert!(addressed_to_us(Some("PNID"), Some("PNID")));
+    }
+
+    #[test]
+    fn without_a_configured_number_or_a_named_one_every_message_is_ours() {
+        assert!(addressed_to_us(None, Some("OTHER")));
+        assert!(addressed_to_us(Some("PNID"), None));
+        assert!(addressed_to_us(None, None));
     }
 }

@@ -9,9 +9,9 @@
 //! - The client's address and scheme come from the socket, or from `X-Forwarded-For` and
 //!   `X-Forwarded-Proto` only when the socket peer is a configured trusted proxy.
 
+use super::state::AppState;
 use super::ApiError;
 use crate::auth::{secret, Client, Principal, Via};
-use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method};

@@ -2,9 +2,9 @@
 
 use super::access::Access;
 use super::openapi::{Api, Doc};
+use super::state::AppState;
 use super::ApiError;
 use crate::metrics::Metrics;
-use crate::state::AppState;
 use axum::extract::{OriginalUri, State};
 use axum::http::Method;
 use axum::routing::get;

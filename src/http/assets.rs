@@ -1,8 +1,8 @@
 //! `GET /pkg/...`: the embedded dashboard bundle, served from memory in the best encoding the
 //! browser accepts.
 
+use super::state::AppState;
 use crate::assets::{self, EmbeddedAsset};
-use crate::state::AppState;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};

@@ -4,9 +4,9 @@
 use super::access::{session_cookie, Access, Caller, Signed};
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
+use super::state::AppState;
 use crate::auth::users::User;
 use crate::auth::{NewUser, SignedIn, Via};
-use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};

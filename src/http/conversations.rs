@@ -4,10 +4,10 @@
 use super::access::{Access, Signed};
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
+use super::state::AppState;
 use crate::conversations;
 use crate::media;
 use crate::outbox::OutboxError;
-use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::http::Method;

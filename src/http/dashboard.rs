@@ -3,8 +3,8 @@
 //! the inline scripts Leptos streams; unknown addresses render the app's 404 page.
 
 use super::security::page_csp;
+use super::state::AppState;
 use crate::assets;
-use crate::state::AppState;
 use app::api::{Answer, ApiCaller};
 use app::i18n::Lang;
 use axum::extract::ConnectInfo;

@@ -5,7 +5,7 @@
 use super::access::{Access, Signed};
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
-use crate::state::AppState;
+use super::state::AppState;
 use crate::store::document::Document;
 use crate::store::Store;
 use axum::extract::State;

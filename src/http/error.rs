@@ -104,9 +104,6 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        // The rest of an oversized body is never read, so the connection cannot carry another
-        // request: say so, or a client reusing it sees its next request fail.
-        let close = matches!(self, ApiError::TooLarge);
         let retry_after = match &self {
             ApiError::Throttled(wait) => Some(wait.as_secs().max(1)),
             ApiError::Busy(_) => Some(5),
@@ -146,12 +143,6 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, seconds.into());
-        }
-        if close {
-            response.headers_mut().insert(
-                axum::http::header::CONNECTION,
-                axum::http::HeaderValue::from_static("close"),
-            );
         }
         response
     }

@@ -1,6 +1,6 @@
 //! `GET /healthz`: is the server up, which version, since when.
 
-use crate::state::AppState;
+use super::state::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};

@@ -6,9 +6,9 @@
 //! token. The nginx example also refuses `/metrics` from outside.
 
 use super::access::{bearer, principal_of};
+use super::state::AppState;
 use crate::auth::secret;
 use crate::metrics::{Metrics, BUCKETS, ROUTES};
-use crate::state::AppState;
 use crate::store::index::HourCounts;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};

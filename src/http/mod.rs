@@ -16,6 +16,7 @@ mod openapi;
 mod security;
 mod signin;
 mod simulate;
+pub mod state;
 mod stats;
 mod templates;
 mod users;
@@ -28,9 +29,9 @@ pub use access::{AccessConfig, IpRange};
 pub use error::{ApiError, ApiJson};
 pub use stats::tick_forever as stats_ticks;
 
-use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
+use state::AppState;
 use tower_http::trace::TraceLayer;
 
 /// Runs blocking work (file reads, fsyncs) off the async runtime.
@@ -52,7 +53,7 @@ const HEAVY_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 /// JSON) on a blocking thread, at most as many at once as the runtime admits: the async
 /// workers stay free for webhooks and the dashboard, whatever agents send.
 pub(crate) async fn heavy<T: Send + 'static>(
-    runtime: &crate::state::Runtime,
+    runtime: &crate::http::state::Runtime,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
     let permit = tokio::time::timeout(HEAVY_WAIT, runtime.heavy.clone().acquire_owned())
@@ -83,6 +84,18 @@ async fn time_requests(
 /// The largest request body accepted anywhere (Meta's webhook batches stay well below).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// The rest of an oversized body is never read, so its connection cannot carry another
+/// request: a 413 says so, or a client reusing the connection sees its next request fail.
+async fn close_after_too_large(mut response: axum::response::Response) -> axum::response::Response {
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
+}
+
 /// The whole application: API, WebSocket, assets, health check and dashboard.
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
@@ -103,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     security::with_headers(routes)
+        .layer(axum::middleware::map_response(close_after_too_large))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             time_requests,

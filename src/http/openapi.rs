@@ -5,7 +5,7 @@
 //! router.
 
 use super::access::{self, Access};
-use crate::state::AppState;
+use super::state::AppState;
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
 use axum::routing::MethodRouter;

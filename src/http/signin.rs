@@ -7,8 +7,8 @@
 //!   account. Admin pages (Settings, Users) send agents back to the overview.
 
 use super::access::{check_origin, client_of, session_cookie, session_of};
+use super::state::AppState;
 use crate::auth::{AuthError, Client, NewUser, SignedIn};
-use crate::state::AppState;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;

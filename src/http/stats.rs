@@ -4,7 +4,7 @@
 use super::access::Access;
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
-use crate::state::AppState;
+use super::state::AppState;
 use crate::store::index::RESPONSE_BUCKETS_MS;
 use axum::extract::{Query, State};
 use axum::http::Method;

@@ -5,7 +5,7 @@
 use super::access::{Access, Signed};
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
-use crate::state::AppState;
+use super::state::AppState;
 use crate::store::templates::{display_name, TemplateStore};
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};

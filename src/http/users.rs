@@ -4,9 +4,9 @@
 use super::access::{Access, Signed};
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
+use super::state::AppState;
 use crate::auth::users::{ApiToken, Invitation};
 use crate::auth::UserChange;
-use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use axum::routing::{delete, get, patch, post};

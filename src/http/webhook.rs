@@ -5,12 +5,10 @@
 //! Meta redelivers) and only when that is durable does Meta get its 200. A signed delivery is
 //! answered 200 whatever it contains; a failed write is answered 503, so Meta redelivers.
 
+use super::state::AppState;
 use super::ApiError;
 use crate::channel::meta::{signature, webhook};
-use crate::intake;
-use crate::media;
 use crate::metrics::Metrics;
-use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -61,10 +59,6 @@ async fn verify(State(state): State<AppState>, Query(handshake): Query<Handshake
     }
 }
 
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
 async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -88,16 +82,11 @@ async fn receive(
         return Err(ApiError::Unauthorized(format!("Webhook refused: {error}.")));
     }
     let events = webhook::parse(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let new_messages = intake::take_in(&state, events, now_ms())
+    state
+        .intake
+        .take_in(events)
         .await
         .map_err(ApiError::Storage)?;
     Metrics::bump(&state.metrics.webhooks_received, 1);
-    for m in new_messages {
-        if let (Some(media_id), Some(conversation)) =
-            (media::media_id(&m.kind, &m.raw), m.contact.key())
-        {
-            state.media.start(conversation.to_string(), m.id, media_id);
-        }
-    }
     Ok((StatusCode::OK, "EVENT_RECEIVED").into_response())
 }

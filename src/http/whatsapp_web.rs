@@ -5,9 +5,9 @@
 use super::access::{Access, Signed};
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
+use super::state::AppState;
 use crate::channel::web::qr;
 use crate::channel::web::runner::LinkError;
-use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -142,7 +142,7 @@ async fn unlink(
     State(state): State<AppState>,
     Signed(by, client): Signed,
 ) -> Result<StatusCode, ApiError> {
-    state.web.unlink(&state).await.map_err(refusal)?;
+    state.web.unlink().await.map_err(refusal)?;
     let auth = state.auth.clone();
     super::blocking(move || {
         auth.audit(

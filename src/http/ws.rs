@@ -4,7 +4,7 @@
 
 use super::access::{check_origin, principal_of, Credential};
 use super::ApiError;
-use crate::state::{AppState, Runtime};
+use crate::http::state::{AppState, Runtime};
 use crate::store::Published;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;

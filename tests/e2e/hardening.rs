@@ -313,6 +313,10 @@ async fn concurrent_guesses_are_throttled_and_oversized_sign_ins_cost_nothing() 
         .await
         .expect("sent");
     assert_eq!(form.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        form.headers().get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..])
+    );
     let audit_after = std::fs::metadata(&audit).map_or(0, |m| m.len());
     assert!(
         audit_after - audit_before < 1024,

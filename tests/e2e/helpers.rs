@@ -29,7 +29,7 @@ pub struct TestApp {
     /// The server's own state, for reaching inside it as a channel does (the WhatsApp Web
     /// tests; the default build has no such channel).
     #[cfg_attr(not(feature = "whatsapp-web"), allow(dead_code))]
-    pub state: cocolu::state::AppState,
+    pub state: cocolu::http::state::AppState,
     pub store: Arc<Store>,
     /// Sends an admin API token with every request.
     pub client: reqwest::Client,

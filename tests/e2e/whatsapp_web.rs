@@ -476,14 +476,10 @@ async fn a_batch_the_library_delivers_is_stored_once_published_and_answered() {
     let mut events = app.events().await;
     let batch = customer_says("584121234567", "3EB0C0FFEE", "Hola, ¿qué horario tienen?");
 
+    app.state.web.deliver(&batch).await.expect("taken in");
     app.state
         .web
-        .deliver(&app.state, &batch)
-        .await
-        .expect("taken in");
-    app.state
-        .web
-        .deliver(&app.state, &batch)
+        .deliver(&batch)
         .await
         .expect("a redelivery is acknowledged too");
 

@@ -1,7 +1,7 @@
 //! Runs the WhatsApp Web connection while the settings choose this channel: starts the
 //! library's client over [`KeyStore`], follows its link with the phone ([`LinkState`], shown in
-//! the dashboard and in `/api/status`), takes customers' messages in through
-//! [`intake::take_in`] before they are acknowledged to WhatsApp, and hands the client to
+//! the dashboard and in `/api/status`), hands customers' messages to intake ([`Receive`])
+//! before they are acknowledged to WhatsApp, and hands the client to
 //! [`WebChannel`] so the outbox can send. Switching the channel in Settings starts or stops it
 //! without a restart. The library reconnects a dropped connection by itself, with backoff.
 
@@ -13,8 +13,7 @@ use super::sender::WebChannel;
 use crate::channel::Inbound;
 use crate::channel::InboundMessage;
 use crate::conversations;
-use crate::intake;
-use crate::state::AppState;
+use crate::intake::Receive;
 use crate::store::Store;
 use crate::telemetry::Escaped;
 use cocolu_core::events::ServerEvent;
@@ -24,6 +23,7 @@ use parking_lot::RwLock;
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
+use tokio_util::sync::CancellationToken;
 use whatsapp_rust::async_channel;
 use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::pair_code::PairCodeOptions;
@@ -58,6 +58,10 @@ impl Default for WebConfig {
 /// outbox sends through.
 pub struct WebLink {
     store: Arc<Store>,
+    /// Where what arrives is handed over.
+    intake: Arc<dyn Receive>,
+    /// Cancelled when the server shuts down.
+    shutdown: CancellationToken,
     config: WebConfig,
     channel: WebChannel,
     /// `None` while the channel is not in use.
@@ -80,9 +84,17 @@ pub enum LinkError {
 }
 
 impl WebLink {
-    pub fn new(store: Arc<Store>, config: WebConfig, channel: WebChannel) -> Arc<WebLink> {
+    pub fn new(
+        store: Arc<Store>,
+        config: WebConfig,
+        channel: WebChannel,
+        intake: Arc<dyn Receive>,
+        shutdown: CancellationToken,
+    ) -> Arc<WebLink> {
         Arc::new(WebLink {
             store,
+            intake,
+            shutdown,
             config,
             channel,
             state: RwLock::new(None),
@@ -125,14 +137,14 @@ impl WebLink {
         self.set(Some(LinkState::Disconnected { reason, since }));
     }
 
-    async fn on_event(&self, app: &AppState, event: &Event, client: &Client) {
+    async fn on_event(&self, event: &Event, client: &Client) {
         if let Event::Receipt(receipt) = event {
             let statuses: Vec<Inbound> = status_of(receipt)
                 .into_iter()
                 .map(Inbound::Status)
                 .collect();
             if !statuses.is_empty() {
-                if let Err(error) = intake::take_in(app, statuses, crate::auth::now_ms()).await {
+                if let Err(error) = self.intake.receive(statuses).await {
                     tracing::warn!(error = %Escaped(&error), "a WhatsApp Web receipt could not be stored");
                 }
             }
@@ -148,19 +160,19 @@ impl WebLink {
 
     /// Follows the settings for as long as the server runs: starts the connection when they
     /// choose WhatsApp Web, stops it when they choose another channel.
-    pub async fn follow_settings(self: Arc<WebLink>, app: AppState) {
-        let mut changes = app.store.settings.changes();
+    pub async fn follow_settings(self: Arc<WebLink>) {
+        let mut changes = self.store.settings.changes();
         loop {
-            let wanted = app.store.settings.get().channel == ChannelKind::WhatsappWeb;
+            let wanted = self.store.settings.get().channel == ChannelKind::WhatsappWeb;
             let running = self.running.lock().await.is_some();
             if wanted && !running {
-                self.start(&app).await;
+                self.start().await;
             } else if !wanted && running {
                 self.stop().await;
             }
             tokio::select! {
                 changed = changes.changed() => if changed.is_err() { break },
-                () = app.runtime.shutdown.cancelled() => break,
+                () = self.shutdown.cancelled() => break,
             }
         }
         self.stop().await;
@@ -182,13 +194,13 @@ impl WebLink {
     }
 
     /// Starts the client (a no-op when it runs already).
-    async fn start(self: &Arc<WebLink>, app: &AppState) {
+    async fn start(self: &Arc<WebLink>) {
         let mut running = self.running.lock().await;
-        self.start_held(&mut running, app).await;
+        self.start_held(&mut running).await;
     }
 
     /// Starts the client into `running` (held by the caller), unless one runs already.
-    async fn start_held(self: &Arc<WebLink>, running: &mut Option<BotHandle>, app: &AppState) {
+    async fn start_held(self: &Arc<WebLink>, running: &mut Option<BotHandle>) {
         if running.is_some() {
             return;
         }
@@ -209,13 +221,11 @@ impl WebLink {
         };
         let on_event = {
             let link = Arc::downgrade(self);
-            let app = app.clone();
             move |event: Arc<Event>, client: Arc<Client>| {
                 let link = link.clone();
-                let app = app.clone();
                 async move {
                     if let Some(link) = link.upgrade() {
-                        link.on_event(&app, &event, &client).await;
+                        link.on_event(&event, &client).await;
                     }
                 }
             }
@@ -225,8 +235,7 @@ impl WebLink {
             .with_transport_factory(transport)
             .with_runtime(TokioRuntime)
             .skip_history_sync()
-            .with_inbound_durability_hook(Intake {
-                app: app.clone(),
+            .with_inbound_durability_hook(Durable {
                 link: Arc::downgrade(self),
             })
             .on_event(on_event);
@@ -264,7 +273,6 @@ impl WebLink {
     /// becomes a tap on its option, and each is stored once, answered and published.
     pub async fn deliver(
         &self,
-        app: &AppState,
         batch: &[whatsapp_rust::types::durability_hook::InboundMessage],
     ) -> anyhow::Result<()> {
         let mut messages: Vec<_> = batch
@@ -274,7 +282,7 @@ impl WebLink {
         if messages.is_empty() {
             return Ok(());
         }
-        let store = app.store.clone();
+        let store = self.store.clone();
         let messages = tokio::task::spawn_blocking(move || {
             answer_menus(&store, &mut messages);
             messages
@@ -287,16 +295,16 @@ impl WebLink {
                 Inbound::Message(m)
             })
             .collect();
-        intake::take_in(app, events, crate::auth::now_ms())
+        self.intake
+            .receive(events)
             .await
-            .map(drop)
             .map_err(anyhow::Error::msg)
     }
 
     /// Unlinks the phone: tells WhatsApp (when connected), forgets the keys, and starts again
     /// with a fresh pairing.
-    pub async fn unlink(self: &Arc<WebLink>, app: &AppState) -> Result<(), LinkError> {
-        if app.store.settings.get().channel != ChannelKind::WhatsappWeb {
+    pub async fn unlink(self: &Arc<WebLink>) -> Result<(), LinkError> {
+        if self.store.settings.get().channel != ChannelKind::WhatsappWeb {
             return Err(LinkError::NotInUse);
         }
         // Held throughout, so the settings' follower cannot start a client on the old keys
@@ -313,7 +321,7 @@ impl WebLink {
             message: e.to_string(),
         })?;
         self.set(None);
-        self.start_held(&mut running, app).await;
+        self.start_held(&mut running).await;
         Ok(())
     }
 
@@ -353,20 +361,19 @@ fn link_name(link: &LinkState) -> &'static str {
 
 /// Customers' messages are stored (and answered) before WhatsApp is told they arrived: an
 /// error here leaves them unacknowledged, and WhatsApp delivers them again.
-struct Intake {
-    app: AppState,
+struct Durable {
     link: Weak<WebLink>,
 }
 
 #[async_trait]
-impl InboundDurabilityHook for Intake {
+impl InboundDurabilityHook for Durable {
     async fn on_messages(
         &self,
         _client: Arc<Client>,
         batch: &[whatsapp_rust::types::durability_hook::InboundMessage],
     ) -> anyhow::Result<()> {
         match self.link.upgrade() {
-            Some(link) => link.deliver(&self.app, batch).await,
+            Some(link) => link.deliver(batch).await,
             None => Err(anyhow::anyhow!("the server is shutting down")),
         }
     }

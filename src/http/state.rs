@@ -1,10 +1,12 @@
 //! The state every handler can reach: one `Clone` struct, built once at start-up.
 
+use super::AccessConfig;
 use crate::auth::Auth;
 use crate::bot::Bot;
 use crate::channel::meta::graph::GraphClient;
 use crate::channel::meta::MetaConfig;
-use crate::http::AccessConfig;
+use crate::clock::Clock;
+use crate::intake::Intake;
 use crate::metrics::Metrics;
 use crate::outbox::Outbox;
 use crate::store::Store;
@@ -35,6 +37,10 @@ pub struct AppState {
     pub media: crate::media::Downloads,
     /// Answers customers' messages.
     pub bot: Bot,
+    /// Where channels hand what they receive.
+    pub intake: Arc<Intake>,
+    /// The one clock.
+    pub clock: Clock,
     /// Accounts, sessions, tokens and the audit log.
     pub auth: Arc<Auth>,
     /// Trusted proxies and allowed origins.
