@@ -1,10 +1,14 @@
 //! Builds the dashboard's hydration bundle and embeds it in the server binary.
 //!
 //! Steps: compile the `app` crate for `wasm32-unknown-unknown` with the `hydrate` feature (a
-//! nested cargo with its own target folder: sharing the outer one deadlocks on its lock), run
-//! wasm-bindgen through its library (pinned to the same version as the `wasm-bindgen` crate),
-//! drop the wasm's custom sections, name every file after a hash of its content, precompress
-//! each with brotli and gzip, and write `bundle.rs` into `OUT_DIR` for `src/assets.rs` to
+//! nested cargo with its own target folder: sharing the outer one deadlocks on its lock, and
+//! the linker keeps its relocations), split the module at its lazy pages
+//! (`wasm_split_cli_support`, what cargo-leptos's `--split` runs: the main module, one module
+//! per page, shared chunks and their loader), run wasm-bindgen on the main module through its
+//! library (pinned to the same version as the `wasm-bindgen` crate), drop the wasm's custom
+//! sections, put the split set in one folder named after a hash of its content (its files
+//! refer to each other by relative names) and the rest under their own hashes, precompress
+//! each file with brotli and gzip, and write `bundle.rs` into `OUT_DIR` for `src/assets.rs` to
 //! include. Nothing is downloaded except, on a fresh machine, the wasm target through rustup.
 //!
 //! `COCOLU_SKIP_WASM=1` skips the wasm step (for editors that run build scripts on every
@@ -67,17 +71,24 @@ fn run() -> BuildResult<()> {
     let icon_path = push_hashed(&mut assets, "favicon", "svg", "image/svg+xml", icon);
 
     let skip = env::var("COCOLU_SKIP_WASM").is_ok_and(|v| !v.is_empty() && v != "0");
-    let (js_path, wasm_path, boot_path) = if skip {
+    let app = if skip {
         println!(
             "cargo:warning=COCOLU_SKIP_WASM is set: this build serves the dashboard without hydration"
         );
         let note = b"// COCOLU_SKIP_WASM: this build carries no hydration bundle.\n".to_vec();
         let js = push_hashed(&mut assets, "cocolu", "js", JS, note.clone());
         let boot = push_hashed(&mut assets, "boot", "js", JS, note);
-        (js, String::from("/pkg/cocolu-none.wasm"), boot)
+        AppFiles {
+            link: js.clone(),
+            js,
+            wasm: String::from("/pkg/cocolu-none.wasm"),
+            boot,
+            splits: Vec::new(),
+        }
     } else {
         let wasm = compile_app(&root)?;
-        bindgen(&mut assets, &wasm)?
+        let split = split_wasm(&out_dir, &wasm)?;
+        bindgen(&mut assets, &split)?
     };
 
     write_bundle(
@@ -85,15 +96,71 @@ fn run() -> BuildResult<()> {
         &assets,
         &[
             ("CSS", &css_path),
-            ("JS", &js_path),
-            ("WASM", &wasm_path),
-            ("BOOT", &boot_path),
+            ("JS", &app.js),
+            ("WASM", &app.wasm),
+            ("BOOT", &app.boot),
+            ("LINK", &app.link),
             ("ICON", &icon_path),
         ],
+        &app.splits,
     )
 }
 
+/// Where the dashboard's code went: the glue, the main module, the boot module, the split
+/// loader, and for each lazy page the files it loads (paths under `/pkg/`).
+struct AppFiles {
+    js: String,
+    wasm: String,
+    boot: String,
+    link: String,
+    splits: Vec<(String, Vec<String>)>,
+}
+
+/// The module rustc built, split: the main module (still to go through wasm-bindgen), one
+/// module per lazy page and the chunks pages share, the loader, and which files each page
+/// needs.
+struct Split {
+    main: PathBuf,
+    dir: PathBuf,
+    modules: Vec<PathBuf>,
+    pages: Vec<(String, Vec<String>)>,
+}
+
+/// The loader's name, relative to the glue: the main module imports it under this name.
+const LINK_JS: &str = "__wasm_split.js";
+/// The glue's name inside the split set: the loader imports `initSync` from it.
+const GLUE_JS: &str = "cocolu.js";
+
+/// Splits the raw module at its lazy functions (`#[lazy_route]` pages).
+fn split_wasm(out_dir: &Path, wasm: &Path) -> BuildResult<Split> {
+    let raw = read(wasm)?;
+    let dir = out_dir.join("split");
+    if dir.exists() {
+        fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+    }
+    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let main = dir.join("main.wasm");
+    let link = format!("./{LINK_JS}");
+    let glue = format!("./{GLUE_JS}");
+    let mut options = wasm_split_cli_support::Options::new(&raw);
+    options.output_dir = &dir;
+    options.main_out_path = &main;
+    options.link_name = &link;
+    options.main_module = &glue;
+    let split = wasm_split_cli_support::transform(options)
+        .map_err(|e| format!("splitting the dashboard's wasm failed: {e:?}"))?;
+    let mut pages: Vec<(String, Vec<String>)> = split.prefetch_map.into_iter().collect();
+    pages.sort();
+    Ok(Split {
+        main,
+        dir,
+        modules: split.split_modules,
+        pages,
+    })
+}
+
 const JS: &str = "text/javascript; charset=utf-8";
+const WASM: &str = "application/wasm";
 
 fn env_var(name: &str) -> BuildResult<String> {
     env::var(name).map_err(|_| format!("cargo did not set {name}"))
@@ -196,7 +263,9 @@ fn compile_app(root: &Path) -> BuildResult<PathBuf> {
         .args(["--target", WASM_TARGET, "--profile", WASM_PROFILE])
         .args(["--no-default-features", "--features", "hydrate"])
         .arg("--target-dir")
-        .arg(&target_dir);
+        .arg(&target_dir)
+        // Only for this crate (not its dependencies): the splitter needs the relocations.
+        .args(["--", "-C", "link-arg=--emit-relocs"]);
     // Settings meant for the outer (native) build must not leak into the wasm one.
     for var in [
         "CARGO_TARGET_DIR",
@@ -236,11 +305,13 @@ fn compile_app(root: &Path) -> BuildResult<PathBuf> {
     }
 }
 
-/// Runs wasm-bindgen and adds the glue, the module, its snippets and the boot module to the
-/// bundle. Returns the paths of the glue, the module and the boot module.
-fn bindgen(assets: &mut Vec<Asset>, wasm: &Path) -> BuildResult<(String, String, String)> {
+/// Runs wasm-bindgen on the main module and adds the split set to the bundle: the glue, the
+/// main module, the loader, the pages' modules and the glue's snippets, all in one folder
+/// `/pkg/app-{hash}/` named by a hash of them all (they refer to each other by relative
+/// names), and the boot module beside it.
+fn bindgen(assets: &mut Vec<Asset>, split: &Split) -> BuildResult<AppFiles> {
     let mut output = wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(wasm)
+        .input_path(&split.main)
         .out_name("cocolu")
         .web(true)
         .map_err(|e| e.to_string())?
@@ -248,45 +319,80 @@ fn bindgen(assets: &mut Vec<Asset>, wasm: &Path) -> BuildResult<(String, String,
         .debug(false)
         .keep_debug(false)
         .demangle(false)
+        // The loader reaches the shared function table through these exports.
+        .keep_lld_exports(true)
         .remove_name_section(true)
         .remove_producers_section(true)
         .generate_output()
         .map_err(|e| format!("wasm-bindgen failed: {e:#}"))?;
 
+    // (name inside the folder, content type, bytes)
+    let mut files: Vec<(String, &'static str, Vec<u8>)> = Vec::new();
     // Snippets are imported by the glue as `./snippets/...`, so they keep their names.
     for (identifier, list) in output.snippets() {
         for (i, js) in list.iter().enumerate() {
-            assets.push(Asset {
-                path: format!("/pkg/snippets/{identifier}/inline{i}.js"),
-                content_type: JS,
-                immutable: false,
-                bytes: js.clone().into_bytes(),
-            });
+            files.push((
+                format!("snippets/{identifier}/inline{i}.js"),
+                JS,
+                js.clone().into_bytes(),
+            ));
         }
     }
     for (path, js) in output.local_modules() {
+        files.push((format!("snippets/{path}"), JS, js.clone().into_bytes()));
+    }
+    let module = strip_custom_sections(&output.wasm_mut().emit_wasm())?;
+    files.push(("cocolu.wasm".into(), WASM, module));
+    files.push((GLUE_JS.into(), JS, output.js().as_bytes().to_vec()));
+    files.push((LINK_JS.into(), JS, read(&split.dir.join(LINK_JS))?));
+    for module in &split.modules {
+        let name = module
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| format!("odd file name {}", module.display()))?
+            .to_string();
+        files.push((name, WASM, strip_custom_sections(&read(module)?)?));
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut all = Vec::new();
+    for (name, _, bytes) in &files {
+        all.extend_from_slice(name.as_bytes());
+        all.extend_from_slice(bytes);
+    }
+    let folder = format!("app-{}", short_hash(&all));
+    for (name, content_type, bytes) in files {
         assets.push(Asset {
-            path: format!("/pkg/snippets/{path}"),
-            content_type: JS,
-            immutable: false,
-            bytes: js.clone().into_bytes(),
+            path: format!("/pkg/{folder}/{name}"),
+            content_type,
+            immutable: true,
+            bytes,
         });
     }
-
-    let module = strip_custom_sections(&output.wasm_mut().emit_wasm())?;
-    let wasm_path = push_hashed(assets, "cocolu", "wasm", "application/wasm", module);
-    let js_path = push_hashed(assets, "cocolu", "js", JS, output.js().as_bytes().to_vec());
-    let file = |p: &str| p.trim_start_matches("/pkg/").to_string();
     let boot = format!(
         "// Loads the dashboard's wasm and hydrates the server-rendered page.\n\
-         import init, {{ hydrate }} from \"./{}\";\n\
-         await init({{ module_or_path: new URL(\"./{}\", import.meta.url) }});\n\
-         hydrate();\n",
-        file(&js_path),
-        file(&wasm_path)
+         import init, {{ hydrate }} from \"./{folder}/{GLUE_JS}\";\n\
+         await init({{ module_or_path: new URL(\"./{folder}/cocolu.wasm\", import.meta.url) }});\n\
+         hydrate();\n"
     );
-    let boot_path = push_hashed(assets, "boot", "js", JS, boot.into_bytes());
-    Ok((js_path, wasm_path, boot_path))
+    let boot = push_hashed(assets, "boot", "js", JS, boot.into_bytes());
+    let pages = split
+        .pages
+        .iter()
+        .map(|(page, stems)| {
+            let files = stems
+                .iter()
+                .map(|stem| format!("/pkg/{folder}/{stem}.wasm"))
+                .collect();
+            (page.clone(), files)
+        })
+        .collect();
+    Ok(AppFiles {
+        js: format!("/pkg/{folder}/{GLUE_JS}"),
+        wasm: format!("/pkg/{folder}/cocolu.wasm"),
+        link: format!("/pkg/{folder}/{LINK_JS}"),
+        boot,
+        splits: pages,
+    })
 }
 
 /// Drops every custom section (names, producers, debug info): browsers never read them.
@@ -342,7 +448,12 @@ fn gzip(bytes: &[u8]) -> BuildResult<Vec<u8>> {
 
 /// Writes every variant of every asset into `OUT_DIR/bundle/` and the table that embeds them
 /// into `OUT_DIR/bundle.rs`.
-fn write_bundle(out_dir: &Path, assets: &[Asset], links: &[(&str, &str)]) -> BuildResult<()> {
+fn write_bundle(
+    out_dir: &Path,
+    assets: &[Asset],
+    links: &[(&str, &str)],
+    splits: &[(String, Vec<String>)],
+) -> BuildResult<()> {
     let dir = out_dir.join("bundle");
     if dir.exists() {
         fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
@@ -374,6 +485,12 @@ fn write_bundle(out_dir: &Path, assets: &[Asset], links: &[(&str, &str)]) -> Bui
     for (name, path) in links {
         let _ = writeln!(table, "pub(crate) const {name}_PATH: &str = {path:?};");
     }
+    table.push_str("\n/// Each lazy page's name and the files its code is in.\n");
+    table.push_str("pub(crate) static PAGES: &[(&str, &[&str])] = &[\n");
+    for (page, files) in splits {
+        let _ = writeln!(table, "    ({page:?}, &{files:?}),");
+    }
+    table.push_str("];\n");
     let file = out_dir.join("bundle.rs");
     fs::write(&file, table).map_err(|e| format!("cannot write {}: {e}", file.display()))
 }

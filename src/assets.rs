@@ -32,6 +32,11 @@ pub fn find(path: &str) -> Option<&'static EmbeddedAsset> {
     ASSETS.iter().find(|asset| asset.path == path)
 }
 
+/// Each lazy page's name (as the wasm's split points name it) and the files its code is in.
+pub fn pages() -> &'static [(&'static str, &'static [&'static str])] {
+    PAGES
+}
+
 /// The links the HTML shell needs.
 pub fn links() -> AssetLinks {
     AssetLinks {
@@ -39,6 +44,7 @@ pub fn links() -> AssetLinks {
         js: JS_PATH.into(),
         wasm: WASM_PATH.into(),
         boot: BOOT_PATH.into(),
+        loader: LINK_PATH.into(),
         icon: ICON_PATH.into(),
     }
 }
@@ -50,7 +56,13 @@ mod tests {
     #[test]
     fn every_link_of_the_shell_is_embedded() {
         let links = links();
-        for path in [&links.css, &links.js, &links.boot, &links.icon] {
+        for path in [
+            &links.css,
+            &links.js,
+            &links.boot,
+            &links.icon,
+            &links.loader,
+        ] {
             assert!(find(path).is_some(), "{path} is not embedded");
         }
     }

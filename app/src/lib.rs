@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path,
+    path, Lazy,
 };
 
 /// Where the embedded, content-hashed assets are served; the server fills this in from the
@@ -35,6 +35,8 @@ pub struct AssetLinks {
     pub wasm: String,
     /// The small module that loads the glue and starts hydration.
     pub boot: String,
+    /// The loader of the pages' code (the glue imports it).
+    pub loader: String,
     /// The favicon.
     pub icon: String,
 }
@@ -52,6 +54,7 @@ pub fn shell(assets: AssetLinks) -> impl IntoView {
                 <link rel="icon" type="image/svg+xml" href=assets.icon />
                 <link rel="stylesheet" href=assets.css />
                 <link rel="modulepreload" href=assets.js />
+                <link rel="modulepreload" href=assets.loader />
                 <link rel="preload" href=assets.wasm r#as="fetch" r#type="application/wasm" crossorigin="" />
                 <script type="module" src=assets.boot></script>
                 <MetaTags />
@@ -77,17 +80,17 @@ pub fn App() -> impl IntoView {
         } />
         <Router>
             <Routes fallback=pages::NotFound>
-                <Route path=path!("/login") view=pages::Login />
-                <Route path=path!("/setup") view=pages::Setup />
-                <Route path=path!("/register") view=pages::Register />
+                <Route path=path!("/login") view={Lazy::<pages::LoginRoute>::new()} />
+                <Route path=path!("/setup") view={Lazy::<pages::SetupRoute>::new()} />
+                <Route path=path!("/register") view={Lazy::<pages::RegisterRoute>::new()} />
                 <ParentRoute path=path!("") view=components::Layout>
-                    <Route path=path!("") view=pages::Overview />
-                    <Route path=path!("inbox") view=pages::Inbox />
-                    <Route path=path!("rules") view=pages::Rules />
-                    <Route path=path!("templates") view=pages::Templates />
-                    <Route path=path!("analytics") view=pages::Analytics />
-                    <Route path=path!("settings") view=pages::Settings />
-                    <Route path=path!("users") view=pages::Users />
+                    <Route path=path!("") view={Lazy::<pages::OverviewRoute>::new()} />
+                    <Route path=path!("inbox") view={Lazy::<pages::InboxRoute>::new()} />
+                    <Route path=path!("rules") view={Lazy::<pages::RulesRoute>::new()} />
+                    <Route path=path!("templates") view={Lazy::<pages::TemplatesRoute>::new()} />
+                    <Route path=path!("analytics") view={Lazy::<pages::AnalyticsRoute>::new()} />
+                    <Route path=path!("settings") view={Lazy::<pages::SettingsRoute>::new()} />
+                    <Route path=path!("users") view={Lazy::<pages::UsersRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -99,12 +102,18 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-    // Lets the stylesheet (and anyone inspecting the page) tell a live page from static HTML.
-    if let Some(root) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-    {
-        let _ = root.set_attribute("data-hydrated", "true");
-    }
+    // The page's code is a chunk loaded on demand: hydration waits for it.
+    wasm_bindgen_futures::spawn_local(async {
+        leptos::mount::hydrate_from_async(leptos::tachys::dom::body(), App)
+            .await
+            .forget();
+        // Lets the stylesheet (and anyone inspecting the page) tell a live page from static
+        // HTML.
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 }
