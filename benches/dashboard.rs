@@ -133,7 +133,42 @@ fn links(html: &str, suffix: &str) -> Vec<String> {
 }
 
 /// First contentful paint of each page, median of five loads, in a signed-in Chromium.
-async fn paints(base: &str) -> Option<Vec<(String, f64)>> {
+/// The scripts and modules a page loaded, once it is hydrated (paths, without the origin).
+async fn loaded_code(client: &fantoccini::Client) -> Option<Vec<String>> {
+    for _ in 0..250 {
+        let hydrated = client
+            .execute(
+                "return document.documentElement.getAttribute('data-hydrated');",
+                vec![],
+            )
+            .await
+            .ok()?;
+        if hydrated.as_str() == Some("true") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let names = client
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)\
+             .filter(p => p.endsWith('.js') || p.endsWith('.wasm'));",
+            vec![],
+        )
+        .await
+        .ok()?;
+    let mut paths: Vec<String> = names
+        .as_array()?
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    Some(paths)
+}
+
+/// In Chromium: the first contentful paint of each page (median of five loads), and the code
+/// each page loaded (the sign-in page first, signed out).
+async fn paints(base: &str) -> Option<(Vec<(String, f64)>, Vec<(String, Vec<String>)>)> {
     let (driver, chromium) = ("/usr/bin/chromedriver", "/usr/bin/chromium");
     if !std::path::Path::new(driver).exists() || !std::path::Path::new(chromium).exists() {
         println!(
@@ -175,6 +210,7 @@ async fn paints(base: &str) -> Option<Vec<(String, f64)>> {
     }
     let client = client?;
     client.goto(&format!("{base}/login")).await.ok()?;
+    let mut code = vec![("/login".to_string(), loaded_code(&client).await?)];
     client
         .find(Locator::Css("#username"))
         .await
@@ -220,13 +256,14 @@ async fn paints(base: &str) -> Option<Vec<(String, f64)>> {
             }
             times.push(fcp?);
         }
+        code.push((path.to_string(), loaded_code(&client).await?));
         times.sort_by(f64::total_cmp);
         results.push((path.to_string(), times[2]));
     }
     let _ = client.close().await;
     let _ = process.kill();
     let _ = process.wait();
-    Some(results)
+    Some((results, code))
 }
 
 fn main() {
@@ -301,12 +338,30 @@ fn main() {
             total += size;
         }
         println!(
-            "hydration bundle (wasm + glue): {:.1} KB brotli (target ≤ 400 KB)",
+            "shell code every page loads (main module, glue, loader, boot): {:.1} KB brotli",
             total as f64 / 1000.0
         );
-        if let Some(results) = paints(&base).await {
+        if let Some((results, code)) = paints(&base).await {
             for (path, fcp) in results {
                 println!("first contentful paint {path}: {fcp:.0} ms (target ≤ 300 ms)");
+            }
+            println!("| page | code loaded on a first visit (brotli) | its own module | files |");
+            println!("|---|---|---|---|");
+            for (path, files) in code {
+                let (mut all, mut own) = (0, 0);
+                for file in &files {
+                    let size = brotli_size(&client, &base, file).await;
+                    all += size;
+                    if file.contains("/split_") {
+                        own += size;
+                    }
+                }
+                println!(
+                    "| `{path}` | {:.1} KB | {:.1} KB | {} |",
+                    all as f64 / 1000.0,
+                    own as f64 / 1000.0,
+                    files.len()
+                );
             }
         }
         println!(

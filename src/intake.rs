@@ -125,19 +125,19 @@ impl Intake {
         metrics.last_webhook_at.store(now, Ordering::Relaxed);
         for (event, stored) in events.into_iter().zip(stored) {
             if !stored {
-                Metrics::bump(&metrics.webhook_duplicates, 1);
+                metrics.webhook_duplicates.inc();
                 continue;
             }
             let published = match event {
                 Inbound::Message(m) => {
-                    Metrics::bump(&metrics.messages_in, 1);
+                    metrics.messages_in.inc();
                     match self.message(m, stale_before) {
                         Some(event) => event,
                         None => continue,
                     }
                 }
                 Inbound::Status(s) => {
-                    Metrics::bump(&metrics.statuses_in, 1);
+                    metrics.statuses_in.inc();
                     ServerEvent::MessageStatus {
                         message_id: s.message_id,
                         status: s.status,

@@ -1,37 +1,13 @@
-//! Counters of what the server did, readable by the status API and `/metrics`.
+//! What the server counts, readable by the status API and `/metrics`: counters, the number of
+//! connected dashboards and request durations, as `prometheus-client` metrics (which also
+//! write the Prometheus text format).
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-
-/// Monotonic counters; cheap to bump from any handler.
-#[derive(Debug, Default)]
-pub struct Metrics {
-    /// Signed webhook deliveries accepted.
-    pub webhooks_received: AtomicU64,
-    /// Webhook deliveries refused for a missing or wrong signature.
-    pub webhooks_rejected: AtomicU64,
-    /// Messages that were already stored (Meta redelivered them).
-    pub webhook_duplicates: AtomicU64,
-    /// Customers' messages stored.
-    pub messages_in: AtomicU64,
-    /// Delivery statuses stored.
-    pub statuses_in: AtomicU64,
-    /// Dashboards connected to `/ws` now.
-    pub ws_clients: AtomicU64,
-    /// When the last accepted webhook arrived (ms since the epoch; 0: never).
-    pub last_webhook_at: AtomicI64,
-    /// Request durations, one histogram per kind of route ([`ROUTES`]).
-    pub requests: [Histogram; ROUTES.len()],
-}
-
-impl Metrics {
-    pub fn bump(counter: &AtomicU64, by: u64) {
-        counter.fetch_add(by, Ordering::Relaxed);
-    }
-
-    pub fn read(counter: &AtomicU64) -> u64 {
-        counter.load(Ordering::Relaxed)
-    }
-}
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use std::sync::atomic::AtomicI64;
 
 /// Upper bounds (seconds) of the request duration buckets.
 pub const BUCKETS: [f64; 12] = [
@@ -43,46 +19,72 @@ pub const ROUTES: [&str; 7] = [
     "api", "webhook", "page", "assets", "ws", "health", "metrics",
 ];
 
-/// A latency histogram: counts per bucket (cumulated when rendered), total and sum.
-#[derive(Debug, Default)]
-pub struct Histogram {
-    buckets: [AtomicU64; BUCKETS.len()],
-    count: AtomicU64,
-    sum_micros: AtomicU64,
+/// The label of a request duration: which kind of route answered.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Route {
+    pub route: &'static str,
 }
 
-impl Histogram {
-    pub fn observe(&self, seconds: f64) {
-        if let Some(i) = BUCKETS.iter().position(|upper| seconds <= *upper) {
-            self.buckets[i].fetch_add(1, Ordering::Relaxed);
-        }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros
-            .fetch_add((seconds * 1_000_000.0) as u64, Ordering::Relaxed);
-    }
+fn request_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
+}
 
-    /// Cumulative counts per bucket, the count, and the sum in seconds.
-    pub fn snapshot(&self) -> (Vec<u64>, u64, f64) {
-        let mut running = 0;
-        let cumulative = self
-            .buckets
-            .iter()
-            .map(|b| {
-                running += b.load(Ordering::Relaxed);
-                running
+/// Counters and gauges; cheap to update from any handler.
+#[derive(Debug)]
+pub struct Metrics {
+    /// Signed webhook deliveries accepted.
+    pub webhooks_received: Counter,
+    /// Webhook deliveries refused for a missing or wrong signature.
+    pub webhooks_rejected: Counter,
+    /// Messages that were already stored (Meta redelivered them).
+    pub webhook_duplicates: Counter,
+    /// Customers' messages stored.
+    pub messages_in: Counter,
+    /// Delivery statuses stored.
+    pub statuses_in: Counter,
+    /// Dashboards connected to `/ws` now.
+    pub ws_clients: Gauge,
+    /// When the last accepted webhook arrived (ms since the epoch; 0: never).
+    pub last_webhook_at: AtomicI64,
+    /// Request durations by kind of route ([`ROUTES`]).
+    pub requests: Family<Route, Histogram, fn() -> Histogram>,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let requests: Family<Route, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(request_histogram);
+        // Every kind is listed from the start, with zero requests.
+        for route in ROUTES {
+            let _ = requests.get_or_create(&Route { route });
+        }
+        Metrics {
+            webhooks_received: Counter::default(),
+            webhooks_rejected: Counter::default(),
+            webhook_duplicates: Counter::default(),
+            messages_in: Counter::default(),
+            statuses_in: Counter::default(),
+            ws_clients: Gauge::default(),
+            last_webhook_at: AtomicI64::new(0),
+            requests,
+        }
+    }
+}
+
+impl Metrics {
+    /// Counts a request of `path` that took `seconds`.
+    pub fn time_request(&self, path: &str, seconds: f64) {
+        self.requests
+            .get_or_create(&Route {
+                route: route_of(path),
             })
-            .collect();
-        (
-            cumulative,
-            self.count.load(Ordering::Relaxed),
-            self.sum_micros.load(Ordering::Relaxed) as f64 / 1_000_000.0,
-        )
+            .observe(seconds);
     }
 }
 
 /// Which timed kind a request path is.
-pub fn route_of(path: &str) -> usize {
-    let kind = if path.starts_with("/api/") || path == "/api" {
+pub fn route_of(path: &str) -> &'static str {
+    if path.starts_with("/api/") || path == "/api" {
         "api"
     } else if path == "/webhook" {
         "webhook"
@@ -96,6 +98,5 @@ pub fn route_of(path: &str) -> usize {
         "metrics"
     } else {
         "page"
-    };
-    ROUTES.iter().position(|r| *r == kind).unwrap_or(0)
+    }
 }

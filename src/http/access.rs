@@ -17,6 +17,8 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use cookie::{Cookie, SameSite};
+use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
@@ -50,12 +52,10 @@ pub const SECURE_COOKIE: &str = "__Host-cocolu_session";
 /// The header that carries the session's CSRF token.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// An address range of trusted reverse proxies, such as `127.0.0.1` or `10.0.0.0/8`.
+/// An address range of trusted reverse proxies, such as `127.0.0.1` or `10.0.0.0/8` (a bare
+/// address is a range of one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IpRange {
-    network: IpAddr,
-    prefix: u8,
-}
+pub struct IpRange(IpNet);
 
 impl FromStr for IpRange {
     type Err = String;
@@ -71,38 +71,25 @@ impl FromStr for IpRange {
             .map_err(|_| format!("`{text}` is not an IP address or range"))?;
         let max = if network.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("`{text}`: the prefix must be 0 to {max}"))?,
-            None => max,
+            Some(p) => p.parse::<u8>().ok(),
+            None => Some(max),
         };
-        Ok(IpRange { network, prefix })
+        prefix
+            .and_then(|p| IpNet::new(network, p).ok())
+            .map(IpRange)
+            .ok_or_else(|| format!("`{text}`: the prefix must be 0 to {max}"))
     }
 }
 
 impl IpRange {
+    /// Whether `address` is in the range (an IPv4 address written as IPv6, `::ffff:a.b.c.d`,
+    /// counts as the IPv4 one).
     pub fn contains(&self, address: IpAddr) -> bool {
         let address = match address {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
             v4 => v4,
         };
-        match (self.network, address) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
+        self.0.contains(&address)
     }
 }
 
@@ -172,10 +159,10 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .and_then(|c| c.value_raw())
 }
 
 /// The signed-in user or token behind a request, if any.
@@ -355,15 +342,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Signed {
 /// `Set-Cookie` for a new session (or, with `None`, one that removes it).
 pub fn session_cookie(value: Option<&str>, https: bool, max_age: Duration) -> HeaderValue {
     let name = if https { SECURE_COOKIE } else { COOKIE };
-    let secure = if https { "; Secure" } else { "" };
-    let text = match value {
-        Some(value) => format!(
-            "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            max_age.as_secs()
-        ),
-        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    let seconds = if value.is_some() {
+        i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX)
+    } else {
+        0
     };
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+    let cookie = Cookie::build((name, value.unwrap_or_default()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(cookie::time::Duration::seconds(seconds))
+        .secure(https)
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 #[cfg(test)]
@@ -449,8 +440,17 @@ mod tests {
         assert_eq!(cookie(&map, COOKIE), Some("abc"));
         assert_eq!(cookie(&map, SECURE_COOKIE), None);
         let secure = session_cookie(Some("abc"), true, Duration::from_secs(60));
-        let secure = secure.to_str().expect("text");
-        assert!(secure.starts_with("__Host-cocolu_session=abc; Path=/; HttpOnly; SameSite=Lax"));
-        assert!(secure.ends_with("; Secure"));
+        let secure = Cookie::parse(secure.to_str().expect("text")).expect("a Set-Cookie");
+        assert_eq!(secure.name_value(), ("__Host-cocolu_session", "abc"));
+        assert_eq!(secure.path(), Some("/"));
+        assert_eq!(secure.http_only(), Some(true));
+        assert_eq!(secure.same_site(), Some(SameSite::Lax));
+        assert_eq!(secure.secure(), Some(true));
+        assert_eq!(secure.max_age().map(|d| d.whole_seconds()), Some(60));
+        let gone = session_cookie(None, false, Duration::from_secs(60));
+        let gone = Cookie::parse(gone.to_str().expect("text")).expect("a Set-Cookie");
+        assert_eq!(gone.name_value(), ("cocolu_session", ""));
+        assert_eq!(gone.max_age().map(|d| d.whole_seconds()), Some(0));
+        assert_eq!(gone.secure(), None, "not over plain HTTP");
     }
 }

@@ -4,7 +4,6 @@ use super::access::Access;
 use super::openapi::{Api, Doc};
 use super::state::AppState;
 use super::ApiError;
-use crate::metrics::Metrics;
 use axum::extract::{OriginalUri, State};
 use axum::http::Method;
 use axum::routing::get;
@@ -207,7 +206,7 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
             conversations: index.conversation_count() as u64,
             records: index.record_count() as u64,
             outbox_pending: index.pending_outbox_count() as u64,
-            websocket_clients: Metrics::read(&m.ws_clients),
+            websocket_clients: u64::try_from(m.ws_clients.get()).unwrap_or(0),
         }
     };
     let file_problems = state.store.problems();
@@ -237,11 +236,11 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
                         .strftime("%Y-%m-%d %H:%M")
                         .to_string()
                 }),
-            webhooks_received: Metrics::read(&m.webhooks_received),
-            webhooks_rejected: Metrics::read(&m.webhooks_rejected),
-            duplicates: Metrics::read(&m.webhook_duplicates),
-            messages_in: Metrics::read(&m.messages_in),
-            statuses_in: Metrics::read(&m.statuses_in),
+            webhooks_received: m.webhooks_received.get(),
+            webhooks_rejected: m.webhooks_rejected.get(),
+            duplicates: m.webhook_duplicates.get(),
+            messages_in: m.messages_in.get(),
+            statuses_in: m.statuses_in.get(),
         },
     })
 }

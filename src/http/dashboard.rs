@@ -129,11 +129,7 @@ fn page_context(api: &Router) {
     provide_context(api_caller(api, use_context::<Parts>()));
     let lang = use_context::<Parts>()
         .and_then(|parts| {
-            parts
-                .headers
-                .get(header::COOKIE)
-                .and_then(|v| v.to_str().ok())
-                .map(Lang::from_cookie_header)
+            super::access::cookie(&parts.headers, app::i18n::LANG_COOKIE).map(Lang::from_code)
         })
         .unwrap_or_default();
     provide_context(lang);

@@ -74,10 +74,12 @@ async fn time_requests(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let route = crate::metrics::route_of(request.uri().path());
+    let path = request.uri().path().to_string();
     let started = std::time::Instant::now();
     let response = next.run(request).await;
-    state.metrics.requests[route].observe(started.elapsed().as_secs_f64());
+    state
+        .metrics
+        .time_request(&path, started.elapsed().as_secs_f64());
     response
 }
 

@@ -7,8 +7,8 @@
 
 use super::state::AppState;
 use super::ApiError;
+use crate::auth::secret;
 use crate::channel::meta::{signature, webhook};
-use crate::metrics::Metrics;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -31,19 +31,10 @@ struct Handshake {
     challenge: Option<String>,
 }
 
-/// Compares without stopping at the first difference.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 async fn verify(State(state): State<AppState>, Query(handshake): Query<Handshake>) -> Response {
     let accepted = match (&state.meta.verify_token, &handshake.verify_token) {
         (Some(expected), Some(given)) => {
-            handshake.mode.as_deref() == Some("subscribe") && same(expected, given)
+            handshake.mode.as_deref() == Some("subscribe") && secret::same(expected, given)
         }
         _ => false,
     };
@@ -77,7 +68,7 @@ async fn receive(
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
     if let Err(error) = signature::verify(secret.as_bytes(), &body, header) {
-        Metrics::bump(&state.metrics.webhooks_rejected, 1);
+        state.metrics.webhooks_rejected.inc();
         tracing::warn!(%error, "webhook refused");
         return Err(ApiError::Unauthorized(format!("Webhook refused: {error}.")));
     }
@@ -87,6 +78,6 @@ async fn receive(
         .take_in(events)
         .await
         .map_err(ApiError::Storage)?;
-    Metrics::bump(&state.metrics.webhooks_received, 1);
+    state.metrics.webhooks_received.inc();
     Ok((StatusCode::OK, "EVENT_RECEIVED").into_response())
 }

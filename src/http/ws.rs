@@ -68,14 +68,10 @@ async fn upgrade(
             let (sink, stream) = socket.split();
             let metrics = state.metrics.clone();
             async move {
-                metrics
-                    .ws_clients
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                metrics.ws_clients.inc();
                 session(sink, stream, state.store.subscribe(), state.runtime, rights).await;
                 drop(held);
-                metrics
-                    .ws_clients
-                    .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                metrics.ws_clients.dec();
             }
         }))
 }
