@@ -55,12 +55,7 @@ fn main() {
     let bytes = generate(&data, messages);
     let generated = generated.elapsed();
     let cold = Instant::now();
-    let store = Store::open(
-        &data,
-        &tmp.path().join("million/templates"),
-        &StoreOptions::default(),
-    )
-    .expect("opens");
+    let store = Store::open(&data, &StoreOptions::default()).expect("opens");
     let cold = cold.elapsed();
     let records = store.index.read().record_count();
     drop(store);
@@ -129,11 +124,16 @@ async fn group_commit(dir: &Path, writers: usize, run: Duration) -> f64 {
 /// Saves `settings.json` by hand `rounds` times and times each until the reload event.
 async fn hand_edit_latency(root: &Path, rounds: usize) -> (f64, f64) {
     let data = root.join("data");
-    let store = Arc::new(
-        Store::open(&data, &root.join("templates"), &StoreOptions::default()).expect("opens"),
-    );
-    let _watcher = cocolu::store::watch::watch(store.clone()).expect("watching");
-    let mut events = store.subscribe();
+    let bus = cocolu::events::Events::new();
+    let (_store, documents) = cocolu::data::open_folder(
+        &data,
+        &root.join("templates"),
+        &StoreOptions::default(),
+        bus.clone(),
+    )
+    .expect("opens");
+    let _watcher = cocolu::store::watch::watch(Arc::new(documents)).expect("watching");
+    let mut events = bus.subscribe();
     let mut times = Vec::new();
     for round in 0..rounds {
         let text = std::fs::read_to_string(data.join("settings.json")).expect("read");

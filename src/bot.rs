@@ -3,6 +3,8 @@
 //! the other; each batch's new contact states and replies are logged in one append (one
 //! fsync), and only then handed to the outbox.
 
+use crate::data::Data;
+use crate::events::Events;
 use crate::outbox::Outbox;
 use crate::store::log::Position;
 use crate::store::Store;
@@ -151,6 +153,8 @@ impl Bot {
     /// `ours` are answered; the others are let go.
     pub fn start(
         store: Arc<Store>,
+        data: Arc<Data>,
+        events: Events,
         outbox: Arc<Outbox>,
         ours: Option<&str>,
         stale_after: Duration,
@@ -189,7 +193,7 @@ impl Bot {
         if resumed + let_go > 0 {
             tracing::info!(resumed, let_go, "deciding the messages the last run stored but did not decide (the others were too old or for another number)");
         }
-        tokio::spawn(run(store, outbox, receiver));
+        tokio::spawn(run(store, data, events, outbox, receiver));
         Bot { sender }
     }
 
@@ -250,7 +254,13 @@ pub fn contact_state(store: &Store, conversation: &str) -> ContactState {
         .unwrap_or_default()
 }
 
-async fn run(store: Arc<Store>, outbox: Arc<Outbox>, mut receiver: mpsc::UnboundedReceiver<Work>) {
+async fn run(
+    store: Arc<Store>,
+    data: Arc<Data>,
+    events: Events,
+    outbox: Arc<Outbox>,
+    mut receiver: mpsc::UnboundedReceiver<Work>,
+) {
     let mut compiled: Option<(Revision, Arc<CompiledRules>)> = None;
     while let Some(first) = receiver.recv().await {
         let mut batch = vec![first];
@@ -259,7 +269,7 @@ async fn run(store: Arc<Store>, outbox: Arc<Outbox>, mut receiver: mpsc::Unbound
             batch.push(next);
         }
         // Regexes are compiled once per rules version, never per message.
-        let current = store.rules.current();
+        let current = data.rules.current();
         let rules = match &compiled {
             Some((revision, rules)) if *revision == current.revision => rules.clone(),
             _ => {
@@ -268,19 +278,19 @@ async fn run(store: Arc<Store>, outbox: Arc<Outbox>, mut receiver: mpsc::Unbound
                 fresh
             }
         };
-        let (records, queued) = decide_batch(&store, &outbox, &rules, &batch);
+        let (records, queued) = decide_batch(&store, &data, &outbox, &rules, &batch);
         let positions = append_until_stored(&store, records, batch.len()).await;
         for work in &batch {
             match work {
                 Work::Takeover {
                     conversation,
                     until,
-                } => store.publish(ServerEvent::TakeoverChanged {
+                } => events.publish(ServerEvent::TakeoverChanged {
                     conversation: conversation.clone(),
                     paused_until: *until,
                 }),
                 Work::Edit { conversation, .. } => {
-                    store.publish(ServerEvent::ConversationUpdated {
+                    events.publish(ServerEvent::ConversationUpdated {
                         conversation: conversation.clone(),
                     })
                 }
@@ -296,7 +306,7 @@ async fn run(store: Arc<Store>, outbox: Arc<Outbox>, mut receiver: mpsc::Unbound
                 reply.outbox.clone(),
                 (*position).into(),
             );
-            store.publish(ServerEvent::MessageQueued {
+            events.publish(ServerEvent::MessageQueued {
                 conversation: reply.conversation,
                 outbox: reply.outbox,
                 text: reply.text,
@@ -330,13 +340,14 @@ async fn append_until_stored(
 /// dispatch once they are durable.
 fn decide_batch(
     store: &Store,
+    data: &Data,
     outbox: &Outbox,
     rules: &CompiledRules,
     batch: &[Work],
 ) -> (Vec<Vec<u8>>, Vec<Queued>) {
-    let settings = store.settings.get();
+    let settings = data.settings.get();
     let time_zone = cocolu_core::settings::time_zone(&settings);
-    let templates = |name: &str| store.templates.get(name);
+    let templates = |name: &str| data.templates.get(name);
     let world = World {
         rules,
         settings: &settings,

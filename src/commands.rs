@@ -36,12 +36,12 @@ pub fn check(folders: &Folders) -> ExitCode {
 
 /// `cocolu schema`: writes the JSON Schemas.
 pub fn schema(out: Option<PathBuf>, folders: &Folders) -> ExitCode {
-    let out = out.unwrap_or_else(|| folders.data_dir.join(store::SCHEMA_DIR));
+    let out = out.unwrap_or_else(|| folders.data_dir.join(crate::data::SCHEMA_DIR));
     if let Err(error) = store::create_private_dir(&out) {
         eprintln!("error: cannot create {}: {error}", out.display());
         return ExitCode::FAILURE;
     }
-    for (name, text) in store::schemas() {
+    for (name, text) in crate::data::schemas() {
         let path = out.join(name);
         if let Err(error) = store::atomic::write_atomic(&path, text.as_bytes(), 0o644) {
             eprintln!("error: cannot write {}: {error}", path.display());

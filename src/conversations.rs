@@ -207,7 +207,13 @@ fn last_message(store: &Store, key: &str) -> Option<LastMessage> {
 }
 
 /// A page of conversations, newest first (blocking: reads the log for the last messages).
-pub fn list(store: &Store, query: &ListQuery, now: i64) -> Result<ConversationPage, String> {
+/// `windowed`: the channel in use limits free-form replies to 24 hours (Meta's does).
+pub fn list(
+    store: &Store,
+    query: &ListQuery,
+    now: i64,
+    windowed: bool,
+) -> Result<ConversationPage, String> {
     let after = match query.cursor.as_deref() {
         Some(cursor) => Some(
             parse_cursor(cursor).ok_or_else(|| "`cursor` is not one this API gave".to_string())?,
@@ -259,19 +265,21 @@ pub fn list(store: &Store, query: &ListQuery, now: i64) -> Result<ConversationPa
     let next_cursor = more
         .then(|| page.last().map(|c| cursor_of(c.last_at, &c.key)))
         .flatten();
-    let conversations = page.into_iter().map(|c| summarize(store, c, now)).collect();
+    let conversations = page
+        .into_iter()
+        .map(|c| summarize(store, c, now, windowed))
+        .collect();
     Ok(ConversationPage {
         conversations,
         next_cursor,
     })
 }
 
-fn summarize(store: &Store, c: Candidate, now: i64) -> Summary {
+fn summarize(store: &Store, c: Candidate, now: i64, windowed: bool) -> Summary {
     Summary {
         last_message: last_message(store, &c.key),
         unread: c.last_in_at > c.last_read_at,
-        window_open: !cocolu_core::settings::has_window(&store.settings.get())
-            || (c.last_in_at > 0 && now - c.last_in_at < WINDOW_MS),
+        window_open: !windowed || (c.last_in_at > 0 && now - c.last_in_at < WINDOW_MS),
         last_in_at: (c.last_in_at > 0).then_some(c.last_in_at),
         paused_until: c.state.paused_until.filter(|until| *until > now),
         opted_out: c.state.opted_out,
@@ -283,7 +291,7 @@ fn summarize(store: &Store, c: Candidate, now: i64) -> Summary {
 }
 
 /// One conversation as the inbox lists it, if it exists.
-pub fn summary(store: &Store, key: &str, now: i64) -> Option<Summary> {
+pub fn summary(store: &Store, key: &str, now: i64, windowed: bool) -> Option<Summary> {
     let candidate = {
         let index = store.index.read();
         let c = index.conversation(key).filter(|c| !c.slots.is_empty())?;
@@ -293,7 +301,7 @@ pub fn summary(store: &Store, key: &str, now: i64) -> Option<Summary> {
         state: crate::bot::contact_state(store, key),
         ..candidate
     };
-    Some(summarize(store, candidate, now))
+    Some(summarize(store, candidate, now, windowed))
 }
 
 /// Marks a conversation read by a person: logs a `conversation_read` record (durable when

@@ -17,6 +17,7 @@
 use crate::bot::{Bot, Incoming};
 use crate::channel::{addressed_to_us, record, stale_before, Inbound, InboundMessage, Unreadable};
 use crate::clock::Clock;
+use crate::events::Events;
 use crate::media::{self, Downloads};
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -40,15 +41,16 @@ pub trait Receive: Send + Sync + 'static {
 /// The one way in: stores what channels deliver, counts it, hands customers' messages to the
 /// bot, starts their media downloads and tells the dashboards.
 pub struct Intake {
-    store: Arc<Store>,
-    metrics: Arc<Metrics>,
-    bot: Bot,
-    media: Downloads,
+    pub store: Arc<Store>,
+    pub events: Events,
+    pub metrics: Arc<Metrics>,
+    pub bot: Bot,
+    pub media: Downloads,
     /// The business number this server answers for (Meta's phone number id), when known.
-    ours: Option<String>,
+    pub ours: Option<String>,
     /// Messages older than this when they arrive get no automatic reply.
-    stale_after: Duration,
-    clock: Clock,
+    pub stale_after: Duration,
+    pub clock: Clock,
 }
 
 fn log_received(conversation: &str, m: &InboundMessage) {
@@ -76,26 +78,6 @@ fn log_unreadable(u: &Unreadable) {
 }
 
 impl Intake {
-    pub fn new(
-        store: Arc<Store>,
-        metrics: Arc<Metrics>,
-        bot: Bot,
-        media: Downloads,
-        ours: Option<String>,
-        stale_after: Duration,
-        clock: Clock,
-    ) -> Intake {
-        Intake {
-            store,
-            metrics,
-            bot,
-            media,
-            ours,
-            stale_after,
-            clock,
-        }
-    }
-
     /// Takes in `events`, delivered now: stored once each (durably when this returns), then
     /// counted, answered, downloaded and published. A message for another business number is
     /// stored and published, nothing more.
@@ -157,7 +139,7 @@ impl Intake {
                     continue;
                 }
             };
-            self.store.publish(published);
+            self.events.publish(published);
         }
         Ok(())
     }
@@ -183,7 +165,7 @@ impl Intake {
         if !answered {
             // Never to be decided: not kept for the next start to look at.
             self.store.index.write().forget_undecided(&m.id);
-            self.store.publish(event);
+            self.events.publish(event);
             return None;
         }
         self.bot.handle(Incoming {

@@ -16,6 +16,8 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod conversations;
+pub mod data;
+pub mod events;
 pub mod http;
 pub mod install;
 pub mod intake;

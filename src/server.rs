@@ -7,6 +7,8 @@ use crate::channel::chosen::Chosen;
 use crate::channel::meta::graph::GraphClient;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::data::open_folder;
+use crate::events::Events;
 use crate::http::state::{AppState, Runtime};
 use crate::http::{self, AccessConfig};
 use crate::intake::Intake;
@@ -68,25 +70,34 @@ impl Application {
             path: config.data_dir.clone(),
             source,
         })?;
-        let store = Arc::new(Store::open(
+        let events = Events::new();
+        let (store, data) = open_folder(
             &config.data_dir,
             &config.templates_dir,
             &StoreOptions {
                 repair: config.repair,
             },
-        )?);
-        let watcher = watch::watch(store.clone())?;
+            events.clone(),
+        )?;
+        let (store, data) = (Arc::new(store), Arc::new(data));
+        let watcher = watch::watch(data.clone())?;
         let meta = Arc::new(config.meta.clone());
         let graph = GraphClient::new(meta.clone());
         #[cfg(feature = "whatsapp-web")]
         let web = crate::channel::web::sender::WebChannel::default();
         let chosen = Chosen::new(
-            store.clone(),
+            data.clone(),
             graph.clone(),
             #[cfg(feature = "whatsapp-web")]
             web.clone(),
         );
-        let outbox = Outbox::start(store.clone(), Arc::new(chosen), config.send_rate);
+        let outbox = Outbox::start(
+            store.clone(),
+            data.clone(),
+            events.clone(),
+            Arc::new(chosen),
+            config.send_rate,
+        );
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartError::Bind {
@@ -98,19 +109,22 @@ impl Application {
         let media = media::Downloads::new(store.clone(), graph.clone(), config.media_max_bytes);
         let bot = Bot::start(
             store.clone(),
+            data.clone(),
+            events.clone(),
             outbox.clone(),
             meta.phone_number_id.as_deref(),
             config.stale_after,
         );
-        let intake = Arc::new(Intake::new(
-            store.clone(),
-            metrics.clone(),
-            bot.clone(),
-            media.clone(),
-            meta.phone_number_id.clone(),
-            config.stale_after,
-            clock.clone(),
-        ));
+        let intake = Arc::new(Intake {
+            store: store.clone(),
+            events: events.clone(),
+            metrics: metrics.clone(),
+            bot: bot.clone(),
+            media: media.clone(),
+            ours: meta.phone_number_id.clone(),
+            stale_after: config.stale_after,
+            clock: clock.clone(),
+        });
         let shutdown = CancellationToken::new();
         let state = AppState {
             leptos_options: Arc::new(LeptosOptions::builder().output_name("cocolu").build()),
@@ -123,6 +137,8 @@ impl Application {
                 heavy: Arc::new(tokio::sync::Semaphore::new(HEAVY_AT_ONCE)),
             }),
             store: store.clone(),
+            data: data.clone(),
+            events: events.clone(),
             meta: meta.clone(),
             metrics,
             graph: graph.clone(),
@@ -132,7 +148,7 @@ impl Application {
             intake: intake.clone(),
             clock,
             auth: Arc::new(Auth::open(
-                store.clone(),
+                data.clone(),
                 config.sessions,
                 config.hashing_concurrency,
             )),
@@ -144,6 +160,8 @@ impl Application {
             #[cfg(feature = "whatsapp-web")]
             web: crate::channel::web::runner::WebLink::new(
                 store.clone(),
+                data.clone(),
+                events.clone(),
                 config.whatsapp_web.clone(),
                 web,
                 intake,
@@ -171,9 +189,14 @@ impl Application {
         })
     }
 
-    /// The data folder this server works on.
+    /// The data folder's log and index this server works on.
     pub fn store(&self) -> Arc<Store> {
         self.state.store.clone()
+    }
+
+    /// The documents in force.
+    pub fn data(&self) -> Arc<crate::data::Data> {
+        self.state.data.clone()
     }
 
     /// The state every handler reaches (for what runs beside the server in the same
@@ -240,7 +263,7 @@ async fn flush_sessions(auth: Arc<Auth>) {
 /// Records hand edits that took effect in the audit log: the server's own saves cause no
 /// reload event, so every `file_reloaded` is a change made outside the dashboard.
 async fn audit_hand_edits(state: AppState) {
-    let mut events = state.store.subscribe();
+    let mut events = state.events.subscribe();
     loop {
         let received = events.recv().await;
         match received.as_ref().map(|p| p.event.as_ref()) {

@@ -15,8 +15,8 @@ pub mod sessions;
 pub mod throttle;
 pub mod users;
 
+use crate::data::Data;
 use crate::store::document::{Document, SaveError};
-use crate::store::Store;
 use audit::AuditLog;
 use cocolu_core::api::accounts::AuditEntry;
 use cocolu_core::api::accounts::Role;
@@ -245,7 +245,7 @@ fn insert_user(users: &mut Users, user: User) -> Result<(), AuthError> {
 
 /// Accounts, sessions, tokens and the audit log.
 pub struct Auth {
-    store: Arc<Store>,
+    data: Arc<Data>,
     hasher: Hasher,
     pub sessions: Sessions,
     accounts: Mutex<Throttle>,
@@ -264,11 +264,11 @@ pub struct Auth {
 
 impl Auth {
     /// Loads sessions and, when nobody has an account yet, prints a setup code.
-    pub fn open(store: Arc<Store>, timeouts: Timeouts, hashing_concurrency: usize) -> Auth {
+    pub fn open(data: Arc<Data>, timeouts: Timeouts, hashing_concurrency: usize) -> Auth {
         let auth = Auth {
-            sessions: Sessions::open(store.dir(), timeouts),
-            audit: AuditLog::new(store.dir()),
-            store,
+            sessions: Sessions::open(data.dir(), timeouts),
+            audit: AuditLog::new(data.dir()),
+            data,
             hasher: Hasher::new(hashing_concurrency),
             accounts: Mutex::new(Throttle::new(throttle::ACCOUNT)),
             addresses: Mutex::new(Throttle::new(throttle::ADDRESS)),
@@ -283,7 +283,7 @@ impl Auth {
     }
 
     fn users(&self) -> Arc<Users> {
-        self.store.users.get()
+        self.data.users.get()
     }
 
     /// Whether nobody has an account yet (the dashboard offers the first-run set-up).
@@ -339,7 +339,7 @@ impl Auth {
         change: impl FnMut(&mut Users) -> Result<R, AuthError>,
     ) -> Result<R, AuthError> {
         let _guard = self.editing.lock();
-        edit_users(&self.store.users, &self.store.context(), change)
+        edit_users(&self.data.users, &self.data.context(), change)
     }
 
     fn sign_in(&self, user: User, client: &Client) -> Result<SignedIn, AuthError> {
@@ -536,7 +536,7 @@ impl Auth {
     /// edited by hand) or the set of live sessions. Live connections re-check their
     /// credential then.
     pub fn rights_changed(&self) -> [tokio::sync::watch::Receiver<u64>; 2] {
-        [self.store.users.changes(), self.sessions.changes()]
+        [self.data.users.changes(), self.sessions.changes()]
     }
 
     /// The user record of a principal (none for tokens).

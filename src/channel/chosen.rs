@@ -3,7 +3,7 @@
 
 use super::meta::graph::GraphClient;
 use super::Channel;
-use crate::store::Store;
+use crate::data::Data;
 use cocolu_core::contact::ContactRef;
 use cocolu_core::log::SendError;
 use cocolu_core::outbound::Outbound;
@@ -16,7 +16,7 @@ type Answer<'a, T> = Pin<Box<dyn Future<Output = Result<T, SendError>> + Send + 
 
 /// Sends through Meta's Cloud API or WhatsApp Web, as the settings say.
 pub struct Chosen {
-    store: Arc<Store>,
+    data: Arc<Data>,
     meta: GraphClient,
     #[cfg(feature = "whatsapp-web")]
     web: super::web::sender::WebChannel,
@@ -24,12 +24,12 @@ pub struct Chosen {
 
 impl Chosen {
     pub fn new(
-        store: Arc<Store>,
+        data: Arc<Data>,
         meta: GraphClient,
         #[cfg(feature = "whatsapp-web")] web: super::web::sender::WebChannel,
     ) -> Chosen {
         Chosen {
-            store,
+            data,
             meta,
             #[cfg(feature = "whatsapp-web")]
             web,
@@ -37,7 +37,7 @@ impl Chosen {
     }
 
     fn current(&self) -> Result<&dyn Channel, SendError> {
-        match self.store.settings.get().channel {
+        match self.data.settings.get().channel {
             ChannelKind::Meta => Ok(&self.meta),
             #[cfg(feature = "whatsapp-web")]
             ChannelKind::WhatsappWeb => Ok(&self.web),

@@ -56,8 +56,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// A template the enabled rules or the reply settings use that still has `[[...]]` marks:
 /// the bot never sends it (it hands the chat to a person instead) until the owner fills it in.
 fn templates_to_fill(state: &AppState) -> Vec<Alert> {
-    let rules = state.store.rules.get();
-    let settings = state.store.settings.get();
+    let rules = state.data.rules.get();
+    let settings = state.data.settings.get();
     let mut used: std::collections::BTreeSet<&str> = rules
         .rules
         .iter()
@@ -71,7 +71,7 @@ fn templates_to_fill(state: &AppState) -> Vec<Alert> {
     );
     used.into_iter()
         .filter_map(|name| {
-            let text = state.store.templates.get(name)?;
+            let text = state.data.templates.get(name)?;
             let fill_ins = cocolu_core::format::fill_ins(&text);
             (!fill_ins.is_empty()).then(|| Alert {
                 message: format!(
@@ -105,7 +105,7 @@ fn alerts(state: &AppState, file_problems: &[FileProblem], web: &WebStatus) -> V
     if let Some(alert) = web.link.as_ref().and_then(link_alert) {
         alerts.push(alert);
     }
-    let uses_meta = state.store.settings.get().channel == ChannelKind::Meta;
+    let uses_meta = state.data.settings.get().channel == ChannelKind::Meta;
     if uses_meta
         && (meta.app_secret.is_none()
             || meta.access_token.is_none()
@@ -209,8 +209,8 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
             websocket_clients: u64::try_from(m.ws_clients.get()).unwrap_or(0),
         }
     };
-    let file_problems = state.store.problems();
-    let time_zone = cocolu_core::settings::time_zone(&state.store.settings.get());
+    let file_problems = state.data.problems();
+    let time_zone = cocolu_core::settings::time_zone(&state.data.settings.get());
     let last_webhook_at = Some(m.last_webhook_at.load(Ordering::Relaxed)).filter(|at| *at > 0);
     // Read once: the alerts and the answer show the same link.
     let whatsapp_web = web_status(&state);

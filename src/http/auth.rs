@@ -119,7 +119,7 @@ fn me_of(
     via: Credential,
     csrf_token: Option<String>,
 ) -> Me {
-    let settings = state.store.settings.get();
+    let settings = state.data.settings.get();
     let offset = cocolu_core::settings::time_zone(&settings).to_offset(jiff::Timestamp::now());
     Me {
         user,

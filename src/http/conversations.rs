@@ -128,7 +128,7 @@ async fn one(
     Path(conversation): Path<String>,
 ) -> Result<ApiJson<Summary>, ApiError> {
     let now = jiff::Timestamp::now().as_millisecond();
-    conversations::summary(&state.store, &conversation, now)
+    conversations::summary(&state.store, &conversation, now, windowed(&state))
         .map(ApiJson)
         .ok_or_else(|| ApiError::NotFound(format!("No conversation `{conversation}`.")))
 }
@@ -151,8 +151,14 @@ fn must_exist(state: &AppState, conversation: &str) -> Result<(), ApiError> {
     }
 }
 
+/// Whether the channel in use limits free-form replies to 24 hours after the customer's last
+/// message.
+fn windowed(state: &AppState) -> bool {
+    cocolu_core::settings::has_window(&state.data.settings.get())
+}
+
 fn quiet_until(state: &AppState) -> i64 {
-    let hours = i64::from(state.store.settings.get().replies.takeover_quiet_hours);
+    let hours = i64::from(state.data.settings.get().replies.takeover_quiet_hours);
     jiff::Timestamp::now().as_millisecond() + hours * 3600 * 1000
 }
 
@@ -197,7 +203,7 @@ async fn contact_state(
 ) -> ApiJson<ContactView> {
     ApiJson(ContactView {
         state: crate::bot::contact_state(&state.store, &conversation),
-        always_open: !cocolu_core::settings::has_window(&state.store.settings.get()),
+        always_open: !windowed(&state),
     })
 }
 
@@ -222,7 +228,7 @@ async fn mark_read(
     conversations::mark_read(&state.store, &conversation, &by.name, crate::auth::now_ms())
         .await
         .map_err(ApiError::Storage)?;
-    state.store.publish(ServerEvent::ConversationUpdated {
+    state.events.publish(ServerEvent::ConversationUpdated {
         conversation: conversation.clone(),
     });
     state
@@ -296,7 +302,8 @@ async fn list(
         limit: params.limit.unwrap_or(50).clamp(1, 200),
     };
     let store = state.store.clone();
-    super::blocking(move || conversations::list(&store, &query, crate::auth::now_ms()))
+    let windowed = windowed(&state);
+    super::blocking(move || conversations::list(&store, &query, crate::auth::now_ms(), windowed))
         .await?
         .map(ApiJson)
         .map_err(ApiError::BadRequest)
@@ -381,7 +388,7 @@ async fn reply(
     state
         .bot
         .take_over(&conversation, Some(quiet_until(&state)));
-    state.store.publish(ServerEvent::MessageQueued {
+    state.events.publish(ServerEvent::MessageQueued {
         conversation,
         outbox: outbox.clone(),
         text,

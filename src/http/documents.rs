@@ -6,8 +6,8 @@ use super::access::{Access, Signed};
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
 use super::state::AppState;
+use crate::data::Data;
 use crate::store::document::Document;
-use crate::store::Store;
 use axum::extract::State;
 use axum::http::Method;
 use axum::routing::{get, post, put};
@@ -24,22 +24,22 @@ pub trait ApiDocument: HandEdited {
     /// Whether checking it is heavy work (rules compile regular expressions; settings do
     /// not), admitted one at a time.
     const HEAVY: bool;
-    fn document(store: &Store) -> &Document<Self>;
+    fn document(data: &Data) -> &Document<Self>;
 }
 
 impl ApiDocument for Settings {
     const FIELD: &'static str = "settings";
     const HEAVY: bool = false;
-    fn document(store: &Store) -> &Document<Self> {
-        &store.settings
+    fn document(data: &Data) -> &Document<Self> {
+        &data.settings
     }
 }
 
 impl ApiDocument for Rules {
     const FIELD: &'static str = "rules";
     const HEAVY: bool = true;
-    fn document(store: &Store) -> &Document<Self> {
-        &store.rules
+    fn document(data: &Data) -> &Document<Self> {
+        &data.rules
     }
 }
 
@@ -119,12 +119,12 @@ fn body_value<T: ApiDocument>(request: &Versioned) -> Result<T, ApiError> {
 /// Checks a document as a save would, without saving: its problems, located in the text it
 /// would be written as.
 pub fn check_value<T: HandEdited>(
-    store: &Store,
+    data: &Data,
     value: &T,
 ) -> Vec<cocolu_core::document::FileProblem> {
     let text = cocolu_core::document::render(value);
     let text = String::from_utf8_lossy(&text);
-    match cocolu_core::document::parse::<T>(T::FILE, &text, &store.context()) {
+    match cocolu_core::document::parse::<T>(T::FILE, &text, &data.context()) {
         Ok(_) => Vec::new(),
         Err(problems) => problems,
     }
@@ -147,8 +147,8 @@ async fn check<T: ApiDocument>(
     ApiJson(request): ApiJson<Versioned>,
 ) -> Result<ApiJson<Checked>, ApiError> {
     let value = body_value::<T>(&request)?;
-    let store = state.store.clone();
-    let problems = checked_off_runtime::<T, _>(&state, move || check_value(&store, &value)).await?;
+    let data = state.data.clone();
+    let problems = checked_off_runtime::<T, _>(&state, move || check_value(&data, &value)).await?;
     Ok(ApiJson(Checked { problems }))
 }
 
@@ -162,7 +162,7 @@ fn versioned<T: ApiDocument>(revision: Revision, value: &T) -> Result<Versioned,
 async fn read<T: ApiDocument>(
     State(state): State<AppState>,
 ) -> Result<ApiJson<Versioned>, ApiError> {
-    let current = T::document(&state.store).current();
+    let current = T::document(&state.data).current();
     versioned(current.revision, &*current.value).map(ApiJson)
 }
 
@@ -172,13 +172,13 @@ async fn save<T: ApiDocument>(
     ApiJson(request): ApiJson<Versioned>,
 ) -> Result<ApiJson<Versioned>, ApiError> {
     let value = body_value::<T>(&request)?;
-    let store = state.store.clone();
+    let data = state.data.clone();
     let base = request.revision;
     // Validating rules compiles their regexes: heavy work, admitted like a simulation.
     let saved = checked_off_runtime::<T, _>(&state, move || {
-        let document = T::document(&store);
+        let document = T::document(&data);
         document
-            .save(&value, &base, &store.context())
+            .save(&value, &base, &data.context())
             .map(|revision| (revision, document.get()))
     })
     .await?;

@@ -113,7 +113,7 @@ pub fn render(state: &AppState) -> String {
         (
             "cocolu_reload_errors",
             "Hand edits rejected (the last good version kept) since start",
-            state.store.reload_errors(),
+            state.data.reload_errors(),
         ),
         (
             "cocolu_logins",

@@ -55,23 +55,23 @@ async fn run(
         .from
         .as_deref()
         .map(|from| crate::bot::contact_state(&state.store, from));
-    let store = state.store.clone();
+    let data = state.data.clone();
     // Checking a draft and compiling its rules is the costly part: off the async workers.
     super::heavy(&state.runtime, move || {
         let rules = match request.rules {
-            None => store.rules.get(),
+            None => data.rules.get(),
             Some(draft) => {
-                let problems = super::documents::check_value(&store, &draft);
+                let problems = super::documents::check_value(&data, &draft);
                 if !problems.is_empty() {
                     return Err(ApiError::invalid(problems));
                 }
                 std::sync::Arc::new(draft)
             }
         };
-        let templates = |name: &str| store.templates.get(name);
+        let templates = |name: &str| data.templates.get(name);
         Ok(ApiJson(simulate::simulate(
             rules,
-            &store.settings.get(),
+            &data.settings.get(),
             &templates,
             contact,
             &request.question,

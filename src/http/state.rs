@@ -6,6 +6,8 @@ use crate::bot::Bot;
 use crate::channel::meta::graph::GraphClient;
 use crate::channel::meta::MetaConfig;
 use crate::clock::Clock;
+use crate::data::Data;
+use crate::events::Events;
 use crate::intake::Intake;
 use crate::metrics::Metrics;
 use crate::outbox::Outbox;
@@ -23,8 +25,12 @@ pub struct AppState {
     pub leptos_options: Arc<LeptosOptions>,
     /// Facts about this running server.
     pub runtime: Arc<Runtime>,
-    /// The data folder: settings, templates, and what people edit by hand.
+    /// The data folder's log and its index.
     pub store: Arc<Store>,
+    /// The documents in force: settings, rules, accounts, templates.
+    pub data: Arc<Data>,
+    /// What changed, for the dashboards.
+    pub events: Events,
     /// The Meta connection.
     pub meta: Arc<MetaConfig>,
     /// Counters.

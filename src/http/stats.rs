@@ -56,7 +56,7 @@ fn median(buckets: &[u32]) -> Median {
 /// Today's counts, since midnight in the shop's time zone (the overview and the live stats
 /// event).
 pub fn today(state: &AppState) -> HourCounts {
-    let time_zone = cocolu_core::settings::time_zone(&state.store.settings.get());
+    let time_zone = cocolu_core::settings::time_zone(&state.data.settings.get());
     let now = jiff::Timestamp::now();
     let midnight = now
         .to_zoned_datetime(time_zone)
@@ -92,8 +92,8 @@ async fn stats(
     Query(query): Query<StatsQuery>,
 ) -> Result<ApiJson<Stats>, ApiError> {
     let now = crate::auth::now_ms();
-    let time_zone_name = state.store.settings.get().time_zone.clone();
-    let time_zone = cocolu_core::settings::time_zone(&state.store.settings.get());
+    let time_zone_name = state.data.settings.get().time_zone.clone();
+    let time_zone = cocolu_core::settings::time_zone(&state.data.settings.get());
     let (from, to) = match query.days {
         Some(days) if (1..=366).contains(&days) => {
             let today = jiff::Timestamp::now()
@@ -203,7 +203,7 @@ pub async fn tick_forever(state: AppState) {
             pending,
         };
         if last.as_ref() != Some(&event) {
-            state.store.publish(event.clone());
+            state.events.publish(event.clone());
             last = Some(event);
         }
     }

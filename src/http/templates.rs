@@ -74,7 +74,7 @@ pub fn routes(api: Api) -> Api {
 }
 
 async fn list(State(state): State<AppState>) -> ApiJson<Vec<TemplateView>> {
-    let current = state.store.templates.current();
+    let current = state.data.templates.current();
     ApiJson(
         current
             .texts
@@ -86,7 +86,7 @@ async fn list(State(state): State<AppState>) -> ApiJson<Vec<TemplateView>> {
                     text: text.to_string(),
                     revision: Revision::of(text.as_bytes()),
                     builtin: TemplateStore::is_builtin(name),
-                    from_file: state.store.templates.has_file(name),
+                    from_file: state.data.templates.has_file(name),
                     problems: current
                         .problems
                         .iter()
@@ -101,7 +101,7 @@ async fn list(State(state): State<AppState>) -> ApiJson<Vec<TemplateView>> {
 
 async fn variables(State(state): State<AppState>) -> ApiJson<Vec<Variable>> {
     use cocolu_core::engine::hours::Schedule;
-    let settings = state.store.settings.get();
+    let settings = state.data.settings.get();
     let (zone, now) = (
         cocolu_core::settings::time_zone(&settings),
         jiff::Timestamp::now(),
@@ -126,7 +126,7 @@ async fn variables(State(state): State<AppState>) -> ApiJson<Vec<Variable>> {
         variable("horario_semana", week, VariableSource::Settings),
     ];
     let mut captured: Vec<String> = state
-        .store
+        .data
         .rules
         .get()
         .rules
@@ -150,10 +150,10 @@ async fn save(
     Path(name): Path<String>,
     ApiJson(request): ApiJson<TemplateSave>,
 ) -> Result<ApiJson<Saved>, ApiError> {
-    let (store, auth) = (state.store.clone(), state.auth.clone());
+    let (data, auth) = (state.data.clone(), state.auth.clone());
     let saved = name.clone();
     let revision = super::blocking(move || {
-        let revision = store.save_template(&saved, &request.text, &request.revision)?;
+        let revision = data.save_template(&saved, &request.text, &request.revision)?;
         auth.audit(
             &by.name,
             "template_saved",
@@ -181,9 +181,9 @@ async fn restore(
             ),
         });
     }
-    let (store, auth) = (state.store.clone(), state.auth.clone());
+    let (data, auth) = (state.data.clone(), state.auth.clone());
     super::blocking(move || {
-        let removed = store.restore_template(&name)?;
+        let removed = data.restore_template(&name)?;
         if removed {
             auth.audit(
                 &by.name,

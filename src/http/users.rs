@@ -114,7 +114,7 @@ pub fn routes(api: Api) -> Api {
 }
 
 async fn list_users(State(state): State<AppState>) -> ApiJson<Vec<UserView>> {
-    let users = state.store.users.get();
+    let users = state.data.users.get();
     ApiJson(users.users.iter().map(UserView::from).collect())
 }
 
@@ -173,7 +173,7 @@ impl From<&Invitation> for InvitationView {
 }
 
 async fn list_invitations(State(state): State<AppState>) -> ApiJson<Vec<InvitationView>> {
-    let users = state.store.users.get();
+    let users = state.data.users.get();
     ApiJson(users.invitations.iter().map(InvitationView::from).collect())
 }
 
@@ -231,7 +231,7 @@ impl From<&ApiToken> for TokenView {
 }
 
 async fn list_tokens(State(state): State<AppState>) -> ApiJson<Vec<TokenView>> {
-    let users = state.store.users.get();
+    let users = state.data.users.get();
     ApiJson(users.tokens.iter().map(TokenView::from).collect())
 }
 

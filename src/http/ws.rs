@@ -4,8 +4,8 @@
 
 use super::access::{check_origin, principal_of, Credential};
 use super::ApiError;
+use crate::events::Published;
 use crate::http::state::{AppState, Runtime};
-use crate::store::Published;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -69,7 +69,14 @@ async fn upgrade(
             let metrics = state.metrics.clone();
             async move {
                 metrics.ws_clients.inc();
-                session(sink, stream, state.store.subscribe(), state.runtime, rights).await;
+                session(
+                    sink,
+                    stream,
+                    state.events.subscribe(),
+                    state.runtime,
+                    rights,
+                )
+                .await;
                 drop(held);
                 metrics.ws_clients.dec();
             }

@@ -16,6 +16,8 @@
 //! is refused before it is logged, with advice to use a template.
 
 use crate::channel::Channel;
+use crate::data::Data;
+use crate::events::Events;
 use crate::store::index::Slot;
 use crate::store::log::LogError;
 use crate::store::Store;
@@ -97,6 +99,8 @@ impl RateLimit {
 /// The outbox and its sender.
 pub struct Outbox {
     store: Arc<Store>,
+    data: Arc<Data>,
+    events: Events,
     channel: Arc<dyn Channel>,
     lanes: Mutex<Lanes>,
     /// Wakes the sender when a lane becomes ready.
@@ -131,9 +135,17 @@ impl Outbox {
 
     /// Creates the outbox and starts its sender, which first resumes what a previous run left
     /// pending, in the order it was logged.
-    pub fn start(store: Arc<Store>, channel: Arc<dyn Channel>, per_second: u32) -> Arc<Outbox> {
+    pub fn start(
+        store: Arc<Store>,
+        data: Arc<Data>,
+        events: Events,
+        channel: Arc<dyn Channel>,
+        per_second: u32,
+    ) -> Arc<Outbox> {
         let outbox = Arc::new(Outbox {
             store,
+            data,
+            events,
             channel,
             lanes: Mutex::new(Lanes::default()),
             wake: Notify::new(),
@@ -204,7 +216,7 @@ impl Outbox {
             .read()
             .conversation(conversation)
             .map_or(0, |c| c.last_in_at);
-        let windowed = cocolu_core::settings::has_window(&self.store.settings.get());
+        let windowed = cocolu_core::settings::has_window(&self.data.settings.get());
         if windowed && !message.allowed_outside_window() && now_ms() - last_in > WINDOW_MS {
             return Err(OutboxError::OutsideWindow);
         }
@@ -321,7 +333,7 @@ impl Outbox {
                     }),
                 )
                 .await;
-                self.store.publish(ServerEvent::MessageSent {
+                self.events.publish(ServerEvent::MessageSent {
                     conversation: queued.conversation.clone(),
                     outbox: id.to_string(),
                     message_id,
@@ -337,7 +349,7 @@ impl Outbox {
                 tracing::error!(error = %Escaped(&error), "the Graph API refused the access token: sending paused; fix META_ACCESS_TOKEN");
                 *self.paused_until.lock() = Some(Instant::now() + TOKEN_PAUSE);
                 self.token_refused_at.store(now_ms(), Ordering::Relaxed);
-                self.store.publish(ServerEvent::ChannelError {
+                self.events.publish(ServerEvent::ChannelError {
                     code: error.code,
                     message: Some(error.message.clone()),
                 });
@@ -360,7 +372,7 @@ impl Outbox {
             }),
         )
         .await;
-        self.store.publish(ServerEvent::MessageFailed {
+        self.events.publish(ServerEvent::MessageFailed {
             conversation: queued.conversation.clone(),
             outbox: id.to_string(),
             code: error.code,

@@ -1,11 +1,9 @@
-//! The data folder: state in memory, persisted to plain files, reloaded when people edit them.
-//!
-//! - `settings.json`, `rules.json` and `users.json`: hand-editable documents ([`document`]).
-//! - `templates/`: reply templates overriding the built-in ones ([`templates`]).
-//! - `schema/`: JSON Schemas of the hand-editable files, rewritten at start when they change.
-//! - `.last-good/`: the last accepted copy of each document.
-//!
-//! Every change that matters is published as a [`ServerEvent`] for the dashboard's WebSocket.
+//! The data folder's machinery, knowing nothing of what the files mean: the folder's lock,
+//! atomic writes ([`atomic`]), hand-editable documents ([`document`]) and the templates folder
+//! ([`templates`]) as generic parts, the append-only log ([`log`]) with its message index
+//! ([`index`]), the key-value journal ([`journal`]), the watcher ([`watch`]), backups and the
+//! offline check. [`Store`] is the log and its index, opened; the documents in force are
+//! [`crate::data::Data`].
 
 pub mod atomic;
 pub mod backup;
@@ -17,14 +15,8 @@ pub mod log;
 pub mod templates;
 pub mod watch;
 
-use crate::auth::users::Users;
-use crate::telemetry::Escaped;
 use atomic::{remove_stale_temp_files, write_atomic};
-use cocolu_core::document::{schema_file_name, Context, FileProblem, HandEdited};
-use cocolu_core::engine::rules::Rules;
-use cocolu_core::events::ServerEvent;
-use cocolu_core::settings::Settings;
-use document::{Document, Reload};
+use cocolu_core::document::FileProblem;
 use index::MessageIndex;
 use log::{Log, LogError, LogOptions, Position};
 use parking_lot::{Mutex, RwLock};
@@ -34,30 +26,6 @@ use std::io;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use templates::{TemplateStore, TemplatesChange};
-use tokio::sync::broadcast;
-
-/// An event as published: the value, for the server's own listeners, and its JSON, encoded
-/// once for every WebSocket client rather than once per client.
-#[derive(Clone, Debug)]
-pub struct Published {
-    pub event: std::sync::Arc<ServerEvent>,
-    pub json: bytes::Bytes,
-}
-
-impl Published {
-    pub fn new(event: ServerEvent) -> Published {
-        // Serializing these plain types to JSON cannot fail.
-        let json = serde_json::to_vec(&event).unwrap_or_default();
-        Published {
-            event: std::sync::Arc::new(event),
-            json: json.into(),
-        }
-    }
-}
-
-/// Folder (inside the data folder) holding the JSON Schemas.
-pub const SCHEMA_DIR: &str = "schema";
 
 /// Why the store could not open or write.
 #[derive(Debug, thiserror::Error)]
@@ -108,13 +76,6 @@ pub fn lock_data_dir(dir: &Path) -> Result<File, StoreError> {
     }
 }
 
-/// `dir` as an absolute path with symbolic links resolved, as far as it exists.
-fn absolute_dir(dir: &Path) -> PathBuf {
-    fs::canonicalize(dir)
-        .or_else(|_| std::path::absolute(dir))
-        .unwrap_or_else(|_| dir.to_path_buf())
-}
-
 /// Mode of every folder Cocolu creates: the data folder holds customers' messages and the
 /// accounts' password hashes, so only the service user may list or enter it. The unit's
 /// `UMask=0077` does the same under systemd; this also holds when Cocolu runs by hand.
@@ -137,75 +98,19 @@ pub fn prepare_data_dir(dir: &Path) -> io::Result<()> {
     fs::remove_file(&probe)
 }
 
-/// The JSON Schema of a hand-editable document, pretty-printed.
-pub fn schema_text<T: HandEdited + schemars::JsonSchema>() -> String {
-    let schema = schemars::schema_for!(T);
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
-/// Every hand-editable document's schema: (file name, text).
-pub fn schemas() -> Vec<(String, String)> {
-    vec![
-        (schema_file_name::<Settings>(), schema_text::<Settings>()),
-        (schema_file_name::<Rules>(), schema_text::<Rules>()),
-        (schema_file_name::<Users>(), schema_text::<Users>()),
-    ]
-}
-
-/// Writes the schemas into `dir/schema/`, skipping files that are already identical.
-pub fn write_schemas(dir: &Path) -> io::Result<()> {
-    let schema_dir = dir.join(SCHEMA_DIR);
-    create_private_dir(&schema_dir)?;
-    for (name, text) in schemas() {
-        let path = schema_dir.join(name);
-        if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-            write_atomic(&path, text.as_bytes(), 0o644)?;
-        }
-    }
-    Ok(())
-}
-
-/// The data folder, opened.
+/// The data folder's log and index, opened (and the folder locked).
 pub struct Store {
     dir: PathBuf,
-    pub settings: Document<Settings>,
-    pub rules: Document<Rules>,
-    /// Accounts, invitations and API tokens.
-    pub users: Document<Users>,
-    pub templates: TemplateStore,
     /// The append-only message log in `log/`.
     pub log: Log,
     /// Where each conversation's records are, and recent message ids.
     pub index: RwLock<MessageIndex>,
     /// Records applied since the index was last checkpointed.
     since_checkpoint: AtomicU64,
-    /// Hand edits rejected since start (a file with an error, the last good version kept).
-    reload_errors: AtomicU64,
     /// Message ids being appended right now, so a concurrent redelivery is not stored twice.
     pending_ids: Mutex<HashSet<String>>,
-    events: broadcast::Sender<Published>,
     /// Held for as long as the store is open.
     _lock: File,
-}
-
-/// A document's problems on disk, including its deletion.
-fn document_problems<T: HandEdited>(document: &Document<T>) -> Vec<FileProblem> {
-    let current = document.current();
-    let mut problems = current.problems;
-    if current.missing {
-        problems.push(FileProblem {
-            file: T::FILE.into(),
-            line: 1,
-            column: 1,
-            message:
-                "the file was deleted; the last good version stays in force until it is saved again"
-                    .into(),
-            pointer: None,
-        });
-    }
-    problems
 }
 
 fn report_checkpoint(result: io::Result<()>) {
@@ -228,12 +133,9 @@ pub struct StoreOptions {
 pub const LOG_DIR: &str = "log";
 
 impl Store {
-    /// Opens (and on first run creates) the data folder and loads everything in it.
-    pub fn open(
-        dir: &Path,
-        templates_dir: &Path,
-        options: &StoreOptions,
-    ) -> Result<Store, StoreError> {
+    /// Opens (and on first run creates) the data folder, locks it, and loads the log and its
+    /// index.
+    pub fn open(dir: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
         let io_error = |source| StoreError::Io {
             path: dir.to_path_buf(),
             source,
@@ -241,9 +143,6 @@ impl Store {
         let lock = lock_data_dir(dir)?;
         // The watcher reports absolute paths; a relative `./data` must compare equal to them.
         let dir = &fs::canonicalize(dir).map_err(io_error)?;
-        // Created here (the watcher would create it anyway) so that it has a canonical path.
-        let _ = create_private_dir(templates_dir);
-        let templates_dir = &absolute_dir(templates_dir);
         let removed = remove_stale_temp_files(dir).map_err(io_error)?;
         if removed > 0 {
             tracing::info!(
@@ -251,14 +150,6 @@ impl Store {
                 "removed temporary files left by an interrupted write"
             );
         }
-        if let Err(error) = write_schemas(dir) {
-            tracing::warn!(%error, "cannot write the JSON Schemas into the data folder");
-        }
-        let templates = TemplateStore::open(templates_dir);
-        let context = crate::store::document::context_with(templates.names());
-        let settings = Document::open(dir, &context)?;
-        let rules = Document::open(dir, &context)?;
-        let users = Document::open(dir, &context)?;
         let log_options = LogOptions {
             repair: options.repair,
             ..LogOptions::default()
@@ -283,19 +174,12 @@ impl Store {
             "message index loaded"
         );
         let since_checkpoint = AtomicU64::new(loaded.replayed);
-        let (events, _) = broadcast::channel(256);
         let store = Store {
             dir: dir.to_path_buf(),
-            settings,
-            rules,
-            users,
-            templates,
             log,
             index: RwLock::new(index),
             since_checkpoint,
-            reload_errors: AtomicU64::new(0),
             pending_ids: Mutex::new(HashSet::new()),
-            events,
             _lock: lock,
         };
         if !loaded.from_checkpoint || loaded.replayed >= CHECKPOINT_EVERY {
@@ -385,191 +269,11 @@ impl Store {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
-
-    /// What validation consults: the templates in force.
-    pub fn context(&self) -> Context {
-        crate::store::document::context_with(self.templates.names())
-    }
-
-    /// Receives every change the store publishes.
-    pub fn subscribe(&self) -> broadcast::Receiver<Published> {
-        self.events.subscribe()
-    }
-
-    /// Every problem of the files on disk right now (empty when all is well).
-    pub fn problems(&self) -> Vec<FileProblem> {
-        let mut problems = document_problems(&self.settings);
-        problems.extend(document_problems(&self.rules));
-        problems.extend(document_problems(&self.users));
-        let templates = self.templates.current();
-        problems.extend(templates.problems.iter().cloned());
-        problems.extend(templates.missing.iter().map(|name| FileProblem {
-            file: templates::display_name(name),
-            line: 1,
-            column: 1,
-            message: "the file was deleted; the last good version stays in force until it is saved again".into(),
-            pointer: None,
-        }));
-        problems
-    }
-
-    /// Hand edits rejected since start.
-    pub fn reload_errors(&self) -> u64 {
-        self.reload_errors.load(Ordering::Relaxed)
-    }
-
-    /// Sends an event to every dashboard connected over `/ws`.
-    pub fn publish(&self, event: ServerEvent) {
-        // No subscriber is not an error: nobody has the dashboard open.
-        if self.events.receiver_count() > 0 {
-            let _ = self.events.send(Published::new(event));
-        }
-    }
-
-    /// Reacts to a change of `path` on disk (called by the watcher; blocking).
-    pub fn on_change(&self, path: &Path) {
-        let in_templates = path.parent() == Some(self.templates.dir());
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if in_templates && name.ends_with(".txt") && !name.starts_with('.') {
-            let change = self.templates.rescan();
-            let changed = !change.reloaded.is_empty() || !change.missing.is_empty();
-            self.report_templates(change);
-            if changed {
-                // Rules name templates: one may have gone.
-                let problems = self.rules.revalidate(&self.context());
-                if !problems.is_empty() {
-                    self.report(Rules::FILE, Reload::Rejected(problems));
-                }
-            }
-        } else if path.parent() == Some(self.dir.as_path()) && name == Settings::FILE {
-            let outcome = self.settings.reload(&self.context());
-            self.report(Settings::FILE, outcome);
-        } else if path.parent() == Some(self.dir.as_path()) && name == Rules::FILE {
-            let outcome = self.rules.reload(&self.context());
-            self.report(Rules::FILE, outcome);
-        } else if path.parent() == Some(self.dir.as_path()) && name == Users::FILE {
-            let outcome = self.users.reload(&self.context());
-            self.report(Users::FILE, outcome);
-        }
-    }
-
-    fn report(&self, file: &str, outcome: Reload) {
-        match outcome {
-            Reload::Unchanged => {}
-            Reload::Reloaded | Reload::Restored => {
-                tracing::info!(file, "reloaded");
-                self.publish(ServerEvent::FileReloaded { file: file.into() });
-            }
-            Reload::Rejected(problems) => {
-                self.reload_errors.fetch_add(1, Ordering::Relaxed);
-                for problem in &problems {
-                    tracing::error!(problem = %Escaped(&problem), "edit rejected; the last good version stays in force");
-                }
-                self.publish(ServerEvent::FileError {
-                    file: file.into(),
-                    problems,
-                });
-            }
-            Reload::Missing => {
-                tracing::warn!(
-                    file,
-                    "file deleted; the last good version stays in force until it is saved again"
-                );
-                self.publish(ServerEvent::FileMissing { file: file.into() });
-            }
-        }
-    }
-
-    fn report_templates(&self, change: TemplatesChange) {
-        for file in change.reloaded {
-            tracing::info!(file, "reloaded");
-            self.publish(ServerEvent::FileReloaded { file });
-        }
-        let mut by_file: std::collections::BTreeMap<String, Vec<FileProblem>> = Default::default();
-        for problem in change.problems {
-            tracing::error!(problem = %Escaped(&problem), "edit rejected; the last good version stays in force");
-            by_file
-                .entry(problem.file.clone())
-                .or_default()
-                .push(problem);
-        }
-        for (file, problems) in by_file {
-            self.reload_errors.fetch_add(1, Ordering::Relaxed);
-            self.publish(ServerEvent::FileError { file, problems });
-        }
-        for file in change.missing {
-            tracing::warn!(
-                file,
-                "file deleted; the last good version stays in force until it is saved again"
-            );
-            self.publish(ServerEvent::FileMissing { file });
-        }
-    }
-
-    /// Saves a template from the dashboard (blocking); rules naming templates are checked
-    /// again, since a new template may fix them.
-    pub fn save_template(
-        &self,
-        name: &str,
-        text: &str,
-        base: &cocolu_core::document::Revision,
-    ) -> Result<cocolu_core::document::Revision, document::SaveError> {
-        let revision = self.templates.save(name, text, base)?;
-        self.recheck_rules();
-        Ok(revision)
-    }
-
-    /// Puts a built-in template's own text back in force (blocking).
-    pub fn restore_template(&self, name: &str) -> io::Result<bool> {
-        let removed = self.templates.restore_builtin(name)?;
-        self.recheck_rules();
-        Ok(removed)
-    }
-
-    fn recheck_rules(&self) {
-        let problems = self.rules.revalidate(&self.context());
-        if !problems.is_empty() {
-            self.report(Rules::FILE, Reload::Rejected(problems));
-        }
-    }
-
-    /// Writes a new settings document based on revision `base` (blocking).
-    pub fn save_settings(
-        &self,
-        value: &Settings,
-        base: &cocolu_core::document::Revision,
-    ) -> Result<cocolu_core::document::Revision, document::SaveError> {
-        self.settings.save(value, base, &self.context())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_missing_data_folder_is_created_with_defaults_and_schemas() {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let dir = tmp.path().join("nested/data");
-        let store = Store::open(
-            &dir,
-            &tmp.path().join("templates"),
-            &StoreOptions::default(),
-        )
-        .expect("opened");
-        assert!(dir.join("settings.json").is_file());
-        assert!(dir.join("schema/settings.schema.json").is_file());
-        assert!(dir.join("schema/rules.schema.json").is_file());
-        assert!(dir.join("rules.json").is_file());
-        assert!(dir.join(".last-good/settings.json").is_file());
-        let text = fs::read_to_string(dir.join("settings.json")).expect("read");
-        assert!(
-            text.contains("\"$schema\": \"./schema/settings.schema.json\""),
-            "{text}"
-        );
-        assert!(text.contains("\"version\": 1"));
-        assert!(store.problems().is_empty());
-    }
 
     #[test]
     fn new_folders_are_private_and_existing_ones_keep_their_mode() {
@@ -596,54 +300,11 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_file_at_start_falls_back_to_the_last_good_copy() {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let dir = tmp.path().join("data");
-        drop(
-            Store::open(&dir, &tmp.path().join("t"), &StoreOptions::default())
-                .expect("first start"),
-        );
-        fs::write(dir.join("settings.json"), "{ \"version\": 1,\n  oops }").expect("write");
-
-        let store = Store::open(&dir, &tmp.path().join("t"), &StoreOptions::default())
-            .expect("second start");
-
-        assert_eq!(store.settings.get().business.name, "Mi Tienda");
-        let problems = store.problems();
-        assert_eq!(problems.len(), 1);
-        assert_eq!(
-            (problems[0].file.as_str(), problems[0].line),
-            ("settings.json", 2)
-        );
-    }
-
-    #[test]
-    fn a_broken_file_without_a_last_good_copy_stops_start_up_with_its_position() {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let dir = tmp.path().join("data");
-        fs::create_dir_all(&dir).expect("mkdir");
-        fs::write(
-            dir.join("settings.json"),
-            "{\n  \"version\": 1,\n  \"business\": {\"name\": \"\"},\n  \"time_zone\": \"UTC\"\n}",
-        )
-        .expect("write");
-
-        let error = Store::open(&dir, &tmp.path().join("t"), &StoreOptions::default())
-            .err()
-            .expect("refused");
-
-        let text = error.to_string();
-        assert!(text.starts_with("settings.json:3:"), "{text}");
-        assert!(text.contains("cocolu check"), "{text}");
-    }
-
-    #[test]
     fn a_second_store_on_the_same_folder_is_refused() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("data");
-        let _first =
-            Store::open(&dir, &tmp.path().join("t"), &StoreOptions::default()).expect("first");
-        let second = Store::open(&dir, &tmp.path().join("t"), &StoreOptions::default());
+        let _first = Store::open(&dir, &StoreOptions::default()).expect("first");
+        let second = Store::open(&dir, &StoreOptions::default());
         assert!(matches!(second, Err(StoreError::Locked(_))));
     }
 
@@ -652,14 +313,14 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("data");
         let options = StoreOptions::default();
-        let store = Store::open(&dir, &tmp.path().join("t"), &options).expect("opened");
+        let store = Store::open(&dir, &options).expect("opened");
         let record =
             br#"{"kind":"message_in","conversation":"wa:58412","id":"wamid.A","at":1764300000000,"text":"hola"}"#;
         store.append(vec![record.to_vec()]).await.expect("stored");
         assert!(store.index.read().has_id("wamid.A"));
         drop(store);
 
-        let store = Store::open(&dir, &tmp.path().join("t"), &options).expect("reopened");
+        let store = Store::open(&dir, &options).expect("reopened");
 
         let index = store.index.read();
         assert!(
@@ -675,12 +336,7 @@ mod tests {
     async fn a_message_id_is_stored_once_even_when_delivered_concurrently() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let store = std::sync::Arc::new(
-            Store::open(
-                &tmp.path().join("data"),
-                &tmp.path().join("t"),
-                &StoreOptions::default(),
-            )
-            .expect("opened"),
+            Store::open(&tmp.path().join("data"), &StoreOptions::default()).expect("opened"),
         );
         let record = || {
             (
@@ -718,7 +374,7 @@ mod tests {
         let dir = tmp.path().join("data");
         fs::create_dir_all(&dir).expect("mkdir");
         fs::write(dir.join(".settings.json.tmp-1-0"), "half").expect("write");
-        Store::open(&dir, &tmp.path().join("t"), &StoreOptions::default()).expect("opened");
+        Store::open(&dir, &StoreOptions::default()).expect("opened");
         assert!(!dir.join(".settings.json.tmp-1-0").exists());
     }
 }

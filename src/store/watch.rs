@@ -1,8 +1,9 @@
 //! Watches the data and templates folders (as folders: editors save by renaming over the
-//! file) and hands every changed path to [`Store::on_change`], which re-reads the file and
-//! compares content, so our own writes, swap files and no-op saves change nothing.
+//! file) and hands every changed path to the documents in force
+//! ([`crate::data::Data::on_change`]), which re-read the file and compare content, so our own
+//! writes, swap files and no-op saves change nothing.
 
-use super::Store;
+use crate::data::Data;
 use crate::telemetry::Escaped;
 use notify::RecursiveMode;
 use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
@@ -17,22 +18,22 @@ pub struct Watcher {
     _debouncer: Debouncer<notify::RecommendedWatcher>,
 }
 
-/// Starts watching the store's folders. The templates folder is created when missing, so
+/// Starts watching the documents' folders. The templates folder is created when missing, so
 /// that a template added later is noticed.
-pub fn watch(store: Arc<Store>) -> notify::Result<Watcher> {
-    let handler_store = store.clone();
+pub fn watch(data: Arc<Data>) -> notify::Result<Watcher> {
+    let handler_data = data.clone();
     let mut debouncer = new_debouncer(DEBOUNCE, move |result: DebounceEventResult| match result {
         Ok(events) => {
             for event in events {
-                handler_store.on_change(&event.path);
+                handler_data.on_change(&event.path);
             }
         }
         Err(error) => tracing::warn!(error = %Escaped(&error), "file watcher error"),
     })?;
     debouncer
         .watcher()
-        .watch(store.dir(), RecursiveMode::NonRecursive)?;
-    let templates = store.templates.dir();
+        .watch(data.dir(), RecursiveMode::NonRecursive)?;
+    let templates = data.templates.dir();
     match super::create_private_dir(templates) {
         Ok(()) => debouncer
             .watcher()

@@ -21,7 +21,7 @@ fn settings_path(app: &TestApp) -> PathBuf {
 
 /// The current settings file with the business renamed.
 fn renamed(app: &TestApp, name: &str) -> String {
-    let mut settings = (*app.store.settings.get()).clone();
+    let mut settings = (*app.data.settings.get()).clone();
     settings.business.name = name.to_string();
     String::from_utf8(render(&settings)).expect("utf-8")
 }
@@ -41,7 +41,7 @@ async fn an_in_place_write_is_one_reload() {
     let event = only_event(&events.burst(QUIET).await).clone();
     assert_eq!(event["type"], "file_reloaded");
     assert_eq!(event["file"], "settings.json");
-    assert_eq!(app.store.settings.get().business.name, "Tienda En Sitio");
+    assert_eq!(app.data.settings.get().business.name, "Tienda En Sitio");
 }
 
 #[tokio::test]
@@ -64,7 +64,7 @@ async fn truncate_then_write_is_one_reload() {
         only_event(&events.burst(QUIET).await)["type"],
         "file_reloaded"
     );
-    assert_eq!(app.store.settings.get().business.name, "Tienda Truncada");
+    assert_eq!(app.data.settings.get().business.name, "Tienda Truncada");
 }
 
 #[tokio::test]
@@ -80,7 +80,7 @@ async fn a_rename_over_the_file_is_one_reload() {
         only_event(&events.burst(QUIET).await)["type"],
         "file_reloaded"
     );
-    assert_eq!(app.store.settings.get().business.name, "Tienda Renombrada");
+    assert_eq!(app.data.settings.get().business.name, "Tienda Renombrada");
 }
 
 #[tokio::test]
@@ -102,7 +102,7 @@ async fn a_vim_style_save_with_swap_and_backup_files_is_one_reload() {
         only_event(&events.burst(QUIET).await)["type"],
         "file_reloaded"
     );
-    assert_eq!(app.store.settings.get().business.name, "Tienda Vim");
+    assert_eq!(app.data.settings.get().business.name, "Tienda Vim");
 }
 
 #[tokio::test]
@@ -117,7 +117,7 @@ async fn delete_then_create_reports_the_deletion_then_reloads() {
         "file_missing"
     );
     assert_eq!(
-        app.store.settings.get().business.name,
+        app.data.settings.get().business.name,
         "Mi Tienda",
         "last good stays in force"
     );
@@ -129,7 +129,7 @@ async fn delete_then_create_reports_the_deletion_then_reloads() {
         only_event(&events.burst(QUIET).await)["type"],
         "file_reloaded"
     );
-    assert_eq!(app.store.settings.get().business.name, "Tienda Recreada");
+    assert_eq!(app.data.settings.get().business.name, "Tienda Recreada");
 }
 
 #[tokio::test]
@@ -150,7 +150,7 @@ async fn invalid_json_is_one_located_error_and_the_last_good_version_stays() {
         + 1;
     assert_eq!(problem["line"], expected_line);
     assert!(problem["column"].as_u64().expect("column") > 0);
-    assert_eq!(app.store.settings.get().business.name, "Mi Tienda");
+    assert_eq!(app.data.settings.get().business.name, "Mi Tienda");
     assert_eq!(
         fs::read_to_string(settings_path(&app)).expect("read"),
         broken,
@@ -175,7 +175,7 @@ async fn valid_json_with_a_bad_meaning_is_one_error() {
         .as_str()
         .expect("message")
         .contains("America/Atlantida"));
-    assert_eq!(app.store.settings.get().time_zone, "America/Caracas");
+    assert_eq!(app.data.settings.get().time_zone, "America/Caracas");
 }
 
 #[tokio::test]
@@ -192,19 +192,19 @@ async fn fixing_a_broken_file_back_to_the_version_in_force_clears_the_error() {
         only_event(&events.burst(QUIET).await)["type"],
         "file_reloaded"
     );
-    assert!(app.store.problems().is_empty());
+    assert!(app.data.problems().is_empty());
 }
 
 #[tokio::test]
 async fn the_servers_own_save_causes_no_reload() {
     let app = spawn_app().await;
     let mut events = app.events().await;
-    let current = app.store.settings.current();
+    let current = app.data.settings.current();
     let mut settings: Settings = (*current.value).clone();
     settings.business.name = "Guardada Desde El Panel".into();
 
-    let store = app.store.clone();
-    tokio::task::spawn_blocking(move || store.save_settings(&settings, &current.revision))
+    let data = app.data.clone();
+    tokio::task::spawn_blocking(move || data.save_settings(&settings, &current.revision))
         .await
         .expect("joined")
         .expect("saved");
@@ -214,7 +214,7 @@ async fn the_servers_own_save_causes_no_reload() {
         "our own write is not a hand edit"
     );
     assert_eq!(
-        app.store.settings.get().business.name,
+        app.data.settings.get().business.name,
         "Guardada Desde El Panel"
     );
 }
@@ -223,13 +223,13 @@ async fn the_servers_own_save_causes_no_reload() {
 async fn a_save_based_on_an_old_revision_after_a_hand_edit_is_a_conflict() {
     let app = spawn_app().await;
     let mut events = app.events().await;
-    let before = app.store.settings.current();
+    let before = app.data.settings.current();
     let hand_edit = renamed(&app, "Editada A Mano");
     fs::write(settings_path(&app), &hand_edit).expect("hand edit");
     let mut from_dashboard: Settings = (*before.value).clone();
     from_dashboard.business.name = "Desde El Panel".into();
 
-    let result = app.store.save_settings(&from_dashboard, &before.revision);
+    let result = app.data.save_settings(&from_dashboard, &before.revision);
 
     match result {
         Err(SaveError::Conflict { current_text, .. }) => assert_eq!(current_text, hand_edit),
@@ -244,7 +244,7 @@ async fn a_save_based_on_an_old_revision_after_a_hand_edit_is_a_conflict() {
         only_event(&events.burst(QUIET).await)["type"],
         "file_reloaded"
     );
-    assert_eq!(app.store.settings.get().business.name, "Editada A Mano");
+    assert_eq!(app.data.settings.get().business.name, "Editada A Mano");
 }
 
 #[tokio::test]
@@ -258,7 +258,7 @@ async fn a_template_edit_is_one_reload_and_a_broken_one_is_located() {
     assert_eq!(event["type"], "file_reloaded");
     assert_eq!(event["file"], "templates/bienvenida.txt");
     assert_eq!(
-        app.store.templates.get("bienvenida").as_deref(),
+        app.data.templates.get("bienvenida").as_deref(),
         Some("Hola {{nombre}}, bienvenido.")
     );
 
@@ -267,7 +267,7 @@ async fn a_template_edit_is_one_reload_and_a_broken_one_is_located() {
     assert_eq!(event["type"], "file_error");
     assert_eq!(event["problems"][0]["line"], 2);
     assert_eq!(
-        app.store.templates.get("bienvenida").as_deref(),
+        app.data.templates.get("bienvenida").as_deref(),
         Some("Hola {{nombre}}, bienvenido.")
     );
 }
@@ -306,7 +306,7 @@ async fn a_hand_edit_of_rules_is_reloaded_and_a_broken_one_located() {
         "points at the reply holding it"
     );
     assert!(
-        app.store.rules.get().rules.iter().all(|r| r.id != "x"),
+        app.data.rules.get().rules.iter().all(|r| r.id != "x"),
         "last good rules stay"
     );
 }

@@ -5,6 +5,7 @@
 use crate::fake_graph::{self, FakeGraph};
 use cocolu::auth::Auth;
 use cocolu::config::Config;
+use cocolu::data::Data;
 use cocolu::server::Application;
 use cocolu::store::Store;
 use cocolu_core::api::accounts::Role;
@@ -31,6 +32,8 @@ pub struct TestApp {
     #[cfg_attr(not(feature = "whatsapp-web"), allow(dead_code))]
     pub state: cocolu::http::state::AppState,
     pub store: Arc<Store>,
+    /// The documents in force.
+    pub data: Arc<Data>,
     /// Sends an admin API token with every request.
     pub client: reqwest::Client,
     /// That token.
@@ -256,8 +259,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let addr = app.local_addr();
     let state = app.state();
     let store = app.store();
+    let data = app.data();
     let app_auth = app.auth();
-    let token = admin_token(&store);
+    let token = admin_token(&data);
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
@@ -266,6 +270,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         addr,
         state,
         store,
+        data,
         client: client_with_token(&token),
         token,
         auth: app_auth,
@@ -276,9 +281,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 /// Makes an admin API token directly, as `cocolu token` does (it belongs to nobody).
-fn admin_token(store: &Store) -> String {
+fn admin_token(data: &Data) -> String {
     let (token, record) = cocolu::auth::new_token_record("tests", Role::Admin, "");
-    cocolu::auth::edit_users(&store.users, &store.context(), |users| {
+    cocolu::auth::edit_users(&data.users, &data.context(), |users| {
         users.tokens.push(record.clone());
         Ok(())
     })

@@ -115,7 +115,7 @@ async fn the_rules_are_served_and_saved_like_the_settings() {
     let on_disk = fs::read_to_string(app.data_path().join("rules.json")).expect("read");
     assert!(on_disk.contains("\"valor\""), "{on_disk}");
     assert_eq!(
-        app.store.rules.get().rules[2].when.text,
+        app.data.rules.get().rules[2].when.text,
         vec!["precio", "valor"]
     );
 }

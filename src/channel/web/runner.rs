@@ -13,6 +13,8 @@ use super::sender::WebChannel;
 use crate::channel::Inbound;
 use crate::channel::InboundMessage;
 use crate::conversations;
+use crate::data::Data;
+use crate::events::Events;
 use crate::intake::Receive;
 use crate::store::Store;
 use crate::telemetry::Escaped;
@@ -58,6 +60,8 @@ impl Default for WebConfig {
 /// outbox sends through.
 pub struct WebLink {
     store: Arc<Store>,
+    data: Arc<Data>,
+    events: Events,
     /// Where what arrives is handed over.
     intake: Arc<dyn Receive>,
     /// Cancelled when the server shuts down.
@@ -86,6 +90,8 @@ pub enum LinkError {
 impl WebLink {
     pub fn new(
         store: Arc<Store>,
+        data: Arc<Data>,
+        events: Events,
         config: WebConfig,
         channel: WebChannel,
         intake: Arc<dyn Receive>,
@@ -93,6 +99,8 @@ impl WebLink {
     ) -> Arc<WebLink> {
         Arc::new(WebLink {
             store,
+            data,
+            events,
             intake,
             shutdown,
             config,
@@ -121,7 +129,7 @@ impl WebLink {
             None => tracing::info!("WhatsApp Web stopped"),
         }
         if let Some(link) = next {
-            self.store.publish(ServerEvent::LinkChanged { link });
+            self.events.publish(ServerEvent::LinkChanged { link });
         }
     }
 
@@ -161,9 +169,9 @@ impl WebLink {
     /// Follows the settings for as long as the server runs: starts the connection when they
     /// choose WhatsApp Web, stops it when they choose another channel.
     pub async fn follow_settings(self: Arc<WebLink>) {
-        let mut changes = self.store.settings.changes();
+        let mut changes = self.data.settings.changes();
         loop {
-            let wanted = self.store.settings.get().channel == ChannelKind::WhatsappWeb;
+            let wanted = self.data.settings.get().channel == ChannelKind::WhatsappWeb;
             let running = self.running.lock().await.is_some();
             if wanted && !running {
                 self.start().await;
@@ -304,7 +312,7 @@ impl WebLink {
     /// Unlinks the phone: tells WhatsApp (when connected), forgets the keys, and starts again
     /// with a fresh pairing.
     pub async fn unlink(self: &Arc<WebLink>) -> Result<(), LinkError> {
-        if self.store.settings.get().channel != ChannelKind::WhatsappWeb {
+        if self.data.settings.get().channel != ChannelKind::WhatsappWeb {
             return Err(LinkError::NotInUse);
         }
         // Held throughout, so the settings' follower cannot start a client on the old keys
@@ -490,17 +498,8 @@ mod tests {
     #[tokio::test]
     async fn a_numbered_answer_to_the_last_menu_is_a_tap_on_that_option() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(
-            &dir.path().join("data"),
-            &dir.path().join("templates"),
-            &StoreOptions::default(),
-        )
-        .expect("store");
-        let choice = |id: &str, title: &str| Choice {
-            id: id.into(),
-            title: title.into(),
-            description: None,
-        };
+        let store = Store::open(&dir.path().join("data"), &StoreOptions::default()).expect("store");
+        let choice = Choice::new;
         let menu = Outbound::Buttons {
             body: "¿Qué necesitas?".into(),
             header: None,
