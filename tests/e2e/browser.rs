@@ -222,6 +222,26 @@ pub(crate) async fn heading(client: &Client) -> String {
         .expect("text")
 }
 
+/// Waits until the page's heading reads `text` (a page's code may still be loading when the
+/// address has already changed).
+pub(crate) async fn wait_for_heading(client: &Client, text: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let found = match client.find(Locator::Css("h1")).await {
+            Ok(h1) => h1.text().await.ok(),
+            Err(_) => None,
+        };
+        if found.as_deref() == Some(text) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the heading reads {text:?}, not {found:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 pub(crate) async fn save_screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.expect("screenshot");
     std::fs::write(artifacts_dir().join(name), png).expect("save screenshot");
@@ -293,7 +313,7 @@ async fn the_sidebar_goes_to_a_page_without_a_reload_and_marks_it_current() {
         .for_element(Locator::Css(&current("/rules")))
         .await
         .expect("the rules link becomes the current one");
-    assert_eq!(heading(client).await, "Reglas");
+    wait_for_heading(client, "Reglas").await;
     assert!(
         client.find(Locator::Css(&current("/"))).await.is_err(),
         "the overview's link is no longer marked"
