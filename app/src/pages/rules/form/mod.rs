@@ -1,0 +1,310 @@
+//! The form of one rule: every feature the engine has — triggers (texts and how they
+//! compare, tapped buttons or list rows, message types), conditions (hours, first contact,
+//! labels), the replies (templates, texts, buttons, lists), actions, cooldown and a capture
+//! step with its own replies.
+
+use crate::components::browser;
+use crate::components::document::DocEditor;
+use crate::components::fields::{
+    check_input, list_input, name_select, number_input, select_input, text_area, text_input, Field,
+    ListStyle,
+};
+use crate::i18n::{use_i18n, Text};
+use cocolu_core::model::{
+    Action, ButtonsReply, Capture, Choice, HoursCondition, ListReply, MatchKind, Reply, Rule,
+    Rules, Section,
+};
+use leptos::prelude::*;
+
+type Editor = DocEditor<Rules>;
+
+/// The rule at `index` of the draft.
+#[derive(Clone, Copy)]
+pub struct Lens {
+    pub editor: Editor,
+    pub index: usize,
+}
+
+impl Lens {
+    fn read<R>(self, f: impl FnOnce(&Rule) -> R) -> Option<R> {
+        self.editor.draft.with(|d| d.rules.get(self.index).map(f))
+    }
+
+    fn write(self, f: impl FnOnce(&mut Rule)) {
+        self.editor.draft.update(|d| {
+            if let Some(rule) = d.rules.get_mut(self.index) {
+                f(rule)
+            }
+        });
+    }
+
+    fn pointer(self, rest: &str) -> String {
+        format!("/rules/{}{rest}", self.index)
+    }
+
+    fn id(self, part: &str) -> String {
+        format!("rule-{part}")
+    }
+}
+
+/// Which list of replies: the rule's own, or those after a capture.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Where {
+    Reply,
+    Then,
+}
+
+impl Where {
+    fn of(self, rule: &Rule) -> Option<&Vec<Reply>> {
+        match self {
+            Where::Reply => Some(&rule.reply),
+            Where::Then => rule.capture.as_ref().map(|c| &c.then),
+        }
+    }
+
+    fn of_mut(self, rule: &mut Rule) -> Option<&mut Vec<Reply>> {
+        match self {
+            Where::Reply => Some(&mut rule.reply),
+            Where::Then => rule.capture.as_mut().map(|c| &mut c.then),
+        }
+    }
+
+    fn pointer(self) -> &'static str {
+        match self {
+            Where::Reply => "/reply",
+            Where::Then => "/capture/then",
+        }
+    }
+
+    fn id(self) -> &'static str {
+        match self {
+            Where::Reply => "reply",
+            Where::Then => "then",
+        }
+    }
+}
+
+const MESSAGE_TYPES: [(&str, Text); 8] = [
+    ("audio", Text::TypeAudio),
+    ("image", Text::TypeImage),
+    ("video", Text::TypeVideo),
+    ("document", Text::TypeDocument),
+    ("sticker", Text::TypeSticker),
+    ("location", Text::TypeLocation),
+    ("contacts", Text::TypeContacts),
+    ("order", Text::TypeOrder),
+];
+
+fn match_name(kind: MatchKind) -> &'static str {
+    match kind {
+        MatchKind::Exact => "exact",
+        MatchKind::Contains => "contains",
+        MatchKind::Word => "word",
+        MatchKind::StartsWith => "starts_with",
+        MatchKind::Regex => "regex",
+    }
+}
+
+fn match_of(name: &str) -> MatchKind {
+    match name {
+        "exact" => MatchKind::Exact,
+        "word" => MatchKind::Word,
+        "starts_with" => MatchKind::StartsWith,
+        "regex" => MatchKind::Regex,
+        _ => MatchKind::Contains,
+    }
+}
+
+/// The labels an action list adds or removes.
+fn action_labels(actions: &[Action], adding: bool) -> Vec<String> {
+    actions
+        .iter()
+        .filter_map(|a| match (a, adding) {
+            (Action::AddLabel(l), true) | (Action::RemoveLabel(l), false) => Some(l.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Rebuilds the actions from the form's parts (labels added, removed, handover, opt-out).
+fn rebuild_actions(
+    actions: &mut Vec<Action>,
+    add: Option<Vec<String>>,
+    remove: Option<Vec<String>>,
+    handover: Option<bool>,
+    opt_out: Option<bool>,
+) {
+    let add = add.unwrap_or_else(|| action_labels(actions, true));
+    let remove = remove.unwrap_or_else(|| action_labels(actions, false));
+    let handover = handover.unwrap_or_else(|| actions.contains(&Action::Handover));
+    let opt_out = opt_out.unwrap_or_else(|| actions.contains(&Action::OptOut));
+    *actions = add
+        .into_iter()
+        .map(Action::AddLabel)
+        .chain(remove.into_iter().map(Action::RemoveLabel))
+        .chain(handover.then_some(Action::Handover))
+        .chain(opt_out.then_some(Action::OptOut))
+        .collect();
+}
+
+/// The form of the rule at `lens.index`.
+#[component]
+pub fn RuleForm(
+    lens: Lens,
+    templates: StoredValue<Vec<String>>,
+    on_delete: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let editor = lens.editor;
+    let has_capture = Memo::new(move |_| lens.read(|r| r.capture.is_some()).unwrap_or(false));
+    let types = MESSAGE_TYPES
+        .iter()
+        .map(|(name, label)| {
+            let name = name.to_string();
+            let (get_name, set_name) = (name.clone(), name.clone());
+            check_input(
+                format!("rule-type-{name}"),
+                *label,
+                move || {
+                    lens.read(|r| r.when.message_type.contains(&get_name))
+                        .unwrap_or(false)
+                },
+                move |on| {
+                    let name = set_name.clone();
+                    lens.write(|r| {
+                        r.when.message_type.retain(|t| *t != name);
+                        if on {
+                            r.when.message_type.push(name);
+                        }
+                    })
+                },
+            )
+        })
+        .collect_view();
+    let delete = move |_| {
+        let question = Text::ConfirmDeleteRule.get(i18n.0.get_untracked());
+        if browser::confirm(question) {
+            on_delete.run(());
+        }
+    };
+    view! {
+        <form class="rule-form card" id="rule-form" on:submit=|ev| ev.prevent_default()>
+            <fieldset class="form-section">
+                <legend>{i18n.t(Text::RuleBasics)}</legend>
+                {text_input(editor, Field::new(lens.id("id"), Text::RuleId, lens.pointer("/id")).hint(Text::RuleIdHint),
+                    move || lens.read(|r| r.id.clone()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.id = v))}
+                {text_input(editor, Field::new(lens.id("description"), Text::RuleDescription, lens.pointer("/description")),
+                    move || lens.read(|r| r.description.clone()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.description = v))}
+                {check_input(lens.id("enabled"), Text::RuleEnabled,
+                    move || lens.read(|r| r.enabled).unwrap_or(false),
+                    move |v| lens.write(|r| r.enabled = v))}
+            </fieldset>
+            <fieldset class="form-section">
+                <legend>{i18n.t(Text::RuleTriggers)}</legend>
+                <p class="field-hint">{i18n.t(Text::RuleTriggersHint)}</p>
+                {list_input(editor, Field::new(lens.id("texts"), Text::RuleTexts, lens.pointer("/when/text")).hint(Text::RuleTextsHint), ListStyle::Lines,
+                    move || lens.read(|r| r.when.text.clone()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.text = v))}
+                {select_input(editor, Field::new(lens.id("match"), Text::RuleMatch, lens.pointer("/when/match")),
+                    vec![
+                        ("contains".into(), Text::MatchContains),
+                        ("word".into(), Text::MatchWord),
+                        ("exact".into(), Text::MatchExact),
+                        ("starts_with".into(), Text::MatchStartsWith),
+                        ("regex".into(), Text::MatchRegex),
+                    ],
+                    move || lens.read(|r| match_name(r.when.match_kind).to_string()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.match_kind = match_of(&v)))}
+                {list_input(editor, Field::new(lens.id("buttons"), Text::RuleButtons, lens.pointer("/when/button")).hint(Text::RuleButtonsHint), ListStyle::Commas,
+                    move || lens.read(|r| r.when.button.clone()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.button = v))}
+                <div class="field">
+                    <span class="field-label">{i18n.t(Text::RuleMessageTypes)}</span>
+                    <div class="checks">{types}</div>
+                </div>
+            </fieldset>
+            <fieldset class="form-section">
+                <legend>{i18n.t(Text::RuleConditions)}</legend>
+                {select_input(editor, Field::new(lens.id("hours"), Text::RuleHours, lens.pointer("/when/hours")),
+                    vec![("any".into(), Text::HoursAny), ("open".into(), Text::HoursOpen), ("closed".into(), Text::HoursClosed)],
+                    move || lens.read(|r| match r.when.hours {
+                        None => "any",
+                        Some(HoursCondition::Open) => "open",
+                        Some(HoursCondition::Closed) => "closed",
+                    }.to_string()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.hours = match v.as_str() {
+                        "open" => Some(HoursCondition::Open),
+                        "closed" => Some(HoursCondition::Closed),
+                        _ => None,
+                    }))}
+                {select_input(editor, Field::new(lens.id("first"), Text::RuleFirstContact, lens.pointer("/when/first_contact")),
+                    vec![("any".into(), Text::FirstAny), ("yes".into(), Text::FirstYes), ("no".into(), Text::FirstNo)],
+                    move || lens.read(|r| match r.when.first_contact {
+                        None => "any",
+                        Some(true) => "yes",
+                        Some(false) => "no",
+                    }.to_string()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.first_contact = match v.as_str() {
+                        "yes" => Some(true),
+                        "no" => Some(false),
+                        _ => None,
+                    }))}
+                {list_input(editor, Field::new(lens.id("labels-any"), Text::RuleLabelsAny, lens.pointer("/when/labels_any")), ListStyle::Commas,
+                    move || lens.read(|r| r.when.labels_any.clone()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.labels_any = v))}
+                {list_input(editor, Field::new(lens.id("labels-none"), Text::RuleLabelsNone, lens.pointer("/when/labels_none")), ListStyle::Commas,
+                    move || lens.read(|r| r.when.labels_none.clone()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.labels_none = v))}
+            </fieldset>
+            <fieldset class="form-section">
+                <legend>{i18n.t(Text::RuleReplies)}</legend>
+                <ReplyList rule=lens at=Where::Reply templates />
+            </fieldset>
+            <fieldset class="form-section">
+                <legend>{i18n.t(Text::RuleActions)}</legend>
+                {list_input(editor, Field::new(lens.id("add-labels"), Text::RuleAddLabels, lens.pointer("/actions")), ListStyle::Commas,
+                    move || lens.read(|r| action_labels(&r.actions, true)).unwrap_or_default(),
+                    move |v| lens.write(|r| rebuild_actions(&mut r.actions, Some(v), None, None, None)))}
+                {list_input(editor, Field::new(lens.id("remove-labels"), Text::RuleRemoveLabels, lens.pointer("/actions")), ListStyle::Commas,
+                    move || lens.read(|r| action_labels(&r.actions, false)).unwrap_or_default(),
+                    move |v| lens.write(|r| rebuild_actions(&mut r.actions, None, Some(v), None, None)))}
+                {check_input(lens.id("handover"), Text::RuleHandover,
+                    move || lens.read(|r| r.actions.contains(&Action::Handover)).unwrap_or(false),
+                    move |v| lens.write(|r| rebuild_actions(&mut r.actions, None, None, Some(v), None)))}
+                {check_input(lens.id("opt-out"), Text::RuleOptOut,
+                    move || lens.read(|r| r.actions.contains(&Action::OptOut)).unwrap_or(false),
+                    move |v| lens.write(|r| rebuild_actions(&mut r.actions, None, None, None, Some(v))))}
+                {number_input(editor, Field::new(lens.id("cooldown"), Text::RuleCooldown, lens.pointer("/cooldown_minutes")).hint(Text::RuleCooldownHint),
+                    move || lens.read(|r| r.cooldown_minutes).unwrap_or(0),
+                    move |v| lens.write(|r| r.cooldown_minutes = v))}
+            </fieldset>
+            <fieldset class="form-section">
+                <legend>{i18n.t(Text::RuleCapture)}</legend>
+                {check_input(lens.id("capture"), Text::RuleCaptureOn,
+                    move || has_capture.get(),
+                    move |on| lens.write(|r| r.capture = on.then(|| Capture { field: "pedido".into(), minutes: 30, then: Vec::new() })))}
+                {move || has_capture.get().then(|| view! {
+                    {text_input(editor, Field::new(lens.id("capture-field"), Text::RuleCaptureField, lens.pointer("/capture/field")).hint(Text::RuleCaptureFieldHint),
+                        move || lens.read(|r| r.capture.as_ref().map(|c| c.field.clone()).unwrap_or_default()).unwrap_or_default(),
+                        move |v| lens.write(|r| if let Some(c) = r.capture.as_mut() { c.field = v }))}
+                    {number_input(editor, Field::new(lens.id("capture-minutes"), Text::RuleCaptureMinutes, lens.pointer("/capture/minutes")),
+                        move || lens.read(|r| r.capture.as_ref().map_or(30, |c| c.minutes)).unwrap_or(30),
+                        move |v| lens.write(|r| if let Some(c) = r.capture.as_mut() { c.minutes = v }))}
+                    <h4>{i18n.t(Text::RuleCaptureThen)}</h4>
+                    <ReplyList rule=lens at=Where::Then templates />
+                })}
+            </fieldset>
+            <div class="actions">
+                <button type="button" class="button button-danger" id="delete-rule" on:click=delete>
+                    {i18n.t(Text::DeleteRule)}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// The replies of a rule (or of its capture), in order, each editable, movable and removable.
+mod replies;
+use replies::ReplyList;
