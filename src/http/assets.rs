@@ -8,6 +8,8 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use bytes::Bytes;
+use std::io::Read;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/pkg/{*file}", get(serve))
@@ -45,6 +47,22 @@ fn negotiate(accept_encoding: &str, asset: &EmbeddedAsset) -> Encoding {
     }
 }
 
+/// The file itself: embedded as it is, or (to keep the binary small) its gzip copy expanded.
+fn identity(asset: &EmbeddedAsset) -> Bytes {
+    if !asset.raw.is_empty() || asset.gzip.is_empty() {
+        return Bytes::from_static(asset.raw);
+    }
+    let mut out = Vec::new();
+    match flate2::read::GzDecoder::new(asset.gzip).read_to_end(&mut out) {
+        Ok(_) => Bytes::from(out),
+        // The build wrote this copy; it cannot be damaged short of a broken binary.
+        Err(error) => {
+            tracing::error!(path = asset.path, %error, "an embedded asset cannot be expanded");
+            Bytes::new()
+        }
+    }
+}
+
 async fn serve(uri: Uri, request_headers: HeaderMap) -> Response {
     let Some(asset) = assets::find(uri.path()) else {
         return (
@@ -59,9 +77,9 @@ async fn serve(uri: Uri, request_headers: HeaderMap) -> Response {
         .unwrap_or("");
     let encoding = negotiate(accept, asset);
     let body = match encoding {
-        Encoding::Brotli => asset.brotli,
-        Encoding::Gzip => asset.gzip,
-        Encoding::Identity => asset.raw,
+        Encoding::Brotli => Bytes::from_static(asset.brotli),
+        Encoding::Gzip => Bytes::from_static(asset.gzip),
+        Encoding::Identity => identity(asset),
     };
     let cache = if asset.immutable {
         "public, max-age=31536000, immutable"
@@ -128,5 +146,23 @@ mod tests {
             ..BOTH
         };
         assert_eq!(negotiate("br, gzip", &raw_only), Encoding::Identity);
+    }
+
+    #[test]
+    fn a_client_without_compression_gets_the_gzip_copy_expanded() {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(b"export const x = 1;").expect("written");
+        let gzip: &'static [u8] = Box::leak(encoder.finish().expect("gzip").into_boxed_slice());
+        let asset = EmbeddedAsset {
+            path: "/pkg/x.js",
+            content_type: "text/javascript",
+            immutable: true,
+            raw: b"",
+            brotli: b"",
+            gzip,
+        };
+        assert_eq!(negotiate("", &asset), Encoding::Identity);
+        assert_eq!(&identity(&asset)[..], b"export const x = 1;");
     }
 }
