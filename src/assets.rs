@@ -2,6 +2,8 @@
 //! precompressed, embedded in the binary so that it runs from an empty folder.
 
 use app::AssetLinks;
+use std::borrow::Cow;
+use std::io::Read;
 
 /// One embedded file with its precompressed variants (empty when compression did not help).
 #[derive(Debug)]
@@ -18,6 +20,24 @@ pub struct EmbeddedAsset {
     pub brotli: &'static [u8],
     /// Gzip-compressed copy, or empty.
     pub gzip: &'static [u8],
+}
+
+impl EmbeddedAsset {
+    /// The file itself: embedded as it is, or (to keep the binary small) its gzip copy
+    /// expanded. Empty only if the build wrote a broken copy, which is logged.
+    pub fn file(&self) -> Cow<'static, [u8]> {
+        if !self.raw.is_empty() || self.gzip.is_empty() {
+            return Cow::Borrowed(self.raw);
+        }
+        let mut out = Vec::new();
+        match flate2::read::GzDecoder::new(self.gzip).read_to_end(&mut out) {
+            Ok(_) => Cow::Owned(out),
+            Err(error) => {
+                tracing::error!(path = self.path, %error, "an embedded asset cannot be expanded");
+                Cow::Borrowed(&[])
+            }
+        }
+    }
 }
 
 include!(concat!(env!("OUT_DIR"), "/bundle.rs"));
@@ -69,18 +89,9 @@ mod tests {
 
     #[test]
     fn compressed_copies_are_smaller_than_the_file_and_one_of_them_stands_for_it() {
-        use std::io::Read;
         for asset in all() {
-            let size = if asset.raw.is_empty() {
-                let mut file = Vec::new();
-                flate2::read::GzDecoder::new(asset.gzip)
-                    .read_to_end(&mut file)
-                    .expect("the gzip copy expands");
-                assert!(!file.is_empty(), "{}", asset.path);
-                file.len()
-            } else {
-                asset.raw.len()
-            };
+            let size = asset.file().len();
+            assert!(size > 0, "{}", asset.path);
             assert!(
                 asset.brotli.len() < size || asset.brotli.is_empty(),
                 "{}",

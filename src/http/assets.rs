@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
-use std::io::Read;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/pkg/{*file}", get(serve))
@@ -47,22 +46,6 @@ fn negotiate(accept_encoding: &str, asset: &EmbeddedAsset) -> Encoding {
     }
 }
 
-/// The file itself: embedded as it is, or (to keep the binary small) its gzip copy expanded.
-fn identity(asset: &EmbeddedAsset) -> Bytes {
-    if !asset.raw.is_empty() || asset.gzip.is_empty() {
-        return Bytes::from_static(asset.raw);
-    }
-    let mut out = Vec::new();
-    match flate2::read::GzDecoder::new(asset.gzip).read_to_end(&mut out) {
-        Ok(_) => Bytes::from(out),
-        // The build wrote this copy; it cannot be damaged short of a broken binary.
-        Err(error) => {
-            tracing::error!(path = asset.path, %error, "an embedded asset cannot be expanded");
-            Bytes::new()
-        }
-    }
-}
-
 async fn serve(uri: Uri, request_headers: HeaderMap) -> Response {
     let Some(asset) = assets::find(uri.path()) else {
         return (
@@ -79,7 +62,10 @@ async fn serve(uri: Uri, request_headers: HeaderMap) -> Response {
     let body = match encoding {
         Encoding::Brotli => Bytes::from_static(asset.brotli),
         Encoding::Gzip => Bytes::from_static(asset.gzip),
-        Encoding::Identity => identity(asset),
+        Encoding::Identity => match asset.file() {
+            std::borrow::Cow::Borrowed(file) => Bytes::from_static(file),
+            std::borrow::Cow::Owned(file) => Bytes::from(file),
+        },
     };
     let cache = if asset.immutable {
         "public, max-age=31536000, immutable"
@@ -163,6 +149,6 @@ mod tests {
             gzip,
         };
         assert_eq!(negotiate("", &asset), Encoding::Identity);
-        assert_eq!(&identity(&asset)[..], b"export const x = 1;");
+        assert_eq!(&asset.file()[..], b"export const x = 1;");
     }
 }

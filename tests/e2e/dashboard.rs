@@ -177,7 +177,7 @@ async fn linked_assets_are_served_with_types_caching_and_compression() {
         );
         assert_eq!(
             plain.bytes().await.expect("body").as_ref(),
-            embedded.raw,
+            embedded.file().as_ref(),
             "{path}"
         );
 
