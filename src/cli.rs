@@ -87,6 +87,14 @@ pub enum Command {
         #[arg(long, default_value = "/")]
         root: PathBuf,
     },
+    /// A customer's data: export it (also while the server runs), or erase it (stop the
+    /// server first, or erase through the API: `POST /api/contacts/{id}/erase`).
+    Contact {
+        #[command(subcommand)]
+        action: ContactAction,
+        #[command(flatten)]
+        folders: Folders,
+    },
     /// Make an API token for a script; it is printed once.
     Token {
         /// What the token is for, such as `backup script`.
@@ -125,6 +133,23 @@ pub enum UserAction {
     },
     /// List the users.
     List,
+}
+
+/// What `cocolu contact` does.
+#[derive(Debug, Subcommand)]
+pub enum ContactAction {
+    /// Print everything held about a customer as JSON: their conversation's records and the
+    /// media they sent (base64).
+    Export {
+        /// The conversation: the customer's id (business-scoped id or phone number).
+        id: String,
+    },
+    /// Erase a customer: every record of their conversation blanked in the log, their media
+    /// deleted. Cannot be undone; an audit entry keeps only a hash of who.
+    Erase {
+        /// The conversation: the customer's id (business-scoped id or phone number).
+        id: String,
+    },
 }
 
 /// A role on the command line.

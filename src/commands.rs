@@ -3,9 +3,11 @@
 
 use crate::auth::users::Users;
 use crate::auth::{self, AuthError, NewUser};
-use crate::cli::{Folders, UserAction};
+use crate::cli::{ContactAction, Folders, UserAction};
 use crate::store::document::Document;
-use crate::store::{self, backup, check, log::Log, log::LogOptions, LOG_DIR};
+use crate::store::{
+    self, backup, check, log::Log, log::LogOptions, Store, StoreError, StoreOptions, LOG_DIR,
+};
 use cocolu_core::api::accounts::Role;
 use cocolu_core::document::Context;
 use cocolu_core::log::LogRecord;
@@ -264,6 +266,59 @@ fn edit(
 }
 
 /// `cocolu user add|reset-password|list`.
+/// `cocolu contact export|erase ID`.
+pub fn contact(action: ContactAction, folders: &Folders) -> ExitCode {
+    let now = crate::clock::Clock::system().now_ms();
+    report(match action {
+        ContactAction::Export { id } => {
+            crate::contacts::export_from_folder(&folders.data_dir, &id, now)
+                .map_err(|e| format!("cannot read {}: {e}", folders.data_dir.display()))
+                .and_then(|export| {
+                    if export.records.is_empty() {
+                        return Err(format!("nothing is stored about `{id}`"));
+                    }
+                    serde_json::to_string_pretty(&export).map_err(|e| e.to_string())
+                })
+        }
+        ContactAction::Erase { id } => erase_contact(&id, folders),
+    })
+}
+
+fn erase_contact(id: &str, folders: &Folders) -> Result<String, String> {
+    same_owner(&folders.data_dir)?;
+    let store = match Store::open(&folders.data_dir, &StoreOptions::default()) {
+        Ok(store) => store,
+        Err(StoreError::Locked(_)) => {
+            return Err(format!(
+                "the server is running on {}: erase through its API (an administrator's \
+                 `POST /api/contacts/{id}/erase`), or stop it first",
+                folders.data_dir.display()
+            ))
+        }
+        Err(error) => return Err(error.to_string()),
+    };
+    let erased = store.erase(id).map_err(|e| e.to_string())?;
+    if erased.records == 0 {
+        return Err(format!("nothing is stored about `{id}`"));
+    }
+    let audit = crate::auth::audit::AuditLog::new(&folders.data_dir);
+    let entry = cocolu_core::api::accounts::AuditEntry {
+        at: crate::clock::Clock::system().now_ms(),
+        actor: "cli".into(),
+        action: "contact_erased".into(),
+        target: crate::contacts::audit_name(id),
+        ip: String::new(),
+        detail: format!("{} records, {} media files", erased.records, erased.media),
+    };
+    audit
+        .append(&entry)
+        .map_err(|e| format!("erased, but the audit log could not be written: {e}"))?;
+    Ok(format!(
+        "erased `{id}`: {} records blanked in the log, {} media files deleted",
+        erased.records, erased.media
+    ))
+}
+
 pub fn user(action: UserAction, folders: &Folders) -> ExitCode {
     report(users_document(folders).and_then(|document| match action {
         UserAction::Add {

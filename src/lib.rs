@@ -15,6 +15,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod contacts;
 pub mod conversations;
 pub mod data;
 pub mod events;

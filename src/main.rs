@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Command::Repair(folders) => cocolu::commands::repair(&folders),
         Command::Install { root } => cocolu::install::run(&root),
         Command::User { action, folders } => cocolu::commands::user(action, &folders),
+        Command::Contact { action, folders } => cocolu::commands::contact(action, &folders),
         Command::Token {
             name,
             role,

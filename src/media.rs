@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::{mpsc, Semaphore};
 
 /// Folder (inside the data folder) of downloaded media.
-pub const MEDIA_DIR: &str = "media";
+use crate::store::MEDIA_DIR;
 /// How often old media files are looked for.
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 

@@ -5,6 +5,7 @@ mod api;
 mod assets;
 mod auth;
 mod channel;
+mod contacts;
 mod conversations;
 mod dashboard;
 mod documents;

@@ -405,6 +405,21 @@ impl Log {
         Ok(bytes)
     }
 
+    /// Overwrites the record at `position` with spaces and makes that durable (blocking): the
+    /// line is gone, and every other record keeps its place. Readers skip blank lines.
+    pub fn blank(&self, position: Position) -> io::Result<()> {
+        let name = self
+            .segments
+            .read()
+            .iter()
+            .find(|s| s.id == position.segment)
+            .map(Segment::file_name)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such log segment"))?;
+        let file = OpenOptions::new().write(true).open(self.dir.join(name))?;
+        file.write_all_at(&vec![b' '; position.len as usize], position.offset)?;
+        file.sync_data()
+    }
+
     /// Reads the record that starts at `offset` in `segment`, up to its newline (blocking).
     pub fn read_line(&self, segment: u32, offset: u64) -> io::Result<Vec<u8>> {
         let name = self

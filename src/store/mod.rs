@@ -9,6 +9,7 @@ pub mod atomic;
 pub mod backup;
 pub mod check;
 pub mod document;
+pub mod erase;
 pub mod index;
 pub mod journal;
 pub mod log;
@@ -109,6 +110,9 @@ pub struct Store {
     since_checkpoint: AtomicU64,
     /// Message ids being appended right now, so a concurrent redelivery is not stored twice.
     pending_ids: Mutex<HashSet<String>>,
+    /// Appends hold it shared; an erase holds it alone, so no record is appended (or applied
+    /// to the index) while the index is rebuilt.
+    gate: tokio::sync::RwLock<()>,
     /// Held for as long as the store is open.
     _lock: File,
 }
@@ -131,6 +135,17 @@ pub struct StoreOptions {
 
 /// Folder (inside the data folder) of the append-only log.
 pub const LOG_DIR: &str = "log";
+/// Folder (inside the data folder) of customers' downloaded media.
+pub const MEDIA_DIR: &str = "media";
+
+/// What erasing a customer removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Erased {
+    /// Log lines blanked.
+    pub records: usize,
+    /// Media files deleted.
+    pub media: usize,
+}
 
 impl Store {
     /// Opens (and on first run creates) the data folder, locks it, and loads the log and its
@@ -162,6 +177,24 @@ impl Store {
             );
         }
         let log_dir = dir.join(LOG_DIR);
+        let interrupted = erase::pending(&log_dir);
+        if let Some(conversation) = &interrupted {
+            // A customer's erase was cut short: finish it before anything reads the log.
+            let finish = || -> io::Result<MessageIndex> {
+                erase::delete_media(&log, &dir.join(MEDIA_DIR), conversation)?;
+                erase::blank_lines(&log, conversation)?;
+                erase::rebuilt_index(&log, dir)
+            };
+            finish().map_err(|source| StoreError::Io {
+                path: log_dir.clone(),
+                source,
+            })?;
+            erase::finish(&log_dir).map_err(|source| StoreError::Io {
+                path: log_dir.clone(),
+                source,
+            })?;
+            tracing::warn!("finished erasing a customer whose erase was interrupted");
+        }
         let (index, loaded) = index::load(&log, &log_dir).map_err(|source| StoreError::Io {
             path: log_dir.clone(),
             source,
@@ -180,6 +213,7 @@ impl Store {
             index: RwLock::new(index),
             since_checkpoint,
             pending_ids: Mutex::new(HashSet::new()),
+            gate: tokio::sync::RwLock::new(()),
             _lock: lock,
         };
         if !loaded.from_checkpoint || loaded.replayed >= CHECKPOINT_EVERY {
@@ -191,6 +225,7 @@ impl Store {
     /// Appends records to the log, durably, then adds them to the index. Either all are
     /// stored or none (the error says why).
     pub async fn append(&self, records: Vec<Vec<u8>>) -> Result<Vec<Position>, LogError> {
+        let _gate = self.gate.read().await;
         let positions = self.log.append(records.clone()).await?;
         // Read before the lock: readers of the index wait only for the bookkeeping.
         let reads: Vec<_> = records.iter().map(|r| index::ReadLine::of(r)).collect();
@@ -251,6 +286,22 @@ impl Store {
             pending.remove(id);
         }
         result.map(|_| stored)
+    }
+
+    /// Erases one customer (blocking): their media files deleted, every line of their
+    /// conversation blanked, the index rebuilt without them. Appends wait meanwhile. Safe under
+    /// kill -9 (see [`erase`]).
+    pub fn erase(&self, conversation: &str) -> io::Result<Erased> {
+        let log_dir = self.dir.join(LOG_DIR);
+        let _gate = self.gate.blocking_write();
+        erase::begin(&log_dir, conversation)?;
+        let media = erase::delete_media(&self.log, &self.dir.join(MEDIA_DIR), conversation)?;
+        let records = erase::blank_lines(&self.log, conversation)?;
+        let rebuilt = erase::rebuilt_index(&self.log, &self.dir)?;
+        *self.index.write() = rebuilt;
+        self.since_checkpoint.store(0, Ordering::Relaxed);
+        erase::finish(&log_dir)?;
+        Ok(Erased { records, media })
     }
 
     /// Writes the index checkpoint now (blocking); failures only cost start-up time.

@@ -7,6 +7,7 @@ mod binary;
 mod bot;
 mod browser;
 mod commands;
+mod contacts;
 mod crash;
 mod dashboard;
 mod deploy;

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod channel;
+pub mod contacts;
 pub mod documents;
 pub mod inbox;
 pub mod stats;
