@@ -87,18 +87,6 @@ async fn time_requests(
 /// The largest request body accepted anywhere (Meta's webhook batches stay well below).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The rest of an oversized body is never read, so its connection cannot carry another
-/// request: a 413 says so, or a client reusing the connection sees its next request fail.
-async fn close_after_too_large(mut response: axum::response::Response) -> axum::response::Response {
-    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        response.headers_mut().insert(
-            axum::http::header::CONNECTION,
-            axum::http::HeaderValue::from_static("close"),
-        );
-    }
-    response
-}
-
 /// The whole application: API, WebSocket, assets, health check and dashboard.
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
@@ -119,7 +107,6 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     security::with_headers(routes)
-        .layer(axum::middleware::map_response(close_after_too_large))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             time_requests,
