@@ -91,7 +91,9 @@ impl Application {
             #[cfg(feature = "whatsapp-web")]
             web.clone(),
         );
+        let clock = Clock::system();
         let outbox = Outbox::start(
+            clock.clone(),
             store.clone(),
             data.clone(),
             events.clone(),
@@ -104,7 +106,6 @@ impl Application {
                 addr: config.addr,
                 source,
             })?;
-        let clock = Clock::system();
         let metrics: Arc<Metrics> = Arc::default();
         let media = media::Downloads::new(store.clone(), graph.clone(), config.media_max_bytes);
         let bot = Bot::start(
@@ -146,9 +147,10 @@ impl Application {
             media,
             bot,
             intake: intake.clone(),
-            clock,
+            clock: clock.clone(),
             auth: Arc::new(Auth::open(
                 data.clone(),
+                clock.clone(),
                 config.sessions,
                 config.hashing_concurrency,
             )),

@@ -14,7 +14,7 @@ impl Auth {
         client: &Client,
     ) -> Result<(String, Invitation), AuthError> {
         let code = secret::new_token("inv_");
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let invitation = Invitation {
             id: new_id("i_"),
             code_hash: secret::digest(&code),
@@ -80,7 +80,7 @@ impl Auth {
             users
                 .invitations
                 .iter()
-                .find(|i| secret::same(&i.code_hash, &hash) && i.expires_at > now_ms())
+                .find(|i| secret::same(&i.code_hash, &hash) && i.expires_at > self.clock.now_ms())
                 .cloned()
         };
         let known = valid(&self.users()).is_some();
@@ -102,7 +102,12 @@ impl Auth {
             self.edit(|users| {
                 // Checked again under the lock: two people cannot use one invitation.
                 let invitation = valid(users).ok_or(AuthError::BadInvitation)?;
-                let user = user_record(&new, invitation.role, password_hash.clone(), now_ms());
+                let user = user_record(
+                    &new,
+                    invitation.role,
+                    password_hash.clone(),
+                    self.clock.now_ms(),
+                );
                 insert_user(users, user.clone())?;
                 users.invitations.retain(|i| i.id != invitation.id);
                 created = Some(user);

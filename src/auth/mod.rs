@@ -17,6 +17,7 @@ mod signin;
 pub mod throttle;
 pub mod users;
 
+use crate::clock::Clock;
 use crate::data::Data;
 use crate::store::document::{Document, SaveError};
 use audit::AuditLog;
@@ -145,11 +146,6 @@ fn off_runtime<T>(work: impl FnOnce() -> T) -> T {
     }
 }
 
-/// Milliseconds since the epoch.
-pub fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
 /// The longest username a sign-in form may send, in bytes (valid ones have at most 64
 /// characters; anything longer is refused before it reaches a throttle key, a hash or a log).
 pub const MAX_USERNAME_BYTES: usize = 256;
@@ -248,6 +244,8 @@ fn insert_user(users: &mut Users, user: User) -> Result<(), AuthError> {
 /// Accounts, sessions, tokens and the audit log.
 pub struct Auth {
     data: Arc<Data>,
+    /// What "now" is, for sessions, throttles, invitations and the audit.
+    clock: Clock,
     hasher: Hasher,
     pub sessions: Sessions,
     accounts: Mutex<Throttle>,
@@ -266,8 +264,14 @@ pub struct Auth {
 
 impl Auth {
     /// Loads sessions and, when nobody has an account yet, prints a setup code.
-    pub fn open(data: Arc<Data>, timeouts: Timeouts, hashing_concurrency: usize) -> Auth {
+    pub fn open(
+        data: Arc<Data>,
+        clock: Clock,
+        timeouts: Timeouts,
+        hashing_concurrency: usize,
+    ) -> Auth {
         let auth = Auth {
+            clock,
             sessions: Sessions::open(data.dir(), timeouts),
             audit: AuditLog::new(data.dir()),
             data,
@@ -314,7 +318,7 @@ impl Auth {
     /// Records an entry in the audit log; a failure is logged, not fatal to the action.
     pub fn audit(&self, actor: &str, action: &str, target: &str, client: &Client, detail: &str) {
         let entry = AuditEntry {
-            at: now_ms(),
+            at: self.clock.now_ms(),
             actor: actor.to_string(),
             action: action.to_string(),
             target: target.to_string(),
@@ -357,9 +361,9 @@ impl Auth {
 
     fn session_principal(&self, cookie: &str, touch: bool) -> Option<Principal> {
         let session = if touch {
-            self.sessions.find(cookie, now_ms())?
+            self.sessions.find(cookie, self.clock.now_ms())?
         } else {
-            self.sessions.peek(cookie, now_ms())?
+            self.sessions.peek(cookie, self.clock.now_ms())?
         };
         let users = self.users();
         let user = users.by_id(&session.user_id)?;
@@ -478,7 +482,7 @@ impl Auth {
 
     /// Stores a new password hash for a user; returns the new password stamp (blocking).
     fn set_password(&self, user_id: &str, hash: &str) -> Result<i64, AuthError> {
-        let stamp = now_ms();
+        let stamp = self.clock.now_ms();
         self.edit(|users| {
             let user = users
                 .users
@@ -495,7 +499,7 @@ impl Auth {
     /// Ends timed-out sessions and writes last-seen times (periodically and at shutdown;
     /// blocking).
     pub fn flush(&self) {
-        match self.sessions.end_expired(now_ms()) {
+        match self.sessions.end_expired(self.clock.now_ms()) {
             Ok(0) => {}
             Ok(ended) => tracing::info!(ended, "timed-out sessions removed"),
             Err(error) => tracing::warn!(%error, "cannot write sessions.json"),
@@ -515,7 +519,7 @@ pub fn new_token_record(name: &str, role: Role, created_by: &str) -> (String, Ap
         token_hash: secret::digest(&token),
         role,
         created_by: created_by.to_string(),
-        created_at: now_ms(),
+        created_at: Clock::system().now_ms(),
     };
     (token, record)
 }
@@ -524,7 +528,7 @@ pub fn new_token_record(name: &str, role: Role, created_by: &str) -> (String, Ap
 pub fn cli_user(new: &NewUser, role: Role) -> Result<User, AuthError> {
     check_new_user(new)?;
     let hash = Hasher::new(1).hash_blocking(&new.password)?;
-    Ok(user_record(new, role, hash, now_ms()))
+    Ok(user_record(new, role, hash, Clock::system().now_ms()))
 }
 
 /// For `cocolu user reset-password`: gives a user a new password hash.
@@ -536,7 +540,9 @@ pub fn cli_reset_password(users: &mut Users, username: &str, hash: &str) -> Resu
         .find(|u| u.username == username)
         .ok_or_else(|| AuthError::NotFound(format!("There is no user `{username}`.")))?;
     user.password_hash = hash.to_string();
-    user.password_changed_at = now_ms().max(user.password_changed_at.saturating_add(1));
+    user.password_changed_at = Clock::system()
+        .now_ms()
+        .max(user.password_changed_at.saturating_add(1));
     Ok(())
 }
 

@@ -8,7 +8,7 @@ impl Auth {
         let (cookie, session) = self.sessions.create(
             &user.id,
             user.password_changed_at,
-            now_ms(),
+            self.clock.now_ms(),
             client.ip.clone(),
             client.user_agent.clone(),
         )?;
@@ -43,7 +43,7 @@ impl Auth {
         }
         check_new_user(&new)?;
         let hash = self.hasher.hash(new.password.clone()).await?;
-        let user = user_record(&new, Role::Admin, hash, now_ms());
+        let user = user_record(&new, Role::Admin, hash, self.clock.now_ms());
         off_runtime(|| {
             let created = user.clone();
             self.edit(move |users| {
@@ -77,7 +77,7 @@ impl Auth {
             let decided = self.decided.notified();
             tokio::pin!(decided);
             decided.as_mut().enable();
-            match throttle.lock().admit(key, now_ms()) {
+            match throttle.lock().admit(key, self.clock.now_ms()) {
                 Ok(throttle::Admission::Admitted) => return Ok(()),
                 Ok(throttle::Admission::Pending) => {}
                 Err(wait) => return Err(AuthError::Throttled(wait)),
@@ -90,7 +90,9 @@ impl Auth {
 
     /// Reports an admitted attempt's outcome and wakes the attempts waiting for it.
     pub(super) fn settle(&self, throttle: &Mutex<Throttle>, key: &str, failed: bool, forget: bool) {
-        throttle.lock().settle(key, failed, forget, now_ms());
+        throttle
+            .lock()
+            .settle(key, failed, forget, self.clock.now_ms());
         self.decided.notify_waiters();
     }
 

@@ -126,7 +126,7 @@ fn alerts(state: &AppState, file_problems: &[FileProblem], web: &WebStatus) -> V
         });
     }
     alerts.extend(templates_to_fill(state));
-    let now = crate::auth::now_ms();
+    let now = state.clock.now_ms();
     let (mut outside, mut failed) = (0, 0);
     for (_, counts) in state
         .store

@@ -225,7 +225,7 @@ async fn mark_read(
                 "There is no message from a customer in '{conversation}'."
             ))
         })?;
-    conversations::mark_read(&state.store, &conversation, &by.name, crate::auth::now_ms())
+    conversations::mark_read(&state.store, &conversation, &by.name, state.clock.now_ms())
         .await
         .map_err(ApiError::Storage)?;
     state.events.publish(ServerEvent::ConversationUpdated {
@@ -303,7 +303,7 @@ async fn list(
     };
     let store = state.store.clone();
     let windowed = windowed(&state);
-    super::blocking(move || conversations::list(&store, &query, crate::auth::now_ms(), windowed))
+    super::blocking(move || conversations::list(&store, &query, state.clock.now_ms(), windowed))
         .await?
         .map(ApiJson)
         .map_err(ApiError::BadRequest)
@@ -381,7 +381,7 @@ async fn reply(
     // A person answered: they read the conversation, and the bot leaves this contact alone
     // for the quiet time.
     if let Err(error) =
-        conversations::mark_read(&state.store, &conversation, &by.name, crate::auth::now_ms()).await
+        conversations::mark_read(&state.store, &conversation, &by.name, state.clock.now_ms()).await
     {
         tracing::warn!(%error, "cannot log that the conversation was read");
     }

@@ -91,7 +91,7 @@ async fn stats(
     State(state): State<AppState>,
     Query(query): Query<StatsQuery>,
 ) -> Result<ApiJson<Stats>, ApiError> {
-    let now = crate::auth::now_ms();
+    let now = state.clock.now_ms();
     let time_zone_name = state.data.settings.get().time_zone.clone();
     let time_zone = cocolu_core::settings::time_zone(&state.data.settings.get());
     let (from, to) = match query.days {

@@ -158,23 +158,29 @@ async fn delete_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-impl From<&Invitation> for InvitationView {
-    fn from(invitation: &Invitation) -> InvitationView {
-        InvitationView {
-            id: invitation.id.clone(),
-            role: invitation.role,
-            note: invitation.note.clone(),
-            created_by: invitation.created_by.clone(),
-            created_at: invitation.created_at,
-            expires_at: invitation.expires_at,
-            expired: invitation.expires_at <= crate::auth::now_ms(),
-        }
+/// An invitation as the API shows it at `now` (never the code).
+fn invitation_view(invitation: &Invitation, now: i64) -> InvitationView {
+    InvitationView {
+        id: invitation.id.clone(),
+        role: invitation.role,
+        note: invitation.note.clone(),
+        created_by: invitation.created_by.clone(),
+        created_at: invitation.created_at,
+        expires_at: invitation.expires_at,
+        expired: invitation.expires_at <= now,
     }
 }
 
 async fn list_invitations(State(state): State<AppState>) -> ApiJson<Vec<InvitationView>> {
     let users = state.data.users.get();
-    ApiJson(users.invitations.iter().map(InvitationView::from).collect())
+    let now = state.clock.now_ms();
+    ApiJson(
+        users
+            .invitations
+            .iter()
+            .map(|i| invitation_view(i, now))
+            .collect(),
+    )
 }
 
 async fn create_invitation(
@@ -203,7 +209,7 @@ async fn create_invitation(
         StatusCode::CREATED,
         ApiJson(NewInvitation {
             code,
-            invitation: InvitationView::from(&invitation),
+            invitation: invitation_view(&invitation, state.clock.now_ms()),
         }),
     ))
 }

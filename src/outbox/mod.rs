@@ -16,6 +16,7 @@
 //! is refused before it is logged, with advice to use a template.
 
 use crate::channel::Channel;
+use crate::clock::Clock;
 use crate::data::Data;
 use crate::events::Events;
 use crate::store::index::Slot;
@@ -66,10 +67,6 @@ pub enum OutboxError {
     Storage(#[from] LogError),
 }
 
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
 /// Spaces sends out to at most `per_second`.
 struct RateLimit {
     interval: Duration,
@@ -98,6 +95,8 @@ impl RateLimit {
 
 /// The outbox and its sender.
 pub struct Outbox {
+    /// What "now" is, for the records it logs and the window it checks.
+    clock: Clock,
     store: Arc<Store>,
     data: Arc<Data>,
     events: Events,
@@ -136,6 +135,7 @@ impl Outbox {
     /// Creates the outbox and starts its sender, which first resumes what a previous run left
     /// pending, in the order it was logged.
     pub fn start(
+        clock: Clock,
         store: Arc<Store>,
         data: Arc<Data>,
         events: Events,
@@ -143,6 +143,7 @@ impl Outbox {
         per_second: u32,
     ) -> Arc<Outbox> {
         let outbox = Arc::new(Outbox {
+            clock,
             store,
             data,
             events,
@@ -176,7 +177,7 @@ impl Outbox {
 
     fn new_id(&self) -> String {
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
-        format!("out-{}-{n}", now_ms())
+        format!("out-{}-{n}", self.clock.now_ms())
     }
 
     /// Checks and logs a message for `conversation`; it is sent as soon as the limits allow,
@@ -217,14 +218,17 @@ impl Outbox {
             .conversation(conversation)
             .map_or(0, |c| c.last_in_at);
         let windowed = cocolu_core::settings::has_window(&self.data.settings.get());
-        if windowed && !message.allowed_outside_window() && now_ms() - last_in > WINDOW_MS {
+        if windowed
+            && !message.allowed_outside_window()
+            && self.clock.now_ms() - last_in > WINDOW_MS
+        {
             return Err(OutboxError::OutsideWindow);
         }
         let id = self.new_id();
         let queued = LogRecord::MessageOut(MessageOut {
             conversation: conversation.to_string(),
             outbox: id.clone(),
-            at: now_ms(),
+            at: self.clock.now_ms(),
             to,
             origin,
             text: message.summary(),
@@ -328,7 +332,7 @@ impl Outbox {
                     LogRecord::MessageOutSent(MessageOutSent {
                         conversation: queued.conversation.clone(),
                         outbox: id.to_string(),
-                        at: now_ms(),
+                        at: self.clock.now_ms(),
                         message_id: message_id.clone(),
                     }),
                 )
@@ -348,7 +352,8 @@ impl Outbox {
             Failure::TokenInvalid => {
                 tracing::error!(error = %Escaped(&error), "the Graph API refused the access token: sending paused; fix META_ACCESS_TOKEN");
                 *self.paused_until.lock() = Some(Instant::now() + TOKEN_PAUSE);
-                self.token_refused_at.store(now_ms(), Ordering::Relaxed);
+                self.token_refused_at
+                    .store(self.clock.now_ms(), Ordering::Relaxed);
                 self.events.publish(ServerEvent::ChannelError {
                     code: error.code,
                     message: Some(error.message.clone()),
@@ -367,7 +372,7 @@ impl Outbox {
             LogRecord::MessageOutFailed(MessageOutFailed {
                 conversation: queued.conversation.clone(),
                 outbox: id.to_string(),
-                at: now_ms(),
+                at: self.clock.now_ms(),
                 error: error.clone(),
             }),
         )

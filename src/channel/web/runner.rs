@@ -138,7 +138,7 @@ impl WebLink {
     /// this only speaks while the link is connecting or already down.
     fn failed(&self, reason: String) {
         let since = match self.state() {
-            Some(LinkState::Connecting) => crate::auth::now_ms(),
+            Some(LinkState::Connecting) => crate::clock::Clock::system().now_ms(),
             Some(LinkState::Disconnected { since, .. }) => since,
             _ => return,
         };
@@ -161,7 +161,12 @@ impl WebLink {
         // A late event of a client being stopped says nothing once the channel is off.
         let Some(current) = self.state() else { return };
         let number = client.pn().map(|jid| jid.user.to_string());
-        if let Some(next) = link::next(&current, event, crate::auth::now_ms(), number.as_deref()) {
+        if let Some(next) = link::next(
+            &current,
+            event,
+            crate::clock::Clock::system().now_ms(),
+            number.as_deref(),
+        ) {
             self.set(Some(next));
         }
     }
