@@ -7,10 +7,10 @@
 //! Blanking a line twice changes nothing, so finishing is simply doing it again.
 
 use super::atomic::write_atomic;
-use super::index::{self, MessageIndex};
+use super::index::{self, MessageIndex, ReadLine};
 use super::log::{Log, Position};
-use super::LOG_DIR;
-use cocolu_core::log::{Envelope, LogRecord};
+use super::Erased;
+use cocolu_core::log::LogRecord;
 use serde::{Deserialize, Serialize};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -24,15 +24,10 @@ struct Pending {
     conversation: String,
 }
 
-/// Whether a log line belongs to `conversation` (by its record, or its envelope when this
-/// build cannot read it whole).
+/// Whether a log line belongs to `conversation`, read as the index reads it (by its record,
+/// or by its envelope when this build cannot read it whole).
 pub fn belongs_to(line: &[u8], conversation: &str) -> bool {
-    match LogRecord::from_line(line) {
-        Some(LogRecord::Unknown) | None => Envelope::read(line)
-            .and_then(|e| e.conversation)
-            .is_some_and(|c| c == conversation),
-        Some(record) => record.conversation() == Some(conversation),
-    }
+    ReadLine::of(line).is_some_and(|read| read.conversation() == Some(conversation))
 }
 
 /// The lines of a conversation, oldest first: (where, the line).
@@ -58,20 +53,28 @@ pub fn media_of(lines: &[(Position, Vec<u8>)]) -> Vec<String> {
         .collect()
 }
 
-/// Deletes the conversation's media files (blocking); returns how many were there.
-pub fn delete_media(log: &Log, media_dir: &Path, conversation: &str) -> io::Result<usize> {
-    let mut deleted = 0;
-    for file in media_of(&lines_of(log, conversation)?) {
+/// Deletes the conversation's media files, then blanks every line of it (blocking): the media
+/// first, so that an erase cut short still finds the lines naming them. Reads the log once.
+pub fn erase_lines(log: &Log, media_dir: &Path, conversation: &str) -> io::Result<Erased> {
+    let lines = lines_of(log, conversation)?;
+    let mut media = 0;
+    for file in media_of(&lines) {
         match std::fs::remove_file(media_dir.join(&file)) {
-            Ok(()) => deleted += 1,
+            Ok(()) => media += 1,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
     }
-    if deleted > 0 {
+    if media > 0 {
         super::atomic::sync_dir(media_dir)?;
     }
-    Ok(deleted)
+    for (position, _) in &lines {
+        log.blank(*position)?;
+    }
+    Ok(Erased {
+        records: lines.len(),
+        media,
+    })
 }
 
 fn marker(log_dir: &Path) -> PathBuf {
@@ -95,25 +98,21 @@ pub fn pending(log_dir: &Path) -> Option<String> {
         .map(|p| p.conversation)
 }
 
-/// Blanks every line of `conversation` (blocking); returns how many there were.
-pub fn blank_lines(log: &Log, conversation: &str) -> io::Result<usize> {
-    let lines = lines_of(log, conversation)?;
-    for (position, _) in &lines {
-        log.blank(*position)?;
+/// Drops the index's checkpoint, which may hold copies of erased records (blocking): the
+/// next load rebuilds the index from the log.
+pub fn forget_checkpoint(log_dir: &Path) -> io::Result<()> {
+    match std::fs::remove_file(index::checkpoint_path(log_dir)) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
     }
-    Ok(lines.len())
 }
 
 /// The index rebuilt from the whole log, its checkpoint rewritten (blocking).
-pub fn rebuilt_index(log: &Log, data_dir: &Path) -> io::Result<MessageIndex> {
-    let log_dir = data_dir.join(LOG_DIR);
-    match std::fs::remove_file(index::checkpoint_path(&log_dir)) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
-    let (index, _) = index::load(log, &log_dir)?;
-    index::save(&index, &log_dir)?;
+pub fn rebuilt_index(log: &Log, log_dir: &Path) -> io::Result<MessageIndex> {
+    forget_checkpoint(log_dir)?;
+    let (index, _) = index::load(log, log_dir)?;
+    index::save(&index, log_dir)?;
     Ok(index)
 }
 
@@ -129,7 +128,7 @@ pub fn finish(log_dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Store, StoreOptions, MEDIA_DIR};
+    use crate::store::{Store, StoreOptions, LOG_DIR, MEDIA_DIR};
 
     fn line(json: serde_json::Value) -> Vec<u8> {
         json.to_string().into_bytes()

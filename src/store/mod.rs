@@ -180,10 +180,10 @@ impl Store {
         let interrupted = erase::pending(&log_dir);
         if let Some(conversation) = &interrupted {
             // A customer's erase was cut short: finish it before anything reads the log.
-            let finish = || -> io::Result<MessageIndex> {
-                erase::delete_media(&log, &dir.join(MEDIA_DIR), conversation)?;
-                erase::blank_lines(&log, conversation)?;
-                erase::rebuilt_index(&log, dir)
+            // The load below rebuilds the index from the log without the checkpoint.
+            let finish = || -> io::Result<()> {
+                erase::erase_lines(&log, &dir.join(MEDIA_DIR), conversation)?;
+                erase::forget_checkpoint(&log_dir)
             };
             finish().map_err(|source| StoreError::Io {
                 path: log_dir.clone(),
@@ -295,13 +295,11 @@ impl Store {
         let log_dir = self.dir.join(LOG_DIR);
         let _gate = self.gate.blocking_write();
         erase::begin(&log_dir, conversation)?;
-        let media = erase::delete_media(&self.log, &self.dir.join(MEDIA_DIR), conversation)?;
-        let records = erase::blank_lines(&self.log, conversation)?;
-        let rebuilt = erase::rebuilt_index(&self.log, &self.dir)?;
-        *self.index.write() = rebuilt;
+        let erased = erase::erase_lines(&self.log, &self.dir.join(MEDIA_DIR), conversation)?;
+        *self.index.write() = erase::rebuilt_index(&self.log, &log_dir)?;
         self.since_checkpoint.store(0, Ordering::Relaxed);
         erase::finish(&log_dir)?;
-        Ok(Erased { records, media })
+        Ok(erased)
     }
 
     /// Writes the index checkpoint now (blocking); failures only cost start-up time.

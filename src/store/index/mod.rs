@@ -90,6 +90,11 @@ pub struct ReadLine {
 }
 
 impl ReadLine {
+    /// The conversation the line belongs to, if it names one.
+    pub fn conversation(&self) -> Option<&str> {
+        self.conversation.as_deref()
+    }
+
     /// Reads a line; `None` when it is not a JSON object at all (it is then not indexed).
     pub fn of(line: &[u8]) -> Option<ReadLine> {
         match LogRecord::from_line(line).filter(|r| !matches!(r, LogRecord::Unknown)) {
