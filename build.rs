@@ -8,7 +8,7 @@
 //! library (pinned to the same version as the `wasm-bindgen` crate), drop the wasm's custom
 //! sections, put the split set in one folder named after a hash of its content (its files
 //! refer to each other by relative names) and the rest under their own hashes, precompress
-//! each file with brotli and gzip, and write `bundle.rs` into `OUT_DIR` for `src/assets.rs` to
+//! each file with brotli, and write `bundle.rs` into `OUT_DIR` for `src/assets.rs` to
 //! include. Nothing is downloaded except, on a fresh machine, the wasm target through rustup.
 //!
 //! `COCOLU_SKIP_WASM=1` skips the wasm step (for editors that run build scripts on every
@@ -19,7 +19,6 @@ use sha2::{Digest, Sha256};
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -56,6 +55,7 @@ fn run() -> BuildResult<()> {
         "app/style",
         "app/assets",
         "app/Cargo.toml",
+        "Cargo.toml",
         "core/src",
         "core/Cargo.toml",
         "Cargo.lock",
@@ -63,6 +63,14 @@ fn run() -> BuildResult<()> {
         println!("cargo:rerun-if-changed={watched}");
     }
     println!("cargo:rerun-if-env-changed=COCOLU_SKIP_WASM");
+    // Release builds: the linker folds functions whose machine code is identical (generic
+    // code instantiated for types of the same layout), and leaves out the unwind tables'
+    // lookup index, which only a backtrace reads (a release build aborts on panic and carries
+    // no symbols to show in one).
+    if env::var("PROFILE").is_ok_and(|profile| profile == "release") {
+        println!("cargo:rustc-link-arg-bins=-Wl,--icf=all");
+        println!("cargo:rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
+    }
 
     let mut assets = Vec::new();
     let css = concat_dir(&root.join("app/style"), "css")?;
@@ -440,12 +448,6 @@ fn brotli(bytes: &[u8]) -> BuildResult<Vec<u8>> {
     Ok(out)
 }
 
-fn gzip(bytes: &[u8]) -> BuildResult<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes).map_err(|e| e.to_string())?;
-    encoder.finish().map_err(|e| e.to_string())
-}
-
 /// Writes every variant of every asset into `OUT_DIR/bundle/` and the table that embeds them
 /// into `OUT_DIR/bundle.rs`.
 fn write_bundle(
@@ -472,19 +474,17 @@ fn write_bundle(
             fs::write(&file, bytes).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
             Ok(format!("include_bytes!({:?})", file.display().to_string()))
         };
+        // The brotli copy stands for the file: the server expands it (or gzips it once) for
+        // the rare client that does not take brotli, which keeps the binary small.
         let br = variant("br", &brotli(&asset.bytes)?)?;
-        let gz = variant("gz", &gzip(&asset.bytes)?)?;
-        // With a gzip copy, the file itself is not embedded: the rare client that accepts
-        // neither encoding gets the gzip copy decompressed (a third of the bundle's bytes
-        // saved in the binary).
-        let raw = if gz == "&[]" {
+        let raw = if br == "&[]" {
             variant("raw", &asset.bytes)?
         } else {
             "&[]".to_string()
         };
         let _ = writeln!(
             table,
-            "    EmbeddedAsset {{ path: {:?}, content_type: {:?}, immutable: {}, raw: {raw}, brotli: {br}, gzip: {gz} }},",
+            "    EmbeddedAsset {{ path: {:?}, content_type: {:?}, immutable: {}, raw: {raw}, brotli: {br} }},",
             asset.path, asset.content_type, asset.immutable
         );
     }

@@ -2,10 +2,15 @@
 //! precompressed, embedded in the binary so that it runs from an empty folder.
 
 use app::AssetLinks;
+use bytes::Bytes;
+use flate2::write::GzEncoder;
+use parking_lot::Mutex;
 use std::borrow::Cow;
-use std::io::Read;
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::sync::LazyLock;
 
-/// One embedded file with its precompressed variants (empty when compression did not help).
+/// One embedded file: its brotli copy, or the file itself when compression did not help.
 #[derive(Debug)]
 pub struct EmbeddedAsset {
     /// The URL path it is served on, such as `/pkg/cocolu-0123abcd.wasm`.
@@ -14,29 +19,51 @@ pub struct EmbeddedAsset {
     pub content_type: &'static str,
     /// Whether the name carries a content hash, so browsers may cache it for a year.
     pub immutable: bool,
-    /// The file itself, or empty when the gzip copy stands for it (see `http/assets.rs`).
+    /// The file itself, or empty when the brotli copy stands for it.
     pub raw: &'static [u8],
-    /// Brotli-compressed copy, or empty.
+    /// Brotli-compressed copy (quality 11), or empty.
     pub brotli: &'static [u8],
-    /// Gzip-compressed copy, or empty.
-    pub gzip: &'static [u8],
 }
 
 impl EmbeddedAsset {
-    /// The file itself: embedded as it is, or (to keep the binary small) its gzip copy
+    /// The file itself: embedded as it is, or (to keep the binary small) its brotli copy
     /// expanded. Empty only if the build wrote a broken copy, which is logged.
     pub fn file(&self) -> Cow<'static, [u8]> {
-        if !self.raw.is_empty() || self.gzip.is_empty() {
+        if !self.raw.is_empty() || self.brotli.is_empty() {
             return Cow::Borrowed(self.raw);
         }
-        let mut out = Vec::new();
-        match flate2::read::GzDecoder::new(self.gzip).read_to_end(&mut out) {
+        let mut out = Vec::with_capacity(self.brotli.len() * 4);
+        let mut reader = brotli_decompressor::Decompressor::new(self.brotli, 16 * 1024);
+        match reader.read_to_end(&mut out) {
             Ok(_) => Cow::Owned(out),
             Err(error) => {
                 tracing::error!(path = self.path, %error, "an embedded asset cannot be expanded");
                 Cow::Borrowed(&[])
             }
         }
+    }
+
+    /// A gzip copy for a browser that does not take brotli (browsers send brotli only over
+    /// HTTPS, so this is a dashboard opened over plain HTTP): compressed on first request and
+    /// kept, so only installs that need it pay its memory.
+    pub fn gzip(&self) -> Bytes {
+        static MADE: LazyLock<Mutex<HashMap<&'static str, Bytes>>> = LazyLock::new(Mutex::default);
+        if let Some(copy) = MADE.lock().get(self.path) {
+            return copy.clone();
+        }
+        let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let copy = match encoder
+            .write_all(&self.file())
+            .and_then(|()| encoder.finish())
+        {
+            Ok(bytes) => Bytes::from(bytes),
+            Err(error) => {
+                tracing::error!(path = self.path, %error, "an embedded asset cannot be gzipped");
+                return Bytes::new();
+            }
+        };
+        MADE.lock().insert(self.path, copy.clone());
+        copy
     }
 }
 
@@ -88,20 +115,21 @@ mod tests {
     }
 
     #[test]
-    fn compressed_copies_are_smaller_than_the_file_and_one_of_them_stands_for_it() {
+    fn every_file_expands_and_its_compressed_copies_are_smaller_and_read_back() {
         for asset in all() {
-            let size = asset.file().len();
-            assert!(size > 0, "{}", asset.path);
+            let file = asset.file();
+            assert!(!file.is_empty(), "{}", asset.path);
             assert!(
-                asset.brotli.len() < size || asset.brotli.is_empty(),
+                asset.brotli.len() < file.len() || asset.brotli.is_empty(),
                 "{}",
                 asset.path
             );
-            assert!(
-                asset.gzip.len() < size || asset.gzip.is_empty(),
-                "{}",
-                asset.path
-            );
+            let gzip = asset.gzip();
+            let mut back = Vec::new();
+            flate2::read::GzDecoder::new(&gzip[..])
+                .read_to_end(&mut back)
+                .expect("gunzipped");
+            assert_eq!(back, &file[..], "{}", asset.path);
         }
     }
 }

@@ -3,9 +3,11 @@
 //! the other; each batch's new contact states and replies are logged in one append (one
 //! fsync), and only then handed to the outbox.
 
+use crate::clock::Clock;
 use crate::data::Data;
 use crate::events::Events;
 use crate::outbox::Outbox;
+use crate::store::index::MessageIndex;
 use crate::store::log::Position;
 use crate::store::Store;
 use crate::telemetry::Escaped;
@@ -158,10 +160,10 @@ impl Bot {
         outbox: Arc<Outbox>,
         ours: Option<&str>,
         stale_after: Duration,
+        clock: Clock,
     ) -> Bot {
         let (sender, receiver) = mpsc::unbounded_channel();
-        let stale_before =
-            crate::channel::stale_before(jiff::Timestamp::now().as_millisecond(), stale_after);
+        let stale_before = crate::channel::stale_before(clock.now_ms(), stale_after);
         let (mut resumed, mut let_go) = (0usize, 0usize);
         for incoming in undecided(&store) {
             match incoming {
@@ -193,7 +195,7 @@ impl Bot {
         if resumed + let_go > 0 {
             tracing::info!(resumed, let_go, "deciding the messages the last run stored but did not decide (the others were too old or for another number)");
         }
-        tokio::spawn(run(store, data, events, outbox, receiver));
+        tokio::spawn(run(store, data, events, outbox, clock, receiver));
         Bot { sender }
     }
 
@@ -259,6 +261,7 @@ async fn run(
     data: Arc<Data>,
     events: Events,
     outbox: Arc<Outbox>,
+    clock: Clock,
     mut receiver: mpsc::UnboundedReceiver<Work>,
 ) {
     let mut compiled: Option<(Revision, Arc<CompiledRules>)> = None;
@@ -278,8 +281,18 @@ async fn run(
                 fresh
             }
         };
-        let (records, queued) = decide_batch(&store, &data, &outbox, &rules, &batch);
-        let positions = append_until_stored(&store, records, batch.len()).await;
+        let (positions, queued) = loop {
+            // Work on a customer erased since it was queued is dropped: its decision would
+            // bring them back.
+            batch.retain(|work| still_there(&store.index.read(), work));
+            let now = clock.now();
+            let (records, queued) = decide_batch(&store, &data, &outbox, &rules, &batch, now);
+            let still = |index: &MessageIndex| batch.iter().all(|work| still_there(index, work));
+            if let Some(positions) = append_until_stored(&store, records, batch.len(), still).await
+            {
+                break (positions, queued);
+            }
+        };
         for work in &batch {
             match work {
                 Work::Takeover {
@@ -315,17 +328,30 @@ async fn run(
     }
 }
 
-/// Logs a batch's decisions, trying again with backoff while the disk refuses (full, turned
-/// read-only): a decision is never dropped, and the messages after it wait for it, so every
-/// customer is still answered once, in order, when the disk is back.
+/// Whether a piece of work still concerns a customer in the log: a message not yet decided,
+/// an edit or takeover of a conversation that exists.
+fn still_there(index: &MessageIndex, work: &Work) -> bool {
+    match work {
+        Work::Message(incoming) => index.awaits_decision(&incoming.message_id),
+        Work::Takeover { conversation, .. } | Work::Edit { conversation, .. } => {
+            index.conversation(conversation).is_some()
+        }
+    }
+}
+
+/// Logs a batch's decisions if `still` holds (`None`: an erase ran since they were made),
+/// trying again with backoff while the disk refuses (full, turned read-only): a decision is
+/// never dropped, and the messages after it wait for it, so every customer is still answered
+/// once, in order, when the disk is back.
 async fn append_until_stored(
     store: &Store,
     records: Vec<Vec<u8>>,
     messages: usize,
-) -> Vec<Position> {
+    still: impl Fn(&MessageIndex) -> bool,
+) -> Option<Vec<Position>> {
     let mut delay = Duration::from_millis(200);
     loop {
-        match store.append(records.clone()).await {
+        match store.append_if(records.clone(), &still).await {
             Ok(positions) => return positions,
             Err(error) => {
                 tracing::error!(error = %Escaped(&error), messages, retry_in = ?delay, "cannot log the bot's decisions; trying again (their replies wait)");
@@ -344,6 +370,7 @@ fn decide_batch(
     outbox: &Outbox,
     rules: &CompiledRules,
     batch: &[Work],
+    now: jiff::Timestamp,
 ) -> (Vec<Vec<u8>>, Vec<Queued>) {
     let settings = data.settings.get();
     let time_zone = cocolu_core::settings::time_zone(&settings);
@@ -354,7 +381,6 @@ fn decide_batch(
         templates: &templates,
         time_zone: &time_zone,
     };
-    let now = jiff::Timestamp::now();
 
     let mut states: HashMap<String, ContactState> = HashMap::new();
     let mut records = Vec::new();

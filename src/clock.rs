@@ -23,6 +23,11 @@ impl Clock {
     pub fn now_ms(&self) -> i64 {
         (self.0)()
     }
+
+    /// The same instant as a timestamp (for the shop's calendar: hours, days, midnight).
+    pub fn now(&self) -> jiff::Timestamp {
+        jiff::Timestamp::from_millisecond(self.now_ms()).unwrap_or_default()
+    }
 }
 
 impl Default for Clock {

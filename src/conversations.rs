@@ -9,7 +9,7 @@ use cocolu_core::contact::ContactRef;
 use cocolu_core::engine::decide::ContactState;
 use cocolu_core::engine::text::normalize;
 use cocolu_core::log::{ConversationRead, LogRecord, MessageIn};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// How many recent records are searched for the customer's details.
 const LOOKBACK: usize = 50;
@@ -40,14 +40,14 @@ pub fn latest_inbound_id(store: &Store, conversation: &str) -> Option<String> {
     latest_inbound(store, conversation).map(|message| message.id)
 }
 
-/// A page of a conversation's history: records oldest first, and the cursor of the older
-/// page when there is one (blocking).
+/// A page of a conversation's history: records oldest first, exactly as stored (a kind from a
+/// newer build included), and the cursor of the older page when there is one (blocking).
 pub fn history(
     store: &Store,
     conversation: &str,
     before: Option<&str>,
     limit: usize,
-) -> Result<(Vec<Value>, Option<String>), String> {
+) -> Result<(Vec<Box<RawValue>>, Option<String>), String> {
     let before = match before {
         Some(cursor) => Some(parse_slot(cursor).ok_or("`before` is not a cursor this API gave")?),
         None => None,
@@ -72,8 +72,8 @@ pub fn history(
     drop(index);
     Ok((
         records
-            .iter()
-            .filter_map(|bytes| serde_json::from_slice(bytes).ok())
+            .into_iter()
+            .filter_map(|bytes| RawValue::from_string(String::from_utf8(bytes.to_vec()).ok()?).ok())
             .collect(),
         next,
     ))
@@ -87,12 +87,12 @@ fn parse_slot(cursor: &str) -> Option<crate::store::index::Slot> {
     })
 }
 
-/// The latest `limit` records of a conversation, oldest first, as JSON (blocking).
-pub fn latest(store: &Store, conversation: &str, limit: usize) -> std::io::Result<Vec<Value>> {
+/// The latest `limit` records of a conversation, oldest first (blocking).
+pub fn latest(store: &Store, conversation: &str, limit: usize) -> std::io::Result<Vec<LogRecord>> {
     let records = store.index.read().latest(&store.log, conversation, limit)?;
     Ok(records
         .iter()
-        .filter_map(|bytes| serde_json::from_slice(bytes).ok())
+        .filter_map(|bytes| LogRecord::from_line(bytes))
         .collect())
 }
 

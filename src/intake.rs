@@ -36,6 +36,10 @@ pub trait Receive: Send + Sync + 'static {
         &self,
         events: Vec<Inbound>,
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>>;
+
+    /// Milliseconds since the epoch by the application's one clock, for what a channel stamps
+    /// itself (such as when its link dropped).
+    fn now_ms(&self) -> i64;
 }
 
 /// The one way in: stores what channels deliver, counts it, hands customers' messages to the
@@ -190,6 +194,10 @@ impl Receive for Intake {
         events: Vec<Inbound>,
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
         Box::pin(self.take_in(events))
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 }
 

@@ -8,7 +8,9 @@
 //! [`crate::channel::meta::graph::token_may_go_to`]).
 
 use crate::channel::meta::graph::GraphClient;
+use crate::clock::Clock;
 use crate::store::atomic::{is_temp_file, PendingFile};
+use crate::store::index::MessageIndex;
 use crate::store::Store;
 use bytes::Bytes;
 use cocolu_core::log::{LogRecord, MediaFailed, MediaStored};
@@ -103,6 +105,7 @@ pub struct Downloads {
     graph: GraphClient,
     max_bytes: u64,
     slots: Arc<Semaphore>,
+    clock: Clock,
 }
 
 /// One piece of a download, for the thread writing the file.
@@ -117,11 +120,12 @@ fn too_large(max_bytes: u64) -> String {
 }
 
 impl Downloads {
-    pub fn new(store: Arc<Store>, graph: GraphClient, max_bytes: u64) -> Downloads {
+    pub fn new(store: Arc<Store>, graph: GraphClient, max_bytes: u64, clock: Clock) -> Downloads {
         Downloads {
             store,
             graph,
             max_bytes,
+            clock,
             slots: Arc::new(Semaphore::new(PARALLEL_DOWNLOADS)),
         }
     }
@@ -141,7 +145,8 @@ impl Downloads {
             Ok(_slot) => self.download(&media_id).await,
             Err(_) => Err("the server is shutting down".to_string()),
         };
-        let at = jiff::Timestamp::now().as_millisecond();
+        let at = self.clock.now_ms();
+        let of_message = message_id.clone();
         let record = match &result {
             Ok((file, mime_type, size)) => LogRecord::MediaStored(MediaStored {
                 conversation,
@@ -163,8 +168,16 @@ impl Downloads {
                 })
             }
         };
-        if let Err(error) = self.store.append(vec![record.to_line()]).await {
-            tracing::warn!(%error, "cannot log a media download's outcome");
+        let still = |index: &MessageIndex| index.has_id(&of_message);
+        match self.store.append_if(vec![record.to_line()], still).await {
+            Ok(Some(_)) => {}
+            // The customer was erased while the file came: it goes too.
+            Ok(None) => {
+                if let Ok((file, _, _)) = &result {
+                    let _ = std::fs::remove_file(self.store.dir().join(MEDIA_DIR).join(file));
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cannot log a media download's outcome"),
         }
     }
 

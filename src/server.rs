@@ -107,7 +107,12 @@ impl Application {
                 source,
             })?;
         let metrics: Arc<Metrics> = Arc::default();
-        let media = media::Downloads::new(store.clone(), graph.clone(), config.media_max_bytes);
+        let media = media::Downloads::new(
+            store.clone(),
+            graph.clone(),
+            config.media_max_bytes,
+            clock.clone(),
+        );
         let bot = Bot::start(
             store.clone(),
             data.clone(),
@@ -115,6 +120,7 @@ impl Application {
             outbox.clone(),
             meta.phone_number_id.as_deref(),
             config.stale_after,
+            clock.clone(),
         );
         let intake = Arc::new(Intake {
             store: store.clone(),

@@ -56,7 +56,7 @@ pub fn on_events(handler: impl Fn(ServerEvent) + 'static) -> ReadSignal<bool> {
                 let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(
                     move |message: web_sys::MessageEvent| {
                         if let Some(text) = message.data().as_string() {
-                            if let Ok(event) = serde_json::from_str::<ServerEvent>(&text) {
+                            if let Ok(event) = ServerEvent::from_json(&text) {
                                 handler(event);
                             }
                         }

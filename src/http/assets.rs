@@ -14,7 +14,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/pkg/{*file}", get(serve))
 }
 
-/// A content encoding we hold a precompressed copy in.
+/// A content encoding the file is sent in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Encoding {
     Brotli,
@@ -22,7 +22,8 @@ enum Encoding {
     Identity,
 }
 
-/// Picks brotli, then gzip, then none, among those the client accepts (`q=0` refuses).
+/// Picks brotli, then gzip, then none, among those the client accepts (`q=0` refuses). A file
+/// that compression does not shrink (it has no brotli copy) goes as it is.
 fn negotiate(accept_encoding: &str, asset: &EmbeddedAsset) -> Encoding {
     let accepts = |name: &str| {
         accept_encoding.split(',').any(|part| {
@@ -37,9 +38,11 @@ fn negotiate(accept_encoding: &str, asset: &EmbeddedAsset) -> Encoding {
             coding.eq_ignore_ascii_case(name) && !refused
         })
     };
-    if !asset.brotli.is_empty() && accepts("br") {
+    if asset.brotli.is_empty() {
+        Encoding::Identity
+    } else if accepts("br") {
         Encoding::Brotli
-    } else if !asset.gzip.is_empty() && accepts("gzip") {
+    } else if accepts("gzip") {
         Encoding::Gzip
     } else {
         Encoding::Identity
@@ -61,7 +64,7 @@ async fn serve(uri: Uri, request_headers: HeaderMap) -> Response {
     let encoding = negotiate(accept, asset);
     let body = match encoding {
         Encoding::Brotli => Bytes::from_static(asset.brotli),
-        Encoding::Gzip => Bytes::from_static(asset.gzip),
+        Encoding::Gzip => asset.gzip(),
         Encoding::Identity => match asset.file() {
             std::borrow::Cow::Borrowed(file) => Bytes::from_static(file),
             std::borrow::Cow::Owned(file) => Bytes::from(file),
@@ -99,9 +102,8 @@ mod tests {
         path: "/pkg/x.js",
         content_type: "text/javascript",
         immutable: true,
-        raw: b"raw raw raw",
+        raw: b"",
         brotli: b"br",
-        gzip: b"gz",
     };
 
     #[test]
@@ -119,36 +121,40 @@ mod tests {
     }
 
     #[test]
-    fn no_accepted_encoding_means_the_raw_file() {
+    fn no_accepted_encoding_means_the_file_itself() {
         assert_eq!(negotiate("", &BOTH), Encoding::Identity);
         assert_eq!(negotiate("identity", &BOTH), Encoding::Identity);
     }
 
     #[test]
-    fn a_missing_compressed_copy_falls_back() {
+    fn a_file_compression_does_not_shrink_goes_as_it_is() {
         let raw_only = EmbeddedAsset {
+            raw: b"<svg/>",
             brotli: b"",
-            gzip: b"",
             ..BOTH
         };
         assert_eq!(negotiate("br, gzip", &raw_only), Encoding::Identity);
     }
 
     #[test]
-    fn a_client_without_compression_gets_the_gzip_copy_expanded() {
-        use std::io::Write;
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        encoder.write_all(b"export const x = 1;").expect("written");
-        let gzip: &'static [u8] = Box::leak(encoder.finish().expect("gzip").into_boxed_slice());
+    fn a_client_without_brotli_gets_the_brotli_copy_expanded_or_gzipped() {
+        let mut brotli = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams::default();
+        brotli::BrotliCompress(&mut &b"export const x = 1;"[..], &mut brotli, &params)
+            .expect("compressed");
         let asset = EmbeddedAsset {
-            path: "/pkg/x.js",
-            content_type: "text/javascript",
-            immutable: true,
+            path: "/pkg/y.js",
             raw: b"",
-            brotli: b"",
-            gzip,
+            brotli: Box::leak(brotli.into_boxed_slice()),
+            ..BOTH
         };
-        assert_eq!(negotiate("", &asset), Encoding::Identity);
         assert_eq!(&asset.file()[..], b"export const x = 1;");
+        let mut back = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(&asset.gzip()[..]),
+            &mut back,
+        )
+        .expect("gunzipped");
+        assert_eq!(back, b"export const x = 1;");
     }
 }

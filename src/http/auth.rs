@@ -120,7 +120,7 @@ fn me_of(
     csrf_token: Option<String>,
 ) -> Me {
     let settings = state.data.settings.get();
-    let offset = cocolu_core::settings::time_zone(&settings).to_offset(jiff::Timestamp::now());
+    let offset = cocolu_core::settings::time_zone(&settings).to_offset(state.clock.now());
     Me {
         user,
         role,

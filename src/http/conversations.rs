@@ -21,7 +21,6 @@ use cocolu_core::api::inbox::{
 use cocolu_core::events::ServerEvent;
 use cocolu_core::log::Origin;
 use serde::Deserialize;
-use serde_json::Value;
 
 pub fn routes(api: Api) -> Api {
     const TAG: &str = "conversations";
@@ -57,7 +56,7 @@ pub fn routes(api: Api) -> Api {
                  `before` for the page before this one.",
             )
             .query::<HistoryQuery>()
-            .returns::<Vec<Value>>(),
+            .returns::<Vec<serde_json::Value>>(),
         get(history),
     )
     .op(
@@ -127,7 +126,7 @@ async fn one(
     State(state): State<AppState>,
     Path(conversation): Path<String>,
 ) -> Result<ApiJson<Summary>, ApiError> {
-    let now = jiff::Timestamp::now().as_millisecond();
+    let now = state.clock.now_ms();
     conversations::summary(&state.store, &conversation, now, windowed(&state))
         .map(ApiJson)
         .ok_or_else(|| ApiError::NotFound(format!("No conversation `{conversation}`.")))
@@ -159,7 +158,7 @@ fn windowed(state: &AppState) -> bool {
 
 fn quiet_until(state: &AppState) -> i64 {
     let hours = i64::from(state.data.settings.get().replies.takeover_quiet_hours);
-    jiff::Timestamp::now().as_millisecond() + hours * 3600 * 1000
+    state.clock.now_ms() + hours * 3600 * 1000
 }
 
 /// `POST /api/conversations/{conversation}/takeover {"paused": true|false}`: the takeover

@@ -56,6 +56,7 @@ async fn run(
         .as_deref()
         .map(|from| crate::bot::contact_state(&state.store, from));
     let data = state.data.clone();
+    let now = state.clock.now();
     // Checking a draft and compiling its rules is the costly part: off the async workers.
     super::heavy(&state.runtime, move || {
         let rules = match request.rules {
@@ -75,7 +76,7 @@ async fn run(
             &templates,
             contact,
             &request.question,
-            jiff::Timestamp::now(),
+            now,
         )))
     })
     .await?

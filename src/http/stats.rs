@@ -57,7 +57,7 @@ fn median(buckets: &[u32]) -> Median {
 /// event).
 pub fn today(state: &AppState) -> HourCounts {
     let time_zone = cocolu_core::settings::time_zone(&state.data.settings.get());
-    let now = jiff::Timestamp::now();
+    let now = state.clock.now();
     let midnight = now
         .to_zoned_datetime(time_zone)
         .start_of_day()
@@ -96,7 +96,9 @@ async fn stats(
     let time_zone = cocolu_core::settings::time_zone(&state.data.settings.get());
     let (from, to) = match query.days {
         Some(days) if (1..=366).contains(&days) => {
-            let today = jiff::Timestamp::now()
+            let today = state
+                .clock
+                .now()
                 .to_zoned_datetime(time_zone.clone())
                 .date();
             let first = today

@@ -104,7 +104,7 @@ async fn variables(State(state): State<AppState>) -> ApiJson<Vec<Variable>> {
     let settings = state.data.settings.get();
     let (zone, now) = (
         cocolu_core::settings::time_zone(&settings),
-        jiff::Timestamp::now(),
+        state.clock.now(),
     );
     let today = settings.hours.today_text(&zone, now, "y", "cerrado");
     let day = settings.hours.day_text(&zone, now, "");

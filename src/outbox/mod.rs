@@ -19,6 +19,7 @@ use crate::channel::Channel;
 use crate::clock::Clock;
 use crate::data::Data;
 use crate::events::Events;
+use crate::store::index::MessageIndex;
 use crate::store::index::Slot;
 use crate::store::log::LogError;
 use crate::store::Store;
@@ -327,16 +328,20 @@ impl Outbox {
             Ok(message_id) => {
                 tracing::info!(conversation = ?queued.conversation, outbox = id, ?message_id, "reply sent");
                 self.token_refused_at.store(0, Ordering::Relaxed);
-                self.finish(
-                    &queued,
-                    LogRecord::MessageOutSent(MessageOutSent {
-                        conversation: queued.conversation.clone(),
-                        outbox: id.to_string(),
-                        at: self.clock.now_ms(),
-                        message_id: message_id.clone(),
-                    }),
-                )
-                .await;
+                let logged = self
+                    .finish(
+                        &queued,
+                        LogRecord::MessageOutSent(MessageOutSent {
+                            conversation: queued.conversation.clone(),
+                            outbox: id.to_string(),
+                            at: self.clock.now_ms(),
+                            message_id: message_id.clone(),
+                        }),
+                    )
+                    .await;
+                if !logged {
+                    return Attempt::Finished;
+                }
                 self.events.publish(ServerEvent::MessageSent {
                     conversation: queued.conversation.clone(),
                     outbox: id.to_string(),
@@ -367,16 +372,20 @@ impl Outbox {
             return Attempt::Again(pause);
         }
         tracing::warn!(outbox = id, error = %Escaped(&error), "send failed for good");
-        self.finish(
-            &queued,
-            LogRecord::MessageOutFailed(MessageOutFailed {
-                conversation: queued.conversation.clone(),
-                outbox: id.to_string(),
-                at: self.clock.now_ms(),
-                error: error.clone(),
-            }),
-        )
-        .await;
+        let logged = self
+            .finish(
+                &queued,
+                LogRecord::MessageOutFailed(MessageOutFailed {
+                    conversation: queued.conversation.clone(),
+                    outbox: id.to_string(),
+                    at: self.clock.now_ms(),
+                    error: error.clone(),
+                }),
+            )
+            .await;
+        if !logged {
+            return Attempt::Finished;
+        }
         self.events.publish(ServerEvent::MessageFailed {
             conversation: queued.conversation.clone(),
             outbox: id.to_string(),
@@ -387,14 +396,25 @@ impl Outbox {
         Attempt::Finished
     }
 
-    /// Logs an outcome, retrying while the disk refuses (the send already happened).
-    async fn finish(&self, queued: &MessageOut, outcome: LogRecord) {
+    /// Logs an outcome, retrying while the disk refuses (the send already happened). Not
+    /// when the customer was erased meanwhile (`false`): the outcome would bring them back.
+    async fn finish(&self, queued: &MessageOut, outcome: LogRecord) -> bool {
         let record = outcome.to_line();
         let mut delay = Duration::from_millis(200);
-        while let Err(error) = self.store.append(vec![record.clone()]).await {
-            tracing::error!(outbox = ?queued.outbox, error = %Escaped(&error), "cannot log a send's outcome; retrying");
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(30));
+        loop {
+            let still = |index: &MessageIndex| index.awaits_outcome(&queued.outbox);
+            match self.store.append_if(vec![record.clone()], still).await {
+                Ok(Some(_)) => return true,
+                Ok(None) => {
+                    tracing::info!(outbox = ?queued.outbox, "a send's customer was erased meanwhile; its outcome is not logged");
+                    return false;
+                }
+                Err(error) => {
+                    tracing::error!(outbox = ?queued.outbox, error = %Escaped(&error), "cannot log a send's outcome; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(30));
+                }
+            }
         }
     }
 }

@@ -226,6 +226,26 @@ impl Store {
     /// stored or none (the error says why).
     pub async fn append(&self, records: Vec<Vec<u8>>) -> Result<Vec<Position>, LogError> {
         let _gate = self.gate.read().await;
+        self.append_within_gate(records).await
+    }
+
+    /// Appends `records` only if `still` holds of the index, checked where no erase can run
+    /// until they are written; `Ok(None)` when it did not hold. Work begun before an erase (a
+    /// decision, a send's outcome, a media download) must not bring the erased customer back.
+    pub async fn append_if(
+        &self,
+        records: Vec<Vec<u8>>,
+        still: impl FnOnce(&MessageIndex) -> bool,
+    ) -> Result<Option<Vec<Position>>, LogError> {
+        let _gate = self.gate.read().await;
+        if !still(&self.index.read()) {
+            return Ok(None);
+        }
+        self.append_within_gate(records).await.map(Some)
+    }
+
+    /// Appends while the caller holds the gate's read side.
+    async fn append_within_gate(&self, records: Vec<Vec<u8>>) -> Result<Vec<Position>, LogError> {
         let positions = self.log.append(records.clone()).await?;
         // Read before the lock: readers of the index wait only for the bookkeeping.
         let reads: Vec<_> = records.iter().map(|r| index::ReadLine::of(r)).collect();

@@ -19,10 +19,9 @@ use crate::intake::Receive;
 use crate::store::Store;
 use crate::telemetry::Escaped;
 use cocolu_core::events::ServerEvent;
-use cocolu_core::outbound::Outbound;
+use cocolu_core::log::LogRecord;
 use cocolu_core::settings::ChannelKind;
 use parking_lot::RwLock;
-use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 use tokio_util::sync::CancellationToken;
@@ -138,7 +137,7 @@ impl WebLink {
     /// this only speaks while the link is connecting or already down.
     fn failed(&self, reason: String) {
         let since = match self.state() {
-            Some(LinkState::Connecting) => crate::clock::Clock::system().now_ms(),
+            Some(LinkState::Connecting) => self.intake.now_ms(),
             Some(LinkState::Disconnected { since, .. }) => since,
             _ => return,
         };
@@ -161,12 +160,7 @@ impl WebLink {
         // A late event of a client being stopped says nothing once the channel is off.
         let Some(current) = self.state() else { return };
         let number = client.pn().map(|jid| jid.user.to_string());
-        if let Some(next) = link::next(
-            &current,
-            event,
-            crate::clock::Clock::system().now_ms(),
-            number.as_deref(),
-        ) {
+        if let Some(next) = link::next(&current, event, self.intake.now_ms(), number.as_deref()) {
             self.set(Some(next));
         }
     }
@@ -407,11 +401,10 @@ fn answer_menus(store: &Store, messages: &mut [InboundMessage]) {
         let Ok(records) = conversations::latest(store, key, MENU_LOOKBACK) else {
             continue;
         };
-        let sent = records
-            .iter()
-            .rev()
-            .find(|r| r["kind"] == "message_out")
-            .and_then(|r| Outbound::deserialize(&r["message"]).ok());
+        let sent = records.into_iter().rev().find_map(|record| match record {
+            LogRecord::MessageOut(out) => Some(out.message),
+            _ => None,
+        });
         if let Some(choice) = sent.as_ref().and_then(|sent| choice_for(sent, text)) {
             message.choice_id = Some(choice.id.clone());
         }
@@ -470,6 +463,7 @@ mod tests {
     use crate::store::StoreOptions;
     use cocolu_core::contact::ContactRef;
     use cocolu_core::outbound::Choice;
+    use cocolu_core::outbound::Outbound;
     use serde_json::json;
 
     fn said(text: &str) -> InboundMessage {

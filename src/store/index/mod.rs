@@ -223,6 +223,18 @@ impl MessageIndex {
         self.pending.undecided.remove(id);
     }
 
+    /// Whether an outgoing message still waits for its outcome (`false` once it has one, or
+    /// once its customer was erased).
+    pub fn awaits_outcome(&self, outbox: &str) -> bool {
+        self.pending.outbox.contains_key(outbox)
+    }
+
+    /// Whether a customer's message still waits for the bot (`false` once decided, or once
+    /// its customer was erased).
+    pub fn awaits_decision(&self, id: &str) -> bool {
+        self.pending.undecided.contains_key(id)
+    }
+
     /// How many outgoing messages are not yet sent or failed.
     pub fn pending_outbox_count(&self) -> usize {
         self.pending.outbox.len()
