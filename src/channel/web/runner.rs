@@ -483,15 +483,19 @@ mod tests {
     }
 
     async fn sent(store: &Store, at: i64, message: &Outbound) {
-        let record = json!({
-            "kind": "message_out", "conversation": "584121234567", "outbox": format!("o{at}"),
-            "at": at, "to": {"wa_id": "584121234567"}, "origin": "bot",
-            "text": message.summary(), "message": message,
+        let record = LogRecord::MessageOut(cocolu_core::log::MessageOut {
+            conversation: "584121234567".into(),
+            outbox: format!("o{at}"),
+            at,
+            to: ContactRef {
+                wa_id: Some("584121234567".into()),
+                ..ContactRef::default()
+            },
+            origin: cocolu_core::log::Origin::Bot { rule: None },
+            text: message.summary(),
+            message: message.clone(),
         });
-        store
-            .append(vec![serde_json::to_vec(&record).expect("json")])
-            .await
-            .expect("stored");
+        store.append(vec![record.to_line()]).await.expect("stored");
     }
 
     #[tokio::test]
