@@ -32,10 +32,8 @@ impl EmbeddedAsset {
         if !self.raw.is_empty() || self.brotli.is_empty() {
             return Cow::Borrowed(self.raw);
         }
-        let mut out = Vec::with_capacity(self.brotli.len() * 4);
-        let mut reader = brotli_decompressor::Decompressor::new(self.brotli, 16 * 1024);
-        match reader.read_to_end(&mut out) {
-            Ok(_) => Cow::Owned(out),
+        match expand(self.brotli) {
+            Ok(out) => Cow::Owned(out),
             Err(error) => {
                 tracing::error!(path = self.path, %error, "an embedded asset cannot be expanded");
                 Cow::Borrowed(&[])
@@ -65,6 +63,13 @@ impl EmbeddedAsset {
         MADE.lock().insert(self.path, copy.clone());
         copy
     }
+}
+
+/// A brotli-compressed embedded file, expanded.
+pub fn expand(brotli: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(brotli.len() * 4);
+    brotli_decompressor::Decompressor::new(brotli, 16 * 1024).read_to_end(&mut out)?;
+    Ok(out)
 }
 
 include!(concat!(env!("OUT_DIR"), "/bundle.rs"));

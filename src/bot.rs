@@ -42,7 +42,8 @@ enum Work {
 }
 
 /// Changes a person makes to a contact from the dashboard or the API.
-#[derive(Clone, Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContactEdit {
     #[serde(default)]
     pub add_labels: Vec<String>,

@@ -22,7 +22,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Folder (inside the data folder) holding the JSON Schemas.
 pub const SCHEMA_DIR: &str = "schema";
 
-/// The JSON Schema of a hand-editable document, pretty-printed.
+/// The JSON Schema of a hand-editable document generated from its type, pretty-printed.
+#[cfg(feature = "schema")]
 pub fn schema_text<T: HandEdited + schemars::JsonSchema>() -> String {
     let schema = schemars::schema_for!(T);
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
@@ -30,13 +31,29 @@ pub fn schema_text<T: HandEdited + schemars::JsonSchema>() -> String {
     text
 }
 
-/// Every hand-editable document's schema: (file name, text).
-pub fn schemas() -> Vec<(String, String)> {
+/// Every hand-editable document's schema generated from its type: (file name, text).
+#[cfg(feature = "schema")]
+pub fn generated_schemas() -> Vec<(String, String)> {
     vec![
         (schema_file_name::<Settings>(), schema_text::<Settings>()),
         (schema_file_name::<Rules>(), schema_text::<Rules>()),
         (schema_file_name::<Users>(), schema_text::<Users>()),
     ]
+}
+
+/// Every hand-editable document's schema as published in `docs/schema/`: (file name, text).
+pub fn schemas() -> Vec<(String, String)> {
+    [
+        schema_file_name::<Settings>(),
+        schema_file_name::<Rules>(),
+        schema_file_name::<Users>(),
+    ]
+    .into_iter()
+    .map(|name| {
+        let text = crate::published::text(&format!("{SCHEMA_DIR}/{name}"));
+        (name, text)
+    })
+    .collect()
 }
 
 /// Writes the schemas into `dir/schema/`, skipping files that are already identical.
@@ -276,6 +293,14 @@ impl Data {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "schema")]
+    #[test]
+    fn the_published_schemas_are_what_the_types_generate() {
+        for (name, text) in generated_schemas() {
+            crate::published::check(&format!("{SCHEMA_DIR}/{name}"), &text);
+        }
+    }
 
     fn open_all(dir: &Path, templates: &Path) -> Result<(Store, Data), StoreError> {
         open_folder(dir, templates, &StoreOptions::default(), Events::new())

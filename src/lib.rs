@@ -25,6 +25,7 @@ pub mod intake;
 pub mod media;
 pub mod metrics;
 pub mod outbox;
+pub mod published;
 pub mod server;
 pub mod store;
 pub mod telemetry;

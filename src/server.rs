@@ -66,6 +66,9 @@ impl Application {
     /// afterwards.
     pub async fn build(config: Config) -> Result<Application, StartError> {
         let started = Instant::now();
+        if !cocolu_core::settings::zones_known() {
+            tracing::error!("no time-zone database on this machine (install the tzdata package, or point TZDIR at one): the shop's hours and days are read in UTC until then");
+        }
         store::prepare_data_dir(&config.data_dir).map_err(|source| StartError::DataDir {
             path: config.data_dir.clone(),
             source,

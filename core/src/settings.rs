@@ -6,6 +6,14 @@ use crate::document::{Context, HandEdited, Problem};
 use crate::engine::hours::Schedule;
 pub use crate::model::{default_hours, Business, ChannelKind, Language, ReplyPolicy, Settings};
 
+/// Whether the machine has a time-zone database (the tzdata package, or `$TZDIR`) with the
+/// world's zones in it (`UTC` alone is always known).
+pub fn zones_known() -> bool {
+    jiff::tz::db()
+        .available()
+        .any(|name| name.as_str().contains('/'))
+}
+
 /// The shop's time zone (UTC if the name is unknown, which validation reports).
 pub fn time_zone(settings: &Settings) -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
@@ -71,7 +79,9 @@ impl HandEdited for Settings {
         if self.business.name.trim().is_empty() {
             problems.push(Problem::new("/business/name", "the business name is empty"));
         }
-        if jiff::tz::TimeZone::get(&self.time_zone).is_err() {
+        // Without a time-zone database on the machine no name can be checked (the server says
+        // so at start, and reads the hours in UTC meanwhile).
+        if jiff::tz::TimeZone::get(&self.time_zone).is_err() && zones_known() {
             problems.push(Problem::new(
                 "/time_zone",
                 format!(

@@ -35,6 +35,8 @@ pub enum Access {
 }
 
 impl Access {
+    /// As the OpenAPI document's `x-access` names it.
+    #[cfg_attr(not(feature = "schema"), allow(dead_code))]
     pub fn as_str(self) -> &'static str {
         match self {
             Access::Public => "public",

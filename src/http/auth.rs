@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cocolu_core::api::accounts::Role;
 use cocolu_core::api::accounts::{Credential, Me, UserView};
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The largest body a sign-in, set-up, registration or password change accepts: the fields
@@ -131,13 +130,15 @@ fn me_of(
     }
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct SetupState {
     /// `true` while nobody has an account: the dashboard offers to create the administrator.
     needed: bool,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct SetupRequest {
     /// The code printed in the server log (`journalctl -u cocolu`).
     code: String,
@@ -146,7 +147,8 @@ struct SetupRequest {
 }
 
 /// A new account.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct Account {
     /// Lower case letters, digits and `.` `_` `-` `@` `+`.
     username: String,
@@ -167,13 +169,15 @@ impl From<Account> for NewUser {
     }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct LoginRequest {
     username: String,
     password: String,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct RegisterRequest {
     /// The invitation code an administrator gave.
     invitation: String,
@@ -181,7 +185,8 @@ struct RegisterRequest {
     account: Account,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct PasswordRequest {
     current: String,
     new: String,

@@ -98,7 +98,8 @@ async fn connection(
 }
 
 /// The outcome of a connection check: the number's details, or why it failed.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct Check {
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

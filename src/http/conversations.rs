@@ -268,7 +268,8 @@ async fn media_file(
 const MAX_SEARCH_CHARS: usize = 200;
 
 /// `GET /api/conversations` parameters.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct ListParams {
     /// Words the customer's name, phone number, username or id contain.
     q: Option<String>,
@@ -308,7 +309,8 @@ async fn list(
         .map_err(ApiError::BadRequest)
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct HistoryQuery {
     /// How many records (default 50, at most 500).
     limit: Option<usize>,

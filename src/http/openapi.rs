@@ -1,8 +1,9 @@
 //! The API's routes are declared once, through [`Api`]: each operation names its method,
 //! path, who may call it, and its request and response types. The same declaration adds the
-//! route to the router, puts the access check in front of it, and writes its entry in the
-//! OpenAPI 3.1 document served at `/api/openapi.json`, so the document cannot drift from the
-//! router.
+//! route to the router, puts the access check in front of it, and (with the `schema` feature,
+//! which the tests turn on) writes its entry in the OpenAPI 3.1 document. The tests check that
+//! document against `docs/openapi.json`, which a release build serves at `/api/openapi.json`
+//! (the operations it has), so the document cannot drift from the router.
 
 use super::access::{self, Access};
 use super::state::AppState;
@@ -10,23 +11,51 @@ use axum::http::Method;
 use axum::middleware::from_fn_with_state;
 use axum::routing::MethodRouter;
 use axum::Router;
-use schemars::generate::SchemaSettings;
-use schemars::{JsonSchema, Schema, SchemaGenerator};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
+
+#[cfg(feature = "schema")]
+mod generate;
+
+/// A type the document describes: with the `schema` feature, one whose JSON Schema is derived.
+#[cfg(feature = "schema")]
+pub trait Described: schemars::JsonSchema {}
+#[cfg(feature = "schema")]
+impl<T: schemars::JsonSchema> Described for T {}
+/// A type the document describes (its schema is in `docs/openapi.json`).
+#[cfg(not(feature = "schema"))]
+pub trait Described {}
+#[cfg(not(feature = "schema"))]
+impl<T> Described for T {}
 
 /// Makes the schema of a type, registering its definitions.
-type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+#[cfg(feature = "schema")]
+type SchemaFn = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
+#[cfg(not(feature = "schema"))]
+type SchemaFn = ();
 
-fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
-    generator.subschema_for::<T>()
+#[cfg(feature = "schema")]
+fn schema_of<T: Described>() -> Option<SchemaFn> {
+    Some(|generator| generator.subschema_for::<T>())
 }
 
-fn root_schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
-    generator.root_schema_for::<T>()
+#[cfg(feature = "schema")]
+fn root_schema_of<T: Described>() -> Option<SchemaFn> {
+    Some(|generator| generator.root_schema_for::<T>())
+}
+
+#[cfg(not(feature = "schema"))]
+fn schema_of<T: Described>() -> Option<SchemaFn> {
+    None
+}
+
+#[cfg(not(feature = "schema"))]
+fn root_schema_of<T: Described>() -> Option<SchemaFn> {
+    None
 }
 
 /// What the document says about one operation.
 #[derive(Clone)]
+#[cfg_attr(not(feature = "schema"), allow(dead_code))]
 pub struct Doc {
     tag: &'static str,
     summary: &'static str,
@@ -59,20 +88,20 @@ impl Doc {
     }
 
     /// The JSON body the operation takes.
-    pub fn body<T: JsonSchema>(mut self) -> Doc {
-        self.request = Some(schema_of::<T>);
+    pub fn body<T: Described>(mut self) -> Doc {
+        self.request = schema_of::<T>();
         self
     }
 
     /// The JSON body of a successful answer.
-    pub fn returns<T: JsonSchema>(mut self) -> Doc {
-        self.response = Some(schema_of::<T>);
+    pub fn returns<T: Described>(mut self) -> Doc {
+        self.response = schema_of::<T>();
         self
     }
 
     /// The query parameters, as the fields of `T`.
-    pub fn query<T: JsonSchema>(mut self) -> Doc {
-        self.query = Some(root_schema_of::<T>);
+    pub fn query<T: Described>(mut self) -> Doc {
+        self.query = root_schema_of::<T>();
         self
     }
 
@@ -94,6 +123,9 @@ impl Doc {
     }
 }
 
+// Without the `schema` feature only the method and path are read (to pick the operations of
+// `docs/openapi.json` this build has).
+#[cfg_attr(not(feature = "schema"), allow(dead_code))]
 struct Operation {
     method: Method,
     path: &'static str,
@@ -142,149 +174,32 @@ impl Api {
 
     /// The router and the document.
     pub fn finish(self) -> (Router<AppState>, Value) {
-        let document = document(&self.operations);
+        #[cfg(feature = "schema")]
+        let document = generate::document(&self.operations);
+        #[cfg(not(feature = "schema"))]
+        let document = published(&self.operations);
         (self.router, document)
     }
 }
 
-fn path_parameters(path: &str) -> Vec<Value> {
-    path.split('/')
-        .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
-        .map(|name| {
-            json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}})
-        })
-        .collect()
-}
-
-fn query_parameters(schema: &Schema) -> Vec<Value> {
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .map(|properties| {
-            properties
-                .iter()
-                .map(|(name, property)| {
-                    let mut parameter = json!({
-                        "name": name,
-                        "in": "query",
-                        "required": required.contains(&name.as_str()),
-                        "schema": property,
-                    });
-                    if let Some(description) = property.get("description") {
-                        parameter["description"] = description.clone();
-                    }
-                    parameter
+/// `docs/openapi.json` (written for every optional channel) with only the operations this
+/// build has.
+#[cfg(not(feature = "schema"))]
+fn published(operations: &[Operation]) -> Value {
+    let mut document = crate::published::json("openapi.json");
+    if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
+        paths.retain(|path, item| {
+            let Some(methods) = item.as_object_mut() else {
+                return false;
+            };
+            methods.retain(|method, _| {
+                operations.iter().any(|operation| {
+                    format!("/api{}", operation.path) == *path
+                        && operation.method.as_str().eq_ignore_ascii_case(method)
                 })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn error_response(description: &str) -> Value {
-    json!({
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    })
-}
-
-fn document(operations: &[Operation]) -> Value {
-    let mut settings = SchemaSettings::draft2020_12();
-    settings.definitions_path = "/components/schemas".into();
-    let mut generator = settings.into_generator();
-    let mut paths: Map<String, Value> = Map::new();
-    for operation in operations {
-        let doc = &operation.doc;
-        let mut entry = json!({
-            "tags": [doc.tag],
-            "summary": doc.summary,
-            "operationId": format!("{}_{}", operation.method.as_str().to_lowercase(),
-                operation.path.trim_matches('/').replace(['/', '{', '}'], "_").replace("__", "_")),
-            "x-access": operation.access.as_str(),
-        });
-        if !doc.description.is_empty() {
-            entry["description"] = json!(doc.description);
-        }
-        let mut parameters = path_parameters(operation.path);
-        if let Some(query) = doc.query {
-            parameters.extend(query_parameters(&query(&mut generator)));
-        }
-        if !parameters.is_empty() {
-            entry["parameters"] = Value::Array(parameters);
-        }
-        if let Some(request) = doc.request {
-            entry["requestBody"] = json!({
-                "required": true,
-                "content": {"application/json": {"schema": request(&mut generator)}}
             });
-        }
-        let mut success = json!({"description": "Success"});
-        if let Some(response) = doc.response {
-            success["content"] = json!({doc.response_type: {"schema": response(&mut generator)}});
-        } else if doc.response_type != "application/json" {
-            success["content"] = json!({doc.response_type: {}});
-        }
-        let mut responses = Map::new();
-        responses.insert(doc.status.to_string(), success);
-        match operation.access {
-            Access::Public => {
-                entry["security"] = json!([]);
-            }
-            Access::User | Access::Admin => {
-                responses.insert("401".into(), error_response("Not signed in"));
-                if operation.access == Access::Admin {
-                    responses.insert("403".into(), error_response("Administrators only"));
-                }
-            }
-        }
-        responses.insert("default".into(), error_response("An error"));
-        entry["responses"] = Value::Object(responses);
-        let path = format!("/api{}", operation.path);
-        let item = paths.entry(path).or_insert_with(|| json!({}));
-        item[operation.method.as_str().to_lowercase()] = entry;
+            !methods.is_empty()
+        });
     }
-    let mut schemas: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
-    schemas.insert(
-        "Error".into(),
-        json!({
-            "type": "object",
-            "required": ["error"],
-            "properties": {"error": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {
-                    "code": {"type": "string", "description": "Stable, for programs: `unauthorized`, `forbidden`, `csrf`, `not_found`, `invalid`, `conflict`, `too_many_attempts`..."},
-                    "message": {"type": "string", "description": "For people."},
-                    "details": {"description": "More, for some codes (the other version in a conflict, located problems)."}
-                }
-            }}
-        }),
-    );
-    json!({
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Cocolu API",
-            "version": env!("CARGO_PKG_VERSION"),
-            "description": "The REST API of Cocolu, a WhatsApp Business auto-reply bot. Scripts \
-                authenticate with `Authorization: Bearer <token>` (tokens are made by admins); \
-                the dashboard uses a session cookie, and then every request that changes \
-                something needs the `X-CSRF-Token` header from `/api/auth/me`. Errors are \
-                always `{\"error\":{\"code\",\"message\"}}`. Lists are paged with the `cursor` \
-                of the previous page. `x-access` tells who may call an operation: `public`, \
-                `user` (agents and admins) or `admin`."
-        },
-        "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {
-                "token": {"type": "http", "scheme": "bearer"},
-                "session": {"type": "apiKey", "in": "cookie", "name": "cocolu_session"}
-            }
-        },
-        "security": [{"token": []}, {"session": []}]
-    })
+    document
 }

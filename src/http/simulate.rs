@@ -26,7 +26,8 @@ pub fn routes(api: Api) -> Api {
     )
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct Request {
     #[serde(flatten)]
     question: Question,

@@ -15,7 +15,6 @@ use cocolu_core::api::accounts::{
     AuditPage, InvitationRequest, InvitationView, NewInvitation, NewToken, TokenRequest, TokenView,
     UserView,
 };
-use schemars::JsonSchema;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -118,7 +117,8 @@ async fn list_users(State(state): State<AppState>) -> ApiJson<Vec<UserView>> {
     ApiJson(users.users.iter().map(UserView::from).collect())
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct UserPatch {
     name: Option<String>,
@@ -270,7 +270,8 @@ async fn delete_token(
 }
 
 /// A page of a list: pass the `cursor` of the previous page to get the next.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PageQuery {
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,

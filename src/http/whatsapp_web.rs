@@ -13,7 +13,6 @@ use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cocolu_core::model::LinkState;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub fn routes(api: Api) -> Api {
@@ -70,9 +69,10 @@ pub fn routes(api: Api) -> Api {
     )
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct LinkView {
-    #[schemars(with = "Option<serde_json::Value>")]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<serde_json::Value>"))]
     link: Option<LinkState>,
 }
 
@@ -101,14 +101,16 @@ async fn qr_image(State(state): State<AppState>) -> Result<Response, ApiError> {
         .into_response())
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct PairCodeRequest {
     /// The shop's number with its country code, such as `+58 412 123 4567`.
     phone: String,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct PairCode {
     /// Eight characters to type on the phone.
     code: String,

@@ -344,11 +344,11 @@ impl<T: HandEdited> Document<T> {
 mod tests {
     use super::*;
     use cocolu_core::document::Problem;
-    use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
 
     /// A document in its second format: format 1 called the field `nombre`.
-    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     struct Shop {
         #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]

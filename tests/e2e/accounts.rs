@@ -792,3 +792,43 @@ async fn behind_a_trusted_proxy_over_https_the_cookie_is_secure_and_host_only() 
     let audit = direct.get_json("/api/audit").await;
     assert_eq!(audit["entries"][0]["ip"], "127.0.0.1");
 }
+
+/// The OpenAPI document the routes and their types generate (`test.sh` builds the `schema`
+/// feature) is the one `docs/openapi.json` publishes and a release build serves: all of it
+/// when every channel is built, else every operation this build has, schemas included.
+#[cfg(feature = "schema")]
+#[tokio::test]
+async fn published_api_document_is_what_the_routes_and_types_generate() {
+    let app = spawn_app().await;
+    let generated = app.get_json("/api/openapi.json").await;
+    let mut text = serde_json::to_string_pretty(&generated).expect("JSON");
+    text.push('\n');
+    if cfg!(feature = "whatsapp-web") {
+        cocolu::published::check("openapi.json", &text);
+        return;
+    }
+    let published = cocolu::published::json("openapi.json");
+    let paths = generated["paths"].as_object().expect("paths");
+    assert!(paths.len() > 30, "{} operations", paths.len());
+    for (path, item) in paths {
+        assert_eq!(
+            &published["paths"][path], item,
+            "docs/openapi.json says otherwise of {path}: run `COCOLU_BLESS=1 ./test.sh`"
+        );
+    }
+    for (path, _) in published["paths"].as_object().expect("paths") {
+        assert!(
+            paths.contains_key(path) || path.starts_with("/api/whatsapp-web"),
+            "{path} is published but not routed"
+        );
+    }
+    for (name, schema) in generated["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+    {
+        assert_eq!(
+            &published["components"]["schemas"][name], schema,
+            "docs/openapi.json says otherwise of {name}: run `COCOLU_BLESS=1 ./test.sh`"
+        );
+    }
+}

@@ -153,3 +153,41 @@ fn a_busy_port_exits_with_one_clear_sentence() {
         "{stderr}"
     );
 }
+
+/// The UTC zone in the TZif format (version 2): no transitions, one type, its POSIX footer.
+const UTC_TZIF: &[u8] = b"TZif2\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00UTC\x00TZif2\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00UTC\x00\x0aUTC0\x0a";
+
+/// A machine without a time-zone database (no tzdata package): the binary starts on an empty
+/// folder, says what to install, keeps its default settings in force (the zone cannot be
+/// checked, so it is not refused), and answers with the hours read in UTC.
+#[tokio::test]
+async fn without_a_time_zone_database_the_server_says_so_and_serves() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    // A database with UTC alone, as in a container without tzdata (an empty or missing
+    // folder makes the library look in the system's own).
+    let empty = dir.path().join("zoneinfo");
+    std::fs::create_dir(&empty).expect("mkdir");
+    std::fs::write(empty.join("UTC"), UTC_TZIF).expect("UTC zone");
+    let server = crate::helpers::spawn_binary_with_stderr(
+        dir.path(),
+        &[],
+        &[("TZDIR", empty.to_str().expect("utf-8"))],
+        log.into(),
+    );
+    let status =
+        crate::helpers::get_json(&server.client, &format!("{}/api/status", server.base_url)).await;
+    assert!(
+        status["file_problems"]
+            .as_array()
+            .expect("problems")
+            .is_empty(),
+        "the default settings stay in force: {status}"
+    );
+    let log = std::fs::read_to_string(&log_path).expect("log");
+    assert!(
+        log.contains("no time-zone database") && log.contains("tzdata"),
+        "{log}"
+    );
+}

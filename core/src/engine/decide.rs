@@ -24,7 +24,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 const MINUTE_MS: i64 = 60 * 1000;
@@ -189,22 +189,24 @@ pub struct CompiledRules {
     pub rules: Arc<Rules>,
     /// Every valid pattern of every regex rule.
     regex_set: RegexSet,
-    /// For each pattern of `regex_set`: its rule id and the pattern as written.
-    regex_owner: Vec<(String, String)>,
-    /// Each rule's `when.text`, normalized, in the same order.
-    texts: HashMap<String, Vec<String>>,
-    /// The regexes of greeting rules, each compiled alone: what a greeting matched is taken
-    /// out of the message to see what else it says.
-    greeting_regexes: HashMap<String, Vec<Regex>>,
+    /// For each pattern of `regex_set`: its rule (by position) and the pattern as written.
+    regex_owner: Vec<(usize, String)>,
+    /// Each rule's `when.text`, normalized, by the rule's position (no lookup by id per
+    /// message: a decision tries every rule).
+    texts: Vec<Vec<String>>,
+    /// The regexes of greeting rules, each compiled alone, by the rule's position (empty for
+    /// the others): what a greeting matched is taken out of the message to see what else it
+    /// says.
+    greeting_regexes: Vec<Vec<Regex>>,
 }
 
 impl CompiledRules {
     /// Prepares the rules; a rule whose regexes do not compile (validation refuses it) matches
     /// no text.
     pub fn new(rules: Arc<Rules>) -> CompiledRules {
-        let regex_owner: Vec<(String, String)> = super::rules::regex_patterns(&rules)
+        let regex_owner: Vec<(usize, String)> = super::rules::regex_patterns(&rules)
             .into_iter()
-            .map(|(r, _, pattern)| (rules.rules[r].id.clone(), pattern.to_string()))
+            .map(|(r, _, pattern)| (r, pattern.to_string()))
             .collect();
         // Validation keeps the set within its budget; should it fail anyway, say so loudly.
         let regex_set = super::rules::regex_set(regex_owner.iter().map(|(_, p)| p.as_str()))
@@ -215,20 +217,17 @@ impl CompiledRules {
         let texts = rules
             .rules
             .iter()
-            .map(|rule| {
-                (
-                    rule.id.clone(),
-                    rule.when.text.iter().map(|t| normalize(t)).collect(),
-                )
-            })
+            .map(|rule| rule.when.text.iter().map(|t| normalize(t)).collect())
             .collect();
         let greeting_regexes = rules
             .rules
             .iter()
-            .filter(|rule| rule.greeting && rule.when.match_kind == MatchKind::Regex)
             .map(|rule| {
-                let compiled = super::rules::compile_regexes(rule).unwrap_or_default();
-                (rule.id.clone(), compiled)
+                if rule.greeting && rule.when.match_kind == MatchKind::Regex {
+                    super::rules::compile_regexes(rule).unwrap_or_default()
+                } else {
+                    Vec::new()
+                }
             })
             .collect();
         CompiledRules {
@@ -241,11 +240,13 @@ impl CompiledRules {
     }
 
     /// For each regex rule that matches `raw`, the first of its patterns that does.
-    fn regex_hits(&self, raw: &str) -> HashMap<&str, &str> {
-        let mut hits = HashMap::new();
+    fn regex_hits(&self, raw: &str) -> Vec<Option<&str>> {
+        let mut hits = vec![None; self.rules.rules.len()];
         for index in self.regex_set.matches(raw).iter() {
             let (rule, pattern) = &self.regex_owner[index];
-            hits.entry(rule.as_str()).or_insert(pattern.as_str());
+            if let Some(hit @ None) = hits.get_mut(*rule) {
+                *hit = Some(pattern.as_str());
+            }
         }
         hits
     }

@@ -55,7 +55,8 @@ pub fn classify(status: u16, body: &Value) -> SendError {
 }
 
 /// What the connection check found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PhoneNumberInfo {
     pub verified_name: Option<String>,
     pub display_phone_number: Option<String>,

@@ -4,7 +4,6 @@
 use super::{within, CompiledRules, ContactState, Message, MINUTE_MS};
 use crate::engine::rules::{HoursCondition, Rule};
 use crate::engine::text::{matches, normalize, without_matches, MatchKind};
-use std::collections::HashMap;
 
 /// Left of a greeting, at most this many words (with no question mark) still make the
 /// message just a greeting ("hola soy Ana").
@@ -21,11 +20,12 @@ struct Trigger {
 
 /// Which trigger of a rule the message meets, if any (conditions aside).
 fn trigger(
+    index: usize,
     rule: &Rule,
     compiled: &CompiledRules,
     message: &Message<'_>,
     normalized: &str,
-    regex_hits: &HashMap<&str, &str>,
+    regex_hits: &[Option<&str>],
 ) -> Option<Trigger> {
     let when = &rule.when;
     let other = |why: String| Trigger {
@@ -43,11 +43,14 @@ fn trigger(
     message.text?;
     let why = if when.match_kind == MatchKind::Regex {
         regex_hits
-            .get(rule.id.as_str())
+            .get(index)
+            .copied()
+            .flatten()
             .map(|p| format!("the pattern /{p}/"))
     } else {
-        let texts = compiled.texts.get(&rule.id)?;
-        texts
+        compiled
+            .texts
+            .get(index)?
             .iter()
             .position(|t| matches(when.match_kind, normalized, t))
             .map(|i| format!("\"{}\" ({:?})", when.text[i], when.match_kind).to_lowercase())
@@ -90,19 +93,14 @@ pub(super) enum Found<'r> {
 /// ("hola soy Ana", not "hola, ¿hacen envíos?").
 fn only_greeting(
     compiled: &CompiledRules,
-    greetings: &[(&Rule, String)],
+    greetings: &[(usize, &Rule, String)],
     raw: &str,
     normalized: &str,
 ) -> bool {
     // Regular expressions run on the text as written: their matches go first.
     let mut without_regexes = None;
-    for (rule, _) in greetings {
-        for regex in compiled
-            .greeting_regexes
-            .get(&rule.id)
-            .into_iter()
-            .flatten()
-        {
+    for (index, _, _) in greetings {
+        for regex in compiled.greeting_regexes.get(*index).into_iter().flatten() {
             let text = without_regexes.get_or_insert_with(|| raw.to_string());
             *text = regex.replace_all(text, " ").into_owned();
         }
@@ -110,12 +108,12 @@ fn only_greeting(
     let mut left = without_regexes.map_or_else(|| normalized.to_string(), |t| normalize(&t));
     let mut texts: Vec<(MatchKind, &str)> = greetings
         .iter()
-        .filter(|(rule, _)| rule.when.match_kind != MatchKind::Regex)
-        .flat_map(|(rule, _)| {
+        .filter(|(_, rule, _)| rule.when.match_kind != MatchKind::Regex)
+        .flat_map(|(index, rule, _)| {
             let kind = rule.when.match_kind;
             compiled
                 .texts
-                .get(&rule.id)
+                .get(*index)
                 .into_iter()
                 .flatten()
                 .map(move |t| (kind, t.as_str()))
@@ -146,9 +144,15 @@ pub(super) fn find_rule<'r>(
         .text
         .map(|raw| compiled.regex_hits(raw))
         .unwrap_or_default();
-    let mut greetings: Vec<(&Rule, String)> = Vec::new();
-    for rule in compiled.rules.rules.iter().filter(|r| r.enabled) {
-        let Some(found) = trigger(rule, compiled, message, normalized, &regex_hits) else {
+    let mut greetings: Vec<(usize, &Rule, String)> = Vec::new();
+    let enabled = compiled
+        .rules
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.enabled);
+    for (index, rule) in enabled {
+        let Some(found) = trigger(index, rule, compiled, message, normalized, &regex_hits) else {
             continue;
         };
         let cooling = rule.cooldown_minutes > 0
@@ -161,16 +165,16 @@ pub(super) fn find_rule<'r>(
             continue;
         }
         if rule.greeting && found.by_text {
-            greetings.push((rule, found.why));
+            greetings.push((index, rule, found.why));
             continue;
         }
         return Found::Rule {
             rule,
             why: found.why,
-            over_greeting: greetings.first().map(|(greeting, _)| *greeting),
+            over_greeting: greetings.first().map(|(_, greeting, _)| *greeting),
         };
     }
-    let Some((greeting, why)) = greetings.first() else {
+    let Some((_, greeting, why)) = greetings.first() else {
         return Found::Nothing;
     };
     if only_greeting(
