@@ -106,6 +106,8 @@ fn main() {
     let arrivals: Arc<common::Arrivals> = Arc::default();
     let graph_url = runtime.block_on(common::graph_stand_in(arrivals.clone()));
     let dir = tempfile::tempdir().expect("tempdir");
+    // Manual replies go through the API, which takes an administrator's token.
+    let token = common::run_cocolu(dir.path(), &["token", "bench", "--role", "admin"], "");
     let (mut server, base) = start_server(dir.path(), &graph_url, 80);
     runtime.block_on(async {
         // The first 100 get manual replies (which pause the bot for them); the next 100 ask.
@@ -113,10 +115,10 @@ fn main() {
         let start = Instant::now();
         let replies: Vec<_> = (0..CUSTOMERS)
             .map(|c| {
-                let client = client.clone();
+                let (client, token) = (client.clone(), token.clone());
                 let url = format!("{base}/api/conversations/VE.{c}/messages");
                 tokio::spawn(async move {
-                    client.post(url).json(&json!({"message": {"type": "text", "body": "Nuestros precios: ..."}})).send().await.expect("reply")
+                    client.post(url).bearer_auth(token).json(&json!({"message": {"type": "text", "body": "Nuestros precios: ..."}})).send().await.expect("reply")
                 })
             })
             .collect();
