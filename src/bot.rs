@@ -166,7 +166,7 @@ impl Bot {
         let (sender, receiver) = mpsc::unbounded_channel();
         let stale_before = crate::channel::stale_before(clock.now_ms(), stale_after);
         let (mut resumed, mut let_go) = (0usize, 0usize);
-        for incoming in undecided(&store) {
+        for incoming in undecided(&store, stale_before, &mut let_go) {
             match incoming {
                 Ok((stored, id)) => {
                     let addressed =
@@ -196,6 +196,11 @@ impl Bot {
         if resumed + let_go > 0 {
             tracing::info!(resumed, let_go, "deciding the messages the last run stored but did not decide (the others were too old or for another number)");
         }
+        if let_go > 0 {
+            // So that the next start does not look at them again (off the start's path).
+            let store = store.clone();
+            tokio::task::spawn_blocking(move || store.checkpoint());
+        }
         tokio::spawn(run(store, data, events, outbox, clock, receiver));
         Bot { sender }
     }
@@ -223,13 +228,28 @@ impl Bot {
     }
 }
 
-/// The messages stored but not decided, read back from the log, oldest first; the id of
-/// each one that cannot be read.
-fn undecided(store: &Store) -> Vec<Result<(MessageIn, String), String>> {
+/// The messages stored but not decided and sent since `stale_before`, read back from the log,
+/// oldest first; the id of each one that cannot be read. The older ones are let go without
+/// reading them, and counted in `let_go`.
+fn undecided(
+    store: &Store,
+    stale_before: i64,
+    let_go: &mut usize,
+) -> Vec<Result<(MessageIn, String), String>> {
     let undecided = store.index.read().undecided();
-    undecided
+    let (stale, fresh): (Vec<_>, Vec<_>) = undecided
         .into_iter()
-        .map(|(id, slot)| {
+        .partition(|(_, (_, at))| *at < stale_before);
+    if !stale.is_empty() {
+        let mut index = store.index.write();
+        for (id, _) in &stale {
+            index.forget_undecided(id);
+        }
+        *let_go += stale.len();
+    }
+    fresh
+        .into_iter()
+        .map(|(id, (slot, _))| {
             store
                 .log
                 .read_line(slot.segment, u64::from(slot.offset))

@@ -133,6 +133,7 @@ impl MessageIndex {
         let at = at.unwrap_or(self.newest_at);
         self.newest_at = self.newest_at.max(at);
         self.seen.tick(self.newest_at);
+        self.pending.tick(self.newest_at);
         let stamp = Stamp {
             slot: position.into(),
             conversation,
@@ -212,8 +213,9 @@ impl MessageIndex {
         oldest_first(&self.pending.outbox)
     }
 
-    /// Customers' messages the bot has not decided yet, oldest first: (message id, record).
-    pub fn undecided(&self) -> Vec<(String, Slot)> {
+    /// Customers' messages the bot has not decided yet, oldest first: (message id, (record,
+    /// when the customer sent it)).
+    pub fn undecided(&self) -> Vec<(String, (Slot, i64))> {
         oldest_first(&self.pending.undecided)
     }
 

@@ -297,10 +297,35 @@ fn customers_messages_stay_undecided_until_a_decision_names_them_across_a_checkp
         index.undecided().into_iter().map(|(id, _)| id).collect()
     };
     assert_eq!(ids(&index), ["m3", "m4"], "oldest first");
-    let (_, slot) = index.undecided()[0].clone();
+    let (_, (slot, _)) = index.undecided()[0].clone();
     assert_eq!(index.read(&log, slot).expect("read"), message("m3"));
     index.forget_undecided("m3");
     assert_eq!(ids(&index), ["m4"]);
+}
+
+#[test]
+fn undecided_messages_past_the_window_are_let_go_as_the_clock_moves() {
+    let mut index = MessageIndex::default();
+    let p = |offset| Position {
+        segment: 1,
+        offset,
+        len: 1,
+    };
+    // Never decided (a log from before decisions named their message): no start should have
+    // to look at it once it is far too old to answer.
+    index.apply(p(0), &record("c", 1, 0));
+    index.apply(p(100), &record("c", 2, DEDUPE_WINDOW_MS - 10));
+    let ids = |index: &MessageIndex| -> Vec<String> {
+        index.undecided().into_iter().map(|(id, _)| id).collect()
+    };
+    assert_eq!(ids(&index), ["wamid.1", "wamid.2"]);
+    assert_eq!(
+        index.undecided()[1].1 .1,
+        DEDUPE_WINDOW_MS - 10,
+        "kept with its time"
+    );
+    index.apply(p(200), &record("c", 3, DEDUPE_WINDOW_MS + PRUNE_EVERY_MS));
+    assert_eq!(ids(&index), ["wamid.2", "wamid.3"]);
 }
 
 #[test]
