@@ -19,6 +19,7 @@ use super::rules::{Action, Reply, Rules};
 use super::text::{normalize, MatchKind};
 use crate::model::{ReplyPolicy, Settings};
 use crate::outbound::Outbound;
+use aho_corasick::AhoCorasick;
 use find::{find_rule, Found};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -183,7 +184,8 @@ pub struct Decision {
 }
 
 /// Rules prepared once per reload: regexes compiled (all of them in one set, so a message is
-/// scanned once for every pattern), texts normalized.
+/// scanned once for every pattern), texts normalized and put in one automaton (a message is
+/// scanned once to find which texts occur in it at all; only those are matched by kind).
 #[derive(Debug)]
 pub struct CompiledRules {
     pub rules: Arc<Rules>,
@@ -194,6 +196,12 @@ pub struct CompiledRules {
     /// Each rule's `when.text`, normalized, by the rule's position (no lookup by id per
     /// message: a decision tries every rule).
     texts: Vec<Vec<String>>,
+    /// Every non-empty text of every rule that is not a regex rule, in one automaton; `None`
+    /// if it could not be built (then every text is tried, as [`text::matches`] does).
+    literals: Option<AhoCorasick>,
+    /// For each pattern of `literals`: its rule and text positions. A rule's patterns are
+    /// consecutive, in the order of its texts.
+    literal_owner: Vec<(usize, usize)>,
     /// The regexes of greeting rules, each compiled alone, by the rule's position (empty for
     /// the others): what a greeting matched is taken out of the message to see what else it
     /// says.
@@ -214,7 +222,7 @@ impl CompiledRules {
                 tracing::error!(%error, "the regex rules cannot be compiled together; no regex rule will match");
                 RegexSet::empty()
             });
-        let texts = rules
+        let texts: Vec<Vec<String>> = rules
             .rules
             .iter()
             .map(|rule| rule.when.text.iter().map(|t| normalize(t)).collect())
@@ -230,13 +238,53 @@ impl CompiledRules {
                 }
             })
             .collect();
+        let mut literal_owner = Vec::new();
+        let mut patterns: Vec<&str> = Vec::new();
+        for (r, rule) in rules.rules.iter().enumerate() {
+            if rule.when.match_kind == MatchKind::Regex {
+                continue;
+            }
+            for (i, text) in texts[r].iter().enumerate() {
+                if !text.is_empty() {
+                    patterns.push(text);
+                    literal_owner.push((r, i));
+                }
+            }
+        }
+        let literals = AhoCorasick::new(&patterns)
+            .inspect_err(|error| tracing::warn!(%error, "rule texts not in one automaton; each is searched alone"))
+            .ok();
         CompiledRules {
             rules,
             regex_set,
             regex_owner,
             texts,
             greeting_regexes,
+            literals,
+            literal_owner,
         }
+    }
+
+    /// For each rule (by position), the first of its texts that the normalized message
+    /// matches by the rule's kind ([`text::matches`]), looked for only among the texts that
+    /// occur in it at all; `None` when there is no automaton (every text is then tried).
+    fn literal_hits(&self, normalized: &str) -> Option<Vec<Option<usize>>> {
+        let literals = self.literals.as_ref()?;
+        let mut occurs = vec![false; self.literal_owner.len()];
+        for hit in literals.find_overlapping_iter(normalized) {
+            occurs[hit.pattern().as_usize()] = true;
+        }
+        let mut hits = vec![None; self.rules.rules.len()];
+        for (pattern, &(r, i)) in self.literal_owner.iter().enumerate() {
+            if !occurs[pattern] || hits[r].is_some() {
+                continue;
+            }
+            let kind = self.rules.rules[r].when.match_kind;
+            if super::text::matches(kind, normalized, &self.texts[r][i]) {
+                hits[r] = Some(i);
+            }
+        }
+        Some(hits)
     }
 
     /// For each regex rule that matches `raw`, the first of its patterns that does.

@@ -26,6 +26,7 @@ fn trigger(
     message: &Message<'_>,
     normalized: &str,
     regex_hits: &[Option<&str>],
+    literal_hits: Option<&[Option<usize>]>,
 ) -> Option<Trigger> {
     let when = &rule.when;
     let other = |why: String| Trigger {
@@ -48,12 +49,15 @@ fn trigger(
             .flatten()
             .map(|p| format!("the pattern /{p}/"))
     } else {
-        compiled
-            .texts
-            .get(index)?
-            .iter()
-            .position(|t| matches(when.match_kind, normalized, t))
-            .map(|i| format!("\"{}\" ({:?})", when.text[i], when.match_kind).to_lowercase())
+        let first = match literal_hits {
+            Some(hits) => hits.get(index).copied().flatten(),
+            None => compiled
+                .texts
+                .get(index)?
+                .iter()
+                .position(|t| matches(when.match_kind, normalized, t)),
+        };
+        first.map(|i| format!("\"{}\" ({:?})", when.text[i], when.match_kind).to_lowercase())
     };
     why.map(|why| Trigger { why, by_text: true })
 }
@@ -144,6 +148,7 @@ pub(super) fn find_rule<'r>(
         .text
         .map(|raw| compiled.regex_hits(raw))
         .unwrap_or_default();
+    let literal_hits = message.text.and_then(|_| compiled.literal_hits(normalized));
     let mut greetings: Vec<(usize, &Rule, String)> = Vec::new();
     let enabled = compiled
         .rules
@@ -152,7 +157,16 @@ pub(super) fn find_rule<'r>(
         .enumerate()
         .filter(|(_, r)| r.enabled);
     for (index, rule) in enabled {
-        let Some(found) = trigger(index, rule, compiled, message, normalized, &regex_hits) else {
+        let found = trigger(
+            index,
+            rule,
+            compiled,
+            message,
+            normalized,
+            &regex_hits,
+            literal_hits.as_deref(),
+        );
+        let Some(found) = found else {
             continue;
         };
         let cooling = rule.cooldown_minutes > 0

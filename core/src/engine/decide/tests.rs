@@ -886,3 +886,30 @@ fn a_reason_s_name_is_its_json_tag() {
         assert_eq!(json["because"].as_str(), Some(reason.because()), "{json}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+    /// The automaton over every rule text finds, for each rule, the same first text as trying
+    /// each text alone with `matches` (overlaps, repeats, spaces and empty texts included).
+    #[test]
+    fn the_text_automaton_finds_what_each_text_alone_finds(
+        texts in proptest::collection::vec("[ab ]{0,4}", 1..6),
+        message in "[ab ]{0,12}",
+    ) {
+        let kinds = ["contains", "word", "exact", "starts_with"];
+        let rules: Vec<serde_json::Value> = kinds
+            .iter()
+            .map(|kind| serde_json::json!({"id": kind, "when": {"match": kind, "text": texts}, "reply": [{"text": "x"}]}))
+            .collect();
+        let rules: Rules = serde_json::from_value(serde_json::json!({"version": 1, "rules": rules})).expect("rules");
+        let compiled = CompiledRules::new(Arc::new(rules));
+        let normalized = normalize(&message);
+        let hits = compiled.literal_hits(&normalized).expect("an automaton");
+        for (r, rule) in compiled.rules.rules.iter().enumerate() {
+            let alone = compiled.texts[r]
+                .iter()
+                .position(|t| crate::engine::text::matches(rule.when.match_kind, &normalized, t));
+            prop_assert_eq!(hits[r], alone, "{:?} {:?} in {:?}", rule.when.match_kind, texts, normalized);
+        }
+    }
+}
