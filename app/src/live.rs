@@ -11,6 +11,7 @@ use leptos::prelude::*;
 pub fn on_events(handler: impl Fn(ServerEvent) + 'static) -> ReadSignal<bool> {
     use leptos::__reexports::send_wrapper::SendWrapper;
     use std::cell::{Cell, RefCell};
+    use std::collections::VecDeque;
     use std::rc::Rc;
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
@@ -53,13 +54,31 @@ pub fn on_events(handler: impl Fn(ServerEvent) + 'static) -> ReadSignal<bool> {
         while alive.get() {
             if let Ok(socket) = web_sys::WebSocket::new(&url) {
                 let handler = handler.clone();
+                // Events are read one after the other, in the order they came: the first
+                // one waits for the reader's code to arrive, and those behind it wait in line.
+                let waiting: Rc<RefCell<VecDeque<String>>> = Rc::default();
+                let reading = Rc::new(Cell::new(false));
                 let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(
                     move |message: web_sys::MessageEvent| {
-                        if let Some(text) = message.data().as_string() {
-                            if let Ok(event) = ServerEvent::from_json(&text) {
-                                handler(event);
-                            }
+                        let Some(text) = message.data().as_string() else {
+                            return;
+                        };
+                        waiting.borrow_mut().push_back(text);
+                        if reading.replace(true) {
+                            return;
                         }
+                        let (waiting, reading, handler) =
+                            (waiting.clone(), reading.clone(), handler.clone());
+                        leptos::task::spawn_local(async move {
+                            loop {
+                                let next = waiting.borrow_mut().pop_front();
+                                let Some(text) = next else { break };
+                                if let Some(event) = read_event(text).await {
+                                    handler(event);
+                                }
+                            }
+                            reading.set(false);
+                        });
                     },
                 );
                 let on_open = Closure::<dyn Fn()>::new(move || connected.set(true));
@@ -89,6 +108,15 @@ pub fn on_events(handler: impl Fn(ServerEvent) + 'static) -> ReadSignal<bool> {
         }
     });
     connected.read_only()
+}
+
+/// Reads one event. Its code is a module of its own that the browser loads with the first
+/// event: the readers of every event's fields would otherwise be the largest part of the
+/// code a page needs to show itself (18 KB of the overview's), for events that may not come.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+fn read_event(text: String) -> Option<ServerEvent> {
+    ServerEvent::from_json(&text).ok()
 }
 
 /// On the server there is nothing to listen to: the page renders as connected.

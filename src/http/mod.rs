@@ -87,6 +87,22 @@ async fn time_requests(
 /// The largest request body accepted anywhere (Meta's webhook batches stay well below).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// A body refused for its size is answered before it is read, and the connection cannot be
+/// used again (what is left of the body would be read as the next request): the answer says
+/// so, or a client that sent the whole body into the socket's buffer would send its next
+/// request on a connection the server has closed.
+async fn close_after_unread_body(
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
+}
+
 /// The whole application: API, WebSocket, assets, health check and dashboard.
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
@@ -105,7 +121,8 @@ pub fn router(state: AppState) -> Router {
                     signin::page_guard,
                 )),
         )
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(close_after_unread_body));
     security::with_headers(routes)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

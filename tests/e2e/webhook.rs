@@ -326,6 +326,28 @@ async fn an_oversized_webhook_is_refused() {
     let body = vec![b' '; cocolu::http::MAX_BODY_BYTES + 1];
     let response = post_webhook(&app.client, &app.url("/webhook"), &body).await;
     assert_eq!(response.status(), 413);
+    // The rest of the body is never read, so the connection is not used again: the answer
+    // says so, and the client's next webhook goes out on a new connection instead of failing
+    // on the closed one.
+    assert_eq!(
+        response.headers().get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..])
+    );
+    for round in 0..20 {
+        let _ = app
+            .client
+            .post(app.url("/webhook"))
+            .body(body.clone())
+            .send()
+            .await;
+        let small = message_to(
+            "123456789",
+            json!(format!("wamid.after-{round}")),
+            "584125550000",
+        );
+        let response = post_webhook(&app.client, &app.url("/webhook"), &small).await;
+        assert_eq!(response.status(), 200, "round {round}");
+    }
 }
 
 /// A webhook body with one text message from `from` to business number `to`.
