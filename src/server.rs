@@ -9,7 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::data::open_folder;
 use crate::events::Events;
-use crate::http::state::{AppState, Runtime};
+use crate::http::state::{AppState, Runtime, Shared};
 use crate::http::{self, AccessConfig};
 use crate::intake::Intake;
 use crate::media;
@@ -136,7 +136,7 @@ impl Application {
             clock: clock.clone(),
         });
         let shutdown = CancellationToken::new();
-        let state = AppState {
+        let state = AppState::new(Shared {
             leptos_options: Arc::new(LeptosOptions::builder().output_name("cocolu").build()),
             runtime: Arc::new(Runtime {
                 started,
@@ -178,7 +178,7 @@ impl Application {
                 intake,
                 shutdown,
             ),
-        };
+        });
         tokio::spawn(flush_sessions(state.auth.clone()));
         tokio::spawn(http::stats_ticks(state.clone()));
         tokio::spawn(audit_hand_edits(state.clone()));

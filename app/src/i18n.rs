@@ -202,8 +202,8 @@ texts! {
         "Meanwhile, when a rule uses it, the bot hands the chat to a person on the team.",
             ),
     AlertFailedSends => (
-        "Respuestas que no se pudieron enviar en las últimas 24 horas:",
-        "Replies that could not be sent in the last 24 hours:",
+        "Respuestas que no se pudieron enviar o no llegaron en las últimas 24 horas:",
+        "Replies that could not be sent or did not arrive in the last 24 hours:",
             ),
     InboxIntro => (
         "Las conversaciones con tus clientes.",
@@ -395,6 +395,7 @@ texts! {
     ),
     YourVersion => ("Tu versión", "Your version"),
     FileVersion => ("La versión del archivo", "The file's version"),
+    FromCommandLine => ("Desde la línea de comandos", "From the command line"),
     KeepMine => ("Guardar la mía encima", "Save mine over it"),
     TakeTheirs => ("Quedarme con la del archivo", "Keep the file's"),
     RulesFileHint => (

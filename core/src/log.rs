@@ -89,6 +89,9 @@ pub struct StatusRecord {
     pub at: i64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<Value>,
+    /// For `failed`: why the message could not be delivered, classified as a failed send is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
     #[serde(default)]
     pub raw: Value,
 }
@@ -353,6 +356,7 @@ mod tests {
                 status: "read".into(),
                 at: 3,
                 errors: Vec::new(),
+                failure: None,
                 raw: serde_json::json!({"status": "read"}),
             }),
             LogRecord::ChannelError(ChannelErrorRecord {

@@ -12,7 +12,7 @@ pub mod record;
 pub mod web;
 
 use cocolu_core::contact::ContactRef;
-use cocolu_core::log::SendError;
+use cocolu_core::log::{Failure, SendError};
 use cocolu_core::outbound::Outbound;
 use std::future::Future;
 use std::pin::Pin;
@@ -48,6 +48,9 @@ pub struct StatusUpdate {
     pub at_ms: i64,
     /// For `failed`: Meta's error objects (code, title, message, details).
     pub errors: Vec<serde_json::Value>,
+    /// For `failed`: why, as the outbox classifies failures (a message that could not be
+    /// delivered after it was sent).
+    pub failure: Option<Failure>,
     pub raw: serde_json::Value,
 }
 

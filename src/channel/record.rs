@@ -35,6 +35,7 @@ pub fn record_of(event: &Inbound, now_ms: i64, stale_before_ms: i64) -> LogRecor
             status: s.status.clone(),
             at: s.at_ms,
             errors: s.errors.clone(),
+            failure: s.failure,
             raw: s.raw.clone(),
         }),
         Inbound::Error(e) => LogRecord::ChannelError(ChannelErrorRecord {

@@ -155,7 +155,9 @@ fn alerts(state: &AppState, file_problems: &[FileProblem], web: &WebStatus) -> V
             count: Some(other),
             ..Alert::new(
                 AlertKind::FailedSends,
-                format!("{other} replies in the last 24 hours could not be sent."),
+                format!(
+                    "{other} replies in the last 24 hours could not be sent or did not arrive."
+                ),
             )
         });
     }

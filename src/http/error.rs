@@ -11,10 +11,11 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use cocolu_core::api::documents::{ConflictDetails, OtherVersion};
 use cocolu_core::document::FileProblem;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// An error an API handler returns.
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +55,10 @@ pub enum ApiError {
     },
     /// The resource changed since the revision the request was based on.
     #[error("{message}")]
-    Conflict { message: String, current: Value },
+    Conflict {
+        message: String,
+        details: Box<ConflictDetails>,
+    },
     /// The server is busy with other heavy requests; try again in a moment.
     #[error("{0}")]
     Busy(&'static str),
@@ -129,8 +133,8 @@ impl IntoResponse for ApiError {
             ApiError::Invalid { message, problems } => {
                 (message, Some(json!({ "problems": problems })))
             }
-            ApiError::Conflict { message, current } => {
-                (message, Some(json!({ "current": current })))
+            ApiError::Conflict { message, details } => {
+                (message, serde_json::to_value(details).ok())
             }
             other => (other.to_string(), None),
         };
@@ -197,12 +201,19 @@ impl From<SaveError> for ApiError {
                 base,
                 current,
                 current_text,
+                mine_text,
             } => ApiError::Conflict {
                 message: format!(
                     "The file changed since revision {base} (someone edited it); it is now at \
                      revision {current}. Review both versions and save again."
                 ),
-                current: json!({ "revision": current, "text": current_text }),
+                details: Box::new(ConflictDetails {
+                    changes: super::conflict::changes(&current_text, &mine_text),
+                    current: OtherVersion {
+                        revision: current,
+                        text: current_text,
+                    },
+                }),
             },
             SaveError::Invalid(problems) => ApiError::invalid(problems),
             SaveError::Io(error) => ApiError::Storage(error.to_string()),

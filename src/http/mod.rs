@@ -5,6 +5,7 @@ mod api;
 mod assets;
 mod auth;
 mod channel;
+mod conflict;
 mod contacts;
 mod conversations;
 mod dashboard;

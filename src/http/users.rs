@@ -5,7 +5,7 @@ use super::access::{Access, Signed};
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
 use super::state::AppState;
-use crate::auth::users::{ApiToken, Invitation};
+use crate::auth::users::{ApiToken, Invitation, Users};
 use crate::auth::UserChange;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
@@ -158,13 +158,25 @@ async fn delete_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// How the dashboard names the account `id`: its name, else its username.
+fn name_of(users: &Users, id: &str) -> Option<String> {
+    users.by_id(id).map(|user| {
+        if user.name.is_empty() {
+            user.username.clone()
+        } else {
+            user.name.clone()
+        }
+    })
+}
+
 /// An invitation as the API shows it at `now` (never the code).
-fn invitation_view(invitation: &Invitation, now: i64) -> InvitationView {
+fn invitation_view(invitation: &Invitation, users: &Users, now: i64) -> InvitationView {
     InvitationView {
         id: invitation.id.clone(),
         role: invitation.role,
         note: invitation.note.clone(),
         created_by: invitation.created_by.clone(),
+        created_by_name: name_of(users, &invitation.created_by),
         created_at: invitation.created_at,
         expires_at: invitation.expires_at,
         expired: invitation.expires_at <= now,
@@ -178,7 +190,7 @@ async fn list_invitations(State(state): State<AppState>) -> ApiJson<Vec<Invitati
         users
             .invitations
             .iter()
-            .map(|i| invitation_view(i, now))
+            .map(|i| invitation_view(i, &users, now))
             .collect(),
     )
 }
@@ -209,7 +221,7 @@ async fn create_invitation(
         StatusCode::CREATED,
         ApiJson(NewInvitation {
             code,
-            invitation: invitation_view(&invitation, state.clock.now_ms()),
+            invitation: invitation_view(&invitation, &state.data.users.get(), state.clock.now_ms()),
         }),
     ))
 }
@@ -224,21 +236,21 @@ async fn revoke_invitation(
     Ok(StatusCode::NO_CONTENT)
 }
 
-impl From<&ApiToken> for TokenView {
-    fn from(token: &ApiToken) -> TokenView {
-        TokenView {
-            id: token.id.clone(),
-            name: token.name.clone(),
-            role: token.role,
-            created_by: token.created_by.clone(),
-            created_at: token.created_at,
-        }
+/// A token as the API shows it (never the token itself).
+fn token_view(token: &ApiToken, users: &Users) -> TokenView {
+    TokenView {
+        id: token.id.clone(),
+        name: token.name.clone(),
+        role: token.role,
+        created_by: token.created_by.clone(),
+        created_by_name: name_of(users, &token.created_by),
+        created_at: token.created_at,
     }
 }
 
 async fn list_tokens(State(state): State<AppState>) -> ApiJson<Vec<TokenView>> {
     let users = state.data.users.get();
-    ApiJson(users.tokens.iter().map(TokenView::from).collect())
+    ApiJson(users.tokens.iter().map(|t| token_view(t, &users)).collect())
 }
 
 async fn create_token(
@@ -254,7 +266,7 @@ async fn create_token(
         StatusCode::CREATED,
         ApiJson(NewToken {
             token,
-            record: TokenView::from(&record),
+            record: token_view(&record, &state.data.users.get()),
         }),
     ))
 }

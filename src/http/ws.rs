@@ -73,7 +73,7 @@ async fn upgrade(
                     sink,
                     stream,
                     state.events.subscribe(),
-                    state.runtime,
+                    state.runtime.clone(),
                     rights,
                 )
                 .await;

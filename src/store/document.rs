@@ -80,6 +80,8 @@ pub enum SaveError {
         base: Revision,
         current: Revision,
         current_text: String,
+        /// What the save would have written.
+        mine_text: String,
     },
     /// The new version does not validate.
     #[error("the new version has {} problem(s)", .0.len())]
@@ -251,14 +253,16 @@ impl<T: HandEdited> Document<T> {
         let _guard = self.writer.lock();
         let on_disk = read_optional(&self.path)?;
         let disk_revision = on_disk.as_deref().map(|t| Revision::of(t.as_bytes()));
-        let in_force = self.current.read().revision.clone();
-        // A deleted file may be recreated from the version in force.
-        let current = disk_revision.unwrap_or_else(|| in_force.clone());
-        if &current != base || &in_force != base {
+        // A deleted file may be recreated from the version in force. A save based on what is
+        // on disk goes over it even when that could not be used (a broken hand edit, while
+        // the last good version stays in force): its maker has seen it.
+        let current = disk_revision.unwrap_or_else(|| self.current.read().revision.clone());
+        if &current != base {
             return Err(SaveError::Conflict {
                 base: base.clone(),
                 current,
                 current_text: on_disk.unwrap_or_else(|| self.current.read().text.to_string()),
+                mine_text: text,
             });
         }
         write_atomic(&self.path, text.as_bytes(), FILE_MODE)?;
@@ -430,6 +434,44 @@ mod tests {
             .expect("refused");
         assert!(error.to_string().starts_with("shop.json:"), "{error}");
         assert!(!tmp.path().join(".migrated").exists(), "nothing was moved");
+    }
+
+    #[test]
+    fn a_save_goes_over_a_broken_hand_edit_once_its_maker_has_seen_it() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let context = Context::default();
+        let document = Document::<Shop>::open(tmp.path(), &context).expect("opens");
+        let in_force = document.current().revision.clone();
+        let broken = "{\n  \"version\": 2,\n  \"name\": \"Pana\n";
+        fs::write(tmp.path().join("shop.json"), broken).expect("hand edit");
+        assert!(matches!(document.reload(&context), Reload::Rejected(_)));
+        assert_eq!(document.current().revision, in_force, "the last good stays");
+
+        let mine = Shop {
+            name: "Panadería Lola".into(),
+            ..Shop::defaults()
+        };
+        // Based on the version in force: the file changed since, so a conflict with it.
+        let Err(SaveError::Conflict {
+            current,
+            current_text,
+            ..
+        }) = document.save(&mine, &in_force, &context)
+        else {
+            panic!("a conflict");
+        };
+        assert_eq!(current_text, broken);
+        // Based on what is on disk: saved over it, in force and on disk.
+        let saved = document.save(&mine, &current, &context).expect("saved");
+        assert_eq!(document.current().revision, saved);
+        assert_eq!(document.get().name, "Panadería Lola");
+        let on_disk = fs::read_to_string(tmp.path().join("shop.json")).expect("read");
+        assert!(on_disk.contains("Panadería Lola"), "{on_disk}");
+        // An older base is still a conflict.
+        assert!(matches!(
+            document.save(&mine, &in_force, &context),
+            Err(SaveError::Conflict { .. })
+        ));
     }
 
     #[test]

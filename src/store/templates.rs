@@ -220,6 +220,7 @@ impl TemplateStore {
                 base: base.clone(),
                 current,
                 current_text,
+                mine_text: text.to_string(),
             });
         }
         super::create_private_dir(&self.dir)?;

@@ -30,6 +30,7 @@ mod rsync;
 mod settings_api;
 mod systemd;
 mod templates_api;
+mod visible_text;
 mod webhook;
 mod webhook_crash;
 mod websocket;

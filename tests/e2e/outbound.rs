@@ -205,6 +205,43 @@ async fn a_131047_is_not_retried_and_asks_for_a_template() {
 }
 
 #[tokio::test]
+async fn a_reply_that_comes_back_undelivered_counts_as_failed_on_the_overview() {
+    let (app, _graph) = spawn_app_with_graph().await;
+    customer_writes(&app).await;
+    let outbox = queue(&app, json!({"type": "text", "body": "¿te llegó?"})).await;
+    let sent = outcome(&app, &outbox, Duration::from_secs(10))
+        .await
+        .expect("sent");
+    assert_eq!(sent["kind"], "message_out_sent");
+    let status = app.get_json("/api/status").await;
+    assert_eq!(status["today"]["failed"], 0);
+
+    // Meta took it, then could not deliver it (131026: the number cannot receive it).
+    let failed = json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "584120000000", "phone_number_id": "PNID"},
+            "statuses": [{"id": sent["message_id"], "status": "failed",
+                "timestamp": now_secs().to_string(), "recipient_id": CUSTOMER,
+                "errors": [{"code": 131026, "title": "Message undeliverable"}]}]
+        }}]}]
+    });
+    let response = app.webhook(failed.to_string().as_bytes()).await;
+    assert_eq!(response.status(), 200);
+
+    let status = app.get_json("/api/status").await;
+    assert_eq!(status["today"]["failed"], 1, "{status}");
+    let alert = status["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .find(|a| a["kind"] == "failed_sends")
+        .unwrap_or_else(|| panic!("the overview says something is wrong: {status}"));
+    assert_eq!(alert["count"], 1);
+}
+
+#[tokio::test]
 async fn an_invalid_token_pauses_sending_instead_of_hammering() {
     let (app, graph) = spawn_app_with_graph().await;
     customer_writes(&app).await;

@@ -169,6 +169,28 @@ async fn the_inbox_follows_messages_live_and_a_reply_gets_its_ticks() {
     let person = "#thread .bubble[data-author='person']";
     wait_text(client, person, "hacemos delivery").await;
     wait_for(client, &format!("{person} .tick[data-tick='sent']")).await;
+    // The toast saying it went covers neither the send button nor the newest message.
+    wait_for(client, ".toast").await;
+    let covered = client
+        .execute(
+            "const box = e => e.getBoundingClientRect();
+             const hit = (a, b) => a.left < b.right && b.left < a.right
+                 && a.top < b.bottom && b.top < a.bottom;
+             const bubbles = document.querySelectorAll('#thread .bubble');
+             const under = [document.querySelector('#composer button[type=submit]'),
+                 bubbles[bubbles.length - 1]].map(box);
+             return [...document.querySelectorAll('.toast')].map(box)
+                 .some(t => under.some(u => hit(t, u)));",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(
+        covered,
+        json!(false),
+        "a toast covers the composer or the newest message"
+    );
+    save_screenshot(client, "inbox-toast.png").await;
 
     // Statuses from Meta move the ticks.
     let message_id = {
@@ -445,16 +467,66 @@ async fn the_rules_page_shows_a_broken_hand_edit_and_a_conflict_with_both_versio
     wait_for(client, "#changed-on-disk").await;
     press(client, "#save").await;
     wait_for(client, "#conflict").await;
-    let mine = wait_text(client, "#conflict-mine", "Cambiado en el panel").await;
-    assert!(!mine.contains("Cambiado a mano"));
-    wait_text(client, "#conflict-theirs", "Cambiado a mano").await;
+    // Only the lines that differ, with a little around them, not two whole files.
+    wait_text(client, "#conflict-changes", "Cambiado en el panel").await;
+    assert_eq!(change_of(client, "Cambiado en el panel").await, "mine");
+    assert_eq!(change_of(client, "Cambiado a mano").await, "file");
+    let shown = client
+        .find_all(Locator::Css("#conflict-changes li"))
+        .await
+        .expect("lines")
+        .len();
+    assert!(
+        shown < 20 && shown < good.lines().count() / 4,
+        "{shown} lines shown of a {}-line file",
+        good.lines().count()
+    );
     save_screenshot(client, "rules-conflict.png").await;
     press(client, "#keep-mine").await;
     wait_gone(client, "#conflict").await;
     wait_text(client, "#save-bar", "Todo guardado").await;
     let now = std::fs::read_to_string(&file).expect("rules.json");
     assert!(now.contains("Cambiado en el panel") && !now.contains("Cambiado a mano"));
+
+    // A broken hand edit does not block saving: the conflict shows where the file broke,
+    // and saving over it writes a good file.
+    let now = std::fs::read_to_string(&file).expect("rules.json");
+    std::fs::write(&file, now.replacen("\"rules\": [", "\"rules\": [,", 1)).expect("hand edit");
+    wait_for(client, "#file-problems").await;
+    type_into(
+        client,
+        "#rule-description",
+        "Guardado sobre el archivo roto",
+    )
+    .await;
+    press(client, "#save").await;
+    wait_text(client, "#conflict-changes", "[,").await;
+    assert_eq!(change_of(client, "[,").await, "file");
+    save_screenshot(client, "rules-conflict-broken-file.png").await;
+    press(client, "#keep-mine").await;
+    wait_gone(client, "#conflict").await;
+    wait_text(client, "#save-bar", "Todo guardado").await;
+    wait_gone(client, "#file-problems").await;
+    let saved = std::fs::read_to_string(&file).expect("rules.json");
+    serde_json::from_str::<Value>(&saved).expect("the file is good JSON again");
+    assert!(saved.contains("Guardado sobre el archivo roto"), "{saved}");
     browser.close().await;
+}
+
+/// Which side of a conflict's differences the line holding `text` is on (`mine`, `file`).
+async fn change_of(client: &Client, text: &str) -> String {
+    client
+        .execute(
+            "const line = [...document.querySelectorAll('#conflict-changes li')]
+                 .find(l => l.textContent.includes(arguments[0]));
+             return line ? line.dataset.change : 'none';",
+            vec![json!(text)],
+        )
+        .await
+        .expect("script")
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[tokio::test]
@@ -583,6 +655,11 @@ async fn users_invite_make_tokens_and_read_the_audit_log() {
     wait_text(client, "#new-secret", "ccl_").await;
     wait_text(client, "#tokens", "copia nocturna").await;
     wait_for(client, "#audit tr[data-action='token_created']").await;
+    // Who made them is named, not given by an id.
+    for list in ["#invitations", "#tokens"] {
+        let shown = wait_text(client, list, "admin").await;
+        assert!(!shown.contains("u_"), "{list} shows an account id: {shown}");
+    }
     save_screenshot(client, "users.png").await;
     browser.close().await;
 }

@@ -1,11 +1,12 @@
 //! Editing a hand-editable document (`rules.json`, `settings.json`) from a form: a draft
 //! beside the version in force and its revision, problems checked as the person types (by the
-//! server's own validation), saving on a revision with the 409 conflict shown as both
-//! versions, and hand edits followed live (a broken one shown with its line and column).
+//! server's own validation), saving on a revision with the 409 conflict shown as the lines
+//! the two versions differ in, and hand edits followed live (a broken one shown with its line and column).
 
-use super::toast::Toaster;
+use super::toast::{Toaster, Tone};
 use crate::api::{self, Failure};
 use crate::i18n::{use_i18n, Text};
+use cocolu_core::api::documents::{Change, ConflictDetails};
 use cocolu_core::document::FileProblem;
 use cocolu_core::events::ServerEvent;
 use leptos::prelude::*;
@@ -14,12 +15,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-/// The other version, when a save found the file changed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Conflict {
-    pub revision: String,
-    pub text: String,
-}
+/// The other version, when a save found the file changed, and how it differs from the
+/// draft (as the server would have written it).
+pub type Conflict = ConflictDetails;
 
 /// One document being edited.
 pub struct DocEditor<T: Send + Sync + 'static> {
@@ -127,7 +125,10 @@ where
         leptos::task::spawn_local(async move {
             match api::send::<Value>("PUT", self.path.to_string(), Some(body)).await {
                 Ok(answer) => {
-                    self.accept(&answer);
+                    // What was saved is the file now: a broken hand edit it replaced is gone.
+                    if self.accept(&answer) {
+                        self.file_problems.set(Vec::new());
+                    }
                     toasts.ok(Text::Saved);
                 }
                 Err(failure) => self.refused(failure, toasts),
@@ -139,14 +140,14 @@ where
     fn refused(self, failure: Failure, toasts: Toaster) {
         let details = failure.details.clone().unwrap_or_default();
         match failure.code.as_str() {
-            "conflict" => {
-                let current = &details["current"];
-                self.conflict.set(Some(Conflict {
-                    revision: current["revision"].as_str().unwrap_or_default().to_string(),
-                    text: current["text"].as_str().unwrap_or_default().to_string(),
-                }));
-                toasts.error(Text::ConflictToast, failure.message);
-            }
+            "conflict" => match api::from_part::<Conflict>(&details) {
+                // The section under the form says what happened; the toast points to it.
+                Ok(conflict) => {
+                    self.conflict.set(Some(conflict));
+                    toasts.show(Tone::Error, Text::ConflictToast, None);
+                }
+                Err(_) => toasts.error(Text::SaveFailed, failure.message),
+            },
             "invalid" => {
                 let problems = api::from_part(&details["problems"]).unwrap_or_default();
                 self.problems.set(problems);
@@ -164,7 +165,7 @@ where
     /// After a conflict: save this draft over the other version.
     pub fn keep_mine(self, toasts: Toaster) {
         if let Some(other) = self.conflict.get_untracked() {
-            self.save_on(other.revision, toasts);
+            self.save_on(other.current.revision.to_string(), toasts);
         }
     }
 
@@ -173,9 +174,9 @@ where
         let Some(other) = self.conflict.get_untracked() else {
             return;
         };
-        match serde_json::from_str::<T>(&other.text) {
+        match serde_json::from_str::<T>(&other.current.text) {
             Ok(value) => {
-                let mut answer = json!({ "revision": other.revision });
+                let mut answer = json!({ "revision": other.current.revision });
                 answer[self.field] = serde_json::to_value(value).unwrap_or_default();
                 self.accept(&answer);
             }
@@ -357,30 +358,33 @@ where
             }}
         </div>
         {move || editor.conflict.get().map(|other| {
-            // Through `Value`, whose writer the bundle has anyway: written straight from the
-            // document's type, every model type would bring its own pretty writer (~5 KB).
-            // The fields then come in alphabetical order, so the file's version is shown
-            // the same way (as it is on disk when it is not JSON), to compare like with like.
-            let mine = serde_json::to_value(editor.draft.get_untracked())
-                .map(|v| format!("{v:#}"))
-                .unwrap_or_default();
-            let theirs = serde_json::from_str::<Value>(&other.text)
-                .map(|v| format!("{v:#}"))
-                .unwrap_or(other.text);
+            let lines = other
+                .changes
+                .into_iter()
+                .map(|line| {
+                    let (change, mark) = match line.change {
+                        Change::Same => ("same", " "),
+                        Change::File => ("file", "−"),
+                        Change::Mine => ("mine", "+"),
+                        Change::Skipped => ("skipped", "⋯"),
+                    };
+                    view! {
+                        <li class="conflict-line" data-change=change>
+                            <span class="conflict-mark" aria-hidden="true">{mark}</span>
+                            {line.text}
+                        </li>
+                    }
+                })
+                .collect_view();
             view! {
                 <section class="card conflict" role="alert" id="conflict">
                     <h2>{i18n.t(Text::ConflictTitle)}</h2>
                     <p>{i18n.t(Text::ConflictIntro)}</p>
-                    <div class="conflict-versions">
-                        <div>
-                            <h3>{i18n.t(Text::YourVersion)}</h3>
-                            <pre class="mono conflict-text" id="conflict-mine">{mine}</pre>
-                        </div>
-                        <div>
-                            <h3>{i18n.t(Text::FileVersion)}</h3>
-                            <pre class="mono conflict-text" id="conflict-theirs">{theirs}</pre>
-                        </div>
-                    </div>
+                    <p class="conflict-legend">
+                        <span class="conflict-key" data-change="file">"− " {i18n.t(Text::FileVersion)}</span>
+                        <span class="conflict-key" data-change="mine">"+ " {i18n.t(Text::YourVersion)}</span>
+                    </p>
+                    <ol class="mono conflict-changes" id="conflict-changes">{lines}</ol>
                     <div class="actions">
                         <button type="button" class="button button-primary" id="keep-mine" on:click=move |_| editor.keep_mine(toasts)>
                             {i18n.t(Text::KeepMine)}

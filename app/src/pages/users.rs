@@ -169,7 +169,7 @@ fn UsersBody(
             <tr>
                 <td>{if inv.note.is_empty() { "—".to_string() } else { inv.note.clone() }}</td>
                 <td>{i18n.t(role_text(&inv.role))}</td>
-                <td>{inv.created_by.clone()}</td>
+                <td>{inv.created_by_name.clone().unwrap_or_else(|| "—".to_string())}</td>
                 <td class:state-bad=inv.expired>
                     {if inv.expired { i18n.t(Text::Expired)().to_string() } else { time::when(inv.expires_at, now, offset) }}
                 </td>
@@ -208,7 +208,11 @@ fn UsersBody(
             <tr>
                 <td><strong>{token.name.clone()}</strong></td>
                 <td>{i18n.t(role_text(&token.role))}</td>
-                <td>{if token.created_by.is_empty() { "—".to_string() } else { token.created_by.clone() }}</td>
+                <td>{if token.created_by.is_empty() {
+                    i18n.t(Text::FromCommandLine).into_any()
+                } else {
+                    token.created_by_name.clone().unwrap_or_else(|| "—".to_string()).into_any()
+                }}</td>
                 <td>{time::date(token.created_at, offset)}</td>
                 <td class="row-actions">
                     <button type="button" class="button button-quiet button-danger" on:click=move |_| {

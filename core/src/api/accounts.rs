@@ -83,7 +83,11 @@ pub struct InvitationView {
     pub id: String,
     pub role: Role,
     pub note: String,
+    /// The id of the account that made it.
     pub created_by: String,
+    /// That account's name as the dashboard shows it; absent when the account is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by_name: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
     /// `true` once past `expires_at`.
@@ -120,7 +124,12 @@ pub struct TokenView {
     pub id: String,
     pub name: String,
     pub role: Role,
+    /// The id of the account that made it (empty: made with `cocolu token`).
     pub created_by: String,
+    /// That account's name as the dashboard shows it; absent when made from the command line
+    /// or the account is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by_name: Option<String>,
     pub created_at: i64,
 }
 

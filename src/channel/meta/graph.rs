@@ -18,6 +18,18 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What one of Meta's error codes means for sending, for the codes that say more than
+/// "permanent" (Cloud API error codes).
+pub fn failure_of_code(code: i64) -> Option<Failure> {
+    match code {
+        190 => Some(Failure::TokenInvalid),
+        131047 => Some(Failure::OutsideWindow),
+        131056 => Some(Failure::RecipientThrottled),
+        130429 | 80007 | 131048 | 4 | 613 | 131000 | 1 | 2 => Some(Failure::Retry),
+        _ => None,
+    }
+}
+
 /// Classifies Meta's answer (`{"error": {"code", "error_subcode", "message", "error_data"}}`).
 pub fn classify(status: u16, body: &Value) -> SendError {
     let error = body.get("error");
@@ -37,13 +49,10 @@ pub fn classify(status: u16, body: &Value) -> SendError {
         (Some(code), None) => format!("Meta error {code}: {text}"),
         (None, _) => format!("the Graph API answered HTTP {status}"),
     };
-    let failure = match code {
-        Some(190) => Failure::TokenInvalid,
-        Some(131047) => Failure::OutsideWindow,
-        Some(131056) => Failure::RecipientThrottled,
-        Some(130429 | 80007 | 131048 | 4 | 613 | 131000 | 1 | 2) => Failure::Retry,
-        _ if status == 429 || status >= 500 => Failure::Retry,
-        _ => Failure::Permanent,
+    let failure = match code.and_then(failure_of_code) {
+        Some(failure) => failure,
+        None if status == 429 || status >= 500 => Failure::Retry,
+        None => Failure::Permanent,
     };
     SendError {
         failure,

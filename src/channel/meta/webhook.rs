@@ -4,6 +4,7 @@
 
 use crate::channel::{ChannelError, Inbound, InboundMessage, StatusUpdate, Unreadable};
 use cocolu_core::contact::ContactRef;
+use cocolu_core::log::Failure;
 use serde_json::Value;
 
 /// Why a body is not a webhook payload at all.
@@ -157,6 +158,19 @@ fn read_value(value: &Value, events: &mut Vec<Inbound>) {
                 continue;
             }
         };
+        let errors: Vec<Value> = status
+            .get("errors")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        // A message Meta took but could not deliver: classified by its first error's code.
+        let failure = (status.get("status").and_then(Value::as_str) == Some("failed")).then(|| {
+            errors
+                .iter()
+                .find_map(|e| e.get("code").and_then(Value::as_i64))
+                .and_then(super::graph::failure_of_code)
+                .unwrap_or(Failure::Permanent)
+        });
         events.push(Inbound::Status(StatusUpdate {
             message_id,
             status: owned(&status, &["status"]).unwrap_or_else(|| "unknown".into()),
@@ -166,11 +180,8 @@ fn read_value(value: &Value, events: &mut Vec<Inbound>) {
                 ..ContactRef::default()
             },
             at_ms: timestamp_ms(&status).unwrap_or(0),
-            errors: status
-                .get("errors")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
+            errors,
+            failure,
             raw: status,
         }));
     }
@@ -354,6 +365,25 @@ mod tests {
             panic!()
         };
         assert_eq!(status.errors[0]["code"], 131047);
+        assert_eq!(status.failure, Some(Failure::OutsideWindow));
+
+        let value = json!({"statuses": [
+            {"id": "wamid.a", "status": "failed", "timestamp": "1", "recipient_id": "58412",
+                "errors": [{"code": 131026, "title": "Message undeliverable"}]},
+            {"id": "wamid.b", "status": "failed", "timestamp": "1", "recipient_id": "58412"},
+            {"id": "wamid.c", "status": "delivered", "timestamp": "1", "recipient_id": "58412"}]});
+        let failures: Vec<_> = parse(&payload(value))
+            .expect("parsed")
+            .into_iter()
+            .map(|event| match event {
+                Inbound::Status(status) => status.failure,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            failures,
+            [Some(Failure::Permanent), Some(Failure::Permanent), None]
+        );
     }
 
     #[test]

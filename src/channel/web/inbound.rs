@@ -165,6 +165,7 @@ pub fn status_of(receipt: &Receipt) -> Vec<StatusUpdate> {
             recipient: recipient.clone(),
             at_ms,
             errors: Vec::new(),
+            failure: None,
             raw: json!({
                 "id": id.to_string(),
                 "status": status,

@@ -1,5 +1,5 @@
 //! Where each conversation's records are in the log, and what the inbox shows of it without
-//! reading them: when the newest record and the customer's newest message came, when a person
+//! reading them: when the newest message and the customer's newest message came, when a person
 //! last read it, and who the customer is.
 
 use super::{Slot, Stamp};
@@ -13,7 +13,9 @@ use std::collections::HashMap;
 pub struct Conversation {
     /// Every record, oldest first.
     pub slots: Vec<Slot>,
-    /// Time of the newest record (ms since the epoch).
+    /// Time of the newest message, the customer's or the shop's (ms since the epoch): the
+    /// inbox's order. Reads, delivery receipts and the like do not move it; a conversation
+    /// with no message yet takes the time of its first record.
     pub last_at: i64,
     /// Time of the customer's newest message: the 24-hour window runs from it (0: never).
     pub last_in_at: i64,
@@ -62,7 +64,13 @@ impl Places {
             }
             _ => conversation.slots.push(slot),
         }
-        conversation.last_at = conversation.last_at.max(stamp.at);
+        let message = matches!(
+            record,
+            Some(LogRecord::MessageIn(_) | LogRecord::MessageOut(_))
+        );
+        if message || conversation.last_at == 0 {
+            conversation.last_at = conversation.last_at.max(stamp.at);
+        }
     }
 
     /// Number of placed records.

@@ -5,7 +5,7 @@
 use super::Stamp;
 use cocolu_core::api::stats::HourCounts;
 use cocolu_core::engine::decide::Reason;
-use cocolu_core::log::{Failure, LogRecord, Origin};
+use cocolu_core::log::{Failure, LogRecord, MessageOutFailed, Origin, SendError, StatusRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -81,8 +81,16 @@ impl Stats {
                 Origin::Bot { .. } => count(self, &|c| c.bot_replies += 1),
             },
             LogRecord::MessageOutSent(_) => count(self, &|c| c.sent += 1),
-            LogRecord::MessageOutFailed(failed) => {
-                let outside = failed.error.failure == Failure::OutsideWindow;
+            // Not sent, or sent and then not delivered (a `failed` status).
+            LogRecord::MessageOutFailed(MessageOutFailed {
+                error: SendError { failure, .. },
+                ..
+            })
+            | LogRecord::Status(StatusRecord {
+                failure: Some(failure),
+                ..
+            }) => {
+                let outside = *failure == Failure::OutsideWindow;
                 count(self, &|c| {
                     c.failed += 1;
                     c.outside_window += u32::from(outside);

@@ -408,6 +408,63 @@ fn recent_records_stay_within_their_budget() {
     assert_eq!(index.record_count(), 2_000);
 }
 
+/// Applies lines to an index without a log, each placed after the one before.
+struct Feed {
+    index: MessageIndex,
+    offset: u64,
+}
+
+impl Feed {
+    fn new() -> Feed {
+        Feed {
+            index: MessageIndex::default(),
+            offset: 0,
+        }
+    }
+
+    fn apply(&mut self, line: &[u8]) -> &mut Feed {
+        let len = line.len() as u32;
+        let at = Position {
+            segment: 1,
+            offset: self.offset,
+            len,
+        };
+        self.index.apply(at, line);
+        self.offset += u64::from(len);
+        self
+    }
+
+    fn last_at(&self) -> i64 {
+        self.index.conversation("c").expect("c").last_at
+    }
+}
+
+#[test]
+fn only_messages_move_a_conversation_in_the_inbox() {
+    let mut feed = Feed::new();
+    assert_eq!(feed.apply(&record("c", 1, 10)).last_at(), 10);
+    // Reading it, the bot's memory, a delivery receipt and a failure do not reorder it.
+    feed.apply(br#"{"kind":"conversation_read","conversation":"c","at":20}"#)
+        .apply(br#"{"kind":"contact_state","conversation":"c","at":25,"reason":{"because":"edited"},"state":{}}"#)
+        .apply(&outcome("message_out_sent", "o0", 30, ""))
+        .apply(&outcome("message_out_failed", "o0", 35, "permanent"));
+    assert_eq!(feed.last_at(), 10);
+    // The shop's message does, and the customer's.
+    assert_eq!(feed.apply(&message_out("o1", 40, "agent")).last_at(), 40);
+    assert_eq!(feed.apply(&record("c", 2, 50)).last_at(), 50);
+}
+
+#[test]
+fn a_message_that_came_back_undelivered_counts_as_failed() {
+    let mut feed = Feed::new();
+    feed.apply(br#"{"kind":"status","conversation":"c","message_id":"w1","status":"delivered","at":10}"#)
+        .apply(br#"{"kind":"status","conversation":"c","message_id":"w2","status":"failed","at":20,"failure":"permanent"}"#)
+        .apply(br#"{"kind":"status","conversation":"c","message_id":"w3","status":"failed","at":30,"failure":"outside_window"}"#);
+    let hours = feed.index.hours(0, HOUR_MS);
+    assert_eq!(hours.len(), 1);
+    assert_eq!((hours[0].1.failed, hours[0].1.outside_window), (2, 1));
+}
+
 #[test]
 fn a_record_of_a_kind_from_a_newer_cocolu_is_placed_in_its_conversation() {
     let mut index = MessageIndex::default();

@@ -13,6 +13,7 @@ use crate::components::{signed_in, ConnectionLost, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
 use crate::time;
+use crate::whatsapp::Formatted;
 use cocolu_core::api::inbox::{ConversationPage, Direction, Summary};
 use cocolu_core::events::ServerEvent;
 use leptos::prelude::*;
@@ -265,7 +266,7 @@ fn ConversationList(
                         <time class="conversation-time">{at}</time>
                     </span>
                     <span class="conversation-bottom">
-                        <span class="conversation-preview">{preview}</span>
+                        <span class="conversation-preview">{preview.map(|text| view! { <Formatted text /> })}</span>
                         {summary.unread.then(|| view! {
                             <span class="badge badge-unread" title=i18n.t(Text::Unread)>
                                 <span class="visually-hidden">{i18n.t(Text::Unread)}</span>

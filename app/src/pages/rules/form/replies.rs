@@ -2,6 +2,7 @@
 //! a list menu, with their fields.
 
 use super::*;
+use cocolu_core::outbound::limits;
 
 /// One reply of a list.
 #[derive(Clone, Copy)]
@@ -304,7 +305,7 @@ fn ReplyForm(
                         </button>
                     </div>
                 }).collect_view()}
-                <button type="button" class="button" disabled=move || count.get() >= 3
+                <button type="button" class="button" id=reply.id("add-option") disabled=move || { count.get() >= limits::BUTTONS }
                     on:click=move |_| reply.write(|r| if let Reply::Buttons(b) = r { let n = b.options.len() + 1; b.options.push(blank_choice(n)) })>
                     {i18n.t(Text::AddButton)}
                 </button>
