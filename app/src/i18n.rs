@@ -387,6 +387,19 @@ texts! {
     Discard => ("Descartar", "Discard"),
     Save => ("Guardar", "Save"),
     Saving => ("Guardando…", "Saving…"),
+    SettingsReadOnly => (
+        "Solo un administrador puede cambiar los ajustes; aquí los ves como están.",
+        "Only an administrator can change the settings; here you see them as they are.",
+    ),
+    RulesReadOnly => (
+        "Solo un administrador puede cambiar las reglas; aquí las ves como están y puedes probarlas en el simulador.",
+        "Only an administrator can change the rules; here you see them as they are and can try them in the simulator.",
+    ),
+    UsersForAdmins => (
+        "Las cuentas, las invitaciones y los tokens de la API los gestiona un administrador. Si necesitas una cuenta para alguien del equipo o cambiar tu rol, pídeselo.",
+        "Accounts, invitations and API tokens are managed by an administrator. Ask one if someone on the team needs an account or your role should change.",
+    ),
+    YourAccount => ("Tu cuenta", "Your account"),
     AdminsSave => ("Solo un administrador puede guardar cambios.", "Only an administrator can save changes."),
     ConflictTitle => ("Alguien editó el archivo a la vez", "Someone edited the file at the same time"),
     ConflictIntro => (

@@ -47,7 +47,7 @@ pub fn routes(api: Api) -> Api {
     api.op(
         Method::GET,
         "/settings",
-        Access::Admin,
+        Access::User,
         Doc::new("settings", "The settings in force and their revision")
             .describe("`settings` follows the JSON Schema in the data folder's `schema/`.")
             .returns::<Versioned>(),

@@ -4,7 +4,8 @@
 //!   pages (they work before hydration and without JavaScript) and answer with a redirect:
 //!   to the dashboard on success, back to the form with an `error` code otherwise.
 //! - Every page needs a session: visitors go to `/login`, or to `/setup` while nobody has an
-//!   account. Admin pages (Settings, Users) send agents back to the overview.
+//!   account. Agents open every page; those only an administrator may change (Settings,
+//!   Users) show them so, read-only.
 
 use super::access::{check_origin, client_of, session_cookie, session_of};
 use super::state::AppState;
@@ -29,8 +30,6 @@ pub fn router() -> Router<AppState> {
 
 /// Pages anyone may see.
 const OPEN_PAGES: [&str; 3] = ["/login", "/setup", "/register"];
-/// Pages for admins only.
-const ADMIN_PAGES: [&str; 2] = ["/settings", "/users"];
 
 fn see_other(location: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
@@ -54,7 +53,6 @@ pub async fn page_guard(State(state): State<AppState>, request: Request, next: N
         (None, "/login" | "/register") if needs_setup => see_other("/setup"),
         (None, p) if OPEN_PAGES.contains(&p) => next.run(request).await,
         (None, _) => see_other(if needs_setup { "/setup" } else { "/login" }),
-        (Some(p), page) if ADMIN_PAGES.contains(&page) && !p.is_admin() => see_other("/"),
         (Some(_), _) => next.run(request).await,
     }
 }

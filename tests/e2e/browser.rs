@@ -353,6 +353,36 @@ async fn the_language_switch_changes_the_page_and_is_remembered() {
 }
 
 #[tokio::test]
+async fn the_sign_in_page_has_a_language_switch() {
+    if skip() {
+        return;
+    }
+    let app = spawn_app().await;
+    app.admin_session().await;
+    let browser = launch(375, 812).await;
+    let client = browser.client();
+    client.goto(&app.url("/login")).await.expect("sign-in page");
+    wait_for_hydration(client).await;
+    assert_eq!(heading(client).await, "Iniciar sesión");
+    click(client, ".language-switch").await;
+    wait_for_heading(client, "Sign in").await;
+    let label = client
+        .find(Locator::Css("label[for='username']"))
+        .await
+        .expect("label")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(label, "Username");
+    save_screenshot(client, "login-english-375.png").await;
+    // Remembered: the next page comes in English from the server, and signing in keeps it.
+    sign_in(client, &app, ADMIN_PASSWORD).await;
+    wait_for_hydration(client).await;
+    assert_eq!(heading(client).await, "Overview");
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn the_dashboard_fits_a_phone_screen() {
     let Some((_app, browser)) = open("/", 375, 812).await else {
         return;

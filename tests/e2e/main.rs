@@ -2,6 +2,7 @@
 //! compiled binary run as a user would, a real WebSocket client and headless Chromium.
 
 mod accounts;
+mod agents;
 mod answered;
 mod binary;
 mod bot;

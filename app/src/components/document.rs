@@ -320,9 +320,10 @@ where
     }
 }
 
-/// Save and discard, with what is pending; the conflict shown as both versions.
+/// Save and discard, with what is pending; a conflict shown as the lines that differ. Only
+/// for those who may save (agents are told so by the page instead).
 #[component]
-pub fn SaveBar<T>(editor: DocEditor<T>, toasts: Toaster, can_save: bool) -> impl IntoView
+pub fn SaveBar<T>(editor: DocEditor<T>, toasts: Toaster) -> impl IntoView
 where
     T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
 {
@@ -330,9 +331,7 @@ where
     let dirty = Memo::new(move |_| editor.dirty());
     view! {
         <div class="save-bar" id="save-bar">
-            {if can_save {
-                view! {
-                    <span class="save-state" role="status">
+            <span class="save-state" role="status">
                         {move || i18n.t(if dirty.get() { Text::UnsavedChanges } else { Text::AllSaved })()}
                     </span>
                     <button
@@ -352,10 +351,6 @@ where
                     >
                         {move || i18n.t(if editor.saving.get() { Text::Saving } else { Text::Save })()}
                     </button>
-                }.into_any()
-            } else {
-                view! { <span class="save-state">{i18n.t(Text::AdminsSave)}</span> }.into_any()
-            }}
         </div>
         {move || editor.conflict.get().map(|other| {
             let lines = other

@@ -22,6 +22,23 @@ pub fn signed_in() -> Resource<api::ApiResult<Me>> {
     }
 }
 
+/// The button that shows the dashboard in the other language (remembered in a cookie).
+#[component]
+pub fn LanguageSwitch(class: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    let switch = move |_| {
+        let next = i18n.0.get_untracked().other();
+        browser::store_lang(next);
+        i18n.0.set(next);
+    };
+    view! {
+        <button type="button" class=class lang=move || i18n.0.get().other().code() on:click=switch>
+            <Icon name=IconName::Language />
+            <span class="nav-label">{i18n.t(Text::SwitchLanguage)}</span>
+        </button>
+    }
+}
+
 /// One entry of the sidebar.
 struct NavItem {
     href: &'static str,
@@ -105,11 +122,6 @@ pub fn Layout() -> impl IntoView {
         };
         text.get(i18n.0.get())
     };
-    let switch_language = move |_| {
-        let next = i18n.0.get_untracked().other();
-        browser::store_lang(next);
-        i18n.0.set(next);
-    };
 
     let me = Resource::new(|| (), |()| api::get_json::<Me>("/api/auth/me"));
     provide_context(SignedIn(me));
@@ -162,15 +174,7 @@ pub fn Layout() -> impl IntoView {
                     <ul class="nav-list">{links}</ul>
                 </nav>
                 <div class="sidebar-bottom">
-                    <button
-                        type="button"
-                        class="nav-button language-switch"
-                        lang=move || i18n.0.get().other().code()
-                        on:click=switch_language
-                    >
-                        <Icon name=IconName::Language />
-                        <span class="nav-label">{i18n.t(Text::SwitchLanguage)}</span>
-                    </button>
+                    <LanguageSwitch class="nav-button language-switch" />
                     <Transition fallback=|| ()>
                         {move || {
                             who()

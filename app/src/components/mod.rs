@@ -10,6 +10,6 @@ mod page;
 mod toast;
 
 pub use icon::{Icon, IconName};
-pub use layout::{signed_in, Layout, SignedIn};
+pub use layout::{signed_in, LanguageSwitch, Layout, SignedIn};
 pub use page::{with_data, ConnectionLost, Figure, PageHeader};
 pub use toast::{toaster, ToastRegion, Toaster, Tone};

@@ -3,7 +3,7 @@
 //! hydrated and without JavaScript; the server answers with a redirect, carrying an `error`
 //! code back to the form when something was wrong.
 
-use crate::components::{Icon, IconName};
+use crate::components::{Icon, IconName, LanguageSwitch};
 use crate::i18n::{use_i18n, Text};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -34,9 +34,12 @@ fn AuthCard(title: Text, intro: Text, children: Children) -> impl IntoView {
         <Title text=i18n.t(title) />
         <main class="auth-page" id="content">
             <section class="auth-card">
-                <div class="brand auth-brand">
-                    <span class="brand-mark" aria-hidden="true">"C"</span>
-                    <span class="brand-name">"Cocolu"</span>
+                <div class="auth-top">
+                    <div class="brand auth-brand">
+                        <span class="brand-mark" aria-hidden="true">"C"</span>
+                        <span class="brand-name">"Cocolu"</span>
+                    </div>
+                    <LanguageSwitch class="button button-quiet language-switch" />
                 </div>
                 <h1>{i18n.t(title)}</h1>
                 <p class="page-intro">{i18n.t(intro)}</p>

@@ -9,7 +9,7 @@ use crate::components::fields::{
     list_input, name_select, number_input, select_input, text_input, Field, ListStyle,
 };
 use crate::components::link::link_line;
-use crate::components::{browser, toaster, with_data, ConnectionLost, PageHeader};
+use crate::components::{browser, signed_in, toaster, with_data, ConnectionLost, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
 use cocolu_core::api::channel::Connection;
@@ -36,8 +36,10 @@ struct Loaded {
     settings: Versioned,
     templates: Vec<String>,
     file_problems: Vec<cocolu_core::document::FileProblem>,
-    connection: Connection,
+    /// Administrators only: agents see the settings, not the connection's details.
+    connection: Option<Connection>,
     link: Option<LinkState>,
+    admin: bool,
 }
 
 /// Time zones offered as suggestions (any IANA name is accepted).
@@ -68,24 +70,28 @@ type Day = (
     fn(&mut SettingsDoc, Vec<String>),
 );
 
-/// The settings page (administrators).
+/// The settings page: administrators change them, agents see them as they are.
 #[component]
 pub fn Settings() -> impl IntoView {
+    let me = signed_in();
     let loaded = Resource::new(
         || (),
-        |()| {
+        move |()| {
             let settings = api::get_json::<Versioned>("/api/settings");
             let templates = api::get_json::<Vec<TemplateName>>("/api/templates");
             let status = api::get_json::<Status>("/api/status");
+            // Asked only for an administrator (a future does nothing until awaited).
             let connection = api::get_json::<Connection>("/api/channel");
             async move {
+                let admin = me.await.map(|m| m.is_admin()).unwrap_or(false);
                 let status = status.await.unwrap_or_default();
                 Ok(Loaded {
                     settings: settings.await?,
                     templates: templates.await?.into_iter().map(|t| t.name).collect(),
                     link: status.whatsapp_web.link,
                     file_problems: status.file_problems,
-                    connection: connection.await?,
+                    connection: if admin { Some(connection.await?) } else { None },
+                    admin,
                 })
             }
         },
@@ -193,8 +199,13 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
     view! {
         <ConnectionLost connected />
         <FileStatus editor toasts />
-        <SaveBar editor toasts can_save=true />
+        {if loaded.admin {
+            view! { <SaveBar editor toasts /> }.into_any()
+        } else {
+            view! { <p class="notice" role="status" id="read-only">{i18n.t(Text::SettingsReadOnly)}</p> }.into_any()
+        }}
         <form class="settings-form" on:submit=|ev| ev.prevent_default()>
+            <fieldset class="plain" disabled=!loaded.admin>
             <fieldset class="form-section card">
                 <legend>{i18n.t(Text::BusinessSection)}</legend>
                 {text_input(editor, Field::new("business-name", Text::BusinessName, "/business/name").hint(Text::BusinessNameHint),
@@ -266,8 +277,12 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                     move |v| editor.draft.update(|s| s.replies.opt_in_keywords = v))}
                 {template_field("opt-in-template", Text::OptInTemplate, "/replies/opt_in_template", |r| r.opt_in_template.clone(), |r, v| r.opt_in_template = v)}
             </fieldset>
+            </fieldset>
         </form>
-        {move || (!uses_web.get()).then(|| view! { <MetaConnection connection=loaded.connection.clone() /> })}
+        {move || (!uses_web.get())
+            .then(|| loaded.connection.clone())
+            .flatten()
+            .map(|connection| view! { <MetaConnection connection /> })}
     }
 }
 

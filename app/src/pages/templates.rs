@@ -372,6 +372,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                             <textarea
                                 id="template-text"
                                 rows="10"
+                                readonly=!admin
                                 node_ref=textarea
                                 prop:value=move || draft.get()
                                 aria-invalid=move || (!problems.read().is_empty()).then_some("true")
@@ -387,7 +388,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                                     let name = v.name.clone();
                                     let title = if v.example.is_empty() { String::new() } else { v.example.clone() };
                                     view! {
-                                        <button type="button" class="chip-button" title=title on:click=move |_| insert(name.clone())>
+                                        <button type="button" class="chip-button" title=title disabled=!admin on:click=move |_| insert(name.clone())>
                                             {format!("{{{{{}}}}}", v.name)}
                                         </button>
                                     }

@@ -42,6 +42,10 @@ pub fn Users() -> impl IntoView {
             let audit = api::get_json::<AuditPage>("/api/audit");
             async move {
                 let me = me.await?;
+                // Nothing is asked for an agent (the futures above do nothing until awaited).
+                if !me.is_admin() {
+                    return Err(String::new());
+                }
                 Ok(Loaded {
                     users: users.await?,
                     invitations: invitations.await?,
@@ -56,9 +60,30 @@ pub fn Users() -> impl IntoView {
     let reload = move || version.update(|v| *v += 1);
     // A code or token just made, shown once; it outlives the reload that follows.
     let secret = RwSignal::new(None::<(Text, String)>);
+    // An agent is told who manages accounts and shown their own, without asking for the lists.
+    let role = Resource::new(
+        || (),
+        move |()| async move { me.await.map(|m| (m.is_admin(), m.user)) },
+    );
+    let i18n = use_i18n();
     view! {
         <PageHeader title=Text::NavUsers intro=Text::UsersIntro />
-        {with_data(loaded, move |loaded: Loaded| view! { <UsersBody loaded secret reload=Callback::new(move |()| reload()) /> })}
+        {with_data(role, move |(admin, user)| if admin {
+            with_data(loaded, move |loaded: Loaded| view! { <UsersBody loaded secret reload=Callback::new(move |()| reload()) /> }).into_any()
+        } else {
+            view! {
+                <section class="card" id="users-for-admins">
+                    <p class="notice" role="status">{i18n.t(Text::UsersForAdmins)}</p>
+                    {user.map(|user| view! {
+                        <h2>{i18n.t(Text::YourAccount)}</h2>
+                        <p>
+                            <strong>{if user.name.is_empty() { user.username.clone() } else { user.name.clone() }}</strong>
+                            " (" {user.username.clone()} ") · " {i18n.t(role_text(&user.role))}
+                        </p>
+                    })}
+                </section>
+            }.into_any()
+        })}
     }
 }
 

@@ -82,6 +82,7 @@ fn fresh_id(rules: &[Rule]) -> String {
 #[component]
 fn RulesEditor(loaded: Loaded) -> impl IntoView {
     let i18n = use_i18n();
+    let admin = loaded.admin;
     let toasts = toaster();
     let editor = DocEditor::new(
         "/api/rules",
@@ -157,7 +158,11 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
     view! {
         <ConnectionLost connected />
         <FileStatus editor toasts />
-        <SaveBar editor toasts can_save=loaded.admin />
+        {if admin {
+            view! { <SaveBar editor toasts /> }.into_any()
+        } else {
+            view! { <p class="notice" role="status" id="read-only">{i18n.t(Text::RulesReadOnly)}</p> }.into_any()
+        }}
         <div class="rules-layout">
             <section class="card rules-list" aria-labelledby="rules-list-title">
                 <h2 id="rules-list-title">{i18n.t(Text::RulesOrder)}</h2>
@@ -174,6 +179,7 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
                                     <input
                                         type="checkbox"
                                         id=format!("rule-enabled-{index}")
+                                        disabled=!admin
                                         aria-label=move || format!("{} {label_id}", i18n.t(Text::RuleEnabled)())
                                         prop:checked=enabled
                                         on:change=move |ev| {
@@ -189,23 +195,27 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
                                         })}
                                     </button>
                                     <span class="rule-move">
-                                        <button type="button" class="icon-button" aria-label=i18n.t(Text::MoveUp) disabled=index == 0 on:click=move |_| move_rule(index, -1)>"↑"</button>
-                                        <button type="button" class="icon-button" aria-label=i18n.t(Text::MoveDown) disabled=index + 1 == count on:click=move |_| move_rule(index, 1)>"↓"</button>
+                                        <button type="button" class="icon-button" aria-label=i18n.t(Text::MoveUp) disabled={ !admin || index == 0 } on:click=move |_| move_rule(index, -1)>"↑"</button>
+                                        <button type="button" class="icon-button" aria-label=i18n.t(Text::MoveDown) disabled={ !admin || index + 1 == count } on:click=move |_| move_rule(index, 1)>"↓"</button>
                                     </span>
                                 </li>
                             }
                         }).collect_view()
                     }}
                 </ol>
-                <button type="button" class="button" id="add-rule" on:click=add_rule>{i18n.t(Text::AddRule)}</button>
+                {admin.then(|| view! {
+                    <button type="button" class="button" id="add-rule" on:click=add_rule>{i18n.t(Text::AddRule)}</button>
+                })}
             </section>
             <div class="rules-editor">
+                <fieldset class="plain" disabled=!admin>
                 {move || match selected.get() {
                     Some(index) if index < rows.with(Vec::len) => {
                         view! { <RuleForm lens=Lens { editor, index } templates on_delete=delete /> }.into_any()
                     }
                     _ => view! { <p class="card empty-thread">{i18n.t(Text::PickRule)}</p> }.into_any(),
                 }}
+                </fieldset>
                 <Simulator editor />
             </div>
         </div>
