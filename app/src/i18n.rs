@@ -352,6 +352,11 @@ texts! {
         "Pasaron más de 24 horas desde el último mensaje del cliente: WhatsApp solo permite enviar una plantilla aprobada por Meta.",
         "More than 24 hours have passed since the customer's last message: WhatsApp only allows a template approved by Meta.",
     ),
+    WindowOpenUntil => ("Puedes escribirle hasta", "You can write to them until"),
+    WindowShut => (
+        "Ventana de 24 horas cerrada: solo una plantilla aprobada",
+        "24-hour window closed: only an approved template",
+    ),
     ChooseTemplate => ("Elegir una plantilla aprobada", "Choose an approved template"),
     TemplatesUnavailable => ("No se pudieron leer las plantillas aprobadas de Meta", "Meta's approved templates could not be read"),
     NoApprovedTemplates => ("Tu cuenta no tiene plantillas aprobadas todavía.", "Your account has no approved templates yet."),

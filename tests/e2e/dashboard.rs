@@ -326,4 +326,24 @@ async fn analytics_show_the_numbers_a_seeded_log_implies() {
         2,
         "two days with data"
     );
+    // The bars have their dates under them and a scale beside them; the heatmap names its
+    // days and hours.
+    let dates = &html[html.find(r#"id="chart-dates""#).expect("dates")..];
+    let dates = &dates[..dates.find("</div>").expect("end")];
+    let shown: Vec<&str> = dates
+        .split(r#"<span class="chart-date">"#)
+        .skip(1)
+        .map(|d| &d[..d.find('<').unwrap_or(0)])
+        .collect();
+    assert_eq!(shown.len(), 2, "{dates}");
+    assert!(
+        shown
+            .iter()
+            .all(|d| d.len() == 5 && d.as_bytes()[2] == b'/'),
+        "{shown:?}"
+    );
+    assert!(html.contains(r#"class="chart-scale""#));
+    for label in ["Lun", "Dom", ">0<", ">21<"] {
+        assert!(html.contains(label), "the heatmap shows {label}");
+    }
 }

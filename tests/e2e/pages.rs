@@ -151,6 +151,7 @@ async fn the_inbox_follows_messages_live_and_a_reply_gets_its_ticks() {
     )
     .await;
     wait_for(client, "#thread .bubble[data-author='bot']").await;
+    wait_text(client, "#window-state", "Puedes escribirle hasta").await;
 
     // A manual reply reaches WhatsApp.
     type_into(
@@ -239,6 +240,39 @@ async fn the_inbox_follows_messages_live_and_a_reply_gets_its_ticks() {
         "Message undeliverable (131026)",
     )
     .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_customer_who_wrote_over_a_day_ago_is_offered_a_template_not_free_text() {
+    if skip() {
+        return;
+    }
+    // A customer who last wrote 30 hours ago, as the log of a running shop holds it.
+    let then = (now_secs() - 30 * 3600) * 1000;
+    let app = crate::helpers::spawn_app_with(move |config| {
+        let log = config.data_dir.join("log");
+        std::fs::create_dir_all(&log).expect("log folder");
+        let records = [
+            json!({"kind": "message_in", "conversation": "VE.584121000055", "id": "wamid.old1",
+                "at": then, "contact": {"wa_id": "584121000055", "name": "Rosa"},
+                "type": "text", "text": "¿Siguen abiertos?"}),
+            json!({"kind": "contact_state", "conversation": "VE.584121000055", "at": then + 1000,
+                "reason": {"because": "edited"}, "state": {"last_in_at": then}}),
+        ];
+        let text: String = records.iter().map(|r| format!("{r}\n")).collect();
+        std::fs::write(log.join("000001-2026-12.jsonl"), text).expect("seed");
+    })
+    .await;
+    let browser = open_with(&app, "/inbox?c=VE.584121000055", 375, 812).await;
+    let client = browser.client();
+    wait_text(client, "#window-state", "cerrada").await;
+    wait_text(client, "#window-closed", "plantilla aprobada").await;
+    assert!(
+        client.find(Locator::Css("#composer-text")).await.is_err(),
+        "no free-text box outside the window"
+    );
+    save_screenshot(client, "inbox-window-closed-375.png").await;
     browser.close().await;
 }
 

@@ -173,16 +173,35 @@ fn daily_bars(points: Vec<StatsPoint>) -> impl IntoView {
             }
         })
         .collect_view();
+    // Dates under the bars (at most about eight, always the last), the scale beside them.
+    let every = points.len().div_ceil(8).max(1);
+    let last = points.len() - 1;
+    let dates = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let shown = (i % every == 0 && last - i >= every / 2) || i == last;
+            view! { <span class="chart-date">{shown.then(|| day_month(&p.bucket))}</span> }
+        })
+        .collect_view();
     view! {
-        <svg
-            class="chart"
-            role="img"
-            aria-label=i18n.t(Text::PerDayTitle)
-            viewBox=format!("0 0 {width} {height}")
-            preserveAspectRatio="none"
-        >
-            {bars}
-        </svg>
+        <div class="chart-frame">
+            <div class="chart-scale" aria-hidden="true">
+                <span>{max}</span>
+                <span>{max / 2}</span>
+                <span>"0"</span>
+            </div>
+            <svg
+                class="chart"
+                role="img"
+                aria-label=i18n.t(Text::PerDayTitle)
+                viewBox=format!("0 0 {width} {height}")
+                preserveAspectRatio="none"
+            >
+                {bars}
+            </svg>
+            <div class="chart-dates" aria-hidden="true" id="chart-dates">{dates}</div>
+        </div>
         <p class="legend">
             <span class="swatch swatch-in"></span>
             {i18n.t(Text::StatReceived)}
@@ -194,6 +213,27 @@ fn daily_bars(points: Vec<StatsPoint>) -> impl IntoView {
     .into_any()
 }
 
+/// The heatmap's left margin, for the weekdays' names.
+const HEAT_LEFT: usize = 24;
+
+const WEEKDAYS: [Text; 7] = [
+    Text::Monday,
+    Text::Tuesday,
+    Text::Wednesday,
+    Text::Thursday,
+    Text::Friday,
+    Text::Saturday,
+    Text::Sunday,
+];
+
+/// `28/11` for the day `2026-11-28` (as dates read elsewhere in the dashboard).
+fn day_month(bucket: &str) -> String {
+    match (bucket.get(5..7), bucket.get(8..10)) {
+        (Some(month), Some(day)) => format!("{day}/{month}"),
+        _ => bucket.to_string(),
+    }
+}
+
 /// Customers' messages by weekday and hour: darker is busier.
 fn heatmap(cells: Vec<Vec<u32>>) -> impl IntoView {
     let i18n = use_i18n();
@@ -202,26 +242,51 @@ fn heatmap(cells: Vec<Vec<u32>>) -> impl IntoView {
         .iter()
         .enumerate()
         .flat_map(|(day, hours)| {
-            hours.iter().enumerate().map(move |(hour, n)| {
-                let opacity = heat_opacity(*n, max);
+            hours.iter().enumerate().map(move |(hour, &n)| {
+                let opacity = heat_opacity(n, max);
                 view! {
                     <rect
                         class="heat"
-                        x=hour * 10
+                        x=HEAT_LEFT + hour * 10
                         y=day * 10
                         width="9"
                         height="9"
                         fill-opacity=opacity
-                        data-count=*n
+                        data-count=n
                     >
-                        <title>{format!("{day}/{hour}:00 — {n}")}</title>
+                        <title>{move || format!("{} {hour}:00 — {n}", i18n.t(WEEKDAYS[day % 7])())}</title>
                     </rect>
                 }
             })
         })
         .collect_view();
+    // Weekdays down the side (their first three letters), every third hour along the bottom.
+    let days = WEEKDAYS
+        .iter()
+        .enumerate()
+        .map(|(day, text)| {
+            let name = i18n.t(*text);
+            view! {
+                <text class="heat-label" x="0" y=day * 10 + 7>
+                    {move || name().chars().take(3).collect::<String>()}
+                </text>
+            }
+        })
+        .collect_view();
+    let hours = (0..24)
+        .step_by(3)
+        .map(|hour| {
+            view! {
+                <text class="heat-label" x=HEAT_LEFT + hour * 10 + 4 y="79" text-anchor="middle">
+                    {hour}
+                </text>
+            }
+        })
+        .collect_view();
     view! {
-        <svg class="heatmap" role="img" aria-label=i18n.t(Text::HeatmapTitle) viewBox="0 0 240 70">
+        <svg class="heatmap" role="img" aria-label=i18n.t(Text::HeatmapTitle) viewBox="0 0 266 82">
+            {days}
+            {hours}
             {rects}
         </svg>
         <p class="legend">{i18n.t(Text::HeatmapLegend)}</p>
@@ -257,5 +322,12 @@ mod tests {
         assert_eq!(heat_opacity(0, 4), "0.06");
         assert_eq!(heat_opacity(1, 4), "0.40");
         assert_eq!(heat_opacity(4, 4), "1.00");
+    }
+
+    #[test]
+    fn a_day_reads_as_day_and_month() {
+        assert_eq!(day_month("2026-11-28"), "28/11");
+        assert_eq!(day_month("2026-01-05"), "05/01");
+        assert_eq!(day_month("odd"), "odd");
     }
 }

@@ -9,7 +9,7 @@ use crate::i18n::{use_i18n, I18n, Text};
 use crate::time;
 use crate::whatsapp::Formatted;
 use cocolu_core::api::channel::ApprovedTemplate;
-use cocolu_core::api::inbox::{ContactView, Summary, TakeoverState};
+use cocolu_core::api::inbox::{ContactView, Summary, TakeoverState, WINDOW_MS};
 use cocolu_core::contact::ContactRef;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -169,6 +169,7 @@ pub fn Conversation(
                                 <div class="conversation-who">
                                     <h2 id="conversation-title">{title}</h2>
                                     <p class="conversation-address">{address}</p>
+                                    <WindowState current window_open offset />
                                 </div>
                             </header>
                             <Takeover id=id.clone() current live_state offset />
@@ -186,6 +187,37 @@ pub fn Conversation(
                 }}
             </Transition>
         </div>
+    }
+}
+
+/// WhatsApp's 24-hour window: open until when, or closed (only an approved template goes).
+/// Nothing for a channel without one.
+#[component]
+fn WindowState(
+    current: Signal<ContactView>,
+    window_open: Signal<bool>,
+    offset: i32,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        let view = current.get();
+        if view.always_open {
+            return None;
+        }
+        let open = window_open.get();
+        let until = view
+            .state
+            .last_in_at
+            .filter(|_| open)
+            .map(|at| time::when(at + WINDOW_MS, time::now_ms(), offset));
+        Some(view! {
+            <p class="window-state" id="window-state" data-open=open.to_string()>
+                {match until {
+                    Some(until) => view! { {i18n.t(Text::WindowOpenUntil)} " " {until} }.into_any(),
+                    None => i18n.t(Text::WindowShut).into_any(),
+                }}
+            </p>
+        })
     }
 }
 
