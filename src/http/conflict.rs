@@ -18,8 +18,9 @@ pub fn changes(file: &str, mine: &str) -> Vec<ChangedLine> {
     let diff = TextDiff::configure()
         .timeout(DEADLINE)
         .diff_lines(file, mine);
+    let groups = diff.grouped_ops(CONTEXT);
     let mut lines = Vec::new();
-    for (n, group) in diff.grouped_ops(CONTEXT).iter().enumerate() {
+    for (n, group) in groups.iter().enumerate() {
         let starts_after_gap = group
             .first()
             .is_some_and(|op| op.old_range().start > 0 || op.new_range().start > 0);
@@ -42,8 +43,7 @@ pub fn changes(file: &str, mine: &str) -> Vec<ChangedLine> {
             }
         }
     }
-    let ends_before_the_end = diff
-        .grouped_ops(CONTEXT)
+    let ends_before_the_end = groups
         .last()
         .and_then(|group| group.last())
         .is_some_and(|op| op.old_range().end < diff.old_slices().len());
