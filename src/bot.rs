@@ -15,6 +15,7 @@ use cocolu_core::contact::ContactRef;
 use cocolu_core::document::Revision;
 use cocolu_core::engine::decide::{decide, CompiledRules, ContactState, Message, Reason, World};
 use cocolu_core::events::ServerEvent;
+use cocolu_core::fault::Fault;
 use cocolu_core::log::Origin;
 use cocolu_core::log::{ContactStateRecord, LogRecord, MessageIn};
 use std::collections::HashMap;
@@ -67,17 +68,19 @@ impl ContactEdit {
     /// not (for the person who made it). Only what the edit adds is held to them: removing
     /// labels, opting out and notes within their limit always pass, however many labels rules
     /// gave the contact.
-    pub fn check(&self, current: &ContactState) -> Result<(), String> {
+    pub fn check(&self, current: &ContactState) -> Result<(), Vec<Fault>> {
         let mut problems = Vec::new();
         if self
             .add_labels
             .iter()
             .any(|l| l.trim().is_empty() || l.chars().count() > MAX_LABEL_CHARS)
         {
-            problems.push(format!("a label has 1 to {MAX_LABEL_CHARS} characters"));
+            problems.push(Fault::LabelLength {
+                max: MAX_LABEL_CHARS,
+            });
         }
         if self.add_labels.len() + self.remove_labels.len() > 2 * MAX_LABELS {
-            problems.push(format!("at most {MAX_LABELS} labels at a time"));
+            problems.push(Fault::LabelsAtOnce { max: MAX_LABELS });
         } else {
             let mut labels = current.labels.clone();
             labels.extend(self.add_labels.iter().cloned());
@@ -85,7 +88,7 @@ impl ContactEdit {
                 labels.remove(label);
             }
             if labels.len() > MAX_LABELS.max(current.labels.len()) {
-                problems.push(format!("a contact has at most {MAX_LABELS} labels"));
+                problems.push(Fault::TooManyLabels { max: MAX_LABELS });
             }
         }
         if self
@@ -93,12 +96,14 @@ impl ContactEdit {
             .as_ref()
             .is_some_and(|n| n.chars().count() > MAX_NOTES_CHARS)
         {
-            problems.push(format!("notes have at most {MAX_NOTES_CHARS} characters"));
+            problems.push(Fault::NotesTooLong {
+                max: MAX_NOTES_CHARS,
+            });
         }
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(format!("{}.", problems.join("; ")))
+            Err(problems)
         }
     }
 

@@ -13,6 +13,7 @@ use crate::telemetry::Escaped;
 use cocolu_core::document::{schema_file_name, Context, FileProblem, HandEdited};
 use cocolu_core::engine::rules::Rules;
 use cocolu_core::events::ServerEvent;
+use cocolu_core::fault::Fault;
 use cocolu_core::settings::Settings;
 use std::fs;
 use std::io;
@@ -100,15 +101,7 @@ fn document_problems<T: HandEdited>(document: &Document<T>) -> Vec<FileProblem> 
     let current = document.current();
     let mut problems = current.problems;
     if current.missing {
-        problems.push(FileProblem {
-            file: T::FILE.into(),
-            line: 1,
-            column: 1,
-            message:
-                "the file was deleted; the last good version stays in force until it is saved again"
-                    .into(),
-            pointer: None,
-        });
+        problems.push(FileProblem::whole(T::FILE, Fault::FileDeleted));
     }
     problems
 }
@@ -155,13 +148,12 @@ impl Data {
         problems.extend(document_problems(&self.users));
         let templates = self.templates.current();
         problems.extend(templates.problems.iter().cloned());
-        problems.extend(templates.missing.iter().map(|name| FileProblem {
-            file: templates::display_name(name),
-            line: 1,
-            column: 1,
-            message: "the file was deleted; the last good version stays in force until it is saved again".into(),
-            pointer: None,
-        }));
+        problems.extend(
+            templates
+                .missing
+                .iter()
+                .map(|name| FileProblem::whole(templates::display_name(name), Fault::FileDeleted)),
+        );
         problems
     }
 

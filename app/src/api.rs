@@ -106,8 +106,10 @@ pub struct Failure {
     pub status: u16,
     /// `invalid`, `conflict`, `outside_window`, ... (`network` when unreachable).
     pub code: String,
-    /// For people.
+    /// For people, in English (the dashboard words `faults` and `code` itself).
     pub message: String,
+    /// What is wrong, as codes and parameters.
+    pub faults: Vec<cocolu_core::fault::Fault>,
     /// More, for some codes: the other version in a conflict, located problems.
     pub details: Option<serde_json::Value>,
 }
@@ -118,8 +120,17 @@ impl Failure {
             status: 0,
             code: "network".into(),
             message,
+            faults: Vec::new(),
             details: None,
         }
+    }
+
+    /// The located problems of an `invalid` answer.
+    pub fn problems(&self) -> Vec<cocolu_core::document::FileProblem> {
+        self.details
+            .as_ref()
+            .and_then(|details| from_part(&details["problems"]).ok())
+            .unwrap_or_default()
     }
 
     /// Reads the API's `{"error": {...}}` answer.
@@ -133,6 +144,8 @@ impl Failure {
             code: String,
             message: String,
             #[serde(default)]
+            faults: Vec<cocolu_core::fault::Fault>,
+            #[serde(default)]
             details: Option<serde_json::Value>,
         }
         match serde_json::from_str::<Envelope>(body) {
@@ -140,12 +153,14 @@ impl Failure {
                 status,
                 code: error.code,
                 message: error.message,
+                faults: error.faults,
                 details: error.details,
             },
             Err(_) => Failure {
                 status,
                 code: "server".into(),
                 message: format!("the server answered {status}"),
+                faults: Vec::new(),
                 details: None,
             },
         }

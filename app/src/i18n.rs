@@ -300,6 +300,37 @@ texts! {
         "Something failed on the server; the details are in its log.",
             ),
     BackToDashboard => ("Volver al panel", "Back to the dashboard"),
+    MetaToken => ("la clave de acceso de Meta no es válida o caducó; pon una nueva en Ajustes", "Meta's access token is invalid or expired; enter a new one in Settings"),
+    MetaPermission => ("la app de Meta no tiene permiso para esto (whatsapp_business_messaging)", "the Meta app lacks the permission for this (whatsapp_business_messaging)"),
+    MetaRate => ("demasiados envíos seguidos; Meta pide esperar y se reintenta solo", "too many sends in a row; Meta asks to wait, and it is retried by itself"),
+    MetaUndeliverable => ("WhatsApp no pudo entregarlo (el número puede no tener WhatsApp)", "WhatsApp could not deliver it (the number may not have WhatsApp)"),
+    MetaWindow => ("pasaron más de 24 horas desde su último mensaje: solo se puede enviar una plantilla aprobada", "over 24 hours since their last message: only an approved template can be sent"),
+    MetaNotDelivered => ("Meta decidió no entregarlo para no saturar al cliente", "Meta chose not to deliver it, to avoid overwhelming the customer"),
+    MetaStoppedMarketing => ("el cliente dejó de recibir mensajes de marketing", "the customer stopped marketing messages"),
+    MetaMedia => ("Meta no pudo descargar o subir el archivo", "Meta could not download or upload the file"),
+    MetaTemplate => ("la plantilla no existe o sus datos no cuadran con los aprobados", "the template does not exist or its parameters do not match the approved ones"),
+    MetaNotRegistered => ("el número del negocio no está registrado en la API de WhatsApp", "the business number is not registered with the WhatsApp API"),
+    MetaBlocked => ("la cuenta de WhatsApp Business está bloqueada o restringida por Meta", "the WhatsApp Business account is locked or restricted by Meta"),
+    MetaPayment => ("hay un problema con la forma de pago de la cuenta en Meta", "there is a problem with the account's payment method at Meta"),
+    MetaParameter => ("Meta rechazó un dato del mensaje", "Meta refused a value in the message"),
+    MetaTemporary => ("Meta tuvo un fallo temporal", "Meta had a temporary failure"),
+    CodeNotFound => ("Eso ya no existe: quizá alguien lo borró. Vuelve a cargar la página.", "That no longer exists: someone may have deleted it. Reload the page."),
+    CodeSignedOut => ("Tu sesión terminó. Vuelve a iniciar sesión.", "Your session ended. Sign in again."),
+    CodeForbidden => ("Tu cuenta no puede hacer esto; pídeselo a un administrador.", "Your account cannot do this; ask an administrator."),
+    CodeNotConfigured => ("Falta configurar la conexión con WhatsApp (Ajustes).", "The WhatsApp connection is not set up yet (Settings)."),
+    CodeUpstream => ("WhatsApp (Meta) rechazó la solicitud o no respondió.", "WhatsApp (Meta) refused the request or did not answer."),
+    CodeTooLarge => ("Es demasiado grande para enviarlo.", "It is too large to send."),
+    CodeConflict => ("Alguien lo cambió a la vez; vuelve a cargar y repite el cambio.", "Someone changed it at the same time; reload and make the change again."),
+    CodeStorage => ("El servidor no puede escribir en su carpeta de datos (¿disco lleno?); no se cambió nada.", "The server cannot write to its data folder (full disk?); nothing was changed."),
+    CodeBusy => ("El servidor está ocupado; inténtalo en unos segundos.", "The server is busy; try again in a few seconds."),
+    CodeNetwork => ("No se pudo contactar con el servidor. Revisa la conexión.", "The server could not be reached. Check the connection."),
+    CodeOutsideWindow => ("Han pasado más de 24 horas desde su último mensaje: WhatsApp solo deja enviar una plantilla aprobada.", "More than 24 hours have passed since their last message: WhatsApp only allows an approved template."),
+    CodeNoRecipient => ("Esta conversación no tiene un número al que escribir.", "This conversation has no number to write to."),
+    CodeWrongPassword => ("La contraseña actual no es correcta.", "The current password is wrong."),
+    CodeNotBuiltin => ("Esta plantilla no tiene un texto original al que volver.", "This template has no built-in text to go back to."),
+    CodeOwnAccount => ("No puedes borrar tu propia cuenta; pídeselo a otro administrador.", "You cannot delete your own account; ask another administrator."),
+    CodeBadRequest => ("El servidor no entendió la solicitud.", "The server did not understand the request."),
+    CodeInvalid => ("Hay datos que no son válidos; revísalos.", "Some of the details are not valid; check them."),
     NotFoundTitle => ("Página no encontrada", "Page not found"),
     NotFoundBody => (
         "La dirección no corresponde a ninguna página del panel.",
@@ -624,7 +655,6 @@ texts! {
     Quality => ("calidad", "quality"),
     ConnectionOk => ("Conexión correcta:", "Connection works:"),
     ConnectionFailed => ("Meta rechazó la conexión:", "Meta refused the connection:"),
-    MetaCode => ("código", "code"),
     ConnectionUnreachable => ("No se pudo llegar a Meta:", "Meta could not be reached:"),
     RoleAdmin => ("Administrador", "Administrator"),
     RoleAgent => ("Agente", "Agent"),
@@ -672,6 +702,67 @@ texts! {
     Address => ("Dirección", "Address"),
     NoInvitations => ("No hay invitaciones pendientes.", "No pending invitations."),
     NoTokens => ("No hay tokens.", "No tokens."),
+}
+
+/// What one of Meta's error codes means, when the dashboard has words for it.
+fn meta_text(code: i64) -> Option<Text> {
+    Some(match code {
+        0 | 190 => Text::MetaToken,
+        3 | 10 | 200..=299 | 131005 => Text::MetaPermission,
+        4 | 80007 | 130429 | 131048 | 131056 => Text::MetaRate,
+        131026 => Text::MetaUndeliverable,
+        131047 => Text::MetaWindow,
+        131049 => Text::MetaNotDelivered,
+        131050 => Text::MetaStoppedMarketing,
+        131052 | 131053 => Text::MetaMedia,
+        132000..=132016 => Text::MetaTemplate,
+        133010 => Text::MetaNotRegistered,
+        368 | 131031 => Text::MetaBlocked,
+        131042 => Text::MetaPayment,
+        100 | 131008 | 131009 | 131051 => Text::MetaParameter,
+        1 | 2 | 131000 | 131016 => Text::MetaTemporary,
+        _ => return None,
+    })
+}
+
+/// An error Meta answered, in `lang`: its meaning when the code is known (Meta's own text
+/// otherwise), and the code.
+pub fn meta_error(code: Option<i64>, text: &str, lang: Lang) -> String {
+    let words = code.and_then(meta_text).map_or(text, |t| t.get(lang));
+    match code {
+        Some(code) => format!("{words} ({code})"),
+        None => words.to_string(),
+    }
+}
+
+/// The words for an API error code, when the dashboard has its own.
+pub fn code_text(code: &str) -> Option<Text> {
+    Some(match code {
+        "not_found" => Text::CodeNotFound,
+        "unauthorized" => Text::CodeSignedOut,
+        "forbidden" => Text::CodeForbidden,
+        "csrf" => Text::ErrorCsrf,
+        "too_many_attempts" => Text::ErrorThrottled,
+        "not_configured" => Text::CodeNotConfigured,
+        "upstream" => Text::CodeUpstream,
+        "too_large" => Text::CodeTooLarge,
+        "conflict" => Text::CodeConflict,
+        "storage_unavailable" => Text::CodeStorage,
+        "busy" => Text::CodeBusy,
+        "internal" | "server" => Text::ErrorServer,
+        "network" => Text::CodeNetwork,
+        "outside_window" => Text::CodeOutsideWindow,
+        "no_recipient" => Text::CodeNoRecipient,
+        "already_set_up" => Text::ErrorAlreadySetUp,
+        "bad_invitation" => Text::ErrorInvitation,
+        "wrong_password" => Text::CodeWrongPassword,
+        "username_taken" => Text::ErrorUsernameTaken,
+        "not_builtin" => Text::CodeNotBuiltin,
+        "own_account" => Text::CodeOwnAccount,
+        "bad_request" => Text::CodeBadRequest,
+        "invalid" | "limit" => Text::CodeInvalid,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

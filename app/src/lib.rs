@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod components;
+pub mod faults;
 pub mod i18n;
 pub mod live;
 pub mod pages;

@@ -2,6 +2,7 @@
 //! `*bold*`, `_italic_`, `~strikethrough~` and ```` ```monospace``` ```` turned into styled
 //! pieces. Shared by the reply engine (which fills templates) and the dashboard (which
 //! previews them).
+use crate::fault::{Fault, Part};
 
 /// Fills `{{variable}}`s; unknown variables become empty.
 pub fn render(template: &str, variables: &[(&str, &str)]) -> String {
@@ -59,24 +60,33 @@ pub fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
-/// Checks a template's text; each problem is a byte offset and a message.
-pub fn check(text: &str) -> Vec<(usize, String)> {
+/// Checks a template's text; each problem is a byte offset and a fault.
+pub fn check(text: &str) -> Vec<(usize, Fault)> {
     let mut problems = Vec::new();
     if text.trim().is_empty() {
-        problems.push((0, "the template is empty".to_string()));
+        problems.push((
+            0,
+            Fault::Empty {
+                what: Part::Template,
+            },
+        ));
     }
     let chars = text.trim_end().chars().count();
     if chars > MAX_CHARS {
         problems.push((
             0,
-            format!("the template has {chars} characters; WhatsApp allows {MAX_CHARS}"),
+            Fault::TooLong {
+                what: Part::Template,
+                chars,
+                max: MAX_CHARS,
+            },
         ));
     }
     let mut rest = 0;
     while let Some(found) = text[rest..].find("{{") {
         let open = rest + found;
         let Some(len) = text[open + 2..].find("}}") else {
-            problems.push((open, "`{{` is never closed with `}}`".to_string()));
+            problems.push((open, never_closed("{{", "}}")));
             break;
         };
         let name = text[open + 2..open + 2 + len].trim();
@@ -87,7 +97,9 @@ pub fn check(text: &str) -> Vec<(usize, String)> {
         {
             problems.push((
                 open,
-                format!("`{{{{{name}}}}}` is not a variable name (lowercase letters, digits, _)"),
+                Fault::NotAVariable {
+                    name: name.to_string(),
+                },
             ));
         }
         rest = open + 2 + len + 2;
@@ -96,20 +108,22 @@ pub fn check(text: &str) -> Vec<(usize, String)> {
     while let Some(found) = text[rest..].find("[[") {
         let open = rest + found;
         let Some(len) = text[open + 2..].find("]]") else {
-            problems.push((open, "`[[` is never closed with `]]`".to_string()));
+            problems.push((open, never_closed("[[", "]]")));
             break;
         };
         if text[open + 2..open + 2 + len].trim().is_empty() {
-            problems.push((
-                open,
-                "`[[ ]]` is empty: write between the brackets what is still to fill in, or \
-                 remove it"
-                    .to_string(),
-            ));
+            problems.push((open, Fault::EmptyBlank));
         }
         rest = open + 2 + len + 2;
     }
     problems
+}
+
+fn never_closed(open: &str, close: &str) -> Fault {
+    Fault::NeverClosed {
+        open: open.into(),
+        close: close.into(),
+    }
 }
 
 /// A piece of text and its style.
@@ -249,7 +263,7 @@ mod tests {
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].0, 10);
         assert!(
-            problems[0].1.contains("`[[` is never closed"),
+            problems[0].1.to_string().contains("`[[` is never closed"),
             "{problems:?}"
         );
         let problems = check("Precios: [[  ]]");

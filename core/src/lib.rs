@@ -8,6 +8,7 @@
 //!   what to send and do out).
 //! - [`outbound`]: a message the shop sends, within WhatsApp's limits; [`log`]: the log's
 //!   records, one type that every writer builds and every reader matches.
+//! - [`fault`]: what is wrong with what a person wrote, as codes both sides word.
 //! - [`events`]: what the server pushes to dashboards over the WebSocket; [`api`]: the REST
 //!   API's request and response bodies; [`contact`]: who a customer is.
 //!
@@ -19,6 +20,7 @@ pub mod contact;
 pub mod document;
 pub mod engine;
 pub mod events;
+pub mod fault;
 pub mod format;
 pub mod log;
 pub mod model;

@@ -2,6 +2,7 @@
 //! WhatsApp's limits checked before anything leaves. Each channel turns these into its own
 //! wire format (the Graph API's JSON is in the server's `channel/meta/body.rs`).
 
+use crate::fault::{self, Fault, Part};
 use serde::{Deserialize, Serialize};
 
 pub use crate::model::{Choice, Section};
@@ -99,28 +100,26 @@ impl Outbound {
     }
 }
 
-/// A limit a message breaks, said so a person can fix it.
+/// The limits a message breaks, said so a person can fix them.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct LimitError(pub String);
+#[error("{}", fault::sentence(.0))]
+pub struct LimitError(pub Vec<Fault>);
 
-fn check_len(what: &str, text: &str, max: usize, problems: &mut Vec<String>) {
+fn check_len(what: Part, text: &str, max: usize, problems: &mut Vec<Fault>) {
     let chars = text.chars().count();
     if chars > max {
-        problems.push(format!(
-            "{what} has {chars} characters; WhatsApp allows {max}"
-        ));
+        problems.push(Fault::TooLong { what, chars, max });
     }
 }
 
-fn check_required(what: &str, text: &str, max: usize, problems: &mut Vec<String>) {
+fn check_required(what: Part, text: &str, max: usize, problems: &mut Vec<Fault>) {
     if text.trim().is_empty() {
-        problems.push(format!("{what} is empty"));
+        problems.push(Fault::Empty { what });
     }
     check_len(what, text, max, problems);
 }
 
-fn check_optional(what: &str, text: &Option<String>, max: usize, problems: &mut Vec<String>) {
+fn check_optional(what: Part, text: &Option<String>, max: usize, problems: &mut Vec<Fault>) {
     if let Some(text) = text {
         check_len(what, text, max, problems);
     }
@@ -131,16 +130,16 @@ fn check_frame(
     body: &str,
     header: &Option<String>,
     footer: &Option<String>,
-    problems: &mut Vec<String>,
+    problems: &mut Vec<Fault>,
 ) {
     check_required(
-        "the message",
+        Part::Message,
         body,
         limits::INTERACTIVE_BODY_CHARS,
         problems,
     );
-    check_optional("the header", header, limits::HEADER_CHARS, problems);
-    check_optional("the footer", footer, limits::FOOTER_CHARS, problems);
+    check_optional(Part::Header, header, limits::HEADER_CHARS, problems);
+    check_optional(Part::Footer, footer, limits::FOOTER_CHARS, problems);
 }
 
 /// Checks WhatsApp's limits; every problem is listed.
@@ -148,7 +147,7 @@ pub fn check(message: &Outbound) -> Result<(), LimitError> {
     use limits::*;
     let mut problems = Vec::new();
     match message {
-        Outbound::Text { body } => check_required("the text", body, TEXT_CHARS, &mut problems),
+        Outbound::Text { body } => check_required(Part::Text, body, TEXT_CHARS, &mut problems),
         Outbound::Buttons {
             body,
             header,
@@ -157,20 +156,20 @@ pub fn check(message: &Outbound) -> Result<(), LimitError> {
         } => {
             check_frame(body, header, footer, &mut problems);
             if buttons.is_empty() || buttons.len() > BUTTONS {
-                problems.push(format!(
-                    "{} buttons; WhatsApp allows 1 to {BUTTONS}",
-                    buttons.len()
-                ));
+                problems.push(Fault::ButtonCount {
+                    found: buttons.len(),
+                    max: BUTTONS,
+                });
             }
             for (i, b) in buttons.iter().enumerate() {
                 check_required(
-                    &format!("button {} title", i + 1),
+                    Part::ButtonTitle { button: i + 1 },
                     &b.title,
                     BUTTON_TITLE_CHARS,
                     &mut problems,
                 );
                 check_required(
-                    &format!("button {} id", i + 1),
+                    Part::ButtonId { button: i + 1 },
                     &b.id,
                     BUTTON_ID_CHARS,
                     &mut problems,
@@ -185,43 +184,55 @@ pub fn check(message: &Outbound) -> Result<(), LimitError> {
             sections,
         } => {
             check_frame(body, header, footer, &mut problems);
-            check_required("the list button", button, LIST_BUTTON_CHARS, &mut problems);
+            check_required(Part::ListButton, button, LIST_BUTTON_CHARS, &mut problems);
             let rows: usize = sections.iter().map(|s| s.rows.len()).sum();
             if sections.is_empty() || sections.len() > LIST_SECTIONS {
-                problems.push(format!(
-                    "{} sections; WhatsApp allows 1 to {LIST_SECTIONS}",
-                    sections.len()
-                ));
+                problems.push(Fault::SectionCount {
+                    found: sections.len(),
+                    max: LIST_SECTIONS,
+                });
             }
             if rows == 0 || rows > LIST_ROWS {
-                problems.push(format!(
-                    "{rows} rows in all; WhatsApp allows 1 to {LIST_ROWS}"
-                ));
+                problems.push(Fault::RowCount {
+                    found: rows,
+                    max: LIST_ROWS,
+                });
             }
             for (s, section) in sections.iter().enumerate() {
                 check_optional(
-                    &format!("section {} title", s + 1),
+                    Part::SectionTitle { section: s + 1 },
                     &section.title,
                     SECTION_TITLE_CHARS,
                     &mut problems,
                 );
                 if sections.len() > 1 && section.title.is_none() {
-                    problems.push(format!(
-                        "section {} needs a title when there are several",
-                        s + 1
-                    ));
+                    problems.push(Fault::SectionNeedsTitle { section: s + 1 });
                 }
                 for (r, row) in section.rows.iter().enumerate() {
-                    let at = format!("row {} of section {}", r + 1, s + 1);
+                    let (section, number) = (s + 1, r + 1);
                     check_required(
-                        &format!("{at}: title"),
+                        Part::RowTitle {
+                            section,
+                            row: number,
+                        },
                         &row.title,
                         ROW_TITLE_CHARS,
                         &mut problems,
                     );
-                    check_required(&format!("{at}: id"), &row.id, ROW_ID_CHARS, &mut problems);
+                    check_required(
+                        Part::RowId {
+                            section,
+                            row: number,
+                        },
+                        &row.id,
+                        ROW_ID_CHARS,
+                        &mut problems,
+                    );
                     check_optional(
-                        &format!("{at}: description"),
+                        Part::RowDescription {
+                            section,
+                            row: number,
+                        },
                         &row.description,
                         ROW_DESCRIPTION_CHARS,
                         &mut problems,
@@ -231,7 +242,7 @@ pub fn check(message: &Outbound) -> Result<(), LimitError> {
         }
         Outbound::Template { name, language, .. } => {
             if name.trim().is_empty() || language.trim().is_empty() {
-                problems.push("a template needs its name and language".to_string());
+                problems.push(Fault::TemplateIncomplete);
             }
         }
         Outbound::Media {
@@ -243,18 +254,18 @@ pub fn check(message: &Outbound) -> Result<(), LimitError> {
                 kind.as_str(),
                 "image" | "audio" | "video" | "document" | "sticker"
             ) {
-                problems.push(format!("'{kind}' is not a media type WhatsApp sends"));
+                problems.push(Fault::NotAMediaType { kind: kind.clone() });
             }
             if source.trim().is_empty() {
-                problems.push("the media has no id or link".to_string());
+                problems.push(Fault::NoMediaSource);
             }
-            check_optional("the caption", caption, CAPTION_CHARS, &mut problems);
+            check_optional(Part::Caption, caption, CAPTION_CHARS, &mut problems);
         }
     }
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(LimitError(problems.join("; ")))
+        Err(LimitError(problems))
     }
 }
 
@@ -273,7 +284,9 @@ mod tests {
         })
         .expect_err("too long");
         assert!(
-            error.0.contains("4097 characters; WhatsApp allows 4096"),
+            error
+                .to_string()
+                .contains("4097 characters; WhatsApp allows 4096"),
             "{error}"
         );
 
@@ -285,7 +298,7 @@ mod tests {
             buttons: four,
         })
         .expect_err("too many");
-        assert!(error.0.contains("4 buttons"), "{error}");
+        assert!(error.to_string().contains("4 buttons"), "{error}");
 
         let long_title = vec![Choice::new("a", "un título demasiado largo")];
         let error = check(&Outbound::Buttons {
@@ -297,7 +310,7 @@ mod tests {
         .expect_err("long");
         assert!(
             error
-                .0
+                .to_string()
                 .contains("button 1 title has 25 characters; WhatsApp allows 20"),
             "{error}"
         );
@@ -314,7 +327,7 @@ mod tests {
         };
         assert!(check(&list)
             .expect_err("too many rows")
-            .0
+            .to_string()
             .contains("11 rows"));
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::document::{Context, HandEdited, Problem};
 use crate::engine::hours::Schedule;
+use crate::fault::Fault;
 pub use crate::model::{default_hours, Business, ChannelKind, Language, ReplyPolicy, Settings};
 
 /// Whether the machine has a time-zone database (the tzdata package, or `$TZDIR`) with the
@@ -72,30 +73,27 @@ impl HandEdited for Settings {
             if !context.templates.is_empty() && !context.templates.contains(name) {
                 problems.push(Problem::new(
                     format!("/replies/{field}"),
-                    format!("there is no template '{name}' (built in or in templates/)"),
+                    Fault::NoSuchTemplate {
+                        name: name.to_string(),
+                    },
                 ));
             }
         }
         if self.business.name.trim().is_empty() {
-            problems.push(Problem::new("/business/name", "the business name is empty"));
+            problems.push(Problem::new("/business/name", Fault::NoBusinessName));
         }
         // Without a time-zone database on the machine no name can be checked (the server says
         // so at start, and reads the hours in UTC meanwhile).
         if jiff::tz::TimeZone::get(&self.time_zone).is_err() && zones_known() {
             problems.push(Problem::new(
                 "/time_zone",
-                format!(
-                    "unknown time zone '{}'; use an IANA name such as America/Caracas",
-                    self.time_zone
-                ),
+                Fault::UnknownTimeZone {
+                    zone: self.time_zone.clone(),
+                },
             ));
         }
         if self.channel == ChannelKind::WhatsappWeb && !context.whatsapp_web {
-            problems.push(Problem::new(
-                "/channel",
-                "this Cocolu was built without the WhatsApp Web channel; use \"meta\", or build \
-                 it with `cargo build --release --features whatsapp-web`",
-            ));
+            problems.push(Problem::new("/channel", Fault::NoWhatsappWeb));
         }
         problems
     }

@@ -151,9 +151,7 @@ impl Auth {
             }
             users.users[index] = user.clone();
             if users.admin_count() == 0 {
-                return Err(AuthError::Invalid(
-                    "At least one active administrator must remain.".into(),
-                ));
+                return Err(AuthError::invalid(Fault::LastAdmin));
             }
             Ok(user)
         })?;
@@ -180,9 +178,7 @@ impl Auth {
                 .ok_or_else(|| AuthError::NotFound(format!("There is no user {id}.")))?;
             let removed = users.users.remove(index);
             if users.admin_count() == 0 {
-                return Err(AuthError::Invalid(
-                    "At least one active administrator must remain.".into(),
-                ));
+                return Err(AuthError::invalid(Fault::LastAdmin));
             }
             Ok(removed)
         })?;
@@ -201,9 +197,7 @@ impl Auth {
     ) -> Result<(String, ApiToken), AuthError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(AuthError::Invalid(
-                "A token needs a name of 1 to 100 characters.".into(),
-            ));
+            return Err(AuthError::invalid(Fault::TokenName { max: 100 }));
         }
         // A token belongs to a person: one made with a token belongs to that token's owner,
         // so that disabling the person stops both.

@@ -24,6 +24,7 @@ use audit::AuditLog;
 use cocolu_core::api::accounts::AuditEntry;
 use cocolu_core::api::accounts::Role;
 use cocolu_core::document::Context;
+use cocolu_core::fault::Fault;
 use parking_lot::Mutex;
 use password::Hasher;
 use sessions::{Session, Sessions, Timeouts};
@@ -53,8 +54,8 @@ pub enum AuthError {
     BadInvitation,
     #[error("The current password is wrong.")]
     WrongPassword,
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{}", cocolu_core::fault::sentence(.0))]
+    Invalid(Vec<Fault>),
     #[error("The username `{0}` is taken.")]
     UsernameTaken(String),
     #[error("{0}")]
@@ -65,6 +66,13 @@ pub enum AuthError {
     Busy,
     #[error("storage: {0}")]
     Storage(String),
+}
+
+impl AuthError {
+    /// Refused for one fault.
+    pub fn invalid(fault: Fault) -> AuthError {
+        AuthError::Invalid(vec![fault])
+    }
 }
 
 impl From<std::io::Error> for AuthError {
@@ -154,17 +162,10 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 /// The longest setup or invitation code looked at.
 pub const MAX_CODE_BYTES: usize = 256;
 
-fn too_long_message() -> String {
-    format!(
-        "A username has at most {MAX_USERNAME_BYTES} bytes and a password at most \
-         {MAX_PASSWORD_BYTES}."
-    )
-}
-
 /// Refuses a username or password longer than any account can have.
 fn check_credential_sizes(username: &str, password: &str) -> Result<(), AuthError> {
     if username.len() > MAX_USERNAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
-        return Err(AuthError::Invalid(too_long_message()));
+        return Err(AuthError::invalid(Fault::CredentialsTooLong));
     }
     Ok(())
 }
@@ -193,10 +194,9 @@ pub fn edit_users<R>(
             Err(SaveError::Invalid(problems)) => {
                 return Err(AuthError::Invalid(
                     problems
-                        .iter()
-                        .map(|p| p.message.clone())
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                        .into_iter()
+                        .map(|p| p.fault.unwrap_or(Fault::Other))
+                        .collect(),
                 ))
             }
             Err(SaveError::Io(error)) => return Err(error.into()),
@@ -222,12 +222,10 @@ fn user_record(new: &NewUser, role: Role, password_hash: String, now: i64) -> Us
 /// Checks what a person typed for a new account.
 pub fn check_new_user(new: &NewUser) -> Result<(), AuthError> {
     let username = users::normalize_username(&new.username);
-    users::check_username(&username).map_err(AuthError::Invalid)?;
-    users::check_password(&new.password, &username).map_err(AuthError::Invalid)?;
+    users::check_username(&username).map_err(AuthError::invalid)?;
+    users::check_password(&new.password, &username).map_err(AuthError::invalid)?;
     if new.name.chars().count() > 100 {
-        return Err(AuthError::Invalid(
-            "a name has at most 100 characters".into(),
-        ));
+        return Err(AuthError::invalid(Fault::NameTooLong { max: 100 }));
     }
     Ok(())
 }
@@ -450,7 +448,7 @@ impl Auth {
             .user_of(principal)
             .ok_or_else(|| AuthError::NotFound("The user no longer exists.".into()))?;
         if current.len() > MAX_PASSWORD_BYTES || new.len() > MAX_PASSWORD_BYTES {
-            return Err(AuthError::Invalid(too_long_message()));
+            return Err(AuthError::invalid(Fault::CredentialsTooLong));
         }
         let account_key = format!("user:{}", user.username);
         self.admit(&self.accounts, &account_key).await?;
@@ -462,7 +460,7 @@ impl Auth {
         if !right {
             return Err(AuthError::WrongPassword);
         }
-        users::check_password(&new, &user.username).map_err(AuthError::Invalid)?;
+        users::check_password(&new, &user.username).map_err(AuthError::invalid)?;
         let hash = self.hasher.hash(new).await?;
         off_runtime(|| {
             let stamp = self.set_password(&user.id, &hash)?;
@@ -550,7 +548,7 @@ pub fn cli_reset_password(users: &mut Users, username: &str, hash: &str) -> Resu
 /// file is edited (an edit retried after a concurrent change does not hash again).
 pub fn cli_password_hash(username: &str, password: &str) -> Result<String, AuthError> {
     users::check_password(password, &users::normalize_username(username))
-        .map_err(AuthError::Invalid)?;
+        .map_err(AuthError::invalid)?;
     Ok(Hasher::new(1).hash_blocking(password)?)
 }
 

@@ -5,6 +5,7 @@
 
 use cocolu_core::api::accounts::Role;
 use cocolu_core::document::{Context, HandEdited, Problem};
+use cocolu_core::fault::Fault;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -118,15 +119,19 @@ impl HandEdited for Users {
             if !ids.insert(user.id.as_str()) {
                 problems.push(Problem::new(
                     format!("/users/{i}/id"),
-                    format!("the id `{}` is used twice", user.id),
+                    Fault::IdTwice {
+                        id: user.id.clone(),
+                    },
                 ));
             }
-            if let Err(message) = check_username(&user.username) {
-                problems.push(Problem::new(format!("/users/{i}/username"), message));
+            if let Err(fault) = check_username(&user.username) {
+                problems.push(Problem::new(format!("/users/{i}/username"), fault));
             } else if !names.insert(user.username.as_str()) {
                 problems.push(Problem::new(
                     format!("/users/{i}/username"),
-                    format!("the username `{}` is used twice", user.username),
+                    Fault::UsernameTwice {
+                        username: user.username.clone(),
+                    },
                 ));
             }
             // Only the kind is checked here: a hash whose parameters are too costly to compute
@@ -135,7 +140,7 @@ impl HandEdited for Users {
             if !user.password_hash.starts_with("$argon2") {
                 problems.push(Problem::new(
                     format!("/users/{i}/password_hash"),
-                    "not an Argon2 hash; set passwords with `cocolu user reset-password`",
+                    Fault::NotAnArgonHash,
                 ));
             }
         }
@@ -143,7 +148,9 @@ impl HandEdited for Users {
             if !ids.insert(invitation.id.as_str()) {
                 problems.push(Problem::new(
                     format!("/invitations/{i}/id"),
-                    format!("the id `{}` is used twice", invitation.id),
+                    Fault::IdTwice {
+                        id: invitation.id.clone(),
+                    },
                 ));
             }
         }
@@ -151,7 +158,9 @@ impl HandEdited for Users {
             if !ids.insert(token.id.as_str()) {
                 problems.push(Problem::new(
                     format!("/tokens/{i}/id"),
-                    format!("the id `{}` is used twice", token.id),
+                    Fault::IdTwice {
+                        id: token.id.clone(),
+                    },
                 ));
             }
         }
@@ -165,15 +174,13 @@ pub fn normalize_username(name: &str) -> String {
 }
 
 /// Whether a (normalized) username is acceptable, or why not.
-pub fn check_username(name: &str) -> Result<(), String> {
+pub fn check_username(name: &str) -> Result<(), Fault> {
     if name.is_empty() || name.chars().count() > 64 {
-        return Err("a username has 1 to 64 characters".into());
+        return Err(Fault::UsernameLength { max: 64 });
     }
     let allowed = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | '+');
     if name.chars().any(|c| c.is_uppercase() || !allowed(c)) {
-        return Err(
-            "a username has lower case letters, digits and `.` `_` `-` `@` `+` only".into(),
-        );
+        return Err(Fault::UsernameCharacters);
     }
     Ok(())
 }
@@ -183,22 +190,20 @@ pub const PASSWORD_CHARS: (usize, usize) = (10, 256);
 
 /// Whether a new password is acceptable, or why not (NIST SP 800-63B: length, not
 /// composition rules).
-pub fn check_password(password: &str, username: &str) -> Result<(), String> {
+pub fn check_password(password: &str, username: &str) -> Result<(), Fault> {
     let count = password.chars().count();
     if count < PASSWORD_CHARS.0 {
-        return Err(format!(
-            "the password needs at least {} characters",
-            PASSWORD_CHARS.0
-        ));
+        return Err(Fault::PasswordTooShort {
+            min: PASSWORD_CHARS.0,
+        });
     }
     if count > PASSWORD_CHARS.1 {
-        return Err(format!(
-            "the password can have at most {} characters",
-            PASSWORD_CHARS.1
-        ));
+        return Err(Fault::PasswordTooLong {
+            max: PASSWORD_CHARS.1,
+        });
     }
     if normalize_username(password) == username {
-        return Err("the password cannot be the username".into());
+        return Err(Fault::PasswordIsUsername);
     }
     Ok(())
 }

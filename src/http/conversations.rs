@@ -186,9 +186,9 @@ async fn edit_contact(
 ) -> Result<StatusCode, ApiError> {
     must_exist(&state, &conversation)?;
     let current = crate::bot::contact_state(&state.store, &conversation);
-    edit.check(&current).map_err(|message| ApiError::Refused {
+    edit.check(&current).map_err(|faults| ApiError::Faulty {
         code: "limit",
-        message,
+        faults,
     })?;
     state.bot.edit(&conversation, edit);
     Ok(StatusCode::ACCEPTED)
@@ -200,8 +200,20 @@ async fn contact_state(
     State(state): State<AppState>,
     Path(conversation): Path<String>,
 ) -> ApiJson<ContactView> {
+    let mut remembered = crate::bot::contact_state(&state.store, &conversation);
+    // WhatsApp's window counts from when the customer sent the message, as the outbox
+    // checks it; the bot's memory holds when it was processed, later if it came in late.
+    let sent = state
+        .store
+        .index
+        .read()
+        .conversation(&conversation)
+        .map_or(0, |c| c.last_in_at);
+    if sent > 0 {
+        remembered.last_in_at = Some(sent);
+    }
     ApiJson(ContactView {
-        state: crate::bot::contact_state(&state.store, &conversation),
+        state: remembered,
         always_open: !windowed(&state),
     })
 }
@@ -365,9 +377,9 @@ async fn reply(
         )
         .await
         .map_err(|error| match error {
-            OutboxError::Limit(message) => ApiError::Refused {
+            OutboxError::Limit(faults) => ApiError::Faulty {
                 code: "limit",
-                message,
+                faults,
             },
             OutboxError::OutsideWindow => ApiError::Refused {
                 code: "outside_window",

@@ -15,6 +15,7 @@ use cocolu_core::api::documents::{Checked, Versioned};
 use cocolu_core::document::HandEdited;
 use cocolu_core::document::Revision;
 use cocolu_core::engine::rules::Rules;
+use cocolu_core::fault::{self, Fault};
 use cocolu_core::settings::Settings;
 
 /// A document the API serves.
@@ -111,9 +112,11 @@ pub fn routes(api: Api) -> Api {
 /// The document in a request body (`settings` or `rules`).
 fn body_value<T: ApiDocument>(request: &Versioned) -> Result<T, ApiError> {
     let value = request.body.get(T::FIELD).cloned().ok_or_else(|| {
-        ApiError::BadRequest(format!("The body needs `revision` and `{}`.", T::FIELD))
+        ApiError::BadBody(Fault::MissingField {
+            field: T::FIELD.to_string(),
+        })
     })?;
-    serde_json::from_value(value).map_err(|e| ApiError::BadRequest(format!("`{}`: {e}", T::FIELD)))
+    serde_json::from_value(value).map_err(|e| ApiError::BadBody(fault::of_json_error(&e)))
 }
 
 /// Checks a document as a save would, without saving: its problems, located in the text it

@@ -1,6 +1,7 @@
 //! The one error type of the HTTP layer. Every API error answers
-//! `{"error":{"code","message"}}` (plus `details` where the client needs more, such as the
-//! other version in a conflict) with a fitting status. Internal details are logged, never sent
+//! `{"error":{"code","message"}}` (plus `faults`, what is wrong as codes a client words in its
+//! own language, and `details` where the client needs more, such as the other version in a
+//! conflict) with a fitting status. Internal details are logged, never sent
 //! to the client; a person's mistake is answered 4xx and not logged as an error.
 
 use crate::auth::AuthError;
@@ -13,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use cocolu_core::api::documents::{ConflictDetails, OtherVersion};
 use cocolu_core::document::FileProblem;
+use cocolu_core::fault::{self, Fault};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::json;
@@ -26,6 +28,9 @@ pub enum ApiError {
     /// The request cannot be understood (malformed JSON, wrong types).
     #[error("{0}")]
     BadRequest(String),
+    /// The body is not the JSON this address takes, for the reason the fault says.
+    #[error("{0}")]
+    BadBody(Fault),
     /// Credentials or a signature are missing or wrong.
     #[error("{0}")]
     Unauthorized(String),
@@ -47,6 +52,13 @@ pub enum ApiError {
     /// The body is larger than the server accepts.
     #[error("The request body is larger than this address accepts.")]
     TooLarge,
+    /// The request breaks limits or rules, for the reasons `faults` say (`code`: `invalid`,
+    /// `limit`).
+    #[error("{}", fault::sentence(.faults))]
+    Faulty {
+        code: &'static str,
+        faults: Vec<Fault>,
+    },
     /// The request is understood but its content does not validate.
     #[error("{message}")]
     Invalid {
@@ -74,7 +86,10 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::BadRequest(_) | ApiError::BadBody(_) => {
+                (StatusCode::BAD_REQUEST, "bad_request")
+            }
+            ApiError::Faulty { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
@@ -113,6 +128,14 @@ impl IntoResponse for ApiError {
             ApiError::Busy(_) => Some(5),
             _ => None,
         };
+        let faults = match &self {
+            ApiError::BadBody(fault) => vec![fault.clone()],
+            ApiError::Faulty { faults, .. } => faults.clone(),
+            ApiError::Invalid { problems, .. } => {
+                problems.iter().filter_map(|p| p.fault.clone()).collect()
+            }
+            _ => Vec::new(),
+        };
         let (message, details) = match self {
             ApiError::Internal(detail) => {
                 tracing::error!(detail = %Escaped(&detail), "request failed");
@@ -139,8 +162,13 @@ impl IntoResponse for ApiError {
             other => (other.to_string(), None),
         };
         let mut error = json!({ "code": code, "message": message });
-        if let (Some(details), Some(object)) = (details, error.as_object_mut()) {
-            object.insert("details".into(), details);
+        if let Some(object) = error.as_object_mut() {
+            if !faults.is_empty() {
+                object.insert("faults".into(), json!(faults));
+            }
+            if let Some(details) = details {
+                object.insert("details".into(), details);
+            }
         }
         let mut response = (status, Json(json!({ "error": error }))).into_response();
         if let Some(seconds) = retry_after {
@@ -172,9 +200,9 @@ impl From<AuthError> for ApiError {
                 code: "wrong_password",
                 message,
             },
-            AuthError::Invalid(_) => ApiError::Invalid {
-                message,
-                problems: Vec::new(),
+            AuthError::Invalid(faults) => ApiError::Faulty {
+                code: "invalid",
+                faults,
             },
             AuthError::UsernameTaken(_) => ApiError::Refused {
                 code: "username_taken",
@@ -237,6 +265,9 @@ where
             Err(rejection) => Err(match rejection {
                 JsonRejection::BytesRejection(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                     ApiError::TooLarge
+                }
+                JsonRejection::JsonDataError(_) | JsonRejection::JsonSyntaxError(_) => {
+                    ApiError::BadBody(fault::of_body_text(&rejection.body_text()))
                 }
                 other => ApiError::BadRequest(other.body_text()),
             }),

@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use cocolu_core::fault::Fault;
 use cocolu_core::model::LinkState;
 use serde::{Deserialize, Serialize};
 
@@ -117,13 +118,13 @@ struct PairCode {
 }
 
 /// The digits of a phone number written with its country code, or why it is not one.
-fn phone_digits(phone: &str) -> Result<String, String> {
+fn phone_digits(phone: &str) -> Result<String, Fault> {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     let allowed = |c: char| c.is_ascii_digit() || " +-().".contains(c);
     if !phone.chars().all(allowed) || !(8..=15).contains(&digits.len()) {
-        return Err(format!(
-            "'{phone}' is not a phone number with its country code, such as +58 412 123 4567"
-        ));
+        return Err(Fault::NotAPhoneNumber {
+            phone: phone.to_string(),
+        });
     }
     Ok(digits)
 }
@@ -132,9 +133,9 @@ async fn pair_code(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<PairCodeRequest>,
 ) -> Result<ApiJson<PairCode>, ApiError> {
-    let phone = phone_digits(&request.phone).map_err(|message| ApiError::Invalid {
-        message,
-        problems: Vec::new(),
+    let phone = phone_digits(&request.phone).map_err(|fault| ApiError::Faulty {
+        code: "invalid",
+        faults: vec![fault],
     })?;
     let code = state.web.pair_code(&phone).await.map_err(refusal)?;
     Ok(ApiJson(PairCode { code }))

@@ -55,8 +55,8 @@ const RECIPIENT_PAUSE: Duration = Duration::from_secs(6);
 /// Why a message was not queued.
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
-    #[error("{0}")]
-    Limit(String),
+    #[error("{}", cocolu_core::fault::sentence(.0))]
+    Limit(Vec<cocolu_core::fault::Fault>),
     #[error(
         "more than 24 hours have passed since this customer's last message, so WhatsApp only \
          allows an approved template; send a template instead"

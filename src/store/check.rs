@@ -7,6 +7,7 @@ use super::LOG_DIR;
 use crate::auth::users::Users;
 use cocolu_core::document::{migrate_text, parse, Context, FileProblem, HandEdited};
 use cocolu_core::engine::rules::Rules;
+use cocolu_core::fault::Fault;
 use cocolu_core::settings::Settings;
 use std::fs;
 use std::io;
@@ -49,13 +50,10 @@ fn check_document<T: HandEdited>(dir: &Path, context: &Context, report: &mut Rep
                 }
                 Ok(None) => text,
                 Err(error) => {
-                    report.problems.push(FileProblem {
-                        file: T::FILE.into(),
-                        line: 1,
-                        column: 1,
-                        message: error,
-                        pointer: None,
-                    });
+                    report.problems.push(FileProblem::whole(
+                        T::FILE,
+                        Fault::CannotMigrate { detail: error },
+                    ));
                     return;
                 }
             };
@@ -69,13 +67,12 @@ fn check_document<T: HandEdited>(dir: &Path, context: &Context, report: &mut Rep
                 T::FILE
             ));
         }
-        Err(e) => report.problems.push(FileProblem {
-            file: T::FILE.into(),
-            line: 1,
-            column: 1,
-            message: format!("cannot read the file: {e}"),
-            pointer: None,
-        }),
+        Err(e) => report.problems.push(FileProblem::whole(
+            T::FILE,
+            Fault::Unreadable {
+                detail: e.to_string(),
+            },
+        )),
     }
 }
 
@@ -86,13 +83,12 @@ fn check_log(dir: &Path, report: &mut Report) {
     let segments = match list_segments(dir) {
         Ok(segments) => segments,
         Err(error) => {
-            report.problems.push(FileProblem {
-                file: LOG_DIR.into(),
-                line: 1,
-                column: 1,
-                message: error.to_string(),
-                pointer: None,
-            });
+            report.problems.push(FileProblem::whole(
+                LOG_DIR,
+                Fault::Unreadable {
+                    detail: error.to_string(),
+                },
+            ));
             return;
         }
     };
@@ -103,14 +99,13 @@ fn check_log(dir: &Path, report: &mut Report) {
             Ok(scan) => {
                 for bad in &scan.corrupt {
                     report.problems.push(FileProblem {
-                        file: file.clone(),
                         line: bad.line as usize,
-                        column: 1,
-                        message: format!(
-                            "corrupt record ({}); `cocolu repair` moves it aside",
-                            bad.reason()
-                        ),
-                        pointer: None,
+                        ..FileProblem::whole(
+                            file.clone(),
+                            Fault::CorruptRecord {
+                                detail: bad.reason().to_string(),
+                            },
+                        )
                     });
                 }
                 let tail = segment.len - scan.valid_end;
@@ -119,24 +114,18 @@ fn check_log(dir: &Path, report: &mut Report) {
                         "{file} ends with {tail} bytes of an interrupted write; the server cuts them off at start"
                     ));
                 } else if tail > 0 {
-                    report.problems.push(FileProblem {
+                    report.problems.push(FileProblem::whole(
                         file,
-                        line: 1,
-                        column: 1,
-                        message: format!(
-                            "a sealed segment ends with {tail} bytes of an incomplete record"
-                        ),
-                        pointer: None,
-                    });
+                        Fault::IncompleteSegment { bytes: tail },
+                    ));
                 }
             }
-            Err(error) => report.problems.push(FileProblem {
+            Err(error) => report.problems.push(FileProblem::whole(
                 file,
-                line: 1,
-                column: 1,
-                message: error.to_string(),
-                pointer: None,
-            }),
+                Fault::Unreadable {
+                    detail: error.to_string(),
+                },
+            )),
         }
     }
 }

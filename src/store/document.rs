@@ -17,6 +17,7 @@ use crate::telemetry::Escaped;
 use cocolu_core::document::{
     migrate_text, parse, render, Context, FileProblem, HandEdited, Revision,
 };
+use cocolu_core::fault::Fault;
 use parking_lot::{Mutex, RwLock};
 use std::collections::BTreeSet;
 use std::fs;
@@ -289,13 +290,12 @@ impl<T: HandEdited> Document<T> {
                 return Reload::Missing;
             }
             Err(error) => {
-                let problem = FileProblem {
-                    file: T::FILE.to_string(),
-                    line: 1,
-                    column: 1,
-                    message: format!("cannot read the file: {error}"),
-                    pointer: None,
-                };
+                let problem = FileProblem::whole(
+                    T::FILE,
+                    Fault::Unreadable {
+                        detail: error.to_string(),
+                    },
+                );
                 self.current.write().problems = vec![problem.clone()];
                 return Reload::Rejected(vec![problem]);
             }

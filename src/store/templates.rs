@@ -9,6 +9,7 @@ use super::document::SaveError;
 use crate::telemetry::Escaped;
 use cocolu_core::document::Revision;
 use cocolu_core::document::{problem_at, FileProblem};
+use cocolu_core::fault::Fault;
 use cocolu_core::templates::{self, BUILTIN};
 use parking_lot::{Mutex, RwLock};
 use std::collections::{BTreeMap, BTreeSet};
@@ -128,7 +129,7 @@ impl TemplateStore {
                         &format!("templates/{file}"),
                         "",
                         0,
-                        "a template file name uses lowercase letters, digits, _ and - only",
+                        Fault::TemplateName,
                     )),
                 );
                 continue;
@@ -138,12 +139,7 @@ impl TemplateStore {
                     Ok(text) => found.insert(name.to_string(), Ok(text)),
                     Err(_) => found.insert(
                         name.to_string(),
-                        Err(problem_at(
-                            &display_name(name),
-                            "",
-                            0,
-                            "the file is not UTF-8 text",
-                        )),
+                        Err(problem_at(&display_name(name), "", 0, Fault::NotUtf8)),
                     ),
                 },
                 Err(e) if e.kind() == io::ErrorKind::NotFound => None,
@@ -153,7 +149,9 @@ impl TemplateStore {
                         &display_name(name),
                         "",
                         0,
-                        format!("cannot read the file: {e}"),
+                        Fault::Unreadable {
+                            detail: e.to_string(),
+                        },
                     )),
                 ),
             };
@@ -192,7 +190,7 @@ impl TemplateStore {
                 &file,
                 "",
                 0,
-                "a template name uses lowercase letters, digits, _ and - only",
+                Fault::TemplateName,
             )]));
         }
         let problems = templates::check(text);
@@ -200,7 +198,7 @@ impl TemplateStore {
             return Err(SaveError::Invalid(
                 problems
                     .into_iter()
-                    .map(|(at, message)| problem_at(&file, text, at, message))
+                    .map(|(at, fault)| problem_at(&file, text, at, fault))
                     .collect(),
             ));
         }
@@ -247,13 +245,12 @@ impl TemplateStore {
         let found = match self.read_folder() {
             Ok(found) => found,
             Err(error) => {
-                let problem = FileProblem {
-                    file: "templates/".into(),
-                    line: 1,
-                    column: 1,
-                    message: format!("cannot read the folder: {error}"),
-                    pointer: None,
-                };
+                let problem = FileProblem::whole(
+                    "templates/",
+                    Fault::Unreadable {
+                        detail: error.to_string(),
+                    },
+                );
                 let mut state = self.state.write();
                 let fresh = state.problems != vec![problem.clone()];
                 state.problems = vec![problem.clone()];

@@ -297,16 +297,25 @@ async fn limits_and_the_24_hour_window_are_checked_before_anything_is_sent() {
         .as_str()
         .expect("message")
         .contains("template"));
+    // The conversation's view agrees: the window counts from when the customer sent the
+    // message, though it was processed just now (a webhook Meta delivered late).
+    let view = app
+        .get_json(&format!("/api/conversations/VE.{CUSTOMER}/state"))
+        .await;
+    assert_eq!(view["last_in_at"], json!(old * 1000), "{view}");
 
     let too_many = json!({"type": "buttons", "body": "Elige", "buttons": [
         {"id": "1", "title": "a"}, {"id": "2", "title": "b"}, {"id": "3", "title": "c"}, {"id": "4", "title": "d"}]});
     let refused = reply(&app, too_many).await;
     assert_eq!(refused.status(), 422);
-    assert!(
-        refused.json::<Value>().await.expect("json")["error"]["message"]
-            .as_str()
-            .expect("m")
-            .contains("4 buttons")
+    let refused: Value = refused.json().await.expect("json");
+    assert!(refused["error"]["message"]
+        .as_str()
+        .expect("m")
+        .contains("4 buttons"));
+    assert_eq!(
+        refused["error"]["faults"],
+        json!([{"code": "button_count", "found": 4, "max": 3}])
     );
 
     let template =

@@ -237,7 +237,7 @@ async fn the_inbox_follows_messages_live_and_a_reply_gets_its_ticks() {
     wait_text(
         client,
         &format!("{person} .tick-reason"),
-        "Message undeliverable (131026)",
+        "WhatsApp no pudo entregarlo (el número puede no tener WhatsApp) (131026)",
     )
     .await;
     browser.close().await;
@@ -526,7 +526,9 @@ async fn the_rules_page_shows_a_broken_hand_edit_and_a_conflict_with_both_versio
     // and saving over it writes a good file.
     let now = std::fs::read_to_string(&file).expect("rules.json");
     std::fs::write(&file, now.replacen("\"rules\": [", "\"rules\": [,", 1)).expect("hand edit");
-    wait_for(client, "#file-problems").await;
+    // Where the file broke and what is wrong, in the page's language.
+    let said = wait_text(client, "#file-problems", "Aquí falta un valor").await;
+    assert!(said.contains("rules.json, línea "), "{said}");
     type_into(
         client,
         "#rule-description",
@@ -594,7 +596,8 @@ async fn templates_preview_as_typed_and_save_to_the_templates_folder() {
 
     // An unclosed variable is explained at once and the text cannot be saved.
     type_into(client, "#template-text", "Hola {{nombre").await;
-    wait_text(client, "#template-problems", "never closed").await;
+    // In the page's language, not the server's English.
+    wait_text(client, "#template-problems", "«{{» no se cierra con «}}»").await;
     wait_for(client, "#save-template[disabled]").await;
 
     type_into(
@@ -651,6 +654,11 @@ async fn settings_save_and_the_connection_test_reports_metas_answer() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let said = wait_text(client, ".field-error", "no es una zona horaria conocida").await;
+    assert!(
+        said.contains("Mars/Olympus") && !said.contains("unknown"),
+        "{said}"
+    );
     type_into(client, "#time-zone", "America/Bogota").await;
     wait_gone(client, "#time-zone[aria-invalid='true']").await;
     press(client, "#save").await;

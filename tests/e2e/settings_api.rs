@@ -60,6 +60,10 @@ async fn an_invalid_save_is_422_with_located_problems() {
         .expect("message")
         .contains("Luna/Tranquilidad"));
     assert!(problem["line"].as_u64().expect("line") > 1);
+    // The same problem as a code the dashboard words in its own language.
+    let fault = json!({"code": "unknown_time_zone", "zone": "Luna/Tranquilidad"});
+    assert_eq!(problem["fault"], fault, "{body}");
+    assert_eq!(body["error"]["faults"], json!([fault]));
 }
 
 #[tokio::test]
@@ -78,6 +82,30 @@ async fn malformed_json_is_a_json_400() {
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["error"]["code"], "bad_request");
+    assert_eq!(body["error"]["faults"][0]["code"], "syntax");
+    assert_eq!(
+        body["error"]["faults"][0]["problem"], "ends_early",
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_word_that_is_not_one_of_the_choices_comes_back_as_a_code_with_the_choices() {
+    let app = spawn_app().await;
+    let mut current = app.get_json("/api/rules").await;
+    current["rules"]["rules"][1]["when"]["match"] = json!("contiene");
+
+    let response = app.put_json("/api/rules", &current).await;
+
+    assert!(response.status().is_client_error());
+    let body: Value = response.json().await.expect("json");
+    let fault = &body["error"]["faults"][0];
+    assert_eq!(fault["code"], "unknown_variant", "{body}");
+    assert_eq!(fault["found"], "contiene");
+    assert_eq!(
+        fault["expected"],
+        json!(["exact", "contains", "word", "starts_with", "regex"])
+    );
 }
 
 #[tokio::test]

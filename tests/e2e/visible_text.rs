@@ -6,7 +6,7 @@
 
 use crate::browser::{launch, save_screenshot, sign_in_as, skip, wait_for_hydration};
 use crate::helpers::{now_secs, spawn_app_with_graph, text_message, ADMIN_PASSWORD, ADMIN_USER};
-use crate::pages::{press, wait_for};
+use crate::pages::{press, wait_for, wait_text};
 use fantoccini::{Client, Locator};
 use std::time::Duration;
 
@@ -38,6 +38,17 @@ const CODE: &[&str] = &[
     "undefined",
     "NaN",
     "[object ",
+];
+
+/// The server's English words for a refused value, which a Spanish page words itself.
+const SERVER_ENGLISH: &[&str] = &[
+    " is empty",
+    "WhatsApp allows",
+    "unknown variant",
+    "expected one of",
+    "has no trigger",
+    "neither replies",
+    "characters;",
 ];
 
 /// Words with a capital inside that the texts use on purpose.
@@ -172,7 +183,7 @@ async fn count(client: &Client, css: &str) -> usize {
 
 /// The new-rule form with a reply of each kind: buttons (up to WhatsApp's three), a list, a
 /// text and a template.
-async fn rule_form(client: &Client, shot: &str, failures: &mut Vec<String>) {
+async fn rule_form(client: &Client, shot: &str, lang: &str, failures: &mut Vec<String>) {
     press(client, "#add-rule").await;
     press(client, "#add-reply-buttons").await;
     wait_for(client, "#reply-0-add-option").await;
@@ -202,6 +213,28 @@ async fn rule_form(client: &Client, shot: &str, failures: &mut Vec<String>) {
     press(client, "#add-reply-list").await;
     press(client, "#add-reply-text").await;
     press(client, "#add-reply-template").await;
+    // The new replies are empty: the server's check says so beside them, in the page's
+    // language.
+    let said = wait_text(
+        client,
+        ".field-error",
+        if lang == "es" {
+            "está vacío"
+        } else {
+            "is empty"
+        },
+    )
+    .await;
+    assert!(
+        !said.trim().is_empty(),
+        "{shot}: the empty reply is flagged"
+    );
+    if lang == "es" {
+        let text = visible(client).await;
+        for words in SERVER_ENGLISH.iter().filter(|w| text.contains(*w)) {
+            failures.push(format!("{shot}: the server's English {words:?}"));
+        }
+    }
     check(client, &format!("{shot}-rule-form"), failures).await;
 }
 
@@ -263,7 +296,7 @@ async fn no_page_or_form_shows_program_text_or_text_keys() {
                         }
                     }
                     if name == "rules" && role == "owner" {
-                        rule_form(client, &shot, &mut failures).await;
+                        rule_form(client, &shot, lang, &mut failures).await;
                     }
                 }
                 browser.close().await;

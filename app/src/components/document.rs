@@ -5,7 +5,8 @@
 
 use super::toast::{Toaster, Tone};
 use crate::api::{self, Failure};
-use crate::i18n::{use_i18n, Text};
+use crate::faults;
+use crate::i18n::{use_i18n, Lang, Text};
 use cocolu_core::api::documents::{Change, ConflictDetails};
 use cocolu_core::document::FileProblem;
 use cocolu_core::events::ServerEvent;
@@ -40,6 +41,8 @@ pub struct DocEditor<T: Send + Sync + 'static> {
     field: &'static str,
     /// `rules.json`.
     file: &'static str,
+    /// The language problems are worded in.
+    lang: Lang,
 }
 
 impl<T: Send + Sync + 'static> Clone for DocEditor<T> {
@@ -80,9 +83,17 @@ where
             path,
             field,
             file,
+            lang: use_i18n().0.get_untracked(),
         };
         editor.check_as_you_type();
         editor
+    }
+
+    /// Shows `problems` in `target`, in the page's language.
+    fn show(self, target: RwSignal<Vec<FileProblem>>, problems: Vec<FileProblem>) {
+        leptos::task::spawn_local(async move {
+            target.set(faults::problems_in(problems, self.lang).await);
+        });
     }
 
     /// The draft differs from the version in force.
@@ -146,14 +157,13 @@ where
                     self.conflict.set(Some(conflict));
                     toasts.show(Tone::Error, Text::ConflictToast, None);
                 }
-                Err(_) => toasts.error(Text::SaveFailed, failure.message),
+                Err(_) => toasts.failed(Text::SaveFailed, failure),
             },
             "invalid" => {
-                let problems = api::from_part(&details["problems"]).unwrap_or_default();
-                self.problems.set(problems);
-                toasts.error(Text::SaveFailed, failure.message);
+                self.show(self.problems, failure.problems());
+                toasts.failed(Text::SaveFailed, failure);
             }
-            _ => toasts.error(Text::SaveFailed, failure.message),
+            _ => toasts.failed(Text::SaveFailed, failure),
         }
     }
 
@@ -232,7 +242,7 @@ where
                 });
             }
             ServerEvent::FileError { file, problems } if file == self.file => {
-                self.file_problems.set(problems.clone());
+                self.show(self.file_problems, problems.clone());
             }
             _ => {}
         }
@@ -262,7 +272,10 @@ where
                             if generation.get_value() == mine {
                                 let problems =
                                     api::from_part(&answer["problems"]).unwrap_or_default();
-                                self.problems.set(problems);
+                                let problems = faults::problems_in(problems, self.lang).await;
+                                if generation.get_value() == mine {
+                                    self.problems.set(problems);
+                                }
                             }
                         }
                     });

@@ -2,7 +2,8 @@
 //! provides the list and shows it; a page takes a [`Toaster`] with [`toaster`] while it is
 //! built and uses it from its event handlers and tasks.
 
-use crate::i18n::{use_i18n, Text};
+use crate::api::Failure;
+use crate::i18n::{use_i18n, I18n, Text};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -47,11 +48,11 @@ fn lifetime(tone: Tone) -> Duration {
 
 /// Shows toasts; `Copy`, so handlers and tasks can keep it.
 #[derive(Clone, Copy)]
-pub struct Toaster(Option<Toasts>);
+pub struct Toaster(Option<Toasts>, I18n);
 
 /// The layout's toasts (call it while the component is built).
 pub fn toaster() -> Toaster {
-    Toaster(use_context::<Toasts>())
+    Toaster(use_context::<Toasts>(), use_i18n())
 }
 
 impl Toaster {
@@ -60,7 +61,16 @@ impl Toaster {
         self.show(Tone::Ok, text, None);
     }
 
-    /// A failure, with the server's words.
+    /// A refused or failed request: `text`, then why, in the dashboard's language.
+    pub fn failed(self, text: Text, failure: Failure) {
+        let lang = self.1 .0.get_untracked();
+        leptos::task::spawn_local(async move {
+            let why = crate::faults::failure_in(failure, lang).await;
+            self.error(text, why);
+        });
+    }
+
+    /// A failure, with words that say why.
     pub fn error(self, text: Text, detail: impl Into<String>) {
         self.show(Tone::Error, text, Some(detail.into()));
     }

@@ -74,6 +74,7 @@ type Day = (
 #[component]
 pub fn Settings() -> impl IntoView {
     let me = signed_in();
+    let lang = crate::i18n::use_i18n().0.get_untracked();
     let loaded = Resource::new(
         || (),
         move |()| {
@@ -89,7 +90,7 @@ pub fn Settings() -> impl IntoView {
                     settings: settings.await?,
                     templates: templates.await?.into_iter().map(|t| t.name).collect(),
                     link: status.whatsapp_web.link,
-                    file_problems: status.file_problems,
+                    file_problems: crate::faults::problems_in(status.file_problems, lang).await,
                     connection: if admin { Some(connection.await?) } else { None },
                     admin,
                 })
@@ -303,7 +304,7 @@ fn WebLink(link: RwSignal<Option<LinkState>>) -> impl IntoView {
         busy.set(true);
         leptos::task::spawn_local(async move {
             if let Err(failure) = api::send::<Value>("POST", path.into(), body).await {
-                toasts.error(Text::LinkFailed, failure.message);
+                toasts.failed(Text::LinkFailed, failure);
             }
             busy.set(false);
         });
@@ -449,12 +450,15 @@ fn MetaConnection(connection: Connection) -> impl IntoView {
                     }
                     Ok(check) => {
                         let error = &check["error"];
-                        let code = error["code"].as_i64().map(|c| format!(" ({} {c})", i18n.t(Text::MetaCode)())).unwrap_or_default();
-                        let message = error["message"].as_str().unwrap_or_default().to_string();
+                        let message = crate::i18n::meta_error(
+                            error["code"].as_i64(),
+                            error["message"].as_str().unwrap_or_default(),
+                            i18n.0.get(),
+                        );
                         // No answer from Meta at all (network) reads differently from a refusal.
                         let refused = error["code"].is_i64() || error["status"].is_u64();
                         let lead = if refused { Text::ConnectionFailed } else { Text::ConnectionUnreachable };
-                        view! { <p class="notice notice-error" data-ok="false" role="alert">{i18n.t(lead)} " " {message} {code}</p> }.into_any()
+                        view! { <p class="notice notice-error" data-ok="false" role="alert">{i18n.t(lead)} " " {message}</p> }.into_any()
                     }
                     Err(error) => view! { <p class="notice notice-error" role="alert">{i18n.t(Text::LoadFailed)} " (" {error} ")"</p> }.into_any(),
                 })}

@@ -5,14 +5,15 @@
 
 use crate::api;
 use crate::components::{
-    browser, signed_in, toaster, with_data, ConnectionLost, PageHeader, Toaster,
+    browser, signed_in, toaster, with_data, ConnectionLost, PageHeader, Toaster, Tone,
 };
-use crate::i18n::{use_i18n, Text};
+use crate::faults;
+use crate::i18n::{use_i18n, Lang, Text};
 use crate::live;
 use crate::whatsapp::Formatted;
 use cocolu_core::api::templates::{Saved, TemplateSave, TemplateView, Variable};
-use cocolu_core::document::FileProblem;
 use cocolu_core::document::Revision;
+use cocolu_core::document::{problem_at, FileProblem};
 use cocolu_core::events::ServerEvent;
 use cocolu_core::format::{check, fill_ins, render, valid_name, MAX_CHARS};
 use leptos::prelude::*;
@@ -37,17 +38,36 @@ struct Other {
 }
 
 /// Line and column (1-based, in characters) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
+/// The templates with their files' problems in `lang`.
+async fn worded(templates: Vec<TemplateView>, lang: Lang) -> Vec<TemplateView> {
+    let mut out = Vec::with_capacity(templates.len());
+    for mut template in templates {
+        if !template.problems.is_empty() {
+            template.problems = faults::problems_in(template.problems, lang).await;
+        }
+        out.push(template);
+    }
+    out
+}
+
+/// A problem with its place, in the page's language.
+fn placed(problem: &FileProblem, lang: Lang) -> String {
+    format!(
+        "{}, {} {}, {} {}: {}",
+        problem.file,
+        Text::Line.get(lang),
+        problem.line,
+        Text::Column.get(lang),
+        problem.column,
+        problem.message
+    )
 }
 
 /// The templates page.
 #[component]
 pub fn Templates() -> impl IntoView {
     let me = signed_in();
+    let lang = use_i18n().0.get_untracked();
     let loaded = Resource::new(
         || (),
         move |()| {
@@ -55,7 +75,7 @@ pub fn Templates() -> impl IntoView {
             let variables = api::get_json::<Vec<Variable>>("/api/templates/variables");
             async move {
                 Ok(Loaded {
-                    templates: templates.await?,
+                    templates: worded(templates.await?, lang).await,
                     variables: variables.await?,
                     admin: me.await.map(|m| m.is_admin()).unwrap_or(false),
                 })
@@ -110,6 +130,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
         let request = api::get_json::<Vec<TemplateView>>("/api/templates");
         leptos::task::spawn_local(async move {
             if let Ok(fresh) = request.await {
+                let fresh = worded(fresh, i18n.0.get_untracked()).await;
                 let was_clean = !dirty();
                 list.set(fresh);
                 if was_clean && !keep_draft {
@@ -172,14 +193,17 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                                     .unwrap_or_default()
                                     .into(),
                             }));
-                            toasts.error(Text::ConflictToast, failure.message);
+                            toasts.show(Tone::Error, Text::ConflictToast, None);
                         }
                         "invalid" => {
-                            server_problems
-                                .set(api::from_part(&details["problems"]).unwrap_or_default());
-                            toasts.error(Text::SaveFailed, failure.message);
+                            let lang = i18n.0.get_untracked();
+                            let problems = failure.problems();
+                            leptos::task::spawn_local(async move {
+                                server_problems.set(faults::problems_in(problems, lang).await);
+                            });
+                            toasts.failed(Text::SaveFailed, failure);
                         }
-                        _ => toasts.error(Text::SaveFailed, failure.message),
+                        _ => toasts.failed(Text::SaveFailed, failure),
                     }
                 }
             }
@@ -208,13 +232,14 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                     draft.set(String::new());
                     let request = api::get_json::<Vec<TemplateView>>("/api/templates");
                     if let Ok(fresh) = request.await {
+                        let fresh = worded(fresh, i18n.0.get_untracked()).await;
                         if let Some(t) = fresh.iter().find(|t| t.name == name) {
                             draft.set(t.text.clone());
                         }
                         list.set(fresh);
                     }
                 }
-                Err(failure) => toasts.error(Text::SaveFailed, failure.message),
+                Err(failure) => toasts.failed(Text::SaveFailed, failure),
             }
         });
     };
@@ -246,21 +271,25 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
         new_name.set(String::new());
         pick(name);
     };
-    // The same checks as the server's, as the owner types.
-    let problems = Memo::new(move |_| {
+    // The same checks as the server's, as the owner types (worded once they are found).
+    let problems = RwSignal::new(Vec::<String>::new());
+    let round = StoredValue::new(0u64);
+    Effect::new(move |_| {
         let text = draft.get();
-        check(&text)
+        let lang = i18n.0.get();
+        let file = format!("templates/{}.txt", selected.get().unwrap_or_default());
+        let found: Vec<FileProblem> = check(&text)
             .into_iter()
-            .map(|(at, message)| {
-                let (line, column) = line_column(&text, at);
-                format!(
-                    "{}, {} {line}, {} {column}: {message}",
-                    selected.get().unwrap_or_default(),
-                    Text::Line.get(i18n.0.get()),
-                    Text::Column.get(i18n.0.get())
-                )
-            })
-            .collect::<Vec<_>>()
+            .map(|(at, fault)| problem_at(&file, &text, at, fault))
+            .collect();
+        let mine = round.get_value() + 1;
+        round.set_value(mine);
+        leptos::task::spawn_local(async move {
+            let found = faults::problems_in(found, lang).await;
+            if round.get_value() == mine {
+                problems.set(found.iter().map(|p| placed(p, lang)).collect());
+            }
+        });
     });
     let preview = move || {
         let values: Vec<(String, String)> = variables.with_value(|v| {
@@ -355,7 +384,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                                 <div class="notice notice-error" role="alert" id="file-problems">
                                     <p>{i18n.t(Text::HandEditBroken)}</p>
                                     <ul>{file_problems.into_iter().map(|p| view! {
-                                        <li class="mono">{format!("{}, {} {}, {} {}: {}", p.file, i18n.t(Text::Line)(), p.line, i18n.t(Text::Column)(), p.column, p.message)}</li>
+                                        <li class="mono">{placed(&p, i18n.0.get())}</li>
                                     }).collect_view()}</ul>
                                 </div>
                             })}
@@ -405,7 +434,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                                 })
                             }}
                             <ul class="problems" id="template-problems">
-                                {move || problems.get().into_iter().chain(server_problems.get().into_iter().map(|p| p.to_string())).map(|p| view! {
+                                {move || problems.get().into_iter().chain(server_problems.get().iter().map(|p| placed(p, i18n.0.get()))).map(|p| view! {
                                     <li class="field-error">{p}</li>
                                 }).collect_view()}
                             </ul>
@@ -468,16 +497,5 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                 })}
             </section>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn offsets_become_lines_and_columns() {
-        assert_eq!(line_column("hola", 0), (1, 1));
-        assert_eq!(line_column("a\nbñc {{", 6), (2, 4));
     }
 }

@@ -102,7 +102,7 @@ fn change(
                 toasts.ok(done);
                 reload.run(());
             }
-            Err(failure) => toasts.error(Text::SaveFailed, failure.message),
+            Err(failure) => toasts.failed(Text::SaveFailed, failure),
         }
     });
 }
@@ -182,7 +182,7 @@ fn UsersBody(
                     invitation_note.set(String::new());
                     reload.run(());
                 }
-                Err(failure) => toasts.error(Text::SaveFailed, failure.message),
+                Err(failure) => toasts.failed(Text::SaveFailed, failure),
             }
         });
     };
@@ -223,7 +223,7 @@ fn UsersBody(
                     token_name.set(String::new());
                     reload.run(());
                 }
-                Err(failure) => toasts.error(Text::SaveFailed, failure.message),
+                Err(failure) => toasts.failed(Text::SaveFailed, failure),
             }
         });
     };

@@ -189,5 +189,7 @@ mod tests {
     #[test]
     fn columns_count_characters_not_bytes() {
         assert_eq!(line_col("{\"ñ\": 1}", 7), (1, 7));
+        assert_eq!(line_col("hola", 0), (1, 1));
+        assert_eq!(line_col("a\nbñc {{", 6), (2, 4));
     }
 }

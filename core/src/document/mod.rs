@@ -5,6 +5,7 @@
 
 mod locate;
 
+use crate::fault::{self, Fault};
 pub use locate::{line_col, locate};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -21,8 +22,11 @@ pub struct FileProblem {
     pub line: usize,
     /// 1-based column, in characters.
     pub column: usize,
-    /// What is wrong, for a person.
+    /// What is wrong, in English.
     pub message: String,
+    /// What is wrong, as a code and its parameters that the dashboard words in its language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<Fault>,
     /// The JSON pointer of the value at fault (`/rules/2/when/text`), when a check of the
     /// document's meaning found it (forms put the message beside that field).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -63,14 +67,28 @@ impl std::fmt::Display for Revision {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     pub pointer: String,
-    pub message: String,
+    pub fault: Fault,
 }
 
 impl Problem {
-    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Problem {
+    pub fn new(pointer: impl Into<String>, fault: Fault) -> Problem {
         Problem {
             pointer: pointer.into(),
-            message: message.into(),
+            fault,
+        }
+    }
+}
+
+impl FileProblem {
+    /// A problem with the whole file (line 1, column 1).
+    pub fn whole(file: impl Into<String>, fault: Fault) -> FileProblem {
+        FileProblem {
+            file: file.into(),
+            line: 1,
+            column: 1,
+            message: fault.to_string(),
+            fault: Some(fault),
+            pointer: None,
         }
     }
 }
@@ -145,29 +163,27 @@ pub fn parse<T: HandEdited>(
     text: &str,
     context: &Context,
 ) -> Result<T, Vec<FileProblem>> {
-    let at = |(line, column): (usize, usize), message: String| FileProblem {
+    let at = |(line, column): (usize, usize), fault: Fault| FileProblem {
         file: file.to_string(),
         line,
         column,
-        message,
+        message: fault.to_string(),
+        fault: Some(fault),
         pointer: None,
     };
     let value: T = serde_json::from_str(text).map_err(|e| {
-        let message = e.to_string();
-        let message = match message.rfind(" at line ") {
-            Some(cut) => message[..cut].to_string(),
-            None => message,
-        };
-        vec![at((e.line().max(1), e.column().max(1)), message)]
+        vec![at(
+            (e.line().max(1), e.column().max(1)),
+            fault::of_json_error(&e),
+        )]
     })?;
     if value.version() > T::VERSION {
         return Err(vec![at(
             locate(text, "/version"),
-            format!(
-                "this file is format version {}, newer than this Cocolu understands ({}); upgrade Cocolu",
-                value.version(),
-                T::VERSION
-            ),
+            Fault::NewerFormat {
+                found: value.version(),
+                known: T::VERSION,
+            },
         )]);
     }
     let problems = value.validate(context);
@@ -178,7 +194,7 @@ pub fn parse<T: HandEdited>(
             .into_iter()
             .map(|p| FileProblem {
                 pointer: Some(p.pointer.clone()),
-                ..at(locate(text, &p.pointer), p.message)
+                ..at(locate(text, &p.pointer), p.fault)
             })
             .collect())
     }
@@ -195,18 +211,14 @@ pub fn render<T: HandEdited>(value: &T) -> Vec<u8> {
 }
 
 /// Position of a byte offset in a text, as `FileProblem` fields.
-pub fn problem_at(
-    file: &str,
-    text: &str,
-    offset: usize,
-    message: impl Into<String>,
-) -> FileProblem {
+pub fn problem_at(file: &str, text: &str, offset: usize, fault: Fault) -> FileProblem {
     let (line, column) = line_col(text, offset);
     FileProblem {
         file: file.to_string(),
         line,
         column,
-        message: message.into(),
+        message: fault.to_string(),
+        fault: Some(fault),
         pointer: None,
     }
 }

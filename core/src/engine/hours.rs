@@ -4,6 +4,7 @@
 
 use super::days::{asked_day, long_date, plus_days, weekday_name, Asked};
 use crate::document::Problem;
+use crate::fault::Fault;
 pub use crate::model::Hours;
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
@@ -157,7 +158,9 @@ impl Schedule for Hours {
                 if parse_range(range).is_none() {
                     problems.push(Problem::new(
                         format!("{base}/{day}/{i}"),
-                        format!("'{range}' is not a range such as \"09:00-18:00\" (or \"20:00-02:00\" past midnight)"),
+                        Fault::NotARange {
+                            range: range.clone(),
+                        },
                     ));
                 }
             }
@@ -166,7 +169,7 @@ impl Schedule for Hours {
             if date.parse::<Date>().is_err() {
                 problems.push(Problem::new(
                     format!("{base}/closed/{i}"),
-                    format!("'{date}' is not a date such as \"2026-12-25\""),
+                    Fault::NotADate { date: date.clone() },
                 ));
             }
         }

@@ -7,6 +7,7 @@
 
 use super::text::{normalize, MatchKind};
 use crate::document::{Context, HandEdited, Problem};
+use crate::fault::Fault;
 pub use crate::model::{
     Action, ButtonsReply, Capture, HoursCondition, ListReply, Reply, Rule, Rules, When,
 };
@@ -89,12 +90,9 @@ fn regex_budget_problem(rules: &Rules) -> Option<Problem> {
     let (rule, pattern, _) = patterns[high - 1];
     Some(Problem::new(
         format!("/rules/{rule}/when/text/{pattern}"),
-        format!(
-            "the regular expressions of all rules together are too large for the bot to use \
-             (over {} MiB compiled) from this one on: make some simpler (fewer repetitions such \
-             as {{1000}}, fewer alternatives), or use `contains` rules instead",
-            REGEX_BUDGET_BYTES >> 20
-        ),
+        Fault::PatternsTooComplex {
+            max_mib: REGEX_BUDGET_BYTES >> 20,
+        },
     ))
 }
 
@@ -197,23 +195,21 @@ fn validate_rule(index: usize, rule: &Rule, context: &Context, problems: &mut Ve
     if !valid_id(&rule.id) {
         problems.push(Problem::new(
             at("/id"),
-            format!(
-                "'{}' is not a rule id (lowercase letters, digits, _ and -)",
-                rule.id
-            ),
+            Fault::NotARuleId {
+                id: rule.id.clone(),
+            },
         ));
     }
     let when = &rule.when;
     if when.text.is_empty() && when.button.is_empty() && when.message_type.is_empty() {
-        problems.push(Problem::new(
-            at("/when"),
-            "the rule has no trigger: give it `text`, `button` or `message_type`",
-        ));
+        problems.push(Problem::new(at("/when"), Fault::NoTrigger));
     }
     if let Err((i, error)) = compile_regexes(rule) {
         problems.push(Problem::new(
             at(&format!("/when/text/{i}")),
-            format!("not a valid regular expression: {error}"),
+            Fault::BadPattern {
+                detail: error.to_string(),
+            },
         ));
     }
     if when.match_kind != MatchKind::Regex {
@@ -221,7 +217,7 @@ fn validate_rule(index: usize, rule: &Rule, context: &Context, problems: &mut Ve
             if normalize(text).is_empty() {
                 problems.push(Problem::new(
                     at(&format!("/when/text/{i}")),
-                    "this text has no letters or digits, so it can never match",
+                    Fault::NeverMatches,
                 ));
             }
         }
@@ -240,15 +236,12 @@ fn validate_rule(index: usize, rule: &Rule, context: &Context, problems: &mut Ve
         ) {
             problems.push(Problem::new(
                 at(&format!("/when/message_type/{i}")),
-                format!("'{kind}' is not a message type a rule can answer"),
+                Fault::NotAMessageType { kind: kind.clone() },
             ));
         }
     }
     if rule.reply.is_empty() && rule.actions.is_empty() {
-        problems.push(Problem::new(
-            at("/reply"),
-            "the rule neither replies nor acts",
-        ));
+        problems.push(Problem::new(at("/reply"), Fault::NoEffect));
     }
     validate_replies(&rule.reply, &at("/reply"), context, problems);
     if let Some(capture) = &rule.capture {
@@ -260,17 +253,13 @@ fn validate_rule(index: usize, rule: &Rule, context: &Context, problems: &mut Ve
         {
             problems.push(Problem::new(
                 at("/capture/field"),
-                format!(
-                    "'{}' is not a field name (lowercase letters, digits, _)",
-                    capture.field
-                ),
+                Fault::NotAFieldName {
+                    name: capture.field.clone(),
+                },
             ));
         }
         if capture.minutes == 0 {
-            problems.push(Problem::new(
-                at("/capture/minutes"),
-                "a capture needs at least one minute to be answered",
-            ));
+            problems.push(Problem::new(at("/capture/minutes"), Fault::NoCaptureTime));
         }
         validate_replies(&capture.then, &at("/capture/then"), context, problems);
     }
@@ -284,20 +273,25 @@ fn validate_replies(replies: &[Reply], base: &str, context: &Context, problems: 
             if !context.templates.contains(name) {
                 problems.push(Problem::new(
                     at(&format!("/{i}")),
-                    format!("there is no template '{name}' (built in or in templates/)"),
+                    Fault::NoSuchTemplate {
+                        name: name.to_string(),
+                    },
                 ));
             }
         }
         if let Some((template, text)) = reply.body() {
             if template.is_some() == text.is_some() {
-                problems.push(Problem::new(
-                    at(&format!("/{i}")),
-                    "give the message either a `template` or a `text`",
-                ));
+                problems.push(Problem::new(at(&format!("/{i}")), Fault::TemplateOrText));
             }
         }
         if let Err(error) = outbound::check(&reply.preview()) {
-            problems.push(Problem::new(at(&format!("/{i}")), error.0));
+            let pointer = at(&format!("/{i}"));
+            problems.extend(
+                error
+                    .0
+                    .into_iter()
+                    .map(|fault| Problem::new(pointer.clone(), fault)),
+            );
         }
     }
 }
@@ -326,7 +320,10 @@ impl HandEdited for Rules {
         if self.rules.len() > MAX_RULES {
             problems.push(Problem::new(
                 "/rules",
-                format!("at most {MAX_RULES} rules (this has {})", self.rules.len()),
+                Fault::TooManyRules {
+                    found: self.rules.len(),
+                    max: MAX_RULES,
+                },
             ));
             return problems;
         }
@@ -334,13 +331,17 @@ impl HandEdited for Rules {
             if rule.when.text.len() > MAX_TEXTS_PER_RULE {
                 problems.push(Problem::new(
                     format!("/rules/{index}/when/text"),
-                    format!("a rule has at most {MAX_TEXTS_PER_RULE} texts"),
+                    Fault::TooManyTexts {
+                        max: MAX_TEXTS_PER_RULE,
+                    },
                 ));
             }
             if let Some(i) = rule.when.text.iter().position(|t| t.len() > MAX_TEXT_BYTES) {
                 problems.push(Problem::new(
                     format!("/rules/{index}/when/text/{i}"),
-                    format!("a text or pattern has at most {MAX_TEXT_BYTES} bytes"),
+                    Fault::TextTooLong {
+                        max_bytes: MAX_TEXT_BYTES,
+                    },
                 ));
             }
         }
@@ -353,12 +354,10 @@ impl HandEdited for Rules {
         if regex_bytes > MAX_REGEX_TEXT_BYTES {
             problems.push(Problem::new(
                 "/rules",
-                format!(
-                    "the regular expressions of all rules have at most {} KiB of text together \
-                     (these have {} KiB)",
-                    MAX_REGEX_TEXT_BYTES / 1024,
-                    regex_bytes.div_ceil(1024)
-                ),
+                Fault::PatternsTooLong {
+                    found_kib: regex_bytes.div_ceil(1024),
+                    max_kib: MAX_REGEX_TEXT_BYTES / 1024,
+                },
             ));
         }
         if !problems.is_empty() {
@@ -370,7 +369,9 @@ impl HandEdited for Rules {
             if !seen.insert(rule.id.as_str()) {
                 problems.push(Problem::new(
                     format!("/rules/{index}/id"),
-                    format!("another rule already has the id '{}'", rule.id),
+                    Fault::RuleIdTaken {
+                        id: rule.id.clone(),
+                    },
                 ));
             }
         }
@@ -389,7 +390,7 @@ impl HandEdited for Rules {
                     if !answered.contains(id) {
                         problems.push(Problem::new(
                             format!("/rules/{index}/reply/{i}"),
-                            format!("no rule answers the option '{id}': add it to some rule's `when.button`"),
+                            Fault::OptionUnanswered { id: id.to_string() },
                         ));
                     }
                 }

@@ -66,7 +66,11 @@ mod tests {
     #[test]
     fn a_malformed_variable_name_is_reported() {
         let problems = check("Hola {{Nombre Completo}}");
-        assert!(problems[0].1.contains("Nombre Completo"), "{:?}", problems);
+        assert!(
+            problems[0].1.to_string().contains("Nombre Completo"),
+            "{:?}",
+            problems
+        );
     }
 
     #[test]

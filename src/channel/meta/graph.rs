@@ -195,7 +195,8 @@ impl GraphClient {
 
     /// Sends a message; returns Meta's id for it (`wamid...`). Limits are checked first.
     pub async fn send(&self, to: &ContactRef, message: &Outbound) -> Result<String, SendError> {
-        outbound::check(message).map_err(|e| SendError::local(Failure::Permanent, e.0))?;
+        outbound::check(message)
+            .map_err(|e| SendError::local(Failure::Permanent, e.to_string()))?;
         let url = self.url(&format!("{}/messages", self.phone_number_id()?));
         let body = self
             .call(

@@ -106,6 +106,7 @@ pub fn document(operations: &[Operation]) -> Value {
         let item = paths.entry(path).or_insert_with(|| json!({}));
         item[operation.method.as_str().to_lowercase()] = entry;
     }
+    let fault = generator.subschema_for::<cocolu_core::fault::Fault>();
     let mut schemas: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
     schemas.insert(
         "Error".into(),
@@ -117,7 +118,8 @@ pub fn document(operations: &[Operation]) -> Value {
                 "required": ["code", "message"],
                 "properties": {
                     "code": {"type": "string", "description": "Stable, for programs: `unauthorized`, `forbidden`, `csrf`, `not_found`, `invalid`, `conflict`, `too_many_attempts`..."},
-                    "message": {"type": "string", "description": "For people."},
+                    "message": {"type": "string", "description": "For people, in English."},
+                    "faults": {"type": "array", "items": fault, "description": "What is wrong, each as a stable `code` with its parameters, for clients that word it in their own language (the dashboard does)."},
                     "details": {"description": "More, for some codes (the other version in a conflict, located problems)."}
                 }
             }}

@@ -34,7 +34,7 @@ pub fn ContactPanel(
                     live_state.set(Some(state));
                     toasts.ok(Text::Saved);
                 }
-                Err(failure) => toasts.error(Text::SaveFailed, failure.message),
+                Err(failure) => toasts.failed(Text::SaveFailed, failure),
             }
             busy.set(false);
         });

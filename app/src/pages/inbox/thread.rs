@@ -23,8 +23,8 @@ pub enum Tick {
     Sent,
     Delivered,
     Read,
-    /// Given up on, with the reason.
-    Failed(String),
+    /// Given up on, with the reason: Meta's code (which the dashboard words) and its text.
+    Failed(Option<i64>, String),
 }
 
 impl Tick {
@@ -34,7 +34,7 @@ impl Tick {
             Tick::Sent => 1,
             Tick::Delivered => 2,
             Tick::Read => 3,
-            Tick::Failed(_) => 4,
+            Tick::Failed(..) => 4,
         }
     }
 
@@ -45,7 +45,7 @@ impl Tick {
             Tick::Sent => "sent",
             Tick::Delivered => "delivered",
             Tick::Read => "read",
-            Tick::Failed(_) => "failed",
+            Tick::Failed(..) => "failed",
         }
     }
 }
@@ -171,20 +171,15 @@ fn status_tick(record: &Value) -> Option<Tick> {
         "sent" => Tick::Sent,
         "delivered" => Tick::Delivered,
         "read" => Tick::Read,
-        "failed" => Tick::Failed(
-            record
-                .get("errors")
-                .and_then(|e| e.get(0))
-                .and_then(|e| {
-                    text_of(e, "message")
-                        .or_else(|| text_of(e, "title"))
-                        .map(|m| match e.get("code").and_then(Value::as_i64) {
-                            Some(code) => format!("{m} ({code})"),
-                            None => m,
-                        })
-                })
-                .unwrap_or_default(),
-        ),
+        "failed" => {
+            let error = record.get("errors").and_then(|e| e.get(0));
+            Tick::Failed(
+                error.and_then(|e| e.get("code")).and_then(Value::as_i64),
+                error
+                    .and_then(|e| text_of(e, "message").or_else(|| text_of(e, "title")))
+                    .unwrap_or_default(),
+            )
+        }
         _ => return None,
     })
 }
@@ -228,14 +223,11 @@ pub fn bubbles(records: &[Value]) -> Vec<Bubble> {
                 let found = text_of(record, "outbox").and_then(|o| by_outbox.get(&o).copied());
                 if let Some(i) = found {
                     let error = record.get("error");
-                    let reason = error
+                    let code = error.and_then(|e| e.get("code")).and_then(Value::as_i64);
+                    let text = error
                         .and_then(|e| text_of(e, "message"))
                         .unwrap_or_default();
-                    let reason = match error.and_then(|e| e.get("code")).and_then(Value::as_i64) {
-                        Some(code) => format!("{reason} ({code})"),
-                        None => reason,
-                    };
-                    raise(&mut out[i].tick, Tick::Failed(reason));
+                    raise(&mut out[i].tick, Tick::Failed(code, text));
                 }
             }
             "status" => {
@@ -386,11 +378,11 @@ mod tests {
         assert_eq!(bubbles[1].author, Author::Person(Some("ana".into())));
         assert_eq!(
             bubbles[1].tick,
-            Some(Tick::Failed("Re-engagement message (131047)".into()))
+            Some(Tick::Failed(Some(131047), "Re-engagement message".into()))
         );
         assert_eq!(
             bubbles[2].tick,
-            Some(Tick::Failed("outside the window (131047)".into()))
+            Some(Tick::Failed(Some(131047), "outside the window".into()))
         );
         assert_eq!(bubbles[3].tick, Some(Tick::Queued));
     }

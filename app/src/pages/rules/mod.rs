@@ -44,6 +44,7 @@ struct Loaded {
 pub fn Rules() -> impl IntoView {
     let i18n = use_i18n();
     let me = signed_in();
+    let lang = i18n.0.get_untracked();
     let loaded = Resource::new(
         || (),
         move |()| {
@@ -54,6 +55,7 @@ pub fn Rules() -> impl IntoView {
                 let rules = rules.await?;
                 let templates = templates.await?.into_iter().map(|t| t.name).collect();
                 let file_problems = status.await.map(|s| s.file_problems).unwrap_or_default();
+                let file_problems = crate::faults::problems_in(file_problems, lang).await;
                 let admin = me.await.map(|m| m.is_admin()).unwrap_or(false);
                 Ok(Loaded {
                     rules,

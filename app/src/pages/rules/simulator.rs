@@ -122,7 +122,13 @@ pub fn Simulator(editor: DocEditor<Rules>) -> impl IntoView {
         busy.set(true);
         leptos::task::spawn_local(async move {
             let answer = api::send::<Answer>("POST", "/api/simulate".into(), Some(body)).await;
-            outcome.set(Some(answer.map_err(|f| f.message)));
+            let answer = match answer {
+                Ok(answer) => Ok(answer),
+                Err(failure) => {
+                    Err(crate::faults::failure_in(failure, i18n.0.get_untracked()).await)
+                }
+            };
+            outcome.set(Some(answer));
             busy.set(false);
         });
     };

@@ -29,7 +29,7 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
                         after();
                         toasts.ok(Text::ReplyQueued);
                     }
-                    Err(failure) => toasts.error(Text::ReplyFailed, failure.message),
+                    Err(failure) => toasts.failed(Text::ReplyFailed, failure),
                 }
                 sending.set(false);
             });

@@ -251,7 +251,7 @@ fn Takeover(
                         Text::GivenBack
                     });
                 }
-                Err(failure) => toasts.error(Text::SaveFailed, failure.message),
+                Err(failure) => toasts.failed(Text::SaveFailed, failure),
             }
             busy.set(false);
         });
@@ -370,10 +370,12 @@ fn tick_view(tick: Tick, i18n: I18n) -> impl IntoView {
         Tick::Sent => ("✓", Text::TickSent),
         Tick::Delivered => ("✓✓", Text::TickDelivered),
         Tick::Read => ("✓✓", Text::TickRead),
-        Tick::Failed(_) => ("!", Text::TickFailed),
+        Tick::Failed(..) => ("!", Text::TickFailed),
     };
     let reason = match &tick {
-        Tick::Failed(reason) if !reason.is_empty() => Some(reason.clone()),
+        Tick::Failed(code, text) if code.is_some() || !text.is_empty() => {
+            Some(crate::i18n::meta_error(*code, text, i18n.0.get_untracked()))
+        }
         _ => None,
     };
     view! {

@@ -1,0 +1,780 @@
+//! What is wrong with something a person wrote or asked, as a stable code and its
+//! parameters ([`Fault`]). The server words a fault in English (the API's `message`, the
+//! journal, `cocolu check`); the dashboard words the same fault in the person's language, so
+//! no server sentence reaches a Spanish screen.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One thing wrong, said as a code (`{"code": "empty", "what": {"part": "text"}}`) that a
+/// client words itself. Unknown codes (from a newer server) read as [`Fault::Other`], and the
+/// API's English `message` stands in for them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Fault {
+    // The JSON itself.
+    /// Not JSON at this point of the text (`detail`: the parser's words).
+    Syntax {
+        problem: Syntax,
+        detail: String,
+    },
+    /// A word that is not one of the choices (`"contiene"` where `contains` or `regex` go).
+    UnknownVariant {
+        found: String,
+        expected: Vec<String>,
+    },
+    /// A key the document does not have.
+    UnknownField {
+        found: String,
+        expected: Vec<String>,
+    },
+    MissingField {
+        field: String,
+    },
+    DuplicateField {
+        field: String,
+    },
+    /// A value of the wrong kind (text where a number goes).
+    WrongType {
+        found: JsonKind,
+        expected: JsonKind,
+    },
+    /// A value the document cannot take (`detail`: the parser's words).
+    InvalidValue {
+        detail: String,
+    },
+    /// The file says a format newer than this Cocolu knows.
+    NewerFormat {
+        found: u32,
+        known: u32,
+    },
+    /// An older format could not be brought to the current one.
+    CannotMigrate {
+        detail: String,
+    },
+    /// The file was deleted; the last good version stays in force.
+    FileDeleted,
+    /// The file cannot be read (`detail`: the system's words).
+    Unreadable {
+        detail: String,
+    },
+    NotUtf8,
+    /// A template's name (its file's name) with characters other than `a-z 0-9 _ -`.
+    TemplateName,
+    /// A log record that cannot be read (`detail`: why).
+    CorruptRecord {
+        detail: String,
+    },
+    /// A sealed log segment that ends inside a record.
+    IncompleteSegment {
+        bytes: u64,
+    },
+
+    // Rules.
+    NotARuleId {
+        id: String,
+    },
+    NoTrigger,
+    /// A regular expression that does not compile (`detail`: the regex crate's words).
+    BadPattern {
+        detail: String,
+    },
+    NeverMatches,
+    NotAMessageType {
+        kind: String,
+    },
+    NoEffect,
+    NotAFieldName {
+        name: String,
+    },
+    NoCaptureTime,
+    NoSuchTemplate {
+        name: String,
+    },
+    TemplateOrText,
+    TooManyRules {
+        found: usize,
+        max: usize,
+    },
+    TooManyTexts {
+        max: usize,
+    },
+    TextTooLong {
+        max_bytes: usize,
+    },
+    PatternsTooLong {
+        found_kib: usize,
+        max_kib: usize,
+    },
+    PatternsTooComplex {
+        max_mib: usize,
+    },
+    RuleIdTaken {
+        id: String,
+    },
+    OptionUnanswered {
+        id: String,
+    },
+
+    // A message and WhatsApp's limits.
+    Empty {
+        what: Part,
+    },
+    TooLong {
+        what: Part,
+        chars: usize,
+        max: usize,
+    },
+    ButtonCount {
+        found: usize,
+        max: usize,
+    },
+    SectionCount {
+        found: usize,
+        max: usize,
+    },
+    RowCount {
+        found: usize,
+        max: usize,
+    },
+    SectionNeedsTitle {
+        section: usize,
+    },
+    TemplateIncomplete,
+    NotAMediaType {
+        kind: String,
+    },
+    NoMediaSource,
+
+    // Template texts.
+    NeverClosed {
+        open: String,
+        close: String,
+    },
+    NotAVariable {
+        name: String,
+    },
+    EmptyBlank,
+
+    // Settings.
+    NoBusinessName,
+    UnknownTimeZone {
+        zone: String,
+    },
+    NoWhatsappWeb,
+    NotARange {
+        range: String,
+    },
+    NotADate {
+        date: String,
+    },
+
+    /// Not a phone number with its country code.
+    NotAPhoneNumber {
+        phone: String,
+    },
+
+    // A contact's labels and notes.
+    LabelLength {
+        max: usize,
+    },
+    LabelsAtOnce {
+        max: usize,
+    },
+    TooManyLabels {
+        max: usize,
+    },
+    NotesTooLong {
+        max: usize,
+    },
+
+    // Accounts.
+    UsernameLength {
+        max: usize,
+    },
+    UsernameCharacters,
+    PasswordTooShort {
+        min: usize,
+    },
+    PasswordTooLong {
+        max: usize,
+    },
+    PasswordIsUsername,
+    CredentialsTooLong,
+    NameTooLong {
+        max: usize,
+    },
+    TokenName {
+        max: usize,
+    },
+    LastAdmin,
+    IdTwice {
+        id: String,
+    },
+    UsernameTwice {
+        username: String,
+    },
+    NotAnArgonHash,
+
+    /// A code this build does not know.
+    #[serde(other)]
+    Other,
+}
+
+/// The kind of a JSON syntax error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Syntax {
+    /// The text ends in the middle of a value.
+    EndsEarly,
+    /// A value was expected (a stray character, a missing value).
+    ExpectedValue,
+    /// A `,` or a closing bracket was expected.
+    ExpectedComma,
+    ExpectedColon,
+    TrailingComma,
+    /// Something follows the document's end.
+    TrailingCharacters,
+    KeyMustBeText,
+    #[serde(other)]
+    Other,
+}
+
+/// The kind of a JSON value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum JsonKind {
+    Text,
+    Number,
+    Boolean,
+    List,
+    Object,
+    Null,
+    #[serde(other)]
+    Other,
+}
+
+/// A part of a message a limit applies to; buttons, sections and rows counted from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "part", rename_all = "snake_case")]
+pub enum Part {
+    Text,
+    Message,
+    Header,
+    Footer,
+    Caption,
+    ListButton,
+    Template,
+    ButtonTitle { button: usize },
+    ButtonId { button: usize },
+    SectionTitle { section: usize },
+    RowTitle { section: usize, row: usize },
+    RowId { section: usize, row: usize },
+    RowDescription { section: usize, row: usize },
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Part::Text => f.write_str("the text"),
+            Part::Message => f.write_str("the message"),
+            Part::Header => f.write_str("the header"),
+            Part::Footer => f.write_str("the footer"),
+            Part::Caption => f.write_str("the caption"),
+            Part::ListButton => f.write_str("the list button"),
+            Part::Template => f.write_str("the template"),
+            Part::ButtonTitle { button } => write!(f, "button {button} title"),
+            Part::ButtonId { button } => write!(f, "button {button} id"),
+            Part::SectionTitle { section } => write!(f, "section {section} title"),
+            Part::RowTitle { section, row } => write!(f, "row {row} of section {section}: title"),
+            Part::RowId { section, row } => write!(f, "row {row} of section {section}: id"),
+            Part::RowDescription { section, row } => {
+                write!(f, "row {row} of section {section}: description")
+            }
+        }
+    }
+}
+
+fn quoted(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Fault::*;
+        match self {
+            Syntax { detail, .. } | InvalidValue { detail } => f.write_str(detail),
+            UnknownVariant { found, expected } => write!(
+                f,
+                "unknown variant `{found}`, expected one of {}",
+                quoted(expected)
+            ),
+            UnknownField { found, expected } => {
+                write!(
+                    f,
+                    "unknown field `{found}`, expected one of {}",
+                    quoted(expected)
+                )
+            }
+            MissingField { field } => write!(f, "missing field `{field}`"),
+            DuplicateField { field } => write!(f, "duplicate field `{field}`"),
+            WrongType { found, expected } => {
+                write!(f, "invalid type: {found:?}, expected {expected:?}")
+            }
+            NewerFormat { found, known } => write!(
+                f,
+                "this file is format version {found}, newer than this Cocolu understands \
+                 ({known}); upgrade Cocolu"
+            ),
+            CannotMigrate { detail } => write!(f, "cannot migrate: {detail}"),
+            FileDeleted => f.write_str(
+                "the file was deleted; the last good version stays in force until it is saved \
+                 again",
+            ),
+            Unreadable { detail } => write!(f, "cannot read the file: {detail}"),
+            NotUtf8 => f.write_str("the file is not UTF-8 text"),
+            TemplateName => {
+                f.write_str("a template name uses lowercase letters, digits, _ and - only")
+            }
+            CorruptRecord { detail } => {
+                write!(
+                    f,
+                    "corrupt record ({detail}); `cocolu repair` moves it aside"
+                )
+            }
+            IncompleteSegment { bytes } => write!(
+                f,
+                "a sealed segment ends with {bytes} bytes of an incomplete record"
+            ),
+            NotARuleId { id } => write!(
+                f,
+                "'{id}' is not a rule id (lowercase letters, digits, _ and -)"
+            ),
+            NoTrigger => {
+                f.write_str("the rule has no trigger: give it `text`, `button` or `message_type`")
+            }
+            BadPattern { detail } => write!(f, "not a valid regular expression: {detail}"),
+            NeverMatches => {
+                f.write_str("this text has no letters or digits, so it can never match")
+            }
+            NotAMessageType { kind } => {
+                write!(f, "'{kind}' is not a message type a rule can answer")
+            }
+            NoEffect => f.write_str("the rule neither replies nor acts"),
+            NotAFieldName { name } => write!(
+                f,
+                "'{name}' is not a field name (lowercase letters, digits, _)"
+            ),
+            NoCaptureTime => f.write_str("a capture needs at least one minute to be answered"),
+            NoSuchTemplate { name } => write!(
+                f,
+                "there is no template '{name}' (built in or in templates/)"
+            ),
+            TemplateOrText => f.write_str("give the message either a `template` or a `text`"),
+            TooManyRules { found, max } => write!(f, "at most {max} rules (this has {found})"),
+            TooManyTexts { max } => write!(f, "a rule has at most {max} texts"),
+            TextTooLong { max_bytes } => {
+                write!(f, "a text or pattern has at most {max_bytes} bytes")
+            }
+            PatternsTooLong { found_kib, max_kib } => write!(
+                f,
+                "the regular expressions of all rules have at most {max_kib} KiB of text \
+                 together (these have {found_kib} KiB)"
+            ),
+            PatternsTooComplex { max_mib } => write!(
+                f,
+                "the regular expressions of all rules together are too large for the bot to use \
+                 (over {max_mib} MiB compiled) from this one on: make some simpler (fewer \
+                 repetitions such as {{1000}}, fewer alternatives), or use `contains` rules \
+                 instead"
+            ),
+            RuleIdTaken { id } => write!(f, "another rule already has the id '{id}'"),
+            OptionUnanswered { id } => write!(
+                f,
+                "no rule answers the option '{id}': add it to some rule's `when.button`"
+            ),
+            Empty { what } => write!(f, "{what} is empty"),
+            TooLong { what, chars, max } => {
+                write!(f, "{what} has {chars} characters; WhatsApp allows {max}")
+            }
+            ButtonCount { found, max } => {
+                write!(f, "{found} buttons; WhatsApp allows 1 to {max}")
+            }
+            SectionCount { found, max } => {
+                write!(f, "{found} sections; WhatsApp allows 1 to {max}")
+            }
+            RowCount { found, max } => {
+                write!(f, "{found} rows in all; WhatsApp allows 1 to {max}")
+            }
+            SectionNeedsTitle { section } => {
+                write!(f, "section {section} needs a title when there are several")
+            }
+            TemplateIncomplete => f.write_str("a template needs its name and language"),
+            NotAMediaType { kind } => write!(f, "'{kind}' is not a media type WhatsApp sends"),
+            NoMediaSource => f.write_str("the media has no id or link"),
+            NeverClosed { open, close } => write!(f, "`{open}` is never closed with `{close}`"),
+            NotAVariable { name } => write!(
+                f,
+                "`{{{{{name}}}}}` is not a variable name (lowercase letters, digits, _)"
+            ),
+            EmptyBlank => f.write_str(
+                "`[[ ]]` is empty: write between the brackets what is still to fill in, or \
+                 remove it",
+            ),
+            NoBusinessName => f.write_str("the business name is empty"),
+            UnknownTimeZone { zone } => write!(
+                f,
+                "unknown time zone '{zone}'; use an IANA name such as America/Caracas"
+            ),
+            NoWhatsappWeb => f.write_str(
+                "this Cocolu was built without the WhatsApp Web channel; use \"meta\", or build \
+                 it with `cargo build --release --features whatsapp-web`",
+            ),
+            NotARange { range } => write!(
+                f,
+                "'{range}' is not a range such as \"09:00-18:00\" (or \"20:00-02:00\" past \
+                 midnight)"
+            ),
+            NotADate { date } => write!(f, "'{date}' is not a date such as \"2026-12-25\""),
+            NotAPhoneNumber { phone } => write!(
+                f,
+                "'{phone}' is not a phone number with its country code, such as +58 412 123 4567"
+            ),
+            LabelLength { max } => write!(f, "a label has 1 to {max} characters"),
+            LabelsAtOnce { max } => write!(f, "at most {max} labels at a time"),
+            TooManyLabels { max } => write!(f, "a contact has at most {max} labels"),
+            NotesTooLong { max } => write!(f, "notes have at most {max} characters"),
+            UsernameLength { max } => write!(f, "a username has 1 to {max} characters"),
+            UsernameCharacters => f.write_str(
+                "a username has lower case letters, digits and `.` `_` `-` `@` `+` only",
+            ),
+            PasswordTooShort { min } => {
+                write!(f, "the password needs at least {min} characters")
+            }
+            PasswordTooLong { max } => {
+                write!(f, "the password can have at most {max} characters")
+            }
+            PasswordIsUsername => f.write_str("the password cannot be the username"),
+            CredentialsTooLong => {
+                f.write_str("the username or the password is longer than any account can have")
+            }
+            NameTooLong { max } => write!(f, "a name has at most {max} characters"),
+            TokenName { max } => write!(f, "a token needs a name of 1 to {max} characters"),
+            LastAdmin => f.write_str("at least one active administrator must remain"),
+            IdTwice { id } => write!(f, "the id `{id}` is used twice"),
+            UsernameTwice { username } => write!(f, "the username `{username}` is used twice"),
+            NotAnArgonHash => {
+                f.write_str("not an Argon2 hash; set passwords with `cocolu user reset-password`")
+            }
+            Other => f.write_str("something is wrong"),
+        }
+    }
+}
+
+/// Several faults in English, as one sentence.
+pub fn sentence(faults: &[Fault]) -> String {
+    faults
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What a JSON parser said, as a fault: serde's messages have a fixed shape (`unknown variant
+/// `x`, expected one of `a`, `b``), so the parts a person needs are read back from them.
+pub fn of_json_error(error: &serde_json::Error) -> Fault {
+    let text = error.to_string();
+    let text = match text.rfind(" at line ") {
+        Some(cut) => &text[..cut],
+        None => &text[..],
+    };
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Eof => Fault::Syntax {
+            problem: Syntax::EndsEarly,
+            detail: text.to_string(),
+        },
+        Category::Syntax | Category::Io => Fault::Syntax {
+            problem: syntax_of(text),
+            detail: text.to_string(),
+        },
+        Category::Data => data_fault(text),
+    }
+}
+
+/// What a web framework's JSON rejection said (`Failed to deserialize the JSON body into the
+/// target type: rules[0].when.match: unknown variant ...`), as a fault.
+pub fn of_body_text(text: &str) -> Fault {
+    let (syntax, rest) = match text.split_once(": ") {
+        Some((head, rest)) if head.contains("parse") => (true, rest),
+        Some((_, rest)) => (false, rest),
+        None => (false, text),
+    };
+    let rest = match rest.rfind(" at line ") {
+        Some(cut) => &rest[..cut],
+        None => rest,
+    };
+    // The path of the value at fault comes first (`rules[0].when.match: `), when there is one.
+    let known = |t: &str| {
+        [
+            "unknown variant",
+            "unknown field",
+            "missing field",
+            "duplicate field",
+            "invalid ",
+            "EOF",
+            "expected",
+            "trailing",
+            "key must be",
+            "control character",
+            "lone leading surrogate",
+            "number out of range",
+            "recursion limit",
+        ]
+        .iter()
+        .any(|p| t.starts_with(p))
+    };
+    let message = match rest.split_once(": ") {
+        Some((_, after)) if !known(rest) && known(after) => after,
+        _ => rest,
+    };
+    if syntax {
+        return Fault::Syntax {
+            problem: syntax_of(message),
+            detail: message.to_string(),
+        };
+    }
+    data_fault(message)
+}
+
+fn syntax_of(text: &str) -> Syntax {
+    match text {
+        "expected value" | "expected ident" => Syntax::ExpectedValue,
+        "trailing comma" => Syntax::TrailingComma,
+        "trailing characters" => Syntax::TrailingCharacters,
+        "expected `:`" => Syntax::ExpectedColon,
+        "key must be a string" => Syntax::KeyMustBeText,
+        t if t.starts_with("expected `,`") => Syntax::ExpectedComma,
+        t if t.starts_with("EOF") => Syntax::EndsEarly,
+        _ => Syntax::Other,
+    }
+}
+
+/// The words between backticks in `text`, in order.
+fn ticked(text: &str) -> Vec<String> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
+fn data_fault(text: &str) -> Fault {
+    let words = ticked(text);
+    let first = words.first().cloned().unwrap_or_default();
+    let rest = words.get(1..).unwrap_or_default().to_vec();
+    if text.starts_with("unknown variant") {
+        Fault::UnknownVariant {
+            found: first,
+            expected: rest,
+        }
+    } else if text.starts_with("unknown field") {
+        Fault::UnknownField {
+            found: first,
+            expected: rest,
+        }
+    } else if text.starts_with("missing field") {
+        Fault::MissingField { field: first }
+    } else if text.starts_with("duplicate field") {
+        Fault::DuplicateField { field: first }
+    } else if let Some(rest) = text.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        Fault::WrongType {
+            found: kind_of(found),
+            expected: kind_of(expected),
+        }
+    } else {
+        Fault::InvalidValue {
+            detail: text.to_string(),
+        }
+    }
+}
+
+/// A JSON kind from serde's description of a value or of what it expected.
+fn kind_of(description: &str) -> JsonKind {
+    let d = description
+        .trim_start_matches("a ")
+        .trim_start_matches("an ");
+    let starts = |words: &[&str]| words.iter().any(|w| d.starts_with(w));
+    if starts(&["string", "char", "borrowed str"]) {
+        JsonKind::Text
+    } else if starts(&[
+        "integer", "floating", "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "f32", "f64",
+        "usize", "number",
+    ]) {
+        JsonKind::Number
+    } else if starts(&["boolean", "bool"]) {
+        JsonKind::Boolean
+    } else if starts(&["sequence", "list", "tuple", "array"]) {
+        JsonKind::List
+    } else if starts(&["map", "struct", "object"]) {
+        JsonKind::Object
+    } else if starts(&["null", "unit"]) {
+        JsonKind::Null
+    } else {
+        JsonKind::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc {
+        kind: Kind,
+        count: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(dead_code)]
+    enum Kind {
+        Contains,
+        Regex,
+    }
+
+    fn fault(text: &str) -> Fault {
+        of_json_error(&serde_json::from_str::<Doc>(text).expect_err("refused"))
+    }
+
+    #[test]
+    fn serde_s_messages_become_codes_with_their_parts() {
+        assert_eq!(
+            fault(r#"{"kind": "contiene", "count": 1}"#),
+            Fault::UnknownVariant {
+                found: "contiene".into(),
+                expected: vec!["contains".into(), "regex".into()]
+            }
+        );
+        assert_eq!(
+            fault(r#"{"kind": "regex", "count": "tres"}"#),
+            Fault::WrongType {
+                found: JsonKind::Text,
+                expected: JsonKind::Number
+            }
+        );
+        assert_eq!(
+            fault(r#"{"kind": "regex"}"#),
+            Fault::MissingField {
+                field: "count".into()
+            }
+        );
+        assert!(matches!(
+            fault(r#"{"kind": "regex", "count": 1, "extra": 2}"#),
+            Fault::UnknownField { found, .. } if found == "extra"
+        ));
+        assert!(matches!(
+            fault(r#"{"kind": "regex", "count": 1,}"#),
+            Fault::Syntax {
+                problem: Syntax::TrailingComma,
+                ..
+            }
+        ));
+        assert!(matches!(
+            fault(r#"{"kind": "regex", "#),
+            Fault::Syntax {
+                problem: Syntax::EndsEarly,
+                ..
+            }
+        ));
+        assert!(matches!(
+            fault(r#"{"kind": , "count": 1}"#),
+            Fault::Syntax {
+                problem: Syntax::ExpectedValue,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_rejected_body_s_words_become_a_code() {
+        assert_eq!(
+            of_body_text(
+                "Failed to deserialize the JSON body into the target type: rules[0].when.match: \
+                 unknown variant `contiene`, expected `contains` or `regex` at line 1 column 40"
+            ),
+            Fault::UnknownVariant {
+                found: "contiene".into(),
+                expected: vec!["contains".into(), "regex".into()]
+            }
+        );
+        assert_eq!(
+            of_body_text(
+                "Failed to deserialize the JSON body into the target type: missing field `message` at line 1 column 2"
+            ),
+            Fault::MissingField {
+                field: "message".into()
+            }
+        );
+        assert!(matches!(
+            of_body_text(
+                "Failed to parse the request body as JSON: trailing comma at line 1 column 9"
+            ),
+            Fault::Syntax {
+                problem: Syntax::TrailingComma,
+                ..
+            }
+        ));
+        assert!(matches!(
+            of_body_text("Failed to parse the request body as JSON: revision: EOF while parsing a value at line 1 column 13"),
+            Fault::Syntax { problem: Syntax::EndsEarly, .. }
+        ));
+        assert!(matches!(of_body_text(""), Fault::InvalidValue { .. }));
+    }
+
+    proptest::proptest! {
+        /// Whatever a parser said (the value's own text is quoted in it), reading it back
+        /// gives a fault and never panics.
+        #[test]
+        fn any_text_reads_as_some_fault(text in ".{0,200}") {
+            let _ = of_body_text(&text);
+            let _ = data_fault(&text);
+            let _ = of_body_text(&format!("Failed to deserialize the JSON body into the target type: {text}"));
+        }
+    }
+
+    #[test]
+    fn a_fault_travels_as_a_code_and_an_unknown_code_is_other() {
+        let fault = Fault::TooLong {
+            what: Part::ButtonTitle { button: 2 },
+            chars: 30,
+            max: 20,
+        };
+        let json = serde_json::to_value(&fault).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "too_long", "what": {"part": "button_title", "button": 2}, "chars": 30, "max": 20})
+        );
+        assert_eq!(serde_json::from_value::<Fault>(json).expect("back"), fault);
+        assert_eq!(
+            serde_json::from_str::<Fault>(r#"{"code": "from_the_future", "x": 1}"#).expect("read"),
+            Fault::Other
+        );
+        assert_eq!(
+            fault.to_string(),
+            "button 2 title has 30 characters; WhatsApp allows 20"
+        );
+    }
+}
