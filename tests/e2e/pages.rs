@@ -697,6 +697,17 @@ async fn users_invite_make_tokens_and_read_the_audit_log() {
     wait_text(client, "#new-secret", "ccl_").await;
     wait_text(client, "#tokens", "copia nocturna").await;
     wait_for(client, "#audit tr[data-action='token_created']").await;
+    // The audit log reads in the page's language, not as the file's action names.
+    let row = wait_text(
+        client,
+        "#audit tr[data-action='token_created']",
+        "Clave de API creada",
+    )
+    .await;
+    assert!(
+        row.contains("Agente") && !row.contains("token_created"),
+        "{row}"
+    );
     // Who made them is named, not given by an id.
     for list in ["#invitations", "#tokens"] {
         let shown = wait_text(client, list, "admin").await;

@@ -3,7 +3,7 @@
 
 use crate::api::{self, encode};
 use crate::components::{browser, signed_in, toaster, with_data, PageHeader, Toaster};
-use crate::i18n::{use_i18n, I18n, Text};
+use crate::i18n::{use_i18n, I18n, Lang, Text};
 use crate::time;
 use cocolu_core::api::accounts::{AuditPage, InvitationView, Role, TokenView, UserView};
 use leptos::prelude::*;
@@ -362,8 +362,8 @@ fn UsersBody(
                             <tr data-action=e.action.clone()>
                                 <td>{time::when(e.at, now, offset)}</td>
                                 <td>{if e.actor.is_empty() { "—".to_string() } else { e.actor.clone() }}</td>
-                                <td><code class="mono">{e.action.clone()}</code></td>
-                                <td>{[e.target.clone(), e.detail.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")}</td>
+                                <td>{action_words(&e.action, i18n.0.get())}</td>
+                                <td>{[e.target.clone(), detail_words(&e.detail, i18n.0.get())].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")}</td>
                                 <td class="mono">{e.ip.clone()}</td>
                             </tr>
                         }).collect_view()}
@@ -374,5 +374,111 @@ fn UsersBody(
                 <button type="button" class="button" disabled=move || loading_more.get() on:click=more>{i18n.t(Text::LoadMore)}</button>
             })}
         </section>
+    }
+}
+
+/// What an audit entry's action was, in `lang` (the action's name for one this dashboard does
+/// not know).
+fn action_words(action: &str, lang: Lang) -> String {
+    let (es, en) = match action {
+        "setup" => ("Primer administrador creado", "First administrator created"),
+        "setup_failed" => ("Código de configuración incorrecto", "Wrong setup code"),
+        "login" => ("Inició sesión", "Signed in"),
+        "login_failed" => ("Intento de inicio de sesión fallido", "Failed sign-in"),
+        "logout" => ("Cerró sesión", "Signed out"),
+        "password_changed" => ("Cambió su contraseña", "Changed their password"),
+        "invitation_created" => ("Invitación creada", "Invitation created"),
+        "invitation_revoked" => ("Invitación anulada", "Invitation revoked"),
+        "registered" => (
+            "Cuenta creada con invitación",
+            "Account created from an invitation",
+        ),
+        "register_failed" => ("Invitación no válida usada", "Invalid invitation used"),
+        "user_updated" => ("Cuenta cambiada", "Account changed"),
+        "user_deleted" => ("Cuenta borrada", "Account deleted"),
+        "token_created" => ("Clave de API creada", "API token created"),
+        "token_deleted" => ("Clave de API borrada", "API token deleted"),
+        "settings_saved" => ("Ajustes guardados", "Settings saved"),
+        "rules_saved" => ("Reglas guardadas", "Rules saved"),
+        "template_saved" => ("Plantilla guardada", "Template saved"),
+        "template_restored" => ("Plantilla original recuperada", "Template restored"),
+        "file_reloaded" => (
+            "Archivo editado a mano y cargado",
+            "File edited by hand and loaded",
+        ),
+        "contact_erased" => ("Datos de un cliente borrados", "A customer's data erased"),
+        "whatsapp_web_unlinked" => ("WhatsApp Web desvinculado", "WhatsApp Web unlinked"),
+        other => return other.to_string(),
+    };
+    (if lang == Lang::Es { es } else { en }).to_string()
+}
+
+/// An audit entry's detail in `lang`: the server writes it in English for the file, in a few
+/// fixed shapes; sentences that only repeat the action are left out.
+fn detail_words(detail: &str, lang: Lang) -> String {
+    let es = lang == Lang::Es;
+    let role = |role: &str| match role {
+        "admin" => Text::RoleAdmin.get(lang).to_string(),
+        "agent" => Text::RoleAgent.get(lang).to_string(),
+        other => other.to_string(),
+    };
+    match detail {
+        "wrong setup code"
+        | "unknown or expired invitation"
+        | "first administrator created"
+        | "keys forgotten; a new pairing started"
+        | "edited outside the dashboard; the new version is in force" => return String::new(),
+        "admin" | "agent" => return role(detail),
+        _ => {}
+    }
+    if let Some(revision) = detail.strip_prefix("revision ") {
+        return format!("{} {revision}", if es { "revisión" } else { "revision" });
+    }
+    if let Some(rest) = detail.strip_prefix("role ") {
+        if let Some((name, state)) = rest.split_once(", ") {
+            let state = match (state, es) {
+                ("disabled", true) => "desactivada",
+                ("disabled", false) => "disabled",
+                (_, true) => "activa",
+                (_, false) => "active",
+            };
+            return format!("{}, {state}", role(name));
+        }
+    }
+    if let Some((records, media)) = detail
+        .strip_suffix(" media files")
+        .and_then(|d| d.split_once(" records, "))
+    {
+        return if es {
+            format!("{records} registros, {media} archivos")
+        } else {
+            format!("{records} records, {media} files")
+        };
+    }
+    detail.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_entries_read_in_the_page_s_language() {
+        assert_eq!(action_words("rules_saved", Lang::Es), "Reglas guardadas");
+        assert_eq!(
+            action_words("from_a_newer_server", Lang::Es),
+            "from_a_newer_server"
+        );
+        assert_eq!(detail_words("revision 3fa9", Lang::Es), "revisión 3fa9");
+        assert_eq!(
+            detail_words("role agent, disabled", Lang::Es),
+            "Agente, desactivada"
+        );
+        assert_eq!(detail_words("admin", Lang::En), "Administrator");
+        assert_eq!(
+            detail_words("12 records, 2 media files", Lang::Es),
+            "12 registros, 2 archivos"
+        );
+        assert_eq!(detail_words("first administrator created", Lang::Es), "");
     }
 }
