@@ -7,6 +7,7 @@
 // The dashboard's views are deeply nested types; rendering them on the server needs room.
 #![recursion_limit = "256"]
 
+pub mod activity;
 pub mod assets;
 pub mod auth;
 pub mod bot;

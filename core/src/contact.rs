@@ -32,4 +32,12 @@ impl ContactRef {
             .map(|phone| format!("+{phone}"))
             .or_else(|| self.username.as_ref().map(|u| format!("@{u}")))
     }
+
+    /// The name to show: the customer's, else their number or username.
+    pub fn shown_name(&self) -> Option<String> {
+        self.name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| self.address())
+    }
 }

@@ -46,6 +46,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let api = super::channel::routes(api);
     let api = super::simulate::routes(api);
     let api = super::stats::routes(api);
+    let api = super::activity::routes(api);
     let api = super::templates::routes(api);
     #[cfg(feature = "whatsapp-web")]
     let api = super::whatsapp_web::routes(api);

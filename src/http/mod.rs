@@ -1,6 +1,7 @@
 //! HTTP: one router per module, merged here once, with the layers every response gets.
 
 mod access;
+mod activity;
 mod api;
 mod assets;
 mod auth;

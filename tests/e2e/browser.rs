@@ -5,6 +5,7 @@
 //! without it, and says so.
 
 use crate::helpers::{artifacts_dir, spawn_app, TestApp, ADMIN_PASSWORD, ADMIN_USER};
+use crate::pages::wait_text;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::net::TcpListener;
@@ -504,10 +505,21 @@ async fn the_overview_shows_todays_numbers_and_follows_them_live() {
         .await
         .expect("text");
     assert!(
-        feed.contains("Mensaje recibido") && feed.contains("hola"),
-        "{feed}"
+        feed.contains("Cliente") && feed.contains("escribió") && feed.contains("hola"),
+        "the customer is named: {feed}"
     );
     save_screenshot(client, "overview.png").await;
+
+    // The feed is read from the server: a reload keeps it.
+    client.refresh().await.expect("reload");
+    wait_for_hydration(client).await;
+    let feed = wait_text(client, "#feed .feed-item[data-kind='received']", "escribió").await;
+    assert!(feed.contains("Cliente") && feed.contains("hola"), "{feed}");
+    client
+        .execute("document.getElementById('feed').scrollIntoView();", vec![])
+        .await
+        .expect("scrolled");
+    save_screenshot(client, "overview-feed.png").await;
 
     // The server goes away: the page says so instead of showing stale numbers silently.
     app.stop_server();

@@ -125,6 +125,64 @@ async fn takeover_and_reads_are_announced_live() {
 }
 
 #[tokio::test]
+async fn the_activity_feed_names_customers_and_is_read_from_the_log() {
+    let (app, graph) = spawn_app_with_graph().await;
+    customer_writes(&app, "wamid.a1", "584121000001", "Ana", "hola", 3600).await;
+    customer_writes(&app, "wamid.a2", "584121000002", "", "precio", 2).await;
+    graph.wait_for_sends(1, Duration::from_secs(10)).await;
+    app.post_json(
+        "/api/conversations/VE.584121000001/takeover",
+        &json!({"paused": true}),
+    )
+    .await;
+
+    // The bot's reply and the takeover are logged a moment after the calls return.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let feed = loop {
+        let feed = app.get_json("/api/activity?limit=10").await;
+        let kinds: Vec<&str> = feed
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|item| item["kind"].as_str())
+            .collect();
+        if kinds.contains(&"replied") && kinds.contains(&"taken_over") {
+            break feed;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{feed}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let items = feed.as_array().expect("list");
+    let at: Vec<i64> = items
+        .iter()
+        .map(|i| i["at"].as_i64().expect("at"))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] >= w[1]), "newest first: {feed}");
+    let find = |kind: &str, conversation: &str| {
+        items
+            .iter()
+            .find(|i| i["kind"] == kind && i["conversation"] == conversation)
+            .unwrap_or_else(|| panic!("{kind} in {conversation}: {feed}"))
+    };
+    // Named by the customer's name, else their number.
+    assert_eq!(find("received", "VE.584121000001")["who"], "Ana");
+    assert_eq!(find("received", "VE.584121000001")["text"], "hola");
+    assert_eq!(find("received", "VE.584121000002")["who"], "+584121000002");
+    assert!(
+        find("replied", "VE.584121000002")["by"].is_null(),
+        "the bot"
+    );
+    assert_eq!(find("taken_over", "VE.584121000001")["who"], "Ana");
+
+    // The limit holds, and the feed is the same for a new reader (nothing kept per page).
+    let one = app.get_json("/api/activity?limit=1").await;
+    assert_eq!(one.as_array().expect("list").len(), 1);
+    assert_eq!(one[0], items[0]);
+    let huge = app.get_json("/api/activity?limit=100000").await;
+    assert!(huge.as_array().expect("list").len() <= 100);
+}
+
+#[tokio::test]
 async fn statistics_count_what_the_log_holds() {
     let (app, graph) = spawn_app_with_graph().await;
     // A fresh message: the bot answers it (welcome, then the rule or the fallback).

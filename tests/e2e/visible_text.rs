@@ -290,7 +290,7 @@ async fn no_page_or_form_shows_program_text_or_text_keys() {
                     let shot = format!("{role}-{lang}-{width}-{name}");
                     visit(client, &app.url(path)).await;
                     check(client, &shot, &mut failures).await;
-                    if matches!(name, "inbox" | "conversation") {
+                    if matches!(name, "inbox" | "conversation" | "overview") {
                         for problem in raw_markup(&visible(client).await) {
                             failures.push(format!("{shot}: {problem}"));
                         }

@@ -3,9 +3,11 @@
 
 use crate::api;
 use crate::components::link::link_line;
-use crate::components::{with_data, ConnectionLost, Figure, PageHeader};
+use crate::components::{signed_in, with_data, ConnectionLost, Figure, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
+use crate::whatsapp::Formatted;
+use cocolu_core::api::activity::{ActivityItem, ActivityKind};
 use cocolu_core::api::status::{Alert, AlertKind, Status};
 use cocolu_core::events::ServerEvent;
 use cocolu_core::model::LinkState;
@@ -16,131 +18,109 @@ use leptos::prelude::*;
 pub fn Overview() -> impl IntoView {
     let i18n = use_i18n();
     let status = Resource::new(|| (), |()| api::get_json::<Status>("/api/status"));
-    // What happened since the page opened, newest first.
-    let feed = RwSignal::new(Vec::<FeedItem>::new());
-    // Counts, alerts and the channel change as messages come and go: read them again.
+    let me = signed_in();
+    let activity = Resource::new(
+        || (),
+        move |()| {
+            let items =
+                api::get_json::<Vec<ActivityItem>>(&format!("/api/activity?limit={FEED_LENGTH}"));
+            async move {
+                let offset = me.await.map(|m| m.utc_offset_minutes).unwrap_or_default();
+                Ok::<_, String>((items.await?, offset))
+            }
+        },
+    );
+    // Counts, alerts, the channel and the feed change as messages come and go: read them
+    // again, once per burst of events.
+    let queued = StoredValue::new(false);
     let connected = live::on_events(move |event| {
-        if let Some(item) = FeedItem::of(&event) {
-            feed.update(|items| {
-                items.insert(0, item);
-                items.truncate(FEED_LENGTH);
-            });
-        }
-        if matches!(
+        let moves = matches!(
             event,
             ServerEvent::StatsTick { .. }
                 | ServerEvent::MessageReceived { .. }
+                | ServerEvent::MessageQueued { .. }
                 | ServerEvent::MessageSent { .. }
                 | ServerEvent::MessageFailed { .. }
+                | ServerEvent::TakeoverChanged { .. }
                 | ServerEvent::ChannelError { .. }
                 | ServerEvent::FileError { .. }
                 | ServerEvent::FileReloaded { .. }
                 | ServerEvent::LinkChanged { .. }
-        ) {
-            status.refetch();
+        );
+        if moves && !queued.get_value() {
+            queued.set_value(true);
+            set_timeout(
+                move || {
+                    queued.set_value(false);
+                    status.refetch();
+                    activity.refetch();
+                },
+                std::time::Duration::from_millis(250),
+            );
         }
     });
-    // The list is built once there is something in it, then only its items change.
-    let has_feed = Memo::new(move |_| !feed.read().is_empty());
     view! {
         <PageHeader title=Text::NavOverview intro=Text::OverviewIntro />
         <ConnectionLost connected />
         {with_data(status, |status| view! { <OverviewBody status /> })}
         <section class="card" aria-labelledby="feed-title" id="feed">
             <h2 id="feed-title">{i18n.t(Text::FeedTitle)}</h2>
-            {move || if has_feed.get() {
-                view! {
-                <ul class="feed" aria-live="polite">
-                    <For each=move || feed.get() key=|item| item.key.clone() let:item>
-                        <li class="feed-item" data-kind=item.kind>
-                            {i18n.t(item.label)}
-                            " · "
-                            <span class="feed-who">{item.conversation.clone()}</span>
-                            {item.text.clone().map(|t| view! { <span class="feed-text">" “" {t} "”"</span> })}
-                        </li>
-                    </For>
-                </ul>
-                }.into_any()
-            } else {
-                view! { <p class="loading">{i18n.t(Text::FeedEmpty)}</p> }.into_any()
-            }}
+            {with_data(activity, |(items, offset): (Vec<ActivityItem>, i32)| view! { <Feed items offset /> })}
         </section>
     }
 }
 
-/// Events shown in the activity feed at most.
+/// Lines shown in the activity feed.
 const FEED_LENGTH: usize = 20;
 
-/// One line of the activity feed.
-#[derive(Clone, Debug, PartialEq)]
-struct FeedItem {
-    key: String,
-    kind: &'static str,
-    label: Text,
-    conversation: String,
-    text: Option<String>,
+/// The feed's lines, newest first, each naming the customer and leading to the conversation.
+#[component]
+fn Feed(items: Vec<ActivityItem>, offset: i32) -> impl IntoView {
+    let i18n = use_i18n();
+    if items.is_empty() {
+        return view! { <p class="loading">{i18n.t(Text::FeedEmpty)}</p> }.into_any();
+    }
+    let now = crate::time::now_ms();
+    view! {
+        <ul class="feed" aria-live="polite">
+            {items.into_iter().map(|item| {
+                let href = format!("/inbox?c={}", crate::api::encode(&item.conversation));
+                view! {
+                    <li class="feed-item" data-kind=kind_name(item.kind)>
+                        <a class="feed-who" href=href>{item.who.clone()}</a>
+                        " · "
+                        {i18n.t(kind_text(item.kind))}
+                        {item.by.clone().map(|by| view! { " (" {by} ")" })}
+                        " · "
+                        <span class="feed-when">{crate::time::when(item.at, now, offset)}</span>
+                        {item.text.clone().map(|text| view! { <span class="feed-text">" “" <Formatted text /> "”"</span> })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
 }
 
-impl FeedItem {
-    fn of(event: &ServerEvent) -> Option<FeedItem> {
-        let (key, kind, label, conversation, text) = match event {
-            ServerEvent::MessageReceived {
-                conversation,
-                id,
-                text,
-                ..
-            } => (
-                id.clone(),
-                "received",
-                Text::FeedReceived,
-                conversation,
-                text.clone(),
-            ),
-            ServerEvent::MessageQueued {
-                conversation,
-                outbox,
-                text,
-            } => (
-                format!("q-{outbox}"),
-                "queued",
-                Text::FeedQueued,
-                conversation,
-                Some(text.clone()),
-            ),
-            ServerEvent::MessageFailed {
-                conversation,
-                outbox,
-                ..
-            } => (
-                format!("f-{outbox}"),
-                "failed",
-                Text::FeedFailed,
-                conversation,
-                None,
-            ),
-            ServerEvent::TakeoverChanged {
-                conversation,
-                paused_until,
-            } => (
-                format!("t-{conversation}-{paused_until:?}"),
-                "takeover",
-                if paused_until.is_some() {
-                    Text::FeedTakenOver
-                } else {
-                    Text::FeedGivenBack
-                },
-                conversation,
-                None,
-            ),
-            _ => return None,
-        };
-        Some(FeedItem {
-            key,
-            kind,
-            label,
-            conversation: conversation.clone(),
-            text: text.map(|t| t.chars().take(80).collect()),
-        })
+fn kind_text(kind: ActivityKind) -> Text {
+    match kind {
+        ActivityKind::Received => Text::FeedReceived,
+        ActivityKind::Replied => Text::FeedQueued,
+        ActivityKind::Failed => Text::FeedFailed,
+        ActivityKind::TakenOver => Text::FeedTakenOver,
+        ActivityKind::GivenBack => Text::FeedGivenBack,
+        ActivityKind::NeedsPerson => Text::FeedNeedsPerson,
+    }
+}
+
+fn kind_name(kind: ActivityKind) -> &'static str {
+    match kind {
+        ActivityKind::Received => "received",
+        ActivityKind::Replied => "replied",
+        ActivityKind::Failed => "failed",
+        ActivityKind::TakenOver => "takeover",
+        ActivityKind::GivenBack => "given_back",
+        ActivityKind::NeedsPerson => "needs_person",
     }
 }
 

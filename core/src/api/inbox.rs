@@ -75,12 +75,9 @@ pub struct Summary {
 impl Summary {
     /// The name to show: the customer's, else their number or username, else the id.
     pub fn title(&self) -> String {
-        let contact = self.contact.clone().unwrap_or_default();
-        contact
-            .name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .or_else(|| contact.address())
+        self.contact
+            .as_ref()
+            .and_then(ContactRef::shown_name)
             .unwrap_or_else(|| self.conversation.clone())
     }
 }

@@ -3,6 +3,7 @@
 //! them). A field added here reaches both sides at once.
 
 pub mod accounts;
+pub mod activity;
 pub mod channel;
 pub mod contacts;
 pub mod documents;

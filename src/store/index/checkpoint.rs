@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 const CHECKPOINT_FILE: &str = "index.bin";
 /// Names the format: a checkpoint written by a build with another one is rebuilt.
-const MAGIC: &[u8; 8] = b"CCLIDXA\n";
+const MAGIC: &[u8; 8] = b"CCLIDXB\n";
 
 /// The checkpoint as written, borrowing the index's parts.
 #[derive(Serialize)]

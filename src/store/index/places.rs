@@ -22,6 +22,9 @@ pub struct Conversation {
     /// When a person last read the conversation (0: never); newer customer messages are
     /// unread.
     pub last_read_at: i64,
+    /// Time of the newest message, failure or decision of the bot (a takeover, a handover):
+    /// the activity feed's order.
+    pub activity_at: i64,
     /// The customer as their latest message described them (JSON: `user_id`, `wa_id`,
     /// `name`, `username`): kept as text, which is smaller than the fields apart.
     pub contact: Option<Box<str>>,
@@ -52,7 +55,10 @@ impl Places {
             Some(LogRecord::ConversationRead(_)) => {
                 conversation.last_read_at = conversation.last_read_at.max(stamp.at);
             }
-            Some(LogRecord::ContactState(_)) => return,
+            Some(LogRecord::ContactState(_)) => {
+                conversation.activity_at = conversation.activity_at.max(stamp.at);
+                return;
+            }
             _ => {}
         }
         let slot = stamp.slot;
@@ -70,6 +76,9 @@ impl Places {
         );
         if message || conversation.last_at == 0 {
             conversation.last_at = conversation.last_at.max(stamp.at);
+        }
+        if message || matches!(record, Some(LogRecord::MessageOutFailed(_))) {
+            conversation.activity_at = conversation.activity_at.max(stamp.at);
         }
     }
 

@@ -455,6 +455,22 @@ fn only_messages_move_a_conversation_in_the_inbox() {
 }
 
 #[test]
+fn the_activity_feed_s_order_follows_failures_and_the_bot_s_decisions_too() {
+    let mut feed = Feed::new();
+    let activity = |feed: &Feed| feed.index.conversation("c").expect("c").activity_at;
+    feed.apply(&record("c", 1, 10));
+    assert_eq!(activity(&feed), 10);
+    feed.apply(br#"{"kind":"conversation_read","conversation":"c","at":20}"#)
+        .apply(&outcome("message_out_sent", "o0", 22, ""));
+    assert_eq!(activity(&feed), 10, "reads and receipts are not activity");
+    feed.apply(br#"{"kind":"contact_state","conversation":"c","at":25,"reason":{"because":"takeover","until":99},"state":{}}"#);
+    assert_eq!(activity(&feed), 25);
+    feed.apply(&outcome("message_out_failed", "o0", 35, "permanent"));
+    assert_eq!(activity(&feed), 35);
+    assert_eq!(feed.last_at(), 10);
+}
+
+#[test]
 fn a_message_that_came_back_undelivered_counts_as_failed() {
     let mut feed = Feed::new();
     feed.apply(br#"{"kind":"status","conversation":"c","message_id":"w1","status":"delivered","at":10}"#)
