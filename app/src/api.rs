@@ -109,7 +109,7 @@ pub struct Failure {
     /// For people, in English (the dashboard words `faults` and `code` itself).
     pub message: String,
     /// What is wrong, as codes and parameters.
-    pub faults: Vec<cocolu_core::fault::Fault>,
+    pub faults: Vec<cocolu_core::fault::FaultJson>,
     /// More, for some codes: the other version in a conflict, located problems.
     pub details: Option<serde_json::Value>,
 }
@@ -144,7 +144,7 @@ impl Failure {
             code: String,
             message: String,
             #[serde(default)]
-            faults: Vec<cocolu_core::fault::Fault>,
+            faults: Vec<cocolu_core::fault::FaultJson>,
             #[serde(default)]
             details: Option<serde_json::Value>,
         }

@@ -5,7 +5,7 @@
 use crate::api::Failure;
 use crate::i18n::Lang;
 use cocolu_core::document::FileProblem;
-use cocolu_core::fault::{Fault, JsonKind, Part, Syntax};
+use cocolu_core::fault::{Fault, FaultJson, JsonKind, Part, Syntax};
 
 /// `found` in the language, as a list: `«a», «b» o «c»`.
 fn choices(words: &[String], lang: Lang) -> String {
@@ -464,14 +464,21 @@ pub fn word(fault: &Fault, lang: Lang) -> String {
 /// Several faults, each in `lang`: a module the browser loads with the first fault to show.
 #[cfg(feature = "hydrate")]
 #[leptos::lazy]
-fn word_all(faults: Vec<Fault>, lang: Lang) -> Vec<String> {
-    faults.iter().map(|fault| word(fault, lang)).collect()
+fn word_all(faults: Vec<Option<FaultJson>>, lang: Lang) -> Vec<Option<String>> {
+    words(&faults, lang)
 }
 
 /// Several faults, each in `lang` (on the server, where size does not matter).
 #[cfg(not(feature = "hydrate"))]
-async fn word_all(faults: Vec<Fault>, lang: Lang) -> Vec<String> {
-    faults.iter().map(|fault| word(fault, lang)).collect()
+async fn word_all(faults: Vec<Option<FaultJson>>, lang: Lang) -> Vec<Option<String>> {
+    words(&faults, lang)
+}
+
+fn words(faults: &[Option<FaultJson>], lang: Lang) -> Vec<Option<String>> {
+    faults
+        .iter()
+        .map(|fault| fault.as_ref().map(|f| word(&f.read(), lang)))
+        .collect()
 }
 
 /// `problems` with their messages in `lang` (those without a fault keep the server's words).
@@ -479,20 +486,13 @@ pub async fn problems_in(problems: Vec<FileProblem>, lang: Lang) -> Vec<FileProb
     if problems.iter().all(|p| p.fault.is_none()) {
         return problems;
     }
-    let faults = problems
-        .iter()
-        .map(|p| p.fault.clone().unwrap_or(Fault::Other))
-        .collect();
+    let faults = problems.iter().map(|p| p.fault.clone()).collect();
     let words = word_all(faults, lang).await;
     problems
         .into_iter()
         .zip(words)
         .map(|(problem, words)| FileProblem {
-            message: if problem.fault.is_some() {
-                words
-            } else {
-                problem.message.clone()
-            },
+            message: words.unwrap_or_else(|| problem.message.clone()),
             ..problem
         })
         .collect()
@@ -501,17 +501,14 @@ pub async fn problems_in(problems: Vec<FileProblem>, lang: Lang) -> Vec<FileProb
 /// What a failed request says, in `lang`: its faults, the words for its code, or (for a code
 /// this dashboard does not know) the server's.
 pub async fn failure_in(failure: Failure, lang: Lang) -> String {
-    let faults = if failure.faults.is_empty() {
-        failure
-            .problems()
-            .into_iter()
-            .filter_map(|p| p.fault)
-            .collect()
+    let faults: Vec<Option<FaultJson>> = if failure.faults.is_empty() {
+        failure.problems().into_iter().map(|p| p.fault).collect()
     } else {
-        failure.faults.clone()
+        failure.faults.iter().cloned().map(Some).collect()
     };
-    if !faults.is_empty() {
-        return word_all(faults, lang).await.join(". ");
+    if faults.iter().any(Option::is_some) {
+        let words: Vec<String> = word_all(faults, lang).await.into_iter().flatten().collect();
+        return words.join(". ");
     }
     match crate::i18n::code_text(&failure.code) {
         Some(text) => text.get(lang).to_string(),

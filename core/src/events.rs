@@ -164,10 +164,13 @@ mod tests {
             line: 3,
             column: 7,
             message: "expected `,`".into(),
-            fault: Some(crate::fault::Fault::Syntax {
-                problem: crate::fault::Syntax::ExpectedComma,
-                detail: "expected `,`".into(),
-            }),
+            fault: Some(
+                crate::fault::Fault::Syntax {
+                    problem: crate::fault::Syntax::ExpectedComma,
+                    detail: "expected `,`".into(),
+                }
+                .into(),
+            ),
             pointer: Some("/rules/0".into()),
         };
         vec![

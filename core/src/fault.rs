@@ -479,6 +479,39 @@ impl fmt::Display for Fault {
     }
 }
 
+/// A fault as it travels inside other answers: the server writes a [`Fault`]; a client keeps
+/// its JSON as it came and reads it ([`FaultJson::read`]) only where it words it. Reading
+/// every kind of fault is a large piece of code, which a page that only passes faults along
+/// (the overview's status, every failed request) should not carry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FaultJson(serde_json::Value);
+
+impl FaultJson {
+    /// The fault (`Other` for one this build cannot read).
+    pub fn read(&self) -> Fault {
+        Fault::deserialize(&self.0).unwrap_or(Fault::Other)
+    }
+}
+
+impl From<Fault> for FaultJson {
+    fn from(fault: Fault) -> FaultJson {
+        // A fault is plain data: it always has a JSON form.
+        FaultJson(serde_json::to_value(&fault).unwrap_or_default())
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for FaultJson {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        Fault::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        Fault::json_schema(generator)
+    }
+}
+
 /// Several faults in English, as one sentence.
 pub fn sentence(faults: &[Fault]) -> String {
     faults
@@ -776,5 +809,13 @@ mod tests {
             fault.to_string(),
             "button 2 title has 30 characters; WhatsApp allows 20"
         );
+        let carried = FaultJson::from(fault.clone());
+        let text = serde_json::to_string(&carried).expect("json");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).expect("json")["code"],
+            "too_long"
+        );
+        let back: FaultJson = serde_json::from_str(&text).expect("read");
+        assert_eq!(back.read(), fault);
     }
 }

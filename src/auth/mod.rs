@@ -195,7 +195,7 @@ pub fn edit_users<R>(
                 return Err(AuthError::Invalid(
                     problems
                         .into_iter()
-                        .map(|p| p.fault.unwrap_or(Fault::Other))
+                        .map(|p| p.fault.map_or(Fault::Other, |f| f.read()))
                         .collect(),
                 ))
             }

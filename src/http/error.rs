@@ -131,9 +131,10 @@ impl IntoResponse for ApiError {
         let faults = match &self {
             ApiError::BadBody(fault) => vec![fault.clone()],
             ApiError::Faulty { faults, .. } => faults.clone(),
-            ApiError::Invalid { problems, .. } => {
-                problems.iter().filter_map(|p| p.fault.clone()).collect()
-            }
+            ApiError::Invalid { problems, .. } => problems
+                .iter()
+                .filter_map(|p| p.fault.as_ref().map(fault::FaultJson::read))
+                .collect(),
             _ => Vec::new(),
         };
         let (message, details) = match self {

@@ -5,7 +5,7 @@
 
 mod locate;
 
-use crate::fault::{self, Fault};
+use crate::fault::{self, Fault, FaultJson};
 pub use locate::{line_col, locate};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,7 @@ pub struct FileProblem {
     pub message: String,
     /// What is wrong, as a code and its parameters that the dashboard words in its language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fault: Option<Fault>,
+    pub fault: Option<FaultJson>,
     /// The JSON pointer of the value at fault (`/rules/2/when/text`), when a check of the
     /// document's meaning found it (forms put the message beside that field).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,7 +87,7 @@ impl FileProblem {
             line: 1,
             column: 1,
             message: fault.to_string(),
-            fault: Some(fault),
+            fault: Some(fault.into()),
             pointer: None,
         }
     }
@@ -168,7 +168,7 @@ pub fn parse<T: HandEdited>(
         line,
         column,
         message: fault.to_string(),
-        fault: Some(fault),
+        fault: Some(fault.into()),
         pointer: None,
     };
     let value: T = serde_json::from_str(text).map_err(|e| {
@@ -218,7 +218,7 @@ pub fn problem_at(file: &str, text: &str, offset: usize, fault: Fault) -> FilePr
         line,
         column,
         message: fault.to_string(),
-        fault: Some(fault),
+        fault: Some(fault.into()),
         pointer: None,
     }
 }
