@@ -516,6 +516,7 @@ texts! {
     AddReply => ("Añadir una respuesta:", "Add a reply:"),
     ReplyText => ("Texto", "Text"),
     ReplyTemplate => ("Plantilla", "Template"),
+    TemplateSays => ("Lo que envía:", "What it sends:"),
     ReplyButtons => ("Botones", "Buttons"),
     ReplyList => ("Lista", "List"),
     ReplyKind => ("Tipo de respuesta", "Kind of reply"),

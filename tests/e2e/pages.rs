@@ -466,6 +466,55 @@ async fn a_rule_made_in_the_form_answers_in_the_simulator_and_on_whatsapp() {
 }
 
 #[tokio::test]
+async fn rules_are_named_by_their_purpose_and_replies_show_what_they_send() {
+    let Some((_app, _graph, browser)) = start("/rules", 375, 812).await else {
+        return;
+    };
+    let client = browser.client();
+    // The list names a rule by what it is for, with its id beside it.
+    let row = wait_text(client, "#rule-rows [data-rule='menu'] .rule-name", "Saludos").await;
+    assert!(!row.contains("menu"), "{row}");
+    wait_text(client, "#rule-rows [data-rule='menu'] .rule-id", "menu").await;
+
+    // A reply that sends a template shows the template's text, not its name.
+    press(client, "#add-rule").await;
+    press(client, "#add-reply-template").await;
+    client
+        .find(Locator::Css("#reply-0-template"))
+        .await
+        .expect("template picker")
+        .select_by_value("bienvenida")
+        .await
+        .expect("chosen");
+    wait_text(client, "#reply-0-template-says", "Bienvenido a").await;
+
+    // A new button's id follows its title until someone writes one.
+    press(client, "#add-reply-buttons").await;
+    type_into(client, "#reply-1-option-0-title", "¿Ver precios?").await;
+    let id = || async {
+        client
+            .find(Locator::Css("#reply-1-option-0-id"))
+            .await
+            .expect("id field")
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
+    };
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while id().await != "ver_precios" {
+        assert!(tokio::time::Instant::now() < deadline, "id: {}", id().await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    type_into(client, "#reply-1-option-0-id", "precios_ya").await;
+    type_into(client, "#reply-1-option-0-title", "Precios").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(id().await, "precios_ya", "a chosen id stays");
+    save_screenshot(client, "rules-names-375.png").await;
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn the_rules_page_shows_a_broken_hand_edit_and_a_conflict_with_both_versions() {
     let Some((app, _graph, browser)) = start("/rules", 1280, 900).await else {
         return;

@@ -28,6 +28,7 @@ struct Versioned {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct TemplateName {
     name: String,
+    text: String,
 }
 
 /// Everything the page needs before it can show the editor.
@@ -35,6 +36,8 @@ struct TemplateName {
 struct Loaded {
     rules: Versioned,
     templates: Vec<String>,
+    /// Each template's text, by name.
+    texts: Vec<(String, String)>,
     file_problems: Vec<cocolu_core::document::FileProblem>,
     admin: bool,
 }
@@ -53,13 +56,19 @@ pub fn Rules() -> impl IntoView {
             let status = api::get_json::<Status>("/api/status");
             async move {
                 let rules = rules.await?;
-                let templates = templates.await?.into_iter().map(|t| t.name).collect();
+                let texts: Vec<(String, String)> = templates
+                    .await?
+                    .into_iter()
+                    .map(|t| (t.name, t.text))
+                    .collect();
+                let templates = texts.iter().map(|(name, _)| name.clone()).collect();
                 let file_problems = status.await.map(|s| s.file_problems).unwrap_or_default();
                 let file_problems = crate::faults::problems_in(file_problems, lang).await;
                 let admin = me.await.map(|m| m.is_admin()).unwrap_or(false);
                 Ok(Loaded {
                     rules,
                     templates,
+                    texts,
                     file_problems,
                     admin,
                 })
@@ -95,6 +104,7 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
         loaded.file_problems,
     );
     let templates = StoredValue::new(loaded.templates);
+    provide_context(form::TemplateTexts(StoredValue::new(loaded.texts)));
     let selected = RwSignal::new(None::<usize>);
     let connected = live::on_events(move |event| editor.on_event(&event, toasts));
     // The list is re-drawn when a rule's id, description or state changes, not on every key.
@@ -190,8 +200,15 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
                                         }
                                     />
                                     <button type="button" class="rule-pick" on:click=move |_| selected.set(Some(index)) aria-pressed=move || (selected.get() == Some(index)).to_string()>
-                                        <span class="rule-id">{id.clone()}</span>
-                                        <span class="rule-description">{description}</span>
+                                        // Named by what it is for; the id, which files and buttons use, beside it.
+                                        {if description.trim().is_empty() {
+                                            view! { <span class="rule-name">{id.clone()}</span> }.into_any()
+                                        } else {
+                                            view! {
+                                                <span class="rule-name">{description}</span>
+                                                <span class="rule-id">{id.clone()}</span>
+                                            }.into_any()
+                                        }}
                                         {move || (problems() > 0).then(|| view! {
                                             <span class="badge badge-error">{problems()} " " {i18n.t(Text::ProblemsShort)}</span>
                                         })}

@@ -308,3 +308,4 @@ pub fn RuleForm(
 /// The replies of a rule (or of its capture), in order, each editable, movable and removable.
 mod replies;
 use replies::ReplyList;
+pub use replies::TemplateTexts;

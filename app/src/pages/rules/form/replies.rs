@@ -51,6 +51,56 @@ fn kind_of(reply: &Reply) -> &'static str {
     }
 }
 
+/// The templates' texts, by name, so a reply that sends one shows what it says.
+#[derive(Clone, Copy)]
+pub struct TemplateTexts(pub StoredValue<Vec<(String, String)>>);
+
+/// What the chosen template says, as the customer will read it (variables still named).
+#[component]
+fn TemplateSays(id: String, name: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let texts = use_context::<TemplateTexts>();
+    move || {
+        let name = name.get();
+        let text = texts.and_then(|t| {
+            t.0.with_value(|all| {
+                all.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, text)| text.clone())
+            })
+        })?;
+        Some(view! {
+            <div class="template-says" id=id.clone()>
+                <span class="field-hint">{i18n.t(Text::TemplateSays)}</span>
+                <p class="bubble-text"><crate::whatsapp::Formatted text /></p>
+            </div>
+        })
+    }
+}
+
+/// An option's id made from its title: lowercase letters without accents and digits, words
+/// joined by `_` ("¿Ver precios?" is `ver_precios`).
+fn id_from_title(title: &str) -> String {
+    let mut id = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        let plain = match c {
+            'á' | 'à' | 'ä' | 'â' | 'ã' => 'a',
+            'é' | 'è' | 'ë' | 'ê' => 'e',
+            'í' | 'ì' | 'ï' | 'î' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' | 'õ' => 'o',
+            'ú' | 'ù' | 'ü' | 'û' => 'u',
+            'ñ' => 'n',
+            'ç' => 'c',
+            c if c.is_ascii_alphanumeric() => c,
+            _ => '_',
+        };
+        if plain != '_' || !id.ends_with('_') {
+            id.push(plain);
+        }
+    }
+    id.trim_matches('_').chars().take(64).collect()
+}
+
 fn blank_choice(n: usize) -> Choice {
     Choice {
         id: format!("opcion_{n}"),
@@ -178,10 +228,14 @@ fn body_fields(reply: ReplyLens, templates: StoredValue<Vec<String>>) -> impl In
                 reply.write(|r| if v == "template" { set_parts(r, Some(template), None) } else { set_parts(r, None, Some(String::new())) })
             })}
         {move || if uses_template.get() {
-            name_select(editor, Field::new(reply.id("body-template"), Text::ReplyTemplate, reply.pointer("/template")),
-                templates.get_value(),
-                move || reply.read(|r| parts(r).0.unwrap_or_default()).unwrap_or_default(),
-                move |v| reply.write(|r| set_parts(r, Some(v), None))).into_any()
+            let name = move || reply.read(|r| parts(r).0.unwrap_or_default()).unwrap_or_default();
+            view! {
+                {name_select(editor, Field::new(reply.id("body-template"), Text::ReplyTemplate, reply.pointer("/template")),
+                    templates.get_value(),
+                    name,
+                    move |v| reply.write(|r| set_parts(r, Some(v), None)))}
+                <TemplateSays id=reply.id("body-template-says") name=Signal::derive(name) />
+            }.into_any()
         } else {
             text_area(editor, Field::new(reply.id("body-text"), Text::MessageText, reply.pointer("/text")), 3,
                 move || reply.read(|r| parts(r).1.unwrap_or_default()).unwrap_or_default(),
@@ -213,7 +267,15 @@ fn choice_fields(
         <div class="choice-fields">
             {text_input(editor, Field::new(format!("{id_base}-title"), Text::ChoiceTitle, format!("{pointer}/title")),
                 move || read().map(|c| c.title).unwrap_or_default(),
-                move |v| update(&|c| c.title = v.clone()))}
+                move |v| update(&|c| {
+                    // An id nobody chose follows the title ("Ver precios": `ver_precios`).
+                    let chosen = !(c.id.starts_with("opcion_") || c.id == id_from_title(&c.title));
+                    c.title = v.clone();
+                    let derived = id_from_title(&v);
+                    if !chosen && !derived.is_empty() {
+                        c.id = derived;
+                    }
+                }))}
             {text_input(editor, Field::new(format!("{id_base}-id"), Text::ChoiceId, format!("{pointer}/id")).hint(Text::ChoiceIdHint),
                 move || read().map(|c| c.id).unwrap_or_default(),
                 move |v| update(&|c| c.id = v.clone()))}
@@ -249,21 +311,27 @@ fn ReplyForm(
         },
     );
     let body = match kind {
-        "template" => name_select(
-            editor,
-            Field::new(reply.id("template"), Text::ReplyTemplate, reply.pointer("")),
-            templates.get_value(),
-            move || {
+        "template" => {
+            let name = move || {
                 reply
                     .read(|r| match r {
                         Reply::Template(n) => n.clone(),
                         _ => String::new(),
                     })
                     .unwrap_or_default()
-            },
-            move |v| reply.write(|r| *r = Reply::Template(v)),
-        )
-        .into_any(),
+            };
+            view! {
+                {name_select(
+                    editor,
+                    Field::new(reply.id("template"), Text::ReplyTemplate, reply.pointer("")),
+                    templates.get_value(),
+                    name,
+                    move |v| reply.write(|r| *r = Reply::Template(v)),
+                )}
+                <TemplateSays id=reply.id("template-says") name=Signal::derive(name) />
+            }
+            .into_any()
+        }
         "text" => text_area(
             editor,
             Field::new(reply.id("text"), Text::MessageText, reply.pointer(""))
@@ -361,5 +429,18 @@ fn ReplyForm(
             {kind_select}
             {body}
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_from_title;
+
+    #[test]
+    fn an_option_s_id_is_made_from_its_title() {
+        assert_eq!(id_from_title("¿Ver precios?"), "ver_precios");
+        assert_eq!(id_from_title("Horario de atención"), "horario_de_atencion");
+        assert_eq!(id_from_title("Añadir 2 más"), "anadir_2_mas");
+        assert_eq!(id_from_title("👋"), "");
     }
 }
