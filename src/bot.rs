@@ -148,6 +148,15 @@ struct Queued {
     record: usize,
 }
 
+/// What one batch decided: the records to log, the replies it queued, and the conversations
+/// it handed to a person (until when).
+#[derive(Default)]
+struct Decided {
+    records: Vec<Vec<u8>>,
+    queued: Vec<Queued>,
+    handed_over: Vec<(String, i64)>,
+}
+
 /// The running bot.
 #[derive(Clone)]
 pub struct Bot {
@@ -307,16 +316,20 @@ async fn run(
                 fresh
             }
         };
-        let (positions, queued) = loop {
+        let (positions, queued, handed_over) = loop {
             // Work on a customer erased since it was queued is dropped: its decision would
             // bring them back.
             batch.retain(|work| still_there(&store.index.read(), work));
             let now = clock.now();
-            let (records, queued) = decide_batch(&store, &data, &outbox, &rules, &batch, now);
+            let Decided {
+                records,
+                queued,
+                handed_over,
+            } = decide_batch(&store, &data, &outbox, &rules, &batch, now);
             let still = |index: &MessageIndex| batch.iter().all(|work| still_there(index, work));
             if let Some(positions) = append_until_stored(&store, records, batch.len(), still).await
             {
-                break (positions, queued);
+                break (positions, queued, handed_over);
             }
         };
         for work in &batch {
@@ -335,6 +348,12 @@ async fn run(
                 }
                 Work::Message(_) => {}
             }
+        }
+        for (conversation, paused_until) in handed_over {
+            events.publish(ServerEvent::NeedsPerson {
+                conversation,
+                paused_until,
+            });
         }
         for reply in queued {
             let Some(position) = positions.get(reply.record) else {
@@ -397,7 +416,7 @@ fn decide_batch(
     rules: &CompiledRules,
     batch: &[Work],
     now: jiff::Timestamp,
-) -> (Vec<Vec<u8>>, Vec<Queued>) {
+) -> Decided {
     let settings = data.settings.get();
     let time_zone = cocolu_core::settings::time_zone(&settings);
     let templates = |name: &str| data.templates.get(name);
@@ -411,6 +430,7 @@ fn decide_batch(
     let mut states: HashMap<String, ContactState> = HashMap::new();
     let mut records = Vec::new();
     let mut queued = Vec::new();
+    let mut handed_over = Vec::new();
     for work in batch {
         let incoming = match work {
             Work::Message(incoming) => incoming,
@@ -452,6 +472,13 @@ fn decide_batch(
             name: incoming.contact.name.as_deref(),
         };
         let decision = decide(&world, &state, &message, now);
+        let now_ms = now.as_millisecond();
+        let waiting = |s: &ContactState| s.paused_until.is_some_and(|until| until > now_ms);
+        if let (false, Some(until)) = (waiting(&state), decision.state.paused_until) {
+            if until > now_ms {
+                handed_over.push((incoming.conversation.clone(), until));
+            }
+        }
         let rule = match &decision.reason {
             Reason::Rule { id, .. } => Some(id.clone()),
             _ => None,
@@ -490,7 +517,11 @@ fn decide_batch(
             states.insert(record.conversation, record.state);
         }
     }
-    (records, queued)
+    Decided {
+        records,
+        queued,
+        handed_over,
+    }
 }
 
 /// A `contact_state` record for a change a person made.

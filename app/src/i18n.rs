@@ -301,6 +301,13 @@ texts! {
         "Something failed on the server; the details are in its log.",
             ),
     BackToDashboard => ("Volver al panel", "Back to the dashboard"),
+    NotifyOff => ("Activar avisos", "Turn on alerts"),
+    NotifyOn => ("Avisos activados", "Alerts on"),
+    NotifyBlocked => (
+        "El navegador no deja mostrar avisos: permítelos en la configuración del sitio.",
+        "The browser does not allow alerts: allow them in the site's settings.",
+            ),
+    NotifyNeedsPerson => ("Quiere hablar con una persona", "Wants to talk to a person"),
     MetaToken => ("la clave de acceso de Meta no es válida o caducó; pon una nueva en Ajustes", "Meta's access token is invalid or expired; enter a new one in Settings"),
     MetaPermission => ("la app de Meta no tiene permiso para esto (whatsapp_business_messaging)", "the Meta app lacks the permission for this (whatsapp_business_messaging)"),
     MetaRate => ("demasiados envíos seguidos; Meta pide esperar y se reintenta solo", "too many sends in a row; Meta asks to wait, and it is retried by itself"),

@@ -67,6 +67,15 @@ pub fn shell(assets: AssetLinks) -> impl IntoView {
     }
 }
 
+/// A page's title as the tab shows it.
+pub fn page_title(page: String) -> String {
+    if page.is_empty() {
+        "Cocolu".to_string()
+    } else {
+        format!("{page} · Cocolu")
+    }
+}
+
 /// The dashboard: routes and the pages behind them.
 #[component]
 pub fn App() -> impl IntoView {
@@ -76,9 +85,7 @@ pub fn App() -> impl IntoView {
     provide_context(i18n);
 
     view! {
-        <Title formatter=|page: String| {
-            if page.is_empty() { "Cocolu".to_string() } else { format!("{page} · Cocolu") }
-        } />
+        <Title formatter=page_title />
         <Router>
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/login") view={Lazy::<pages::LoginRoute>::new()} />

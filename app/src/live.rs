@@ -6,10 +6,23 @@ use cocolu_core::events::ServerEvent;
 use leptos::prelude::*;
 
 /// Calls `handler` with every event from `/ws` while the calling component lives; the signal
-/// says whether the connection is up.
+/// says whether the connection is up. One connection serves every listener of the tab (the
+/// layout's and the page's); it closes when the last one goes (signing out).
 #[cfg(feature = "hydrate")]
 pub fn on_events(handler: impl Fn(ServerEvent) + 'static) -> ReadSignal<bool> {
     use leptos::__reexports::send_wrapper::SendWrapper;
+    let hub = hub::Hub::get();
+    let id = hub.listen(std::rc::Rc::new(handler));
+    let held = SendWrapper::new(hub.clone());
+    on_cleanup(move || held.take().forget(id));
+    hub.connected()
+}
+
+#[cfg(feature = "hydrate")]
+mod hub {
+    use super::read_event;
+    use cocolu_core::events::ServerEvent;
+    use leptos::prelude::*;
     use std::cell::{Cell, RefCell};
     use std::collections::VecDeque;
     use std::rc::Rc;
@@ -17,47 +30,109 @@ pub fn on_events(handler: impl Fn(ServerEvent) + 'static) -> ReadSignal<bool> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
-    let connected = RwSignal::new(true);
-    let Some(window) = web_sys::window() else {
-        return connected.read_only();
-    };
-    let location = window.location();
-    let (Ok(protocol), Ok(host)) = (location.protocol(), location.host()) else {
-        return connected.read_only();
-    };
-    let scheme = if protocol == "https:" { "wss" } else { "ws" };
-    let url = format!("{scheme}://{host}/ws");
-    let handler: Rc<dyn Fn(ServerEvent)> = Rc::new(handler);
-    let alive = Rc::new(Cell::new(true));
-    let current: Rc<RefCell<Option<web_sys::WebSocket>>> = Rc::default();
-    {
-        let held = SendWrapper::new((alive.clone(), current.clone()));
-        on_cleanup(move || {
-            let (alive, current) = held.take();
-            alive.set(false);
-            let socket = current.borrow_mut().take();
-            if let Some(socket) = socket {
-                let _ = socket.close();
-            }
-        });
+    type Handler = Rc<dyn Fn(ServerEvent)>;
+
+    /// The tab's one connection and who listens to it.
+    pub struct Hub {
+        handlers: RefCell<Vec<(u64, Handler)>>,
+        next: Cell<u64>,
+        /// The connection loop runs.
+        running: Cell<bool>,
+        /// The socket was closed here (nobody listened), not lost.
+        closed_here: Cell<bool>,
+        socket: RefCell<Option<web_sys::WebSocket>>,
+        connected: RwSignal<bool>,
     }
-    let sleep = move |ms: i32| {
-        let promise = js_sys::Promise::new(&mut |resolve, _| {
-            if let Some(window) = web_sys::window() {
-                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+
+    thread_local! {
+        static HUB: RefCell<Option<Rc<Hub>>> = const { RefCell::new(None) };
+    }
+
+    impl Hub {
+        pub fn get() -> Rc<Hub> {
+            HUB.with(|hub| {
+                hub.borrow_mut()
+                    .get_or_insert_with(|| {
+                        // The signal outlives every page: it belongs to no component.
+                        let owner = Owner::new();
+                        let connected = owner.with(|| RwSignal::new(true));
+                        std::mem::forget(owner);
+                        Rc::new(Hub {
+                            handlers: RefCell::default(),
+                            next: Cell::new(0),
+                            running: Cell::new(false),
+                            closed_here: Cell::new(false),
+                            socket: RefCell::default(),
+                            connected,
+                        })
+                    })
+                    .clone()
+            })
+        }
+
+        pub fn connected(&self) -> ReadSignal<bool> {
+            self.connected.read_only()
+        }
+
+        pub fn listen(self: &Rc<Self>, handler: Handler) -> u64 {
+            let id = self.next.get();
+            self.next.set(id + 1);
+            self.handlers.borrow_mut().push((id, handler));
+            if !self.running.replace(true) {
+                leptos::task::spawn_local(self.clone().run());
             }
-        });
-        JsFuture::from(promise)
-    };
-    leptos::task::spawn_local(async move {
-        let mut delay = 1_000;
-        while alive.get() {
-            if let Ok(socket) = web_sys::WebSocket::new(&url) {
-                let handler = handler.clone();
-                // Events are read one after the other, in the order they came: the first
-                // one waits for the reader's code to arrive, and those behind it wait in line.
+            id
+        }
+
+        pub fn forget(&self, id: u64) {
+            self.handlers.borrow_mut().retain(|(other, _)| *other != id);
+            if self.handlers.borrow().is_empty() {
+                if let Some(socket) = self.socket.borrow_mut().take() {
+                    self.closed_here.set(true);
+                    let _ = socket.close();
+                }
+            }
+        }
+
+        fn dispatch(&self, event: &ServerEvent) {
+            // A handler may add or remove listeners: call the ones there are now.
+            let handlers: Vec<Handler> = self
+                .handlers
+                .borrow()
+                .iter()
+                .map(|(_, h)| h.clone())
+                .collect();
+            for handler in handlers {
+                handler(event.clone());
+            }
+        }
+
+        /// Connects, and again after a loss (waiting 1 s, 2 s, 4 s ... up to 30 s), while
+        /// anyone listens.
+        async fn run(self: Rc<Self>) {
+            let url = match web_sys::window().map(|w| w.location()) {
+                Some(location) => match (location.protocol(), location.host()) {
+                    (Ok(protocol), Ok(host)) => {
+                        let scheme = if protocol == "https:" { "wss" } else { "ws" };
+                        format!("{scheme}://{host}/ws")
+                    }
+                    _ => return self.running.set(false),
+                },
+                None => return self.running.set(false),
+            };
+            let mut delay = 1_000;
+            while !self.handlers.borrow().is_empty() {
+                let Ok(socket) = web_sys::WebSocket::new(&url) else {
+                    self.connected.set(false);
+                    let _ = sleep(delay).await;
+                    delay = (delay * 2).min(30_000);
+                    continue;
+                };
+                // Events are read one after the other, in the order they came: the first one
+                // waits for the reader's code to arrive, and those behind it wait in line.
                 let waiting: Rc<RefCell<VecDeque<String>>> = Rc::default();
                 let reading = Rc::new(Cell::new(false));
+                let hub = self.clone();
                 let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(
                     move |message: web_sys::MessageEvent| {
                         let Some(text) = message.data().as_string() else {
@@ -67,47 +142,60 @@ pub fn on_events(handler: impl Fn(ServerEvent) + 'static) -> ReadSignal<bool> {
                         if reading.replace(true) {
                             return;
                         }
-                        let (waiting, reading, handler) =
-                            (waiting.clone(), reading.clone(), handler.clone());
+                        let (waiting, reading, hub) =
+                            (waiting.clone(), reading.clone(), hub.clone());
                         leptos::task::spawn_local(async move {
                             loop {
                                 let next = waiting.borrow_mut().pop_front();
                                 let Some(text) = next else { break };
                                 if let Some(event) = read_event(text).await {
-                                    handler(event);
+                                    hub.dispatch(&event);
                                 }
                             }
                             reading.set(false);
                         });
                     },
                 );
+                let connected = self.connected;
                 let on_open = Closure::<dyn Fn()>::new(move || connected.set(true));
                 socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
                 socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
                 let closed = js_sys::Promise::new(&mut |resolve, _| {
                     socket.set_onclose(Some(&resolve));
                 });
-                *current.borrow_mut() = Some(socket);
+                *self.socket.borrow_mut() = Some(socket);
                 let opened_at = js_sys::Date::now();
                 let _ = JsFuture::from(closed).await;
                 drop((on_message, on_open));
-                current.borrow_mut().take();
-                if !alive.get() {
+                self.socket.borrow_mut().take();
+                if self.handlers.borrow().is_empty() {
                     break;
                 }
-                connected.set(false);
+                // Closed because nobody listened, and someone listens again: at once.
+                if self.closed_here.replace(false) {
+                    continue;
+                }
+                self.connected.set(false);
                 // A connection that lasted a while starts the waits over.
                 if js_sys::Date::now() - opened_at > 30_000.0 {
                     delay = 1_000;
                 }
-            } else {
-                connected.set(false);
+                let _ = sleep(delay).await;
+                delay = (delay * 2).min(30_000);
             }
-            let _ = sleep(delay).await;
-            delay = (delay * 2).min(30_000);
+            self.closed_here.set(false);
+            self.running.set(false);
         }
-    });
-    connected.read_only()
+    }
+
+    fn sleep(ms: i32) -> JsFuture {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+        });
+        JsFuture::from(promise)
+    }
 }
 
 /// Reads one event. Its code is a module of its own that the browser loads with the first

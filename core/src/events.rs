@@ -132,6 +132,12 @@ events! {
         conversation: String,
         paused_until: Option<i64>,
     },
+    /// The bot handed a conversation to a person (the customer asked for one, or a reply is
+    /// not set up yet) and stays quiet until `paused_until` or until someone answers.
+    NeedsPerson {
+        conversation: String,
+        paused_until: i64,
+    },
     /// Today's counts, sent when they change (at most every few seconds).
     StatsTick {
         /// Customers' messages stored since midnight (the shop's time zone).
@@ -267,6 +273,10 @@ mod tests {
             },
             ServerEvent::LinkChanged {
                 link: LinkState::Connecting,
+            },
+            ServerEvent::NeedsPerson {
+                conversation: "c".into(),
+                paused_until: 5,
             },
             ServerEvent::LinkChanged {
                 link: LinkState::LoggedOut {

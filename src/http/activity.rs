@@ -7,7 +7,7 @@ use super::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::Method;
 use axum::routing::get;
-use cocolu_core::api::activity::{ActivityItem, ActivityQuery};
+use cocolu_core::api::activity::{ActivityItem, ActivityQuery, Unread};
 
 /// The most lines one request reads.
 const MAX_LINES: usize = 100;
@@ -30,6 +30,28 @@ pub fn routes(api: Api) -> Api {
         .returns::<Vec<ActivityItem>>(),
         get(activity),
     )
+    .op(
+        Method::GET,
+        "/unread",
+        Access::User,
+        Doc::new(
+            "meta",
+            "How many conversations have messages no person has read",
+        )
+        .returns::<Unread>(),
+        get(unread),
+    )
+}
+
+async fn unread(State(state): State<AppState>) -> ApiJson<Unread> {
+    let conversations = state
+        .store
+        .index
+        .read()
+        .conversations()
+        .filter(|(_, c)| c.last_in_at > c.last_read_at)
+        .count();
+    ApiJson(Unread { conversations })
 }
 
 async fn activity(

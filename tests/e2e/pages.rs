@@ -472,7 +472,12 @@ async fn rules_are_named_by_their_purpose_and_replies_show_what_they_send() {
     };
     let client = browser.client();
     // The list names a rule by what it is for, with its id beside it.
-    let row = wait_text(client, "#rule-rows [data-rule='menu'] .rule-name", "Saludos").await;
+    let row = wait_text(
+        client,
+        "#rule-rows [data-rule='menu'] .rule-name",
+        "Saludos",
+    )
+    .await;
     assert!(!row.contains("menu"), "{row}");
     wait_text(client, "#rule-rows [data-rule='menu'] .rule-id", "menu").await;
 
@@ -917,4 +922,135 @@ async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_i
         save_screenshot(client, &format!("fill-in-template-agent-es-{suffix}.png")).await;
         browser.close().await;
     }
+}
+
+/// The document's title, as the tab shows it.
+async fn title(client: &Client) -> String {
+    client
+        .execute("return document.title;", vec![])
+        .await
+        .expect("title")
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Waits until `check` holds for the tab's title.
+async fn wait_title(client: &Client, check: impl Fn(&str) -> bool, what: &str) -> String {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let now = title(client).await;
+        if check(&now) {
+            return now;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{what}: {now:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The notifications the page made, through a stand-in for the browser's (headless Chromium
+/// cannot grant the permission).
+async fn notes(client: &Client) -> Vec<String> {
+    let value = client
+        .execute("return window.__notes || [];", vec![])
+        .await
+        .expect("notes");
+    serde_json::from_value(value).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_tab_counts_unread_chats_and_alerts_announce_messages_and_handovers() {
+    let Some((app, _graph, browser)) = start("/rules", 1280, 900).await else {
+        return;
+    };
+    let client = browser.client();
+    wait_text(client, "#notify-switch", "Activar avisos").await;
+    client
+        .execute(
+            "window.__notes = [];
+             window.Notification = function (title, options) {
+                 window.__notes.push(title + ' | ' + (options && options.body));
+             };
+             window.Notification.permission = 'granted';
+             window.Notification.requestPermission = () => Promise.resolve('granted');",
+            vec![],
+        )
+        .await
+        .expect("stand-in");
+    press(client, "#notify-switch").await;
+    wait_text(client, "#notify-switch", "Avisos activados").await;
+    wait_for(client, "#notify-switch[aria-pressed='true']").await;
+    let stored = client
+        .execute(
+            "return localStorage.getItem('cocolu_notify:admin');",
+            vec![],
+        )
+        .await
+        .expect("stored");
+    assert_eq!(stored, json!("on"), "remembered for this person");
+
+    // A customer writes while the owner is on another page.
+    let body = text_message(
+        "wamid.n1",
+        "584121000099",
+        "¿Tienen talla M?",
+        now_secs() - 1,
+    );
+    assert_eq!(app.webhook(&body).await.status(), 200);
+    let shown = wait_title(client, |t| t.starts_with("(1) "), "the unread count").await;
+    assert!(shown.contains("Cocolu"), "{shown}");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !notes(client)
+        .await
+        .iter()
+        .any(|n| n.contains("¿Tienen talla M?"))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            notes(client).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        notes(client).await[0].starts_with("Cliente | "),
+        "named: {:?}",
+        notes(client).await
+    );
+
+    // Asking for a person is announced as such.
+    let body = text_message(
+        "wamid.n2",
+        "584121000099",
+        "quiero hablar con una persona",
+        now_secs(),
+    );
+    assert_eq!(app.webhook(&body).await.status(), 200);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !notes(client)
+        .await
+        .iter()
+        .any(|n| n.contains("Quiere hablar con una persona"))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            notes(client).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Opening the conversation reads it: the count goes.
+    client
+        .goto(&app.url("/inbox?c=VE.584121000099"))
+        .await
+        .expect("conversation");
+    wait_title(
+        client,
+        |t| !t.starts_with('('),
+        "no unread chat after reading it",
+    )
+    .await;
+    save_screenshot(client, "notify-after-reading.png").await;
+    browser.close().await;
 }

@@ -1,11 +1,16 @@
 //! The frame around every signed-in page: a sidebar with the modules, which can be collapsed
 //! to icons, the language switch, and the page itself.
 
+use super::notify::{self, News, NotifySwitch};
 use super::{browser, Icon, IconName, ToastRegion};
 use crate::api;
 use crate::i18n::{use_i18n, I18n, Text};
+use crate::live;
 use cocolu_core::api::accounts::Me;
+use cocolu_core::api::activity::Unread;
+use cocolu_core::events::ServerEvent;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::use_location;
 
@@ -125,6 +130,62 @@ pub fn Layout() -> impl IntoView {
 
     let me = Resource::new(|| (), |()| api::get_json::<Me>("/api/auth/me"));
     provide_context(SignedIn(me));
+    let username = Signal::derive(move || {
+        me.get()
+            .and_then(Result::ok)
+            .and_then(|me| me.user)
+            .map(|user| user.username)
+    });
+    // The unread count in the tab's title, kept current by the events, read once per burst.
+    let unread = RwSignal::new(0usize);
+    let queued = StoredValue::new(false);
+    let count_again = move || {
+        if queued.get_value() {
+            return;
+        }
+        queued.set_value(true);
+        set_timeout(
+            move || {
+                queued.set_value(false);
+                let request = api::get_json::<Unread>("/api/unread");
+                leptos::task::spawn_local(async move {
+                    if let Ok(count) = request.await {
+                        unread.set(count.conversations);
+                    }
+                });
+            },
+            std::time::Duration::from_millis(300),
+        );
+    };
+    Effect::new(move |_| count_again());
+    live::on_events(move |event| {
+        let lang = i18n.0.get_untracked();
+        let name = username.get_untracked().unwrap_or_default();
+        match event {
+            ServerEvent::MessageReceived {
+                conversation,
+                text,
+                kind,
+                ..
+            } => {
+                count_again();
+                notify::announce(
+                    News::Message {
+                        conversation,
+                        text,
+                        kind,
+                    },
+                    &name,
+                    lang,
+                );
+            }
+            ServerEvent::NeedsPerson { conversation, .. } => {
+                notify::announce(News::NeedsPerson { conversation }, &name, lang);
+            }
+            ServerEvent::ConversationUpdated { .. } => count_again(),
+            _ => {}
+        }
+    });
     let links = view! {
         {nav_links(&NAV, i18n)}
         <Transition fallback=|| ()>
@@ -150,6 +211,7 @@ pub fn Layout() -> impl IntoView {
     };
 
     view! {
+        <Title formatter=move |page: String| notify::with_count(unread.get(), crate::page_title(page)) />
         <a class="skip-link" href="#content">{i18n.t(Text::SkipToContent)}</a>
         <div class="layout" class:layout--collapsed=move || collapsed.get()>
             <aside class="sidebar" id="sidebar">
@@ -174,6 +236,7 @@ pub fn Layout() -> impl IntoView {
                     <ul class="nav-list">{links}</ul>
                 </nav>
                 <div class="sidebar-bottom">
+                    <NotifySwitch username />
                     <LanguageSwitch class="nav-button language-switch" />
                     <Transition fallback=|| ()>
                         {move || {

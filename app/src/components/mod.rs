@@ -6,6 +6,7 @@ pub mod fields;
 mod icon;
 mod layout;
 pub mod link;
+pub mod notify;
 mod page;
 mod toast;
 

@@ -50,3 +50,11 @@ pub struct ActivityQuery {
     /// How many lines (default 20, at most 100).
     pub limit: Option<usize>,
 }
+
+/// `GET /api/unread`: how many conversations have customer messages no person has read (the
+/// tab's title shows it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Unread {
+    pub conversations: usize,
+}
