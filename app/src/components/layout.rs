@@ -1,14 +1,11 @@
 //! The frame around every signed-in page: a sidebar with the modules, which can be collapsed
 //! to icons, the language switch, and the page itself.
 
-use super::notify::{self, News, NotifySwitch};
+use super::notify::{self, NotifySwitch};
 use super::{browser, Icon, IconName, ToastRegion};
 use crate::api;
 use crate::i18n::{use_i18n, I18n, Text};
-use crate::live;
 use cocolu_core::api::accounts::Me;
-use cocolu_core::api::activity::Unread;
-use cocolu_core::events::ServerEvent;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
@@ -136,56 +133,10 @@ pub fn Layout() -> impl IntoView {
             .and_then(|me| me.user)
             .map(|user| user.username)
     });
-    // The unread count in the tab's title, kept current by the events, read once per burst.
+    // The unread count in the tab's title, and the alerts: their code loads after the page.
     let unread = RwSignal::new(0usize);
-    let queued = StoredValue::new(false);
-    let count_again = move || {
-        if queued.get_value() {
-            return;
-        }
-        queued.set_value(true);
-        set_timeout(
-            move || {
-                queued.set_value(false);
-                let request = api::get_json::<Unread>("/api/unread");
-                leptos::task::spawn_local(async move {
-                    if let Ok(count) = request.await {
-                        unread.set(count.conversations);
-                    }
-                });
-            },
-            std::time::Duration::from_millis(300),
-        );
-    };
-    Effect::new(move |_| count_again());
-    live::on_events(move |event| {
-        let lang = i18n.0.get_untracked();
-        let name = username.get_untracked().unwrap_or_default();
-        match event {
-            ServerEvent::MessageReceived {
-                conversation,
-                text,
-                kind,
-                ..
-            } => {
-                count_again();
-                notify::announce(
-                    News::Message {
-                        conversation,
-                        text,
-                        kind,
-                    },
-                    &name,
-                    lang,
-                );
-            }
-            ServerEvent::NeedsPerson { conversation, .. } => {
-                notify::announce(News::NeedsPerson { conversation }, &name, lang);
-            }
-            ServerEvent::ConversationUpdated { .. } => count_again(),
-            _ => {}
-        }
-    });
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local_scoped(notify::watch(unread, username, i18n));
     let links = view! {
         {nav_links(&NAV, i18n)}
         <Transition fallback=|| ()>

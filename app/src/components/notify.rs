@@ -3,12 +3,15 @@
 //! for a customer's message or a conversation waiting for a person.
 
 use super::{Icon, IconName};
-use crate::i18n::{use_i18n, Lang, Text};
+#[cfg(feature = "hydrate")]
+use crate::i18n::Lang;
+use crate::i18n::{use_i18n, Text};
 use leptos::prelude::*;
 
 /// What to announce.
+#[cfg(feature = "hydrate")]
 #[derive(Clone, Debug)]
-pub enum News {
+enum News {
     /// A customer wrote.
     Message {
         conversation: String,
@@ -26,6 +29,67 @@ impl News {
             News::Message { conversation, .. } | News::NeedsPerson { conversation } => conversation,
         }
     }
+}
+
+/// Follows the events for the whole signed-in session: the unread count (read again once per
+/// burst of events) and the alerts. A module of its own, loaded after the page shows.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+pub async fn watch(
+    unread: RwSignal<usize>,
+    username: Signal<Option<String>>,
+    i18n: crate::i18n::I18n,
+) {
+    use cocolu_core::api::activity::Unread;
+    use cocolu_core::events::ServerEvent;
+    let queued = StoredValue::new(false);
+    let count_again = move || {
+        if queued.get_value() {
+            return;
+        }
+        queued.set_value(true);
+        set_timeout(
+            move || {
+                queued.set_value(false);
+                let request = crate::api::get_json::<Unread>("/api/unread");
+                leptos::task::spawn_local(async move {
+                    if let Ok(count) = request.await {
+                        unread.set(count.conversations);
+                    }
+                });
+            },
+            std::time::Duration::from_millis(300),
+        );
+    };
+    count_again();
+    crate::live::on_events(move |event| {
+        let lang = i18n.0.get_untracked();
+        let name = username.get_untracked().unwrap_or_default();
+        match event {
+            ServerEvent::MessageReceived {
+                conversation,
+                text,
+                kind,
+                ..
+            } => {
+                count_again();
+                announce(
+                    News::Message {
+                        conversation,
+                        text,
+                        kind,
+                    },
+                    &name,
+                    lang,
+                );
+            }
+            ServerEvent::NeedsPerson { conversation, .. } => {
+                announce(News::NeedsPerson { conversation }, &name, lang);
+            }
+            ServerEvent::ConversationUpdated { .. } => count_again(),
+            _ => {}
+        }
+    });
 }
 
 /// The page title with the unread count in front, as browsers show it in the tab.
@@ -61,8 +125,8 @@ pub fn enabled(username: &str) -> bool {
 }
 
 /// Announces `news` when this person wants it and is not already looking at it.
-pub fn announce(news: News, username: &str, lang: Lang) {
-    #[cfg(feature = "hydrate")]
+#[cfg(feature = "hydrate")]
+fn announce(news: News, username: &str, lang: Lang) {
     {
         if !enabled(username) {
             return;
@@ -78,10 +142,6 @@ pub fn announce(news: News, username: &str, lang: Lang) {
         if hidden || !here {
             leptos::task::spawn_local(show(news, lang));
         }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = (news, username, lang);
     }
 }
 
