@@ -301,6 +301,8 @@ texts! {
         "Something failed on the server; the details are in its log.",
             ),
     BackToDashboard => ("Volver al panel", "Back to the dashboard"),
+    ShowContact => ("Contacto", "Contact"),
+    ShowThread => ("Mensajes", "Messages"),
     NotifyOff => ("Activar avisos", "Turn on alerts"),
     NotifyOn => ("Avisos activados", "Alerts on"),
     NotifyBlocked => (

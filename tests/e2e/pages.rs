@@ -1054,3 +1054,78 @@ async fn the_tab_counts_unread_chats_and_alerts_announce_messages_and_handovers(
     save_screenshot(client, "notify-after-reading.png").await;
     browser.close().await;
 }
+
+/// Where `css` is on screen: `[left, top, width, height]` (zeros when hidden).
+async fn rect(client: &Client, css: &str) -> Vec<f64> {
+    let value = client
+        .execute(
+            "const e = document.querySelector(arguments[0]);
+             if (!e) return [0, 0, 0, 0];
+             const r = e.getBoundingClientRect();
+             return [r.left, r.top, r.width, r.height];",
+            vec![json!(css)],
+        )
+        .await
+        .expect("rect");
+    serde_json::from_value(value).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn on_a_phone_an_open_conversation_takes_the_whole_screen_with_the_contact_behind_a_button() {
+    if skip() {
+        return;
+    }
+    let (app, graph) = spawn_app_with_graph().await;
+    let body = text_message("wamid.p1", "584121000066", "Hola", now_secs() - 2);
+    assert_eq!(app.webhook(&body).await.status(), 200);
+    graph.wait_for_sends(1, WAIT).await;
+    let browser = open_with(&app, "/inbox?c=VE.584121000066", 375, 812).await;
+    let client = browser.client();
+    wait_for(client, "#composer-text").await;
+    let screen = rect(client, ".inbox-thread").await;
+    assert_eq!(screen, vec![0.0, 0.0, 375.0, 812.0], "the whole screen");
+    let composer = rect(client, "#composer").await;
+    assert!(
+        composer[1] + composer[3] <= 812.0 && composer[3] > 0.0,
+        "the composer is on screen: {composer:?}"
+    );
+    let thread = rect(client, "#thread").await;
+    assert!(
+        thread[3] > 350.0,
+        "the thread has most of the height: {thread:?}"
+    );
+    assert_eq!(
+        rect(client, "#contact-panel").await[3],
+        0.0,
+        "behind a button"
+    );
+    save_screenshot(client, "phone-conversation.png").await;
+
+    press(client, "#contact-toggle").await;
+    wait_for(client, "#contact-toggle[aria-expanded='true']").await;
+    assert!(
+        rect(client, "#contact-panel").await[3] > 0.0,
+        "the contact is shown"
+    );
+    assert_eq!(
+        rect(client, "#thread").await[3],
+        0.0,
+        "in the thread's place"
+    );
+    save_screenshot(client, "phone-contact.png").await;
+    press(client, "#contact-toggle").await;
+    wait_for(client, "#contact-toggle[aria-expanded='false']").await;
+
+    // The back arrow leads to the list, with the navigation.
+    press(client, ".conversation-header .back-link").await;
+    wait_for(
+        client,
+        "a.conversation-row[data-conversation='VE.584121000066']",
+    )
+    .await;
+    assert!(
+        rect(client, "#sidebar").await[2] <= 64.0,
+        "the rail stays narrow"
+    );
+    browser.close().await;
+}

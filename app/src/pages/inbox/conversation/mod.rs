@@ -163,6 +163,8 @@ pub fn Conversation(
                         let contact = entry.as_ref().and_then(|s| s.contact.clone());
                         let title = entry.as_ref().map_or_else(|| id.clone(), Summary::title);
                         let address = contact.as_ref().and_then(ContactRef::address);
+                        // On a phone the contact panel takes the thread's place when asked for.
+                        let contact_shown = RwSignal::new(false);
                         view! {
                             <header class="conversation-header">
                                 <a class="back-link" href=back aria-label=i18n.t(Text::BackToList)>"←"</a>
@@ -171,9 +173,19 @@ pub fn Conversation(
                                     <p class="conversation-address">{address}</p>
                                     <WindowState current window_open offset />
                                 </div>
+                                <button
+                                    type="button"
+                                    class="button contact-toggle"
+                                    id="contact-toggle"
+                                    aria-controls="contact-panel"
+                                    aria-expanded=move || contact_shown.get().to_string()
+                                    on:click=move |_| contact_shown.update(|shown| *shown = !*shown)
+                                >
+                                    {move || i18n.t(if contact_shown.get() { Text::ShowThread } else { Text::ShowContact })()}
+                                </button>
                             </header>
                             <Takeover id=id.clone() current live_state offset />
-                            <div class="conversation-body">
+                            <div class="conversation-body" class:conversation-body--contact=move || contact_shown.get()>
                                 <div class="thread-column">
                                     <div class="thread" node_ref=thread_ref id="thread" aria-live="polite">
                                         <Thread records older offset id=id.clone() />
