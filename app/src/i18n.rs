@@ -301,6 +301,10 @@ texts! {
         "Something failed on the server; the details are in its log.",
             ),
     BackToDashboard => ("Volver al panel", "Back to the dashboard"),
+    AppCrashed => (
+        "Algo falló en esta página y ya no responde. Vuelve a cargarla; nada de lo guardado se perdió.",
+        "Something failed on this page and it no longer responds. Reload it; nothing saved was lost.",
+            ),
     ShowContact => ("Contacto", "Contact"),
     ShowThread => ("Mensajes", "Messages"),
     NotifyOff => ("Activar avisos", "Turn on alerts"),

@@ -67,6 +67,29 @@ pub fn shell(assets: AssetLinks) -> impl IntoView {
     }
 }
 
+/// After a fault in the page's own code nothing on it answers any more: say so, in the
+/// page's language, instead of leaving a page that silently ignores every click.
+#[cfg(feature = "hydrate")]
+fn crashed() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if document.get_element_by_id("app-crashed").is_some() {
+        return;
+    }
+    let lang = document
+        .document_element()
+        .and_then(|root| root.get_attribute("lang"))
+        .map_or(Lang::Es, |code| Lang::from_code(&code));
+    if let (Ok(notice), Some(body)) = (document.create_element("p"), document.body()) {
+        notice.set_id("app-crashed");
+        notice.set_class_name("app-crashed");
+        let _ = notice.set_attribute("role", "alert");
+        notice.set_text_content(Some(i18n::Text::AppCrashed.get(lang)));
+        let _ = body.append_child(&notice);
+    }
+}
+
 /// A page's title as the tab shows it.
 pub fn page_title(page: String) -> String {
     if page.is_empty() {
@@ -109,7 +132,10 @@ pub fn App() -> impl IntoView {
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        crashed();
+    }));
     // The page's code is a chunk loaded on demand: hydration waits for it.
     wasm_bindgen_futures::spawn_local(async {
         leptos::mount::hydrate_from_async(leptos::tachys::dom::body(), App)

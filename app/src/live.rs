@@ -41,7 +41,8 @@ mod hub {
         /// The socket was closed here (nobody listened), not lost.
         closed_here: Cell<bool>,
         socket: RefCell<Option<web_sys::WebSocket>>,
-        connected: RwSignal<bool>,
+        /// Shared by every listener; each gets its own handle, gone with its component.
+        connected: ArcRwSignal<bool>,
     }
 
     thread_local! {
@@ -53,17 +54,13 @@ mod hub {
             HUB.with(|hub| {
                 hub.borrow_mut()
                     .get_or_insert_with(|| {
-                        // The signal outlives every page: it belongs to no component.
-                        let owner = Owner::new();
-                        let connected = owner.with(|| RwSignal::new(true));
-                        std::mem::forget(owner);
                         Rc::new(Hub {
                             handlers: RefCell::default(),
                             next: Cell::new(0),
                             running: Cell::new(false),
                             closed_here: Cell::new(false),
                             socket: RefCell::default(),
-                            connected,
+                            connected: ArcRwSignal::new(true),
                         })
                     })
                     .clone()
@@ -71,7 +68,7 @@ mod hub {
         }
 
         pub fn connected(&self) -> ReadSignal<bool> {
-            self.connected.read_only()
+            ReadSignal::from(self.connected.read_only())
         }
 
         pub fn listen(self: &Rc<Self>, handler: Handler) -> u64 {
@@ -156,7 +153,7 @@ mod hub {
                         });
                     },
                 );
-                let connected = self.connected;
+                let connected = self.connected.clone();
                 let on_open = Closure::<dyn Fn()>::new(move || connected.set(true));
                 socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
                 socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));

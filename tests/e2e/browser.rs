@@ -246,6 +246,12 @@ pub(crate) async fn wait_for_heading(client: &Client, text: &str) {
 pub(crate) async fn save_screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.expect("screenshot");
     std::fs::write(artifacts_dir().join(name), png).expect("save screenshot");
+    // Every screenshot is also a check that the page's code did not fail on the way.
+    let crashed = client.find(Locator::Css("#app-crashed")).await.is_ok();
+    assert!(
+        !crashed,
+        "{name}: the page's code failed (see the browser's console)"
+    );
 }
 
 #[tokio::test]

@@ -92,7 +92,8 @@ where
     /// Shows `problems` in `target`, in the page's language.
     fn show(self, target: RwSignal<Vec<FileProblem>>, problems: Vec<FileProblem>) {
         leptos::task::spawn_local(async move {
-            target.set(faults::problems_in(problems, self.lang).await);
+            // The page may be gone by the time the words are in.
+            target.try_set(faults::problems_in(problems, self.lang).await);
         });
     }
 
@@ -262,19 +263,20 @@ where
             let check_path = check_path.clone();
             set_timeout(
                 move || {
-                    if generation.get_value() != mine {
+                    // Typed again since, or the page is gone (the form with it).
+                    if generation.try_get_value() != Some(mine) {
                         return;
                     }
                     let body = self.body(String::new());
                     leptos::task::spawn_local(async move {
                         if let Ok(answer) = api::send::<Value>("POST", check_path, Some(body)).await
                         {
-                            if generation.get_value() == mine {
+                            if generation.try_get_value() == Some(mine) {
                                 let problems =
                                     api::from_part(&answer["problems"]).unwrap_or_default();
                                 let problems = faults::problems_in(problems, self.lang).await;
-                                if generation.get_value() == mine {
-                                    self.problems.set(problems);
+                                if generation.try_get_value() == Some(mine) {
+                                    self.problems.try_set(problems);
                                 }
                             }
                         }

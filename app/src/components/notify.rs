@@ -50,11 +50,14 @@ pub async fn watch(
         queued.set_value(true);
         set_timeout(
             move || {
-                queued.set_value(false);
+                // Signed out meanwhile: the layout, and these values, are gone.
+                if queued.try_update_value(|q| *q = false).is_none() {
+                    return;
+                }
                 let request = crate::api::get_json::<Unread>("/api/unread");
                 leptos::task::spawn_local(async move {
                     if let Ok(count) = request.await {
-                        unread.set(count.conversations);
+                        unread.try_set(count.conversations);
                     }
                 });
             },

@@ -98,7 +98,10 @@ fn push_toast(toasts: Toasts, tone: Tone, text: Text, detail: Option<String>) {
         }
     });
     set_timeout(
-        move || toasts.list.update(|list| list.retain(|t| t.id != id)),
+        move || {
+            // Signed out meanwhile: the toasts went with the layout.
+            toasts.list.try_update(|list| list.retain(|t| t.id != id));
+        },
         lifetime(tone),
     );
 }

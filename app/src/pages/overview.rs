@@ -51,7 +51,10 @@ pub fn Overview() -> impl IntoView {
             queued.set_value(true);
             set_timeout(
                 move || {
-                    queued.set_value(false);
+                    // The page may be gone by now (the person moved on): then nothing to do.
+                    if queued.try_update_value(|q| *q = false).is_none() {
+                        return;
+                    }
                     status.refetch();
                     activity.refetch();
                 },

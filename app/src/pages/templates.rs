@@ -199,7 +199,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                             let lang = i18n.0.get_untracked();
                             let problems = failure.problems();
                             leptos::task::spawn_local(async move {
-                                server_problems.set(faults::problems_in(problems, lang).await);
+                                server_problems.try_set(faults::problems_in(problems, lang).await);
                             });
                             toasts.failed(Text::SaveFailed, failure);
                         }
@@ -286,8 +286,8 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
         round.set_value(mine);
         leptos::task::spawn_local(async move {
             let found = faults::problems_in(found, lang).await;
-            if round.get_value() == mine {
-                problems.set(found.iter().map(|p| placed(p, lang)).collect());
+            if round.try_get_value() == Some(mine) {
+                problems.try_set(found.iter().map(|p| placed(p, lang)).collect());
             }
         });
     });
