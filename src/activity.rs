@@ -4,18 +4,18 @@
 use crate::store::Store;
 use cocolu_core::api::activity::{ActivityItem, ActivityKind};
 use cocolu_core::contact::ContactRef;
-use cocolu_core::engine::decide::Reason;
 use cocolu_core::log::{LogRecord, Origin};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// Records read per conversation: enough for the lines one conversation gives a short feed.
-const RECORDS_EACH: usize = 6;
+/// Records read per conversation: receipts, reads and media records come between messages,
+/// so enough for the few lines one conversation gives a short feed.
+const RECORDS_EACH: usize = 24;
 /// Characters of a message shown.
 const TEXT_CHARS: usize = 80;
 
 /// The `limit` newest lines, newest first (blocking: reads the log).
-pub fn recent(store: &Store, limit: usize, now: i64) -> std::io::Result<Vec<ActivityItem>> {
+pub fn recent(store: &Store, limit: usize, now: i64) -> Vec<ActivityItem> {
     // The conversations that moved last, without sorting them all.
     let keys: Vec<(String, Option<Box<str>>)> = {
         let index = store.index.read();
@@ -41,11 +41,15 @@ pub fn recent(store: &Store, limit: usize, now: i64) -> std::io::Result<Vec<Acti
             .and_then(|json| serde_json::from_str::<ContactRef>(json).ok())
             .and_then(|c| c.shown_name())
             .unwrap_or_else(|| key.clone());
-        items.extend(lines(store, &key, &who, now)?);
+        // One conversation that cannot be read leaves out its lines, not the whole feed.
+        match lines(store, &key, &who, now) {
+            Ok(lines) => items.extend(lines),
+            Err(error) => tracing::warn!(%error, "a conversation's activity cannot be read"),
+        }
     }
     items.sort_by_key(|item| Reverse(item.at));
     items.truncate(limit);
-    Ok(items)
+    items
 }
 
 /// A message's first words, with `…` when there is more.
@@ -107,11 +111,10 @@ fn lines(store: &Store, key: &str, who: &str, now: i64) -> std::io::Result<Vec<A
         memory.and_then(|bytes| LogRecord::from_line(&bytes))
     {
         let paused = record.state.paused_until.is_some_and(|until| until > now);
-        let kind = match &record.reason {
-            Reason::Takeover { until: Some(_) } if paused => Some(ActivityKind::TakenOver),
-            Reason::Takeover { until: None } => Some(ActivityKind::GivenBack),
-            Reason::Takeover { .. } => None,
-            _ if paused && record.message_id.is_some() => Some(ActivityKind::NeedsPerson),
+        let kind = match record.takeover() {
+            Some(true) if paused => Some(ActivityKind::TakenOver),
+            Some(false) => Some(ActivityKind::GivenBack),
+            _ if paused && record.handed_over() => Some(ActivityKind::NeedsPerson),
             _ => None,
         };
         if let Some(kind) = kind {

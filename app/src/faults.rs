@@ -429,9 +429,9 @@ pub fn word(fault: &Fault, lang: Lang) -> String {
             "La contraseña no puede ser el usuario".into(),
             "The password cannot be the username".into(),
         ),
-        Fault::CredentialsTooLong => say(
-            "El usuario o la contraseña son más largos de lo que admite una cuenta".into(),
-            "The username or password is longer than any account can have".into(),
+        Fault::CredentialsTooLong { username_max, password_max } => say(
+            format!("El usuario tiene como mucho {username_max} bytes y la contraseña {password_max}"),
+            format!("A username has at most {username_max} bytes and a password {password_max}"),
         ),
         Fault::NameTooLong { max } => say(
             format!("Un nombre tiene como mucho {max} caracteres"),

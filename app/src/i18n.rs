@@ -391,7 +391,8 @@ texts! {
     ReplyQueued => ("Respuesta en cola para enviar", "Reply queued for sending"),
     ReplyFailed => ("No se pudo enviar", "Could not send"),
     ReplyLabel => ("Tu respuesta", "Your reply"),
-    ReplyPlaceholder => ("Escribe una respuesta… (Ctrl+Intro envía)", "Write a reply… (Ctrl+Enter sends)"),
+    ReplyPlaceholder => ("Escribe una respuesta…", "Write a reply…"),
+    ReplyShortcut => ("Ctrl+Intro envía", "Ctrl+Enter sends"),
     Send => ("Enviar", "Send"),
     WindowClosed => (
         "Pasaron más de 24 horas desde el último mensaje del cliente: WhatsApp solo permite enviar una plantilla aprobada por Meta.",
@@ -414,7 +415,7 @@ texts! {
     ContactId => ("Identificador", "Id"),
     Labels => ("Etiquetas", "Labels"),
     RemoveLabel => ("Quitar la etiqueta", "Remove the label"),
-    AddLabel => ("Nueva etiqueta", "New label"),
+    AddLabel => ("Etiqueta", "Label"),
     Add => ("Añadir", "Add"),
     Notes => ("Notas", "Notes"),
     SaveNotes => ("Guardar notas", "Save notes"),

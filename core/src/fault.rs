@@ -201,7 +201,11 @@ pub enum Fault {
         max: usize,
     },
     PasswordIsUsername,
-    CredentialsTooLong,
+    /// Longer than any account's username (`username_max` bytes) or password.
+    CredentialsTooLong {
+        username_max: usize,
+        password_max: usize,
+    },
     NameTooLong {
         max: usize,
     },
@@ -463,9 +467,14 @@ impl fmt::Display for Fault {
                 write!(f, "the password can have at most {max} characters")
             }
             PasswordIsUsername => f.write_str("the password cannot be the username"),
-            CredentialsTooLong => {
-                f.write_str("the username or the password is longer than any account can have")
-            }
+            CredentialsTooLong {
+                username_max,
+                password_max,
+            } => write!(
+                f,
+                "a username has at most {username_max} bytes and a password at most \
+                 {password_max}"
+            ),
             NameTooLong { max } => write!(f, "a name has at most {max} characters"),
             TokenName { max } => write!(f, "a token needs a name of 1 to {max} characters"),
             LastAdmin => f.write_str("at least one active administrator must remain"),
@@ -629,7 +638,8 @@ fn data_fault(text: &str) -> Fault {
     } else if text.starts_with("duplicate field") {
         Fault::DuplicateField { field: first }
     } else if let Some(rest) = text.strip_prefix("invalid type: ") {
-        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        // What was found may quote the sender's text; what was expected is serde's own words.
+        let (found, expected) = rest.rsplit_once(", expected ").unwrap_or((rest, ""));
         Fault::WrongType {
             found: kind_of(found),
             expected: kind_of(expected),

@@ -248,6 +248,25 @@ pub struct ContactStateRecord {
     pub state: ContactState,
 }
 
+impl ContactStateRecord {
+    /// The bot handed the conversation to a person with this decision about a customer's
+    /// message (a rule asked for one, or a reply is not set up yet): it paused itself here,
+    /// where a message that came while already paused only records the pause.
+    pub fn handed_over(&self) -> bool {
+        self.message_id.is_some()
+            && !matches!(self.reason, Reason::Paused { .. })
+            && self.state.paused_until.is_some_and(|until| until > self.at)
+    }
+
+    /// A person took the conversation over (`Some(true)`) or gave it back (`Some(false)`).
+    pub fn takeover(&self) -> Option<bool> {
+        match self.reason {
+            Reason::Takeover { until } => Some(until.is_some()),
+            _ => None,
+        }
+    }
+}
+
 /// `conversation_read`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationRead {

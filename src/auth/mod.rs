@@ -162,10 +162,17 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 /// The longest setup or invitation code looked at.
 pub const MAX_CODE_BYTES: usize = 256;
 
+fn credentials_too_long() -> Fault {
+    Fault::CredentialsTooLong {
+        username_max: MAX_USERNAME_BYTES,
+        password_max: MAX_PASSWORD_BYTES,
+    }
+}
+
 /// Refuses a username or password longer than any account can have.
 fn check_credential_sizes(username: &str, password: &str) -> Result<(), AuthError> {
     if username.len() > MAX_USERNAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
-        return Err(AuthError::invalid(Fault::CredentialsTooLong));
+        return Err(AuthError::invalid(credentials_too_long()));
     }
     Ok(())
 }
@@ -448,7 +455,7 @@ impl Auth {
             .user_of(principal)
             .ok_or_else(|| AuthError::NotFound("The user no longer exists.".into()))?;
         if current.len() > MAX_PASSWORD_BYTES || new.len() > MAX_PASSWORD_BYTES {
-            return Err(AuthError::invalid(Fault::CredentialsTooLong));
+            return Err(AuthError::invalid(credentials_too_long()));
         }
         let account_key = format!("user:{}", user.username);
         self.admit(&self.accounts, &account_key).await?;

@@ -62,7 +62,6 @@ async fn activity(
     let now = state.clock.now_ms();
     let store = state.store.clone();
     super::blocking(move || crate::activity::recent(&store, limit, now))
-        .await?
+        .await
         .map(ApiJson)
-        .map_err(|e| ApiError::Internal(e.to_string()))
 }

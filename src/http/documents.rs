@@ -111,12 +111,20 @@ pub fn routes(api: Api) -> Api {
 
 /// The document in a request body (`settings` or `rules`).
 fn body_value<T: ApiDocument>(request: &Versioned) -> Result<T, ApiError> {
-    let value = request.body.get(T::FIELD).cloned().ok_or_else(|| {
-        ApiError::BadBody(Fault::MissingField {
-            field: T::FIELD.to_string(),
-        })
-    })?;
-    serde_json::from_value(value).map_err(|e| ApiError::BadBody(fault::of_json_error(&e)))
+    let value = request
+        .body
+        .get(T::FIELD)
+        .cloned()
+        .ok_or_else(|| ApiError::BadBody {
+            message: format!("The body needs `revision` and `{}`.", T::FIELD),
+            fault: Fault::MissingField {
+                field: T::FIELD.to_string(),
+            },
+        })?;
+    serde_json::from_value(value).map_err(|e| ApiError::BadBody {
+        message: format!("`{}`: {e}", T::FIELD),
+        fault: fault::of_json_error(&e),
+    })
 }
 
 /// Checks a document as a save would, without saving: its problems, located in the text it

@@ -28,9 +28,10 @@ pub enum ApiError {
     /// The request cannot be understood (malformed JSON, wrong types).
     #[error("{0}")]
     BadRequest(String),
-    /// The body is not the JSON this address takes, for the reason the fault says.
-    #[error("{0}")]
-    BadBody(Fault),
+    /// The body is not the JSON this address takes, for the reason the fault says (the
+    /// message also says where).
+    #[error("{message}")]
+    BadBody { message: String, fault: Fault },
     /// Credentials or a signature are missing or wrong.
     #[error("{0}")]
     Unauthorized(String),
@@ -86,7 +87,7 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::BadRequest(_) | ApiError::BadBody(_) => {
+            ApiError::BadRequest(_) | ApiError::BadBody { .. } => {
                 (StatusCode::BAD_REQUEST, "bad_request")
             }
             ApiError::Faulty { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
@@ -129,7 +130,7 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let faults = match &self {
-            ApiError::BadBody(fault) => vec![fault.clone()],
+            ApiError::BadBody { fault, .. } => vec![fault.clone()],
             ApiError::Faulty { faults, .. } => faults.clone(),
             ApiError::Invalid { problems, .. } => problems
                 .iter()
@@ -268,7 +269,11 @@ where
                     ApiError::TooLarge
                 }
                 JsonRejection::JsonDataError(_) | JsonRejection::JsonSyntaxError(_) => {
-                    ApiError::BadBody(fault::of_body_text(&rejection.body_text()))
+                    let message = rejection.body_text();
+                    ApiError::BadBody {
+                        fault: fault::of_body_text(&message),
+                        message,
+                    }
                 }
                 other => ApiError::BadRequest(other.body_text()),
             }),

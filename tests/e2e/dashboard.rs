@@ -342,7 +342,17 @@ async fn analytics_show_the_numbers_a_seeded_log_implies() {
             .all(|d| d.len() == 5 && d.as_bytes()[2] == b'/'),
         "{shown:?}"
     );
-    assert!(html.contains(r#"class="chart-scale""#));
+    let scale = &html[html.find(r#"class="chart-scale""#).expect("scale")..];
+    let scale = &scale[..scale.find("</div>").expect("end")];
+    let marks: Vec<u64> = scale
+        .split("<span>")
+        .skip(1)
+        .filter_map(|m| m[..m.find('<').unwrap_or(0)].trim().parse().ok())
+        .collect();
+    assert!(
+        marks.len() >= 2 && marks.windows(2).all(|w| w[0] > w[1]),
+        "the scale's marks go down without repeating: {marks:?} in {scale}"
+    );
     for label in ["Lun", "Dom", ">0<", ">21<"] {
         assert!(html.contains(label), "the heatmap shows {label}");
     }

@@ -141,7 +141,10 @@ fn announce(news: News, username: &str, lang: Lang) {
         let here = window
             .location()
             .search()
-            .is_ok_and(|q| q.contains(&format!("c={}", crate::api::encode(news.conversation()))));
+            .ok()
+            .and_then(|q| web_sys::UrlSearchParams::new_with_str(&q).ok())
+            .and_then(|q| q.get("c"))
+            .is_some_and(|open| open == news.conversation());
         if hidden || !here {
             leptos::task::spawn_local(show(news, lang));
         }
@@ -181,8 +184,9 @@ async fn show(news: News, lang: Lang) {
                 let _ = window.location().set_href(&href);
             }
         });
-        notification.set_onclick(Some(wasm_bindgen::JsCast::unchecked_ref(open.as_ref())));
-        open.forget();
+        notification.set_onclick(Some(wasm_bindgen::JsCast::unchecked_ref(
+            &open.into_js_value(),
+        )));
     }
     chime();
 }
@@ -209,6 +213,13 @@ fn chime() {
         let _ = tone.start_with_when(start);
         let _ = tone.stop_with_when(start + 0.15);
     }
+    // A browser allows few audio contexts at a time: this one goes once the sound is over.
+    set_timeout(
+        move || {
+            let _ = audio.close();
+        },
+        std::time::Duration::from_millis(600),
+    );
 }
 
 /// The switch that turns notifications on or off for this person in this browser.

@@ -84,7 +84,10 @@ impl Toaster {
 }
 
 fn push_toast(toasts: Toasts, tone: Tone, text: Text, detail: Option<String>) {
-    let id = toasts.next.get_value();
+    // A late answer may come after the layout (and its toasts) went: nothing to show then.
+    let Some(id) = toasts.next.try_get_value() else {
+        return;
+    };
     toasts.next.set_value(id + 1);
     toasts.list.update(|list| {
         list.push(Toast {

@@ -188,7 +188,8 @@ fn daily_bars(points: Vec<StatsPoint>) -> impl IntoView {
         <div class="chart-frame">
             <div class="chart-scale" aria-hidden="true">
                 <span>{max}</span>
-                <span>{max / 2}</span>
+                // The middle mark only where a whole number sits exactly halfway.
+                <span>{(max >= 2 && max % 2 == 0).then(|| (max / 2).to_string())}</span>
                 <span>"0"</span>
             </div>
             <svg

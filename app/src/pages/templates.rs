@@ -131,6 +131,10 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
         leptos::task::spawn_local(async move {
             if let Ok(fresh) = request.await {
                 let fresh = worded(fresh, i18n.0.get_untracked()).await;
+                // The person may have left the page meanwhile.
+                if list.try_get_untracked().is_none() {
+                    return;
+                }
                 let was_clean = !dirty();
                 list.set(fresh);
                 if was_clean && !keep_draft {

@@ -55,8 +55,11 @@ impl Places {
             Some(LogRecord::ConversationRead(_)) => {
                 conversation.last_read_at = conversation.last_read_at.max(stamp.at);
             }
-            Some(LogRecord::ContactState(_)) => {
-                conversation.activity_at = conversation.activity_at.max(stamp.at);
+            Some(LogRecord::ContactState(state)) => {
+                // Only what the feed shows moves it: a takeover or a handover.
+                if state.takeover().is_some() || state.handed_over() {
+                    conversation.activity_at = conversation.activity_at.max(stamp.at);
+                }
                 return;
             }
             _ => {}

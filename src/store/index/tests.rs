@@ -467,6 +467,13 @@ fn the_activity_feed_s_order_follows_failures_and_the_bot_s_decisions_too() {
     assert_eq!(activity(&feed), 25);
     feed.apply(&outcome("message_out_failed", "o0", 35, "permanent"));
     assert_eq!(activity(&feed), 35);
+    // An edit of the contact, and a message that came while a person had it, are not news.
+    feed.apply(br#"{"kind":"contact_state","conversation":"c","at":40,"reason":{"because":"edited"},"state":{}}"#)
+        .apply(br#"{"kind":"contact_state","conversation":"c","at":45,"message_id":"w9","reason":{"because":"paused","until":99},"state":{"paused_until":99}}"#);
+    assert_eq!(activity(&feed), 35);
+    // The bot handing the conversation to a person is.
+    feed.apply(br#"{"kind":"contact_state","conversation":"c","at":50,"message_id":"w10","reason":{"because":"rule","id":"persona","matched":"persona"},"state":{"paused_until":9000}}"#);
+    assert_eq!(activity(&feed), 50);
     assert_eq!(feed.last_at(), 10);
 }
 

@@ -72,6 +72,8 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
                     id="composer-text"
                     rows="2"
                     placeholder=i18n.t(Text::ReplyPlaceholder)
+                    title=i18n.t(Text::ReplyShortcut)
+                    aria-keyshortcuts="Control+Enter"
                     bind:value=draft
                     on:keydown=on_key.clone()
                 ></textarea>
