@@ -1129,3 +1129,44 @@ async fn on_a_phone_an_open_conversation_takes_the_whole_screen_with_the_contact
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn settings_take_hours_as_people_write_them_and_offer_the_device_s_time_zone() {
+    let Some((app, _graph, browser)) = start("/settings", 375, 812).await else {
+        return;
+    };
+    let client = browser.client();
+    wait_for(client, "#hours-monday").await;
+    type_into(client, "#hours-monday", "9-14, 17-20:30").await;
+    // The device's own zone is offered while the field says another.
+    let offered = wait_text(client, "#use-device-zone", "").await;
+    assert!(!offered.trim().is_empty(), "a zone is offered");
+    press(client, "#use-device-zone").await;
+    let zone = client
+        .find(Locator::Css("#time-zone"))
+        .await
+        .expect("field")
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    assert_eq!(zone, offered.trim());
+    wait_gone(client, "#use-device-zone").await;
+    press(client, "#save").await;
+    wait_text(client, "#save-bar", "Todo guardado").await;
+    assert!(
+        client
+            .find(Locator::Css("#hours-monday[aria-invalid='true']"))
+            .await
+            .is_err(),
+        "9-14 is a range"
+    );
+    let saved: Value = serde_json::from_slice(
+        &std::fs::read(app.data_path().join("settings.json")).expect("settings"),
+    )
+    .expect("json");
+    assert_eq!(saved["hours"]["monday"], json!(["9-14", "17-20:30"]));
+    assert_eq!(saved["time_zone"], json!(zone));
+    save_screenshot(client, "settings-hours-375.png").await;
+    browser.close().await;
+}

@@ -43,24 +43,57 @@ struct Loaded {
 }
 
 /// Time zones offered as suggestions (any IANA name is accepted).
-const ZONES: [&str; 16] = [
+const ZONES: [&str; 33] = [
     "America/Caracas",
     "America/Bogota",
     "America/Mexico_City",
+    "America/Monterrey",
+    "America/Tijuana",
+    "America/Cancun",
     "America/Lima",
     "America/Santiago",
     "America/Argentina/Buenos_Aires",
+    "America/Argentina/Cordoba",
     "America/Guayaquil",
     "America/Panama",
+    "America/Costa_Rica",
+    "America/Guatemala",
+    "America/El_Salvador",
+    "America/Tegucigalpa",
+    "America/Managua",
+    "America/Havana",
     "America/Santo_Domingo",
+    "America/Puerto_Rico",
     "America/Montevideo",
     "America/Asuncion",
     "America/La_Paz",
+    "America/Sao_Paulo",
     "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
     "Europe/Madrid",
     "Atlantic/Canary",
+    "Europe/Lisbon",
+    "Europe/London",
+    "Africa/Malabo",
     "UTC",
 ];
+
+/// The time zone this device is set to (`America/Lima`), when the browser says.
+fn device_zone() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let format =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+        let options = format.resolved_options();
+        js_sys::Reflect::get(&options, &"timeZone".into())
+            .ok()
+            .and_then(|zone| zone.as_string())
+            .filter(|zone| !zone.is_empty())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
+}
 
 /// A weekday's field: its key, label, and how to read and write its ranges.
 type Day = (
@@ -115,6 +148,9 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
         loaded.settings.settings,
         loaded.file_problems,
     );
+    let read_only = !loaded.admin;
+    let device = RwSignal::new(None::<String>);
+    Effect::new(move |_| device.set(device_zone()));
     let link = RwSignal::new(loaded.link);
     let connected = live::on_events(move |event| {
         if let ServerEvent::LinkChanged { link: now } = &event {
@@ -227,6 +263,24 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                         {ZONES.iter().map(|z| view! { <option value=*z></option> }).collect_view()}
                     </datalist>
                     <p class="field-hint">{i18n.t(Text::TimeZoneHint)}</p>
+                    // The device's own zone, offered when the field says another (known after
+                    // the page is live: the server cannot tell).
+                    {move || {
+                        let zone = device.get()?;
+                        let current = editor.draft.with(|s| s.time_zone.clone());
+                        (zone != current && !read_only).then(|| {
+                            let chosen = zone.clone();
+                            view! {
+                                <p class="field-hint">
+                                    {i18n.t(Text::UseBrowserZone)} " "
+                                    <button type="button" class="link-button" id="use-device-zone"
+                                        on:click=move |_| { let zone = chosen.clone(); editor.draft.update(|s| s.time_zone = zone) }>
+                                        {zone}
+                                    </button>
+                                </p>
+                            }
+                        })
+                    }}
                     {crate::components::document::field_error(editor, "/time_zone".into())}
                 </div>
                 {select_input(editor, Field::new("language", Text::DefaultLanguage, "/language"),

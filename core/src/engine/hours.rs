@@ -17,14 +17,24 @@ pub struct Range {
     end: u16,
 }
 
+/// A time as people write it: `9`, `09:00`, `9:30`, `9.30` or `9h30`.
 fn parse_time(text: &str) -> Option<u16> {
-    let (h, m) = text.trim().split_once(':')?;
+    let text = text.trim();
+    let (h, m) = match text.split_once([':', '.', 'h']) {
+        Some((h, "")) => (h, "0"),
+        Some((h, m)) => (h, m),
+        None => (text, "0"),
+    };
+    if h.is_empty() || m.len() > 2 {
+        return None;
+    }
     let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
     (m < 60 && (h < 24 || (h == 24 && m == 0))).then(|| h * 60 + m)
 }
 
+/// A range as people write it: `09:00-14:00`, `9-14`, `17 – 20:30`.
 fn parse_range(text: &str) -> Option<Range> {
-    let (start, end) = text.split_once('-')?;
+    let (start, end) = text.split_once(['-', '–', '—'])?;
     let range = Range {
         start: parse_time(start)?,
         end: parse_time(end)?,
@@ -374,6 +384,21 @@ mod tests {
     }
 
     #[test]
+    fn hours_are_read_as_people_write_them() {
+        let minutes = |text: &str| parse_range(text).map(|r| (r.start, r.end));
+        assert_eq!(minutes("09:00-14:00"), Some((540, 840)));
+        assert_eq!(minutes("9-14"), Some((540, 840)));
+        assert_eq!(minutes(" 17 – 20:30 "), Some((1020, 1230)));
+        assert_eq!(minutes("9.30-13h"), Some((570, 780)));
+        assert_eq!(minutes("20-2"), Some((1200, 120)), "past midnight");
+        for wrong in [
+            "9", "9-", "-14", "25-26", "9:60-10", "9:000-10", "a-b", "9-9", "h-14",
+        ] {
+            assert_eq!(minutes(wrong), None, "{wrong}");
+        }
+    }
+
+    #[test]
     fn the_same_instant_is_open_in_one_zone_and_closed_in_another() {
         let (_, instant) = at("America/Caracas", "2026-11-30T10:00");
         assert!(shop().is_open(&TimeZone::get("America/Caracas").expect("tz"), instant));
@@ -520,7 +545,7 @@ mod tests {
     #[test]
     fn malformed_ranges_and_dates_are_located() {
         let hours = Hours {
-            monday: vec!["9-18".into(), "09:00-25:00".into()],
+            monday: vec!["9 a 18".into(), "09:00-25:00".into()],
             closed: vec!["25/12".into()],
             ..Hours::default()
         };
