@@ -102,6 +102,8 @@ pub struct ListQuery {
     /// Words that the customer's name, phone number, username or id contain.
     pub search: Option<String>,
     pub filter: Filter,
+    /// Only contacts with this label.
+    pub label: Option<String>,
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
     pub limit: usize,
@@ -253,7 +255,12 @@ pub fn list(
     let mut more = false;
     for mut candidate in candidates {
         candidate.state = crate::bot::contact_state(store, &candidate.key);
-        if !passes(&candidate, query.filter, now) {
+        if !passes(&candidate, query.filter, now)
+            || query
+                .label
+                .as_ref()
+                .is_some_and(|label| !candidate.state.labels.contains(label))
+        {
             continue;
         }
         if page.len() == limit {

@@ -416,6 +416,7 @@ texts! {
     Labels => ("Etiquetas", "Labels"),
     RemoveLabel => ("Quitar la etiqueta", "Remove the label"),
     AddLabel => ("Etiqueta", "Label"),
+    FilterLabelPrefix => ("Etiqueta:", "Label:"),
     Add => ("Añadir", "Add"),
     Notes => ("Notas", "Notes"),
     SaveNotes => ("Guardar notas", "Save notes"),

@@ -288,6 +288,8 @@ struct ListParams {
     /// `all` (default), `unread`, `paused` or `opted_out`.
     #[serde(default)]
     filter: Filter,
+    /// Only conversations whose contact has this label.
+    label: Option<String>,
     /// From the previous page's `next_cursor`.
     cursor: Option<String>,
     /// How many (default 50, at most 200).
@@ -307,9 +309,20 @@ async fn list(
             "A search has at most {MAX_SEARCH_CHARS} characters."
         )));
     }
+    if params
+        .label
+        .as_ref()
+        .is_some_and(|l| l.chars().count() > crate::bot::MAX_LABEL_CHARS)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "A label has at most {} characters.",
+            crate::bot::MAX_LABEL_CHARS
+        )));
+    }
     let query = conversations::ListQuery {
         search: params.q,
         filter: params.filter,
+        label: params.label.filter(|l| !l.trim().is_empty()),
         cursor: params.cursor,
         limit: params.limit.unwrap_or(50).clamp(1, 200),
     };

@@ -125,6 +125,39 @@ async fn takeover_and_reads_are_announced_live() {
 }
 
 #[tokio::test]
+async fn the_inbox_filters_by_label() {
+    let (app, _graph) = spawn_app_with_graph().await;
+    customer_writes(&app, "wamid.l1", "584121000001", "Ana", "hola", 3600).await;
+    customer_writes(&app, "wamid.l2", "584121000002", "Luis", "hola", 3500).await;
+    let response = app
+        .post_json(
+            "/api/conversations/VE.584121000001/contact",
+            &json!({"add_labels": ["mayorista"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let page = app.get_json("/api/conversations?label=mayorista").await;
+        if keys(&page) == vec!["VE.584121000001"] {
+            assert_eq!(page["conversations"][0]["labels"], json!(["mayorista"]));
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{page}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let none = app.get_json("/api/conversations?label=minorista").await;
+    assert!(keys(&none).is_empty());
+    let long = app
+        .client
+        .get(app.url(&format!("/api/conversations?label={}", "x".repeat(51))))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(long.status(), 400);
+}
+
+#[tokio::test]
 async fn the_activity_feed_names_customers_and_is_read_from_the_log() {
     let (app, graph) = spawn_app_with_graph().await;
     customer_writes(&app, "wamid.a1", "584121000001", "Ana", "hola", 3600).await;

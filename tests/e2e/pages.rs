@@ -1170,3 +1170,52 @@ async fn settings_take_hours_as_people_write_them_and_offer_the_device_s_time_zo
     save_screenshot(client, "settings-hours-375.png").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn labels_show_in_the_list_in_colour_and_filter_it() {
+    let Some((app, _graph, browser)) = start("/inbox", 1280, 900).await else {
+        return;
+    };
+    let client = browser.client();
+    for (id, phone) in [("wamid.t1", "584121000071"), ("wamid.t2", "584121000072")] {
+        let body = text_message(id, phone, "Hola", now_secs() - 2);
+        assert_eq!(app.webhook(&body).await.status(), 200);
+    }
+    let response = app
+        .post_json(
+            "/api/conversations/VE.584121000071/contact",
+            &json!({"add_labels": ["vip"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    client.refresh().await.expect("reload");
+    wait_for_hydration(client).await;
+    let row = "a.conversation-row[data-conversation='VE.584121000071']";
+    let tag = wait_text(client, &format!("{row} .label-tag"), "vip").await;
+    assert_eq!(tag, "vip");
+    let class = client
+        .find(Locator::Css(&format!("{row} .label-tag")))
+        .await
+        .expect("tag")
+        .attr("class")
+        .await
+        .expect("class")
+        .unwrap_or_default();
+    assert!(class.contains("label-c"), "coloured: {class}");
+    client
+        .find(Locator::Css("#inbox-filter"))
+        .await
+        .expect("filter")
+        .select_by_value("label:vip")
+        .await
+        .expect("chosen");
+    wait_gone(
+        client,
+        "a.conversation-row[data-conversation='VE.584121000072']",
+    )
+    .await;
+    wait_for(client, row).await;
+    save_screenshot(client, "inbox-label-filter.png").await;
+    browser.close().await;
+}

@@ -120,8 +120,9 @@ pub fn ContactPanel(
                     current.get().state.labels.into_iter().map(move |label| {
                         let remove_label = remove_label.clone();
                         let shown = label.clone();
+                        let class = format!("label-chip label-c{}", super::label_colour(&shown));
                         view! {
-                            <li class="label-chip">
+                            <li class=class>
                                 {shown.clone()}
                                 <button
                                     type="button"

@@ -27,8 +27,14 @@ const FILTERS: [(&str, Text); 4] = [
     ("opted_out", Text::FilterOptedOut),
 ];
 
+/// A label chosen in the filter is written `label:NAME` in the address.
+const LABEL_FILTER: &str = "label:";
+
 fn list_path(q: &str, filter: &str, cursor: Option<&str>) -> String {
-    let mut path = format!("/api/conversations?filter={}", encode(filter));
+    let mut path = match filter.strip_prefix(LABEL_FILTER) {
+        Some(label) => format!("/api/conversations?label={}", encode(label)),
+        None => format!("/api/conversations?filter={}", encode(filter)),
+    };
     if !q.trim().is_empty() {
         path.push_str(&format!("&q={}", encode(q.trim())));
     }
@@ -57,6 +63,13 @@ fn inbox_href(conversation: Option<&str>, q: &str, filter: &str) -> String {
     }
 }
 
+/// One of six colours for a label, the same wherever it shows.
+pub fn label_colour(label: &str) -> u32 {
+    label.bytes().fold(7u32, |hash, b| {
+        hash.wrapping_mul(31).wrapping_add(u32::from(b))
+    }) % 6
+}
+
 /// The inbox page.
 #[component]
 pub fn Inbox() -> impl IntoView {
@@ -68,7 +81,10 @@ pub fn Inbox() -> impl IntoView {
         query
             .read()
             .get("filter")
-            .filter(|f| FILTERS.iter().any(|(name, _)| name == f))
+            .filter(|f| {
+                FILTERS.iter().any(|(name, _)| name == f)
+                    || f.strip_prefix(LABEL_FILTER).is_some_and(|l| !l.is_empty())
+            })
             .unwrap_or_else(|| "all".into())
     });
     let list = Resource::new(
@@ -169,6 +185,28 @@ pub fn Inbox() -> impl IntoView {
                                 }
                             })
                             .collect_view()}
+                        // The labels of the conversations listed, and the one chosen.
+                        {move || {
+                            let mut labels: Vec<String> = list
+                                .get()
+                                .and_then(Result::ok)
+                                .map(|page| page.conversations.iter().flat_map(|c| c.labels.clone()).collect())
+                                .unwrap_or_default();
+                            if let Some(chosen) = filter.get().strip_prefix(LABEL_FILTER) {
+                                labels.push(chosen.to_string());
+                            }
+                            labels.sort();
+                            labels.dedup();
+                            labels.into_iter().map(|label| {
+                                let value = format!("{LABEL_FILTER}{label}");
+                                let current = value.clone();
+                                view! {
+                                    <option value=value selected=move || filter.get() == current>
+                                        {i18n.t(Text::FilterLabelPrefix)} " " {label}
+                                    </option>
+                                }
+                            }).collect_view()
+                        }}
                     </select>
                     <button type="submit" class="button">{i18n.t(Text::Search)}</button>
                 </form>
@@ -279,6 +317,16 @@ fn ConversationList(
                             <span class="badge badge-muted">{i18n.t(Text::BadgeOptedOut)}</span>
                         })}
                     </span>
+                    {(!summary.labels.is_empty()).then(|| view! {
+                        <span class="conversation-labels">
+                            {summary.labels.iter().take(3).map(|label| view! {
+                                <span class=format!("label-tag label-c{}", label_colour(label))>{label.clone()}</span>
+                            }).collect_view()}
+                            {(summary.labels.len() > 3).then(|| view! {
+                                <span class="label-tag">"+" {summary.labels.len() - 3}</span>
+                            })}
+                        </span>
+                    })}
                 </a>
             </li>
         }
