@@ -1219,3 +1219,38 @@ async fn labels_show_in_the_list_in_colour_and_filter_it() {
     save_screenshot(client, "inbox-label-filter.png").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn on_a_phone_every_account_s_actions_are_on_the_screen() {
+    if skip() {
+        return;
+    }
+    let (app, _graph) = spawn_app_with_graph().await;
+    app.admin_session().await;
+    app.register("agent", "rosa", "la clave de rosa").await;
+    let browser = open_with(&app, "/users", 375, 812).await;
+    let client = browser.client();
+    let row = "#users tr[data-user='rosa']";
+    wait_for(client, &format!("{row} .row-actions button")).await;
+    let buttons = client
+        .execute(
+            "return [...document.querySelectorAll(arguments[0] + ' .row-actions button')]
+                 .map(b => b.getBoundingClientRect().right);",
+            vec![json!(row)],
+        )
+        .await
+        .expect("buttons");
+    let rights: Vec<f64> = serde_json::from_value(buttons).expect("numbers");
+    assert!(!rights.is_empty());
+    assert!(
+        rights.iter().all(|right| *right <= 375.0),
+        "the buttons fit the screen: {rights:?}"
+    );
+    let role = rect(client, &format!("{row} td:nth-child(2)")).await;
+    assert!(
+        role[0] + role[2] <= 375.0,
+        "the role is on screen: {role:?}"
+    );
+    save_screenshot(client, "users-375.png").await;
+    browser.close().await;
+}
