@@ -606,7 +606,7 @@ texts! {
     Spanish => ("Español", "Spanish"),
     English => ("Inglés", "English"),
     HoursSection => ("Horario", "Hours"),
-    HoursHint => ("Como 9-14, 17-20:30 (separados por comas); vacío es cerrado; 20-2 sigue pasada la medianoche.", "Such as 9-14, 17-20:30 (separated by commas); empty means closed; 20-2 goes on past midnight."),
+    HoursHint => ("Como 9-14, 17-20:30, separados por comas. Vacío es cerrado; 20-2 sigue pasada la medianoche.", "Such as 9-14, 17-20:30, separated by commas. Empty means closed; 20-2 goes on past midnight."),
     UseBrowserZone => ("Usar la de este dispositivo:", "Use this device's:"),
     Monday => ("Lunes", "Monday"),
     Tuesday => ("Martes", "Tuesday"),

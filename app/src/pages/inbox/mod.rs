@@ -91,6 +91,20 @@ pub fn Inbox() -> impl IntoView {
         move || (q.get(), filter.get()),
         |(q, filter)| api::get_json::<ConversationPage>(&list_path(&q, &filter, None)),
     );
+    let listed_labels = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        let labels = list
+            .get()
+            .and_then(Result::ok)
+            .map(|page| {
+                page.conversations
+                    .iter()
+                    .flat_map(|c| c.labels.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        listed_labels.set(labels);
+    });
     // Further pages of the list, loaded with "more".
     let more = RwSignal::new(ConversationPage::default());
     Effect::new(move |_| {
@@ -185,13 +199,10 @@ pub fn Inbox() -> impl IntoView {
                                 }
                             })
                             .collect_view()}
-                        // The labels of the conversations listed, and the one chosen.
+                        // The labels of the conversations listed, and the one chosen (known once
+                        // the page is live, so the server's page and the browser's agree).
                         {move || {
-                            let mut labels: Vec<String> = list
-                                .get()
-                                .and_then(Result::ok)
-                                .map(|page| page.conversations.iter().flat_map(|c| c.labels.clone()).collect())
-                                .unwrap_or_default();
+                            let mut labels = listed_labels.get();
                             if let Some(chosen) = filter.get().strip_prefix(LABEL_FILTER) {
                                 labels.push(chosen.to_string());
                             }
