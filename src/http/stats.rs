@@ -143,10 +143,24 @@ async fn stats(
     };
     let mut top_rules: Vec<RuleCount> = rules
         .into_iter()
-        .map(|(rule, answers)| RuleCount { rule, answers })
+        .map(|(rule, answers)| RuleCount {
+            rule,
+            answers,
+            description: None,
+        })
         .collect();
     top_rules.sort_by(|a, b| b.answers.cmp(&a.answers).then_with(|| a.rule.cmp(&b.rule)));
     top_rules.truncate(10);
+    // Named by what they are for, as the rules page lists them.
+    let in_force = state.data.rules.get();
+    for top in &mut top_rules {
+        top.description = in_force
+            .rules
+            .iter()
+            .find(|r| r.id == top.rule)
+            .map(|r| r.description.trim().to_string())
+            .filter(|d| !d.is_empty());
+    }
     let mut heatmap = vec![vec![0u32; 24]; 7];
     let mut totals = HourCounts::default();
     let mut buckets: BTreeMap<String, HourCounts> = BTreeMap::new();

@@ -386,7 +386,10 @@ async fn analytics_over_a_seeded_log_show_what_the_log_implies() {
     );
     assert_eq!(
         stats["top_rules"],
-        json!([{"rule": "precios", "answers": 2}, {"rule": "horario", "answers": 1}])
+        json!([
+            {"rule": "precios", "answers": 2, "description": "Preguntas por precios"},
+            {"rule": "horario", "answers": 1, "description": "El horario: el del día que preguntan y el de la semana"}
+        ])
     );
     // Monday (0) at 10:00 in Caracas: both Monday messages; Tuesday (1) at 10:00: one.
     assert_eq!(stats["heatmap"][0][10], 2);

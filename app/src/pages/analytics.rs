@@ -108,8 +108,8 @@ fn Charts(stats: Stats) -> impl IntoView {
                             .iter()
                             .map(|r| {
                                 view! {
-                                    <li>
-                                        <code>{r.rule.clone()}</code>
+                                    <li data-rule=r.rule.clone()>
+                                        <span class="rule-name">{r.description.clone().unwrap_or_else(|| r.rule.clone())}</span>
                                         " — "
                                         <span class="rule-answers">{r.answers}</span>
                                     </li>

@@ -120,4 +120,8 @@ pub struct Median {
 pub struct RuleCount {
     pub rule: String,
     pub answers: u32,
+    /// What the rule is for, from `rules.json` now (absent for a rule since removed or
+    /// without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
