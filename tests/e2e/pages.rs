@@ -964,7 +964,7 @@ async fn the_tab_counts_unread_chats_and_alerts_announce_messages_and_handovers(
         return;
     };
     let client = browser.client();
-    wait_text(client, "#notify-switch", "Activar avisos").await;
+    wait_text(client, "#notify-switch", "Activar notificaciones").await;
     client
         .execute(
             "window.__notes = [];
@@ -978,7 +978,7 @@ async fn the_tab_counts_unread_chats_and_alerts_announce_messages_and_handovers(
         .await
         .expect("stand-in");
     press(client, "#notify-switch").await;
-    wait_text(client, "#notify-switch", "Avisos activados").await;
+    wait_text(client, "#notify-switch", "Notificaciones activadas").await;
     wait_for(client, "#notify-switch[aria-pressed='true']").await;
     let stored = client
         .execute(
