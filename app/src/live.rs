@@ -195,6 +195,30 @@ mod hub {
     }
 }
 
+/// `work`, at most once per `wait`: calls during the wait are folded into the one at its end.
+/// Nothing is done when the component that made it is gone by then.
+pub fn once_per_burst(
+    wait: std::time::Duration,
+    work: impl Fn() + Clone + 'static,
+) -> impl Fn() + Clone + 'static {
+    let queued = StoredValue::new(false);
+    move || {
+        if queued.try_get_value() != Some(false) {
+            return;
+        }
+        queued.set_value(true);
+        let work = work.clone();
+        set_timeout(
+            move || {
+                if queued.try_update_value(|q| *q = false).is_some() {
+                    work();
+                }
+            },
+            wait,
+        );
+    }
+}
+
 /// Reads one event. Its code is a module of its own that the browser loads with the first
 /// event: the readers of every event's fields would otherwise be the largest part of the
 /// code a page needs to show itself (18 KB of the overview's), for events that may not come.

@@ -303,6 +303,19 @@ where
     }
 }
 
+/// A problem with its place, in the page's language ("rules.json, línea 3, columna 7: …").
+pub fn placed(problem: &FileProblem, lang: Lang) -> String {
+    format!(
+        "{}, {} {}, {} {}: {}",
+        problem.file,
+        Text::Line.get(lang),
+        problem.line,
+        Text::Column.get(lang),
+        problem.column,
+        problem.message
+    )
+}
+
 /// The file's own problems (a broken hand edit), with line and column, and the notice that
 /// the file changed while the form had changes.
 #[component]
@@ -318,7 +331,7 @@ where
                 <ul>
                     {move || editor.file_problems.get().into_iter().map(|p| view! {
                         <li class="mono">
-                            {format!("{}, {} {}, {} {}: {}", p.file, i18n.t(Text::Line)(), p.line, i18n.t(Text::Column)(), p.column, p.message)}
+                            {placed(&p, i18n.0.get())}
                         </li>
                     }).collect_view()}
                 </ul>

@@ -42,28 +42,15 @@ pub async fn watch(
 ) {
     use cocolu_core::api::activity::Unread;
     use cocolu_core::events::ServerEvent;
-    let queued = StoredValue::new(false);
-    let count_again = move || {
-        if queued.get_value() {
-            return;
-        }
-        queued.set_value(true);
-        set_timeout(
-            move || {
-                // Signed out meanwhile: the layout, and these values, are gone.
-                if queued.try_update_value(|q| *q = false).is_none() {
-                    return;
+    let count_again =
+        crate::live::once_per_burst(std::time::Duration::from_millis(300), move || {
+            let request = crate::api::get_json::<Unread>("/api/unread");
+            leptos::task::spawn_local(async move {
+                if let Ok(count) = request.await {
+                    unread.try_set(count.conversations);
                 }
-                let request = crate::api::get_json::<Unread>("/api/unread");
-                leptos::task::spawn_local(async move {
-                    if let Ok(count) = request.await {
-                        unread.try_set(count.conversations);
-                    }
-                });
-            },
-            std::time::Duration::from_millis(300),
-        );
-    };
+            });
+        });
     count_again();
     crate::live::on_events(move |event| {
         let lang = i18n.0.get_untracked();

@@ -32,7 +32,10 @@ pub fn Overview() -> impl IntoView {
     );
     // Counts, alerts, the channel and the feed change as messages come and go: read them
     // again, once per burst of events.
-    let queued = StoredValue::new(false);
+    let refresh = live::once_per_burst(std::time::Duration::from_millis(250), move || {
+        status.refetch();
+        activity.refetch();
+    });
     let connected = live::on_events(move |event| {
         let moves = matches!(
             event,
@@ -47,19 +50,8 @@ pub fn Overview() -> impl IntoView {
                 | ServerEvent::FileReloaded { .. }
                 | ServerEvent::LinkChanged { .. }
         );
-        if moves && !queued.get_value() {
-            queued.set_value(true);
-            set_timeout(
-                move || {
-                    // The page may be gone by now (the person moved on): then nothing to do.
-                    if queued.try_update_value(|q| *q = false).is_none() {
-                        return;
-                    }
-                    status.refetch();
-                    activity.refetch();
-                },
-                std::time::Duration::from_millis(250),
-            );
+        if moves {
+            refresh();
         }
     });
     view! {

@@ -4,6 +4,7 @@
 //! versions), restoring a built-in text, and new templates.
 
 use crate::api;
+use crate::components::document::placed;
 use crate::components::{
     browser, signed_in, toaster, with_data, ConnectionLost, PageHeader, Toaster, Tone,
 };
@@ -48,19 +49,6 @@ async fn worded(templates: Vec<TemplateView>, lang: Lang) -> Vec<TemplateView> {
         out.push(template);
     }
     out
-}
-
-/// A problem with its place, in the page's language.
-fn placed(problem: &FileProblem, lang: Lang) -> String {
-    format!(
-        "{}, {} {}, {} {}: {}",
-        problem.file,
-        Text::Line.get(lang),
-        problem.line,
-        Text::Column.get(lang),
-        problem.column,
-        problem.message
-    )
 }
 
 /// The templates page.
