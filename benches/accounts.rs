@@ -32,7 +32,7 @@ fn webhook(id: usize) -> (Vec<u8>, String) {
         .map_or(0, |d| d.as_secs())
         - 3600;
     let body = format!(
-        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"WABA","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"584120000000","phone_number_id":"PNID"}},"contacts":[{{"profile":{{"name":"Cliente"}},"wa_id":"584120000001"}}],"messages":[{{"from":"584120000001","id":"wamid.ws.{id}","timestamp":"{ts}","type":"text","text":{{"body":"hola"}}}}]}}}}]}}]}}"#
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"WABA","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"584120000000","phone_number_id":"106540352242922"}},"contacts":[{{"profile":{{"name":"Cliente"}},"wa_id":"584120000001"}}],"messages":[{{"from":"584120000001","id":"wamid.ws.{id}","timestamp":"{ts}","type":"text","text":{{"body":"hola"}}}}]}}}}]}}]}}"#
     )
     .into_bytes();
     let signature = cocolu::channel::meta::signature::sign(SECRET.as_bytes(), &body);

@@ -117,7 +117,7 @@ fn webhook(id: u64) -> (Vec<u8>, String) {
         "object": "whatsapp_business_account",
         "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
             "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "584120000000", "phone_number_id": "PNID"},
+            "metadata": {"display_phone_number": "584120000000", "phone_number_id": "106540352242922"},
             "contacts": [{"profile": {"name": "Cliente"}, "wa_id": "584120000001"}],
             "messages": [{"from": "584120000001", "id": format!("wamid.hb.{id}"), "timestamp": ts.to_string(), "type": "text", "text": {"body": "hola"}}]
         }}]}]

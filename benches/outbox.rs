@@ -28,7 +28,7 @@ fn start_server(
     let env = [
         ("META_APP_SECRET", SECRET),
         ("META_ACCESS_TOKEN", "bench-token"),
-        ("META_PHONE_NUMBER_ID", "PNID"),
+        ("META_PHONE_NUMBER_ID", "106540352242922"),
         ("META_GRAPH_URL", graph_url),
         ("COCOLU_SEND_RATE", rate.as_str()),
     ];
@@ -45,7 +45,7 @@ fn message(customer: usize, id: &str, text: &str, age_secs: u64) -> Vec<u8> {
         .map_or(0, |d| d.as_secs())
         - age_secs;
     json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
-        "metadata": {"phone_number_id": "PNID"},
+        "metadata": {"phone_number_id": "106540352242922"},
         "contacts": [{"profile": {"name": "Cliente"}, "wa_id": phone(customer), "user_id": format!("VE.{customer}")}],
         "messages": [{"from": phone(customer), "id": id, "timestamp": ts.to_string(), "type": "text", "text": {"body": text}}]
     }}]}]})

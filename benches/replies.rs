@@ -30,7 +30,7 @@ fn start_server(dir: &std::path::Path, graph_url: &str) -> (std::process::Child,
     let env = [
         ("META_APP_SECRET", SECRET),
         ("META_ACCESS_TOKEN", "bench-token"),
-        ("META_PHONE_NUMBER_ID", "PNID"),
+        ("META_PHONE_NUMBER_ID", "106540352242922"),
         ("META_GRAPH_URL", graph_url),
     ];
     match std::env::var("COCOLU_BENCH_BINARY") {
@@ -44,7 +44,7 @@ fn webhook(customer: u64, id: &str, text: &str) -> Vec<u8> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
-        "metadata": {"phone_number_id": "PNID"},
+        "metadata": {"phone_number_id": "106540352242922"},
         "contacts": [{"profile": {"name": "Cliente"}, "wa_id": format!("58412{customer:07}"), "user_id": format!("VE.{customer}")}],
         "messages": [{"from": format!("58412{customer:07}"), "id": id, "timestamp": ts.to_string(), "type": "text", "text": {"body": text}}]
     }}]}]})

@@ -17,7 +17,7 @@ const SECRET: &str = "bench-secret";
 
 fn body(id: u64) -> Vec<u8> {
     format!(
-        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"WABA","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"584120000000","phone_number_id":"PNID"}},"contacts":[{{"profile":{{"name":"Cliente {c}"}},"wa_id":"58412{c:07}","user_id":"VE.{c}"}}],"messages":[{{"from":"58412{c:07}","id":"wamid.bench.{id}","timestamp":"{ts}","type":"text","text":{{"body":"Hola, ¿cuál es el precio?"}}}}]}}}}]}}]}}"#,
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"WABA","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"584120000000","phone_number_id":"106540352242922"}},"contacts":[{{"profile":{{"name":"Cliente {c}"}},"wa_id":"58412{c:07}","user_id":"VE.{c}"}}],"messages":[{{"from":"58412{c:07}","id":"wamid.bench.{id}","timestamp":"{ts}","type":"text","text":{{"body":"Hola, ¿cuál es el precio?"}}}}]}}}}]}}]}}"#,
         c = id % 1000,
         ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
     )

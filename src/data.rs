@@ -1,5 +1,5 @@
-//! The hand-editable documents in force: `settings.json`, `rules.json`, `users.json` and the
-//! templates, with their JSON Schemas, reloaded when people edit them (a rejected edit keeps
+//! The hand-editable documents in force: `settings.json`, `rules.json`, `users.json`,
+//! `whatsapp.json` (the Meta connection entered in the dashboard) and the templates, with their JSON Schemas, reloaded when people edit them (a rejected edit keeps
 //! the last good version in force and is reported with its line and column) and saved by the
 //! dashboard. Every reload is published on the event bus.
 
@@ -10,6 +10,7 @@ use crate::store::document::{self, Document, Reload};
 use crate::store::templates::{self, TemplateStore, TemplatesChange};
 use crate::store::{create_private_dir, Store, StoreError, StoreOptions};
 use crate::telemetry::Escaped;
+use cocolu_core::connection::SavedConnection;
 use cocolu_core::document::{schema_file_name, Context, FileProblem, HandEdited};
 use cocolu_core::engine::rules::Rules;
 use cocolu_core::events::ServerEvent;
@@ -39,6 +40,10 @@ pub fn generated_schemas() -> Vec<(String, String)> {
         (schema_file_name::<Settings>(), schema_text::<Settings>()),
         (schema_file_name::<Rules>(), schema_text::<Rules>()),
         (schema_file_name::<Users>(), schema_text::<Users>()),
+        (
+            schema_file_name::<SavedConnection>(),
+            schema_text::<SavedConnection>(),
+        ),
     ]
 }
 
@@ -48,6 +53,7 @@ pub fn schemas() -> Vec<(String, String)> {
         schema_file_name::<Settings>(),
         schema_file_name::<Rules>(),
         schema_file_name::<Users>(),
+        schema_file_name::<SavedConnection>(),
     ]
     .into_iter()
     .map(|name| {
@@ -90,6 +96,8 @@ pub struct Data {
     pub rules: Document<Rules>,
     /// Accounts, invitations and API tokens.
     pub users: Document<Users>,
+    /// The Meta connection saved from the dashboard (secrets: never shown whole).
+    pub whatsapp: Document<SavedConnection>,
     pub templates: TemplateStore,
     /// Hand edits rejected since start (a file with an error, the last good version kept).
     reload_errors: AtomicU64,
@@ -125,6 +133,7 @@ impl Data {
             settings: Document::open(dir, &context)?,
             rules: Document::open(dir, &context)?,
             users: Document::open(dir, &context)?,
+            whatsapp: Document::open(dir, &context)?,
             templates,
             reload_errors: AtomicU64::new(0),
             events,
@@ -146,6 +155,7 @@ impl Data {
         let mut problems = document_problems(&self.settings);
         problems.extend(document_problems(&self.rules));
         problems.extend(document_problems(&self.users));
+        problems.extend(document_problems(&self.whatsapp));
         let templates = self.templates.current();
         problems.extend(templates.problems.iter().cloned());
         problems.extend(
@@ -186,6 +196,9 @@ impl Data {
         } else if path.parent() == Some(self.dir.as_path()) && name == Users::FILE {
             let outcome = self.users.reload(&self.context());
             self.report(Users::FILE, outcome);
+        } else if path.parent() == Some(self.dir.as_path()) && name == SavedConnection::FILE {
+            let outcome = self.whatsapp.reload(&self.context());
+            self.report(SavedConnection::FILE, outcome);
         }
     }
 

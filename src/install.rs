@@ -400,8 +400,9 @@ pub fn install(root: &Path, binary: &Path) -> io::Result<Report> {
 
 const NEXT_STEPS: &str = "\
 Next steps:
-  1. Edit /etc/cocolu/cocolu.env (the Meta values: /usr/share/doc/cocolu/meta-setup.es.md
-     in Spanish, meta-setup.en.md in English).
+  1. Edit /etc/cocolu/cocolu.env if needed (the Meta values can instead be entered in the
+     dashboard's Settings: /usr/share/doc/cocolu/meta-setup.es.md in Spanish,
+     meta-setup.en.md in English).
   2. sudo systemctl daemon-reload && sudo systemctl enable --now cocolu
      (after an upgrade: sudo systemctl daemon-reload && sudo systemctl restart cocolu)
   3. The setup code for the first administrator: journalctl -u cocolu | grep setup_code

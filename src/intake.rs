@@ -15,6 +15,7 @@
 //! Every value logged here came from outside: it goes into log lines with `?` (escaped).
 
 use crate::bot::{Bot, Incoming};
+use crate::channel::meta::MetaLink;
 use crate::channel::{addressed_to_us, record, stale_before, Inbound, InboundMessage, Unreadable};
 use crate::clock::Clock;
 use crate::events::Events;
@@ -50,8 +51,9 @@ pub struct Intake {
     pub metrics: Arc<Metrics>,
     pub bot: Bot,
     pub media: Downloads,
-    /// The business number this server answers for (Meta's phone number id), when known.
-    pub ours: Option<String>,
+    /// The Meta connection in force: its phone number id is the business number this server
+    /// answers for, when known.
+    pub meta: MetaLink,
     /// Messages older than this when they arrive get no automatic reply.
     pub stale_after: Duration,
     pub clock: Clock,
@@ -152,7 +154,8 @@ impl Intake {
     /// number. Returns the event to publish.
     fn message(&self, m: InboundMessage, stale_before: i64) -> Option<ServerEvent> {
         let conversation = m.contact.key().unwrap_or("unknown").to_string();
-        let ours = self.ours.as_deref();
+        let ours = self.meta.current().phone_number_id;
+        let ours = ours.as_deref();
         let answered = addressed_to_us(ours, m.phone_number_id.as_deref());
         if answered {
             log_received(&conversation, &m);

@@ -5,6 +5,7 @@ use crate::auth::Auth;
 use crate::bot::Bot;
 use crate::channel::chosen::Chosen;
 use crate::channel::meta::graph::GraphClient;
+use crate::channel::meta::MetaLink;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::data::open_folder;
@@ -84,7 +85,7 @@ impl Application {
         )?;
         let (store, data) = (Arc::new(store), Arc::new(data));
         let watcher = watch::watch(data.clone())?;
-        let meta = Arc::new(config.meta.clone());
+        let meta = MetaLink::live(config.meta.clone(), data.clone());
         let graph = GraphClient::new(meta.clone());
         #[cfg(feature = "whatsapp-web")]
         let web = crate::channel::web::sender::WebChannel::default();
@@ -121,7 +122,7 @@ impl Application {
             data.clone(),
             events.clone(),
             outbox.clone(),
-            meta.phone_number_id.as_deref(),
+            meta.current().phone_number_id.as_deref(),
             config.stale_after,
             clock.clone(),
         );
@@ -131,7 +132,7 @@ impl Application {
             metrics: metrics.clone(),
             bot: bot.clone(),
             media: media.clone(),
-            ours: meta.phone_number_id.clone(),
+            meta: meta.clone(),
             stale_after: config.stale_after,
             clock: clock.clone(),
         });

@@ -381,6 +381,18 @@ pub fn word(fault: &Fault, lang: Lang) -> String {
             "Este Cocolu se compiló sin el canal WhatsApp Web; usa la API de Meta".into(),
             "This Cocolu was built without the WhatsApp Web channel; use Meta's API".into(),
         ),
+        Fault::NotAMetaId => say(
+            "Los identificadores de Meta son solo números: cópialo tal cual de Meta".into(),
+            "Meta's ids are digits only: copy it exactly as Meta shows it".into(),
+        ),
+        Fault::BadSecret => say(
+            "Sin espacios y de 1024 caracteres como mucho: cópialo tal cual de Meta".into(),
+            "No spaces, and at most 1024 characters: copy it exactly as Meta shows it".into(),
+        ),
+        Fault::SetByServer => say(
+            "Este valor lo fija la configuración del servidor, que manda; se cambia allí".into(),
+            "This value is set by the server's configuration, which wins; change it there".into(),
+        ),
         Fault::NotARange { range } => say(
             format!("«{range}» no es un horario como 09:00-18:00 (o 20:00-02:00 pasada la medianoche)"),
             format!("«{range}» is not a range such as 09:00-18:00 (or 20:00-02:00 past midnight)"),

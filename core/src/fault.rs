@@ -164,6 +164,11 @@ pub enum Fault {
         zone: String,
     },
     NoWhatsappWeb,
+
+    // The WhatsApp connection (`whatsapp.json`).
+    NotAMetaId,
+    BadSecret,
+    SetByServer,
     NotARange {
         range: String,
     },
@@ -442,6 +447,14 @@ impl fmt::Display for Fault {
                 "this Cocolu was built without the WhatsApp Web channel; use \"meta\", or build \
                  it with `cargo build --release --features whatsapp-web`",
             ),
+            NotAMetaId => f.write_str("an id from Meta is made of digits only"),
+            BadSecret => {
+                f.write_str("a token or secret has no spaces and is at most 1024 characters long")
+            }
+            SetByServer => f.write_str(
+                "this value is set by the server's configuration (its environment), which wins; \
+                 change it there",
+            ),
             NotARange { range } => write!(
                 f,
                 "'{range}' is not a range such as \"09:00-18:00\" (or \"20:00-02:00\" past \
@@ -615,6 +628,9 @@ impl Fault {
                 zone: text(v, "zone"),
             },
             "no_whatsapp_web" => Fault::NoWhatsappWeb,
+            "not_a_meta_id" => Fault::NotAMetaId,
+            "bad_secret" => Fault::BadSecret,
+            "set_by_server" => Fault::SetByServer,
             "not_a_range" => Fault::NotARange {
                 range: text(v, "range"),
             },
@@ -1141,6 +1157,9 @@ mod tests {
                 zone: "x\"`y".into(),
             },
             Fault::NoWhatsappWeb,
+            Fault::NotAMetaId,
+            Fault::BadSecret,
+            Fault::SetByServer,
             Fault::NotARange {
                 range: "x\"`y".into(),
             },

@@ -16,6 +16,7 @@
 //! decides, the dashboard shows it.
 
 pub mod api;
+pub mod connection;
 pub mod contact;
 pub mod document;
 pub mod engine;

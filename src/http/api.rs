@@ -103,7 +103,7 @@ fn alerts(state: &AppState, file_problems: &[FileProblem], web: &WebStatus) -> V
             )
         });
     }
-    let meta = &state.meta;
+    let meta = state.meta.current();
     if let Some(alert) = web.link.as_ref().and_then(link_alert) {
         alerts.push(alert);
     }
@@ -115,8 +115,9 @@ fn alerts(state: &AppState, file_problems: &[FileProblem], web: &WebStatus) -> V
     {
         alerts.push(Alert::new(
             AlertKind::NotConfigured,
-            "The WhatsApp connection is not fully configured (META_APP_SECRET, \
-             META_ACCESS_TOKEN, META_PHONE_NUMBER_ID)."
+            "The WhatsApp connection is not fully configured: enter the phone number id, \
+             the access token and the app secret in Settings (or META_* in the server's \
+             environment)."
                 .into(),
         ));
     }
@@ -218,6 +219,7 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
     let last_webhook_at = Some(m.last_webhook_at.load(Ordering::Relaxed)).filter(|at| *at > 0);
     // Read once: the alerts and the answer show the same link.
     let whatsapp_web = web_status(&state);
+    let meta = state.meta.current();
     Json(Status {
         today: super::stats::today(&state),
         alerts: alerts(&state, &file_problems, &whatsapp_web),
@@ -227,10 +229,10 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
         uptime_secs: state.runtime.uptime().as_secs(),
         file_problems,
         channel: ChannelStatus {
-            app_secret_set: state.meta.app_secret.is_some(),
-            verify_token_set: state.meta.verify_token.is_some(),
-            access_token_set: state.meta.access_token.is_some(),
-            phone_number_id: state.meta.phone_number_id.clone(),
+            app_secret_set: meta.app_secret.is_some(),
+            verify_token_set: meta.verify_token.is_some(),
+            access_token_set: meta.access_token.is_some(),
+            phone_number_id: meta.phone_number_id.clone(),
             token_refused_at: state.outbox.token_refused_at(),
             last_webhook_at,
             last_webhook_local: last_webhook_at

@@ -1,20 +1,24 @@
-//! `/api/channel`: the connection check and the approved templates, straight from the Graph
-//! API, with the exact reason when Meta refuses.
+//! `/api/channel`: the Meta connection in force, changed from the dashboard (tested against
+//! Meta first, in force at once), its check and the approved templates, straight from the
+//! Graph API, with the exact reason when Meta refuses.
 
-use super::access::Access;
-use super::access::Caller;
+use super::access::{Access, Caller, Signed};
 use super::error::{ApiError, ApiJson};
 use super::openapi::{Api, Doc};
 use super::state::AppState;
-use crate::channel::meta::graph::PhoneNumberInfo;
+use crate::auth::secret;
+use crate::channel::meta::graph::GraphClient;
+use crate::channel::meta::{MetaConfig, MetaLink};
 use axum::extract::State;
 use axum::http::Method;
 use axum::http::{header, HeaderMap};
-use axum::routing::get;
-use cocolu_core::api::channel::ApprovedTemplate;
-use cocolu_core::api::channel::Connection;
-use cocolu_core::log::SendError;
-use serde::Serialize;
+use axum::routing::{get, put};
+use cocolu_core::api::channel::{
+    ApprovedTemplate, Connection, ConnectionChange, ConnectionCheck, ConnectionSaved,
+};
+use cocolu_core::connection::{ConnectionField, SavedConnection};
+use cocolu_core::document::{self, HandEdited};
+use cocolu_core::fault::Fault;
 
 pub fn routes(api: Api) -> Api {
     api.op(
@@ -23,16 +27,37 @@ pub fn routes(api: Api) -> Api {
         Access::Admin,
         Doc::new(
             "channel",
-            "The Meta connection as configured: ids, masked secrets, the webhook URL and verify token",
+            "The Meta connection in force: ids, masked secrets, the webhook URL and verify token",
         )
         .describe(
             "What to paste into Meta's app dashboard (the webhook URL and verify token) and \
-             what the server was started with. Secrets come from the environment \
-             (/etc/cocolu/cocolu.env) and are never shown whole; the verify token is shown, \
-             as Meta's form needs it.",
+             the connection in force. Secrets are never shown whole; the verify token is \
+             shown, as Meta's form needs it. `set_by_server` lists the values the server's \
+             environment (META_*) sets, which win over what is saved from the dashboard.",
         )
         .returns::<Connection>(),
         get(connection),
+    )
+    .op(
+        Method::PUT,
+        "/channel",
+        Access::Admin,
+        Doc::new(
+            "channel",
+            "Change the Meta connection: tested against Meta, then in force at once",
+        )
+        .describe(
+            "A value left out keeps what it was; an empty text clears it. With an access \
+             token and a phone number id, the new connection is tested against the Graph API \
+             first (and the business account id, when given, by listing its templates): when \
+             Meta refuses, nothing is saved and the answer is 422 `connection_refused` with \
+             Meta's error in `details`. Saved to `whatsapp.json` (mode 0600) and in force \
+             without a restart. A value the server's environment sets cannot be changed here \
+             (422, fault `set_by_server`). With no verify token anywhere, one is made up.",
+        )
+        .body::<ConnectionChange>()
+        .returns::<ConnectionSaved>(),
+        put(change),
     )
     .op(
         Method::GET,
@@ -42,7 +67,7 @@ pub fn routes(api: Api) -> Api {
             "channel",
             "Test the Meta connection: the number's details, or Meta's exact error",
         )
-        .returns::<Check>(),
+        .returns::<ConnectionCheck>(),
         get(check),
     )
     .op(
@@ -71,12 +96,9 @@ fn masked(secret: &str) -> String {
     }
 }
 
-async fn connection(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-) -> ApiJson<Connection> {
-    let meta = &state.meta;
+/// The connection in force, as an administrator may see it.
+fn shown(state: &AppState, caller: &Caller, headers: &HeaderMap) -> Connection {
+    let meta = state.meta.current();
     let base = state.access.origins.first().cloned().unwrap_or_else(|| {
         let host = headers
             .get(header::HOST)
@@ -85,7 +107,7 @@ async fn connection(
         let scheme = if caller.https { "https" } else { "http" };
         format!("{scheme}://{host}")
     });
-    ApiJson(Connection {
+    Connection {
         webhook_url: format!("{}/webhook", base.trim_end_matches('/')),
         verify_token: meta.verify_token.clone(),
         phone_number_id: meta.phone_number_id.clone(),
@@ -94,33 +116,109 @@ async fn connection(
         app_secret_set: meta.app_secret.is_some(),
         graph_url: meta.graph_url.clone(),
         graph_version: meta.graph_version.clone(),
-    })
+        set_by_server: state.meta.set_by_server(),
+    }
 }
 
-/// The outcome of a connection check: the number's details, or why it failed.
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-struct Check {
-    ok: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phone_number: Option<PhoneNumberInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<SendError>,
+async fn connection(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> ApiJson<Connection> {
+    ApiJson(shown(&state, &caller, &headers))
 }
 
-async fn check(State(state): State<AppState>) -> ApiJson<Check> {
-    ApiJson(match state.graph.check_connection().await {
-        Ok(info) => Check {
-            ok: true,
-            phone_number: Some(info),
-            error: None,
-        },
-        Err(error) => Check {
-            ok: false,
-            phone_number: None,
-            error: Some(error),
-        },
+/// Tests a connection: the number's details, and the business account's templates when an
+/// account id is set (a wrong one is a common slip). `None` when there is nothing to test.
+async fn test(config: MetaConfig) -> Option<ConnectionCheck> {
+    if config.access_token.is_none() || config.phone_number_id.is_none() {
+        return None;
+    }
+    let has_account = config.waba_id.is_some();
+    let graph = GraphClient::new(MetaLink::fixed(config));
+    let mut outcome = graph.check_connection().await;
+    if let (Ok(_), true) = (&outcome, has_account) {
+        if let Err(error) = graph.approved_templates().await {
+            outcome = Err(error);
+        }
+    }
+    Some(ConnectionCheck::of(outcome))
+}
+
+async fn change(
+    State(state): State<AppState>,
+    Signed(by, client): Signed,
+    headers: HeaderMap,
+    caller: Caller,
+    ApiJson(change): ApiJson<ConnectionChange>,
+) -> Result<ApiJson<ConnectionSaved>, ApiError> {
+    let current = state.data.whatsapp.current();
+    let mut saved = (*current.value).clone();
+    let mut changed = Vec::new();
+    let set_by_server = state.meta.set_by_server();
+    for field in ConnectionField::ALL {
+        let Some(value) = change.field(field) else {
+            continue;
+        };
+        let value = value.trim();
+        if set_by_server.contains(&field) {
+            return Err(ApiError::Faulty {
+                code: "invalid",
+                faults: vec![Fault::SetByServer],
+            });
+        }
+        let value = (!value.is_empty()).then(|| value.to_string());
+        if saved.field(field) != value.as_deref() {
+            changed.push(field.key());
+        }
+        saved.set(field, value);
+    }
+    // Meta's webhook form needs a verify token: one is made up when there is none at all.
+    if state.meta.with(&saved).verify_token.is_none() {
+        saved.verify_token = Some(secret::new_token(""));
+        changed.push(ConnectionField::VerifyToken.key());
+    }
+    // Checked before testing, so that Meta is not asked with a malformed value.
+    let text = String::from_utf8_lossy(&document::render(&saved)).into_owned();
+    document::parse::<SavedConnection>(SavedConnection::FILE, &text, &Default::default())
+        .map_err(ApiError::invalid)?;
+    let check = test(state.meta.with(&saved)).await;
+    if let Some(ConnectionCheck {
+        error: Some(error), ..
+    }) = &check
+    {
+        return Err(ApiError::ConnectionRefused(error.clone()));
+    }
+    let data = state.data.clone();
+    let base = current.revision;
+    super::blocking(move || {
+        data.whatsapp
+            .save(&saved, &base, &data.context())
+            .map(|_| ())
     })
+    .await??;
+    // Replies paused by a refused token are tried again with the new one.
+    state.outbox.resume();
+    let auth = state.auth.clone();
+    let detail = format!("changed: {}", changed.join(", "));
+    super::blocking(move || {
+        auth.audit(
+            &by.name,
+            "connection_saved",
+            SavedConnection::FILE,
+            &client,
+            &detail,
+        )
+    })
+    .await?;
+    Ok(ApiJson(ConnectionSaved {
+        connection: shown(&state, &caller, &headers),
+        check,
+    }))
+}
+
+async fn check(State(state): State<AppState>) -> ApiJson<ConnectionCheck> {
+    ApiJson(ConnectionCheck::of(state.graph.check_connection().await))
 }
 
 async fn templates(

@@ -47,6 +47,9 @@ pub enum ApiError {
     /// Meta's Graph API refused or could not be reached.
     #[error("{0}")]
     Upstream(String),
+    /// Meta refused a new connection under test (or could not be reached); nothing was saved.
+    #[error("Meta refused the connection, so it was not saved: {}", .0.message)]
+    ConnectionRefused(cocolu_core::log::SendError),
     /// A feature needs configuration that is missing.
     #[error("{0}")]
     NotConfigured(String),
@@ -97,6 +100,9 @@ impl ApiError {
             ApiError::Throttled(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::NotConfigured(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_configured"),
             ApiError::Refused { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            ApiError::ConnectionRefused(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "connection_refused")
+            }
             ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "upstream"),
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
@@ -161,6 +167,13 @@ impl IntoResponse for ApiError {
             ApiError::Conflict { message, details } => {
                 (message, serde_json::to_value(details).ok())
             }
+            ApiError::ConnectionRefused(error) => (
+                format!(
+                    "Meta refused the connection, so it was not saved: {}",
+                    error.message
+                ),
+                Some(json!({ "meta": error })),
+            ),
             other => (other.to_string(), None),
         };
         let mut error = json!({ "code": code, "message": message });

@@ -4,7 +4,7 @@ use super::AccessConfig;
 use crate::auth::Auth;
 use crate::bot::Bot;
 use crate::channel::meta::graph::GraphClient;
-use crate::channel::meta::MetaConfig;
+use crate::channel::meta::MetaLink;
 use crate::clock::Clock;
 use crate::data::Data;
 use crate::events::Events;
@@ -50,7 +50,7 @@ pub struct Shared {
     /// What changed, for the dashboards.
     pub events: Events,
     /// The Meta connection.
-    pub meta: Arc<MetaConfig>,
+    pub meta: MetaLink,
     /// Counters.
     pub metrics: Arc<Metrics>,
     /// The Graph API.

@@ -32,7 +32,7 @@ struct Handshake {
 }
 
 async fn verify(State(state): State<AppState>, Query(handshake): Query<Handshake>) -> Response {
-    let accepted = match (&state.meta.verify_token, &handshake.verify_token) {
+    let accepted = match (&state.meta.current().verify_token, &handshake.verify_token) {
         (Some(expected), Some(given)) => {
             handshake.mode.as_deref() == Some("subscribe") && secret::same(expected, given)
         }
@@ -55,12 +55,14 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let Some(secret) = state.meta.app_secret.as_deref() else {
+    let Some(secret) = state.meta.current().app_secret else {
         tracing::error!(
-            "a webhook arrived but META_APP_SECRET is not set: refusing it (Meta will redeliver)"
+            "a webhook arrived but the app secret is not set (Ajustes, or META_APP_SECRET): \
+             refusing it (Meta will redeliver)"
         );
         return Err(ApiError::NotConfigured(
-            "The app secret (META_APP_SECRET) is not configured, so webhooks cannot be verified."
+            "The app secret is not configured (Settings, or META_APP_SECRET), so webhooks \
+             cannot be verified."
                 .into(),
         ));
     };

@@ -107,6 +107,8 @@ pub struct Outbox {
     wake: Notify,
     rate: RateLimit,
     paused_until: Mutex<Option<Instant>>,
+    /// Ends a pause early (a new connection was saved).
+    unpaused: Notify,
     next_id: AtomicU64,
     /// Sends tried again after a failure, since start.
     retries: AtomicU64,
@@ -126,6 +128,13 @@ impl Outbox {
     /// When Meta last refused the access token, unless a send has worked since.
     pub fn token_refused_at(&self) -> Option<i64> {
         Some(self.token_refused_at.load(Ordering::Relaxed)).filter(|at| *at > 0)
+    }
+
+    /// Ends a pause after Meta refused the token: a new connection was put in force, so the
+    /// waiting replies are tried with it at once.
+    pub fn resume(&self) {
+        *self.paused_until.lock() = None;
+        self.unpaused.notify_waiters();
     }
 
     /// Sends tried again after a failure since the server started.
@@ -153,6 +162,7 @@ impl Outbox {
             wake: Notify::new(),
             rate: RateLimit::new(per_second),
             paused_until: Mutex::new(None),
+            unpaused: Notify::new(),
             next_id: AtomicU64::new(0),
             retries: AtomicU64::new(0),
             token_refused_at: Default::default(),
@@ -292,9 +302,18 @@ impl Outbox {
     /// Waits out a pause after Meta refused the token, then the rate limit's next slot.
     async fn wait_until_allowed(&self) {
         loop {
+            // Listening before reading the pause, so that a resume in between is not missed.
+            let unpaused = self.unpaused.notified();
+            tokio::pin!(unpaused);
+            unpaused.as_mut().enable();
             let paused = *self.paused_until.lock();
             match paused {
-                Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
+                Some(until) if until > Instant::now() => {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(until) => {}
+                        () = unpaused => {}
+                    }
+                }
                 _ => break,
             }
         }
@@ -355,7 +374,7 @@ impl Outbox {
             Failure::Retry if attempt < MAX_ATTEMPTS => Some(backoff(attempt)),
             Failure::RecipientThrottled if attempt < MAX_ATTEMPTS => Some(RECIPIENT_PAUSE),
             Failure::TokenInvalid => {
-                tracing::error!(error = %Escaped(&error), "the Graph API refused the access token: sending paused; fix META_ACCESS_TOKEN");
+                tracing::error!(error = %Escaped(&error), "the Graph API refused the access token: sending paused; enter a new one in Settings (or META_ACCESS_TOKEN)");
                 *self.paused_until.lock() = Some(Instant::now() + TOKEN_PAUSE);
                 self.token_refused_at
                     .store(self.clock.now_ms(), Ordering::Relaxed);

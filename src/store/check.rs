@@ -5,6 +5,7 @@ use super::log::{list_segments, scan_segment};
 use super::templates::TemplateStore;
 use super::LOG_DIR;
 use crate::auth::users::Users;
+use cocolu_core::connection::SavedConnection;
 use cocolu_core::document::{migrate_text, parse, Context, FileProblem, HandEdited};
 use cocolu_core::engine::rules::Rules;
 use cocolu_core::fault::Fault;
@@ -31,6 +32,7 @@ pub fn check(data_dir: &Path, templates_dir: &Path) -> Report {
     check_document::<Settings>(data_dir, &context, &mut report);
     check_document::<Rules>(data_dir, &context, &mut report);
     check_document::<Users>(data_dir, &context, &mut report);
+    check_document::<SavedConnection>(data_dir, &context, &mut report);
     check_log(&data_dir.join(LOG_DIR), &mut report);
     report
 }

@@ -21,8 +21,8 @@ use std::time::Duration;
 
 /// The only token the stand-in accepts.
 pub const ACCESS_TOKEN: &str = "test-access-token";
-pub const PHONE_NUMBER_ID: &str = "PNID";
-pub const WABA_ID: &str = "WABA";
+pub const PHONE_NUMBER_ID: &str = "106540352242922";
+pub const WABA_ID: &str = "102290129340398";
 
 /// One request the stand-in received.
 #[derive(Clone, Debug)]

@@ -317,7 +317,7 @@ fn webhook_body(g: &mut Gen) -> Vec<u8> {
     }
     let mut value = json!({
         "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "584120000000", "phone_number_id": "PNID"},
+        "metadata": {"display_phone_number": "584120000000", "phone_number_id": "106540352242922"},
         "contacts": [{"profile": {"name": "Cliente"}, "wa_id": "584121234567"}],
         "messages": [message],
         "statuses": [{"id": "wamid.out", "status": "delivered", "timestamp": "1764000000", "recipient_id": "584121234567"}],
@@ -375,7 +375,7 @@ async fn generated_requests_to_every_operation_and_the_webhook_never_break_the_s
         .env("COCOLU_ADDR", "127.0.0.1:0")
         .env("META_APP_SECRET", APP_SECRET)
         .env("META_VERIFY_TOKEN", VERIFY_TOKEN)
-        .env("META_PHONE_NUMBER_ID", "PNID")
+        .env("META_PHONE_NUMBER_ID", "106540352242922")
         .env("META_ACCESS_TOKEN", "fuzz-token")
         // Nothing listens there: sends fail as network errors and are retried.
         .env("META_GRAPH_URL", "http://127.0.0.1:9")

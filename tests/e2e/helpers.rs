@@ -580,7 +580,7 @@ pub fn text_message(id: &str, from: &str, text: &str, timestamp_secs: i64) -> Ve
         "object": "whatsapp_business_account",
         "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
             "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "584120000000", "phone_number_id": "PNID"},
+            "metadata": {"display_phone_number": "584120000000", "phone_number_id": "106540352242922"},
             "contacts": [{"profile": {"name": "Cliente"}, "wa_id": from, "user_id": format!("VE.{from}")}],
             "messages": [{"from": from, "id": id, "timestamp": timestamp_secs.to_string(), "type": "text", "text": {"body": text}}]
         }}]}]

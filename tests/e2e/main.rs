@@ -8,6 +8,7 @@ mod binary;
 mod bot;
 mod browser;
 mod commands;
+mod connection;
 mod contacts;
 mod crash;
 mod dashboard;

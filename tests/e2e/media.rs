@@ -9,7 +9,7 @@ use std::time::Duration;
 
 fn image_message(message_id: &str, media_id: &str) -> Vec<u8> {
     json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
-        "metadata": {"phone_number_id": "PNID"},
+        "metadata": {"phone_number_id": "106540352242922"},
         "contacts": [{"profile": {"name": "Eva"}, "wa_id": "584127777777", "user_id": "VE.eva"}],
         "messages": [{"from": "584127777777", "id": message_id, "timestamp": now_secs().to_string(), "type": "image",
                       "image": {"id": media_id, "mime_type": "image/jpeg", "caption": "¿tienen este?"}}]

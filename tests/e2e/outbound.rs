@@ -88,9 +88,9 @@ async fn a_manual_reply_reaches_the_graph_api_in_meta_s_shape_and_is_logged() {
     let request = graph
         .seen()
         .into_iter()
-        .find(|s| s.path.ends_with("/PNID/messages"))
+        .find(|s| s.path.ends_with("/106540352242922/messages"))
         .expect("request");
-    assert_eq!(request.path, "/v26.0/PNID/messages");
+    assert_eq!(request.path, "/v26.0/106540352242922/messages");
     assert_eq!(
         request.authorization.as_deref(),
         Some(format!("Bearer {ACCESS_TOKEN}").as_str())
@@ -221,7 +221,7 @@ async fn a_reply_that_comes_back_undelivered_counts_as_failed_on_the_overview() 
         "object": "whatsapp_business_account",
         "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
             "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "584120000000", "phone_number_id": "PNID"},
+            "metadata": {"display_phone_number": "584120000000", "phone_number_id": "106540352242922"},
             "statuses": [{"id": sent["message_id"], "status": "failed",
                 "timestamp": now_secs().to_string(), "recipient_id": CUSTOMER,
                 "errors": [{"code": 131026, "title": "Message undeliverable"}]}]

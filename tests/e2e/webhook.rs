@@ -185,7 +185,7 @@ async fn a_batch_with_every_message_type_statuses_and_errors_is_stored_whole() {
         .collect();
     let body = json!({"object": "whatsapp_business_account", "entry": [
         {"id": "WABA", "changes": [
-            {"field": "messages", "value": {"metadata": {"phone_number_id": "PNID"},
+            {"field": "messages", "value": {"metadata": {"phone_number_id": "106540352242922"},
                 "contacts": [{"profile": {"name": "Carla"}, "wa_id": "584122222222", "user_id": "VE.carla"}],
                 "messages": messages}},
             {"field": "messages", "value": {"statuses": [
@@ -368,7 +368,7 @@ async fn a_message_for_another_business_number_is_stored_but_not_answered() {
     assert_eq!(app.webhook(&foreign).await.status(), 200);
     // A message to our number afterwards: once the bot has answered it, it has had every
     // chance to answer the first.
-    let ours = message_to("PNID", json!("wamid.ours"), "584125550002");
+    let ours = message_to("106540352242922", json!("wamid.ours"), "584125550002");
     assert_eq!(app.webhook(&ours).await.status(), 200);
     graph.wait_for_sends(2, Duration::from_secs(10)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -406,7 +406,7 @@ async fn a_message_for_another_business_number_is_stored_but_not_answered() {
 #[tokio::test]
 async fn a_message_whose_id_is_a_number_is_acknowledged_and_kept_whole() {
     let app = spawn_app().await;
-    let body = message_to("PNID", json!(12345), "584125550003");
+    let body = message_to("106540352242922", json!(12345), "584125550003");
 
     assert_eq!(app.webhook(&body).await.status(), 200);
 
@@ -429,7 +429,7 @@ async fn newlines_and_escape_sequences_from_a_webhook_do_not_reach_the_log_raw()
     let server = spawn_binary_with_stderr(dir.path(), &[], &[("RUST_LOG", "info")], log.into());
     let from = "58412\nINFO forged line \x1b[31m";
     let body = body_with(json!({
-        "metadata": {"phone_number_id": "PNID"},
+        "metadata": {"phone_number_id": "106540352242922"},
         "messages": [{"from": from, "id": "wamid.\r\nx\x1b[0m", "timestamp": now_secs().to_string(), "type": "text\n", "text": {"body": "hola"}}]
     }));
 

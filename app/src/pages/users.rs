@@ -408,6 +408,10 @@ fn action_words(action: &str, lang: Lang) -> String {
         ),
         "contact_erased" => ("Datos de un cliente borrados", "A customer's data erased"),
         "whatsapp_web_unlinked" => ("WhatsApp Web desvinculado", "WhatsApp Web unlinked"),
+        "connection_saved" => (
+            "Conexión con WhatsApp cambiada",
+            "WhatsApp connection changed",
+        ),
         other => return other.to_string(),
     };
     (if lang == Lang::Es { es } else { en }).to_string()
@@ -445,6 +449,23 @@ fn detail_words(detail: &str, lang: Lang) -> String {
             return format!("{}, {state}", role(name));
         }
     }
+    if let Some(fields) = detail.strip_prefix("changed: ") {
+        let words: Vec<&str> = fields
+            .split(", ")
+            .map(|field| {
+                let text = match field {
+                    "phone_number_id" => Text::PhoneNumberId,
+                    "waba_id" => Text::WabaId,
+                    "access_token" => Text::AccessToken,
+                    "app_secret" => Text::AppSecret,
+                    "verify_token" => Text::VerifyToken,
+                    other => return other,
+                };
+                text.get(lang)
+            })
+            .collect();
+        return words.join(", ");
+    }
     if let Some((records, media)) = detail
         .strip_suffix(" media files")
         .and_then(|d| d.split_once(" records, "))
@@ -465,6 +486,10 @@ mod tests {
     #[test]
     fn audit_entries_read_in_the_page_s_language() {
         assert_eq!(action_words("rules_saved", Lang::Es), "Reglas guardadas");
+        assert_eq!(
+            detail_words("changed: access_token, verify_token", Lang::Es),
+            "Token de acceso, Token de verificación"
+        );
         assert_eq!(
             action_words("from_a_newer_server", Lang::Es),
             "from_a_newer_server"

@@ -5,9 +5,9 @@
 //! The base URL comes from configuration (`META_GRAPH_URL`); tests point it at a stand-in.
 //! This is the Meta implementation of [`Channel`].
 
-use super::MetaConfig;
+use super::{MetaConfig, MetaLink};
 use crate::channel::Channel;
-use cocolu_core::api::channel::ApprovedTemplate;
+use cocolu_core::api::channel::{ApprovedTemplate, PhoneNumberInfo};
 use cocolu_core::contact::ContactRef;
 use cocolu_core::log::{Failure, SendError};
 use cocolu_core::outbound::{self, Outbound};
@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// What one of Meta's error codes means for sending, for the codes that say more than
@@ -61,15 +60,6 @@ pub fn classify(status: u16, body: &Value) -> SendError {
         subcode,
         message,
     }
-}
-
-/// What the connection check found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct PhoneNumberInfo {
-    pub verified_name: Option<String>,
-    pub display_phone_number: Option<String>,
-    pub quality_rating: Option<String>,
 }
 
 /// Where an inbound media file can be downloaded (the URL expires after a few minutes).
@@ -137,29 +127,31 @@ impl MediaDownload {
 #[derive(Clone)]
 pub struct GraphClient {
     http: reqwest::Client,
-    config: Arc<MetaConfig>,
+    link: MetaLink,
 }
 
 impl GraphClient {
-    pub fn new(config: Arc<MetaConfig>) -> GraphClient {
+    pub fn new(link: MetaLink) -> GraphClient {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
             .user_agent(concat!("cocolu/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        GraphClient { http, config }
+        GraphClient { http, link }
     }
 
-    fn url(&self, path: &str) -> String {
-        format!(
-            "{}/{}/{path}",
-            self.config.graph_url, self.config.graph_version
-        )
+    /// The connection in force now (changed from the dashboard without a restart).
+    fn config(&self) -> MetaConfig {
+        self.link.current()
     }
 
-    fn token(&self) -> Result<&str, SendError> {
-        self.config.access_token.as_deref().ok_or_else(|| {
+    fn url(config: &MetaConfig, path: &str) -> String {
+        format!("{}/{}/{path}", config.graph_url, config.graph_version)
+    }
+
+    fn token(config: &MetaConfig) -> Result<&str, SendError> {
+        config.access_token.as_deref().ok_or_else(|| {
             SendError::local(
                 Failure::TokenInvalid,
                 "the access token (META_ACCESS_TOKEN) is not configured",
@@ -167,8 +159,8 @@ impl GraphClient {
         })
     }
 
-    fn phone_number_id(&self) -> Result<&str, SendError> {
-        self.config.phone_number_id.as_deref().ok_or_else(|| {
+    fn phone_number_id(config: &MetaConfig) -> Result<&str, SendError> {
+        config.phone_number_id.as_deref().ok_or_else(|| {
             SendError::local(
                 Failure::Permanent,
                 "the phone number id (META_PHONE_NUMBER_ID) is not configured",
@@ -176,9 +168,13 @@ impl GraphClient {
         })
     }
 
-    async fn call(&self, request: reqwest::RequestBuilder) -> Result<Value, SendError> {
+    async fn call(
+        &self,
+        config: &MetaConfig,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Value, SendError> {
         let response = request
-            .bearer_auth(self.token()?)
+            .bearer_auth(Self::token(config)?)
             .send()
             .await
             .map_err(|e| {
@@ -197,9 +193,14 @@ impl GraphClient {
     pub async fn send(&self, to: &ContactRef, message: &Outbound) -> Result<String, SendError> {
         outbound::check(message)
             .map_err(|e| SendError::local(Failure::Permanent, e.to_string()))?;
-        let url = self.url(&format!("{}/messages", self.phone_number_id()?));
+        let config = self.config();
+        let url = Self::url(
+            &config,
+            &format!("{}/messages", Self::phone_number_id(&config)?),
+        );
         let body = self
             .call(
+                &config,
                 self.http
                     .post(url)
                     .json(&super::body::graph_body(to, message)),
@@ -218,8 +219,13 @@ impl GraphClient {
 
     /// Marks a customer's message as read, optionally showing the typing indicator.
     pub async fn mark_read(&self, message_id: &str, typing: bool) -> Result<(), SendError> {
-        let url = self.url(&format!("{}/messages", self.phone_number_id()?));
+        let config = self.config();
+        let url = Self::url(
+            &config,
+            &format!("{}/messages", Self::phone_number_id(&config)?),
+        );
         self.call(
+            &config,
             self.http
                 .post(url)
                 .json(&super::body::read_receipt_body(message_id, typing)),
@@ -230,7 +236,10 @@ impl GraphClient {
 
     /// `GET /{version}/{media_id}`: where to download an inbound media file.
     pub async fn media_info(&self, media_id: &str) -> Result<MediaInfo, SendError> {
-        let body = self.call(self.http.get(self.url(media_id))).await?;
+        let config = self.config();
+        let body = self
+            .call(&config, self.http.get(Self::url(&config, media_id)))
+            .await?;
         let url = body.get("url").and_then(Value::as_str).ok_or_else(|| {
             SendError::local(Failure::Permanent, "the Graph API returned no media URL")
         })?;
@@ -249,12 +258,13 @@ impl GraphClient {
     /// URL; otherwise no request is made at all. (On a redirect to another host, reqwest
     /// drops the `Authorization` header.)
     pub async fn open_download(&self, url: &str) -> Result<MediaDownload, SendError> {
-        let url = token_may_go_to(url, &self.config.graph_url)
+        let config = self.config();
+        let url = token_may_go_to(url, &config.graph_url)
             .map_err(|reason| SendError::local(Failure::Permanent, reason))?;
         let response = self
             .http
             .get(url)
-            .bearer_auth(self.token()?)
+            .bearer_auth(Self::token(&config)?)
             .send()
             .await
             .map_err(|e| {
@@ -270,12 +280,16 @@ impl GraphClient {
 
     /// `GET /{version}/{phone_number_id}`: the verified name and number, or why not.
     pub async fn check_connection(&self) -> Result<PhoneNumberInfo, SendError> {
-        let url = self.url(self.phone_number_id()?);
+        let config = self.config();
+        let url = Self::url(&config, Self::phone_number_id(&config)?);
         let body = self
-            .call(self.http.get(url).query(&[(
-                "fields",
-                "verified_name,display_phone_number,quality_rating",
-            )]))
+            .call(
+                &config,
+                self.http.get(url).query(&[(
+                    "fields",
+                    "verified_name,display_phone_number,quality_rating",
+                )]),
+            )
             .await?;
         let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
         Ok(PhoneNumberInfo {
@@ -287,19 +301,23 @@ impl GraphClient {
 
     /// The approved templates of the business account.
     pub async fn approved_templates(&self) -> Result<Vec<ApprovedTemplate>, SendError> {
-        let waba = self.config.waba_id.as_deref().ok_or_else(|| {
+        let config = self.config();
+        let waba = config.waba_id.as_deref().ok_or_else(|| {
             SendError::local(
                 Failure::Permanent,
                 "the business account id (META_WABA_ID) is not configured",
             )
         })?;
-        let url = self.url(&format!("{waba}/message_templates"));
+        let url = Self::url(&config, &format!("{waba}/message_templates"));
         let body = self
-            .call(self.http.get(url).query(&[
-                ("status", "APPROVED"),
-                ("limit", "100"),
-                ("fields", "name,language,category,status,components"),
-            ]))
+            .call(
+                &config,
+                self.http.get(url).query(&[
+                    ("status", "APPROVED"),
+                    ("limit", "100"),
+                    ("fields", "name,language,category,status,components"),
+                ]),
+            )
             .await?;
         let templates = body
             .get("data")

@@ -1,7 +1,8 @@
 //! Ajustes: the business profile and time zone, hours and closed dates, the welcome, away,
 //! fallback, takeover and opt-out options (all of `settings.json`, checked as the owner
-//! types and saved on a revision), and the Meta connection: ids, masked secrets, the webhook
-//! URL and verify token to copy, and a connection test with Meta's exact answer.
+//! types and saved on a revision), and the Meta connection ([`connection`]).
+
+mod connection;
 
 use crate::api;
 use crate::components::document::{DocEditor, FileStatus, SaveBar};
@@ -16,6 +17,7 @@ use cocolu_core::api::channel::Connection;
 use cocolu_core::api::status::Status;
 use cocolu_core::events::ServerEvent;
 use cocolu_core::model::{ChannelKind, Language, LinkState, ReplyPolicy, Settings as SettingsDoc};
+use connection::MetaConnection;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -413,110 +415,5 @@ fn WebLink(link: RwSignal<Option<LinkState>>) -> impl IntoView {
                 }
             })}
         </div>
-    }
-}
-
-/// A value with a button that copies it.
-#[component]
-fn Copyable(id: &'static str, value: String) -> impl IntoView {
-    let i18n = use_i18n();
-    let toasts = toaster();
-    let copied = value.clone();
-    let copy = move |_| {
-        let text = copied.clone();
-        leptos::task::spawn_local(async move {
-            if browser::copy(text).await {
-                toasts.ok(Text::Copied);
-            } else {
-                toasts.error(Text::CopyFailed, String::new());
-            }
-        });
-    };
-    view! {
-        <span class="copyable">
-            <code class="mono" id=id>{value}</code>
-            <button type="button" class="button button-quiet copy-button" on:click=copy>{i18n.t(Text::Copy)}</button>
-        </span>
-    }
-}
-
-/// The Meta connection: what is configured, and a test.
-#[component]
-fn MetaConnection(connection: Connection) -> impl IntoView {
-    let i18n = use_i18n();
-    let checking = RwSignal::new(false);
-    let result = RwSignal::new(None::<Result<Value, String>>);
-    let test = move |_| {
-        checking.set(true);
-        let request = api::get_json::<Value>("/api/channel/check");
-        leptos::task::spawn_local(async move {
-            result.set(Some(request.await));
-            checking.set(false);
-        });
-    };
-    let unset = move || view! { <span class="state-bad">{i18n.t(Text::NotSet)}</span> }.into_any();
-    let shown = move |value: Option<String>| match value {
-        Some(v) => view! { <code class="mono">{v}</code> }.into_any(),
-        None => unset(),
-    };
-    view! {
-        <section class="card" aria-labelledby="meta-title" id="meta-connection">
-            <h2 id="meta-title">{i18n.t(Text::MetaSection)}</h2>
-            <p class="field-hint">{i18n.t(Text::MetaHint)}</p>
-            <dl class="facts">
-                <dt>{i18n.t(Text::WebhookUrl)}</dt>
-                <dd><Copyable id="webhook-url" value=connection.webhook_url.clone() /></dd>
-                <dt>{i18n.t(Text::VerifyToken)}</dt>
-                <dd>{match connection.verify_token.clone() {
-                    Some(token) => view! { <Copyable id="verify-token" value=token /> }.into_any(),
-                    None => unset(),
-                }}</dd>
-                <dt>{i18n.t(Text::PhoneNumberId)}</dt>
-                <dd>{shown(connection.phone_number_id.clone())}</dd>
-                <dt>{i18n.t(Text::WabaId)}</dt>
-                <dd>{shown(connection.waba_id.clone())}</dd>
-                <dt>{i18n.t(Text::AccessToken)}</dt>
-                <dd id="access-token">{shown(connection.access_token.clone())}</dd>
-                <dt>{i18n.t(Text::AppSecret)}</dt>
-                <dd>{if connection.app_secret_set {
-                    view! { <span class="state-ok">{i18n.t(Text::SetHidden)}</span> }.into_any()
-                } else {
-                    unset()
-                }}</dd>
-                <dt>{i18n.t(Text::GraphApi)}</dt>
-                <dd><code class="mono">{format!("{} ({})", connection.graph_url, connection.graph_version)}</code></dd>
-            </dl>
-            <button type="button" class="button button-primary" id="test-connection" disabled=move || checking.get() on:click=test>
-                {move || i18n.t(if checking.get() { Text::Testing } else { Text::TestConnection })()}
-            </button>
-            <div aria-live="polite" id="connection-result">
-                {move || result.get().map(|outcome| match outcome {
-                    Ok(check) if check["ok"].as_bool() == Some(true) => {
-                        let number = &check["phone_number"];
-                        let line = format!(
-                            "{} · {} · {}: {}",
-                            number["verified_name"].as_str().unwrap_or("?"),
-                            number["display_phone_number"].as_str().unwrap_or("?"),
-                            i18n.t(Text::Quality)(),
-                            number["quality_rating"].as_str().unwrap_or("?"),
-                        );
-                        view! { <p class="notice state-ok" data-ok="true">{i18n.t(Text::ConnectionOk)} " " {line}</p> }.into_any()
-                    }
-                    Ok(check) => {
-                        let error = &check["error"];
-                        let message = crate::i18n::meta_error(
-                            error["code"].as_i64(),
-                            error["message"].as_str().unwrap_or_default(),
-                            i18n.0.get(),
-                        );
-                        // No answer from Meta at all (network) reads differently from a refusal.
-                        let refused = error["code"].is_i64() || error["status"].is_u64();
-                        let lead = if refused { Text::ConnectionFailed } else { Text::ConnectionUnreachable };
-                        view! { <p class="notice notice-error" data-ok="false" role="alert">{i18n.t(lead)} " " {message}</p> }.into_any()
-                    }
-                    Err(error) => view! { <p class="notice notice-error" role="alert">{i18n.t(Text::LoadFailed)} " (" {error} ")"</p> }.into_any(),
-                })}
-            </div>
-        </section>
     }
 }

@@ -1,0 +1,298 @@
+//! The Meta connection in Ajustes: the webhook URL and verify token to paste into Meta's app
+//! dashboard, the ids and secrets to copy from it (tested against Meta before they are saved,
+//! then in force without a restart), and a test of the connection in force with Meta's exact
+//! answer. Values the server's environment sets are shown locked.
+
+use crate::api;
+use crate::components::{browser, toaster};
+use crate::i18n::{use_i18n, Text};
+use cocolu_core::api::channel::{
+    Connection, ConnectionChange, ConnectionCheck, ConnectionSaved, PhoneNumberInfo,
+};
+use cocolu_core::connection::ConnectionField;
+use cocolu_core::log::SendError;
+use leptos::prelude::*;
+
+/// A value with a button that copies it.
+#[component]
+fn Copyable(id: &'static str, #[prop(into)] value: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = toaster();
+    let copy = move |_| {
+        let text = value.get_untracked();
+        leptos::task::spawn_local(async move {
+            if browser::copy(text).await {
+                toasts.ok(Text::Copied);
+            } else {
+                toasts.error(Text::CopyFailed, String::new());
+            }
+        });
+    };
+    view! {
+        <span class="copyable">
+            <code class="mono" id=id>{value}</code>
+            <button type="button" class="button button-quiet copy-button" on:click=copy>{i18n.t(Text::Copy)}</button>
+        </span>
+    }
+}
+
+/// What the last action found.
+#[derive(Clone, Debug, PartialEq)]
+enum Outcome {
+    /// Saved; with the number Meta described when there was enough to test.
+    Saved(Option<PhoneNumberInfo>),
+    /// The connection in force was tested.
+    Tested(ConnectionCheck),
+    /// Meta refused the values entered: nothing was saved.
+    Refused(SendError),
+    /// Refused for another reason, in words.
+    Failed(Text, String),
+}
+
+/// The label of each field, in the order of [`ConnectionField::ALL`].
+fn label(field: ConnectionField) -> Text {
+    match field {
+        ConnectionField::PhoneNumberId => Text::PhoneNumberId,
+        ConnectionField::WabaId => Text::WabaId,
+        ConnectionField::AccessToken => Text::AccessToken,
+        ConnectionField::AppSecret => Text::AppSecret,
+        ConnectionField::VerifyToken => Text::VerifyToken,
+    }
+}
+
+/// What an input starts with: the ids and verify token as they are; secrets empty (never
+/// shown; left empty they keep their value).
+fn initial(connection: &Connection, field: ConnectionField) -> String {
+    match field {
+        ConnectionField::PhoneNumberId => connection.phone_number_id.clone(),
+        ConnectionField::WabaId => connection.waba_id.clone(),
+        ConnectionField::VerifyToken => connection.verify_token.clone(),
+        ConnectionField::AccessToken | ConnectionField::AppSecret => None,
+    }
+    .unwrap_or_default()
+}
+
+/// A line about the number Meta describes.
+fn number_line(i18n: crate::i18n::I18n, number: &PhoneNumberInfo) -> String {
+    let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
+    format!(
+        "{} · {} · {}: {}",
+        or_unknown(&number.verified_name),
+        or_unknown(&number.display_phone_number),
+        i18n.t(Text::Quality)(),
+        or_unknown(&number.quality_rating),
+    )
+}
+
+/// The Meta connection: the values to paste into Meta, the ones to copy from it, a save that
+/// tests them first, and a test of what is in force.
+#[component]
+pub fn MetaConnection(connection: Connection) -> impl IntoView {
+    let i18n = use_i18n();
+    let inputs = ConnectionField::ALL.map(|field| RwSignal::new(initial(&connection, field)));
+    let shown = RwSignal::new(connection);
+    let busy = RwSignal::new(None::<Text>);
+    let outcome = RwSignal::new(None::<Outcome>);
+    let errors = RwSignal::new(Vec::<(String, String)>::new());
+    let input_of = move |field: ConnectionField| inputs[field as usize];
+    let locked = move |field: ConnectionField| shown.with(|c| c.set_by_server.contains(&field));
+
+    let save = move |_| {
+        let value = |field: ConnectionField| {
+            let text = input_of(field).get_untracked().trim().to_string();
+            // Secrets left empty keep their value; locked values are the server's.
+            let keep = locked(field) || (field.is_secret() && text.is_empty());
+            (!keep).then_some(text)
+        };
+        let change = ConnectionChange {
+            phone_number_id: value(ConnectionField::PhoneNumberId),
+            waba_id: value(ConnectionField::WabaId),
+            access_token: value(ConnectionField::AccessToken),
+            app_secret: value(ConnectionField::AppSecret),
+            verify_token: value(ConnectionField::VerifyToken),
+        };
+        busy.set(Some(Text::ConnectionSaving));
+        outcome.set(None);
+        errors.set(Vec::new());
+        let lang = i18n.0.get_untracked();
+        leptos::task::spawn_local(async move {
+            let body = serde_json::to_value(&change).ok();
+            let answer = api::send::<ConnectionSaved>("PUT", "/api/channel".into(), body).await;
+            let result = match answer {
+                Ok(saved) => {
+                    for field in ConnectionField::ALL {
+                        input_of(field).try_set(initial(&saved.connection, field));
+                    }
+                    shown.try_set(saved.connection);
+                    Outcome::Saved(saved.check.and_then(|check| check.phone_number))
+                }
+                Err(failure) if failure.code == "connection_refused" => {
+                    let meta = failure
+                        .details
+                        .as_ref()
+                        .and_then(|details| api::from_part::<SendError>(&details["meta"]).ok());
+                    match meta {
+                        Some(error) => Outcome::Refused(error),
+                        None => Outcome::Failed(Text::ConnectionNotSaved, failure.message),
+                    }
+                }
+                Err(failure) if !failure.problems().is_empty() => {
+                    let problems = crate::faults::problems_in(failure.problems(), lang).await;
+                    errors.try_set(
+                        problems
+                            .into_iter()
+                            .map(|p| (p.pointer.unwrap_or_default(), p.message))
+                            .collect(),
+                    );
+                    Outcome::Failed(Text::ConnectionInvalid, String::new())
+                }
+                Err(failure) => Outcome::Failed(
+                    Text::ConnectionNotSaved,
+                    crate::faults::failure_in(failure, lang).await,
+                ),
+            };
+            outcome.try_set(Some(result));
+            busy.try_set(None);
+        });
+    };
+    let test = move |_| {
+        busy.set(Some(Text::Testing));
+        outcome.set(None);
+        let request = api::get_json::<ConnectionCheck>("/api/channel/check");
+        leptos::task::spawn_local(async move {
+            let result = match request.await {
+                Ok(check) => Outcome::Tested(check),
+                Err(error) => Outcome::Failed(Text::LoadFailed, error),
+            };
+            outcome.try_set(Some(result));
+            busy.try_set(None);
+        });
+    };
+
+    let row = move |field: ConnectionField| {
+        let id = format!("meta-{}", field.key().replace('_', "-"));
+        let pointer = format!("/{}", field.key());
+        let error = move || {
+            errors.with(|all| {
+                all.iter()
+                    .find(|(at, _)| *at == pointer)
+                    .map(|(_, message)| message.clone())
+            })
+        };
+        let has_error = error.clone();
+        let placeholder = move || {
+            if !field.is_secret() {
+                return String::new();
+            }
+            shown
+                .with(|c| match field {
+                    ConnectionField::AccessToken => c.access_token.clone(),
+                    _ => c
+                        .app_secret_set
+                        .then(|| i18n.t(Text::SetHidden)().to_string()),
+                })
+                .unwrap_or_else(|| i18n.t(Text::NotSet)().to_string())
+        };
+        let hint = move || {
+            if locked(field) {
+                Some(Text::SetByServer)
+            } else if field.is_secret() {
+                let set = shown.with(|c| match field {
+                    ConnectionField::AccessToken => c.access_token.is_some(),
+                    _ => c.app_secret_set,
+                });
+                set.then_some(Text::SecretKeep)
+            } else if field.is_id() {
+                Some(Text::MetaIdHint)
+            } else {
+                Some(Text::VerifyTokenHint)
+            }
+        };
+        let hint_id = format!("{id}-hint");
+        view! {
+            <div class="field">
+                <label for=id.clone()>{i18n.t(label(field))}</label>
+                <input
+                    id=id
+                    type=if field.is_secret() { "password" } else { "text" }
+                    inputmode=field.is_id().then_some("numeric")
+                    autocomplete="off"
+                    spellcheck="false"
+                    aria-describedby=hint_id.clone()
+                    placeholder=placeholder
+                    disabled=move || locked(field)
+                    aria-invalid=move || has_error().is_some().then_some("true")
+                    prop:value=move || input_of(field).get()
+                    on:input=move |ev| input_of(field).set(event_target_value(&ev))
+                />
+                <p class="field-hint" id=hint_id>{move || hint().map(|text| i18n.t(text)())}</p>
+                {move || error().map(|message| view! { <p class="field-error" role="alert">{message}</p> })}
+            </div>
+        }
+    };
+
+    let result = move || {
+        let lang = i18n.0.get();
+        let refusal = |lead_if_refused: Text, error: &SendError| {
+            let message = crate::i18n::meta_error(error.code, &error.message, lang);
+            // No answer from Meta at all (the network) reads differently from a refusal.
+            let lead = if error.code.is_some() || error.status.is_some() {
+                lead_if_refused
+            } else {
+                Text::ConnectionUnreachable
+            };
+            view! { <p class="notice notice-error" data-ok="false" role="alert">{i18n.t(lead)} " " {message}</p> }.into_any()
+        };
+        outcome.get().map(|outcome| match outcome {
+            Outcome::Saved(Some(ref number)) | Outcome::Tested(ConnectionCheck { phone_number: Some(ref number), .. }) => {
+                let lead = if matches!(outcome, Outcome::Saved(_)) { Text::ConnectionSaved } else { Text::ConnectionOk };
+                view! { <p class="notice state-ok" data-ok="true">{i18n.t(lead)} " " {number_line(i18n, number)}</p> }.into_any()
+            }
+            Outcome::Saved(None) => view! { <p class="notice" data-ok="true">{i18n.t(Text::ConnectionSavedUntested)}</p> }.into_any(),
+            Outcome::Tested(ConnectionCheck { error: Some(error), .. }) => refusal(Text::ConnectionFailed, &error),
+            Outcome::Tested(_) => view! { <p class="notice notice-error" role="alert">{i18n.t(Text::ConnectionFailed)}</p> }.into_any(),
+            Outcome::Refused(error) => refusal(Text::ConnectionNotSaved, &error),
+            Outcome::Failed(lead, words) => view! {
+                <p class="notice notice-error" role="alert">{i18n.t(lead)} " " {words}</p>
+            }.into_any(),
+        })
+    };
+
+    let webhook_url = Signal::derive(move || shown.with(|c| c.webhook_url.clone()));
+    let verify_token =
+        Signal::derive(move || shown.with(|c| c.verify_token.clone().unwrap_or_default()));
+    view! {
+        <section class="card" aria-labelledby="meta-title" id="meta-connection">
+            <h2 id="meta-title">{i18n.t(Text::MetaSection)}</h2>
+            <p class="field-hint">{i18n.t(Text::MetaHint)}</p>
+            <dl class="facts">
+                <dt>{i18n.t(Text::WebhookUrl)}</dt>
+                <dd><Copyable id="webhook-url" value=webhook_url /></dd>
+                <dt>{i18n.t(Text::VerifyToken)}</dt>
+                <dd>{move || if verify_token.with(String::is_empty) {
+                    view! { <span class="state-bad">{i18n.t(Text::NotSet)}</span> }.into_any()
+                } else {
+                    view! { <Copyable id="verify-token" value=verify_token /> }.into_any()
+                }}</dd>
+            </dl>
+            {move || (!webhook_url.with(|url| url.starts_with("https://"))).then(|| view! {
+                <p class="notice" id="webhook-not-https" role="note">{i18n.t(Text::WebhookNotHttps)}</p>
+            })}
+            <form class="connection-form" on:submit=move |ev| { ev.prevent_default(); save(()); }>
+                {ConnectionField::ALL.map(row).into_iter().collect_view()}
+                <p class="field-hint">{i18n.t(Text::GraphApi)} ": "
+                    <code class="mono">{move || shown.with(|c| format!("{} ({})", c.graph_url, c.graph_version))}</code>
+                </p>
+                <div class="actions">
+                    <button type="submit" class="button button-primary" id="save-connection" disabled=move || busy.get().is_some()>
+                        {move || i18n.t(if busy.get() == Some(Text::ConnectionSaving) { Text::ConnectionSaving } else { Text::ConnectionSave })()}
+                    </button>
+                    <button type="button" class="button" id="test-connection" disabled=move || busy.get().is_some() on:click=test>
+                        {move || i18n.t(if busy.get() == Some(Text::Testing) { Text::Testing } else { Text::TestConnection })()}
+                    </button>
+                </div>
+            </form>
+            <div aria-live="polite" id="connection-result">{result}</div>
+        </section>
+    }
+}
