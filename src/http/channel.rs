@@ -9,6 +9,7 @@ use super::state::AppState;
 use crate::auth::secret;
 use crate::channel::meta::graph::GraphClient;
 use crate::channel::meta::{MetaConfig, MetaLink};
+use crate::store::document::SaveError;
 use axum::extract::State;
 use axum::http::Method;
 use axum::http::{header, HeaderMap};
@@ -145,6 +146,41 @@ async fn test(config: MetaConfig) -> Option<ConnectionCheck> {
     Some(ConnectionCheck::of(outcome))
 }
 
+/// `change` made to `saved`: the new values and the names of those that changed. The server's
+/// own values cannot be changed here; a verify token is made up when there is none at all
+/// (Meta's webhook form needs one).
+fn applied(
+    change: &ConnectionChange,
+    mut saved: SavedConnection,
+    meta: &MetaLink,
+) -> Result<(SavedConnection, Vec<ConnectionField>), ApiError> {
+    let set_by_server = meta.set_by_server();
+    let mut changed = Vec::new();
+    for field in ConnectionField::ALL {
+        let Some(value) = change.field(field) else {
+            continue;
+        };
+        if set_by_server.contains(&field) {
+            return Err(ApiError::Faulty {
+                code: "invalid",
+                faults: vec![Fault::SetByServer],
+            });
+        }
+        let value = Some(value.trim().to_string()).filter(|v| !v.is_empty());
+        if saved.field(field) != value.as_deref() {
+            changed.push(field);
+        }
+        saved.set(field, value);
+    }
+    if meta.with(&saved).verify_token.is_none() {
+        saved.verify_token = Some(secret::new_token(""));
+        if !changed.contains(&ConnectionField::VerifyToken) {
+            changed.push(ConnectionField::VerifyToken);
+        }
+    }
+    Ok((saved, changed))
+}
+
 async fn change(
     State(state): State<AppState>,
     Signed(by, client): Signed,
@@ -152,55 +188,51 @@ async fn change(
     caller: Caller,
     ApiJson(change): ApiJson<ConnectionChange>,
 ) -> Result<ApiJson<ConnectionSaved>, ApiError> {
-    let current = state.data.whatsapp.current();
-    let mut saved = (*current.value).clone();
-    let mut changed = Vec::new();
-    let set_by_server = state.meta.set_by_server();
-    for field in ConnectionField::ALL {
-        let Some(value) = change.field(field) else {
-            continue;
-        };
-        let value = value.trim();
-        if set_by_server.contains(&field) {
-            return Err(ApiError::Faulty {
-                code: "invalid",
-                faults: vec![Fault::SetByServer],
-            });
-        }
-        let value = (!value.is_empty()).then(|| value.to_string());
-        if saved.field(field) != value.as_deref() {
-            changed.push(field.key());
-        }
-        saved.set(field, value);
-    }
-    // Meta's webhook form needs a verify token: one is made up when there is none at all.
-    if state.meta.with(&saved).verify_token.is_none() {
-        saved.verify_token = Some(secret::new_token(""));
-        changed.push(ConnectionField::VerifyToken.key());
-    }
+    let (candidate, changed) = applied(&change, (*state.data.whatsapp.get()).clone(), &state.meta)?;
     // Checked before testing, so that Meta is not asked with a malformed value.
-    let text = String::from_utf8_lossy(&document::render(&saved)).into_owned();
+    let text = String::from_utf8_lossy(&document::render(&candidate)).into_owned();
     document::parse::<SavedConnection>(SavedConnection::FILE, &text, &Default::default())
         .map_err(ApiError::invalid)?;
-    let check = test(state.meta.with(&saved)).await;
+    // Only what Meta can check is tested: a new app secret or verify token alone saves even
+    // while Meta is out of reach.
+    let testable = [
+        ConnectionField::AccessToken,
+        ConnectionField::PhoneNumberId,
+        ConnectionField::WabaId,
+    ];
+    let check = if changed.iter().any(|field| testable.contains(field)) {
+        test(state.meta.with(&candidate)).await
+    } else {
+        None
+    };
     if let Some(ConnectionCheck {
         error: Some(error), ..
     }) = &check
     {
         return Err(ApiError::ConnectionRefused(error.clone()));
     }
-    let data = state.data.clone();
-    let base = current.revision;
+    // Applied again to what is in force now, over what is on disk now: a hand edit made while
+    // Meta was asked keeps its other values, and a broken one is replaced.
+    let (data, meta) = (state.data.clone(), state.meta.clone());
     super::blocking(move || {
-        data.whatsapp
-            .save(&saved, &base, &data.context())
-            .map(|_| ())
+        let (latest, _) = applied(&change, (*data.whatsapp.get()).clone(), &meta)?;
+        let base = data.whatsapp.disk_revision();
+        match data.whatsapp.save(&latest, &base, &data.context()) {
+            Ok(_) => Ok(()),
+            // Never answered with the file's text: it holds secrets.
+            Err(SaveError::Conflict { .. }) => Err(ApiError::Refused {
+                code: "conflict",
+                message: "whatsapp.json changed at the same time; try again.".into(),
+            }),
+            Err(other) => Err(ApiError::from(other)),
+        }
     })
     .await??;
     // Replies paused by a refused token are tried again with the new one.
     state.outbox.resume();
     let auth = state.auth.clone();
-    let detail = format!("changed: {}", changed.join(", "));
+    let names: Vec<&str> = changed.iter().map(|field| field.key()).collect();
+    let detail = format!("changed: {}", names.join(", "));
     super::blocking(move || {
         auth.audit(
             &by.name,

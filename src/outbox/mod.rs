@@ -134,6 +134,7 @@ impl Outbox {
     /// waiting replies are tried with it at once.
     pub fn resume(&self) {
         *self.paused_until.lock() = None;
+        self.token_refused_at.store(0, Ordering::Relaxed);
         self.unpaused.notify_waiters();
     }
 

@@ -236,6 +236,15 @@ impl<T: HandEdited> Document<T> {
         self.changed.subscribe()
     }
 
+    /// The revision a save goes over what is on disk now with: the file's own, or the version
+    /// in force when the file is missing (blocking).
+    pub fn disk_revision(&self) -> Revision {
+        match read_optional(&self.path) {
+            Ok(Some(text)) => Revision::of(text.as_bytes()),
+            _ => self.current.read().revision.clone(),
+        }
+    }
+
     /// Path of the file.
     pub fn path(&self) -> &Path {
         &self.path

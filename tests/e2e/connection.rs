@@ -167,6 +167,14 @@ async fn the_owner_connects_whatsapp_from_the_dashboard_and_it_works_at_once() {
         "{status}"
     );
 
+    // A new app secret alone is not tested (Meta cannot check it): it saves even with Meta
+    // out of reach.
+    let asked = graph.seen().len();
+    let (code, secret_only) = put(&app, json!({"app_secret": "another-secret-value"})).await;
+    assert_eq!(code, 200, "{secret_only}");
+    assert_eq!(secret_only["check"], Value::Null);
+    assert_eq!(graph.seen().len(), asked, "Meta was not asked");
+
     // A value left out keeps its value; the secrets stay.
     let (code, again) = put(&app, json!({"waba_id": ""})).await;
     assert_eq!(code, 200, "{again}");
@@ -202,6 +210,35 @@ async fn the_servers_environment_wins_and_cannot_be_changed_from_the_dashboard()
     assert!(
         !saved_file(&app).contains(ACCESS_TOKEN),
         "the server's token is not copied"
+    );
+}
+
+#[tokio::test]
+async fn a_save_goes_over_a_broken_hand_edit_and_never_answers_with_the_file() {
+    let (app, _graph) = unconfigured().await;
+    let mut events = app.events().await;
+    std::fs::write(
+        app.data_path().join("whatsapp.json"),
+        format!("{{\"version\": 1, \"access_token\": \"{ACCESS_TOKEN}\", oops\n"),
+    )
+    .expect("hand edit");
+    events.first("file_error", Duration::from_secs(10)).await;
+    let (code, saved) = put(
+        &app,
+        json!({"phone_number_id": PHONE_NUMBER_ID, "access_token": ACCESS_TOKEN}),
+    )
+    .await;
+    assert_eq!(code, 200, "{saved}");
+    let text = saved_file(&app);
+    assert!(!text.contains("oops"), "{text}");
+    let status = app.get_json("/api/status").await;
+    assert!(
+        !status["file_problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .any(|p| p["file"] == "whatsapp.json"),
+        "{status}"
     );
 }
 

@@ -741,7 +741,7 @@ async fn settings_save_and_the_connection_test_reports_metas_answer() {
     press(client, "#test-connection").await;
     let result = wait_text(client, "#connection-result [data-ok='true']", "Mi Tienda").await;
     assert!(
-        result.contains("+58 412-0000000") && result.contains("GREEN"),
+        result.contains("+58 412-0000000") && result.contains("alta (verde)"),
         "{result}"
     );
     save_screenshot(client, "settings.png").await;

@@ -30,7 +30,7 @@ pub struct Connection {
 /// `PUT /api/channel`: new values for the connection. A field left out keeps its value; an
 /// empty text clears it. When the result has an access token and a phone number id, they are
 /// tested against Meta first, and nothing is saved if Meta refuses them.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionChange {
@@ -45,6 +45,20 @@ pub struct ConnectionChange {
     /// Left empty while none is set, the server makes one up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_token: Option<String>,
+}
+
+impl std::fmt::Debug for ConnectionChange {
+    /// Secrets are never printed, only whether they are given.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let given = |v: &Option<String>| if v.is_some() { "given" } else { "kept" };
+        f.debug_struct("ConnectionChange")
+            .field("phone_number_id", &self.phone_number_id)
+            .field("waba_id", &self.waba_id)
+            .field("access_token", &given(&self.access_token))
+            .field("app_secret", &given(&self.app_secret))
+            .field("verify_token", &given(&self.verify_token))
+            .finish()
+    }
 }
 
 impl ConnectionChange {

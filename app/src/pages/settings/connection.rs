@@ -72,15 +72,21 @@ fn initial(connection: &Connection, field: ConnectionField) -> String {
     .unwrap_or_default()
 }
 
-/// A line about the number Meta describes.
+/// A line about the number Meta describes, its quality rating in words.
 fn number_line(i18n: crate::i18n::I18n, number: &PhoneNumberInfo) -> String {
     let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
+    let quality = match number.quality_rating.as_deref() {
+        Some("GREEN") => Text::QualityHigh,
+        Some("YELLOW") => Text::QualityMedium,
+        Some("RED") => Text::QualityLow,
+        _ => Text::QualityUnknown,
+    };
     format!(
         "{} · {} · {}: {}",
         or_unknown(&number.verified_name),
         or_unknown(&number.display_phone_number),
         i18n.t(Text::Quality)(),
-        or_unknown(&number.quality_rating),
+        i18n.t(quality)(),
     )
 }
 
@@ -98,11 +104,16 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
     let locked = move |field: ConnectionField| shown.with(|c| c.set_by_server.contains(&field));
 
     let save = move |_| {
+        // Only what the person changed goes: another admin's save or a hand edit made since
+        // this page loaded keeps its other values.
         let value = |field: ConnectionField| {
             let text = input_of(field).get_untracked().trim().to_string();
-            // Secrets left empty keep their value; locked values are the server's.
-            let keep = locked(field) || (field.is_secret() && text.is_empty());
-            (!keep).then_some(text)
+            let unchanged = if field.is_secret() {
+                text.is_empty()
+            } else {
+                shown.with_untracked(|c| initial(c, field)) == text
+            };
+            (!locked(field) && !unchanged).then_some(text)
         };
         let change = ConnectionChange {
             phone_number_id: value(ConnectionField::PhoneNumberId),
@@ -233,13 +244,14 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
 
     let result = move || {
         let lang = i18n.0.get();
-        let refusal = |lead_if_refused: Text, error: &SendError| {
+        let refusal = |saving: bool, error: &SendError| {
             let message = crate::i18n::meta_error(error.code, &error.message, lang);
             // No answer from Meta at all (the network) reads differently from a refusal.
-            let lead = if error.code.is_some() || error.status.is_some() {
-                lead_if_refused
-            } else {
-                Text::ConnectionUnreachable
+            let lead = match (error.code.is_some() || error.status.is_some(), saving) {
+                (true, true) => Text::ConnectionNotSaved,
+                (true, false) => Text::ConnectionFailed,
+                (false, true) => Text::ConnectionUnreachableNotSaved,
+                (false, false) => Text::ConnectionUnreachable,
             };
             view! { <p class="notice notice-error" data-ok="false" role="alert">{i18n.t(lead)} " " {message}</p> }.into_any()
         };
@@ -249,9 +261,9 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
                 view! { <p class="notice state-ok" data-ok="true">{i18n.t(lead)} " " {number_line(i18n, number)}</p> }.into_any()
             }
             Outcome::Saved(None) => view! { <p class="notice" data-ok="true">{i18n.t(Text::ConnectionSavedUntested)}</p> }.into_any(),
-            Outcome::Tested(ConnectionCheck { error: Some(error), .. }) => refusal(Text::ConnectionFailed, &error),
+            Outcome::Tested(ConnectionCheck { error: Some(error), .. }) => refusal(false, &error),
             Outcome::Tested(_) => view! { <p class="notice notice-error" role="alert">{i18n.t(Text::ConnectionFailed)}</p> }.into_any(),
-            Outcome::Refused(error) => refusal(Text::ConnectionNotSaved, &error),
+            Outcome::Refused(error) => refusal(true, &error),
             Outcome::Failed(lead, words) => view! {
                 <p class="notice notice-error" role="alert">{i18n.t(lead)} " " {words}</p>
             }.into_any(),
@@ -280,9 +292,13 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
             })}
             <form class="connection-form" on:submit=move |ev| { ev.prevent_default(); save(()); }>
                 {ConnectionField::ALL.map(row).into_iter().collect_view()}
-                <p class="field-hint">{i18n.t(Text::GraphApi)} ": "
-                    <code class="mono">{move || shown.with(|c| format!("{} ({})", c.graph_url, c.graph_version))}</code>
-                </p>
+                // Only when the server talks to another address than Meta's own (a test
+                // stand-in, a proxy): nothing the owner needs otherwise.
+                {move || shown.with(|c| (c.graph_url != "https://graph.facebook.com").then(|| view! {
+                    <p class="field-hint">{i18n.t(Text::GraphApi)} ": "
+                        <code class="mono">{format!("{} ({})", c.graph_url, c.graph_version)}</code>
+                    </p>
+                }))}
                 <div class="actions">
                     <button type="submit" class="button button-primary" id="save-connection" disabled=move || busy.get().is_some()>
                         {move || i18n.t(if busy.get() == Some(Text::ConnectionSaving) { Text::ConnectionSaving } else { Text::ConnectionSave })()}
