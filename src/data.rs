@@ -1,5 +1,6 @@
 //! The hand-editable documents in force: `settings.json`, `rules.json`, `users.json`,
-//! `whatsapp.json` (the Meta connection entered in the dashboard) and the templates, with their JSON Schemas, reloaded when people edit them (a rejected edit keeps
+//! `whatsapp.json` (the Meta connection entered in the dashboard), `quick_replies.json` (the
+//! saved answers people type with `/`) and the templates, with their JSON Schemas, reloaded when people edit them (a rejected edit keeps
 //! the last good version in force and is reported with its line and column) and saved by the
 //! dashboard. Every reload is published on the event bus.
 
@@ -15,6 +16,7 @@ use cocolu_core::document::{schema_file_name, Context, FileProblem, HandEdited};
 use cocolu_core::engine::rules::Rules;
 use cocolu_core::events::ServerEvent;
 use cocolu_core::fault::Fault;
+use cocolu_core::quick_replies::QuickReplies;
 use cocolu_core::settings::Settings;
 use std::fs;
 use std::io;
@@ -44,6 +46,10 @@ pub fn generated_schemas() -> Vec<(String, String)> {
             schema_file_name::<SavedConnection>(),
             schema_text::<SavedConnection>(),
         ),
+        (
+            schema_file_name::<QuickReplies>(),
+            schema_text::<QuickReplies>(),
+        ),
     ]
 }
 
@@ -54,6 +60,7 @@ pub fn schemas() -> Vec<(String, String)> {
         schema_file_name::<Rules>(),
         schema_file_name::<Users>(),
         schema_file_name::<SavedConnection>(),
+        schema_file_name::<QuickReplies>(),
     ]
     .into_iter()
     .map(|name| {
@@ -98,6 +105,8 @@ pub struct Data {
     pub users: Document<Users>,
     /// The Meta connection saved from the dashboard (secrets: never shown whole).
     pub whatsapp: Document<SavedConnection>,
+    /// The saved answers people type with `/` in the inbox.
+    pub quick_replies: Document<QuickReplies>,
     pub templates: TemplateStore,
     /// Hand edits rejected since start (a file with an error, the last good version kept).
     reload_errors: AtomicU64,
@@ -134,6 +143,7 @@ impl Data {
             rules: Document::open(dir, &context)?,
             users: Document::open(dir, &context)?,
             whatsapp: Document::open(dir, &context)?,
+            quick_replies: Document::open(dir, &context)?,
             templates,
             reload_errors: AtomicU64::new(0),
             events,
@@ -156,6 +166,7 @@ impl Data {
         problems.extend(document_problems(&self.rules));
         problems.extend(document_problems(&self.users));
         problems.extend(document_problems(&self.whatsapp));
+        problems.extend(document_problems(&self.quick_replies));
         let templates = self.templates.current();
         problems.extend(templates.problems.iter().cloned());
         problems.extend(
@@ -187,19 +198,23 @@ impl Data {
                     self.report(Rules::FILE, Reload::Rejected(problems));
                 }
             }
-        } else if path.parent() == Some(self.dir.as_path()) && name == Settings::FILE {
-            let outcome = self.settings.reload(&self.context());
-            self.report(Settings::FILE, outcome);
-        } else if path.parent() == Some(self.dir.as_path()) && name == Rules::FILE {
-            let outcome = self.rules.reload(&self.context());
-            self.report(Rules::FILE, outcome);
-        } else if path.parent() == Some(self.dir.as_path()) && name == Users::FILE {
-            let outcome = self.users.reload(&self.context());
-            self.report(Users::FILE, outcome);
-        } else if path.parent() == Some(self.dir.as_path()) && name == SavedConnection::FILE {
-            let outcome = self.whatsapp.reload(&self.context());
-            self.report(SavedConnection::FILE, outcome);
+        } else if path.parent() == Some(self.dir.as_path()) {
+            let _ = self.reload_if(name, &self.settings)
+                || self.reload_if(name, &self.rules)
+                || self.reload_if(name, &self.users)
+                || self.reload_if(name, &self.whatsapp)
+                || self.reload_if(name, &self.quick_replies);
         }
+    }
+
+    /// Reloads `document` when `name` is its file; `false` when it is not.
+    fn reload_if<T: HandEdited>(&self, name: &str, document: &Document<T>) -> bool {
+        if name != T::FILE {
+            return false;
+        }
+        let outcome = document.reload(&self.context());
+        self.report(T::FILE, outcome);
+        true
     }
 
     fn report(&self, file: &str, outcome: Reload) {

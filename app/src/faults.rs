@@ -389,6 +389,18 @@ pub fn word(fault: &Fault, lang: Lang) -> String {
             "Sin espacios y de 1024 caracteres como mucho: cópialo tal cual de Meta".into(),
             "No spaces, and at most 1024 characters: copy it exactly as Meta shows it".into(),
         ),
+        Fault::NotAShortcut => say(
+            "Un atajo lleva solo minúsculas, números, _ y -, sin espacios (32 como mucho)".into(),
+            "A shortcut has lowercase letters, digits, _ and - only, no spaces (32 at most)".into(),
+        ),
+        Fault::ShortcutTwice { shortcut } => say(
+            format!("El atajo /{shortcut} ya lo usa otra respuesta"),
+            format!("The shortcut /{shortcut} is already used by another answer"),
+        ),
+        Fault::TooManyQuickReplies { max } => say(
+            format!("Caben {max} respuestas rápidas como mucho"),
+            format!("There is room for {max} quick replies at most"),
+        ),
         Fault::SetByServer => say(
             "Este valor lo fija la configuración del servidor, que manda; se cambia allí".into(),
             "This value is set by the server's configuration, which wins; change it there".into(),

@@ -105,6 +105,24 @@ texts! {
     NavInbox => ("Bandeja", "Inbox"),
     NavRules => ("Reglas", "Rules"),
     NavTemplates => ("Plantillas", "Templates"),
+    NavQuickReplies => ("Respuestas rápidas", "Quick replies"),
+    QuickRepliesIntro => (
+        "Tus respuestas guardadas. En el chat, escribe / y el atajo (por ejemplo /horario) para ponerla en el mensaje, con el nombre del cliente ya puesto.",
+        "Your saved answers. In a chat, type / and the shortcut (such as /horario) to put one in the message, with the customer's name already in.",
+    ),
+    QuickHowTo => (
+        "Puedes usar {{nombre}} (el nombre del cliente), {{negocio}}, {{horario_hoy}} y {{horario_semana}}; se completan para cada cliente antes de enviar.",
+        "You can use {{nombre}} (the customer's name), {{negocio}}, {{horario_hoy}} and {{horario_semana}}; they are filled in for each customer before sending.",
+    ),
+    QuickShortcut => ("Atajo", "Shortcut"),
+    QuickText => ("Texto", "Text"),
+    QuickAdd => ("Añadir respuesta", "Add an answer"),
+    QuickNone => ("Aún no hay respuestas guardadas.", "No saved answers yet."),
+    QuickNoneFound => ("Ninguna respuesta rápida coincide. Se crean en", "No quick reply matches. Create them in"),
+    QuickReadOnly => (
+        "Puedes usar estas respuestas en el chat; solo un administrador puede cambiarlas.",
+        "You can use these answers in chats; only an administrator can change them.",
+    ),
     NavAnalytics => ("Analítica", "Analytics"),
     NavSettings => ("Ajustes", "Settings"),
     NavUsers => ("Usuarios", "Users"),
@@ -391,7 +409,7 @@ texts! {
     ReplyQueued => ("Respuesta en cola para enviar", "Reply queued for sending"),
     ReplyFailed => ("No se pudo enviar", "Could not send"),
     ReplyLabel => ("Tu respuesta", "Your reply"),
-    ReplyPlaceholder => ("Escribe una respuesta…", "Write a reply…"),
+    ReplyPlaceholder => ("Escribe una respuesta, o / para una guardada…", "Write a reply, or / for a saved one…"),
     ReplyShortcut => ("Ctrl+Intro envía", "Ctrl+Enter sends"),
     Send => ("Enviar", "Send"),
     WindowClosed => (

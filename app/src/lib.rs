@@ -119,6 +119,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("inbox") view={Lazy::<pages::InboxRoute>::new()} />
                     <Route path=path!("rules") view={Lazy::<pages::RulesRoute>::new()} />
                     <Route path=path!("templates") view={Lazy::<pages::TemplatesRoute>::new()} />
+                    <Route path=path!("quick-replies") view={Lazy::<pages::QuickRepliesRoute>::new()} />
                     <Route path=path!("analytics") view={Lazy::<pages::AnalyticsRoute>::new()} />
                     <Route path=path!("settings") view={Lazy::<pages::SettingsRoute>::new()} />
                     <Route path=path!("users") view={Lazy::<pages::UsersRoute>::new()} />

@@ -152,14 +152,7 @@ impl HandEdited for SavedConnection {
         }
     }
 
-    fn version(&self) -> u32 {
-        self.version
-    }
-
-    fn stamp(&mut self, schema: String, version: u32) {
-        self.schema = Some(schema);
-        self.version = version;
-    }
+    crate::stamped_by_fields!();
 
     fn validate(&self, _context: &Context) -> Vec<Problem> {
         ConnectionField::ALL

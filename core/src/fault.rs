@@ -169,6 +169,15 @@ pub enum Fault {
     NotAMetaId,
     BadSecret,
     SetByServer,
+
+    // The saved answers (`quick_replies.json`).
+    NotAShortcut,
+    ShortcutTwice {
+        shortcut: String,
+    },
+    TooManyQuickReplies {
+        max: usize,
+    },
     NotARange {
         range: String,
     },
@@ -451,6 +460,11 @@ impl fmt::Display for Fault {
             BadSecret => {
                 f.write_str("a token or secret has no spaces and is at most 1024 characters long")
             }
+            NotAShortcut => f.write_str(
+                "a shortcut has lowercase letters, digits, _ and - only, at most 32 of them",
+            ),
+            ShortcutTwice { shortcut } => write!(f, "the shortcut /{shortcut} is used twice"),
+            TooManyQuickReplies { max } => write!(f, "at most {max} quick replies"),
             SetByServer => f.write_str(
                 "this value is set by the server's configuration (its environment), which wins; \
                  change it there",
@@ -631,6 +645,13 @@ impl Fault {
             "not_a_meta_id" => Fault::NotAMetaId,
             "bad_secret" => Fault::BadSecret,
             "set_by_server" => Fault::SetByServer,
+            "not_a_shortcut" => Fault::NotAShortcut,
+            "shortcut_twice" => Fault::ShortcutTwice {
+                shortcut: text(v, "shortcut"),
+            },
+            "too_many_quick_replies" => Fault::TooManyQuickReplies {
+                max: count(v, "max"),
+            },
             "not_a_range" => Fault::NotARange {
                 range: text(v, "range"),
             },
@@ -1160,6 +1181,11 @@ mod tests {
             Fault::NotAMetaId,
             Fault::BadSecret,
             Fault::SetByServer,
+            Fault::NotAShortcut,
+            Fault::ShortcutTwice {
+                shortcut: "x\"`y".into(),
+            },
+            Fault::TooManyQuickReplies { max: 7 },
             Fault::NotARange {
                 range: "x\"`y".into(),
             },

@@ -26,5 +26,6 @@ pub mod format;
 pub mod log;
 pub mod model;
 pub mod outbound;
+pub mod quick_replies;
 pub mod settings;
 pub mod templates;

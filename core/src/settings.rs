@@ -57,14 +57,7 @@ impl HandEdited for Settings {
         }
     }
 
-    fn version(&self) -> u32 {
-        self.version
-    }
-
-    fn stamp(&mut self, schema: String, version: u32) {
-        self.schema = Some(schema);
-        self.version = version;
-    }
+    crate::stamped_by_fields!();
 
     fn validate(&self, context: &Context) -> Vec<Problem> {
         let mut problems = self.hours.validate("/hours");

@@ -102,14 +102,7 @@ impl HandEdited for Users {
         }
     }
 
-    fn version(&self) -> u32 {
-        self.version
-    }
-
-    fn stamp(&mut self, schema: String, version: u32) {
-        self.schema = Some(schema);
-        self.version = version;
-    }
+    cocolu_core::stamped_by_fields!();
 
     fn validate(&self, _context: &Context) -> Vec<Problem> {
         let mut problems = Vec::new();

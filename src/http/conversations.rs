@@ -18,8 +18,10 @@ use cocolu_core::api::inbox::{
     ContactView, ConversationPage, Filter, MarkedRead, Queued, ReadRequest, ReplyRequest, Summary,
     TakeoverRequest, TakeoverState,
 };
+use cocolu_core::engine::render::{fill, Filling};
 use cocolu_core::events::ServerEvent;
 use cocolu_core::log::Origin;
+use cocolu_core::quick_replies::QuickReply;
 use serde::Deserialize;
 
 pub fn routes(api: Api) -> Api {
@@ -114,11 +116,57 @@ pub fn routes(api: Api) -> Api {
     )
     .op(
         Method::GET,
+        "/conversations/{conversation}/quick-replies",
+        Access::User,
+        Doc::new(TAG, "The saved answers, filled in for this customer")
+            .describe(
+                "Every answer of `quick_replies.json` with its variables (`{{nombre}}`, \
+                 `{{negocio}}`, the hours, captured fields) filled in as the bot would for \
+                 this customer now, for a person to put in the composer and send.",
+            )
+            .returns::<Vec<QuickReply>>(),
+        get(quick_replies),
+    )
+    .op(
+        Method::GET,
         "/media/{media_id}",
         Access::User,
         Doc::new(TAG, "A downloaded inbound media file").binary(),
         get(media_file),
     )
+}
+
+/// `GET /api/conversations/{conversation}/quick-replies`.
+async fn quick_replies(
+    State(state): State<AppState>,
+    Path(conversation): Path<String>,
+) -> Result<ApiJson<Vec<QuickReply>>, ApiError> {
+    must_exist(&state, &conversation)?;
+    let now = state.clock.now_ms();
+    let name = conversations::summary(&state.store, &conversation, now, windowed(&state))
+        .and_then(|summary| summary.contact?.name)
+        .unwrap_or_default();
+    let remembered = crate::bot::contact_state(&state.store, &conversation);
+    let settings = state.data.settings.get();
+    let filling = Filling {
+        settings: &settings,
+        time_zone: &cocolu_core::settings::time_zone(&settings),
+        name: &name,
+        message: "",
+        now: jiff::Timestamp::from_millisecond(now).unwrap_or_default(),
+        fields: &remembered.fields,
+    };
+    let replies = state.data.quick_replies.get();
+    Ok(ApiJson(
+        replies
+            .replies
+            .iter()
+            .map(|reply| QuickReply {
+                shortcut: reply.shortcut.clone(),
+                text: fill(&reply.text, &filling),
+            })
+            .collect(),
+    ))
 }
 
 /// `GET /api/conversations/{conversation}`.

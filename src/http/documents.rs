@@ -1,4 +1,4 @@
-//! `/api/settings` and `/api/rules`: read a hand-editable document with its revision, and
+//! `/api/settings`, `/api/rules` and `/api/quick-replies`: read a hand-editable document with its revision, and
 //! save a new version based on a revision (409 with the other version when the file changed
 //! meanwhile, 422 with located problems when it does not validate).
 
@@ -16,6 +16,7 @@ use cocolu_core::document::HandEdited;
 use cocolu_core::document::Revision;
 use cocolu_core::engine::rules::Rules;
 use cocolu_core::fault::{self, Fault};
+use cocolu_core::quick_replies::QuickReplies;
 use cocolu_core::settings::Settings;
 
 /// A document the API serves.
@@ -41,6 +42,14 @@ impl ApiDocument for Rules {
     const HEAVY: bool = true;
     fn document(data: &Data) -> &Document<Self> {
         &data.rules
+    }
+}
+
+impl ApiDocument for QuickReplies {
+    const FIELD: &'static str = "quick_replies";
+    const HEAVY: bool = false;
+    fn document(data: &Data) -> &Document<Self> {
+        &data.quick_replies
     }
 }
 
@@ -106,6 +115,45 @@ pub fn routes(api: Api) -> Api {
             .body::<Versioned>()
             .returns::<Checked>(),
         post(check::<Rules>),
+    )
+    .op(
+        Method::GET,
+        "/quick-replies",
+        Access::User,
+        Doc::new(
+            "quick replies",
+            "The saved answers people type with / in the inbox, and their revision",
+        )
+        .describe(
+            "`quick_replies.replies` is a list of `{shortcut, text}`; texts use the templates' \
+             variables. For one conversation, filled in: \
+             `GET /api/conversations/{conversation}/quick-replies`.",
+        )
+        .returns::<Versioned>(),
+        get(read::<QuickReplies>),
+    )
+    .op(
+        Method::PUT,
+        "/quick-replies",
+        Access::Admin,
+        Doc::new(
+            "quick replies",
+            "Save the saved answers based on a revision",
+        )
+        .describe("409 on a conflict with a hand edit; 422 with located problems.")
+        .body::<Versioned>()
+        .returns::<Versioned>(),
+        put(save::<QuickReplies>),
+    )
+    .op(
+        Method::POST,
+        "/quick-replies/check",
+        Access::Admin,
+        Doc::new("quick replies", "Check saved answers without saving them")
+            .describe("The problems a save would refuse, located; an empty list when none.")
+            .body::<Versioned>()
+            .returns::<Checked>(),
+        post(check::<QuickReplies>),
     )
 }
 

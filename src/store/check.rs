@@ -9,6 +9,7 @@ use cocolu_core::connection::SavedConnection;
 use cocolu_core::document::{migrate_text, parse, Context, FileProblem, HandEdited};
 use cocolu_core::engine::rules::Rules;
 use cocolu_core::fault::Fault;
+use cocolu_core::quick_replies::QuickReplies;
 use cocolu_core::settings::Settings;
 use std::fs;
 use std::io;
@@ -33,6 +34,7 @@ pub fn check(data_dir: &Path, templates_dir: &Path) -> Report {
     check_document::<Rules>(data_dir, &context, &mut report);
     check_document::<Users>(data_dir, &context, &mut report);
     check_document::<SavedConnection>(data_dir, &context, &mut report);
+    check_document::<QuickReplies>(data_dir, &context, &mut report);
     check_log(&data_dir.join(LOG_DIR), &mut report);
     report
 }

@@ -380,13 +380,7 @@ mod tests {
                 name: "Nueva".into(),
             }
         }
-        fn version(&self) -> u32 {
-            self.version
-        }
-        fn stamp(&mut self, schema: String, version: u32) {
-            self.schema = Some(schema);
-            self.version = version;
-        }
+        cocolu_core::stamped_by_fields!();
         fn validate(&self, _context: &Context) -> Vec<Problem> {
             Vec::new()
         }

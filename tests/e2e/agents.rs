@@ -135,6 +135,15 @@ async fn an_agent_sees_settings_users_and_rules_read_only_and_is_told_why() {
             .expect("attribute");
         assert!(readonly.is_some(), "the template's text is read-only");
         save_screenshot(client, &format!("agent-templates-{width}.png")).await;
+
+        open(client, &app, "/quick-replies").await;
+        wait_text(client, "#read-only", "solo un administrador").await;
+        assert!(client.find(Locator::Css("#add-quick-reply")).await.is_err());
+        assert!(
+            disabled(client, "#quick-shortcut-0").await,
+            "the answers are read-only"
+        );
+        save_screenshot(client, &format!("agent-quick-replies-{width}.png")).await;
         browser.close().await;
     }
 }

@@ -1,11 +1,12 @@
 use crate::helpers::{attr_of, spawn_app};
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
 
-const PAGES: [(&str, &str); 8] = [
+const PAGES: [(&str, &str); 9] = [
     ("/", "Resumen"),
     ("/inbox", "Bandeja"),
     ("/rules", "Reglas"),
     ("/templates", "Plantillas"),
+    ("/quick-replies", "Respuestas rápidas"),
     ("/analytics", "Analítica"),
     ("/settings", "Ajustes"),
     ("/users", "Usuarios"),

@@ -28,6 +28,7 @@ mod metrics;
 mod order;
 mod outbound;
 mod pages;
+mod quick_replies;
 mod rsync;
 mod settings_api;
 mod systemd;

@@ -802,6 +802,7 @@ async fn every_page_fits_a_desktop_and_a_phone() {
         ("/inbox?c=VE.584121000044", "inbox-open"),
         ("/rules", "rules"),
         ("/templates", "templates"),
+        ("/quick-replies", "quick-replies"),
         ("/analytics", "analytics"),
         ("/settings", "settings"),
         ("/users", "users"),

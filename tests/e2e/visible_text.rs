@@ -257,6 +257,7 @@ async fn no_page_or_form_shows_program_text_or_text_keys() {
         (conversation.as_str(), "conversation"),
         ("/rules", "rules"),
         ("/templates", "templates"),
+        ("/quick-replies", "quick-replies"),
         ("/analytics", "analytics"),
         ("/settings", "settings"),
         ("/users", "users"),

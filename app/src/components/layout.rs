@@ -48,7 +48,7 @@ struct NavItem {
     label: Text,
 }
 
-const NAV: [NavItem; 5] = [
+const NAV: [NavItem; 6] = [
     NavItem {
         href: "/",
         icon: IconName::Overview,
@@ -68,6 +68,11 @@ const NAV: [NavItem; 5] = [
         href: "/templates",
         icon: IconName::Templates,
         label: Text::NavTemplates,
+    },
+    NavItem {
+        href: "/quick-replies",
+        icon: IconName::QuickReplies,
+        label: Text::NavQuickReplies,
     },
     NavItem {
         href: "/analytics",

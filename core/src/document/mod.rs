@@ -124,6 +124,22 @@ pub trait HandEdited: Serialize + DeserializeOwned + Clone + Send + Sync + 'stat
     }
 }
 
+/// The usual [`HandEdited::version`] and [`HandEdited::stamp`], for a document with `schema:
+/// Option<String>` and `version: u32` fields; written inside its `impl HandEdited` block.
+#[macro_export]
+macro_rules! stamped_by_fields {
+    () => {
+        fn version(&self) -> u32 {
+            self.version
+        }
+
+        fn stamp(&mut self, schema: String, version: u32) {
+            self.schema = Some(schema);
+            self.version = version;
+        }
+    };
+}
+
 /// A document text in an older format, brought to the current one: `Some((old version, new
 /// text))`, or `None` when the text is current (or not JSON: parsing reports that).
 pub fn migrate_text<T: HandEdited>(text: &str) -> Result<Option<(u32, String)>, String> {

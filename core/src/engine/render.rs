@@ -6,7 +6,9 @@ use super::decide::World;
 use super::hours::Schedule;
 use super::rules::Reply;
 use crate::format::{fill_ins, render};
+use crate::model::Settings;
 use crate::outbound::{limits, Outbound};
+use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 
@@ -18,6 +20,49 @@ pub const VARIABLES: [&str; 5] = [
     "horario_del_dia",
     "horario_semana",
 ];
+
+/// What a text's variables are filled with: the shop, the customer, the moment.
+pub struct Filling<'a> {
+    pub settings: &'a Settings,
+    pub time_zone: &'a TimeZone,
+    /// The customer's name, for `{{nombre}}` (a captured `nombre` field wins).
+    pub name: &'a str,
+    /// What the customer wrote: `{{horario_del_dia}}` answers for the day it names.
+    pub message: &'a str,
+    pub now: Timestamp,
+    /// Captured fields, as variables.
+    pub fields: &'a BTreeMap<String, String>,
+}
+
+/// `source` with its variables filled in (the bot's replies, and the saved answers a person
+/// picks). The hours cost a time-zone conversion each: computed only when the text uses them.
+pub fn fill(source: &str, with: &Filling) -> String {
+    let (hours, zone, now) = (&with.settings.hours, with.time_zone, with.now);
+    let when_used = |name: &str, value: &dyn Fn() -> String| {
+        if source.contains(name) {
+            value()
+        } else {
+            String::new()
+        }
+    };
+    let today = when_used("horario_hoy", &|| {
+        hours.today_text(zone, now, "y", "cerrado")
+    });
+    let day = when_used("horario_del_dia", &|| {
+        hours.day_text(zone, now, with.message)
+    });
+    let week = when_used("horario_semana", &|| hours.week_text(zone, now));
+    let name = with.fields.get("nombre").map_or(with.name, String::as_str);
+    let mut variables = vec![
+        ("nombre", name),
+        ("negocio", with.settings.business.name.as_str()),
+        ("horario_hoy", today.as_str()),
+        ("horario_del_dia", day.as_str()),
+        ("horario_semana", week.as_str()),
+    ];
+    variables.extend(with.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    render(source, &variables).trim_end().to_string()
+}
 
 /// A template that still has fill-in marks: it is never sent as it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,32 +121,17 @@ impl Renderer<'_> {
         } else {
             template_or_text.to_string()
         };
-        let settings = self.world.settings;
-        let (hours, zone) = (&settings.hours, self.world.time_zone);
-        let when_used = |name: &str, value: &dyn Fn() -> String| {
-            if source.contains(name) {
-                value()
-            } else {
-                String::new()
-            }
-        };
-        let today = when_used("horario_hoy", &|| {
-            hours.today_text(zone, self.now, "y", "cerrado")
-        });
-        let day = when_used("horario_del_dia", &|| {
-            hours.day_text(zone, self.now, self.message)
-        });
-        let week = when_used("horario_semana", &|| hours.week_text(zone, self.now));
-        let name = self.fields.get("nombre").map_or(self.name, String::as_str);
-        let mut variables = vec![
-            ("nombre", name),
-            ("negocio", settings.business.name.as_str()),
-            ("horario_hoy", today.as_str()),
-            ("horario_del_dia", day.as_str()),
-            ("horario_semana", week.as_str()),
-        ];
-        variables.extend(self.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        render(&source, &variables).trim_end().to_string()
+        fill(
+            &source,
+            &Filling {
+                settings: self.world.settings,
+                time_zone: self.world.time_zone,
+                name: self.name,
+                message: self.message,
+                now: self.now,
+                fields: &self.fields,
+            },
+        )
     }
 
     /// A template as a text message; `None` when it still needs filling in (then nothing is

@@ -304,14 +304,7 @@ impl HandEdited for Rules {
         default_rules()
     }
 
-    fn version(&self) -> u32 {
-        self.version
-    }
-
-    fn stamp(&mut self, schema: String, version: u32) {
-        self.schema = Some(schema);
-        self.version = version;
-    }
+    crate::stamped_by_fields!();
 
     fn validate(&self, context: &Context) -> Vec<Problem> {
         let mut problems = Vec::new();

@@ -1,7 +1,8 @@
-//! Manual replies: free text inside the 24-hour window, an approved template (with its
-//! parameters) outside it.
+//! Manual replies: free text inside the 24-hour window (with the shop's saved answers typed
+//! with `/`), an approved template (with its parameters) outside it.
 
 use super::*;
+use cocolu_core::quick_replies::{QuickReplies, QuickReply};
 
 /// How many `{{n}}` parameters a template body has.
 fn parameter_count(body: &str) -> usize {
@@ -55,8 +56,11 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
             send_text();
         }
     };
+    let quick = QuickMenu::new(&id, draft);
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+        if quick.on_key(&ev) {
+            ev.prevent_default();
+        } else if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
             ev.prevent_default();
             send_text();
         }
@@ -74,9 +78,12 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
                     placeholder=i18n.t(Text::ReplyPlaceholder)
                     title=i18n.t(Text::ReplyShortcut)
                     aria-keyshortcuts="Control+Enter"
+                    aria-controls="quick-menu"
+                    aria-expanded=move || if quick.open() { "true" } else { "false" }
                     bind:value=draft
                     on:keydown=on_key.clone()
                 ></textarea>
+                {quick.view()}
                 <button
                     type="submit"
                     class="button button-primary"
@@ -90,6 +97,143 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
             let send = send.clone();
             view! { <TemplatePicker send sending /> }.into_any()
         }}
+    }
+}
+
+/// The saved answers offered while the draft is `/` and a word: loaded once per conversation
+/// (filled in for this customer by the server), searched as the person types, picked with the
+/// arrows and Enter (or Tab, or a tap), closed with Escape.
+#[derive(Clone, Copy)]
+struct QuickMenu {
+    draft: RwSignal<String>,
+    replies: RwSignal<Option<Vec<QuickReply>>>,
+    chosen: RwSignal<usize>,
+    closed: RwSignal<bool>,
+    path: StoredValue<String>,
+}
+
+impl QuickMenu {
+    fn new(conversation: &str, draft: RwSignal<String>) -> QuickMenu {
+        let menu = QuickMenu {
+            draft,
+            replies: RwSignal::new(None),
+            chosen: RwSignal::new(0),
+            closed: RwSignal::new(false),
+            path: StoredValue::new(conversation_path(conversation, "quick-replies")),
+        };
+        // A new word after `/` opens the menu again; the first `/` loads the answers.
+        Effect::new(move |_| {
+            let search = menu.search();
+            menu.chosen.set(0);
+            if search.is_none() {
+                menu.closed.set(false);
+            } else if menu.replies.get_untracked().is_none() {
+                let request = api::get_json::<Vec<QuickReply>>(&menu.path.get_value());
+                leptos::task::spawn_local(async move {
+                    menu.replies
+                        .try_set(Some(request.await.unwrap_or_default()));
+                });
+            }
+        });
+        menu
+    }
+
+    /// What follows `/` while the draft is a `/` and one word.
+    fn search(self) -> Option<String> {
+        self.draft.with(|d| {
+            d.strip_prefix('/')
+                .filter(|rest| !rest.contains(char::is_whitespace))
+                .map(str::to_string)
+        })
+    }
+
+    /// The answers the search finds (empty until loaded).
+    fn found(self) -> Vec<QuickReply> {
+        let Some(search) = self.search() else {
+            return Vec::new();
+        };
+        self.replies.with(|all| {
+            all.as_deref()
+                .map(|all| {
+                    QuickReplies::matching(all, &search)
+                        .into_iter()
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    fn open(self) -> bool {
+        self.search().is_some() && !self.closed.get()
+    }
+
+    fn pick(self, reply: &QuickReply) {
+        self.draft.set(reply.text.clone());
+    }
+
+    /// Handles a key while the menu is open; `true` when it used it.
+    fn on_key(self, ev: &leptos::ev::KeyboardEvent) -> bool {
+        if !self.open() {
+            return false;
+        }
+        let found = self.found();
+        let last = found.len().saturating_sub(1);
+        match ev.key().as_str() {
+            "ArrowDown" => self.chosen.update(|i| *i = (*i + 1).min(last)),
+            "ArrowUp" => self.chosen.update(|i| *i = i.saturating_sub(1)),
+            "Enter" | "Tab" if !found.is_empty() => {
+                if let Some(reply) = found.get(self.chosen.get_untracked()) {
+                    self.pick(reply);
+                }
+            }
+            "Escape" => self.closed.set(true),
+            _ => return false,
+        }
+        true
+    }
+
+    fn view(self) -> impl IntoView {
+        let i18n = use_i18n();
+        move || {
+            self.open().then(|| {
+                let loading = self.replies.with(Option::is_none);
+                let found = self.found();
+                let chosen = self.chosen.get();
+                view! {
+                    <div class="quick-menu card" id="quick-menu">
+                        {if loading {
+                            view! { <p class="field-hint">{i18n.t(Text::Loading)}</p> }.into_any()
+                        } else if found.is_empty() {
+                            view! {
+                                <p class="field-hint" id="quick-none">
+                                    {i18n.t(Text::QuickNoneFound)} " "
+                                    <a href="/quick-replies">{i18n.t(Text::NavQuickReplies)}</a>
+                                </p>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <ul role="listbox" aria-label=i18n.t(Text::NavQuickReplies)>
+                                    {found.into_iter().enumerate().map(|(index, reply)| {
+                                        let preview = reply.text.lines().next().unwrap_or_default().to_string();
+                                        let shortcut = format!("/{}", reply.shortcut);
+                                        let chosen_one = index == chosen;
+                                        view! {
+                                            <li role="option" aria-selected=if chosen_one { "true" } else { "false" }
+                                                class:chosen=chosen_one data-shortcut=reply.shortcut.clone()
+                                                on:mousedown=move |ev| { ev.prevent_default(); self.pick(&reply); }>
+                                                <strong class="mono">{shortcut}</strong>
+                                                <span class="quick-preview">{preview}</span>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                    </div>
+                }
+            })
+        }
     }
 }
 

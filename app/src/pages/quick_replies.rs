@@ -1,0 +1,174 @@
+//! Respuestas rápidas: the shop's saved answers (`quick_replies.json`), typed with `/` in the
+//! inbox's composer. Administrators add, change and remove them (checked as they type, saved on
+//! a revision like the other documents); agents see them and use them.
+
+use crate::api;
+use crate::components::document::{field_error, DocEditor, FileStatus, SaveBar};
+use crate::components::{signed_in, toaster, with_data, ConnectionLost, PageHeader};
+use crate::i18n::{use_i18n, Text};
+use crate::live;
+use cocolu_core::api::status::Status;
+use cocolu_core::document::FileProblem;
+use cocolu_core::quick_replies::{QuickReplies as Saved, QuickReply};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Versioned {
+    revision: String,
+    quick_replies: Saved,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Loaded {
+    document: Versioned,
+    file_problems: Vec<FileProblem>,
+    admin: bool,
+}
+
+/// A shortcut as people type it: lowercase, a dash for a space.
+fn shortcut_of(typed: &str) -> String {
+    typed
+        .trim_start_matches('/')
+        .to_lowercase()
+        .replace(' ', "-")
+}
+
+/// The saved answers page.
+#[component]
+pub fn QuickReplies() -> impl IntoView {
+    let me = signed_in();
+    let lang = use_i18n().0.get_untracked();
+    let loaded = Resource::new(
+        || (),
+        move |()| {
+            let document = api::get_json::<Versioned>("/api/quick-replies");
+            let status = api::get_json::<Status>("/api/status");
+            async move {
+                let admin = me.await.map(|m| m.is_admin()).unwrap_or(false);
+                let status = status.await.unwrap_or_default();
+                Ok(Loaded {
+                    document: document.await?,
+                    file_problems: crate::faults::problems_in(status.file_problems, lang).await,
+                    admin,
+                })
+            }
+        },
+    );
+    view! {
+        <PageHeader title=Text::NavQuickReplies intro=Text::QuickRepliesIntro />
+        {with_data(loaded, |loaded: Loaded| view! { <Editor loaded /> })}
+    }
+}
+
+#[component]
+fn Editor(loaded: Loaded) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = toaster();
+    let editor = DocEditor::new(
+        "/api/quick-replies",
+        "quick_replies",
+        "quick_replies.json",
+        loaded.document.revision,
+        loaded.document.quick_replies,
+        loaded.file_problems,
+    );
+    let connected = live::on_events(move |event| editor.on_event(&event, toasts));
+    let admin = loaded.admin;
+    let count = Memo::new(move |_| editor.draft.with(|d| d.replies.len()));
+    let read = move |index: usize, get: fn(&QuickReply) -> String| {
+        move || {
+            editor
+                .draft
+                .with(|d| d.replies.get(index).map(get).unwrap_or_default())
+        }
+    };
+    let write = move |index: usize, set: fn(&mut QuickReply, String)| {
+        move |ev| {
+            let value = event_target_value(&ev);
+            editor.draft.update(|d| {
+                if let Some(reply) = d.replies.get_mut(index) {
+                    set(reply, value);
+                }
+            });
+        }
+    };
+    let row = move |index: usize| {
+        let shortcut_id = format!("quick-shortcut-{index}");
+        let text_id = format!("quick-text-{index}");
+        let shortcut_at = format!("/replies/{index}/shortcut");
+        let text_at = format!("/replies/{index}/text");
+        let flagged = |at: String| move || editor.error_at(&at).is_some().then_some("true");
+        view! {
+            <li class="card quick-reply" data-index=index>
+                <div class="field">
+                    <label for=shortcut_id.clone()>{i18n.t(Text::QuickShortcut)}</label>
+                    <div class="shortcut-input">
+                        <span aria-hidden="true">"/"</span>
+                        <input type="text" id=shortcut_id autocomplete="off" spellcheck="false" autocapitalize="off"
+                            prop:value=read(index, |r| r.shortcut.clone())
+                            aria-invalid=flagged(shortcut_at.clone())
+                            on:input=write(index, |r, v| r.shortcut = shortcut_of(&v)) />
+                    </div>
+                    {field_error(editor, shortcut_at)}
+                </div>
+                <div class="field">
+                    <label for=text_id.clone()>{i18n.t(Text::QuickText)}</label>
+                    <textarea id=text_id rows="3"
+                        prop:value=read(index, |r| r.text.clone())
+                        aria-invalid=flagged(text_at.clone())
+                        on:input=write(index, |r, v| r.text = v)></textarea>
+                    {field_error(editor, text_at)}
+                </div>
+                {admin.then(|| view! {
+                    <button type="button" class="button button-quiet remove-quick"
+                        on:click=move |_| editor.draft.update(|d| { if index < d.replies.len() { d.replies.remove(index); } })>
+                        {i18n.t(Text::Delete)}
+                    </button>
+                })}
+            </li>
+        }
+    };
+    let add = move |_| {
+        editor
+            .draft
+            .update(|d| d.replies.push(QuickReply::default()));
+        // The new answer's shortcut, ready to type.
+        let last = count.get_untracked().saturating_sub(1);
+        request_animation_frame(move || {
+            crate::components::browser::focus(&format!("quick-shortcut-{last}"))
+        });
+    };
+    view! {
+        <ConnectionLost connected />
+        <FileStatus editor toasts />
+        {if admin {
+            view! { <SaveBar editor toasts /> }.into_any()
+        } else {
+            view! { <p class="notice" role="status" id="read-only">{i18n.t(Text::QuickReadOnly)}</p> }.into_any()
+        }}
+        {admin.then(|| view! { <p class="field-hint">{i18n.t(Text::QuickHowTo)}</p> })}
+        <form on:submit=|ev| ev.prevent_default()>
+            <fieldset class="plain" disabled=!admin>
+                {move || (count.get() == 0).then(|| view! { <p class="empty-state" id="no-quick-replies">{i18n.t(Text::QuickNone)}</p> })}
+                <ol class="quick-replies" id="quick-replies">
+                    {move || (0..count.get()).map(row).collect_view()}
+                </ol>
+                {admin.then(|| view! {
+                    <button type="button" class="button" id="add-quick-reply" on:click=add>{i18n.t(Text::QuickAdd)}</button>
+                })}
+            </fieldset>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shortcut_of;
+
+    #[test]
+    fn a_shortcut_is_kept_as_the_composer_reads_it() {
+        assert_eq!(shortcut_of("/Horario Tienda"), "horario-tienda");
+        assert_eq!(shortcut_of("gracias"), "gracias");
+    }
+}
