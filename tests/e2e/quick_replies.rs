@@ -152,7 +152,7 @@ async fn the_owner_saves_an_answer_and_types_it_with_a_slash_in_a_chat() {
     let client = browser.client();
     wait_for(client, "#quick-shortcut-2").await;
     press(client, "#add-quick-reply").await;
-    type_into(client, "#quick-shortcut-3", "/Envío Rápido").await;
+    type_into(client, "#quick-shortcut-3", "/Envío.Rápido").await;
     // Checked as the owner types, in Spanish, beside the field.
     wait_text(
         client,

@@ -26,12 +26,48 @@ struct Loaded {
     admin: bool,
 }
 
-/// A shortcut as people type it: lowercase, a dash for a space.
+/// A shortcut as people type it: lowercase, without accents, a dash for a space.
 fn shortcut_of(typed: &str) -> String {
     typed
         .trim_start_matches('/')
         .to_lowercase()
-        .replace(' ', "-")
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'ä' | 'â' => 'a',
+            'é' | 'è' | 'ë' | 'ê' => 'e',
+            'í' | 'ì' | 'ï' | 'î' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' => 'o',
+            'ú' | 'ù' | 'ü' | 'û' => 'u',
+            'ñ' => 'n',
+            'ç' => 'c',
+            ' ' => '-',
+            other => other,
+        })
+        .collect()
+}
+
+/// The problems of the answers after the one at `removed` was removed: its own go, the later
+/// ones move up one place.
+fn shift_problems(problems: &mut Vec<FileProblem>, removed: usize) {
+    problems.retain_mut(|problem| {
+        let Some(pointer) = problem.pointer.as_deref() else {
+            return true;
+        };
+        let Some((index, rest)) = pointer
+            .strip_prefix("/replies/")
+            .and_then(|p| p.split_once('/'))
+            .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest.to_string())))
+        else {
+            return true;
+        };
+        if index == removed {
+            return false;
+        }
+        if index > removed {
+            problem.pointer = Some(format!("/replies/{}/{rest}", index - 1));
+        }
+        true
+    });
 }
 
 /// The saved answers page.
@@ -93,6 +129,24 @@ fn Editor(loaded: Loaded) -> impl IntoView {
             });
         }
     };
+    // Removing an answer moves the later ones up: their problems move with them, and the
+    // keyboard goes to the next answer (or the button that adds one).
+    let remove = move |index: usize| {
+        editor.draft.update(|d| {
+            if index < d.replies.len() {
+                d.replies.remove(index);
+            }
+        });
+        editor
+            .problems
+            .update(|problems| shift_problems(problems, index));
+        let next = if index < count.get_untracked() {
+            format!("quick-shortcut-{index}")
+        } else {
+            "add-quick-reply".to_string()
+        };
+        request_animation_frame(move || crate::components::browser::focus(&next));
+    };
     let row = move |index: usize| {
         let shortcut_id = format!("quick-shortcut-{index}");
         let text_id = format!("quick-text-{index}");
@@ -122,7 +176,7 @@ fn Editor(loaded: Loaded) -> impl IntoView {
                 </div>
                 {admin.then(|| view! {
                     <button type="button" class="button button-quiet remove-quick"
-                        on:click=move |_| editor.draft.update(|d| { if index < d.replies.len() { d.replies.remove(index); } })>
+                        on:click=move |_| remove(index)>
                         {i18n.t(Text::Delete)}
                     </button>
                 })}
@@ -164,11 +218,33 @@ fn Editor(loaded: Loaded) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::shortcut_of;
+    use super::{shift_problems, shortcut_of};
+    use cocolu_core::document::FileProblem;
+    use cocolu_core::fault::Fault;
+
+    #[test]
+    fn removing_an_answer_moves_the_later_problems_up() {
+        let at = |pointer: &str| FileProblem {
+            pointer: Some(pointer.into()),
+            ..FileProblem::whole("quick_replies.json", Fault::NotAShortcut)
+        };
+        let mut problems = vec![
+            at("/replies/0/text"),
+            at("/replies/1/shortcut"),
+            at("/replies/3/text"),
+        ];
+        shift_problems(&mut problems, 1);
+        let pointers: Vec<_> = problems
+            .iter()
+            .map(|p| p.pointer.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(pointers, vec!["/replies/0/text", "/replies/2/text"]);
+    }
 
     #[test]
     fn a_shortcut_is_kept_as_the_composer_reads_it() {
         assert_eq!(shortcut_of("/Horario Tienda"), "horario-tienda");
+        assert_eq!(shortcut_of("Envío Tamaño"), "envio-tamano");
         assert_eq!(shortcut_of("gracias"), "gracias");
     }
 }

@@ -43,9 +43,17 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
             if body.trim().is_empty() || sending.get_untracked() {
                 return;
             }
+            let sent = body.clone();
             send(
                 json!({ "type": "text", "body": body }),
-                Box::new(move || draft.set(String::new())),
+                // What was typed or picked while it went is kept.
+                Box::new(move || {
+                    draft.update(|d| {
+                        if *d == sent {
+                            d.clear();
+                        }
+                    })
+                }),
             );
         }
     };
@@ -78,8 +86,11 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
                     placeholder=i18n.t(Text::ReplyPlaceholder)
                     title=i18n.t(Text::ReplyShortcut)
                     aria-keyshortcuts="Control+Enter"
-                    aria-controls="quick-menu"
+                    role="combobox"
+                    aria-autocomplete="list"
+                    aria-controls="quick-options"
                     aria-expanded=move || if quick.open() { "true" } else { "false" }
+                    aria-activedescendant=move || quick.active_option()
                     bind:value=draft
                     on:keydown=on_key.clone()
                 ></textarea>
@@ -100,13 +111,17 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
     }
 }
 
-/// The saved answers offered while the draft is `/` and a word: loaded once per conversation
-/// (filled in for this customer by the server), searched as the person types, picked with the
-/// arrows and Enter (or Tab, or a tap), closed with Escape.
+/// Most answers the menu lists at once (the search narrows the rest).
+const MENU_MAX: usize = 30;
+
+/// The saved answers offered while the draft is `/` and a word: loaded (filled in for this
+/// customer by the server) each time a `/` starts a search, searched as the person types,
+/// picked with the arrows and Enter (or Tab, or a tap), closed with Escape.
 #[derive(Clone, Copy)]
 struct QuickMenu {
     draft: RwSignal<String>,
-    replies: RwSignal<Option<Vec<QuickReply>>>,
+    /// `None` while loading; an error in words when the load failed.
+    replies: RwSignal<Option<Result<Vec<QuickReply>, String>>>,
     chosen: RwSignal<usize>,
     closed: RwSignal<bool>,
     path: StoredValue<String>,
@@ -121,46 +136,50 @@ impl QuickMenu {
             closed: RwSignal::new(false),
             path: StoredValue::new(conversation_path(conversation, "quick-replies")),
         };
-        // A new word after `/` opens the menu again; the first `/` loads the answers.
+        let active = Memo::new(move |_| menu.search().is_some());
+        // Each new `/` loads the answers afresh (edited since, a field captured since, a new
+        // day for the hours); closing with Escape lasts until the `/` goes.
         Effect::new(move |_| {
-            let search = menu.search();
-            menu.chosen.set(0);
-            if search.is_none() {
-                menu.closed.set(false);
-            } else if menu.replies.get_untracked().is_none() {
+            if active.get() {
+                menu.replies.set(None);
                 let request = api::get_json::<Vec<QuickReply>>(&menu.path.get_value());
                 leptos::task::spawn_local(async move {
-                    menu.replies
-                        .try_set(Some(request.await.unwrap_or_default()));
+                    menu.replies.try_set(Some(request.await));
                 });
+            } else {
+                menu.closed.set(false);
             }
+        });
+        Effect::new(move |_| {
+            menu.search();
+            menu.chosen.set(0);
         });
         menu
     }
 
-    /// What follows `/` while the draft is a `/` and one word.
+    /// What follows `/` while the draft is a `/` and one word (a phone keyboard's suggestion
+    /// adds a space after it).
     fn search(self) -> Option<String> {
         self.draft.with(|d| {
             d.strip_prefix('/')
+                .map(str::trim_end)
                 .filter(|rest| !rest.contains(char::is_whitespace))
                 .map(str::to_string)
         })
     }
 
-    /// The answers the search finds (empty until loaded).
+    /// The answers the search finds (empty until loaded), the best first.
     fn found(self) -> Vec<QuickReply> {
         let Some(search) = self.search() else {
             return Vec::new();
         };
-        self.replies.with(|all| {
-            all.as_deref()
-                .map(|all| {
-                    QuickReplies::matching(all, &search)
-                        .into_iter()
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default()
+        self.replies.with(|all| match all {
+            Some(Ok(all)) => QuickReplies::matching(all, &search)
+                .into_iter()
+                .take(MENU_MAX)
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
         })
     }
 
@@ -172,9 +191,12 @@ impl QuickMenu {
         self.draft.set(reply.text.clone());
     }
 
-    /// Handles a key while the menu is open; `true` when it used it.
+    /// Handles a key while the menu is open; `true` when it used it. Keys with a modifier
+    /// (Ctrl+Enter sends, Shift+Tab moves back) and keys of a word being composed (an input
+    /// method) are left alone.
     fn on_key(self, ev: &leptos::ev::KeyboardEvent) -> bool {
-        if !self.open() {
+        let modified = ev.ctrl_key() || ev.meta_key() || ev.alt_key() || ev.shift_key();
+        if !self.open() || modified || ev.is_composing() || ev.key_code() == 229 {
             return false;
         }
         let found = self.found();
@@ -193,42 +215,54 @@ impl QuickMenu {
         true
     }
 
+    /// The option the arrows are on, for assistive technology.
+    fn active_option(self) -> Option<String> {
+        self.open()
+            .then(|| format!("quick-option-{}", self.chosen.get()))
+    }
+
     fn view(self) -> impl IntoView {
         let i18n = use_i18n();
         move || {
             self.open().then(|| {
-                let loading = self.replies.with(Option::is_none);
                 let found = self.found();
-                let chosen = self.chosen.get();
+                let status = match self.replies.get() {
+                    None => Some(i18n.t(Text::Loading)().to_string()),
+                    Some(Err(error)) => Some(format!("{} ({error})", i18n.t(Text::LoadFailed)())),
+                    Some(Ok(_)) if found.is_empty() => None,
+                    Some(Ok(_)) => Some(String::new()),
+                };
                 view! {
                     <div class="quick-menu card" id="quick-menu">
-                        {if loading {
-                            view! { <p class="field-hint">{i18n.t(Text::Loading)}</p> }.into_any()
-                        } else if found.is_empty() {
-                            view! {
-                                <p class="field-hint" id="quick-none">
+                        {match status {
+                            Some(words) if !words.is_empty() => view! { <p class="field-hint" role="status">{words}</p> }.into_any(),
+                            None => view! {
+                                <p class="field-hint" id="quick-none" role="status">
                                     {i18n.t(Text::QuickNoneFound)} " "
                                     <a href="/quick-replies">{i18n.t(Text::NavQuickReplies)}</a>
                                 </p>
-                            }.into_any()
-                        } else {
-                            view! {
-                                <ul role="listbox" aria-label=i18n.t(Text::NavQuickReplies)>
+                            }.into_any(),
+                            Some(_) => view! {
+                                <ul role="listbox" id="quick-options" aria-label=i18n.t(Text::NavQuickReplies)>
                                     {found.into_iter().enumerate().map(|(index, reply)| {
                                         let preview = reply.text.lines().next().unwrap_or_default().to_string();
                                         let shortcut = format!("/{}", reply.shortcut);
-                                        let chosen_one = index == chosen;
+                                        let chosen = move || self.chosen.get() == index;
+                                        let tapped = reply.clone();
                                         view! {
-                                            <li role="option" aria-selected=if chosen_one { "true" } else { "false" }
-                                                class:chosen=chosen_one data-shortcut=reply.shortcut.clone()
-                                                on:mousedown=move |ev| { ev.prevent_default(); self.pick(&reply); }>
+                                            <li role="option" id=format!("quick-option-{index}")
+                                                aria-selected=move || if chosen() { "true" } else { "false" }
+                                                class:chosen=chosen data-shortcut=reply.shortcut.clone()
+                                                // Keeps the focus (and the phone's keyboard) in the text box.
+                                                on:pointerdown=|ev| ev.prevent_default()
+                                                on:click=move |_| self.pick(&tapped)>
                                                 <strong class="mono">{shortcut}</strong>
                                                 <span class="quick-preview">{preview}</span>
                                             </li>
                                         }
                                     }).collect_view()}
                                 </ul>
-                            }.into_any()
+                            }.into_any(),
                         }}
                     </div>
                 }
