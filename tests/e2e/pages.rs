@@ -750,7 +750,7 @@ async fn settings_save_and_the_connection_test_reports_metas_answer() {
 
 #[tokio::test]
 async fn users_invite_make_tokens_and_read_the_audit_log() {
-    let Some((_app, _graph, browser)) = start("/users", 1280, 900).await else {
+    let Some((app, _graph, browser)) = start("/users", 1280, 900).await else {
         return;
     };
     let client = browser.client();
@@ -760,6 +760,20 @@ async fn users_invite_make_tokens_and_read_the_audit_log() {
     press(client, "#invite").await;
     let secret = wait_text(client, "#new-secret", "/register").await;
     assert!(secret.contains("Código de invitación"), "{secret}");
+    // The invitation is a link with the code in it, to copy or send over WhatsApp.
+    let link = wait_text(client, "#invitation-link", "/register?code=").await;
+    assert!(link.starts_with(&app.url("/register?code=")), "{link}");
+    let share = client
+        .find(Locator::Css("#share-invitation"))
+        .await
+        .expect("share button")
+        .attr("href")
+        .await
+        .expect("href")
+        .unwrap_or_default();
+    assert!(share.starts_with("https://wa.me/?text="), "{share}");
+    assert!(share.contains("register%3Fcode%3D"), "{share}");
+    save_screenshot(client, "users-invitation.png").await;
     wait_text(client, "#invitations", "Luis, de la tarde").await;
     type_into(client, "#token-name", "copia nocturna").await;
     press(client, "#make-token").await;

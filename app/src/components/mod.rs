@@ -1,6 +1,7 @@
 //! Pieces shared by the pages: the layout with its sidebar, icons, page headers.
 
 pub mod browser;
+mod copyable;
 pub mod document;
 pub mod fields;
 mod icon;
@@ -10,6 +11,7 @@ pub mod notify;
 mod page;
 mod toast;
 
+pub use copyable::Copyable;
 pub use icon::{Icon, IconName};
 pub use layout::{signed_in, LanguageSwitch, Layout, SignedIn};
 pub use page::{with_data, ConnectionLost, Figure, PageHeader};

@@ -2,7 +2,7 @@
 //! is shown once), API tokens for scripts (shown once), and the audit log.
 
 use crate::api::{self, encode};
-use crate::components::{browser, signed_in, toaster, with_data, PageHeader, Toaster};
+use crate::components::{browser, signed_in, toaster, with_data, Copyable, PageHeader, Toaster};
 use crate::i18n::{use_i18n, I18n, Lang, Text};
 use crate::time;
 use cocolu_core::api::accounts::{AuditPage, InvitationView, Role, TokenView, UserView};
@@ -271,8 +271,19 @@ fn UsersBody(
 
     view! {
         {move || secret.get().map(|(label, value)| {
-            let register = (label == Text::InvitationCodeOnce).then(|| view! {
-                <p class="field-hint">{i18n.t(Text::InvitationHowTo)} " " <code class="mono">"/register"</code></p>
+            // An invitation goes as a link that opens the sign-up form with the code in it,
+            // copied or sent over WhatsApp from the owner's phone.
+            let register = (label == Text::InvitationCodeOnce).then(|| {
+                let link = format!("{}/register?code={}", browser::origin(), encode(&value));
+                let message = format!("{} {link}", i18n.t(Text::InvitationMessage)());
+                let share = format!("https://wa.me/?text={}", encode(&message));
+                view! {
+                    <p class="field-hint">{i18n.t(Text::InvitationHowTo)}</p>
+                    <p><Copyable id="invitation-link" value=link /></p>
+                    <p><a class="button button-primary" id="share-invitation" href=share target="_blank" rel="noopener">
+                        {i18n.t(Text::InvitationShare)}
+                    </a></p>
+                }
             });
             view! {
                 <section class="card secret" role="alert" id="new-secret">

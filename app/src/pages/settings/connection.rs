@@ -4,7 +4,7 @@
 //! answer. Values the server's environment sets are shown locked.
 
 use crate::api;
-use crate::components::{browser, toaster};
+use crate::components::Copyable;
 use crate::i18n::{use_i18n, Text};
 use cocolu_core::api::channel::{
     Connection, ConnectionChange, ConnectionCheck, ConnectionSaved, PhoneNumberInfo,
@@ -12,29 +12,6 @@ use cocolu_core::api::channel::{
 use cocolu_core::connection::ConnectionField;
 use cocolu_core::log::SendError;
 use leptos::prelude::*;
-
-/// A value with a button that copies it.
-#[component]
-fn Copyable(id: &'static str, #[prop(into)] value: Signal<String>) -> impl IntoView {
-    let i18n = use_i18n();
-    let toasts = toaster();
-    let copy = move |_| {
-        let text = value.get_untracked();
-        leptos::task::spawn_local(async move {
-            if browser::copy(text).await {
-                toasts.ok(Text::Copied);
-            } else {
-                toasts.error(Text::CopyFailed, String::new());
-            }
-        });
-    };
-    view! {
-        <span class="copyable">
-            <code class="mono" id=id>{value}</code>
-            <button type="button" class="button button-quiet copy-button" on:click=copy>{i18n.t(Text::Copy)}</button>
-        </span>
-    }
-}
 
 /// What the last action found.
 #[derive(Clone, Debug, PartialEq)]
