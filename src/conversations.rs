@@ -10,6 +10,7 @@ use cocolu_core::engine::decide::ContactState;
 use cocolu_core::engine::text::normalize;
 use cocolu_core::log::{ConversationRead, LogRecord, MessageIn};
 use serde_json::value::RawValue;
+use std::collections::HashMap;
 
 /// How many recent records are searched for the customer's details.
 const LOOKBACK: usize = 50;
@@ -240,8 +241,21 @@ pub fn list(
             .map(|(key, c)| Candidate::of(key, c))
             .collect()
     };
+    let mut found = if words.is_empty() {
+        HashMap::new()
+    } else {
+        texts_with(store, &words)
+    };
     if !words.is_empty() {
-        candidates.retain(|c| matches_search(c, &words));
+        // Found by name: shown as usual, not by one of its messages.
+        candidates.retain(|c| {
+            if matches_search(c, &words) {
+                found.remove(&c.key);
+                true
+            } else {
+                found.contains_key(&c.key)
+            }
+        });
     }
     candidates.sort_by(|a, b| b.last_at.cmp(&a.last_at).then_with(|| a.key.cmp(&b.key)));
     if let Some((at, key)) = &after {
@@ -274,7 +288,13 @@ pub fn list(
         .flatten();
     let conversations = page
         .into_iter()
-        .map(|c| summarize(store, c, now, windowed))
+        .map(|c| {
+            let text = found.get(&c.key).cloned();
+            Summary {
+                found: text,
+                ..summarize(store, c, now, windowed)
+            }
+        })
         .collect();
     Ok(ConversationPage {
         conversations,
@@ -294,7 +314,41 @@ fn summarize(store: &Store, c: Candidate, now: i64, windowed: bool) -> Summary {
         contact: c.contact(),
         conversation: c.key,
         last_at: c.last_at,
+        found: None,
     }
+}
+
+/// Longest part of a found message a summary carries.
+const FOUND_CHARS: usize = 160;
+
+/// The newest message text of each conversation that has every word (normalized as the
+/// search is), read from the whole log in one pass (blocking). Only the lines of messages in
+/// and out are parsed.
+fn texts_with(store: &Store, words: &[String]) -> HashMap<String, String> {
+    let mut found = HashMap::new();
+    let finder_in = memchr::memmem::Finder::new(b"\"message_in\"");
+    let finder_out = memchr::memmem::Finder::new(b"\"message_out\"");
+    let scanned = store.log.scan(None, |_, line| {
+        if finder_in.find(line).is_none() && finder_out.find(line).is_none() {
+            return;
+        }
+        let (conversation, text) = match LogRecord::from_line(line) {
+            Some(LogRecord::MessageIn(m)) => (m.conversation, m.text),
+            Some(LogRecord::MessageOut(m)) => (m.conversation, Some(m.text)),
+            _ => return,
+        };
+        let Some(text) = text.filter(|t| !t.is_empty()) else {
+            return;
+        };
+        let normalized = normalize(&text);
+        if words.iter().all(|word| normalized.contains(word.as_str())) {
+            found.insert(conversation, text.chars().take(FOUND_CHARS).collect());
+        }
+    });
+    if let Err(error) = scanned {
+        tracing::warn!(%error, "the message search could not read the whole log");
+    }
+    found
 }
 
 /// One conversation as the inbox lists it, if it exists.

@@ -376,7 +376,7 @@ texts! {
     FilterLabel => ("Mostrar", "Show"),
     ConversationsTitle => ("Conversaciones", "Conversations"),
     SearchLabel => ("Buscar conversaciones", "Search conversations"),
-    SearchPlaceholder => ("Nombre, teléfono o usuario", "Name, phone or username"),
+    SearchPlaceholder => ("Nombre, teléfono o palabras de un mensaje", "Name, phone or words of a message"),
     Search => ("Buscar", "Search"),
     ThreadLabel => ("Conversación abierta", "Open conversation"),
     PickConversation => ("Elige una conversación para leerla y responder.", "Pick a conversation to read it and reply."),

@@ -32,7 +32,10 @@ pub fn routes(api: Api) -> Api {
         Access::User,
         Doc::new(TAG, "The inbox: conversations, newest first")
             .describe(
-                "Search by the customer's name, phone number, username or id; filter unread, \
+                "Search by the customer's name, phone number, username or id, or by the text of \
+                 their messages and the replies (`found` then carries the newest matching \
+                 message; a search reads the whole log, so it is admitted like other heavy \
+                 work); filter unread, \
                  paused (a person took over) or opted-out conversations. Paged: pass \
                  `next_cursor` back as `cursor`.",
             )
@@ -331,7 +334,8 @@ const MAX_SEARCH_CHARS: usize = 200;
 #[derive(Debug, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct ListParams {
-    /// Words the customer's name, phone number, username or id contain.
+    /// Words the customer's name, phone number, username or id contain, or the text of one of
+    /// the conversation's messages (accents and case do not matter).
     q: Option<String>,
     /// `all` (default), `unread`, `paused` or `opted_out`.
     #[serde(default)]
@@ -376,10 +380,21 @@ async fn list(
     };
     let store = state.store.clone();
     let windowed = windowed(&state);
-    super::blocking(move || conversations::list(&store, &query, state.clock.now_ms(), windowed))
+    let now = state.clock.now_ms();
+    // A search reads the messages of the whole log: admitted like other heavy work.
+    let listed = if query
+        .search
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty())
+    {
+        super::heavy(&state.runtime, move || {
+            conversations::list(&store, &query, now, windowed)
+        })
         .await?
-        .map(ApiJson)
-        .map_err(ApiError::BadRequest)
+    } else {
+        super::blocking(move || conversations::list(&store, &query, now, windowed)).await?
+    };
+    listed.map(ApiJson).map_err(ApiError::BadRequest)
 }
 
 #[derive(Debug, Deserialize)]

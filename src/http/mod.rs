@@ -46,8 +46,8 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-const BUSY_WITH_RULES: &str =
-    "The server is busy checking or simulating other rules; try again in a few seconds.";
+const BUSY_WITH_HEAVY_WORK: &str =
+    "The server is busy with other heavy work (checking rules, a simulation, a message search); try again in a few seconds.";
 
 /// How long CPU-heavy work waits for its turn before the request is answered 503.
 const HEAVY_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
@@ -61,8 +61,8 @@ pub(crate) async fn heavy<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     let permit = tokio::time::timeout(HEAVY_WAIT, runtime.heavy.clone().acquire_owned())
         .await
-        .map_err(|_| ApiError::Busy(BUSY_WITH_RULES))?
-        .map_err(|_| ApiError::Busy(BUSY_WITH_RULES))?;
+        .map_err(|_| ApiError::Busy(BUSY_WITH_HEAVY_WORK))?
+        .map_err(|_| ApiError::Busy(BUSY_WITH_HEAVY_WORK))?;
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
         work()

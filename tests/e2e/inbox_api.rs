@@ -407,3 +407,53 @@ async fn analytics_over_a_seeded_log_show_what_the_log_implies() {
         .sum();
     assert_eq!(busy, 3);
 }
+
+#[tokio::test]
+async fn a_search_finds_words_of_the_messages_and_shows_the_message() {
+    let (app, _graph) = crate::helpers::spawn_app_with_graph().await;
+    for (id, from, text) in [
+        ("wamid.s.1", "584121000071", "¿Hacen envíos a Maracaibo?"),
+        (
+            "wamid.s.2",
+            "584121000072",
+            "Quiero el vestido rojo, talla M",
+        ),
+    ] {
+        let body = crate::helpers::text_message(id, from, text, crate::helpers::now_secs());
+        assert_eq!(app.webhook(&body).await.status(), 200);
+    }
+    let search = |q: &'static str| {
+        let app = &app;
+        async move {
+            let page = app.get_json(&format!("/api/conversations?q={}", q)).await;
+            page["conversations"]
+                .as_array()
+                .expect("conversations")
+                .iter()
+                .map(|c| {
+                    (
+                        c["conversation"].as_str().expect("id").to_string(),
+                        c["found"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    // Accents and case do not matter; every word must be in one message.
+    let found = search("ENVIOS%20maracaibo").await;
+    assert_eq!(
+        found,
+        vec![(
+            "VE.584121000071".to_string(),
+            "¿Hacen envíos a Maracaibo?".to_string()
+        )]
+    );
+    assert!(search("vestido%20maracaibo").await.is_empty());
+    // A name still matches by name, without a message shown.
+    let by_name = search("cliente").await;
+    assert_eq!(by_name.len(), 2, "{by_name:?}");
+    assert!(
+        by_name.iter().all(|(_, found)| found.is_empty()),
+        "{by_name:?}"
+    );
+}

@@ -324,6 +324,19 @@ async fn the_inbox_search_narrows_the_list_without_a_reload() {
         Some("58414 9000"),
         "the search box keeps what was typed"
     );
+
+    // Words of a message find its conversation, and the row shows that message.
+    let body = text_message(
+        "wamid.s3",
+        "584121000011",
+        "¿Tienen la talla M en rojo?",
+        now_secs(),
+    );
+    assert_eq!(app.webhook(&body).await.status(), 200);
+    type_into(client, "#inbox-q", "talla rojo").await;
+    press(client, "form.inbox-search button[type=submit]").await;
+    wait_gone(client, second).await;
+    wait_text(client, first, "¿Tienen la talla M en rojo?").await;
     browser.close().await;
 }
 

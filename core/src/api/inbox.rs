@@ -70,6 +70,10 @@ pub struct Summary {
     pub opted_out: bool,
     pub labels: Vec<String>,
     pub last_message: Option<LastMessage>,
+    /// With a search: the newest message of this conversation whose text has every word
+    /// (at most 160 characters of it), when the match was in the messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
 }
 
 impl Summary {

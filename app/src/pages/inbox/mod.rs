@@ -292,14 +292,18 @@ fn ConversationList(
             move || selected.get().as_deref() == Some(id.as_str())
         };
         let last = summary.last_message.clone();
-        let preview = last.as_ref().map(|m| {
-            let mine = m.direction == Direction::Out;
-            format!(
-                "{}{}",
-                if mine { "↩ " } else { "" },
-                m.text.chars().take(90).collect::<String>()
-            )
-        });
+        // A search that matched a message shows that message; otherwise, the newest one.
+        let preview = match &summary.found {
+            Some(found) => Some(format!("🔎 {}", found.chars().take(90).collect::<String>())),
+            None => last.as_ref().map(|m| {
+                let mine = m.direction == Direction::Out;
+                format!(
+                    "{}{}",
+                    if mine { "↩ " } else { "" },
+                    m.text.chars().take(90).collect::<String>()
+                )
+            }),
+        };
         let at = time::when(summary.last_at, now, offset);
         view! {
             <li>
