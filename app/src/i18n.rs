@@ -1,7 +1,9 @@
 //! Every string the dashboard shows, in Spanish (the default) and English.
 //!
-//! Texts are looked up by [`Text`] key; the `match` in [`Text::get`] is exhaustive, so a key
-//! without an English (or Spanish) text does not compile. The chosen language lives in the
+//! Texts are looked up by [`Text`] key, or by a page's own key: a text only one page shows is
+//! declared in that page with `page_texts!`, so that its table is loaded with the page rather
+//! than with every page. Either way a key without an English (or Spanish) text does not
+//! compile. The chosen language lives in the
 //! `cocolu_lang` cookie, which the server reads to render and the browser reads to hydrate,
 //! so both sides start from the same language.
 
@@ -67,10 +69,44 @@ pub fn use_i18n() -> I18n {
 
 impl I18n {
     /// A reactive translation: re-renders when the language changes.
-    pub fn t(self, text: Text) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    pub fn t<T: Said>(self, text: T) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
         move || text.get(self.0.get())
     }
 }
+
+/// A key with a Spanish and an English text: [`Text`], or a page's own table (`page_texts!`).
+pub trait Said: Copy + Send + Sync + 'static {
+    /// The text in the given language.
+    fn get(self, lang: Lang) -> &'static str;
+}
+
+/// Declares a page's own texts, Spanish and English side by side like [`Text`]'s. Its table
+/// ships with the page's code, loaded with the page, instead of with every page's.
+macro_rules! page_texts {
+    ($name:ident { $($key:ident => ($es:expr, $en:expr $(,)?)),* $(,)? }) => {
+        /// This page's own texts.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[allow(clippy::enum_variant_names)]
+        pub(crate) enum $name {
+            $($key),*
+        }
+
+        impl $name {
+            const TABLE: &'static [(&'static str, &'static str)] = &[$(($es, $en)),*];
+        }
+
+        impl $crate::i18n::Said for $name {
+            fn get(self, lang: $crate::i18n::Lang) -> &'static str {
+                let (es, en) = Self::TABLE[self as usize];
+                match lang {
+                    $crate::i18n::Lang::Es => es,
+                    $crate::i18n::Lang::En => en,
+                }
+            }
+        }
+    };
+}
+pub(crate) use page_texts;
 
 /// Declares [`Text`] and its Spanish and English strings side by side: one line per key, so a
 /// key without both texts does not compile.
@@ -96,6 +132,12 @@ macro_rules! texts {
                 }
             }
         }
+
+        impl Said for Text {
+            fn get(self, lang: Lang) -> &'static str {
+                Text::get(self, lang)
+            }
+        }
     };
 }
 
@@ -110,19 +152,6 @@ texts! {
         "Tus respuestas guardadas. En el chat, escribe / y el atajo (por ejemplo /horario) para ponerla en el mensaje, con el nombre del cliente ya puesto.",
         "Your saved answers. In a chat, type / and the shortcut (such as /horario) to put one in the message, with the customer's name already in.",
     ),
-    QuickHowTo => (
-        "Puedes usar {{nombre}} (el nombre del cliente), {{negocio}}, {{horario_hoy}} y {{horario_semana}}; se completan para cada cliente antes de enviar.",
-        "You can use {{nombre}} (the customer's name), {{negocio}}, {{horario_hoy}} and {{horario_semana}}; they are filled in for each customer before sending.",
-    ),
-    QuickShortcut => ("Atajo", "Shortcut"),
-    QuickText => ("Texto", "Text"),
-    QuickAdd => ("Añadir respuesta", "Add an answer"),
-    QuickNone => ("Aún no hay respuestas guardadas.", "No saved answers yet."),
-    QuickNoneFound => ("Ninguna respuesta rápida coincide. Se crean en", "No quick reply matches. Create them in"),
-    QuickReadOnly => (
-        "Puedes usar estas respuestas en el chat; solo un administrador puede cambiarlas.",
-        "You can use these answers in chats; only an administrator can change them.",
-    ),
     NavAnalytics => ("Analítica", "Analytics"),
     NavSettings => ("Ajustes", "Settings"),
     NavUsers => ("Usuarios", "Users"),
@@ -136,31 +165,14 @@ texts! {
         "The WhatsApp channel's state and today's activity.",
             ),
     Loading => ("Cargando…", "Loading…"),
-    RangeLabel => ("Periodo", "Period"),
-    Days => ("días", "days"),
-    TotalsTitle => ("En el periodo", "In the period"),
     BotShare => ("de las respuestas las dio el bot", "of the replies came from the bot"),
     BotMedian => ("primera respuesta del bot (mediana)", "the bot's first reply (median)"),
     PeopleMedian => ("primera respuesta de una persona (mediana)", "a person's first reply (median)"),
     NewContacts => ("clientes nuevos", "new customers"),
     ReturningContacts => ("visitas de clientes que vuelven", "visits by returning customers"),
-    PerDayTitle => ("Mensajes por día", "Messages per day"),
-    Replies => ("respuestas", "replies"),
-    TopRulesTitle => ("Reglas que más responden", "Rules that answer most"),
-    NoData => ("Sin datos en este periodo.", "No data in this period."),
-    HeatmapTitle => ("Horas de más movimiento", "Busiest hours"),
-    HeatmapLegend => (
-        "Filas: de lunes a domingo; columnas: de 0 a 23 h, en la zona horaria de la tienda. Más oscuro, más mensajes.",
-        "Rows: Monday to Sunday; columns: 0 to 23 h, in the shop's time zone. Darker means more messages.",
-            ),
     ConnectionLost => (
         "Se perdió la conexión con el servidor; los datos pueden estar desactualizados. Reconectando…",
         "The connection to the server was lost; the figures may be out of date. Reconnecting…",
-            ),
-    FeedTitle => ("Actividad", "Activity"),
-    FeedEmpty => (
-        "Todavía no hay actividad: aquí aparecerán los mensajes de los clientes y las respuestas.",
-        "No activity yet: customers' messages and the replies will show here.",
             ),
     FeedReceived => ("escribió", "wrote"),
     FeedQueued => ("recibió respuesta", "was answered"),
@@ -172,7 +184,6 @@ texts! {
         "No se pudieron cargar los datos; vuelve a cargar la página.",
         "The data could not be loaded; reload the page.",
             ),
-    ChannelTitle => ("Canal de WhatsApp", "WhatsApp channel"),
     ChannelConfigured => (
         "Configurado: Cocolu tiene los datos de Meta para recibir y enviar mensajes.",
         "Configured: Cocolu has Meta's values to receive and send messages.",
@@ -181,16 +192,11 @@ texts! {
         "Sin configurar: faltan datos de Meta en /etc/cocolu/cocolu.env.",
         "Not configured: Meta's values are missing from /etc/cocolu/cocolu.env.",
             ),
-    LastWebhook => ("Último mensaje de Meta", "Last message from Meta"),
-    Never => ("nunca", "never"),
-    TodayTitle => ("Hoy", "Today"),
     StatReceived => ("recibidos", "received"),
     StatBot => ("respondidos por el bot", "answered by the bot"),
     StatPeople => ("respondidos por personas", "answered by people"),
     StatPending => ("por enviar", "waiting to send"),
     StatFailed => ("fallidos", "failed"),
-    AlertsTitle => ("Avisos", "Alerts"),
-    NoAlerts => ("Todo en orden.", "All is well."),
     AlertTokenRefused => (
         "Meta rechazó el token de acceso: los envíos están en pausa hasta que pongas uno nuevo en Ajustes.",
         "Meta refused the access token: sending is paused until you enter a new one in Settings.",
@@ -212,14 +218,6 @@ texts! {
         "A template still needs filling in; until then the bot does not send it and hands the chat to a person:",
             ),
     FillIn => ("Completar", "Fill in"),
-    TemplateToFillNotice => (
-        "Este texto aún no se envía a los clientes. Reemplaza cada [[…]] por tu información:",
-        "This text is not sent to customers yet. Replace each [[…]] with your information:",
-            ),
-    TemplateToFillThen => (
-        "Mientras tanto, cuando una regla lo usa, el bot pasa la conversación a una persona del equipo.",
-        "Meanwhile, when a rule uses it, the bot hands the chat to a person on the team.",
-            ),
     AlertFailedSends => (
         "Respuestas que no se pudieron enviar o no llegaron en las últimas 24 horas:",
         "Replies that could not be sent or did not arrive in the last 24 hours:",
@@ -240,7 +238,6 @@ texts! {
         "Los textos que envía el bot, con variables como {{nombre}}.",
         "The texts the bot sends, with variables such as {{nombre}}.",
             ),
-    TemplatesEmpty => ("Elige una plantilla de la lista.", "Pick a template from the list."),
     AnalyticsIntro => (
         "Mensajes por día, respuestas del bot y horas de más actividad.",
         "Messages per day, bot answers and busy hours.",
@@ -318,7 +315,6 @@ texts! {
         "Algo falló en el servidor; los detalles están en su registro.",
         "Something failed on the server; the details are in its log.",
             ),
-    BackToDashboard => ("Volver al panel", "Back to the dashboard"),
     AppCrashed => (
         "Algo falló en esta página y ya no responde. Vuelve a cargarla; nada de lo guardado se perdió.",
         "Something failed on this page and it no longer responds. Reload it; nothing saved was lost.",
@@ -363,38 +359,17 @@ texts! {
     CodeOwnAccount => ("No puedes borrar tu propia cuenta; pídeselo a otro administrador.", "You cannot delete your own account; ask another administrator."),
     CodeBadRequest => ("El servidor no entendió la solicitud.", "The server did not understand the request."),
     CodeInvalid => ("Hay datos que no son válidos; revísalos.", "Some of the details are not valid; check them."),
-    NotFoundTitle => ("Página no encontrada", "Page not found"),
-    NotFoundBody => (
-        "La dirección no corresponde a ninguna página del panel.",
-        "This address is not a page of the dashboard.",
-            ),
     Close => ("Cerrar", "Close"),
     FilterAll => ("Todas", "All"),
     FilterUnread => ("Sin leer", "Unread"),
     FilterPaused => ("Necesitan una persona", "Need a person"),
     FilterOptedOut => ("Dados de baja", "Opted out"),
-    FilterLabel => ("Mostrar", "Show"),
-    ConversationsTitle => ("Conversaciones", "Conversations"),
-    SearchLabel => ("Buscar conversaciones", "Search conversations"),
-    SearchPlaceholder => ("Nombre, teléfono o palabras de un mensaje", "Name, phone or words of a message"),
-    Search => ("Buscar", "Search"),
-    ThreadLabel => ("Conversación abierta", "Open conversation"),
-    PickConversation => ("Elige una conversación para leerla y responder.", "Pick a conversation to read it and reply."),
     NoMatches => ("Ninguna conversación coincide con la búsqueda o el filtro.", "No conversation matches the search or filter."),
-    Unread => ("Sin leer", "Unread"),
-    BadgePerson => ("Persona", "Person"),
-    BadgeOptedOut => ("Baja", "Opted out"),
     LoadMore => ("Cargar más", "Load more"),
-    BackToList => ("Volver a la lista", "Back to the list"),
     TakenOver => ("Atiendes tú: el bot está en pausa para este cliente.", "You are answering: the bot is paused for this customer."),
     GivenBack => ("El bot vuelve a responder a este cliente.", "The bot answers this customer again."),
     SaveFailed => ("No se pudo guardar", "Could not save"),
     Saved => ("Guardado", "Saved"),
-    BotPausedUntil => ("Bot en pausa hasta", "Bot paused until"),
-    BotAnswers => ("El bot responde", "The bot answers"),
-    PersonAnswers => ("Atiende una persona", "A person answers"),
-    EarlierMessages => ("Mensajes anteriores", "Earlier messages"),
-    NoMessages => ("Todavía no hay mensajes.", "No messages yet."),
     AuthorBot => ("Bot", "Bot"),
     AuthorPerson => ("Persona", "Person"),
     TickQueued => ("En cola", "Queued"),
@@ -402,43 +377,12 @@ texts! {
     TickDelivered => ("Entregado", "Delivered"),
     TickRead => ("Leído", "Read"),
     TickFailed => ("No enviado", "Not sent"),
-    MediaPending => ("Descargando el archivo…", "Downloading the file…"),
-    MediaFailed => ("No se pudo descargar el archivo", "The file could not be downloaded"),
-    ImageAlt => ("Imagen enviada por el cliente", "Image sent by the customer"),
-    Reacted => ("Reaccionó con", "Reacted with"),
     ReplyQueued => ("Respuesta en cola para enviar", "Reply queued for sending"),
     ReplyFailed => ("No se pudo enviar", "Could not send"),
-    ReplyLabel => ("Tu respuesta", "Your reply"),
-    ReplyPlaceholder => ("Escribe una respuesta, o / para una guardada…", "Write a reply, or / for a saved one…"),
-    ReplyShortcut => ("Ctrl+Intro envía", "Ctrl+Enter sends"),
-    Send => ("Enviar", "Send"),
-    WindowClosed => (
-        "Pasaron más de 24 horas desde el último mensaje del cliente: WhatsApp solo permite enviar una plantilla aprobada por Meta.",
-        "More than 24 hours have passed since the customer's last message: WhatsApp only allows a template approved by Meta.",
-    ),
-    WindowOpenUntil => ("Puedes escribirle hasta", "You can write to them until"),
-    WindowShut => (
-        "Ventana de 24 horas cerrada: solo una plantilla aprobada",
-        "24-hour window closed: only an approved template",
-    ),
-    ChooseTemplate => ("Elegir una plantilla aprobada", "Choose an approved template"),
-    TemplatesUnavailable => ("No se pudieron leer las plantillas aprobadas de Meta", "Meta's approved templates could not be read"),
-    NoApprovedTemplates => ("Tu cuenta no tiene plantillas aprobadas todavía.", "Your account has no approved templates yet."),
-    ApprovedTemplate => ("Plantilla aprobada", "Approved template"),
-    SendTemplate => ("Enviar plantilla", "Send template"),
-    ContactTitle => ("Contacto", "Contact"),
     ContactName => ("Nombre", "Name"),
     ContactPhone => ("Teléfono", "Phone"),
     ContactUsername => ("Usuario", "Username"),
-    ContactId => ("Identificador", "Id"),
-    Labels => ("Etiquetas", "Labels"),
-    RemoveLabel => ("Quitar la etiqueta", "Remove the label"),
-    AddLabel => ("Etiqueta", "Label"),
-    FilterLabelPrefix => ("Etiqueta:", "Label:"),
     Add => ("Añadir", "Add"),
-    Notes => ("Notas", "Notes"),
-    SaveNotes => ("Guardar notas", "Save notes"),
-    OptedOutSwitch => ("Dado de baja: sin mensajes automáticos", "Opted out: no automatic messages"),
     ConflictToast => ("El archivo cambió mientras editabas", "The file changed while you were editing"),
     ReloadedFromFile => ("Se cargaron los cambios hechos en el archivo", "The changes made in the file were loaded"),
     HandEditBroken => (
@@ -457,20 +401,6 @@ texts! {
     Discard => ("Descartar", "Discard"),
     Save => ("Guardar", "Save"),
     Saving => ("Guardando…", "Saving…"),
-    SettingsReadOnly => (
-        "Solo un administrador puede cambiar los ajustes; aquí los ves como están.",
-        "Only an administrator can change the settings; here you see them as they are.",
-    ),
-    RulesReadOnly => (
-        "Solo un administrador puede cambiar las reglas; aquí las ves como están y puedes probarlas en el simulador.",
-        "Only an administrator can change the rules; here you see them as they are and can try them in the simulator.",
-    ),
-    UsersForAdmins => (
-        "Las cuentas, las invitaciones y los tokens de la API los gestiona un administrador. Si necesitas una cuenta para alguien del equipo o cambiar tu rol, pídeselo.",
-        "Accounts, invitations and API tokens are managed by an administrator. Ask one if someone on the team needs an account or your role should change.",
-    ),
-    YourAccount => ("Tu cuenta", "Your account"),
-    AdminsSave => ("Solo un administrador puede guardar cambios.", "Only an administrator can save changes."),
     ConflictTitle => ("Alguien editó el archivo a la vez", "Someone edited the file at the same time"),
     ConflictIntro => (
         "Tus cambios y los del archivo no se mezclan solos. Compara las dos versiones y elige cuál queda.",
@@ -478,29 +408,15 @@ texts! {
     ),
     YourVersion => ("Tu versión", "Your version"),
     FileVersion => ("La versión del archivo", "The file's version"),
-    FromCommandLine => ("Desde la línea de comandos", "From the command line"),
     KeepMine => ("Guardar la mía encima", "Save mine over it"),
     TakeTheirs => ("Quedarme con la del archivo", "Keep the file's"),
-    RulesFileHint => (
-        "Las reglas se guardan en data/rules.json; también puedes editarlo a mano y los cambios aparecen aquí al momento.",
-        "Rules are kept in data/rules.json; you can also edit it by hand and the changes show here at once.",
-    ),
-    RulesOrder => ("Orden de las reglas", "Order of the rules"),
-    RulesOrderHint => ("Se prueban de arriba abajo; responde la primera que coincide.", "They are tried top to bottom; the first that matches answers."),
-    ProblemsShort => ("errores", "problems"),
     MoveUp => ("Subir", "Move up"),
     MoveDown => ("Bajar", "Move down"),
-    AddRule => ("Nueva regla", "New rule"),
-    PickRule => ("Elige una regla de la lista para editarla, o crea una nueva.", "Pick a rule from the list to edit it, or make a new one."),
     ConfirmDeleteRule => ("¿Borrar esta regla? Se quita del borrador; nada cambia hasta que guardes.", "Delete this rule? It leaves the draft; nothing changes until you save."),
-    DeleteRule => ("Borrar la regla", "Delete the rule"),
-    RuleBasics => ("La regla", "The rule"),
     RuleId => ("Identificador", "Id"),
     RuleIdHint => ("Minúsculas, números, _ y -. Los botones de otros menús lo usan para llegar aquí.", "Lowercase letters, digits, _ and -. Buttons of other menus use it to lead here."),
     RuleDescription => ("Para qué sirve", "What it is for"),
     RuleEnabled => ("Activa", "Enabled"),
-    RuleTriggers => ("Cuándo responde", "When it answers"),
-    RuleTriggersHint => ("Basta con uno de estos disparadores.", "Any one of these triggers is enough."),
     RuleTexts => ("Textos del cliente", "The customer's texts"),
     RuleTextsHint => ("Uno por línea. No importan mayúsculas, acentos ni signos.", "One per line. Case, accents and punctuation do not matter."),
     RuleMatch => ("Cómo se comparan", "How they compare"),
@@ -511,7 +427,6 @@ texts! {
     MatchRegex => ("Expresión regular", "Regular expression"),
     RuleButtons => ("Botones o filas de lista tocados (ids)", "Buttons or list rows tapped (ids)"),
     RuleButtonsHint => ("Separados por comas.", "Separated by commas."),
-    RuleMessageTypes => ("Tipos de mensaje", "Message types"),
     TypeAudio => ("Nota de voz o audio", "Voice note or audio"),
     TypeImage => ("Imagen", "Image"),
     TypeVideo => ("Vídeo", "Video"),
@@ -520,7 +435,6 @@ texts! {
     TypeLocation => ("Ubicación", "Location"),
     TypeContacts => ("Contacto", "Contact card"),
     TypeOrder => ("Pedido del catálogo", "Catalogue order"),
-    RuleConditions => ("Condiciones", "Conditions"),
     RuleHours => ("Horario", "Hours"),
     HoursAny => ("A cualquier hora", "At any time"),
     HoursOpen => ("Solo con la tienda abierta", "Only while open"),
@@ -531,25 +445,18 @@ texts! {
     FirstNo => ("Solo después del primero", "Only after the first"),
     RuleLabelsAny => ("Solo si tiene alguna de estas etiquetas", "Only with one of these labels"),
     RuleLabelsNone => ("Solo si no tiene ninguna de estas etiquetas", "Only with none of these labels"),
-    RuleReplies => ("Qué responde", "What it replies"),
-    RuleActions => ("Qué más hace", "What else it does"),
     RuleAddLabels => ("Añadir etiquetas", "Add labels"),
     RuleRemoveLabels => ("Quitar etiquetas", "Remove labels"),
     RuleHandover => ("Pasar la conversación a una persona (el bot se pausa)", "Hand the chat to a person (the bot pauses)"),
     RuleOptOut => ("Dar de baja al cliente de los mensajes automáticos", "Opt the customer out of automatic messages"),
     RuleCooldown => ("Minutos antes de repetir esta respuesta al mismo cliente", "Minutes before answering the same customer again"),
     RuleCooldownHint => ("0: responde siempre.", "0: always answers."),
-    RuleCapture => ("Guardar la respuesta del cliente", "Keep the customer's answer"),
     RuleCaptureOn => ("Después de responder, guardar el siguiente mensaje del cliente", "After replying, keep the customer's next message"),
     RuleCaptureField => ("Nombre del dato", "Name of the field"),
     RuleCaptureFieldHint => ("Por ejemplo pedido o email; se usa como {{pedido}} en los textos.", "Such as pedido or email; used as {{pedido}} in texts."),
     RuleCaptureMinutes => ("Minutos que espera la respuesta", "Minutes it waits for the answer"),
-    RuleCaptureThen => ("Qué responde al recibirla", "What it replies once received"),
-    RemoveReply => ("Quitar esta respuesta", "Remove this reply"),
-    AddReply => ("Añadir una respuesta:", "Add a reply:"),
     ReplyText => ("Texto", "Text"),
     ReplyTemplate => ("Plantilla", "Template"),
-    TemplateSays => ("Lo que envía:", "What it sends:"),
     ReplyButtons => ("Botones", "Buttons"),
     ReplyList => ("Lista", "List"),
     ReplyKind => ("Tipo de respuesta", "Kind of reply"),
@@ -557,27 +464,14 @@ texts! {
     MessageText => ("Texto del mensaje", "Message text"),
     VariablesHint => ("Puedes usar {{nombre}}, {{negocio}}, {{horario_hoy}}, {{horario_del_dia}} (el horario del día que pregunta el cliente) y {{horario_semana}}; *negrita*, _cursiva_, ~tachado~.", "You can use {{nombre}}, {{negocio}}, {{horario_hoy}}, {{horario_del_dia}} (the hours of the day the customer asks about) and {{horario_semana}}; *bold*, _italic_, ~strikethrough~."),
     Footer => ("Pie (opcional)", "Footer (optional)"),
-    ButtonsTitle => ("Botones (hasta 3)", "Buttons (up to 3)"),
     ChoiceTitle => ("Título", "Title"),
     ChoiceId => ("Id", "Id"),
     ChoiceIdHint => ("El id de la regla que responde al tocarlo.", "The id of the rule that answers when tapped."),
     ChoiceDescription => ("Descripción (opcional)", "Description (optional)"),
-    RemoveButton => ("Quitar el botón", "Remove the button"),
-    AddButton => ("Añadir un botón", "Add a button"),
     ListButton => ("Texto del botón que abre la lista", "Label of the button that opens the list"),
     SectionTitle => ("Título de la sección", "Section title"),
-    RemoveRow => ("Quitar la fila", "Remove the row"),
-    AddRow => ("Añadir una fila", "Add a row"),
-    AddSection => ("Añadir una sección", "Add a section"),
-    SimulatorTitle => ("Simulador", "Simulator"),
     SimulatorDraft => ("Prueba tu borrador sin guardar. No se envía nada.", "Tries your unsaved draft. Nothing is sent."),
     SimulatorInForce => ("Prueba las reglas en uso. No se envía nada.", "Tries the rules in force. Nothing is sent."),
-    SimulatorLabel => ("Escribe lo que escribiría un cliente", "Type what a customer would write"),
-    SimulatorPlaceholder => ("Por ejemplo: ¿cuánto cuesta?", "For example: how much is it?"),
-    SimulatorRun => ("Probar", "Try"),
-    SimulatorFirstContact => ("Como su primer mensaje", "As their first message"),
-    SimulatorNoReply => ("El bot no respondería nada.", "The bot would not reply."),
-    SimulatorFailed => ("No se pudo probar:", "Could not try it:"),
     WhyRule => ("Responde la regla", "The rule that answers is"),
     WhyGreetingGaveWay => ("El saludo no es un tema: la regla de saludo cede, regla", "A greeting is not a topic: the greeting gives way, rule"),
     WhyGreetingWithMore => ("El mensaje es más que un saludo y ninguna regla responde al resto, así que no responde la regla de saludo", "The message is more than a greeting and no rule answers the rest, so the greeting rule does not answer:"),
@@ -599,33 +493,19 @@ texts! {
     ConfirmRestore => ("¿Volver al texto de fábrica? Se borra templates/NOMBRE.txt.", "Go back to the built-in text? templates/NAME.txt is removed."),
     Restored => ("Texto de fábrica restaurado", "Built-in text restored"),
     TemplateNameRule => ("El nombre lleva minúsculas, números, _ o -.", "The name takes lowercase letters, digits, _ or -."),
-    TemplatesList => ("Plantillas", "Templates"),
     BadgeBroken => ("con errores", "has errors"),
     BadgeEdited => ("editada", "edited"),
     BadgeBuiltin => ("de fábrica", "built-in"),
     BadgeToFill => ("por completar", "to fill in"),
-    NewTemplate => ("nombre_de_la_plantilla", "template_name"),
     TemplateFromFile => ("Texto propio, guardado en", "Your own text, kept in"),
     TemplateBuiltin => ("Texto de fábrica; al guardar se crea", "Built-in text; saving creates"),
     TemplateNew => ("Plantilla nueva; al guardar se crea", "New template; saving creates"),
-    RestoreBuiltin => ("Volver al texto de fábrica", "Back to the built-in text"),
-    TemplateText => ("Texto", "Text"),
-    Variables => ("Variables", "Variables"),
-    InsertVariable => ("Insertar:", "Insert:"),
-    Preview => ("Así lo verá el cliente", "How the customer will see it"),
-    PreviewHint => ("Con los valores de ahora; {{nombre}} muestra un nombre de ejemplo.", "With today's values; {{nombre}} shows an example name."),
-    BusinessSection => ("El negocio", "The business"),
     BusinessName => ("Nombre", "Name"),
     BusinessNameHint => ("Como lo conocen tus clientes; es {{negocio}} en las plantillas.", "As your customers know it; it is {{negocio}} in templates."),
     BusinessDescription => ("Descripción", "Description"),
-    TimeZone => ("Zona horaria", "Time zone"),
-    TimeZoneHint => ("Escribe para buscar la ciudad, como Caracas o Madrid.", "Type to search for the city, such as Caracas or Madrid."),
     DefaultLanguage => ("Idioma del panel para quien entra por primera vez", "Dashboard language for first-time visitors"),
     Spanish => ("Español", "Spanish"),
     English => ("Inglés", "English"),
-    HoursSection => ("Horario", "Hours"),
-    HoursHint => ("Como 9-14, 17-20:30, separados por comas. Vacío es cerrado; 20-2 sigue pasada la medianoche.", "Such as 9-14, 17-20:30, separated by commas. Empty means closed; 20-2 goes on past midnight."),
-    UseBrowserZone => ("Usar la de este dispositivo:", "Use this device's:"),
     Monday => ("Lunes", "Monday"),
     Tuesday => ("Martes", "Tuesday"),
     Wednesday => ("Miércoles", "Wednesday"),
@@ -635,7 +515,6 @@ texts! {
     Sunday => ("Domingo", "Sunday"),
     ClosedDates => ("Días cerrados", "Closed dates"),
     ClosedDatesHint => ("Fechas AAAA-MM-DD separadas por comas (festivos, vacaciones).", "YYYY-MM-DD dates separated by commas (holidays, vacations)."),
-    RepliesSection => ("Respuestas automáticas", "Automatic replies"),
     WelcomeTemplate => ("Bienvenida (primer mensaje)", "Welcome (first message)"),
     WelcomeAgain => ("Volver a dar la bienvenida tras días sin escribir (0: nunca)", "Welcome again after days of silence (0: never)"),
     AwayTemplate => ("Fuera de horario", "Away (outside hours)"),
@@ -652,7 +531,6 @@ texts! {
     CopyFailed => ("El navegador no dejó copiar; selecciona el texto y cópialo a mano.", "The browser did not allow copying; select the text and copy it by hand."),
     Copy => ("Copiar", "Copy"),
     NotSet => ("Sin configurar", "Not set"),
-    ChannelSection => ("Canal de WhatsApp", "WhatsApp channel"),
     ChannelChoice => ("Conectar por", "Connect through"),
     ChannelMeta => ("API de WhatsApp Cloud (Meta)", "WhatsApp Cloud API (Meta)"),
     ChannelWeb => ("WhatsApp Web (tu número, con código QR)", "WhatsApp Web (your own number, by QR code)"),
@@ -665,59 +543,27 @@ texts! {
     LinkConnected => ("Conectado", "Connected"),
     LinkDisconnected => ("Desconectado; reintentando:", "Disconnected; retrying:"),
     LinkLoggedOut => ("Sin vincular:", "Not linked:"),
-    QrAlt => ("Código QR de WhatsApp Web", "WhatsApp Web QR code"),
     Unlink => ("Desvincular", "Unlink"),
     PairAgain => ("Vincular de nuevo", "Link again"),
     LinkFailed => ("WhatsApp Web no lo aceptó:", "WhatsApp Web did not accept it:"),
-    UnlinkConfirm => ("¿Desvincular el teléfono?", "Unlink the phone?"),
-    PairPhone => ("Número del teléfono, con código de país (+58 412 123 4567):", "The phone's number, with country code (+58 412 123 4567):"),
     PairAsk => ("Vincular con el número", "Link with the number"),
     PairCodeHint => ("Escribe en el teléfono (Vincular con el número de teléfono):", "Type on the phone (Link with phone number instead):"),
-    MetaSection => ("Conexión con Meta (WhatsApp Cloud API)", "Meta connection (WhatsApp Cloud API)"),
-    MetaHint => (
-        "Copia estos datos de tu app en developers.facebook.com (WhatsApp › Configuración de la API). Cocolu los prueba con Meta antes de guardarlos y los usa al momento, sin reiniciar. Después, en Webhooks de tu app, pega la URL y el token de verificación y suscribe el campo messages.",
-        "Copy these from your app at developers.facebook.com (WhatsApp › API Setup). Cocolu tests them with Meta before saving and uses them at once, without a restart. Then, under Webhooks in your app, paste the URL and the verify token and subscribe to the messages field.",
-    ),
     ConnectionSave => ("Probar y guardar", "Test and save"),
     ConnectionSaving => ("Probando con Meta…", "Testing with Meta…"),
-    ConnectionSaved => ("Conexión guardada y en uso:", "Connection saved and in use:"),
-    ConnectionSavedUntested => (
-        "Guardado. Para probarlo con Meta faltan el token de acceso y el id del número.",
-        "Saved. To test it with Meta, the access token and the phone number id are still missing.",
-    ),
     ConnectionNotSaved => ("Meta no aceptó estos datos y no se guardó nada:", "Meta did not accept these values, so nothing was saved:"),
     ConnectionInvalid => ("Revisa los campos marcados; no se guardó nada.", "Check the marked fields; nothing was saved."),
-    SetByServer => ("Lo fija la configuración del servidor, que manda sobre lo que se guarda aquí.", "Set by the server's configuration, which wins over what is saved here."),
     ConnectionUnreachableNotSaved => ("No se pudo llegar a Meta para probarlo y no se guardó nada:", "Meta could not be reached to test it, so nothing was saved:"),
-    QualityHigh => ("alta (verde)", "high (green)"),
-    QualityMedium => ("media (amarilla)", "medium (yellow)"),
-    QualityLow => ("baja (roja)", "low (red)"),
-    QualityUnknown => ("sin datos todavía", "not rated yet"),
-    SecretKeep => ("Déjalo vacío para conservar el actual.", "Leave it empty to keep the current one."),
-    VerifyTokenHint => ("Inventado por Cocolu si lo dejas vacío. Pégalo en el formulario de Webhooks de Meta.", "Made up by Cocolu if you leave it empty. Paste it into Meta's Webhooks form."),
-    MetaIdHint => ("Solo números, como aparece en Meta.", "Digits only, as Meta shows it."),
-    WebhookNotHttps => (
-        "Meta solo envía mensajes a direcciones https://. Publica Cocolu con un certificado (por ejemplo con nginx y Let's Encrypt) antes de pegar esta URL en Meta.",
-        "Meta only delivers messages to https:// addresses. Publish Cocolu with a certificate (nginx and Let's Encrypt, for instance) before pasting this URL into Meta.",
-    ),
-    WebhookUrl => ("URL del webhook", "Webhook URL"),
     VerifyToken => ("Token de verificación", "Verify token"),
     PhoneNumberId => ("ID del número de teléfono", "Phone number ID"),
     WabaId => ("ID de la cuenta de WhatsApp Business", "WhatsApp Business account ID"),
     AccessToken => ("Token de acceso", "Access token"),
     AppSecret => ("Clave secreta de la app", "App secret"),
-    SetHidden => ("Configurada (oculta)", "Set (hidden)"),
-    GraphApi => ("API Graph", "Graph API"),
     Testing => ("Probando…", "Testing…"),
     TestConnection => ("Probar la conexión", "Test the connection"),
-    Quality => ("calidad", "quality"),
-    ConnectionOk => ("Conexión correcta:", "Connection works:"),
     ConnectionFailed => ("Meta rechazó la conexión:", "Meta refused the connection:"),
     ConnectionUnreachable => ("No se pudo llegar a Meta:", "Meta could not be reached:"),
     RoleAdmin => ("Administrador", "Administrator"),
     RoleAgent => ("Agente", "Agent"),
-    You => ("tú", "you"),
-    Role => ("Rol", "Role"),
     Disabled => ("Desactivado", "Disabled"),
     Active => ("Activo", "Active"),
     Enable => ("Activar", "Enable"),
@@ -725,42 +571,10 @@ texts! {
     ConfirmDeleteUser => ("¿Borrar esta cuenta? Sus sesiones terminan.", "Delete this account? Its sessions end."),
     Delete => ("Borrar", "Delete"),
     Deleted => ("Borrado", "Deleted"),
-    Expired => ("Caducada", "Expired"),
-    Withdraw => ("Retirar", "Withdraw"),
     Withdrawn => ("Invitación retirada", "Invitation withdrawn"),
     InvitationCodeOnce => ("Código de invitación (solo se muestra ahora)", "Invitation code (shown only now)"),
     TokenOnce => ("Token de la API (solo se muestra ahora)", "API token (shown only now)"),
     ConfirmDeleteToken => ("¿Borrar este token? Los programas que lo usan dejan de funcionar.", "Delete this token? Scripts using it stop working."),
-    InvitationHowTo => ("Envíale este enlace a la persona: abre el formulario para crear su cuenta con el código ya puesto. Sirve una sola vez.", "Send this link to the person: it opens the form to create their account with the code already in. It works once."),
-    InvitationShare => ("Enviar por WhatsApp", "Send over WhatsApp"),
-    InvitationMessage => ("Te invito a Cocolu, para atender los chats de la tienda. Crea tu cuenta aquí:", "You're invited to Cocolu, to answer the shop's chats. Create your account here:"),
-    SecretSeen => ("Ya lo guardé", "I have kept it"),
-    UsersTitle => ("Personas con cuenta", "People with an account"),
-    Person => ("Persona", "Person"),
-    Since => ("Desde", "Since"),
-    State => ("Estado", "State"),
-    Actions => ("Acciones", "Actions"),
-    RolesHint => (
-        "Los agentes atienden la bandeja y prueban reglas; los administradores además cambian reglas, plantillas, ajustes y cuentas.",
-        "Agents work the inbox and try rules; administrators also change rules, templates, settings and accounts.",
-    ),
-    InvitationsTitle => ("Invitaciones", "Invitations"),
-    InvitationFor => ("Para quién", "For whom"),
-    ValidHours => ("Válida (horas)", "Valid (hours)"),
-    Invite => ("Invitar", "Invite"),
-    CreatedBy => ("Creada por", "Made by"),
-    Expires => ("Caduca", "Expires"),
-    TokensTitle => ("Tokens de la API", "API tokens"),
-    TokensHint => ("Para programas que usan la API REST o el WebSocket: Authorization: Bearer TOKEN.", "For scripts using the REST API or the WebSocket: Authorization: Bearer TOKEN."),
-    TokenName => ("Para qué es", "What it is for"),
-    MakeToken => ("Crear token", "Make token"),
-    AuditTitle => ("Registro de actividad", "Audit log"),
-    When => ("Cuándo", "When"),
-    Who => ("Quién", "Who"),
-    What => ("Qué", "What"),
-    Detail => ("Detalle", "Detail"),
-    Address => ("Dirección", "Address"),
-    NoInvitations => ("No hay invitaciones pendientes.", "No pending invitations."),
     NoTokens => ("No hay tokens.", "No tokens."),
 }
 

@@ -57,7 +57,7 @@ async fn receive(
 ) -> Result<Response, ApiError> {
     let Some(secret) = state.meta.current().app_secret else {
         tracing::error!(
-            "a webhook arrived but the app secret is not set (Ajustes, or META_APP_SECRET): \
+            "a webhook arrived but the app secret is not set (Settings, or META_APP_SECRET): \
              refusing it (Meta will redeliver)"
         );
         return Err(ApiError::NotConfigured(

@@ -8,6 +8,21 @@ use cocolu_core::api::stats::{Median, Stats, StatsPoint};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+crate::i18n::page_texts!(AnalyticsSaid {
+    RangeLabel => ("Periodo", "Period"),
+    Days => ("días", "days"),
+    TotalsTitle => ("En el periodo", "In the period"),
+    PerDayTitle => ("Mensajes por día", "Messages per day"),
+    Replies => ("respuestas", "replies"),
+    TopRulesTitle => ("Reglas que más responden", "Rules that answer most"),
+    NoData => ("Sin datos en este periodo.", "No data in this period."),
+    HeatmapTitle => ("Horas de más movimiento", "Busiest hours"),
+    HeatmapLegend => (
+        "Filas: de lunes a domingo; columnas: de 0 a 23 h, en la zona horaria de la tienda. Más oscuro, más mensajes.",
+        "Rows: Monday to Sunday; columns: 0 to 23 h, in the shop's time zone. Darker means more messages.",
+            ),
+});
+
 /// The ranges offered, in days.
 const RANGES: [u32; 3] = [7, 30, 90];
 
@@ -40,7 +55,7 @@ pub fn Analytics() -> impl IntoView {
     );
     view! {
         <PageHeader title=Text::NavAnalytics intro=Text::AnalyticsIntro />
-        <div class="range" role="group" aria-label=i18n.t(Text::RangeLabel)>
+        <div class="range" role="group" aria-label=i18n.t(AnalyticsSaid::RangeLabel)>
             {RANGES
                 .iter()
                 .map(|&n| {
@@ -53,7 +68,7 @@ pub fn Analytics() -> impl IntoView {
                         >
                             {n}
                             " "
-                            {i18n.t(Text::Days)}
+                            {i18n.t(AnalyticsSaid::Days)}
                         </button>
                     }
                 })
@@ -82,7 +97,7 @@ fn Charts(stats: Stats) -> impl IntoView {
     let people_median = median_text(&stats.first_response.people);
     view! {
         <section class="card" aria-labelledby="totals-title">
-            <h2 id="totals-title">{i18n.t(Text::TotalsTitle)}</h2>
+            <h2 id="totals-title">{i18n.t(AnalyticsSaid::TotalsTitle)}</h2>
             <div class="figures">
                 <Figure label=Text::StatReceived value=totals.received.to_string() id="total-received" />
                 <Figure label=Text::BotShare value=bot_share id="bot-share" />
@@ -93,13 +108,13 @@ fn Charts(stats: Stats) -> impl IntoView {
             </div>
         </section>
         <section class="card" aria-labelledby="per-day-title">
-            <h2 id="per-day-title">{i18n.t(Text::PerDayTitle)}</h2>
+            <h2 id="per-day-title">{i18n.t(AnalyticsSaid::PerDayTitle)}</h2>
             {daily_bars(stats.points.clone())}
         </section>
         <section class="card" aria-labelledby="rules-title" id="top-rules">
-            <h2 id="rules-title">{i18n.t(Text::TopRulesTitle)}</h2>
+            <h2 id="rules-title">{i18n.t(AnalyticsSaid::TopRulesTitle)}</h2>
             {if stats.top_rules.is_empty() {
-                view! { <p class="loading">{i18n.t(Text::NoData)}</p> }.into_any()
+                view! { <p class="loading">{i18n.t(AnalyticsSaid::NoData)}</p> }.into_any()
             } else {
                 view! {
                     <ol class="top-rules">
@@ -122,7 +137,7 @@ fn Charts(stats: Stats) -> impl IntoView {
             }}
         </section>
         <section class="card" aria-labelledby="heatmap-title">
-            <h2 id="heatmap-title">{i18n.t(Text::HeatmapTitle)}</h2>
+            <h2 id="heatmap-title">{i18n.t(AnalyticsSaid::HeatmapTitle)}</h2>
             {heatmap(stats.heatmap.clone())}
         </section>
     }
@@ -132,7 +147,7 @@ fn Charts(stats: Stats) -> impl IntoView {
 fn daily_bars(points: Vec<StatsPoint>) -> impl IntoView {
     let i18n = use_i18n();
     if points.is_empty() {
-        return view! { <p class="loading">{i18n.t(Text::NoData)}</p> }.into_any();
+        return view! { <p class="loading">{i18n.t(AnalyticsSaid::NoData)}</p> }.into_any();
     }
     let max = points
         .iter()
@@ -195,7 +210,7 @@ fn daily_bars(points: Vec<StatsPoint>) -> impl IntoView {
             <svg
                 class="chart"
                 role="img"
-                aria-label=i18n.t(Text::PerDayTitle)
+                aria-label=i18n.t(AnalyticsSaid::PerDayTitle)
                 viewBox=format!("0 0 {width} {height}")
                 preserveAspectRatio="none"
             >
@@ -208,7 +223,7 @@ fn daily_bars(points: Vec<StatsPoint>) -> impl IntoView {
             {i18n.t(Text::StatReceived)}
             " "
             <span class="swatch swatch-out"></span>
-            {i18n.t(Text::Replies)}
+            {i18n.t(AnalyticsSaid::Replies)}
         </p>
     }
     .into_any()
@@ -285,12 +300,12 @@ fn heatmap(cells: Vec<Vec<u32>>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <svg class="heatmap" role="img" aria-label=i18n.t(Text::HeatmapTitle) viewBox="0 0 266 82">
+        <svg class="heatmap" role="img" aria-label=i18n.t(AnalyticsSaid::HeatmapTitle) viewBox="0 0 266 82">
             {days}
             {hours}
             {rects}
         </svg>
-        <p class="legend">{i18n.t(Text::HeatmapLegend)}</p>
+        <p class="legend">{i18n.t(AnalyticsSaid::HeatmapLegend)}</p>
     }
 }
 

@@ -13,6 +13,20 @@ use cocolu_core::events::ServerEvent;
 use cocolu_core::model::LinkState;
 use leptos::prelude::*;
 
+crate::i18n::page_texts!(OverviewSaid {
+    FeedTitle => ("Actividad", "Activity"),
+    FeedEmpty => (
+        "Todavía no hay actividad: aquí aparecerán los mensajes de los clientes y las respuestas.",
+        "No activity yet: customers' messages and the replies will show here.",
+            ),
+    ChannelTitle => ("Canal de WhatsApp", "WhatsApp channel"),
+    LastWebhook => ("Último mensaje de Meta", "Last message from Meta"),
+    Never => ("nunca", "never"),
+    TodayTitle => ("Hoy", "Today"),
+    AlertsTitle => ("Avisos", "Alerts"),
+    NoAlerts => ("Todo en orden.", "All is well."),
+});
+
 /// The overview page.
 #[component]
 pub fn Overview() -> impl IntoView {
@@ -59,7 +73,7 @@ pub fn Overview() -> impl IntoView {
         <ConnectionLost connected />
         {with_data(status, |status| view! { <OverviewBody status /> })}
         <section class="card" aria-labelledby="feed-title" id="feed">
-            <h2 id="feed-title">{i18n.t(Text::FeedTitle)}</h2>
+            <h2 id="feed-title">{i18n.t(OverviewSaid::FeedTitle)}</h2>
             {with_data(activity, |(items, offset): (Vec<ActivityItem>, i32)| view! { <Feed items offset /> })}
         </section>
     }
@@ -73,7 +87,7 @@ const FEED_LENGTH: usize = 20;
 fn Feed(items: Vec<ActivityItem>, offset: i32) -> impl IntoView {
     let i18n = use_i18n();
     if items.is_empty() {
-        return view! { <p class="loading">{i18n.t(Text::FeedEmpty)}</p> }.into_any();
+        return view! { <p class="loading">{i18n.t(OverviewSaid::FeedEmpty)}</p> }.into_any();
     }
     let now = crate::time::now_ms();
     view! {
@@ -150,7 +164,7 @@ fn OverviewBody(status: Status) -> impl IntoView {
     };
     view! {
         <section class="card" aria-labelledby="channel-title" id="channel">
-            <h2 id="channel-title">{i18n.t(Text::ChannelTitle)}</h2>
+            <h2 id="channel-title">{i18n.t(OverviewSaid::ChannelTitle)}</h2>
             {match link {
                 Some(link) => link_line(i18n, &link).into_any(),
                 None => view! {
@@ -160,16 +174,16 @@ fn OverviewBody(status: Status) -> impl IntoView {
                 }.into_any(),
             }}
             <p>
-                {i18n.t(Text::LastWebhook)}
+                {i18n.t(OverviewSaid::LastWebhook)}
                 ": "
                 {match last_webhook {
                     Some(at) => at.into_any(),
-                    None => i18n.t(Text::Never).into_any(),
+                    None => i18n.t(OverviewSaid::Never).into_any(),
                 }}
             </p>
         </section>
         <section class="card" aria-labelledby="today-title">
-            <h2 id="today-title">{i18n.t(Text::TodayTitle)}</h2>
+            <h2 id="today-title">{i18n.t(OverviewSaid::TodayTitle)}</h2>
             <div class="figures">
                 <Figure label=Text::StatReceived value=status.today.received.to_string() id="today-received" />
                 <Figure label=Text::StatBot value=status.today.bot_replies.to_string() id="today-bot" />
@@ -179,9 +193,9 @@ fn OverviewBody(status: Status) -> impl IntoView {
             </div>
         </section>
         <section class="card" aria-labelledby="alerts-title" id="alerts">
-            <h2 id="alerts-title">{i18n.t(Text::AlertsTitle)}</h2>
+            <h2 id="alerts-title">{i18n.t(OverviewSaid::AlertsTitle)}</h2>
             {if alerts.is_empty() {
-                view! { <p class="state state-ok">{i18n.t(Text::NoAlerts)}</p> }.into_any()
+                view! { <p class="state state-ok">{i18n.t(OverviewSaid::NoAlerts)}</p> }.into_any()
             } else {
                 view! {
                     <ul class="alerts">

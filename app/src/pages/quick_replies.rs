@@ -13,6 +13,21 @@ use cocolu_core::quick_replies::{QuickReplies as Saved, QuickReply};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+crate::i18n::page_texts!(QuickSaid {
+    HowTo => (
+        "Puedes usar {{nombre}} (el nombre del cliente), {{negocio}}, {{horario_hoy}} y {{horario_semana}}; se completan para cada cliente antes de enviar.",
+        "You can use {{nombre}} (the customer's name), {{negocio}}, {{horario_hoy}} and {{horario_semana}}; they are filled in for each customer before sending.",
+    ),
+    Shortcut => ("Atajo", "Shortcut"),
+    Text => ("Texto", "Text"),
+    Add => ("Añadir respuesta", "Add an answer"),
+    Empty => ("Aún no hay respuestas guardadas.", "No saved answers yet."),
+    ReadOnly => (
+        "Puedes usar estas respuestas en el chat; solo un administrador puede cambiarlas.",
+        "You can use these answers in chats; only an administrator can change them.",
+    ),
+});
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Versioned {
     revision: String,
@@ -156,7 +171,7 @@ fn Editor(loaded: Loaded) -> impl IntoView {
         view! {
             <li class="card quick-reply" data-index=index>
                 <div class="field">
-                    <label for=shortcut_id.clone()>{i18n.t(Text::QuickShortcut)}</label>
+                    <label for=shortcut_id.clone()>{i18n.t(QuickSaid::Shortcut)}</label>
                     <div class="shortcut-input">
                         <span aria-hidden="true">"/"</span>
                         <input type="text" id=shortcut_id autocomplete="off" spellcheck="false" autocapitalize="off"
@@ -167,7 +182,7 @@ fn Editor(loaded: Loaded) -> impl IntoView {
                     {field_error(editor, shortcut_at)}
                 </div>
                 <div class="field">
-                    <label for=text_id.clone()>{i18n.t(Text::QuickText)}</label>
+                    <label for=text_id.clone()>{i18n.t(QuickSaid::Text)}</label>
                     <textarea id=text_id rows="3"
                         prop:value=read(index, |r| r.text.clone())
                         aria-invalid=flagged(text_at.clone())
@@ -199,17 +214,17 @@ fn Editor(loaded: Loaded) -> impl IntoView {
         {if admin {
             view! { <SaveBar editor toasts /> }.into_any()
         } else {
-            view! { <p class="notice" role="status" id="read-only">{i18n.t(Text::QuickReadOnly)}</p> }.into_any()
+            view! { <p class="notice" role="status" id="read-only">{i18n.t(QuickSaid::ReadOnly)}</p> }.into_any()
         }}
-        {admin.then(|| view! { <p class="field-hint">{i18n.t(Text::QuickHowTo)}</p> })}
+        {admin.then(|| view! { <p class="field-hint">{i18n.t(QuickSaid::HowTo)}</p> })}
         <form on:submit=|ev| ev.prevent_default()>
             <fieldset class="plain" disabled=!admin>
-                {move || (count.get() == 0).then(|| view! { <p class="empty-state" id="no-quick-replies">{i18n.t(Text::QuickNone)}</p> })}
+                {move || (count.get() == 0).then(|| view! { <p class="empty-state" id="no-quick-replies">{i18n.t(QuickSaid::Empty)}</p> })}
                 <ol class="quick-replies" id="quick-replies">
                     {move || (0..count.get()).map(row).collect_view()}
                 </ol>
                 {admin.then(|| view! {
-                    <button type="button" class="button" id="add-quick-reply" on:click=add>{i18n.t(Text::QuickAdd)}</button>
+                    <button type="button" class="button" id="add-quick-reply" on:click=add>{i18n.t(QuickSaid::Add)}</button>
                 })}
             </fieldset>
         </form>

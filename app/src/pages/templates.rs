@@ -21,6 +21,27 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+crate::i18n::page_texts!(TemplatesSaid {
+    TemplateToFillNotice => (
+        "Este texto aún no se envía a los clientes. Reemplaza cada [[…]] por tu información:",
+        "This text is not sent to customers yet. Replace each [[…]] with your information:",
+            ),
+    TemplateToFillThen => (
+        "Mientras tanto, cuando una regla lo usa, el bot pasa la conversación a una persona del equipo.",
+        "Meanwhile, when a rule uses it, the bot hands the chat to a person on the team.",
+            ),
+    TemplatesEmpty => ("Elige una plantilla de la lista.", "Pick a template from the list."),
+    AdminsSave => ("Solo un administrador puede guardar cambios.", "Only an administrator can save changes."),
+    TemplatesList => ("Plantillas", "Templates"),
+    NewTemplate => ("nombre_de_la_plantilla", "template_name"),
+    RestoreBuiltin => ("Volver al texto de fábrica", "Back to the built-in text"),
+    TemplateText => ("Texto", "Text"),
+    Variables => ("Variables", "Variables"),
+    InsertVariable => ("Insertar:", "Insert:"),
+    Preview => ("Así lo verá el cliente", "How the customer will see it"),
+    PreviewHint => ("Con los valores de ahora; {{nombre}} muestra un nombre de ejemplo.", "With today's values; {{nombre}} shows an example name."),
+});
+
 /// The revision of an empty text: what a new template is based on.
 const EMPTY_REVISION: &str = "e3b0c44298fc1c14";
 
@@ -323,7 +344,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
         <ConnectionLost connected />
         <div class="templates-layout">
             <section class="card" aria-labelledby="templates-list-title">
-                <h2 id="templates-list-title">{i18n.t(Text::TemplatesList)}</h2>
+                <h2 id="templates-list-title">{i18n.t(TemplatesSaid::TemplatesList)}</h2>
                 <ul class="template-rows" id="template-rows">
                     {move || list.get().into_iter().map(|t| {
                         let name = t.name.clone();
@@ -354,15 +375,15 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                 </ul>
                 {admin.then(|| view! {
                     <form class="inline-form" on:submit=create>
-                        <label class="visually-hidden" for="new-template">{i18n.t(Text::NewTemplate)}</label>
-                        <input id="new-template" type="text" bind:value=new_name placeholder=i18n.t(Text::NewTemplate) />
+                        <label class="visually-hidden" for="new-template">{i18n.t(TemplatesSaid::NewTemplate)}</label>
+                        <input id="new-template" type="text" bind:value=new_name placeholder=i18n.t(TemplatesSaid::NewTemplate) />
                         <button type="submit" class="button">{i18n.t(Text::Add)}</button>
                     </form>
                 })}
             </section>
             <section class="card template-editor" aria-labelledby="template-title">
                 {move || match current() {
-                    None => view! { <p class="empty-thread">{i18n.t(Text::TemplatesEmpty)}</p> }.into_any(),
+                    None => view! { <p class="empty-thread">{i18n.t(TemplatesSaid::TemplatesEmpty)}</p> }.into_any(),
                     Some(t) => {
                         let file_problems = t.problems.clone();
                         let restorable = t.builtin && t.from_file;
@@ -381,7 +402,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                                 </div>
                             })}
                             {(restorable && admin).then(|| view! {
-                                <button type="button" class="button button-quiet" id="restore-template" on:click=restore>{i18n.t(Text::RestoreBuiltin)}</button>
+                                <button type="button" class="button button-quiet" id="restore-template" on:click=restore>{i18n.t(TemplatesSaid::RestoreBuiltin)}</button>
                             })}
                         }.into_any()
                     }
@@ -389,7 +410,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                 {move || has_current.get().then(|| view! {
                     <div class="template-columns">
                         <div class="field">
-                            <label for="template-text">{i18n.t(Text::TemplateText)}</label>
+                            <label for="template-text">{i18n.t(TemplatesSaid::TemplateText)}</label>
                             <textarea
                                 id="template-text"
                                 rows="10"
@@ -403,8 +424,8 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                             <p class="field-hint" id="template-count">
                                 {move || format!("{} / {MAX_CHARS}", draft.read().trim_end().chars().count())}
                             </p>
-                            <div class="variables" role="group" aria-label=i18n.t(Text::Variables)>
-                                <span class="field-hint">{i18n.t(Text::InsertVariable)}</span>
+                            <div class="variables" role="group" aria-label=i18n.t(TemplatesSaid::Variables)>
+                                <span class="field-hint">{i18n.t(TemplatesSaid::InsertVariable)}</span>
                                 {variables.get_value().into_iter().map(|v| {
                                     let name = v.name.clone();
                                     let title = if v.example.is_empty() { String::new() } else { v.example.clone() };
@@ -419,9 +440,9 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                                 let needed = fill_ins(&draft.read());
                                 (!needed.is_empty()).then(|| view! {
                                     <div class="notice" role="status" id="template-fill-ins">
-                                        <p>{i18n.t(Text::TemplateToFillNotice)}</p>
+                                        <p>{i18n.t(TemplatesSaid::TemplateToFillNotice)}</p>
                                         <ul>{needed.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
-                                        <p>{i18n.t(Text::TemplateToFillThen)}</p>
+                                        <p>{i18n.t(TemplatesSaid::TemplateToFillThen)}</p>
                                     </div>
                                 })
                             }}
@@ -432,13 +453,13 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                             </ul>
                         </div>
                         <div class="field">
-                            <span class="field-label">{i18n.t(Text::Preview)}</span>
+                            <span class="field-label">{i18n.t(TemplatesSaid::Preview)}</span>
                             <div class="thread preview">
                                 <article class="bubble" data-author="bot" id="template-preview">
                                     <p class="bubble-text">{move || view! { <Formatted text=preview() /> }}</p>
                                 </article>
                             </div>
-                            <p class="field-hint">{i18n.t(Text::PreviewHint)}</p>
+                            <p class="field-hint">{i18n.t(TemplatesSaid::PreviewHint)}</p>
                         </div>
                     </div>
                     {if admin {
@@ -456,7 +477,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                             </div>
                         }.into_any()
                     } else {
-                        view! { <p class="field-hint">{i18n.t(Text::AdminsSave)}</p> }.into_any()
+                        view! { <p class="field-hint">{i18n.t(TemplatesSaid::AdminsSave)}</p> }.into_any()
                     }}
                     {move || other.get().map(|theirs| view! {
                         <section class="conflict" role="alert" id="conflict">

@@ -10,6 +10,52 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+crate::i18n::page_texts!(UsersSaid {
+    UsersForAdmins => (
+        "Las cuentas, las invitaciones y los tokens de la API los gestiona un administrador. Si necesitas una cuenta para alguien del equipo o cambiar tu rol, pídeselo.",
+        "Accounts, invitations and API tokens are managed by an administrator. Ask one if someone on the team needs an account or your role should change.",
+    ),
+    YourAccount => ("Tu cuenta", "Your account"),
+    FromCommandLine => ("Desde la línea de comandos", "From the command line"),
+    You => ("tú", "you"),
+    Role => ("Rol", "Role"),
+    Expired => ("Caducada", "Expired"),
+    Withdraw => ("Retirar", "Withdraw"),
+    SecretSeen => ("Ya lo guardé", "I have kept it"),
+    UsersTitle => ("Personas con cuenta", "People with an account"),
+    Person => ("Persona", "Person"),
+    Since => ("Desde", "Since"),
+    State => ("Estado", "State"),
+    Actions => ("Acciones", "Actions"),
+    RolesHint => (
+        "Los agentes atienden la bandeja y prueban reglas; los administradores además cambian reglas, plantillas, ajustes y cuentas.",
+        "Agents work the inbox and try rules; administrators also change rules, templates, settings and accounts.",
+    ),
+    InvitationsTitle => ("Invitaciones", "Invitations"),
+    InvitationFor => ("Para quién", "For whom"),
+    ValidHours => ("Válida (horas)", "Valid (hours)"),
+    Invite => ("Invitar", "Invite"),
+    CreatedBy => ("Creada por", "Made by"),
+    Expires => ("Caduca", "Expires"),
+    TokensTitle => ("Tokens de la API", "API tokens"),
+    TokensHint => ("Para programas que usan la API REST o el WebSocket: Authorization: Bearer TOKEN.", "For scripts using the REST API or the WebSocket: Authorization: Bearer TOKEN."),
+    TokenName => ("Para qué es", "What it is for"),
+    MakeToken => ("Crear token", "Make token"),
+    AuditTitle => ("Registro de actividad", "Audit log"),
+    When => ("Cuándo", "When"),
+    Who => ("Quién", "Who"),
+    What => ("Qué", "What"),
+    Detail => ("Detalle", "Detail"),
+    Address => ("Dirección", "Address"),
+    NoInvitations => ("No hay invitaciones pendientes.", "No pending invitations."),
+});
+
+crate::i18n::page_texts!(InvitationSaid {
+    HowTo => ("Envíale este enlace a la persona: abre el formulario para crear su cuenta con el código ya puesto. Sirve una sola vez.", "Send this link to the person: it opens the form to create their account with the code already in. It works once."),
+    Share => ("Enviar por WhatsApp", "Send over WhatsApp"),
+    Message => ("Te invito a Cocolu, para atender los chats de la tienda. Crea tu cuenta aquí:", "You're invited to Cocolu, to answer the shop's chats. Create your account here:"),
+});
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Loaded {
     users: Vec<UserView>,
@@ -73,9 +119,9 @@ pub fn Users() -> impl IntoView {
         } else {
             view! {
                 <section class="card" id="users-for-admins">
-                    <p class="notice" role="status">{i18n.t(Text::UsersForAdmins)}</p>
+                    <p class="notice" role="status">{i18n.t(UsersSaid::UsersForAdmins)}</p>
                     {user.map(|user| view! {
-                        <h2>{i18n.t(Text::YourAccount)}</h2>
+                        <h2>{i18n.t(UsersSaid::YourAccount)}</h2>
                         <p>
                             <strong>{if user.name.is_empty() { user.username.clone() } else { user.name.clone() }}</strong>
                             " (" {user.username.clone()} ") · " {i18n.t(role_text(&user.role))}
@@ -131,10 +177,10 @@ fn UsersBody(
                 <td>
                     <strong>{user.username.clone()}</strong>
                     {(!user.name.is_empty()).then(|| view! { <span class="muted">" · " {user.name.clone()}</span> })}
-                    {is_me.then(|| view! { <span class="badge">{i18n.t(Text::You)}</span> })}
+                    {is_me.then(|| view! { <span class="badge">{i18n.t(UsersSaid::You)}</span> })}
                 </td>
                 <td>
-                    <label class="visually-hidden" for=format!("role-{}", user.id)>{i18n.t(Text::Role)}</label>
+                    <label class="visually-hidden" for=format!("role-{}", user.id)>{i18n.t(UsersSaid::Role)}</label>
                     <select id=format!("role-{}", user.id) disabled=is_me on:change=move |ev| {
                         change("PATCH", role_path.clone(), Some(json!({ "role": event_target_value(&ev) })), Text::Saved, toasts, reload)
                     }>
@@ -196,11 +242,11 @@ fn UsersBody(
                 <td>{i18n.t(role_text(&inv.role))}</td>
                 <td>{inv.created_by_name.clone().unwrap_or_else(|| "—".to_string())}</td>
                 <td class:state-bad=inv.expired>
-                    {if inv.expired { i18n.t(Text::Expired)().to_string() } else { time::when(inv.expires_at, now, offset) }}
+                    {if inv.expired { i18n.t(UsersSaid::Expired)().to_string() } else { time::when(inv.expires_at, now, offset) }}
                 </td>
                 <td class="row-actions">
                     <button type="button" class="button button-quiet button-danger" on:click=move |_| change("DELETE", path.clone(), None, Text::Withdrawn, toasts, reload)>
-                        {i18n.t(Text::Withdraw)}
+                        {i18n.t(UsersSaid::Withdraw)}
                     </button>
                 </td>
             </tr>
@@ -234,7 +280,7 @@ fn UsersBody(
                 <td><strong>{token.name.clone()}</strong></td>
                 <td>{i18n.t(role_text(&token.role))}</td>
                 <td>{if token.created_by.is_empty() {
-                    i18n.t(Text::FromCommandLine).into_any()
+                    i18n.t(UsersSaid::FromCommandLine).into_any()
                 } else {
                     token.created_by_name.clone().unwrap_or_else(|| "—".to_string()).into_any()
                 }}</td>
@@ -275,13 +321,13 @@ fn UsersBody(
             // copied or sent over WhatsApp from the owner's phone.
             let register = (label == Text::InvitationCodeOnce).then(|| {
                 let link = format!("{}/register?code={}", browser::origin(), encode(&value));
-                let message = format!("{} {link}", i18n.t(Text::InvitationMessage)());
+                let message = format!("{} {link}", i18n.t(InvitationSaid::Message)());
                 let share = format!("https://wa.me/?text={}", encode(&message));
                 view! {
-                    <p class="field-hint">{i18n.t(Text::InvitationHowTo)}</p>
+                    <p class="field-hint">{i18n.t(InvitationSaid::HowTo)}</p>
                     <p><Copyable id="invitation-link" value=link /></p>
                     <p><a class="button button-primary" id="share-invitation" href=share target="_blank" rel="noopener">
-                        {i18n.t(Text::InvitationShare)}
+                        {i18n.t(InvitationSaid::Share)}
                     </a></p>
                 }
             });
@@ -290,72 +336,72 @@ fn UsersBody(
                     <h2>{i18n.t(label)}</h2>
                     <p><code class="mono secret-value">{value}</code></p>
                     {register}
-                    <button type="button" class="button" on:click=move |_| secret.set(None)>{i18n.t(Text::SecretSeen)}</button>
+                    <button type="button" class="button" on:click=move |_| secret.set(None)>{i18n.t(UsersSaid::SecretSeen)}</button>
                 </section>
             }
         })}
         <section class="card" aria-labelledby="users-title" id="users">
-            <h2 id="users-title">{i18n.t(Text::UsersTitle)}</h2>
+            <h2 id="users-title">{i18n.t(UsersSaid::UsersTitle)}</h2>
             <div class="table-wrap">
                 <table>
                     <thead><tr>
-                        <th>{i18n.t(Text::Person)}</th><th>{i18n.t(Text::Role)}</th><th>{i18n.t(Text::Since)}</th><th>{i18n.t(Text::State)}</th><th><span class="visually-hidden">{i18n.t(Text::Actions)}</span></th>
+                        <th>{i18n.t(UsersSaid::Person)}</th><th>{i18n.t(UsersSaid::Role)}</th><th>{i18n.t(UsersSaid::Since)}</th><th>{i18n.t(UsersSaid::State)}</th><th><span class="visually-hidden">{i18n.t(UsersSaid::Actions)}</span></th>
                     </tr></thead>
                     <tbody>{users}</tbody>
                 </table>
             </div>
-            <p class="field-hint">{i18n.t(Text::RolesHint)}</p>
+            <p class="field-hint">{i18n.t(UsersSaid::RolesHint)}</p>
         </section>
         <section class="card" aria-labelledby="invitations-title" id="invitations">
-            <h2 id="invitations-title">{i18n.t(Text::InvitationsTitle)}</h2>
+            <h2 id="invitations-title">{i18n.t(UsersSaid::InvitationsTitle)}</h2>
             <form class="row-form" on:submit=invite>
                 <div class="field">
-                    <label for="invitation-note">{i18n.t(Text::InvitationFor)}</label>
+                    <label for="invitation-note">{i18n.t(UsersSaid::InvitationFor)}</label>
                     <input id="invitation-note" type="text" bind:value=invitation_note maxlength="80" />
                 </div>
                 <div class="field">
-                    <label for="invitation-role">{i18n.t(Text::Role)}</label>
+                    <label for="invitation-role">{i18n.t(UsersSaid::Role)}</label>
                     <select id="invitation-role" on:change=move |ev| invitation_role.set(event_target_value(&ev))>
                         <option value="agent" selected=true>{i18n.t(Text::RoleAgent)}</option>
                         <option value="admin">{i18n.t(Text::RoleAdmin)}</option>
                     </select>
                 </div>
                 <div class="field">
-                    <label for="invitation-hours">{i18n.t(Text::ValidHours)}</label>
+                    <label for="invitation-hours">{i18n.t(UsersSaid::ValidHours)}</label>
                     <input id="invitation-hours" type="number" min="1" max="720" bind:value=invitation_hours />
                 </div>
-                <button type="submit" class="button button-primary" id="invite">{i18n.t(Text::Invite)}</button>
+                <button type="submit" class="button button-primary" id="invite">{i18n.t(UsersSaid::Invite)}</button>
             </form>
             <div class="table-wrap">
                 <table>
-                    <thead><tr><th>{i18n.t(Text::InvitationFor)}</th><th>{i18n.t(Text::Role)}</th><th>{i18n.t(Text::CreatedBy)}</th><th>{i18n.t(Text::Expires)}</th><th><span class="visually-hidden">{i18n.t(Text::Actions)}</span></th></tr></thead>
+                    <thead><tr><th>{i18n.t(UsersSaid::InvitationFor)}</th><th>{i18n.t(UsersSaid::Role)}</th><th>{i18n.t(UsersSaid::CreatedBy)}</th><th>{i18n.t(UsersSaid::Expires)}</th><th><span class="visually-hidden">{i18n.t(UsersSaid::Actions)}</span></th></tr></thead>
                     <tbody>
-                        {no_invitations.then(|| view! { <tr><td colspan="5" class="muted">{i18n.t(Text::NoInvitations)}</td></tr> })}
+                        {no_invitations.then(|| view! { <tr><td colspan="5" class="muted">{i18n.t(UsersSaid::NoInvitations)}</td></tr> })}
                         {invitations}
                     </tbody>
                 </table>
             </div>
         </section>
         <section class="card" aria-labelledby="tokens-title" id="tokens">
-            <h2 id="tokens-title">{i18n.t(Text::TokensTitle)}</h2>
-            <p class="field-hint">{i18n.t(Text::TokensHint)}</p>
+            <h2 id="tokens-title">{i18n.t(UsersSaid::TokensTitle)}</h2>
+            <p class="field-hint">{i18n.t(UsersSaid::TokensHint)}</p>
             <form class="row-form" on:submit=make_token>
                 <div class="field">
-                    <label for="token-name">{i18n.t(Text::TokenName)}</label>
+                    <label for="token-name">{i18n.t(UsersSaid::TokenName)}</label>
                     <input id="token-name" type="text" required bind:value=token_name maxlength="80" />
                 </div>
                 <div class="field">
-                    <label for="token-role">{i18n.t(Text::Role)}</label>
+                    <label for="token-role">{i18n.t(UsersSaid::Role)}</label>
                     <select id="token-role" on:change=move |ev| token_role.set(event_target_value(&ev))>
                         <option value="agent" selected=true>{i18n.t(Text::RoleAgent)}</option>
                         <option value="admin">{i18n.t(Text::RoleAdmin)}</option>
                     </select>
                 </div>
-                <button type="submit" class="button button-primary" id="make-token">{i18n.t(Text::MakeToken)}</button>
+                <button type="submit" class="button button-primary" id="make-token">{i18n.t(UsersSaid::MakeToken)}</button>
             </form>
             <div class="table-wrap">
                 <table>
-                    <thead><tr><th>{i18n.t(Text::TokenName)}</th><th>{i18n.t(Text::Role)}</th><th>{i18n.t(Text::CreatedBy)}</th><th>{i18n.t(Text::Since)}</th><th><span class="visually-hidden">{i18n.t(Text::Actions)}</span></th></tr></thead>
+                    <thead><tr><th>{i18n.t(UsersSaid::TokenName)}</th><th>{i18n.t(UsersSaid::Role)}</th><th>{i18n.t(UsersSaid::CreatedBy)}</th><th>{i18n.t(UsersSaid::Since)}</th><th><span class="visually-hidden">{i18n.t(UsersSaid::Actions)}</span></th></tr></thead>
                     <tbody>
                         {no_tokens.then(|| view! { <tr><td colspan="5" class="muted">{i18n.t(Text::NoTokens)}</td></tr> })}
                         {tokens}
@@ -364,10 +410,10 @@ fn UsersBody(
             </div>
         </section>
         <section class="card" aria-labelledby="audit-title" id="audit">
-            <h2 id="audit-title">{i18n.t(Text::AuditTitle)}</h2>
+            <h2 id="audit-title">{i18n.t(UsersSaid::AuditTitle)}</h2>
             <div class="table-wrap">
                 <table>
-                    <thead><tr><th>{i18n.t(Text::When)}</th><th>{i18n.t(Text::Who)}</th><th>{i18n.t(Text::What)}</th><th>{i18n.t(Text::Detail)}</th><th>{i18n.t(Text::Address)}</th></tr></thead>
+                    <thead><tr><th>{i18n.t(UsersSaid::When)}</th><th>{i18n.t(UsersSaid::Who)}</th><th>{i18n.t(UsersSaid::What)}</th><th>{i18n.t(UsersSaid::Detail)}</th><th>{i18n.t(UsersSaid::Address)}</th></tr></thead>
                     <tbody>
                         {move || audit.get().entries.into_iter().map(|e| view! {
                             <tr data-action=e.action.clone()>

@@ -10,6 +10,17 @@ use cocolu_core::contact::ContactRef;
 use leptos::prelude::*;
 use serde_json::{json, Value};
 
+crate::i18n::page_texts!(ContactSaid {
+    ContactTitle => ("Contacto", "Contact"),
+    ContactId => ("Identificador", "Id"),
+    Labels => ("Etiquetas", "Labels"),
+    RemoveLabel => ("Quitar la etiqueta", "Remove the label"),
+    AddLabel => ("Etiqueta", "Label"),
+    Notes => ("Notas", "Notes"),
+    SaveNotes => ("Guardar notas", "Save notes"),
+    OptedOutSwitch => ("Dado de baja: sin mensajes automáticos", "Opted out: no automatic messages"),
+});
+
 /// The panel beside the thread.
 #[component]
 pub fn ContactPanel(
@@ -100,7 +111,7 @@ pub fn ContactPanel(
     };
     view! {
         <aside class="contact-panel" aria-labelledby="contact-title" id="contact-panel">
-            <h3 id="contact-title">{i18n.t(Text::ContactTitle)}</h3>
+            <h3 id="contact-title">{i18n.t(ContactSaid::ContactTitle)}</h3>
             <dl class="contact-facts">
                 {
                     let c = contact.unwrap_or_default();
@@ -110,10 +121,10 @@ pub fn ContactPanel(
                         {field(Text::ContactUsername, c.username.clone().map(|u| format!("@{u}")))}
                     }
                 }
-                <dt>{i18n.t(Text::ContactId)}</dt>
+                <dt>{i18n.t(ContactSaid::ContactId)}</dt>
                 <dd class="mono">{id.clone()}</dd>
             </dl>
-            <h4>{i18n.t(Text::Labels)}</h4>
+            <h4>{i18n.t(ContactSaid::Labels)}</h4>
             <ul class="labels" id="contact-labels">
                 {move || {
                     let remove_label = remove_label.clone();
@@ -127,7 +138,7 @@ pub fn ContactPanel(
                                 <button
                                     type="button"
                                     class="chip-remove"
-                                    aria-label=move || format!("{} {shown}", i18n.t(Text::RemoveLabel)())
+                                    aria-label=move || format!("{} {shown}", i18n.t(ContactSaid::RemoveLabel)())
                                     disabled=move || busy.get()
                                     on:click=move |_| remove_label(label.clone())
                                 >
@@ -139,14 +150,14 @@ pub fn ContactPanel(
                 }}
             </ul>
             <form class="inline-form" on:submit=add_label>
-                <label class="visually-hidden" for="new-label">{i18n.t(Text::AddLabel)}</label>
-                <input id="new-label" type="text" maxlength="40" bind:value=new_label placeholder=i18n.t(Text::AddLabel) />
+                <label class="visually-hidden" for="new-label">{i18n.t(ContactSaid::AddLabel)}</label>
+                <input id="new-label" type="text" maxlength="40" bind:value=new_label placeholder=i18n.t(ContactSaid::AddLabel) />
                 <button type="submit" class="button" disabled=move || busy.get()>{i18n.t(Text::Add)}</button>
             </form>
             <form class="notes-form" on:submit=save_notes>
-                <label for="contact-notes"><h4>{i18n.t(Text::Notes)}</h4></label>
+                <label for="contact-notes"><h4>{i18n.t(ContactSaid::Notes)}</h4></label>
                 <textarea id="contact-notes" rows="3" bind:value=notes></textarea>
-                <button type="submit" class="button" disabled=move || busy.get()>{i18n.t(Text::SaveNotes)}</button>
+                <button type="submit" class="button" disabled=move || busy.get()>{i18n.t(ContactSaid::SaveNotes)}</button>
             </form>
             <label class="check">
                 <input
@@ -156,7 +167,7 @@ pub fn ContactPanel(
                     disabled=move || busy.get()
                     on:change=toggle_opt_out
                 />
-                {i18n.t(Text::OptedOutSwitch)}
+                {i18n.t(ContactSaid::OptedOutSwitch)}
             </label>
         </aside>
     }

@@ -19,6 +19,20 @@ use cocolu_core::events::ServerEvent;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+crate::i18n::page_texts!(InboxSaid {
+    FilterLabel => ("Mostrar", "Show"),
+    ConversationsTitle => ("Conversaciones", "Conversations"),
+    SearchLabel => ("Buscar conversaciones", "Search conversations"),
+    SearchPlaceholder => ("Nombre, teléfono o palabras de un mensaje", "Name, phone or words of a message"),
+    Search => ("Buscar", "Search"),
+    ThreadLabel => ("Conversación abierta", "Open conversation"),
+    PickConversation => ("Elige una conversación para leerla y responder.", "Pick a conversation to read it and reply."),
+    Unread => ("Sin leer", "Unread"),
+    BadgePerson => ("Persona", "Person"),
+    BadgeOptedOut => ("Baja", "Opted out"),
+    FilterLabelPrefix => ("Etiqueta:", "Label:"),
+});
+
 /// The list filters, with their labels.
 const FILTERS: [(&str, Text); 4] = [
     ("all", Text::FilterAll),
@@ -168,19 +182,19 @@ pub fn Inbox() -> impl IntoView {
         <div class="inbox" class:inbox--open=move || selected.get().is_some()>
             <section class="inbox-list card" aria-labelledby="conversations-title">
                 <h2 id="conversations-title" class="visually-hidden">
-                    {i18n.t(Text::ConversationsTitle)}
+                    {i18n.t(InboxSaid::ConversationsTitle)}
                 </h2>
                 <form class="inbox-search" method="GET" action="/inbox" role="search" on:submit=search>
-                    <label class="visually-hidden" for="inbox-q">{i18n.t(Text::SearchLabel)}</label>
+                    <label class="visually-hidden" for="inbox-q">{i18n.t(InboxSaid::SearchLabel)}</label>
                     <input
                         id="inbox-q"
                         node_ref=search_box
                         name="q"
                         type="search"
                         prop:value=move || q.get()
-                        placeholder=i18n.t(Text::SearchPlaceholder)
+                        placeholder=i18n.t(InboxSaid::SearchPlaceholder)
                     />
-                    <label class="visually-hidden" for="inbox-filter">{i18n.t(Text::FilterLabel)}</label>
+                    <label class="visually-hidden" for="inbox-filter">{i18n.t(InboxSaid::FilterLabel)}</label>
                     <select
                         id="inbox-filter"
                         name="filter"
@@ -213,13 +227,13 @@ pub fn Inbox() -> impl IntoView {
                                 let current = value.clone();
                                 view! {
                                     <option value=value selected=move || filter.get() == current>
-                                        {i18n.t(Text::FilterLabelPrefix)} " " {label}
+                                        {i18n.t(InboxSaid::FilterLabelPrefix)} " " {label}
                                     </option>
                                 }
                             }).collect_view()
                         }}
                     </select>
-                    <button type="submit" class="button">{i18n.t(Text::Search)}</button>
+                    <button type="submit" class="button">{i18n.t(InboxSaid::Search)}</button>
                 </form>
                 <Transition fallback=move || view! { <p class="loading">{i18n.t(Text::Loading)}</p> }>
                     {move || Suspend::new(async move {
@@ -240,10 +254,10 @@ pub fn Inbox() -> impl IntoView {
                     })}
                 </Transition>
             </section>
-            <section class="inbox-thread card" aria-label=i18n.t(Text::ThreadLabel)>
+            <section class="inbox-thread card" aria-label=i18n.t(InboxSaid::ThreadLabel)>
                 {move || match selected.get() {
                     None => view! {
-                        <p class="empty-thread">{i18n.t(Text::PickConversation)}</p>
+                        <p class="empty-thread">{i18n.t(InboxSaid::PickConversation)}</p>
                     }.into_any(),
                     Some(id) => {
                         let summary = Signal::derive(move || {
@@ -321,15 +335,15 @@ fn ConversationList(
                     <span class="conversation-bottom">
                         <span class="conversation-preview">{preview.map(|text| view! { <Formatted text /> })}</span>
                         {summary.unread.then(|| view! {
-                            <span class="badge badge-unread" title=i18n.t(Text::Unread)>
-                                <span class="visually-hidden">{i18n.t(Text::Unread)}</span>
+                            <span class="badge badge-unread" title=i18n.t(InboxSaid::Unread)>
+                                <span class="visually-hidden">{i18n.t(InboxSaid::Unread)}</span>
                             </span>
                         })}
                         {summary.paused_until.is_some().then(|| view! {
-                            <span class="badge badge-paused">{i18n.t(Text::BadgePerson)}</span>
+                            <span class="badge badge-paused">{i18n.t(InboxSaid::BadgePerson)}</span>
                         })}
                         {summary.opted_out.then(|| view! {
-                            <span class="badge badge-muted">{i18n.t(Text::BadgeOptedOut)}</span>
+                            <span class="badge badge-muted">{i18n.t(InboxSaid::BadgeOptedOut)}</span>
                         })}
                     </span>
                     {(!summary.labels.is_empty()).then(|| view! {

@@ -17,6 +17,22 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use simulator::Simulator;
 
+crate::i18n::page_texts!(RulesSaid {
+    RulesReadOnly => (
+        "Solo un administrador puede cambiar las reglas; aquí las ves como están y puedes probarlas en el simulador.",
+        "Only an administrator can change the rules; here you see them as they are and can try them in the simulator.",
+    ),
+    RulesFileHint => (
+        "Las reglas se guardan en data/rules.json; también puedes editarlo a mano y los cambios aparecen aquí al momento.",
+        "Rules are kept in data/rules.json; you can also edit it by hand and the changes show here at once.",
+    ),
+    RulesOrder => ("Orden de las reglas", "Order of the rules"),
+    RulesOrderHint => ("Se prueban de arriba abajo; responde la primera que coincide.", "They are tried top to bottom; the first that matches answers."),
+    ProblemsShort => ("errores", "problems"),
+    AddRule => ("Nueva regla", "New rule"),
+    PickRule => ("Elige una regla de la lista para editarla, o crea una nueva.", "Pick a rule from the list to edit it, or make a new one."),
+});
+
 /// `GET /api/rules`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Versioned {
@@ -78,7 +94,7 @@ pub fn Rules() -> impl IntoView {
     view! {
         <PageHeader title=Text::NavRules intro=Text::RulesIntro />
         {crate::components::with_data(loaded, |loaded: Loaded| view! { <RulesEditor loaded /> })}
-        <p class="field-hint">{i18n.t(Text::RulesFileHint)}</p>
+        <p class="field-hint">{i18n.t(RulesSaid::RulesFileHint)}</p>
     }
 }
 
@@ -173,12 +189,12 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
         {if admin {
             view! { <SaveBar editor toasts /> }.into_any()
         } else {
-            view! { <p class="notice" role="status" id="read-only">{i18n.t(Text::RulesReadOnly)}</p> }.into_any()
+            view! { <p class="notice" role="status" id="read-only">{i18n.t(RulesSaid::RulesReadOnly)}</p> }.into_any()
         }}
         <div class="rules-layout">
             <section class="card rules-list" aria-labelledby="rules-list-title">
-                <h2 id="rules-list-title">{i18n.t(Text::RulesOrder)}</h2>
-                <p class="field-hint">{i18n.t(Text::RulesOrderHint)}</p>
+                <h2 id="rules-list-title">{i18n.t(RulesSaid::RulesOrder)}</h2>
+                <p class="field-hint">{i18n.t(RulesSaid::RulesOrderHint)}</p>
                 <ol class="rule-rows" id="rule-rows">
                     {move || {
                         let list = rows.get();
@@ -210,7 +226,7 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
                                             }.into_any()
                                         }}
                                         {move || (problems() > 0).then(|| view! {
-                                            <span class="badge badge-error">{problems()} " " {i18n.t(Text::ProblemsShort)}</span>
+                                            <span class="badge badge-error">{problems()} " " {i18n.t(RulesSaid::ProblemsShort)}</span>
                                         })}
                                     </button>
                                     <span class="rule-move">
@@ -223,7 +239,7 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
                     }}
                 </ol>
                 {admin.then(|| view! {
-                    <button type="button" class="button" id="add-rule" on:click=add_rule>{i18n.t(Text::AddRule)}</button>
+                    <button type="button" class="button" id="add-rule" on:click=add_rule>{i18n.t(RulesSaid::AddRule)}</button>
                 })}
             </section>
             <div class="rules-editor">
@@ -232,7 +248,7 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
                     Some(index) if index < rows.with(Vec::len) => {
                         view! { <RuleForm lens=Lens { editor, index } templates on_delete=delete /> }.into_any()
                     }
-                    _ => view! { <p class="card empty-thread">{i18n.t(Text::PickRule)}</p> }.into_any(),
+                    _ => view! { <p class="card empty-thread">{i18n.t(RulesSaid::PickRule)}</p> }.into_any(),
                 }}
                 </fieldset>
                 <Simulator editor />

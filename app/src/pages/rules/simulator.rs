@@ -13,6 +13,16 @@ use cocolu_core::outbound::Outbound;
 use leptos::prelude::*;
 use serde_json::json;
 
+crate::i18n::page_texts!(SimulatorSaid {
+    SimulatorTitle => ("Simulador", "Simulator"),
+    SimulatorLabel => ("Escribe lo que escribiría un cliente", "Type what a customer would write"),
+    SimulatorPlaceholder => ("Por ejemplo: ¿cuánto cuesta?", "For example: how much is it?"),
+    SimulatorRun => ("Probar", "Try"),
+    SimulatorFirstContact => ("Como su primer mensaje", "As their first message"),
+    SimulatorNoReply => ("El bot no respondería nada.", "The bot would not reply."),
+    SimulatorFailed => ("No se pudo probar:", "Could not try it:"),
+});
+
 /// Why the engine did what it did, in the owner's words.
 fn explain(reason: &Reason, lang: crate::i18n::Lang) -> String {
     let text = |t: Text| t.get(lang).to_string();
@@ -134,19 +144,19 @@ pub fn Simulator(editor: DocEditor<Rules>) -> impl IntoView {
     };
     view! {
         <section class="card simulator" aria-labelledby="simulator-title" id="simulator">
-            <h2 id="simulator-title">{i18n.t(Text::SimulatorTitle)}</h2>
+            <h2 id="simulator-title">{i18n.t(SimulatorSaid::SimulatorTitle)}</h2>
             <p class="field-hint">
                 {move || i18n.t(if editor.dirty() { Text::SimulatorDraft } else { Text::SimulatorInForce })()}
             </p>
             <form class="simulator-form" on:submit=run>
-                <label for="simulator-text">{i18n.t(Text::SimulatorLabel)}</label>
+                <label for="simulator-text">{i18n.t(SimulatorSaid::SimulatorLabel)}</label>
                 <div class="inline-form">
-                    <input id="simulator-text" type="text" bind:value=text placeholder=i18n.t(Text::SimulatorPlaceholder) />
-                    <button type="submit" class="button button-primary" disabled=move || busy.get()>{i18n.t(Text::SimulatorRun)}</button>
+                    <input id="simulator-text" type="text" bind:value=text placeholder=i18n.t(SimulatorSaid::SimulatorPlaceholder) />
+                    <button type="submit" class="button button-primary" disabled=move || busy.get()>{i18n.t(SimulatorSaid::SimulatorRun)}</button>
                 </div>
                 <label class="check">
                     <input type="checkbox" bind:checked=first_contact />
-                    {i18n.t(Text::SimulatorFirstContact)}
+                    {i18n.t(SimulatorSaid::SimulatorFirstContact)}
                 </label>
             </form>
             <div class="simulator-result" aria-live="polite" id="simulator-result">
@@ -157,13 +167,13 @@ pub fn Simulator(editor: DocEditor<Rules>) -> impl IntoView {
                         view! {
                             <p class="simulator-reason" id="simulator-reason" data-because=answer.reason.because()>{why}</p>
                             <div class="thread simulator-thread">
-                                {empty.then(|| view! { <p class="loading">{i18n.t(Text::SimulatorNoReply)}</p> })}
+                                {empty.then(|| view! { <p class="loading">{i18n.t(SimulatorSaid::SimulatorNoReply)}</p> })}
                                 {answer.replies.into_iter().map(reply_bubble).collect_view()}
                             </div>
                         }.into_any()
                     }
                     Err(message) => view! {
-                        <p class="notice notice-error" role="alert">{i18n.t(Text::SimulatorFailed)} " " {message}</p>
+                        <p class="notice notice-error" role="alert">{i18n.t(SimulatorSaid::SimulatorFailed)} " " {message}</p>
                     }.into_any(),
                 })}
             </div>

@@ -13,6 +13,36 @@ use cocolu_core::connection::ConnectionField;
 use cocolu_core::log::SendError;
 use leptos::prelude::*;
 
+crate::i18n::page_texts!(ConnectionSaid {
+    ConnectionSaved => ("Conexión guardada y en uso:", "Connection saved and in use:"),
+    ConnectionOk => ("Conexión correcta:", "Connection works:"),
+    ConnectionSavedUntested => (
+        "Guardado. Para probarlo con Meta faltan el token de acceso y el id del número.",
+        "Saved. To test it with Meta, the access token and the phone number id are still missing.",
+    ),
+    SetByServer => ("Lo fija la configuración del servidor, que manda sobre lo que se guarda aquí.", "Set by the server's configuration, which wins over what is saved here."),
+    QualityHigh => ("alta (verde)", "high (green)"),
+    QualityMedium => ("media (amarilla)", "medium (yellow)"),
+    QualityLow => ("baja (roja)", "low (red)"),
+    QualityUnknown => ("sin datos todavía", "not rated yet"),
+    Quality => ("calidad", "quality"),
+    SecretKeep => ("Déjalo vacío para conservar el actual.", "Leave it empty to keep the current one."),
+    VerifyTokenHint => ("Inventado por Cocolu si lo dejas vacío. Pégalo en el formulario de Webhooks de Meta.", "Made up by Cocolu if you leave it empty. Paste it into Meta's Webhooks form."),
+    MetaIdHint => ("Solo números, como aparece en Meta.", "Digits only, as Meta shows it."),
+    WebhookNotHttps => (
+        "Meta solo envía mensajes a direcciones https://. Publica Cocolu con un certificado (por ejemplo con nginx y Let's Encrypt) antes de pegar esta URL en Meta.",
+        "Meta only delivers messages to https:// addresses. Publish Cocolu with a certificate (nginx and Let's Encrypt, for instance) before pasting this URL into Meta.",
+    ),
+    MetaHint => (
+        "Copia estos datos de tu app en developers.facebook.com (WhatsApp › Configuración de la API). Cocolu los prueba con Meta antes de guardarlos y los usa al momento, sin reiniciar. Después, en Webhooks de tu app, pega la URL y el token de verificación y suscribe el campo messages.",
+        "Copy these from your app at developers.facebook.com (WhatsApp › API Setup). Cocolu tests them with Meta before saving and uses them at once, without a restart. Then, under Webhooks in your app, paste the URL and the verify token and subscribe to the messages field.",
+    ),
+    MetaSection => ("Conexión con Meta (WhatsApp Cloud API)", "Meta connection (WhatsApp Cloud API)"),
+    WebhookUrl => ("URL del webhook", "Webhook URL"),
+    GraphApi => ("API Graph", "Graph API"),
+    SetHidden => ("Configurada (oculta)", "Set (hidden)"),
+});
+
 /// What the last action found.
 #[derive(Clone, Debug, PartialEq)]
 enum Outcome {
@@ -53,16 +83,16 @@ fn initial(connection: &Connection, field: ConnectionField) -> String {
 fn number_line(i18n: crate::i18n::I18n, number: &PhoneNumberInfo) -> String {
     let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
     let quality = match number.quality_rating.as_deref() {
-        Some("GREEN") => Text::QualityHigh,
-        Some("YELLOW") => Text::QualityMedium,
-        Some("RED") => Text::QualityLow,
-        _ => Text::QualityUnknown,
+        Some("GREEN") => ConnectionSaid::QualityHigh,
+        Some("YELLOW") => ConnectionSaid::QualityMedium,
+        Some("RED") => ConnectionSaid::QualityLow,
+        _ => ConnectionSaid::QualityUnknown,
     };
     format!(
         "{} · {} · {}: {}",
         or_unknown(&number.verified_name),
         or_unknown(&number.display_phone_number),
-        i18n.t(Text::Quality)(),
+        i18n.t(ConnectionSaid::Quality)(),
         i18n.t(quality)(),
     )
 }
@@ -177,23 +207,23 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
                     ConnectionField::AccessToken => c.access_token.clone(),
                     _ => c
                         .app_secret_set
-                        .then(|| i18n.t(Text::SetHidden)().to_string()),
+                        .then(|| i18n.t(ConnectionSaid::SetHidden)().to_string()),
                 })
                 .unwrap_or_else(|| i18n.t(Text::NotSet)().to_string())
         };
         let hint = move || {
             if locked(field) {
-                Some(Text::SetByServer)
+                Some(ConnectionSaid::SetByServer)
             } else if field.is_secret() {
                 let set = shown.with(|c| match field {
                     ConnectionField::AccessToken => c.access_token.is_some(),
                     _ => c.app_secret_set,
                 });
-                set.then_some(Text::SecretKeep)
+                set.then_some(ConnectionSaid::SecretKeep)
             } else if field.is_id() {
-                Some(Text::MetaIdHint)
+                Some(ConnectionSaid::MetaIdHint)
             } else {
-                Some(Text::VerifyTokenHint)
+                Some(ConnectionSaid::VerifyTokenHint)
             }
         };
         let hint_id = format!("{id}-hint");
@@ -234,10 +264,10 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
         };
         outcome.get().map(|outcome| match outcome {
             Outcome::Saved(Some(ref number)) | Outcome::Tested(ConnectionCheck { phone_number: Some(ref number), .. }) => {
-                let lead = if matches!(outcome, Outcome::Saved(_)) { Text::ConnectionSaved } else { Text::ConnectionOk };
+                let lead = if matches!(outcome, Outcome::Saved(_)) { ConnectionSaid::ConnectionSaved } else { ConnectionSaid::ConnectionOk };
                 view! { <p class="notice state-ok" data-ok="true">{i18n.t(lead)} " " {number_line(i18n, number)}</p> }.into_any()
             }
-            Outcome::Saved(None) => view! { <p class="notice" data-ok="true">{i18n.t(Text::ConnectionSavedUntested)}</p> }.into_any(),
+            Outcome::Saved(None) => view! { <p class="notice" data-ok="true">{i18n.t(ConnectionSaid::ConnectionSavedUntested)}</p> }.into_any(),
             Outcome::Tested(ConnectionCheck { error: Some(error), .. }) => refusal(false, &error),
             Outcome::Tested(_) => view! { <p class="notice notice-error" role="alert">{i18n.t(Text::ConnectionFailed)}</p> }.into_any(),
             Outcome::Refused(error) => refusal(true, &error),
@@ -252,10 +282,10 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
         Signal::derive(move || shown.with(|c| c.verify_token.clone().unwrap_or_default()));
     view! {
         <section class="card" aria-labelledby="meta-title" id="meta-connection">
-            <h2 id="meta-title">{i18n.t(Text::MetaSection)}</h2>
-            <p class="field-hint">{i18n.t(Text::MetaHint)}</p>
+            <h2 id="meta-title">{i18n.t(ConnectionSaid::MetaSection)}</h2>
+            <p class="field-hint">{i18n.t(ConnectionSaid::MetaHint)}</p>
             <dl class="facts">
-                <dt>{i18n.t(Text::WebhookUrl)}</dt>
+                <dt>{i18n.t(ConnectionSaid::WebhookUrl)}</dt>
                 <dd><Copyable id="webhook-url" value=webhook_url /></dd>
                 <dt>{i18n.t(Text::VerifyToken)}</dt>
                 <dd>{move || if verify_token.with(String::is_empty) {
@@ -265,14 +295,14 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
                 }}</dd>
             </dl>
             {move || (!webhook_url.with(|url| url.starts_with("https://"))).then(|| view! {
-                <p class="notice" id="webhook-not-https" role="note">{i18n.t(Text::WebhookNotHttps)}</p>
+                <p class="notice" id="webhook-not-https" role="note">{i18n.t(ConnectionSaid::WebhookNotHttps)}</p>
             })}
             <form class="connection-form" on:submit=move |ev| { ev.prevent_default(); save(()); }>
                 {ConnectionField::ALL.map(row).into_iter().collect_view()}
                 // Only when the server talks to another address than Meta's own (a test
                 // stand-in, a proxy): nothing the owner needs otherwise.
                 {move || shown.with(|c| (c.graph_url != "https://graph.facebook.com").then(|| view! {
-                    <p class="field-hint">{i18n.t(Text::GraphApi)} ": "
+                    <p class="field-hint">{i18n.t(ConnectionSaid::GraphApi)} ": "
                         <code class="mono">{format!("{} ({})", c.graph_url, c.graph_version)}</code>
                     </p>
                 }))}

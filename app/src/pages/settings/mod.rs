@@ -22,6 +22,24 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+crate::i18n::page_texts!(SettingsSaid {
+    SettingsReadOnly => (
+        "Solo un administrador puede cambiar los ajustes; aquí los ves como están.",
+        "Only an administrator can change the settings; here you see them as they are.",
+    ),
+    BusinessSection => ("El negocio", "The business"),
+    TimeZone => ("Zona horaria", "Time zone"),
+    TimeZoneHint => ("Escribe para buscar la ciudad, como Caracas o Madrid.", "Type to search for the city, such as Caracas or Madrid."),
+    HoursSection => ("Horario", "Hours"),
+    HoursHint => ("Como 9-14, 17-20:30, separados por comas. Vacío es cerrado; 20-2 sigue pasada la medianoche.", "Such as 9-14, 17-20:30, separated by commas. Empty means closed; 20-2 goes on past midnight."),
+    UseBrowserZone => ("Usar la de este dispositivo:", "Use this device's:"),
+    RepliesSection => ("Respuestas automáticas", "Automatic replies"),
+    ChannelSection => ("Canal de WhatsApp", "WhatsApp channel"),
+    QrAlt => ("Código QR de WhatsApp Web", "WhatsApp Web QR code"),
+    UnlinkConfirm => ("¿Desvincular el teléfono?", "Unlink the phone?"),
+    PairPhone => ("Número del teléfono, con código de país (+58 412 123 4567):", "The phone's number, with country code (+58 412 123 4567):"),
+});
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Versioned {
     revision: String,
@@ -241,18 +259,18 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
         {if loaded.admin {
             view! { <SaveBar editor toasts /> }.into_any()
         } else {
-            view! { <p class="notice" role="status" id="read-only">{i18n.t(Text::SettingsReadOnly)}</p> }.into_any()
+            view! { <p class="notice" role="status" id="read-only">{i18n.t(SettingsSaid::SettingsReadOnly)}</p> }.into_any()
         }}
         <form class="settings-form" on:submit=|ev| ev.prevent_default()>
             <fieldset class="plain" disabled=!loaded.admin>
             <fieldset class="form-section card">
-                <legend>{i18n.t(Text::BusinessSection)}</legend>
+                <legend>{i18n.t(SettingsSaid::BusinessSection)}</legend>
                 {text_input(editor, Field::new("business-name", Text::BusinessName, "/business/name").hint(Text::BusinessNameHint),
                     read(|s| s.business.name.clone()), write(|s, v| s.business.name = v))}
                 {text_input(editor, Field::new("business-description", Text::BusinessDescription, "/business/description"),
                     read(|s| s.business.description.clone()), write(|s, v| s.business.description = v))}
                 <div class="field">
-                    <label for="time-zone">{i18n.t(Text::TimeZone)}</label>
+                    <label for="time-zone">{i18n.t(SettingsSaid::TimeZone)}</label>
                     <input
                         id="time-zone"
                         type="text"
@@ -264,7 +282,7 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                     <datalist id="time-zones">
                         {ZONES.iter().map(|z| view! { <option value=*z></option> }).collect_view()}
                     </datalist>
-                    <p class="field-hint">{i18n.t(Text::TimeZoneHint)}</p>
+                    <p class="field-hint">{i18n.t(SettingsSaid::TimeZoneHint)}</p>
                     // The device's own zone, offered when the field says another (known after
                     // the page is live: the server cannot tell).
                     {move || {
@@ -274,7 +292,7 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                             let chosen = zone.clone();
                             view! {
                                 <p class="field-hint">
-                                    {i18n.t(Text::UseBrowserZone)} " "
+                                    {i18n.t(SettingsSaid::UseBrowserZone)} " "
                                     <button type="button" class="link-button" id="use-device-zone"
                                         on:click=move |_| { let zone = chosen.clone(); editor.draft.update(|s| s.time_zone = zone) }>
                                         {zone}
@@ -291,7 +309,7 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                     move |v| editor.draft.update(|s| s.language = if v == "en" { Language::En } else { Language::Es }))}
             </fieldset>
             <fieldset class="form-section card">
-                <legend>{i18n.t(Text::ChannelSection)}</legend>
+                <legend>{i18n.t(SettingsSaid::ChannelSection)}</legend>
                 {select_input(editor, Field::new("channel", Text::ChannelChoice, "/channel").hint(Text::ChannelHint),
                     vec![("meta".into(), Text::ChannelMeta), ("whatsapp_web".into(), Text::ChannelWeb)],
                     move || editor.draft.with(|s| s.channel.key().to_string()),
@@ -300,8 +318,8 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                 {move || uses_web.get().then(|| view! { <WebLink link /> })}
             </fieldset>
             <fieldset class="form-section card">
-                <legend>{i18n.t(Text::HoursSection)}</legend>
-                <p class="field-hint">{i18n.t(Text::HoursHint)}</p>
+                <legend>{i18n.t(SettingsSaid::HoursSection)}</legend>
+                <p class="field-hint">{i18n.t(SettingsSaid::HoursHint)}</p>
                 <div class="hours-grid">
                     {days.into_iter().map(|(key, label, get, set)| {
                         list_input(editor, Field::new(format!("hours-{key}"), label, format!("/hours/{key}")), ListStyle::Commas,
@@ -314,7 +332,7 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                     move |v| editor.draft.update(|s| s.hours.closed = v))}
             </fieldset>
             <fieldset class="form-section card">
-                <legend>{i18n.t(Text::RepliesSection)}</legend>
+                <legend>{i18n.t(SettingsSaid::RepliesSection)}</legend>
                 <div class="settings-grid">
                     {template_field("welcome-template", Text::WelcomeTemplate, "/replies/welcome_template", |r| r.welcome_template.clone(), |r, v| r.welcome_template = v)}
                     {number_field("welcome-again", Text::WelcomeAgain, "/replies/welcome_again_after_days", |r| r.welcome_again_after_days, |r, v| r.welcome_again_after_days = v)}
@@ -366,13 +384,13 @@ fn WebLink(link: RwSignal<Option<LinkState>>) -> impl IntoView {
         });
     };
     let unlink = move || {
-        if browser::confirm(i18n.t(Text::UnlinkConfirm)()) {
+        if browser::confirm(i18n.t(SettingsSaid::UnlinkConfirm)()) {
             post(UNLINK, None);
         }
     };
     // For a dashboard open on the phone itself, which cannot scan its own screen.
     let ask_code = move || {
-        if let Some(phone) = browser::ask(i18n.t(Text::PairPhone)()) {
+        if let Some(phone) = browser::ask(i18n.t(SettingsSaid::PairPhone)()) {
             post(
                 "/api/whatsapp-web/pair-code",
                 Some(serde_json::json!({ "phone": phone })),
@@ -400,7 +418,7 @@ fn WebLink(link: RwSignal<Option<LinkState>>) -> impl IntoView {
                     {link_line(i18n, &now)}
                     {qr.map(|at| view! {
                         <img id="link-qr" class="link-qr" width="264" height="264"
-                            src=format!("/api/whatsapp-web/qr.svg?v={at}") alt=i18n.t(Text::QrAlt) />
+                            src=format!("/api/whatsapp-web/qr.svg?v={at}") alt=i18n.t(SettingsSaid::QrAlt) />
                     })}
                     {button.map(|(id, class, text)| view! {
                         <button type="button" id=id class=class disabled=move || busy.get()

@@ -4,6 +4,23 @@
 use super::*;
 use cocolu_core::quick_replies::{QuickReplies, QuickReply};
 
+crate::i18n::page_texts!(ComposerSaid {
+    QuickNoneFound => ("Ninguna respuesta rápida coincide. Se crean en", "No quick reply matches. Create them in"),
+    ReplyLabel => ("Tu respuesta", "Your reply"),
+    ReplyPlaceholder => ("Escribe una respuesta, o / para una guardada…", "Write a reply, or / for a saved one…"),
+    ReplyShortcut => ("Ctrl+Intro envía", "Ctrl+Enter sends"),
+    Send => ("Enviar", "Send"),
+    WindowClosed => (
+        "Pasaron más de 24 horas desde el último mensaje del cliente: WhatsApp solo permite enviar una plantilla aprobada por Meta.",
+        "More than 24 hours have passed since the customer's last message: WhatsApp only allows a template approved by Meta.",
+    ),
+    ChooseTemplate => ("Elegir una plantilla aprobada", "Choose an approved template"),
+    TemplatesUnavailable => ("No se pudieron leer las plantillas aprobadas de Meta", "Meta's approved templates could not be read"),
+    NoApprovedTemplates => ("Tu cuenta no tiene plantillas aprobadas todavía.", "Your account has no approved templates yet."),
+    ApprovedTemplate => ("Plantilla aprobada", "Approved template"),
+    SendTemplate => ("Enviar plantilla", "Send template"),
+});
+
 /// How many `{{n}}` parameters a template body has.
 fn parameter_count(body: &str) -> usize {
     (1..=20)
@@ -79,12 +96,12 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
         {move || if open.get() {
             view! {
             <form class="composer" id="composer" on:submit=on_submit.clone()>
-                <label class="visually-hidden" for="composer-text">{i18n.t(Text::ReplyLabel)}</label>
+                <label class="visually-hidden" for="composer-text">{i18n.t(ComposerSaid::ReplyLabel)}</label>
                 <textarea
                     id="composer-text"
                     rows="2"
-                    placeholder=i18n.t(Text::ReplyPlaceholder)
-                    title=i18n.t(Text::ReplyShortcut)
+                    placeholder=i18n.t(ComposerSaid::ReplyPlaceholder)
+                    title=i18n.t(ComposerSaid::ReplyShortcut)
                     aria-keyshortcuts="Control+Enter"
                     role="combobox"
                     aria-autocomplete="list"
@@ -100,7 +117,7 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
                     class="button button-primary"
                     disabled=move || sending.get() || draft.read().trim().is_empty()
                 >
-                    {i18n.t(Text::Send)}
+                    {i18n.t(ComposerSaid::Send)}
                 </button>
             </form>
             }.into_any()
@@ -238,7 +255,7 @@ impl QuickMenu {
                             Some(words) if !words.is_empty() => view! { <p class="field-hint" role="status">{words}</p> }.into_any(),
                             None => view! {
                                 <p class="field-hint" id="quick-none" role="status">
-                                    {i18n.t(Text::QuickNoneFound)} " "
+                                    {i18n.t(ComposerSaid::QuickNoneFound)} " "
                                     <a href="/quick-replies">{i18n.t(Text::NavQuickReplies)}</a>
                                 </p>
                             }.into_any(),
@@ -316,22 +333,22 @@ fn TemplatePicker(
     };
     view! {
         <div class="composer composer--closed" id="composer">
-            <p class="notice" id="window-closed">{i18n.t(Text::WindowClosed)}</p>
+            <p class="notice" id="window-closed">{i18n.t(ComposerSaid::WindowClosed)}</p>
             {move || match templates.get() {
                 None => view! {
                     <button type="button" class="button" id="load-templates" on:click=load>
-                        {i18n.t(Text::ChooseTemplate)}
+                        {i18n.t(ComposerSaid::ChooseTemplate)}
                     </button>
                 }.into_any(),
                 Some(Err(error)) => view! {
-                    <p class="notice notice-error" role="alert">{i18n.t(Text::TemplatesUnavailable)} " (" {error} ")"</p>
+                    <p class="notice notice-error" role="alert">{i18n.t(ComposerSaid::TemplatesUnavailable)} " (" {error} ")"</p>
                 }.into_any(),
                 Some(Ok(list)) if list.is_empty() => view! {
-                    <p class="loading">{i18n.t(Text::NoApprovedTemplates)}</p>
+                    <p class="loading">{i18n.t(ComposerSaid::NoApprovedTemplates)}</p>
                 }.into_any(),
                 Some(Ok(list)) => view! {
                     <form class="template-form" on:submit=submit.clone()>
-                        <label for="template-choice">{i18n.t(Text::ApprovedTemplate)}</label>
+                        <label for="template-choice">{i18n.t(ComposerSaid::ApprovedTemplate)}</label>
                         <select id="template-choice" on:change=choose>
                             <option value="">"—"</option>
                             {list.iter().enumerate().map(|(i, t)| view! {
@@ -353,7 +370,7 @@ fn TemplatePicker(
                             </label>
                         }).collect_view()}
                         <button type="submit" class="button button-primary" disabled=move || sending.get() || chosen.get().is_none()>
-                            {i18n.t(Text::SendTemplate)}
+                            {i18n.t(ComposerSaid::SendTemplate)}
                         </button>
                     </form>
                 }.into_any(),

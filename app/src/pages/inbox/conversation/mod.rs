@@ -167,7 +167,7 @@ pub fn Conversation(
                         let contact_shown = RwSignal::new(false);
                         view! {
                             <header class="conversation-header">
-                                <a class="back-link" href=back aria-label=i18n.t(Text::BackToList)>"←"</a>
+                                <a class="back-link" href=back aria-label=i18n.t(ConversationSaid::BackToList)>"←"</a>
                                 <div class="conversation-who">
                                     <h2 id="conversation-title">{title}</h2>
                                     <p class="conversation-address">{address}</p>
@@ -225,8 +225,8 @@ fn WindowState(
         Some(view! {
             <p class="window-state" id="window-state" data-open=open.to_string()>
                 {match until {
-                    Some(until) => view! { {i18n.t(Text::WindowOpenUntil)} " " {until} }.into_any(),
-                    None => i18n.t(Text::WindowShut).into_any(),
+                    Some(until) => view! { {i18n.t(ConversationSaid::WindowOpenUntil)} " " {until} }.into_any(),
+                    None => i18n.t(ConversationSaid::WindowShut).into_any(),
                 }}
             </p>
         })
@@ -273,10 +273,10 @@ fn Takeover(
         match state.state.paused_until.filter(|_| paused()) {
             Some(until) => format!(
                 "{} {}",
-                i18n.t(Text::BotPausedUntil)(),
+                i18n.t(ConversationSaid::BotPausedUntil)(),
                 time::when(until, time::now_ms(), offset)
             ),
-            None => i18n.t(Text::BotAnswers)().to_string(),
+            None => i18n.t(ConversationSaid::BotAnswers)().to_string(),
         }
     };
     view! {
@@ -292,7 +292,7 @@ fn Takeover(
                 on:click=toggle
             >
                 <span class="switch-track" aria-hidden="true"><span class="switch-thumb"></span></span>
-                <span>{i18n.t(Text::PersonAnswers)}</span>
+                <span>{i18n.t(ConversationSaid::PersonAnswers)}</span>
             </button>
             <span class="takeover-state" id="takeover-state">{state_text}</span>
         </div>
@@ -351,10 +351,10 @@ fn Thread(
                     view! {
                         {has_more.then(|| view! {
                             <button type="button" class="button button-quiet older-button" on:click=load_older disabled=move || loading.get()>
-                                {i18n.t(Text::EarlierMessages)}
+                                {i18n.t(ConversationSaid::EarlierMessages)}
                             </button>
                         })}
-                        {list.is_empty().then(|| view! { <p class="loading">{i18n.t(Text::NoMessages)}</p> })}
+                        {list.is_empty().then(|| view! { <p class="loading">{i18n.t(ConversationSaid::NoMessages)}</p> })}
                         {list.into_iter().map(|b| bubble_view(b, now, offset, i18n)).collect_view()}
                     }.into_any()
                 })
@@ -405,10 +405,10 @@ fn media_view(bubble: &Bubble, i18n: I18n) -> impl IntoView {
     let name = bubble.file_name.clone();
     Some(match media {
         Media::Pending => {
-            view! { <p class="media-note">{i18n.t(Text::MediaPending)}</p> }.into_any()
+            view! { <p class="media-note">{i18n.t(ConversationSaid::MediaPending)}</p> }.into_any()
         }
         Media::Failed(reason) => view! {
-            <p class="media-note media-failed" title=reason>{i18n.t(Text::MediaFailed)}</p>
+            <p class="media-note media-failed" title=reason>{i18n.t(ConversationSaid::MediaFailed)}</p>
         }
         .into_any(),
         Media::Stored { url, mime_type } => match kind.as_str() {
@@ -416,7 +416,7 @@ fn media_view(bubble: &Bubble, i18n: I18n) -> impl IntoView {
                 let link = url.clone();
                 view! {
                     <a href=link target="_blank" rel="noopener">
-                        <img class="media-image" src=url alt=i18n.t(Text::ImageAlt) loading="lazy" />
+                        <img class="media-image" src=url alt=i18n.t(ConversationSaid::ImageAlt) loading="lazy" />
                     </a>
                 }
                 .into_any()
@@ -482,7 +482,7 @@ fn bubble_view(bubble: Bubble, now: i64, offset: i32, i18n: I18n) -> impl IntoVi
             {document_name.map(|n| view! { <p class="media-document">"📄 " {n}</p> })}
             {location}
             {if reaction {
-                view! { <p class="reaction">{i18n.t(Text::Reacted)} " " {text.clone()}</p> }.into_any()
+                view! { <p class="reaction">{i18n.t(ConversationSaid::Reacted)} " " {text.clone()}</p> }.into_any()
             } else {
                 text.clone().map(|t| view! { <p class="bubble-text"><Formatted text=t /></p> }).into_any()
             }}
@@ -502,3 +502,21 @@ fn bubble_view(bubble: Bubble, now: i64, offset: i32, i18n: I18n) -> impl IntoVi
 
 mod composer;
 use composer::Composer;
+
+crate::i18n::page_texts!(ConversationSaid {
+    BackToList => ("Volver a la lista", "Back to the list"),
+    BotPausedUntil => ("Bot en pausa hasta", "Bot paused until"),
+    BotAnswers => ("El bot responde", "The bot answers"),
+    PersonAnswers => ("Atiende una persona", "A person answers"),
+    EarlierMessages => ("Mensajes anteriores", "Earlier messages"),
+    NoMessages => ("Todavía no hay mensajes.", "No messages yet."),
+    MediaPending => ("Descargando el archivo…", "Downloading the file…"),
+    MediaFailed => ("No se pudo descargar el archivo", "The file could not be downloaded"),
+    ImageAlt => ("Imagen enviada por el cliente", "Image sent by the customer"),
+    Reacted => ("Reaccionó con", "Reacted with"),
+    WindowOpenUntil => ("Puedes escribirle hasta", "You can write to them until"),
+    WindowShut => (
+        "Ventana de 24 horas cerrada: solo una plantilla aprobada",
+        "24-hour window closed: only an approved template",
+    ),
+});

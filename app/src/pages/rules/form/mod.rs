@@ -190,7 +190,7 @@ pub fn RuleForm(
     view! {
         <form class="rule-form card" id="rule-form" on:submit=|ev| ev.prevent_default()>
             <fieldset class="form-section">
-                <legend>{i18n.t(Text::RuleBasics)}</legend>
+                <legend>{i18n.t(RuleFormSaid::RuleBasics)}</legend>
                 {text_input(editor, Field::new(lens.id("id"), Text::RuleId, lens.pointer("/id")).hint(Text::RuleIdHint),
                     move || lens.read(|r| r.id.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.id = v))}
@@ -202,8 +202,8 @@ pub fn RuleForm(
                     move |v| lens.write(|r| r.enabled = v))}
             </fieldset>
             <fieldset class="form-section">
-                <legend>{i18n.t(Text::RuleTriggers)}</legend>
-                <p class="field-hint">{i18n.t(Text::RuleTriggersHint)}</p>
+                <legend>{i18n.t(RuleFormSaid::RuleTriggers)}</legend>
+                <p class="field-hint">{i18n.t(RuleFormSaid::RuleTriggersHint)}</p>
                 {list_input(editor, Field::new(lens.id("texts"), Text::RuleTexts, lens.pointer("/when/text")).hint(Text::RuleTextsHint), ListStyle::Lines,
                     move || lens.read(|r| r.when.text.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.text = v))}
@@ -221,12 +221,12 @@ pub fn RuleForm(
                     move || lens.read(|r| r.when.button.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.button = v))}
                 <div class="field">
-                    <span class="field-label">{i18n.t(Text::RuleMessageTypes)}</span>
+                    <span class="field-label">{i18n.t(RuleFormSaid::RuleMessageTypes)}</span>
                     <div class="checks">{types}</div>
                 </div>
             </fieldset>
             <fieldset class="form-section">
-                <legend>{i18n.t(Text::RuleConditions)}</legend>
+                <legend>{i18n.t(RuleFormSaid::RuleConditions)}</legend>
                 {select_input(editor, Field::new(lens.id("hours"), Text::RuleHours, lens.pointer("/when/hours")),
                     vec![("any".into(), Text::HoursAny), ("open".into(), Text::HoursOpen), ("closed".into(), Text::HoursClosed)],
                     move || lens.read(|r| match r.when.hours {
@@ -259,11 +259,11 @@ pub fn RuleForm(
                     move |v| lens.write(|r| r.when.labels_none = v))}
             </fieldset>
             <fieldset class="form-section">
-                <legend>{i18n.t(Text::RuleReplies)}</legend>
+                <legend>{i18n.t(RuleFormSaid::RuleReplies)}</legend>
                 <ReplyList rule=lens at=Where::Reply templates />
             </fieldset>
             <fieldset class="form-section">
-                <legend>{i18n.t(Text::RuleActions)}</legend>
+                <legend>{i18n.t(RuleFormSaid::RuleActions)}</legend>
                 {list_input(editor, Field::new(lens.id("add-labels"), Text::RuleAddLabels, lens.pointer("/actions")), ListStyle::Commas,
                     move || lens.read(|r| action_labels(&r.actions, true)).unwrap_or_default(),
                     move |v| lens.write(|r| rebuild_actions(&mut r.actions, Some(v), None, None, None)))}
@@ -281,7 +281,7 @@ pub fn RuleForm(
                     move |v| lens.write(|r| r.cooldown_minutes = v))}
             </fieldset>
             <fieldset class="form-section">
-                <legend>{i18n.t(Text::RuleCapture)}</legend>
+                <legend>{i18n.t(RuleFormSaid::RuleCapture)}</legend>
                 {check_input(lens.id("capture"), Text::RuleCaptureOn,
                     move || has_capture.get(),
                     move |on| lens.write(|r| r.capture = on.then(|| Capture { field: "pedido".into(), minutes: 30, then: Vec::new() })))}
@@ -292,13 +292,13 @@ pub fn RuleForm(
                     {number_input(editor, Field::new(lens.id("capture-minutes"), Text::RuleCaptureMinutes, lens.pointer("/capture/minutes")),
                         move || lens.read(|r| r.capture.as_ref().map_or(30, |c| c.minutes)).unwrap_or(30),
                         move |v| lens.write(|r| if let Some(c) = r.capture.as_mut() { c.minutes = v }))}
-                    <h4>{i18n.t(Text::RuleCaptureThen)}</h4>
+                    <h4>{i18n.t(RuleFormSaid::RuleCaptureThen)}</h4>
                     <ReplyList rule=lens at=Where::Then templates />
                 })}
             </fieldset>
             <div class="actions">
                 <button type="button" class="button button-danger" id="delete-rule" on:click=delete>
-                    {i18n.t(Text::DeleteRule)}
+                    {i18n.t(RuleFormSaid::DeleteRule)}
                 </button>
             </div>
         </form>
@@ -308,4 +308,17 @@ pub fn RuleForm(
 /// The replies of a rule (or of its capture), in order, each editable, movable and removable.
 mod replies;
 use replies::ReplyList;
+
+crate::i18n::page_texts!(RuleFormSaid {
+    DeleteRule => ("Borrar la regla", "Delete the rule"),
+    RuleBasics => ("La regla", "The rule"),
+    RuleTriggers => ("Cuándo responde", "When it answers"),
+    RuleTriggersHint => ("Basta con uno de estos disparadores.", "Any one of these triggers is enough."),
+    RuleMessageTypes => ("Tipos de mensaje", "Message types"),
+    RuleConditions => ("Condiciones", "Conditions"),
+    RuleReplies => ("Qué responde", "What it replies"),
+    RuleActions => ("Qué más hace", "What else it does"),
+    RuleCapture => ("Guardar la respuesta del cliente", "Keep the customer's answer"),
+    RuleCaptureThen => ("Qué responde al recibirla", "What it replies once received"),
+});
 pub use replies::TemplateTexts;

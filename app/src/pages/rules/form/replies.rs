@@ -4,6 +4,18 @@
 use super::*;
 use cocolu_core::outbound::limits;
 
+crate::i18n::page_texts!(RepliesSaid {
+    RemoveReply => ("Quitar esta respuesta", "Remove this reply"),
+    AddReply => ("Añadir una respuesta:", "Add a reply:"),
+    TemplateSays => ("Lo que envía:", "What it sends:"),
+    ButtonsTitle => ("Botones (hasta 3)", "Buttons (up to 3)"),
+    RemoveButton => ("Quitar el botón", "Remove the button"),
+    AddButton => ("Añadir un botón", "Add a button"),
+    RemoveRow => ("Quitar la fila", "Remove the row"),
+    AddRow => ("Añadir una fila", "Add a row"),
+    AddSection => ("Añadir una sección", "Add a section"),
+});
+
 /// One reply of a list.
 #[derive(Clone, Copy)]
 struct ReplyLens {
@@ -71,7 +83,7 @@ fn TemplateSays(id: String, name: Signal<String>) -> impl IntoView {
         })?;
         Some(view! {
             <div class="template-says" id=id.clone()>
-                <span class="field-hint">{i18n.t(Text::TemplateSays)}</span>
+                <span class="field-hint">{i18n.t(RepliesSaid::TemplateSays)}</span>
                 <p class="bubble-text"><crate::whatsapp::Formatted text /></p>
             </div>
         })
@@ -180,7 +192,7 @@ pub(super) fn ReplyList(
                                 <span class="reply-number">{format!("{}.", index + 1)}</span>
                                 <button type="button" class="icon-button" aria-label=i18n.t(Text::MoveUp) disabled=index == 0 on:click=move |_| move_by(-1)>"↑"</button>
                                 <button type="button" class="icon-button" aria-label=i18n.t(Text::MoveDown) disabled=index + 1 == count on:click=move |_| move_by(1)>"↓"</button>
-                                <button type="button" class="icon-button" aria-label=i18n.t(Text::RemoveReply) on:click=remove>"×"</button>
+                                <button type="button" class="icon-button" aria-label=i18n.t(RepliesSaid::RemoveReply) on:click=remove>"×"</button>
                             </div>
                             <ReplyForm reply templates kind=kinds.get_untracked()[index] />
                         </li>
@@ -188,8 +200,8 @@ pub(super) fn ReplyList(
                 }).collect_view()
             }}
         </ol>
-        <div class="add-reply" role="group" aria-label=i18n.t(Text::AddReply)>
-            <span class="field-hint">{i18n.t(Text::AddReply)}</span>
+        <div class="add-reply" role="group" aria-label=i18n.t(RepliesSaid::AddReply)>
+            <span class="field-hint">{i18n.t(RepliesSaid::AddReply)}</span>
             <button type="button" class="button" id=format!("add-{}-text", at.id()) on:click=move |_| add("text")>{i18n.t(Text::ReplyText)}</button>
             <button type="button" class="button" id=format!("add-{}-template", at.id()) on:click=move |_| add("template")>{i18n.t(Text::ReplyTemplate)}</button>
             <button type="button" class="button" id=format!("add-{}-buttons", at.id()) on:click=move |_| add("buttons")>{i18n.t(Text::ReplyButtons)}</button>
@@ -362,20 +374,20 @@ fn ReplyForm(
                 {text_input(editor, Field::new(reply.id("footer"), Text::Footer, reply.pointer("/footer")),
                     move || reply.read(|r| match r { Reply::Buttons(b) => b.footer.clone().unwrap_or_default(), _ => String::new() }).unwrap_or_default(),
                     move |v| reply.write(|r| if let Reply::Buttons(b) = r { b.footer = Some(v).filter(|f| !f.is_empty()) }))}
-                <h5>{i18n.t(Text::ButtonsTitle)}</h5>
+                <h5>{i18n.t(RepliesSaid::ButtonsTitle)}</h5>
                 {move || (0..count.get()).map(|n| view! {
                     <div class="choice">
                         {choice_fields(reply, reply.id(&format!("option-{n}")), reply.pointer(&format!("/options/{n}")), false,
                             move |r| match r { Reply::Buttons(b) => b.options.get(n).cloned(), _ => None },
                             move |r, c| if let Reply::Buttons(b) = r { if let Some(slot) = b.options.get_mut(n) { *slot = c } })}
                         <button type="button" class="button button-quiet" on:click=move |_| reply.write(|r| if let Reply::Buttons(b) = r { b.options.remove(n); })>
-                            {i18n.t(Text::RemoveButton)}
+                            {i18n.t(RepliesSaid::RemoveButton)}
                         </button>
                     </div>
                 }).collect_view()}
                 <button type="button" class="button" id=reply.id("add-option") disabled=move || { count.get() >= limits::BUTTONS }
                     on:click=move |_| reply.write(|r| if let Reply::Buttons(b) = r { let n = b.options.len() + 1; b.options.push(blank_choice(n)) })>
-                    {i18n.t(Text::AddButton)}
+                    {i18n.t(RepliesSaid::AddButton)}
                 </button>
             }.into_any()
         }
@@ -409,17 +421,17 @@ fn ReplyForm(
                                     move |r| match r { Reply::List(l) => l.sections.get(s).and_then(|x| x.rows.get(n)).cloned(), _ => None },
                                     move |r, c| if let Reply::List(l) = r { if let Some(slot) = l.sections.get_mut(s).and_then(|x| x.rows.get_mut(n)) { *slot = c } })}
                                 <button type="button" class="button button-quiet" on:click=move |_| reply.write(|r| if let Reply::List(l) = r { if let Some(x) = l.sections.get_mut(s) { x.rows.remove(n); } })>
-                                    {i18n.t(Text::RemoveRow)}
+                                    {i18n.t(RepliesSaid::RemoveRow)}
                                 </button>
                             </div>
                         }).collect_view()}
                         <button type="button" class="button" on:click=move |_| reply.write(|r| if let Reply::List(l) = r { if let Some(x) = l.sections.get_mut(s) { let n = x.rows.len() + 1; x.rows.push(blank_choice(n)) } })>
-                            {i18n.t(Text::AddRow)}
+                            {i18n.t(RepliesSaid::AddRow)}
                         </button>
                     </div>
                 }).collect_view()}
                 <button type="button" class="button" on:click=move |_| reply.write(|r| if let Reply::List(l) = r { l.sections.push(Section { title: None, rows: vec![blank_choice(1)] }) })>
-                    {i18n.t(Text::AddSection)}
+                    {i18n.t(RepliesSaid::AddSection)}
                 </button>
             }.into_any()
         }
