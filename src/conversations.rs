@@ -10,6 +10,7 @@ use cocolu_core::engine::decide::ContactState;
 use cocolu_core::engine::text::normalize;
 use cocolu_core::log::{ConversationRead, LogRecord, MessageIn};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// How many recent records are searched for the customer's details.
@@ -318,6 +319,17 @@ fn summarize(store: &Store, c: Candidate, now: i64, windowed: bool) -> Summary {
     }
 }
 
+/// What the search reads of a message line (`message_in` and `message_out` alike).
+#[derive(serde::Deserialize)]
+struct MessageText<'a> {
+    #[serde(borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    conversation: Cow<'a, str>,
+    #[serde(borrow, default)]
+    text: Option<Cow<'a, str>>,
+}
+
 /// Longest part of a found message a summary carries.
 const FOUND_CHARS: usize = 160;
 
@@ -332,17 +344,22 @@ fn texts_with(store: &Store, words: &[String]) -> HashMap<String, String> {
         if finder_in.find(line).is_none() && finder_out.find(line).is_none() {
             return;
         }
-        let (conversation, text) = match LogRecord::from_line(line) {
-            Some(LogRecord::MessageIn(m)) => (m.conversation, m.text),
-            Some(LogRecord::MessageOut(m)) => (m.conversation, Some(m.text)),
-            _ => return,
+        // Only the two fields the search needs, borrowed from the line where JSON allows.
+        let Ok(message) = serde_json::from_slice::<MessageText>(line) else {
+            return;
         };
-        let Some(text) = text.filter(|t| !t.is_empty()) else {
+        if message.kind != "message_in" && message.kind != "message_out" {
+            return;
+        }
+        let Some(text) = message.text.filter(|t| !t.is_empty()) else {
             return;
         };
         let normalized = normalize(&text);
         if words.iter().all(|word| normalized.contains(word.as_str())) {
-            found.insert(conversation, text.chars().take(FOUND_CHARS).collect());
+            found.insert(
+                message.conversation.into_owned(),
+                text.chars().take(FOUND_CHARS).collect(),
+            );
         }
     });
     if let Err(error) = scanned {
