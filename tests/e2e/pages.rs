@@ -1297,3 +1297,45 @@ async fn on_a_phone_every_account_s_actions_are_on_the_screen() {
     save_screenshot(client, "users-375.png").await;
     browser.close().await;
 }
+
+/// The owner changes the welcome text right where it is chosen in Settings, on a phone; the
+/// template's file holds it and the bot's next welcome says it.
+#[tokio::test]
+async fn the_welcome_text_is_changed_where_it_is_chosen() {
+    let Some((app, graph, browser)) = start("/settings", 375, 812).await else {
+        return;
+    };
+    let client = browser.client();
+    let preview = "#welcome-template-text .template-preview";
+    wait_text(client, preview, "Bienvenido").await;
+    press(client, "#welcome-template-text .edit-text").await;
+    type_into(
+        client,
+        "#welcome-template-editor",
+        "¡Hola, {{nombre}}! Bienvenido a *La Esquina*.",
+    )
+    .await;
+    wait_text(
+        client,
+        "#welcome-template-text",
+        "todas las reglas que la usan",
+    )
+    .await;
+    press(client, "#welcome-template-text .save-text").await;
+    let shown = wait_text(client, preview, "La Esquina").await;
+    assert!(!shown.contains('*'), "shown as WhatsApp shows it: {shown}");
+    save_screenshot(client, "settings-welcome-text-375.png").await;
+    let file = std::fs::read_to_string(app.templates_path().join("bienvenida.txt")).expect("file");
+    assert!(file.contains("Bienvenido a *La Esquina*"), "{file}");
+
+    let body = text_message("wamid.welcome.1", "584121000055", "hola", now_secs());
+    assert_eq!(app.webhook(&body).await.status(), 200);
+    let sends = graph.wait_for_sends(1, WAIT).await;
+    assert!(
+        sends
+            .iter()
+            .any(|s| body_of(s).contains("Bienvenido a *La Esquina*")),
+        "{sends:?}"
+    );
+    browser.close().await;
+}

@@ -3,6 +3,7 @@
 //! types and saved on a revision), and the Meta connection ([`connection`]).
 
 mod connection;
+mod texts;
 
 use crate::api;
 use crate::components::document::{DocEditor, FileStatus, SaveBar};
@@ -15,12 +16,14 @@ use crate::i18n::{use_i18n, Text};
 use crate::live;
 use cocolu_core::api::channel::Connection;
 use cocolu_core::api::status::Status;
+use cocolu_core::api::templates::TemplateView;
 use cocolu_core::events::ServerEvent;
 use cocolu_core::model::{ChannelKind, Language, LinkState, ReplyPolicy, Settings as SettingsDoc};
 use connection::MetaConnection;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use texts::TemplateText;
 
 crate::i18n::page_texts!(SettingsSaid {
     SettingsReadOnly => (
@@ -47,14 +50,10 @@ struct Versioned {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct TemplateName {
-    name: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Loaded {
     settings: Versioned,
-    templates: Vec<String>,
+    /// Every template in force: the choices, and the texts shown under them.
+    templates: Vec<TemplateView>,
     file_problems: Vec<cocolu_core::document::FileProblem>,
     /// Administrators only: agents see the settings, not the connection's details.
     connection: Option<Connection>,
@@ -132,7 +131,7 @@ pub fn Settings() -> impl IntoView {
         || (),
         move |()| {
             let settings = api::get_json::<Versioned>("/api/settings");
-            let templates = api::get_json::<Vec<TemplateName>>("/api/templates");
+            let templates = api::get_json::<Vec<TemplateView>>("/api/templates");
             let status = api::get_json::<Status>("/api/status");
             // Asked only for an administrator (a future does nothing until awaited).
             let connection = api::get_json::<Connection>("/api/channel");
@@ -141,7 +140,7 @@ pub fn Settings() -> impl IntoView {
                 let status = status.await.unwrap_or_default();
                 Ok(Loaded {
                     settings: settings.await?,
-                    templates: templates.await?.into_iter().map(|t| t.name).collect(),
+                    templates: templates.await?,
                     link: status.whatsapp_web.link,
                     file_problems: crate::faults::problems_in(status.file_problems, lang).await,
                     connection: if admin { Some(connection.await?) } else { None },
@@ -180,7 +179,15 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
     });
     // The saved choice decides which connection's panel shows.
     let uses_web = Memo::new(move |_| editor.saved.with(|s| s.channel == ChannelKind::WhatsappWeb));
-    let templates = loaded.templates;
+    let texts: texts::Texts = RwSignal::new(
+        loaded
+            .templates
+            .iter()
+            .map(|view| (view.name.clone(), view.clone()))
+            .collect(),
+    );
+    let templates: Vec<String> = loaded.templates.into_iter().map(|view| view.name).collect();
+    let admin = loaded.admin;
     let read = move |f: fn(&SettingsDoc) -> String| move || editor.draft.with(f);
     let write =
         move |f: fn(&mut SettingsDoc, String)| move |v: String| editor.draft.update(|s| f(s, v));
@@ -233,13 +240,22 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                           pointer: &str,
                           get: fn(&ReplyPolicy) -> String,
                           set: fn(&mut ReplyPolicy, String)| {
-        name_select(
+        let choice = name_select(
             editor,
             Field::new(id, label, pointer),
             templates.clone(),
             move || editor.draft.with(|s| get(&s.replies)),
             move |v| editor.draft.update(|s| set(&mut s.replies, v)),
-        )
+        );
+        // What that template sends, under it, and changed there.
+        let name = Signal::derive(move || editor.draft.with(|s| get(&s.replies)));
+        view! {
+            <div class="template-choice">
+                {choice}
+                <TemplateText id=id.to_string() name texts admin />
+            </div>
+        }
+        .into_any()
     };
     let number_field = |id: &str,
                         label: Text,

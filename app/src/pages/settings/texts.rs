@@ -1,0 +1,119 @@
+//! The text a reply setting sends (welcome, away, fallback, opt-out and back), shown under
+//! the template it names and editable there: the owner changes what the bot says where they
+//! choose when it says it, without going to Plantillas. Saved like the templates page does
+//! (`PUT /api/templates/{name}` on the text's revision).
+
+use crate::api;
+use crate::components::toaster;
+use crate::i18n::{use_i18n, Lang, Text};
+use crate::whatsapp::Formatted;
+use cocolu_core::api::templates::{Saved, TemplateSave, TemplateView};
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+crate::i18n::page_texts!(TextsSaid {
+    EditText => ("Cambiar este texto", "Change this text"),
+    SaveText => ("Guardar texto", "Save text"),
+    Cancel => ("Cancelar", "Cancel"),
+    TextSaved => ("Texto guardado: el bot ya lo usa.", "Text saved: the bot uses it now."),
+    SharedNote => (
+        "Es la plantilla «{name}»: cambiarla aquí la cambia en todas las reglas que la usan.",
+        "This is the «{name}» template: changing it here changes it in every rule that uses it.",
+    ),
+});
+
+/// The templates' texts the page knows, by name.
+pub type Texts = RwSignal<BTreeMap<String, TemplateView>>;
+
+/// Under a template choice: the text it sends, and (for administrators) a way to change it.
+#[component]
+pub fn TemplateText(
+    /// Where the choice is (an element id prefix).
+    id: String,
+    /// The chosen template's name, as the draft says now.
+    #[prop(into)]
+    name: Signal<String>,
+    texts: Texts,
+    admin: bool,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let toasts = toaster();
+    let editing = RwSignal::new(false);
+    let draft = RwSignal::new(String::new());
+    let saving = RwSignal::new(false);
+    let current = move || name.with(|name| texts.with(|t| t.get(name).cloned()));
+    let start = move |_| {
+        if let Some(view) = current() {
+            draft.set(view.text);
+            editing.set(true);
+        }
+    };
+    let save = move |_| {
+        let Some(view) = current() else {
+            return;
+        };
+        saving.set(true);
+        let body = TemplateSave {
+            text: draft.get_untracked(),
+            revision: view.revision.clone(),
+        };
+        let path = format!("/api/templates/{}", api::encode(&view.name));
+        leptos::task::spawn_local(async move {
+            let body = serde_json::to_value(&body).ok();
+            match api::send::<Saved>("PUT", path, body).await {
+                Ok(saved) => {
+                    let text = draft.get_untracked();
+                    texts.update(|t| {
+                        if let Some(entry) = t.get_mut(&saved.name) {
+                            entry.text = text;
+                            entry.revision = saved.revision;
+                            entry.from_file = true;
+                        }
+                    });
+                    editing.try_set(false);
+                    toasts.show(
+                        crate::components::Tone::Ok,
+                        Text::Saved,
+                        Some(i18n.t(TextsSaid::TextSaved)().into()),
+                    );
+                }
+                Err(failure) => toasts.failed(Text::SaveFailed, failure),
+            }
+            saving.try_set(false);
+        });
+    };
+    let shared_note = move |lang: Lang, name: &str| {
+        crate::i18n::Said::get(TextsSaid::SharedNote, lang).replace("{name}", name)
+    };
+    let box_id = format!("{id}-text");
+    let area = format!("{id}-editor");
+    view! {
+        <div class="template-text" id=box_id>
+            {move || current().map(|view| {
+                if editing.get() {
+                    let area = area.clone();
+                    view! {
+                        <label class="visually-hidden" for=area.clone()>{i18n.t(TextsSaid::EditText)}</label>
+                        <textarea id=area rows="5" bind:value=draft></textarea>
+                        <p class="field-hint">{move || shared_note(i18n.0.get(), &view.name)}</p>
+                        <div class="actions">
+                            <button type="button" class="button button-primary save-text" disabled=move || saving.get() on:click=save>
+                                {i18n.t(TextsSaid::SaveText)}
+                            </button>
+                            <button type="button" class="button" on:click=move |_| editing.set(false)>{i18n.t(TextsSaid::Cancel)}</button>
+                        </div>
+                    }.into_any()
+                } else {
+                    view! {
+                        <blockquote class="template-preview"><Formatted text=view.text /></blockquote>
+                        {admin.then(|| view! {
+                            <button type="button" class="button button-quiet edit-text" on:click=start>
+                                {i18n.t(TextsSaid::EditText)}
+                            </button>
+                        })}
+                    }.into_any()
+                }
+            })}
+        </div>
+    }
+}
