@@ -1315,13 +1315,32 @@ async fn the_welcome_text_is_changed_where_it_is_chosen() {
         "¡Hola, {{nombre}}! Bienvenido a *La Esquina*.",
     )
     .await;
-    wait_text(
-        client,
-        "#welcome-template-text",
-        "todas las reglas que la usan",
-    )
-    .await;
+    wait_text(client, "#welcome-template-text", "en todo lo que la usa").await;
+    // Choosing another template meanwhile does not send this text to that one.
+    client
+        .execute(
+            "const s = document.querySelector('#welcome-template'); s.value = 'menu';
+             s.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .expect("chose another");
+    wait_text(client, "#welcome-template-text", "«bienvenida»").await;
     press(client, "#welcome-template-text .save-text").await;
+    // The settings in force still name the welcome template: the bot uses the text at once.
+    wait_text(client, ".toast", "el bot ya lo usa").await;
+    assert!(
+        !app.templates_path().join("menu.txt").exists(),
+        "the menu is untouched"
+    );
+    client
+        .execute(
+            "const s = document.querySelector('#welcome-template'); s.value = 'bienvenida';
+             s.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .expect("chose it back");
     let shown = wait_text(client, preview, "La Esquina").await;
     assert!(!shown.contains('*'), "shown as WhatsApp shows it: {shown}");
     save_screenshot(client, "settings-welcome-text-375.png").await;

@@ -249,10 +249,11 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
         );
         // What that template sends, under it, and changed there.
         let name = Signal::derive(move || editor.draft.with(|s| get(&s.replies)));
+        let in_force = Signal::derive(move || editor.saved.with(|s| get(&s.replies)));
         view! {
             <div class="template-choice">
                 {choice}
-                <TemplateText id=id.to_string() name texts admin />
+                <TemplateText id=id.to_string() label name in_force texts admin />
             </div>
         }
         .into_any()

@@ -16,9 +16,13 @@ crate::i18n::page_texts!(TextsSaid {
     SaveText => ("Guardar texto", "Save text"),
     Cancel => ("Cancelar", "Cancel"),
     TextSaved => ("Texto guardado: el bot ya lo usa.", "Text saved: the bot uses it now."),
+    TextSavedChoiceNot => (
+        "Texto guardado. Pulsa Guardar arriba para que este ajuste use esa plantilla.",
+        "Text saved. Press Save above for this setting to use that template.",
+    ),
     SharedNote => (
-        "Es la plantilla «{name}»: cambiarla aquí la cambia en todas las reglas que la usan.",
-        "This is the «{name}» template: changing it here changes it in every rule that uses it.",
+        "Es la plantilla «{name}»: el cambio vale en todo lo que la usa, aquí y en las reglas.",
+        "This is the «{name}» template: the change applies wherever it is used, here and in rules.",
     ),
 });
 
@@ -30,26 +34,33 @@ pub type Texts = RwSignal<BTreeMap<String, TemplateView>>;
 pub fn TemplateText(
     /// Where the choice is (an element id prefix).
     id: String,
+    /// The setting's label, for the text box.
+    label: Text,
     /// The chosen template's name, as the draft says now.
     #[prop(into)]
     name: Signal<String>,
+    /// The template the settings in force name.
+    #[prop(into)]
+    in_force: Signal<String>,
     texts: Texts,
     admin: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = toaster();
-    let editing = RwSignal::new(false);
+    // The template being edited, as it was when editing started: a save goes to it, on its
+    // revision, even if the choice above changes meanwhile.
+    let editing = RwSignal::new(None::<TemplateView>);
     let draft = RwSignal::new(String::new());
     let saving = RwSignal::new(false);
     let current = move || name.with(|name| texts.with(|t| t.get(name).cloned()));
     let start = move |_| {
         if let Some(view) = current() {
-            draft.set(view.text);
-            editing.set(true);
+            draft.set(view.text.clone());
+            editing.set(Some(view));
         }
     };
     let save = move |_| {
-        let Some(view) = current() else {
+        let Some(view) = editing.get_untracked() else {
             return;
         };
         saving.set(true);
@@ -70,11 +81,17 @@ pub fn TemplateText(
                             entry.from_file = true;
                         }
                     });
-                    editing.try_set(false);
+                    editing.try_set(None);
+                    // The bot uses it at once only where the settings in force name it.
+                    let said = if in_force.get_untracked() == saved.name {
+                        TextsSaid::TextSaved
+                    } else {
+                        TextsSaid::TextSavedChoiceNot
+                    };
                     toasts.show(
                         crate::components::Tone::Ok,
                         Text::Saved,
-                        Some(i18n.t(TextsSaid::TextSaved)().into()),
+                        Some(i18n.t(said)().into()),
                     );
                 }
                 Err(failure) => toasts.failed(Text::SaveFailed, failure),
@@ -89,31 +106,31 @@ pub fn TemplateText(
     let area = format!("{id}-editor");
     view! {
         <div class="template-text" id=box_id>
-            {move || current().map(|view| {
-                if editing.get() {
+            {move || match editing.get() {
+                Some(view) => {
                     let area = area.clone();
+                    let note = format!("{area}-note");
                     view! {
-                        <label class="visually-hidden" for=area.clone()>{i18n.t(TextsSaid::EditText)}</label>
-                        <textarea id=area rows="5" bind:value=draft></textarea>
-                        <p class="field-hint">{move || shared_note(i18n.0.get(), &view.name)}</p>
+                        <label class="visually-hidden" for=area.clone()>{i18n.t(label)}</label>
+                        <textarea id=area rows="5" aria-describedby=note.clone() bind:value=draft></textarea>
+                        <p class="field-hint" id=note>{move || shared_note(i18n.0.get(), &view.name)}</p>
                         <div class="actions">
                             <button type="button" class="button button-primary save-text" disabled=move || saving.get() on:click=save>
                                 {i18n.t(TextsSaid::SaveText)}
                             </button>
-                            <button type="button" class="button" on:click=move |_| editing.set(false)>{i18n.t(TextsSaid::Cancel)}</button>
+                            <button type="button" class="button" on:click=move |_| editing.set(None)>{i18n.t(TextsSaid::Cancel)}</button>
                         </div>
                     }.into_any()
-                } else {
-                    view! {
-                        <blockquote class="template-preview"><Formatted text=view.text /></blockquote>
-                        {admin.then(|| view! {
-                            <button type="button" class="button button-quiet edit-text" on:click=start>
-                                {i18n.t(TextsSaid::EditText)}
-                            </button>
-                        })}
-                    }.into_any()
                 }
-            })}
+                None => current().map(|view| view! {
+                    <blockquote class="template-preview"><Formatted text=view.text /></blockquote>
+                    {admin.then(|| view! {
+                        <button type="button" class="button button-quiet edit-text" on:click=start>
+                            {i18n.t(TextsSaid::EditText)}
+                        </button>
+                    })}
+                }).into_any(),
+            }}
         </div>
     }
 }
