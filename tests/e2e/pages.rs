@@ -1343,6 +1343,10 @@ async fn the_welcome_text_is_changed_where_it_is_chosen() {
         .expect("chose it back");
     let shown = wait_text(client, preview, "La Esquina").await;
     assert!(!shown.contains('*'), "shown as WhatsApp shows it: {shown}");
+    assert!(
+        shown.contains("¡Hola, María!") && !shown.contains("{{"),
+        "read with an example name: {shown}"
+    );
     save_screenshot(client, "settings-welcome-text-375.png").await;
     let file = std::fs::read_to_string(app.templates_path().join("bienvenida.txt")).expect("file");
     assert!(file.contains("Bienvenido a *La Esquina*"), "{file}");

@@ -16,7 +16,7 @@ use crate::i18n::{use_i18n, Text};
 use crate::live;
 use cocolu_core::api::channel::Connection;
 use cocolu_core::api::status::Status;
-use cocolu_core::api::templates::TemplateView;
+use cocolu_core::api::templates::{TemplateView, Variable};
 use cocolu_core::events::ServerEvent;
 use cocolu_core::model::{ChannelKind, Language, LinkState, ReplyPolicy, Settings as SettingsDoc};
 use connection::MetaConnection;
@@ -54,6 +54,8 @@ struct Loaded {
     settings: Versioned,
     /// Every template in force: the choices, and the texts shown under them.
     templates: Vec<TemplateView>,
+    /// Each variable with an example of its value, for the texts' previews.
+    variables: Vec<Variable>,
     file_problems: Vec<cocolu_core::document::FileProblem>,
     /// Administrators only: agents see the settings, not the connection's details.
     connection: Option<Connection>,
@@ -133,6 +135,7 @@ pub fn Settings() -> impl IntoView {
             let settings = api::get_json::<Versioned>("/api/settings");
             let templates = api::get_json::<Vec<TemplateView>>("/api/templates");
             let status = api::get_json::<Status>("/api/status");
+            let variables = api::get_json::<Vec<Variable>>("/api/templates/variables");
             // Asked only for an administrator (a future does nothing until awaited).
             let connection = api::get_json::<Connection>("/api/channel");
             async move {
@@ -141,6 +144,7 @@ pub fn Settings() -> impl IntoView {
                 Ok(Loaded {
                     settings: settings.await?,
                     templates: templates.await?,
+                    variables: variables.await.unwrap_or_default(),
                     link: status.whatsapp_web.link,
                     file_problems: crate::faults::problems_in(status.file_problems, lang).await,
                     connection: if admin { Some(connection.await?) } else { None },
@@ -187,6 +191,13 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
             .collect(),
     );
     let templates: Vec<String> = loaded.templates.into_iter().map(|view| view.name).collect();
+    let examples = StoredValue::new(
+        loaded
+            .variables
+            .into_iter()
+            .map(|v| (v.name, v.example))
+            .collect::<Vec<_>>(),
+    );
     let admin = loaded.admin;
     let read = move |f: fn(&SettingsDoc) -> String| move || editor.draft.with(f);
     let write =
@@ -253,7 +264,7 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
         view! {
             <div class="template-choice">
                 {choice}
-                <TemplateText id=id.to_string() label name in_force texts admin />
+                <TemplateText id=id.to_string() label name in_force texts examples admin />
             </div>
         }
         .into_any()

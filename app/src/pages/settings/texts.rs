@@ -26,6 +26,26 @@ crate::i18n::page_texts!(TextsSaid {
     ),
 });
 
+/// `text` with its variables filled with example values (`{{nombre}}` reads as a name).
+fn example_of(text: &str, examples: StoredValue<Vec<(String, String)>>) -> String {
+    examples.with_value(|examples| {
+        // A value known only when a customer gives it (a captured field) stays as written.
+        let shown: Vec<(&str, String)> = examples
+            .iter()
+            .map(|(name, example)| {
+                let value = if example.is_empty() {
+                    format!("{{{{{name}}}}}")
+                } else {
+                    example.clone()
+                };
+                (name.as_str(), value)
+            })
+            .collect();
+        let pairs: Vec<(&str, &str)> = shown.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        cocolu_core::format::render(text, &pairs)
+    })
+}
+
 /// The templates' texts the page knows, by name.
 pub type Texts = RwSignal<BTreeMap<String, TemplateView>>;
 
@@ -43,6 +63,8 @@ pub fn TemplateText(
     #[prop(into)]
     in_force: Signal<String>,
     texts: Texts,
+    /// Each variable with an example value: the preview reads as the customer would.
+    examples: StoredValue<Vec<(String, String)>>,
     admin: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -123,7 +145,7 @@ pub fn TemplateText(
                     }.into_any()
                 }
                 None => current().map(|view| view! {
-                    <blockquote class="template-preview"><Formatted text=view.text /></blockquote>
+                    <blockquote class="template-preview"><Formatted text=example_of(&view.text, examples) /></blockquote>
                     {admin.then(|| view! {
                         <button type="button" class="button button-quiet edit-text" on:click=start>
                             {i18n.t(TextsSaid::EditText)}
