@@ -86,6 +86,12 @@ impl ConnectionField {
         }
     }
 
+    /// This field's value among the five of a connection, given in the order of
+    /// [`ConnectionField::ALL`] (the saved file, a change, the server's configuration).
+    pub fn among(self, values: [&Option<String>; 5]) -> Option<&str> {
+        values[self as usize].as_deref()
+    }
+
     /// Whether the value is a secret (never shown whole).
     pub fn is_secret(self) -> bool {
         matches!(
@@ -119,13 +125,13 @@ impl ConnectionField {
 impl SavedConnection {
     /// The value of one field.
     pub fn field(&self, field: ConnectionField) -> Option<&str> {
-        match field {
-            ConnectionField::PhoneNumberId => self.phone_number_id.as_deref(),
-            ConnectionField::WabaId => self.waba_id.as_deref(),
-            ConnectionField::AccessToken => self.access_token.as_deref(),
-            ConnectionField::AppSecret => self.app_secret.as_deref(),
-            ConnectionField::VerifyToken => self.verify_token.as_deref(),
-        }
+        field.among([
+            &self.phone_number_id,
+            &self.waba_id,
+            &self.access_token,
+            &self.app_secret,
+            &self.verify_token,
+        ])
     }
 
     /// Sets (or, with `None`, clears) one field.
@@ -209,6 +215,23 @@ mod tests {
         for secret in ["EAAGsecret", "appsecret", "\"verify\""] {
             assert!(!shown.contains(secret), "{shown}");
         }
+    }
+
+    #[test]
+    fn each_field_reads_its_own_value() {
+        let saved = SavedConnection {
+            phone_number_id: Some("1".into()),
+            waba_id: Some("2".into()),
+            access_token: Some("3".into()),
+            app_secret: Some("4".into()),
+            verify_token: Some("5".into()),
+            ..SavedConnection::default()
+        };
+        let read: Vec<_> = ConnectionField::ALL
+            .into_iter()
+            .map(|field| saved.field(field))
+            .collect();
+        assert_eq!(read, ["1", "2", "3", "4", "5"].map(Some));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `/api/channel`: the Meta connection as configured (and as the owner changes it), its
 //! test, and the approved message templates.
 
-use crate::connection::{ConnectionField, SavedConnection};
+use crate::connection::ConnectionField;
 use crate::log::SendError;
 use serde::{Deserialize, Serialize};
 
@@ -63,17 +63,14 @@ impl std::fmt::Debug for ConnectionChange {
 
 impl ConnectionChange {
     /// The new value of one field: `None` keeps it, `Some("")` clears it.
-    pub fn field(&self, field: ConnectionField) -> Option<String> {
-        SavedConnection {
-            phone_number_id: self.phone_number_id.clone(),
-            waba_id: self.waba_id.clone(),
-            access_token: self.access_token.clone(),
-            app_secret: self.app_secret.clone(),
-            verify_token: self.verify_token.clone(),
-            ..SavedConnection::default()
-        }
-        .field(field)
-        .map(str::to_string)
+    pub fn field(&self, field: ConnectionField) -> Option<&str> {
+        field.among([
+            &self.phone_number_id,
+            &self.waba_id,
+            &self.access_token,
+            &self.app_secret,
+            &self.verify_token,
+        ])
     }
 }
 

@@ -38,24 +38,22 @@ impl std::fmt::Debug for MetaConfig {
 }
 
 impl MetaConfig {
-    /// The connection's values, in the shape the dashboard saves them.
-    pub fn values(&self) -> SavedConnection {
-        SavedConnection {
-            phone_number_id: self.phone_number_id.clone(),
-            waba_id: self.waba_id.clone(),
-            access_token: self.access_token.clone(),
-            app_secret: self.app_secret.clone(),
-            verify_token: self.verify_token.clone(),
-            ..SavedConnection::default()
-        }
+    /// One value of the connection.
+    pub fn field(&self, field: ConnectionField) -> Option<&str> {
+        field.among([
+            &self.phone_number_id,
+            &self.waba_id,
+            &self.access_token,
+            &self.app_secret,
+            &self.verify_token,
+        ])
     }
 
     /// These settings, with what `saved` has for each value they leave unset: the server's
     /// own configuration wins, value by value.
     pub fn over(&self, saved: &SavedConnection) -> MetaConfig {
-        let mine = self.values();
         let pick = |field: ConnectionField| {
-            mine.field(field)
+            self.field(field)
                 .or_else(|| saved.field(field))
                 .map(str::to_string)
         };
@@ -112,10 +110,9 @@ impl MetaLink {
 
     /// The values the server's own configuration sets (the dashboard cannot change them).
     pub fn set_by_server(&self) -> Vec<ConnectionField> {
-        let server = self.server.values();
         ConnectionField::ALL
             .into_iter()
-            .filter(|field| server.field(*field).is_some())
+            .filter(|field| self.server.field(*field).is_some())
             .collect()
     }
 }
