@@ -6,7 +6,7 @@
 use super::toast::{Toaster, Tone};
 use crate::api::{self, Failure};
 use crate::faults;
-use crate::i18n::{use_i18n, Lang, Text};
+use crate::i18n::{use_i18n, Lang, Said, Text};
 use cocolu_core::api::documents::{Change, ConflictDetails};
 use cocolu_core::document::FileProblem;
 use cocolu_core::events::ServerEvent;
@@ -345,6 +345,32 @@ where
                 </button>
             </div>
         })}
+    }
+}
+
+/// The top of a page that edits a document: the live connection's state, the file's state,
+/// and for administrators the save bar; for the others, `read_only` says why they cannot save.
+#[component]
+pub fn EditorTop<T, S>(
+    editor: DocEditor<T>,
+    toasts: Toaster,
+    connected: ReadSignal<bool>,
+    admin: bool,
+    read_only: S,
+) -> impl IntoView
+where
+    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
+    S: Said,
+{
+    let i18n = use_i18n();
+    view! {
+        <super::ConnectionLost connected />
+        <FileStatus editor toasts />
+        {if admin {
+            view! { <SaveBar editor toasts /> }.into_any()
+        } else {
+            view! { <p class="notice" role="status" id="read-only">{i18n.t(read_only)}</p> }.into_any()
+        }}
     }
 }
 

@@ -3,8 +3,8 @@
 //! a revision like the other documents); agents see them and use them.
 
 use crate::api;
-use crate::components::document::{field_error, DocEditor, FileStatus, SaveBar};
-use crate::components::{signed_in, toaster, with_data, ConnectionLost, PageHeader};
+use crate::components::document::{field_error, DocEditor, EditorTop};
+use crate::components::{signed_in, toaster, with_data, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
 use cocolu_core::api::status::Status;
@@ -209,13 +209,7 @@ fn Editor(loaded: Loaded) -> impl IntoView {
         });
     };
     view! {
-        <ConnectionLost connected />
-        <FileStatus editor toasts />
-        {if admin {
-            view! { <SaveBar editor toasts /> }.into_any()
-        } else {
-            view! { <p class="notice" role="status" id="read-only">{i18n.t(QuickSaid::ReadOnly)}</p> }.into_any()
-        }}
+        <EditorTop editor toasts connected admin=admin read_only=QuickSaid::ReadOnly />
         {admin.then(|| view! { <p class="field-hint">{i18n.t(QuickSaid::HowTo)}</p> })}
         <form on:submit=|ev| ev.prevent_default()>
             <fieldset class="plain" disabled=!admin>

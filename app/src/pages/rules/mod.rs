@@ -6,8 +6,8 @@ mod form;
 mod simulator;
 
 use crate::api;
-use crate::components::document::{DocEditor, FileStatus, SaveBar};
-use crate::components::{signed_in, toaster, ConnectionLost, PageHeader};
+use crate::components::document::{DocEditor, EditorTop};
+use crate::components::{signed_in, toaster, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
 use cocolu_core::api::status::Status;
@@ -184,13 +184,7 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
         })
     };
     view! {
-        <ConnectionLost connected />
-        <FileStatus editor toasts />
-        {if admin {
-            view! { <SaveBar editor toasts /> }.into_any()
-        } else {
-            view! { <p class="notice" role="status" id="read-only">{i18n.t(RulesSaid::RulesReadOnly)}</p> }.into_any()
-        }}
+        <EditorTop editor toasts connected admin=admin read_only=RulesSaid::RulesReadOnly />
         <div class="rules-layout">
             <section class="card rules-list" aria-labelledby="rules-list-title">
                 <h2 id="rules-list-title">{i18n.t(RulesSaid::RulesOrder)}</h2>

@@ -6,12 +6,12 @@ mod connection;
 mod texts;
 
 use crate::api;
-use crate::components::document::{DocEditor, FileStatus, SaveBar};
+use crate::components::document::{DocEditor, EditorTop};
 use crate::components::fields::{
     list_input, name_select, number_input, select_input, text_input, Field, ListStyle,
 };
 use crate::components::link::link_line;
-use crate::components::{browser, signed_in, toaster, with_data, ConnectionLost, PageHeader};
+use crate::components::{browser, signed_in, toaster, with_data, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
 use cocolu_core::api::channel::Connection;
@@ -282,13 +282,7 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
         )
     };
     view! {
-        <ConnectionLost connected />
-        <FileStatus editor toasts />
-        {if loaded.admin {
-            view! { <SaveBar editor toasts /> }.into_any()
-        } else {
-            view! { <p class="notice" role="status" id="read-only">{i18n.t(SettingsSaid::SettingsReadOnly)}</p> }.into_any()
-        }}
+        <EditorTop editor toasts connected admin=loaded.admin read_only=SettingsSaid::SettingsReadOnly />
         <form class="settings-form" on:submit=|ev| ev.prevent_default()>
             <fieldset class="plain" disabled=!loaded.admin>
             <fieldset class="form-section card">
