@@ -146,10 +146,14 @@ async fn quick_replies(
 ) -> Result<ApiJson<Vec<QuickReply>>, ApiError> {
     must_exist(&state, &conversation)?;
     let now = state.clock.now_ms();
-    let name = conversations::summary(&state.store, &conversation, now, windowed(&state))
-        .and_then(|summary| summary.contact?.name)
-        .unwrap_or_default();
-    let remembered = crate::bot::contact_state(&state.store, &conversation);
+    // The customer's name and captured fields: reads of the log, off the async workers.
+    let store = state.store.clone();
+    let (name, remembered) = super::blocking(move || {
+        let name = conversations::contact(&store, &conversation).and_then(|c| c.name);
+        (name, crate::bot::contact_state(&store, &conversation))
+    })
+    .await?;
+    let name = name.unwrap_or_default();
     let settings = state.data.settings.get();
     let filling = Filling {
         settings: &settings,
