@@ -14,6 +14,7 @@ use crate::store::index::MessageIndex;
 use crate::store::Store;
 use bytes::Bytes;
 use cocolu_core::log::{LogRecord, MediaFailed, MediaStored};
+use cocolu_core::media_types;
 use serde_json::Value;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -43,22 +44,9 @@ pub fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// The file extension for a MIME type.
+/// The file extension for a MIME type (`bin` for one WhatsApp does not list).
 pub fn extension(mime_type: &str) -> &'static str {
-    match mime_type.split(';').next().unwrap_or("").trim() {
-        "image/jpeg" => "jpg",
-        "image/png" => "png",
-        "image/webp" => "webp",
-        "audio/ogg" => "ogg",
-        "audio/mpeg" => "mp3",
-        "audio/mp4" | "audio/aac" => "m4a",
-        "audio/amr" => "amr",
-        "video/mp4" => "mp4",
-        "video/3gpp" => "3gp",
-        "application/pdf" => "pdf",
-        "text/plain" => "txt",
-        _ => "bin",
-    }
+    media_types::by_mime(mime_type).map_or("bin", |t| t.extension)
 }
 
 /// The stored file of a media id, if any.
@@ -75,19 +63,11 @@ pub fn find(data_dir: &Path, media_id: &str) -> Option<PathBuf> {
 
 /// The MIME type for a stored file's extension.
 pub fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "jpg" => "image/jpeg",
-        "png" => "image/png",
-        "webp" => "image/webp",
-        "ogg" => "audio/ogg",
-        "mp3" => "audio/mpeg",
-        "m4a" => "audio/mp4",
-        "amr" => "audio/amr",
-        "mp4" => "video/mp4",
-        "3gp" => "video/3gpp",
-        "pdf" => "application/pdf",
-        "txt" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    match media_types::by_extension(extension).map(|t| t.mime_type) {
+        Some("text/plain") => "text/plain; charset=utf-8",
+        Some(mime_type) => mime_type,
+        None => "application/octet-stream",
     }
 }
 

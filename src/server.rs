@@ -86,7 +86,7 @@ impl Application {
         let (store, data) = (Arc::new(store), Arc::new(data));
         let watcher = watch::watch(data.clone())?;
         let meta = MetaLink::live(config.meta.clone(), data.clone());
-        let graph = GraphClient::new(meta.clone());
+        let graph = GraphClient::new(meta.clone(), store.dir().join(store::MEDIA_DIR));
         #[cfg(feature = "whatsapp-web")]
         let web = crate::channel::web::sender::WebChannel::default();
         let chosen = Chosen::new(
@@ -146,6 +146,7 @@ impl Application {
                 stale_after: config.stale_after,
                 media_max_bytes: config.media_max_bytes,
                 heavy: Arc::new(tokio::sync::Semaphore::new(HEAVY_AT_ONCE)),
+                uploads: Arc::new(tokio::sync::Semaphore::new(http::UPLOADS_AT_ONCE)),
             }),
             store: store.clone(),
             data: data.clone(),

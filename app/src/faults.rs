@@ -77,6 +77,12 @@ fn part(part: Part, lang: Lang) -> String {
         Part::Header => (if es { "El encabezado" } else { "The header" }).into(),
         Part::Footer => (if es { "El pie" } else { "The footer" }).into(),
         Part::Caption => (if es { "El pie de foto" } else { "The caption" }).into(),
+        Part::FileName => (if es {
+            "El nombre del archivo"
+        } else {
+            "The file name"
+        })
+        .into(),
         Part::ListButton => (if es {
             "El botón de la lista"
         } else {
@@ -388,6 +394,27 @@ pub fn word(fault: &Fault, lang: Lang) -> String {
         Fault::BadSecret => say(
             "Sin espacios y de 1024 caracteres como mucho: cópialo tal cual de Meta".into(),
             "No spaces, and at most 1024 characters: copy it exactly as Meta shows it".into(),
+        ),
+        Fault::NotAttachable { mime_type } => say(
+            format!("WhatsApp no acepta archivos de tipo «{mime_type}»: envía una foto (JPEG o PNG) o un documento (PDF, Word, Excel, PowerPoint o texto)"),
+            format!("WhatsApp does not take files of type «{mime_type}»: send a photo (JPEG or PNG) or a document (PDF, Word, Excel, PowerPoint or text)"),
+        ),
+        Fault::AttachmentTooBig { max_mb } => say(
+            format!("El archivo pesa más de {max_mb} MB, lo máximo que WhatsApp acepta para ese tipo"),
+            format!("The file is larger than {max_mb} MB, the most WhatsApp takes for its type"),
+        ),
+        Fault::EmptyFile => say("El archivo está vacío".into(), "The file is empty".into()),
+        Fault::NotLikeItsType { mime_type } => say(
+            format!("El contenido del archivo no es de tipo «{mime_type}», como dice su nombre: quizá lo renombraron"),
+            format!("The file's content is not «{mime_type}», as its name says: it may have been renamed"),
+        ),
+        Fault::NoSuchUpload => say(
+            "El archivo adjunto ya no está en el servidor: adjúntalo otra vez".into(),
+            "The attached file is no longer on the server: attach it again".into(),
+        ),
+        Fault::AttachmentNeedsMeta => say(
+            "Los archivos adjuntos se envían solo con la API de Meta, y esta tienda usa WhatsApp Web: envía un enlace al archivo".into(),
+            "Attached files are sent through Meta's API only, and this shop uses WhatsApp Web: send a link to the file instead".into(),
         ),
         Fault::NotAShortcut => say(
             "Un atajo lleva solo minúsculas, números, _ y -, sin espacios (32 como mucho)".into(),

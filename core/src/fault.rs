@@ -170,6 +170,25 @@ pub enum Fault {
     BadSecret,
     SetByServer,
 
+    // A file attached to a reply.
+    /// WhatsApp does not carry this type of file as an attachment.
+    NotAttachable {
+        mime_type: String,
+    },
+    /// Larger than WhatsApp takes for its type.
+    AttachmentTooBig {
+        max_mb: usize,
+    },
+    EmptyFile,
+    /// The file's content is not of the type it says (a renamed file).
+    NotLikeItsType {
+        mime_type: String,
+    },
+    /// The attached file is not (or no longer) in the data folder.
+    NoSuchUpload,
+    /// Attached files go through Meta's Cloud API only.
+    AttachmentNeedsMeta,
+
     // The saved answers (`quick_replies.json`).
     NotAShortcut,
     ShortcutTwice {
@@ -285,14 +304,31 @@ pub enum Part {
     Header,
     Footer,
     Caption,
+    /// The name a document is shown with.
+    FileName,
     ListButton,
     Template,
-    ButtonTitle { button: usize },
-    ButtonId { button: usize },
-    SectionTitle { section: usize },
-    RowTitle { section: usize, row: usize },
-    RowId { section: usize, row: usize },
-    RowDescription { section: usize, row: usize },
+    ButtonTitle {
+        button: usize,
+    },
+    ButtonId {
+        button: usize,
+    },
+    SectionTitle {
+        section: usize,
+    },
+    RowTitle {
+        section: usize,
+        row: usize,
+    },
+    RowId {
+        section: usize,
+        row: usize,
+    },
+    RowDescription {
+        section: usize,
+        row: usize,
+    },
 }
 
 impl fmt::Display for Part {
@@ -303,6 +339,7 @@ impl fmt::Display for Part {
             Part::Header => f.write_str("the header"),
             Part::Footer => f.write_str("the footer"),
             Part::Caption => f.write_str("the caption"),
+            Part::FileName => f.write_str("the file name"),
             Part::ListButton => f.write_str("the list button"),
             Part::Template => f.write_str("the template"),
             Part::ButtonTitle { button } => write!(f, "button {button} title"),
@@ -460,6 +497,28 @@ impl fmt::Display for Fault {
             BadSecret => {
                 f.write_str("a token or secret has no spaces and is at most 1024 characters long")
             }
+            NotAttachable { mime_type } => write!(
+                f,
+                "WhatsApp does not take a file of type '{mime_type}' as an attachment; send a \
+                 photo (JPEG or PNG) or a document (PDF, Word, Excel, PowerPoint or text)"
+            ),
+            AttachmentTooBig { max_mb } => write!(
+                f,
+                "the file is larger than the {max_mb} MB WhatsApp takes for its type"
+            ),
+            EmptyFile => f.write_str("the file is empty"),
+            NotLikeItsType { mime_type } => write!(
+                f,
+                "the file's content is not a '{mime_type}' file, as its type or name says"
+            ),
+            NoSuchUpload => f.write_str(
+                "the attached file is not on the server (uploads are kept for the media \
+                 retention); attach it again",
+            ),
+            AttachmentNeedsMeta => f.write_str(
+                "files attached in the dashboard are sent through Meta's Cloud API only, and \
+                 this shop uses the WhatsApp Web channel; send a link to the file instead",
+            ),
             NotAShortcut => f.write_str(
                 "a shortcut has lowercase letters, digits, _ and - only, at most 32 of them",
             ),
@@ -645,6 +704,18 @@ impl Fault {
             "not_a_meta_id" => Fault::NotAMetaId,
             "bad_secret" => Fault::BadSecret,
             "set_by_server" => Fault::SetByServer,
+            "not_attachable" => Fault::NotAttachable {
+                mime_type: text(v, "mime_type"),
+            },
+            "attachment_too_big" => Fault::AttachmentTooBig {
+                max_mb: count(v, "max_mb"),
+            },
+            "empty_file" => Fault::EmptyFile,
+            "not_like_its_type" => Fault::NotLikeItsType {
+                mime_type: text(v, "mime_type"),
+            },
+            "no_such_upload" => Fault::NoSuchUpload,
+            "attachment_needs_meta" => Fault::AttachmentNeedsMeta,
             "not_a_shortcut" => Fault::NotAShortcut,
             "shortcut_twice" => Fault::ShortcutTwice {
                 shortcut: text(v, "shortcut"),
@@ -719,6 +790,7 @@ impl Part {
             "header" => Part::Header,
             "footer" => Part::Footer,
             "caption" => Part::Caption,
+            "file_name" => Part::FileName,
             "list_button" => Part::ListButton,
             "template" => Part::Template,
             "button_title" => Part::ButtonTitle { button },
@@ -1181,6 +1253,16 @@ mod tests {
             Fault::NotAMetaId,
             Fault::BadSecret,
             Fault::SetByServer,
+            Fault::NotAttachable {
+                mime_type: "x\"`y".into(),
+            },
+            Fault::AttachmentTooBig { max_mb: 7 },
+            Fault::EmptyFile,
+            Fault::NotLikeItsType {
+                mime_type: "x\"`y".into(),
+            },
+            Fault::NoSuchUpload,
+            Fault::AttachmentNeedsMeta,
             Fault::NotAShortcut,
             Fault::ShortcutTwice {
                 shortcut: "x\"`y".into(),

@@ -8,6 +8,7 @@
 //!   what to send and do out).
 //! - [`outbound`]: a message the shop sends, within WhatsApp's limits; [`log`]: the log's
 //!   records, one type that every writer builds and every reader matches.
+//! - [`media_types`]: the files WhatsApp carries, and what a person may attach.
 //! - [`fault`]: what is wrong with what a person wrote, as codes both sides word.
 //! - [`events`]: what the server pushes to dashboards over the WebSocket; [`api`]: the REST
 //!   API's request and response bodies; [`contact`]: who a customer is.
@@ -24,6 +25,7 @@ pub mod events;
 pub mod fault;
 pub mod format;
 pub mod log;
+pub mod media_types;
 pub mod model;
 pub mod outbound;
 pub mod quick_replies;

@@ -3,6 +3,7 @@
 //! wire format (the Graph API's JSON is in the server's `channel/meta/body.rs`).
 
 use crate::fault::{self, Fault, Part};
+use crate::media_types::AttachmentKind;
 use serde::{Deserialize, Serialize};
 
 pub use crate::model::{Choice, Section};
@@ -24,6 +25,7 @@ pub mod limits {
     pub const ROW_DESCRIPTION_CHARS: usize = 72;
     pub const ROW_ID_CHARS: usize = 200;
     pub const CAPTION_CHARS: usize = 1024;
+    pub const FILE_NAME_CHARS: usize = 240;
 }
 
 /// A message to send.
@@ -66,7 +68,36 @@ pub enum Outbound {
         source: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
+        /// The name the customer sees on a document.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filename: Option<String>,
     },
+    /// A file a person attached in the dashboard (`POST /api/uploads`): kept in the data
+    /// folder and uploaded to the channel when it is sent, so a send that waits (Meta out of
+    /// reach, a restart) still has it.
+    Attachment {
+        kind: AttachmentKind,
+        /// Its name in the data folder's `media/`, as the upload answered.
+        file: String,
+        /// The name the customer sees on a document.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filename: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+    },
+}
+
+/// Whether `file` can be the name of an upload in the media folder: letters, digits, `_` and
+/// `-`, then one extension Cocolu names files with.
+pub fn is_upload_name(file: &str) -> bool {
+    file.split_once('.').is_some_and(|(stem, extension)| {
+        !stem.is_empty()
+            && stem.len() <= 128
+            && stem
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            && crate::media_types::by_extension(extension).is_some()
+    })
 }
 
 impl Outbound {
@@ -83,6 +114,7 @@ impl Outbound {
             Outbound::List { .. } => "list",
             Outbound::Template { .. } => "template",
             Outbound::Media { .. } => "media",
+            Outbound::Attachment { .. } => "attachment",
         }
     }
 
@@ -96,6 +128,15 @@ impl Outbound {
             Outbound::Media { kind, caption, .. } => {
                 caption.clone().unwrap_or_else(|| format!("[{kind}]"))
             }
+            Outbound::Attachment {
+                kind,
+                filename,
+                caption,
+                ..
+            } => caption
+                .clone()
+                .or_else(|| filename.clone())
+                .unwrap_or_else(|| format!("[{}]", kind.as_str())),
         }
     }
 }
@@ -249,6 +290,7 @@ pub fn check(message: &Outbound) -> Result<(), LimitError> {
             kind,
             source,
             caption,
+            filename,
         } => {
             if !matches!(
                 kind.as_str(),
@@ -260,6 +302,19 @@ pub fn check(message: &Outbound) -> Result<(), LimitError> {
                 problems.push(Fault::NoMediaSource);
             }
             check_optional(Part::Caption, caption, CAPTION_CHARS, &mut problems);
+            check_optional(Part::FileName, filename, FILE_NAME_CHARS, &mut problems);
+        }
+        Outbound::Attachment {
+            file,
+            filename,
+            caption,
+            ..
+        } => {
+            if !is_upload_name(file) {
+                problems.push(Fault::NoSuchUpload);
+            }
+            check_optional(Part::Caption, caption, CAPTION_CHARS, &mut problems);
+            check_optional(Part::FileName, filename, FILE_NAME_CHARS, &mut problems);
         }
     }
     if problems.is_empty() {

@@ -42,6 +42,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let api = super::users::routes(api);
     let api = super::documents::routes(api);
     let api = super::conversations::routes(api);
+    let api = super::uploads::routes(api);
     let api = super::contacts::routes(api);
     let api = super::channel::routes(api);
     let api = super::simulate::routes(api);

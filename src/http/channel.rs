@@ -136,7 +136,8 @@ async fn test(config: MetaConfig) -> Option<ConnectionCheck> {
         return None;
     }
     let has_account = config.waba_id.is_some();
-    let graph = GraphClient::new(MetaLink::fixed(config));
+    // Only asks; it never sends a file, so it needs no media folder.
+    let graph = GraphClient::new(MetaLink::fixed(config), std::path::PathBuf::new());
     let mut outcome = graph.check_connection().await;
     if let (Ok(_), true) = (&outcome, has_account) {
         if let Err(error) = graph.approved_templates().await {

@@ -20,8 +20,11 @@ use cocolu_core::api::inbox::{
 };
 use cocolu_core::engine::render::{fill, Filling};
 use cocolu_core::events::ServerEvent;
+use cocolu_core::fault::Fault;
 use cocolu_core::log::Origin;
+use cocolu_core::outbound::{is_upload_name, Outbound};
 use cocolu_core::quick_replies::QuickReply;
+use cocolu_core::settings::ChannelKind;
 use serde::Deserialize;
 
 pub fn routes(api: Api) -> Api {
@@ -305,6 +308,25 @@ async fn mark_read(
     Ok(ApiJson(MarkedRead { message_id: latest }))
 }
 
+/// Whether an attachment can go: the file is in the media folder (uploads are kept for the
+/// media retention), and the channel in force carries files.
+async fn attachable(state: &AppState, file: &str) -> Result<(), ApiError> {
+    let refused = |fault| ApiError::Faulty {
+        code: "attachment",
+        faults: vec![fault],
+    };
+    if state.data.settings.get().channel != ChannelKind::Meta {
+        return Err(refused(Fault::AttachmentNeedsMeta));
+    }
+    let path = state.store.dir().join(crate::store::MEDIA_DIR).join(file);
+    let there = is_upload_name(file) && tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_file());
+    if there {
+        Ok(())
+    } else {
+        Err(refused(Fault::NoSuchUpload))
+    }
+}
+
 /// `GET /api/media/{media_id}`: a downloaded inbound media file.
 async fn media_file(
     State(state): State<AppState>,
@@ -444,6 +466,9 @@ async fn reply(
                 "There is no conversation '{conversation}' with a customer message."
             ))
         })?;
+    if let Outbound::Attachment { file, .. } = &request.message {
+        attachable(&state, file).await?;
+    }
     let text = request.message.summary();
     let outbox = state
         .outbox

@@ -22,6 +22,7 @@ mod simulate;
 pub mod state;
 mod stats;
 mod templates;
+mod uploads;
 mod users;
 mod webhook;
 #[cfg(feature = "whatsapp-web")]
@@ -31,6 +32,7 @@ mod ws;
 pub use access::{AccessConfig, IpRange};
 pub use error::{ApiError, ApiJson};
 pub use stats::tick_forever as stats_ticks;
+pub use uploads::UPLOADS_AT_ONCE;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;

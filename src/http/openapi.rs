@@ -65,6 +65,8 @@ pub struct Doc {
     query: Option<SchemaFn>,
     status: u16,
     response_type: &'static str,
+    /// The body is a file (any media type), not JSON.
+    file_body: bool,
 }
 
 impl Doc {
@@ -78,6 +80,7 @@ impl Doc {
             query: None,
             status: 200,
             response_type: "application/json",
+            file_body: false,
         }
     }
 
@@ -102,6 +105,12 @@ impl Doc {
     /// The query parameters, as the fields of `T`.
     pub fn query<T: Described>(mut self) -> Doc {
         self.query = root_schema_of::<T>();
+        self
+    }
+
+    /// The body is a file, sent as it is with its own `Content-Type`.
+    pub fn takes_file(mut self) -> Doc {
+        self.file_body = true;
         self
     }
 

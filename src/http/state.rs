@@ -90,6 +90,8 @@ pub struct Runtime {
     /// Admits CPU-heavy work of requests (compiling rules, simulating drafts) one at a time,
     /// on a blocking thread, so that it never takes every core webhooks are answered on.
     pub heavy: Arc<tokio::sync::Semaphore>,
+    /// Admits files attached from the dashboard a few at a time (see `http/uploads.rs`).
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -233,6 +233,7 @@ mod tests {
             stale_after: Duration::from_secs(600),
             media_max_bytes: 1024,
             heavy: Arc::new(tokio::sync::Semaphore::new(1)),
+            uploads: Arc::new(tokio::sync::Semaphore::new(1)),
         })
     }
 

@@ -11,6 +11,7 @@ use super::index::{self, MessageIndex, ReadLine};
 use super::log::{Log, Position};
 use super::Erased;
 use cocolu_core::log::LogRecord;
+use cocolu_core::outbound::Outbound;
 use serde::{Deserialize, Serialize};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -41,12 +42,17 @@ pub fn lines_of(log: &Log, conversation: &str) -> io::Result<Vec<(Position, Vec<
     Ok(found)
 }
 
-/// The media files the conversation's records name (plain file names in the media folder).
+/// The media files the conversation's records name (plain file names in the media folder):
+/// what the customer sent, and what was attached for them.
 pub fn media_of(lines: &[(Position, Vec<u8>)]) -> Vec<String> {
     lines
         .iter()
         .filter_map(|(_, line)| match LogRecord::from_line(line) {
             Some(LogRecord::MediaStored(stored)) => Some(stored.file),
+            Some(LogRecord::MessageOut(out)) => match out.message {
+                Outbound::Attachment { file, .. } => Some(file),
+                _ => None,
+            },
             _ => None,
         })
         .filter(|file| !file.is_empty() && !file.contains(['/', '\\']) && !file.starts_with('.'))
@@ -134,11 +140,16 @@ mod tests {
         json.to_string().into_bytes()
     }
 
-    /// Ana (`A`) and Bruno (`B`) wrote; Ana sent a photo.
+    /// Ana (`A`) and Bruno (`B`) wrote; Ana sent a photo and was sent her bill.
     async fn two_customers(dir: &Path) -> Store {
         let store = Store::open(dir, &StoreOptions::default()).expect("store");
         std::fs::create_dir_all(dir.join(MEDIA_DIR)).expect("media folder");
         std::fs::write(dir.join(MEDIA_DIR).join("M1.jpg"), b"ana's photo").expect("photo");
+        std::fs::write(
+            dir.join(MEDIA_DIR).join("up_1a.pdf"),
+            b"%PDF-1.4 ana's bill",
+        )
+        .expect("bill");
         store
             .append(vec![
                 line(serde_json::json!({"kind": "message_in", "conversation": "A", "id": "w1", "at": 1, "text": "soy Ana, mi dirección es Calle 1"})),
@@ -146,6 +157,7 @@ mod tests {
                 line(serde_json::json!({"kind": "media_stored", "conversation": "A", "message_id": "w1", "media_id": "M1", "file": "M1.jpg", "mime_type": "image/jpeg", "size": 11, "at": 3})),
                 line(serde_json::json!({"kind": "contact_state", "conversation": "A", "at": 4, "message_id": "w1", "reason": {"because": "welcome"}, "state": {"notes": "Ana prefiere la tarde"}})),
                 line(serde_json::json!({"kind": "order_placed", "conversation": "A", "at": 5, "items": ["pan"]})),
+                line(serde_json::json!({"kind": "message_out", "conversation": "A", "outbox": "o1", "at": 6, "to": {"wa_id": "584121"}, "origin": {"by": "agent", "user": "lola"}, "text": "tu factura", "message": {"type": "attachment", "kind": "document", "file": "up_1a.pdf", "filename": "factura.pdf", "caption": "tu factura"}})),
             ])
             .await
             .expect("stored");
@@ -178,10 +190,13 @@ mod tests {
             .expect("joined")
             .expect("erased");
 
-        assert_eq!((erased.records, erased.media), (4, 1));
+        assert_eq!((erased.records, erased.media), (5, 2));
         assert!(!dir.join(MEDIA_DIR).join("M1.jpg").exists());
+        assert!(!dir.join(MEDIA_DIR).join("up_1a.pdf").exists());
         let text = log_text(&dir);
-        for trace in ["Ana", "Calle 1", "M1.jpg", "pan", "\"A\""] {
+        for trace in [
+            "Ana", "Calle 1", "M1.jpg", "up_1a", "factura", "pan", "\"A\"",
+        ] {
             assert!(!text.contains(trace), "{trace} is still in {text}");
         }
         assert!(text.contains("Bruno"), "the other customer is kept");

@@ -1,6 +1,6 @@
 //! A stand-in for Meta's Graph API (the one part of the world the tests cannot reach). It
-//! answers like Meta (`messages`, read receipts, the phone number, approved templates, and
-//! Meta's error shape), records every request, and can be told how to answer the next sends:
+//! answers like Meta (`messages`, read receipts, media uploads, the phone number, approved
+//! templates, and Meta's error shape), records every request, and can be told how to answer the next sends:
 //! 5xx, 429, a Meta error code, or slowly.
 //!
 //! Media ids choose how their download goes: `MEDIA_BIG...` files are 4 KB;
@@ -59,6 +59,20 @@ pub fn media_bytes(id: &str) -> Vec<u8> {
     bytes
 }
 
+/// A file uploaded to `POST /{version}/{phone_number_id}/media`.
+#[derive(Clone, Debug)]
+pub struct Upload {
+    /// The media id the stand-in answered.
+    pub id: String,
+    /// The form's `messaging_product` and `type`.
+    pub messaging_product: String,
+    pub mime_type: String,
+    /// The file part's name and type.
+    pub file_name: Option<String>,
+    pub part_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
 #[derive(Default)]
 struct Shared {
     url: Mutex<String>,
@@ -68,6 +82,9 @@ struct Shared {
     /// What reached the other host.
     seen_elsewhere: Mutex<Vec<Seen>>,
     script: Mutex<VecDeque<Answer>>,
+    /// How to answer the next uploads.
+    upload_script: Mutex<VecDeque<Answer>>,
+    uploads: Mutex<Vec<Upload>>,
     ids: AtomicU64,
     downloading: AtomicUsize,
     most_downloading: AtomicUsize,
@@ -140,7 +157,90 @@ fn meta_error(status: u16, code: i64, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// Meta's media upload: a `multipart/form-data` form with `messaging_product` ("whatsapp"),
+/// `type` (the MIME type) and `file`; answers `{"id": MEDIA_ID}`.
+async fn upload(shared: &Shared, seen: Seen, request: Request) -> Response {
+    use axum::extract::FromRequest;
+    shared.seen.lock().expect("lock").push(seen.clone());
+    if seen.authorization.as_deref() != Some(&format!("Bearer {ACCESS_TOKEN}")) {
+        return meta_error(
+            401,
+            190,
+            "Error validating access token: Session has expired.",
+        );
+    }
+    let Ok(mut form) = axum::extract::Multipart::from_request(request, &()).await else {
+        return meta_error(400, 100, "(#100) The parameter file is required.");
+    };
+    let (mut product, mut mime_type, mut file) = (String::new(), String::new(), None);
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name().unwrap_or("") {
+            "messaging_product" => product = field.text().await.unwrap_or_default(),
+            "type" => mime_type = field.text().await.unwrap_or_default(),
+            "file" => {
+                let name = field.file_name().map(str::to_string);
+                let part_type = field.content_type().map(str::to_string);
+                let bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+                file = Some((name, part_type, bytes));
+            }
+            _ => {}
+        }
+    }
+    if product != "whatsapp" {
+        return meta_error(
+            400,
+            100,
+            "(#100) The parameter messaging_product is required.",
+        );
+    }
+    let Some((file_name, part_type, bytes)) = file else {
+        return meta_error(400, 100, "(#100) The parameter file is required.");
+    };
+    if mime_type.is_empty() {
+        return meta_error(400, 100, "(#100) The parameter type is required.");
+    }
+    let answer = shared.upload_script.lock().expect("lock").pop_front();
+    match answer {
+        Some(Answer::Status(status)) => {
+            return (
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                "",
+            )
+                .into_response()
+        }
+        Some(Answer::MetaError {
+            status,
+            code,
+            message,
+        }) => return meta_error(status, code, message),
+        Some(Answer::Slow(delay)) => tokio::time::sleep(delay).await,
+        Some(Answer::Accept) | None => {}
+    }
+    let id = format!(
+        "{}",
+        900_000_000_000_000u64 + shared.ids.fetch_add(1, Ordering::Relaxed)
+    );
+    shared.uploads.lock().expect("lock").push(Upload {
+        id: id.clone(),
+        messaging_product: product,
+        mime_type,
+        file_name,
+        part_type,
+        bytes,
+    });
+    Json(json!({ "id": id })).into_response()
+}
+
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    if request.method() == "POST"
+        && request
+            .uri()
+            .path()
+            .ends_with(&format!("/{PHONE_NUMBER_ID}/media"))
+    {
+        let seen = seen_of(&request);
+        return upload(&shared, seen, request).await;
+    }
     let Seen {
         method,
         path,
@@ -246,6 +346,20 @@ impl FakeGraph {
     /// The most media downloads that ran at once.
     pub fn most_downloads_at_once(&self) -> usize {
         self.shared.most_downloading.load(Ordering::SeqCst)
+    }
+
+    /// Answers the next media uploads in this order (then accepts again).
+    pub fn script_uploads(&self, answers: impl IntoIterator<Item = Answer>) {
+        self.shared
+            .upload_script
+            .lock()
+            .expect("lock")
+            .extend(answers);
+    }
+
+    /// Every file uploaded so far (accepted ones).
+    pub fn uploads(&self) -> Vec<Upload> {
+        self.shared.uploads.lock().expect("lock").clone()
     }
 
     /// Answers the next message sends in this order (then accepts again).

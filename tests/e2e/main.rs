@@ -4,6 +4,7 @@
 mod accounts;
 mod agents;
 mod answered;
+mod attachments;
 mod binary;
 mod bot;
 mod browser;

@@ -167,6 +167,21 @@ pub struct Queued {
     pub outbox: String,
 }
 
+/// A file attached in the dashboard, stored and ready to send as an
+/// [`Outbound::Attachment`] (its `kind`, `file` and `filename` go into the message).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Uploaded {
+    /// Its name in the data folder's `media/` (also `GET /api/media/{file without extension}`).
+    pub file: String,
+    pub kind: crate::media_types::AttachmentKind,
+    pub mime_type: String,
+    /// In bytes.
+    pub size: u64,
+    /// The name the customer sees on a document, as it was attached.
+    pub filename: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

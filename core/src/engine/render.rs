@@ -198,7 +198,9 @@ pub fn merge_welcome(welcome: &Outbound, next: &Outbound) -> Option<Outbound> {
         Outbound::Buttons { body, .. } | Outbound::List { body, .. } => {
             *body = joined(body, limits::INTERACTIVE_BODY_CHARS)?
         }
-        Outbound::Template { .. } | Outbound::Media { .. } => return None,
+        Outbound::Template { .. } | Outbound::Media { .. } | Outbound::Attachment { .. } => {
+            return None
+        }
     }
     Some(merged)
 }

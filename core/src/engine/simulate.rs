@@ -131,6 +131,7 @@ pub fn preview(reply: &Outbound) -> String {
         Outbound::Media { kind, caption, .. } => {
             format!("[{kind}] {}", caption.clone().unwrap_or_default())
         }
+        Outbound::Attachment { .. } => format!("[{}] {}", reply.kind(), reply.summary()),
     }
 }
 

@@ -99,6 +99,7 @@ pub fn graph_body(to: &ContactRef, message: &Outbound) -> Value {
             kind,
             source,
             caption,
+            filename,
         } => {
             let mut media = if source.starts_with("http://") || source.starts_with("https://") {
                 json!({ "link": source })
@@ -111,8 +112,14 @@ pub fn graph_body(to: &ContactRef, message: &Outbound) -> Value {
             {
                 media["caption"] = json!(c);
             }
+            if let Some(name) = filename.as_ref().filter(|_| kind == "document") {
+                media["filename"] = json!(name);
+            }
             (kind.as_str(), media)
         }
+        // Uploaded first (`GraphClient::send`), then sent as the medium it became; without
+        // its media id there is nothing to send.
+        Outbound::Attachment { kind, .. } => (kind.as_str(), json!({})),
     };
     body["type"] = json!(kind);
     body[kind] = content;

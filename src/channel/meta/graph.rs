@@ -10,6 +10,7 @@ use crate::channel::Channel;
 use cocolu_core::api::channel::{ApprovedTemplate, PhoneNumberInfo};
 use cocolu_core::contact::ContactRef;
 use cocolu_core::log::{Failure, SendError};
+use cocolu_core::media_types;
 use cocolu_core::outbound::{self, Outbound};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -128,17 +129,29 @@ impl MediaDownload {
 pub struct GraphClient {
     http: reqwest::Client,
     link: MetaLink,
+    /// Where attached files wait to be uploaded (the data folder's `media/`).
+    media_dir: std::path::PathBuf,
+}
+
+/// How long an upload may take: the usual request time, plus a second per 128 KB (a 100 MB
+/// document on a slow uplink).
+fn upload_time(bytes: u64) -> Duration {
+    Duration::from_secs(20 + bytes / (128 * 1024))
 }
 
 impl GraphClient {
-    pub fn new(link: MetaLink) -> GraphClient {
+    pub fn new(link: MetaLink, media_dir: std::path::PathBuf) -> GraphClient {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
             .user_agent(concat!("cocolu/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        GraphClient { http, link }
+        GraphClient {
+            http,
+            link,
+            media_dir,
+        }
     }
 
     /// The connection in force now (changed from the dashboard without a restart).
@@ -189,11 +202,89 @@ impl GraphClient {
         }
     }
 
-    /// Sends a message; returns Meta's id for it (`wamid...`). Limits are checked first.
+    /// `POST /{version}/{phone_number_id}/media`: uploads an attached file (streamed from
+    /// the media folder, as `multipart/form-data`); returns its media id.
+    async fn upload(
+        &self,
+        config: &MetaConfig,
+        file: &str,
+        filename: Option<&str>,
+    ) -> Result<String, SendError> {
+        let gone = |e: std::io::Error| {
+            SendError::local(
+                Failure::Permanent,
+                format!("the attached file {file} cannot be read: {e}"),
+            )
+        };
+        let media_type = file
+            .rsplit_once('.')
+            .and_then(|(_, extension)| media_types::by_extension(extension))
+            .filter(|t| t.attach_as.is_some() && outbound::is_upload_name(file))
+            .ok_or_else(|| {
+                SendError::local(
+                    Failure::Permanent,
+                    format!("{file} is not an attached file"),
+                )
+            })?;
+        let opened = tokio::fs::File::open(self.media_dir.join(file))
+            .await
+            .map_err(gone)?;
+        let size = opened.metadata().await.map_err(gone)?.len();
+        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(opened));
+        let part = reqwest::multipart::Part::stream_with_length(body, size)
+            .file_name(filename.unwrap_or(file).to_string())
+            .mime_str(media_type.mime_type)
+            .map_err(|e| SendError::local(Failure::Permanent, e.to_string()))?;
+        let form = reqwest::multipart::Form::new()
+            .text("messaging_product", "whatsapp")
+            .text("type", media_type.mime_type)
+            .part("file", part);
+        let url = Self::url(config, &format!("{}/media", Self::phone_number_id(config)?));
+        let answer = self
+            .call(
+                config,
+                self.http
+                    .post(url)
+                    .multipart(form)
+                    .timeout(upload_time(size)),
+            )
+            .await?;
+        answer
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                SendError::local(
+                    Failure::Permanent,
+                    "the Graph API accepted the file but returned no media id",
+                )
+            })
+    }
+
+    /// Sends a message; returns Meta's id for it (`wamid...`). Limits are checked first; an
+    /// attached file is uploaded first, and sent by its media id.
     pub async fn send(&self, to: &ContactRef, message: &Outbound) -> Result<String, SendError> {
         outbound::check(message)
             .map_err(|e| SendError::local(Failure::Permanent, e.to_string()))?;
         let config = self.config();
+        let uploaded;
+        let message = match message {
+            Outbound::Attachment {
+                kind,
+                file,
+                filename,
+                caption,
+            } => {
+                uploaded = Outbound::Media {
+                    kind: kind.as_str().into(),
+                    source: self.upload(&config, file, filename.as_deref()).await?,
+                    caption: caption.clone(),
+                    filename: filename.clone(),
+                };
+                &uploaded
+            }
+            other => other,
+        };
         let url = Self::url(
             &config,
             &format!("{}/messages", Self::phone_number_id(&config)?),

@@ -68,7 +68,7 @@ pub fn text_of(message: &Outbound) -> Option<String> {
             Some(caption) => format!("{caption}\n{source}"),
             None => source.clone(),
         }),
-        Outbound::Template { .. } | Outbound::Media { .. } => None,
+        Outbound::Template { .. } | Outbound::Media { .. } | Outbound::Attachment { .. } => None,
     }
 }
 
@@ -86,6 +86,11 @@ pub fn refusal(message: &Outbound) -> Option<SendError> {
         Outbound::Media { source, .. } if !is_link(source) => {
             "this medium was uploaded to Meta and only Meta's Cloud API can send it; give it \
              as a public link for the WhatsApp Web channel"
+        }
+        Outbound::Attachment { .. } => {
+            "files attached in the dashboard are sent through Meta's Cloud API only; the \
+             WhatsApp Web channel sends text, menus as numbered options, and media given as \
+             links"
         }
         _ => return None,
     };
@@ -228,6 +233,7 @@ mod tests {
             kind: "image".into(),
             source: "https://tienda.example/menu.jpg".into(),
             caption: Some("Nuestro menú".into()),
+            filename: None,
         };
         assert_eq!(
             text_of(&linked).as_deref(),
@@ -238,6 +244,7 @@ mod tests {
             kind: "image".into(),
             source: "1234567890".into(),
             caption: None,
+            filename: None,
         };
         assert_eq!(text_of(&uploaded), None);
         let refused = refusal(&uploaded).expect("refused");

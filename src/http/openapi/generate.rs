@@ -81,6 +81,12 @@ pub fn document(operations: &[Operation]) -> Value {
                 "content": {"application/json": {"schema": request(&mut generator)}}
             });
         }
+        if doc.file_body {
+            entry["requestBody"] = json!({
+                "required": true,
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+            });
+        }
         let mut success = json!({"description": "Success"});
         if let Some(response) = doc.response {
             success["content"] = json!({doc.response_type: {"schema": response(&mut generator)}});

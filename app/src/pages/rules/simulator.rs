@@ -99,7 +99,9 @@ fn reply_bubble(reply: Outbound) -> impl IntoView {
             ..
         } => (Some(body), footer, vec![button]),
         Outbound::Template { name, .. } => (Some(format!("[{name}]")), None, Vec::new()),
-        Outbound::Media { caption, .. } => (caption, None, Vec::new()),
+        Outbound::Media { caption, .. } | Outbound::Attachment { caption, .. } => {
+            (caption, None, Vec::new())
+        }
     };
     view! {
         <article class="bubble" data-author="bot">

@@ -1,0 +1,310 @@
+//! Files attached to a reply: stored by `POST /api/uploads`, uploaded to Meta's media
+//! endpoint when the reply goes out (again after a failure), sent by their media id with the
+//! caption and the document's name; what WhatsApp would refuse is refused first, in codes the
+//! dashboard words, and leaves no file behind.
+
+use crate::fake_graph::{Answer, FakeGraph};
+use crate::helpers::{anonymous_client, now_secs, spawn_app_with_graph, text_message, TestApp};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const CUSTOMER: &str = "584121000077";
+const CONVERSATION: &str = "VE.584121000077";
+
+/// A PNG's signature and header, then filler: what the server checks of a photo.
+fn png(size: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1A\n\0\0\0\rIHDR".to_vec();
+    bytes.resize(size, 7);
+    bytes
+}
+
+async fn customer_wrote(app: &TestApp, graph: &FakeGraph) {
+    let message = text_message("wamid.att1", CUSTOMER, "hola", now_secs());
+    assert_eq!(app.webhook(&message).await.status(), 200);
+    graph.wait_for_sends(1, Duration::from_secs(10)).await;
+}
+
+async fn upload(
+    app: &TestApp,
+    name: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url("/api/uploads"))
+        .query(&[("name", name)])
+        .body(bytes);
+    if !content_type.is_empty() {
+        request = request.header("content-type", content_type);
+    }
+    request.send().await.expect("sent")
+}
+
+async fn reply(app: &TestApp, message: Value) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/conversations/{CONVERSATION}/messages"),
+        &json!({ "message": message }),
+    )
+    .await
+}
+
+/// The first fault's code of a refusal, checking its status.
+async fn fault_of(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status(), status);
+    let body: Value = response.json().await.expect("JSON");
+    body["error"]["faults"][0].clone()
+}
+
+fn media_files(app: &TestApp) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(app.data_path().join("media"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_photo_is_uploaded_to_meta_when_sent_and_goes_with_its_caption() {
+    let (app, graph) = spawn_app_with_graph().await;
+    customer_wrote(&app, &graph).await;
+
+    let photo = png(20_000);
+    let stored = upload(&app, "pedido listo.png", "image/png", photo.clone()).await;
+    assert_eq!(stored.status(), 201);
+    let stored: Value = stored.json().await.expect("JSON");
+    let file = stored["file"].as_str().expect("file").to_string();
+    assert!(file.starts_with("up_") && file.ends_with(".png"), "{file}");
+    assert_eq!(stored["kind"], "image");
+    assert_eq!(stored["mime_type"], "image/png");
+    assert_eq!(stored["size"], 20_000);
+    assert_eq!(stored["filename"], "pedido listo.png");
+    assert!(
+        graph.uploads().is_empty(),
+        "nothing goes to Meta before the reply"
+    );
+
+    // The dashboard shows it from the server while it waits and after.
+    let stem = file.trim_end_matches(".png");
+    let served = app.get(&format!("/api/media/{stem}")).await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.bytes().await.expect("bytes").to_vec(), photo);
+
+    let queued = reply(
+        &app,
+        json!({"type": "attachment", "kind": "image", "file": file, "caption": "Así quedó tu pedido ✨"}),
+    )
+    .await;
+    assert_eq!(queued.status(), 202);
+    let sends = graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    assert_eq!(sends.len(), 2, "the welcome and the photo: {sends:#?}");
+
+    let uploads = graph.uploads();
+    assert_eq!(uploads.len(), 1);
+    let sent = &uploads[0];
+    assert_eq!(sent.messaging_product, "whatsapp");
+    assert_eq!(sent.mime_type, "image/png");
+    assert_eq!(sent.part_type.as_deref(), Some("image/png"));
+    assert_eq!(
+        sent.file_name.as_deref(),
+        Some(file.as_str()),
+        "a photo sent without a name goes under its stored one"
+    );
+    assert!(
+        sent.bytes == photo,
+        "the file reaches Meta as it was attached"
+    );
+
+    let photo_message = &sends[1];
+    assert_eq!(photo_message["messaging_product"], "whatsapp");
+    assert_eq!(photo_message["to"], CUSTOMER);
+    assert_eq!(photo_message["type"], "image");
+    assert_eq!(photo_message["image"]["id"], sent.id.as_str());
+    assert_eq!(photo_message["image"]["caption"], "Así quedó tu pedido ✨");
+
+    // The conversation keeps it, with its caption as the text a person reads.
+    let history = app
+        .get_json(&format!("/api/conversations/{CONVERSATION}/messages"))
+        .await;
+    let out = history
+        .as_array()
+        .expect("records")
+        .iter()
+        .find(|r| r["kind"] == "message_out" && r["message"]["type"] == "attachment")
+        .expect("the attachment is in the history")
+        .clone();
+    assert_eq!(out["text"], "Así quedó tu pedido ✨");
+    assert_eq!(out["message"]["file"], file.as_str());
+}
+
+#[tokio::test]
+async fn a_document_keeps_its_name_and_an_upload_that_failed_is_tried_again() {
+    let (app, graph) = spawn_app_with_graph().await;
+    customer_wrote(&app, &graph).await;
+    graph.script_uploads([Answer::Status(500)]);
+
+    // Some browsers give no type for a document: its name says what it is.
+    let pdf = b"%PDF-1.7\nprecios de diciembre".to_vec();
+    let stored = upload(&app, "Catálogo 2026.pdf", "", pdf.clone()).await;
+    assert_eq!(stored.status(), 201);
+    let stored: Value = stored.json().await.expect("JSON");
+    assert_eq!(stored["kind"], "document");
+    assert_eq!(stored["mime_type"], "application/pdf");
+
+    let queued = reply(
+        &app,
+        json!({"type": "attachment", "kind": "document", "file": stored["file"], "filename": stored["filename"]}),
+    )
+    .await;
+    assert_eq!(queued.status(), 202);
+    let sends = graph.wait_for_sends(2, Duration::from_secs(20)).await;
+    assert_eq!(sends.len(), 2, "{sends:#?}");
+    let tries = graph
+        .seen()
+        .iter()
+        .filter(|s| s.method == "POST" && s.path.ends_with("/media"))
+        .count();
+    assert_eq!(tries, 2, "refused once with a 500, then accepted");
+    let uploads = graph.uploads();
+    assert!(uploads[0].bytes == pdf);
+    assert_eq!(sends[1]["type"], "document");
+    assert_eq!(sends[1]["document"]["id"], uploads[0].id.as_str());
+    assert_eq!(sends[1]["document"]["filename"], "Catálogo 2026.pdf");
+    assert!(sends[1]["document"].get("caption").is_none());
+}
+
+#[tokio::test]
+async fn files_whatsapp_would_refuse_are_refused_first_and_leave_nothing() {
+    let (app, graph) = spawn_app_with_graph().await;
+    customer_wrote(&app, &graph).await;
+
+    let fault = fault_of(
+        upload(
+            &app,
+            "setup.exe",
+            "application/x-msdownload",
+            b"MZ\x90\0".to_vec(),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fault["code"], "not_attachable");
+    assert_eq!(fault["mime_type"], "application/x-msdownload");
+
+    let fault = fault_of(
+        upload(
+            &app,
+            "foto.png",
+            "image/png",
+            b"just some text, renamed".to_vec(),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fault["code"], "not_like_its_type");
+
+    let fault = fault_of(
+        upload(&app, "vacio.txt", "text/plain", Vec::new()).await,
+        422,
+    )
+    .await;
+    assert_eq!(fault["code"], "empty_file");
+
+    // Over WhatsApp's 5 MB for photos: said by its length before it is read...
+    let fault = fault_of(
+        upload(&app, "grande.png", "image/png", png(5 * 1024 * 1024 + 1)).await,
+        422,
+    )
+    .await;
+    assert_eq!(fault["code"], "attachment_too_big");
+    assert_eq!(fault["max_mb"], 5);
+    // ...and counted as it comes when no length is announced.
+    let pieces: Vec<Result<Vec<u8>, std::io::Error>> = png(6 * 1024 * 1024)
+        .chunks(64 * 1024)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    let streamed = app
+        .client
+        .post(app.url("/api/uploads?name=grande.png"))
+        .header("content-type", "image/png")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            pieces,
+        )))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(fault_of(streamed, 422).await["code"], "attachment_too_big");
+
+    // A body that breaks off mid-way leaves no file either.
+    let (feed, body) = futures_channel::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let broken = tokio::spawn({
+        let request = app
+            .client
+            .post(app.url("/api/uploads?name=cortado.pdf"))
+            .header("content-type", "application/pdf")
+            .body(reqwest::Body::wrap_stream(body));
+        async move { request.send().await }
+    });
+    {
+        use futures_util::SinkExt;
+        let mut feed = feed;
+        feed.send(Ok(b"%PDF-1.4 the first part".to_vec()))
+            .await
+            .expect("fed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        feed.send(Err(std::io::Error::other("the phone lost its signal")))
+            .await
+            .expect("fed");
+    }
+    let _ = broken.await;
+
+    // Not signed in: nothing is stored.
+    let anonymous = anonymous_client()
+        .post(app.url("/api/uploads?name=a.png"))
+        .header("content-type", "image/png")
+        .body(png(100))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(anonymous.status(), 401);
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(media_files(&app).is_empty(), "{:?}", media_files(&app));
+
+    // A reply can only attach a file that was uploaded.
+    let missing = reply(
+        &app,
+        json!({"type": "attachment", "kind": "image", "file": "up_0000000000000000.png"}),
+    )
+    .await;
+    assert_eq!(fault_of(missing, 422).await["code"], "no_such_upload");
+    let outside = reply(
+        &app,
+        json!({"type": "attachment", "kind": "document", "file": "../settings.json"}),
+    )
+    .await;
+    assert_eq!(fault_of(outside, 422).await["code"], "no_such_upload");
+    let stored: Value = upload(&app, "a.png", "image/png", png(100))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let too_long = reply(
+        &app,
+        json!({"type": "attachment", "kind": "image", "file": stored["file"], "caption": "x".repeat(1025)}),
+    )
+    .await;
+    let fault = fault_of(too_long, 422).await;
+    assert_eq!(fault["code"], "too_long");
+    assert_eq!(fault["what"]["part"], "caption");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(graph.uploads().is_empty());
+    assert_eq!(graph.sends().len(), 1, "only the welcome went out");
+}
