@@ -17,7 +17,7 @@ done
 rustup target list --installed | grep -qx wasm32-unknown-unknown \
   || rustup target add wasm32-unknown-unknown
 
-step "Debian packages: chromium and chromium-driver (browser tests), rsync (backup tests), nginx and openssl (proxy tests), systemd (unit check), tzdata (time zones)"
+step "Debian packages: chromium, chromium-driver and an emoji font (browser tests), rsync (backup tests), nginx and openssl (proxy tests), systemd (unit check), tzdata (time zones)"
 packages=()
 command -v rsync >/dev/null || packages+=(rsync)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || packages+=(nginx)
@@ -26,8 +26,12 @@ command -v systemd-analyze >/dev/null || packages+=(systemd)
 [ -e /usr/share/zoneinfo/America/Caracas ] || packages+=(tzdata)
 if [ -n "${COCOLU_SKIP_BROWSER:-}" ]; then
   echo "COCOLU_SKIP_BROWSER is set: browser tests will be skipped"
-elif [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-  packages+=(chromium chromium-driver)
+else
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    packages+=(chromium chromium-driver)
+  fi
+  # The screenshots show emoji as a phone does (customers and the emoji panel use them).
+  [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || packages+=(fonts-noto-color-emoji)
 fi
 if [ ${#packages[@]} -gt 0 ]; then
   as_root apt-get update -qq

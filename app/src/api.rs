@@ -115,6 +115,17 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// A fault found before asking the server (a file WhatsApp would refuse).
+    pub fn local(fault: cocolu_core::fault::Fault) -> Failure {
+        Failure {
+            status: 0,
+            code: "invalid".into(),
+            message: fault.to_string(),
+            faults: vec![fault.into()],
+            details: None,
+        }
+    }
+
     fn network(message: String) -> Failure {
         Failure {
             status: 0,
@@ -187,7 +198,40 @@ pub async fn send<T: DeserializeOwned>(
     path: String,
     body: Option<serde_json::Value>,
 ) -> Result<T, Failure> {
-    let (status, text) = send_text(method, &path, body.map(|b| b.to_string())).await?;
+    let payload = match body {
+        Some(body) => Payload::Json(body.to_string()),
+        None => Payload::Empty,
+    };
+    answer_of(send_text(method, &path, payload).await?)
+}
+
+/// A file picked in the browser, to send as a request's body.
+#[cfg(feature = "hydrate")]
+pub type PickedFile = web_sys::File;
+/// While rendering on the server no file is ever picked.
+#[cfg(not(feature = "hydrate"))]
+#[derive(Clone, Debug)]
+pub struct PickedFile;
+
+/// What a request carries.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+enum Payload {
+    Empty,
+    Json(String),
+    /// A file as it is, with its type.
+    File(PickedFile, &'static str),
+}
+
+/// `POST path` with a file as the body (its `content_type` given), as the signed-in person.
+pub async fn upload<T: DeserializeOwned>(
+    path: String,
+    file: PickedFile,
+    content_type: &'static str,
+) -> Result<T, Failure> {
+    answer_of(send_text("POST", &path, Payload::File(file, content_type)).await?)
+}
+
+fn answer_of<T: DeserializeOwned>((status, text): (u16, String)) -> Result<T, Failure> {
     if !(200..300).contains(&status) {
         return Err(Failure::of_answer(status, &text));
     }
@@ -200,7 +244,7 @@ pub async fn send<T: DeserializeOwned>(
 }
 
 #[cfg(not(feature = "hydrate"))]
-async fn send_text(_: &str, _: &str, _: Option<String>) -> Result<(u16, String), Failure> {
+async fn send_text(_: &str, _: &str, _: Payload) -> Result<(u16, String), Failure> {
     Err(Failure::network("changes are made from the browser".into()))
 }
 
@@ -211,11 +255,7 @@ thread_local! {
 }
 
 #[cfg(feature = "hydrate")]
-async fn send_text(
-    method: &str,
-    path: &str,
-    body: Option<String>,
-) -> Result<(u16, String), Failure> {
+async fn send_text(method: &str, path: &str, body: Payload) -> Result<(u16, String), Failure> {
     if CSRF.with_borrow(Option::is_none) {
         let me: cocolu_core::api::accounts::Me =
             get_json("/api/auth/me").await.map_err(Failure::network)?;
@@ -236,7 +276,7 @@ async fn send_text(
 async fn browser_request(
     method: &str,
     path: &str,
-    body: Option<String>,
+    body: Payload,
     csrf: &str,
 ) -> Result<(u16, String), String> {
     use wasm_bindgen::JsCast;
@@ -247,11 +287,20 @@ async fn browser_request(
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(describe)?;
     headers.set("x-csrf-token", csrf).map_err(describe)?;
-    if let Some(body) = body {
-        headers
-            .set("content-type", "application/json")
-            .map_err(describe)?;
-        init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+    match body {
+        Payload::Empty => {}
+        Payload::Json(body) => {
+            headers
+                .set("content-type", "application/json")
+                .map_err(describe)?;
+            init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+        }
+        Payload::File(file, content_type) => {
+            headers
+                .set("content-type", content_type)
+                .map_err(describe)?;
+            init.set_body(&file);
+        }
     }
     init.set_headers(&headers);
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))

@@ -308,3 +308,179 @@ async fn files_whatsapp_would_refuse_are_refused_first_and_leave_nothing() {
     assert!(graph.uploads().is_empty());
     assert_eq!(graph.sends().len(), 1, "only the welcome went out");
 }
+
+/// The value of the composer's text box.
+async fn composer_text(client: &fantoccini::Client) -> String {
+    client
+        .execute(
+            "return document.querySelector('#composer-text').value;",
+            vec![],
+        )
+        .await
+        .expect("value")
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Picks `path` in the composer's file input, as the system's file picker would.
+async fn pick_file(client: &fantoccini::Client, path: &std::path::Path) {
+    client
+        .find(fantoccini::Locator::Css("#composer-file"))
+        .await
+        .expect("file input")
+        .send_keys(path.to_str().expect("path"))
+        .await
+        .expect("file picked");
+}
+
+#[tokio::test]
+async fn the_owner_on_a_phone_adds_an_emoji_attaches_a_catalogue_and_sends_it() {
+    use crate::browser::{open_with, save_screenshot, skip};
+    use crate::pages::{press, type_into, wait_for, wait_gone, wait_text};
+    if skip() {
+        return;
+    }
+    let (app, graph) = spawn_app_with_graph().await;
+    customer_wrote(&app, &graph).await;
+    let files = tempfile::tempdir().expect("tempdir");
+    let catalogue = files.path().join("Catálogo diciembre.pdf");
+    std::fs::write(&catalogue, b"%PDF-1.7\nel catalogo de diciembre").expect("pdf");
+    let program = files.path().join("oferta.exe");
+    std::fs::write(&program, b"MZ\x90\0 not a document").expect("exe");
+
+    let browser = open_with(&app, &format!("/inbox?c={CONVERSATION}"), 375, 800).await;
+    let client = browser.client();
+    wait_for(client, "#composer-text").await;
+    type_into(client, "#composer-text", "Aquí tienes el catálogo ").await;
+    press(client, "#emoji-toggle").await;
+    wait_for(client, "#emoji-panel").await;
+    save_screenshot(client, "composer-emoji-375-es.png").await;
+    client
+        .execute(
+            "[...document.querySelectorAll('#emoji-panel .emoji')].find(b => b.textContent === '👍').click();",
+            vec![],
+        )
+        .await
+        .expect("emoji");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while composer_text(client).await != "Aquí tienes el catálogo 👍" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the emoji goes where the cursor is: {:?}",
+            composer_text(client).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    press(client, "#emoji-toggle").await;
+    wait_gone(client, "#emoji-panel").await;
+
+    // A program is refused in the browser, in Spanish, before anything is uploaded.
+    pick_file(client, &program).await;
+    let toast = wait_text(client, "#toasts", "No se puede adjuntar este archivo").await;
+    assert!(
+        toast.contains("envía una foto (JPEG o PNG) o un documento"),
+        "{toast}"
+    );
+    assert!(client
+        .find(fantoccini::Locator::Css("#composer-attached"))
+        .await
+        .is_err());
+
+    pick_file(client, &catalogue).await;
+    let chip = wait_text(client, "#composer-attached", "Catálogo diciembre.pdf").await;
+    assert!(chip.contains("Documento · 1 KB"), "{chip}");
+    save_screenshot(client, "composer-attached-375-es.png").await;
+    press(client, "#composer button[type=submit]").await;
+
+    let sends = graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    assert_eq!(sends.len(), 2, "{sends:#?}");
+    assert_eq!(sends[1]["type"], "document");
+    assert_eq!(sends[1]["document"]["filename"], "Catálogo diciembre.pdf");
+    assert_eq!(
+        sends[1]["document"]["caption"],
+        "Aquí tienes el catálogo 👍"
+    );
+    let uploads = graph.uploads();
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(uploads[0].mime_type, "application/pdf");
+    assert!(uploads[0].bytes == std::fs::read(&catalogue).expect("pdf"));
+
+    // Sent: the box is empty again, and the thread shows the document with its caption.
+    wait_gone(client, "#composer-attached").await;
+    let bubble = wait_text(
+        client,
+        ".bubble[data-kind='document']",
+        "Catálogo diciembre.pdf",
+    )
+    .await;
+    assert!(bubble.contains("Aquí tienes el catálogo 👍"), "{bubble}");
+    assert_eq!(composer_text(client).await, "");
+    save_screenshot(client, "composer-sent-375-es.png").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn an_agent_on_a_laptop_in_english_sends_a_photo_without_a_caption() {
+    use crate::browser::{launch, save_screenshot, sign_in_as, skip, wait_for_hydration};
+    use crate::pages::{press, wait_for, wait_text};
+    if skip() {
+        return;
+    }
+    let (app, graph) = spawn_app_with_graph().await;
+    customer_wrote(&app, &graph).await;
+    app.register("agent", "lucia", "la clave de lucía").await;
+    let files = tempfile::tempdir().expect("tempdir");
+    let photo = files.path().join("shoes.png");
+    // A real picture, so the preview and the thread can draw it.
+    std::fs::write(&photo, include_bytes!("fixtures/shoes.png")).expect("png");
+
+    let browser = launch(1280, 900).await;
+    let client = browser.client();
+    client.goto(&app.url("/login")).await.expect("sign-in page");
+    client
+        .execute("document.cookie = 'cocolu_lang=en; path=/';", vec![])
+        .await
+        .expect("language");
+    sign_in_as(client, &app, "lucia", "la clave de lucía").await;
+    client
+        .goto(&app.url(&format!("/inbox?c={CONVERSATION}")))
+        .await
+        .expect("inbox");
+    wait_for_hydration(client).await;
+    wait_for(client, "#composer-file").await;
+    pick_file(client, &photo).await;
+    let chip = wait_text(client, "#composer-attached", "shoes.png").await;
+    assert!(chip.contains("Photo · 1 KB"), "{chip}");
+    wait_for(client, "#composer-attached img.attached-preview").await;
+    let placeholder = client
+        .execute(
+            "return document.querySelector('#composer-text').placeholder;",
+            vec![],
+        )
+        .await
+        .expect("placeholder");
+    assert_eq!(
+        placeholder,
+        json!("Write a caption for the file (optional)…")
+    );
+    save_screenshot(client, "composer-attached-1280-en-agent.png").await;
+    press(client, "#composer button[type=submit]").await;
+
+    let sends = graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    assert_eq!(sends.len(), 2, "{sends:#?}");
+    assert_eq!(sends[1]["type"], "image");
+    assert!(sends[1]["image"].get("caption").is_none());
+    wait_for(client, ".bubble[data-kind='image'] img.media-image").await;
+    let drawn = client
+        .execute(
+            "const i = document.querySelector('.bubble[data-kind=\"image\"] img.media-image'); \
+             return [i.alt, i.complete && i.naturalWidth];",
+            vec![],
+        )
+        .await
+        .expect("image");
+    assert_eq!(drawn[0], "Photo sent to the customer");
+    save_screenshot(client, "composer-sent-1280-en-agent.png").await;
+    browser.close().await;
+}

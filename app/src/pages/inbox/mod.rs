@@ -31,7 +31,28 @@ crate::i18n::page_texts!(InboxSaid {
     BadgePerson => ("Persona", "Person"),
     BadgeOptedOut => ("Baja", "Opted out"),
     FilterLabelPrefix => ("Etiqueta:", "Label:"),
+    Photo => ("📷 Foto", "📷 Photo"),
+    Audio => ("🎤 Audio", "🎤 Audio"),
+    Video => ("🎥 Vídeo", "🎥 Video"),
+    Document => ("📄 Documento", "📄 Document"),
+    Sticker => ("Sticker", "Sticker"),
+    Place => ("📍 Ubicación", "📍 Location"),
+    Contact => ("👤 Contacto", "👤 Contact"),
 });
+
+/// A message without text (`[image]`) as the list says it: `📷 Foto`.
+fn without_text(text: &str) -> Option<InboxSaid> {
+    Some(match text {
+        "[image]" => InboxSaid::Photo,
+        "[audio]" => InboxSaid::Audio,
+        "[video]" => InboxSaid::Video,
+        "[document]" => InboxSaid::Document,
+        "[sticker]" => InboxSaid::Sticker,
+        "[location]" => InboxSaid::Place,
+        "[contacts]" => InboxSaid::Contact,
+        _ => return None,
+    })
+}
 
 /// The list filters, with their labels.
 const FILTERS: [(&str, Text); 4] = [
@@ -311,11 +332,11 @@ fn ConversationList(
             Some(found) => Some(format!("🔎 {}", found.chars().take(90).collect::<String>())),
             None => last.as_ref().map(|m| {
                 let mine = m.direction == Direction::Out;
-                format!(
-                    "{}{}",
-                    if mine { "↩ " } else { "" },
-                    m.text.chars().take(90).collect::<String>()
-                )
+                let text = match without_text(&m.text) {
+                    Some(said) => i18n.t(said)().to_string(),
+                    None => m.text.chars().take(90).collect::<String>(),
+                };
+                format!("{}{text}", if mine { "↩ " } else { "" })
             }),
         };
         let at = time::when(summary.last_at, now, offset);

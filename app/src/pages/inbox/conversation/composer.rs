@@ -1,6 +1,7 @@
 //! Manual replies: free text inside the 24-hour window (with the shop's saved answers typed
 //! with `/`), an approved template (with its parameters) outside it.
 
+use super::attach::{Attachment, EmojiPicker};
 use super::*;
 use cocolu_core::quick_replies::{QuickReplies, QuickReply};
 
@@ -8,6 +9,8 @@ crate::i18n::page_texts!(ComposerSaid {
     QuickNoneFound => ("Ninguna respuesta rápida coincide. Se crean en", "No quick reply matches. Create them in"),
     ReplyLabel => ("Tu respuesta", "Your reply"),
     ReplyPlaceholder => ("Escribe una respuesta, o / para una guardada…", "Write a reply, or / for a saved one…"),
+    CaptionPlaceholder => ("Escribe un comentario para el archivo (opcional)…", "Write a caption for the file (optional)…"),
+    UploadFailed => ("No se pudo enviar el archivo", "The file could not be sent"),
     ReplyShortcut => ("Ctrl+Intro envía", "Ctrl+Enter sends"),
     Send => ("Enviar", "Send"),
     WindowClosed => (
@@ -53,25 +56,46 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
             });
         }
     };
+    let attachment = Attachment::new();
     let send_text = {
         let send = send.clone();
         move || {
             let body = draft.get_untracked();
-            if body.trim().is_empty() || sending.get_untracked() {
+            let attached = attachment.picked_untracked();
+            if (body.trim().is_empty() && !attached) || sending.get_untracked() {
                 return;
             }
             let sent = body.clone();
-            send(
-                json!({ "type": "text", "body": body }),
-                // What was typed or picked while it went is kept.
-                Box::new(move || {
-                    draft.update(|d| {
-                        if *d == sent {
-                            d.clear();
-                        }
-                    })
-                }),
-            );
+            // What was typed or picked while it went is kept.
+            let after = Box::new(move || {
+                draft.update(|d| {
+                    if *d == sent {
+                        d.clear();
+                    }
+                })
+            });
+            if !attached {
+                send(json!({ "type": "text", "body": body }), after);
+                return;
+            }
+            // The file first, then the reply that sends it with the text as its caption.
+            sending.set(true);
+            let send = send.clone();
+            leptos::task::spawn_local(async move {
+                match attachment.upload(&body).await {
+                    Ok(message) => send(
+                        message,
+                        Box::new(move || {
+                            attachment.clear();
+                            after();
+                        }),
+                    ),
+                    Err(failure) => {
+                        toasts.failed(ComposerSaid::UploadFailed, failure);
+                        sending.set(false);
+                    }
+                }
+            });
         }
     };
     let on_submit = {
@@ -96,11 +120,20 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
         {move || if open.get() {
             view! {
             <form class="composer" id="composer" on:submit=on_submit.clone()>
+                {attachment.chip()}
+                <div class="composer-tools">
+                    <EmojiPicker draft />
+                    {attachment.button()}
+                </div>
                 <label class="visually-hidden" for="composer-text">{i18n.t(ComposerSaid::ReplyLabel)}</label>
                 <textarea
                     id="composer-text"
                     rows="2"
-                    placeholder=i18n.t(ComposerSaid::ReplyPlaceholder)
+                    placeholder=move || if attachment.is_some() {
+                        i18n.t(ComposerSaid::CaptionPlaceholder)()
+                    } else {
+                        i18n.t(ComposerSaid::ReplyPlaceholder)()
+                    }
                     title=i18n.t(ComposerSaid::ReplyShortcut)
                     aria-keyshortcuts="Control+Enter"
                     role="combobox"
@@ -115,7 +148,7 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
                 <button
                     type="submit"
                     class="button button-primary"
-                    disabled=move || sending.get() || draft.read().trim().is_empty()
+                    disabled=move || sending.get() || (draft.read().trim().is_empty() && !attachment.is_some())
                 >
                     {i18n.t(ComposerSaid::Send)}
                 </button>

@@ -403,6 +403,11 @@ fn media_view(bubble: &Bubble, i18n: I18n) -> impl IntoView {
     let media = bubble.media.clone()?;
     let kind = bubble.kind.clone();
     let name = bubble.file_name.clone();
+    let alt = i18n.t(if bubble.author == Author::Customer {
+        ConversationSaid::ImageAlt
+    } else {
+        ConversationSaid::ImageSentAlt
+    });
     Some(match media {
         Media::Pending => {
             view! { <p class="media-note">{i18n.t(ConversationSaid::MediaPending)}</p> }.into_any()
@@ -416,7 +421,7 @@ fn media_view(bubble: &Bubble, i18n: I18n) -> impl IntoView {
                 let link = url.clone();
                 view! {
                     <a href=link target="_blank" rel="noopener">
-                        <img class="media-image" src=url alt=i18n.t(ConversationSaid::ImageAlt) loading="lazy" />
+                        <img class="media-image" src=url alt=alt loading="lazy" />
                     </a>
                 }
                 .into_any()
@@ -500,6 +505,7 @@ fn bubble_view(bubble: Bubble, now: i64, offset: i32, i18n: I18n) -> impl IntoVi
     }
 }
 
+mod attach;
 mod composer;
 use composer::Composer;
 
@@ -513,6 +519,7 @@ crate::i18n::page_texts!(ConversationSaid {
     MediaPending => ("Descargando el archivo…", "Downloading the file…"),
     MediaFailed => ("No se pudo descargar el archivo", "The file could not be downloaded"),
     ImageAlt => ("Imagen enviada por el cliente", "Image sent by the customer"),
+    ImageSentAlt => ("Foto enviada al cliente", "Photo sent to the customer"),
     Reacted => ("Reaccionó con", "Reacted with"),
     WindowOpenUntil => ("Puedes escribirle hasta", "You can write to them until"),
     WindowShut => (
