@@ -251,9 +251,11 @@ pub async fn sweep_forever(data_dir: PathBuf, retention: Duration) {
 
 /// A download's temporary file this old was left by a crash (a download lasts seconds).
 const TEMP_FILE_AGE: Duration = Duration::from_secs(3600);
+/// A file attached in the dashboard that no reply claimed in a day never will be.
+const UNCLAIMED_UPLOAD_AGE: Duration = Duration::from_secs(24 * 3600);
 
-/// Deletes files in `dir` last modified at least `retention` ago, and downloads' temporary
-/// files an interrupted run left; returns how many.
+/// Deletes files in `dir` last modified at least `retention` ago, and sooner the temporary
+/// files an interrupted run left and uploads no reply claimed; returns how many.
 pub fn sweep(dir: &Path, retention: Duration) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
@@ -262,8 +264,12 @@ pub fn sweep(dir: &Path, retention: Duration) -> usize {
     entries
         .filter_map(|e| e.ok())
         .filter(|e| {
-            let limit = if e.file_name().to_str().is_some_and(is_temp_file) {
+            let name = e.file_name();
+            let name = name.to_str().unwrap_or("");
+            let limit = if is_temp_file(name) {
                 retention.min(TEMP_FILE_AGE)
+            } else if name.starts_with(media_types::UPLOADED) {
+                retention.min(UNCLAIMED_UPLOAD_AGE)
             } else {
                 retention
             };
@@ -327,5 +333,25 @@ mod tests {
 
         assert_eq!(sweep(dir.path(), Duration::from_secs(90 * 24 * 3600)), 1);
         assert!(dir.path().join("M2.jpg").exists(), "within its retention");
+    }
+
+    #[test]
+    fn an_upload_no_reply_claimed_goes_after_a_day_and_a_claimed_one_stays() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let two_days_ago = SystemTime::now() - Duration::from_secs(2 * 24 * 3600);
+        for name in ["up_0a.pdf", "at_0b.pdf", "up_0c.png"] {
+            let file = std::fs::File::create(dir.path().join(name)).expect("create");
+            if name != "up_0c.png" {
+                file.set_modified(two_days_ago).expect("mtime");
+            }
+        }
+
+        assert_eq!(sweep(dir.path(), Duration::from_secs(90 * 24 * 3600)), 1);
+        assert!(!dir.path().join("up_0a.pdf").exists());
+        assert!(
+            dir.path().join("at_0b.pdf").exists(),
+            "sent: kept for the retention"
+        );
+        assert!(dir.path().join("up_0c.png").exists(), "attached today");
     }
 }

@@ -218,6 +218,40 @@ pub fn check_size(media_type: &MediaType, size: u64) -> Result<(), Fault> {
     Ok(())
 }
 
+/// How an upload's file is named in the media folder until a reply claims it (`up_HEX.EXT`;
+/// never sent, it is deleted after a day), and once a reply has (`at_HEX.EXT`, kept for the
+/// media retention, and belonging to that reply's conversation alone).
+pub const UPLOADED: &str = "up_";
+pub const ATTACHED: &str = "at_";
+
+/// The attachable type of a stored upload's file name starting with `prefix` ([`UPLOADED`]
+/// or [`ATTACHED`]): the prefix, hex digits, and the extension of a type a person may attach.
+pub fn stored_type(file: &str, prefix: &str) -> Option<&'static MediaType> {
+    let (stem, extension) = file.strip_prefix(prefix)?.split_once('.')?;
+    let hex = !stem.is_empty() && stem.len() <= 32 && stem.bytes().all(|b| b.is_ascii_hexdigit());
+    by_extension(extension).filter(|t| hex && t.attach_as.is_some())
+}
+
+/// The name an upload takes when a reply claims it.
+pub fn claimed_name(upload: &str) -> Option<String> {
+    stored_type(upload, UPLOADED)?;
+    Some(format!("{ATTACHED}{}", upload.strip_prefix(UPLOADED)?))
+}
+
+/// The name a customer sees on a document of `media_type`: [`shown_name`], ending in the
+/// type's own extension (a text file is not shown as `factura.html`).
+pub fn document_name(name: &str, media_type: &MediaType) -> String {
+    let shown = shown_name(name);
+    let fits = by_file_name(&shown).is_some_and(|t| t.mime_type == media_type.mime_type);
+    if fits {
+        shown
+    } else if shown.is_empty() {
+        format!("archivo.{}", media_type.extension)
+    } else {
+        shown_name(&format!("{shown}.{}", media_type.extension))
+    }
+}
+
 /// A file name as WhatsApp shows it under a document: its last path part, without control
 /// characters, at most 200 characters (its extension kept).
 pub fn shown_name(name: &str) -> String {
@@ -299,6 +333,46 @@ mod tests {
         let shown = shown_name(&long);
         assert_eq!(shown.chars().count(), 200);
         assert!(shown.ends_with(".pdf"));
+    }
+
+    #[test]
+    fn uploads_are_named_up_until_a_reply_claims_them() {
+        assert_eq!(
+            stored_type("up_5f0c9a1e2b3d4c6a.pdf", UPLOADED).map(|t| t.extension),
+            Some("pdf")
+        );
+        assert_eq!(
+            claimed_name("up_5f0c9a1e2b3d4c6a.pdf").as_deref(),
+            Some("at_5f0c9a1e2b3d4c6a.pdf")
+        );
+        for not_an_upload in [
+            "1234567890.jpg",
+            "up_.pdf",
+            "up_xyz.pdf",
+            "up_00.webp",
+            "up_00.ogg",
+            "up_00",
+            "up_00.pdf/../x",
+            "at_00.pdf",
+        ] {
+            assert_eq!(
+                stored_type(not_an_upload, UPLOADED),
+                None,
+                "{not_an_upload}"
+            );
+            assert_eq!(claimed_name(not_an_upload), None, "{not_an_upload}");
+        }
+        assert!(stored_type("at_00.pdf", ATTACHED).is_some());
+    }
+
+    #[test]
+    fn a_document_is_shown_with_its_own_extension() {
+        let text = by_mime("text/plain").expect("text");
+        assert_eq!(document_name("precios.txt", text), "precios.txt");
+        assert_eq!(document_name("factura.html", text), "factura.html.txt");
+        assert_eq!(document_name("", text), "archivo.txt");
+        let pdf = by_mime("application/pdf").expect("pdf");
+        assert_eq!(document_name("Catálogo.PDF", pdf), "Catálogo.PDF");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! wire format (the Graph API's JSON is in the server's `channel/meta/body.rs`).
 
 use crate::fault::{self, Fault, Part};
-use crate::media_types::AttachmentKind;
+use crate::media_types::{self, AttachmentKind};
 use serde::{Deserialize, Serialize};
 
 pub use crate::model::{Choice, Section};
@@ -85,19 +85,6 @@ pub enum Outbound {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
     },
-}
-
-/// Whether `file` can be the name of an upload in the media folder: letters, digits, `_` and
-/// `-`, then one extension Cocolu names files with.
-pub fn is_upload_name(file: &str) -> bool {
-    file.split_once('.').is_some_and(|(stem, extension)| {
-        !stem.is_empty()
-            && stem.len() <= 128
-            && stem
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-            && crate::media_types::by_extension(extension).is_some()
-    })
 }
 
 impl Outbound {
@@ -305,12 +292,14 @@ pub fn check(message: &Outbound) -> Result<(), LimitError> {
             check_optional(Part::FileName, filename, FILE_NAME_CHARS, &mut problems);
         }
         Outbound::Attachment {
+            kind,
             file,
             filename,
             caption,
-            ..
         } => {
-            if !is_upload_name(file) {
+            let stored = media_types::stored_type(file, media_types::UPLOADED)
+                .or_else(|| media_types::stored_type(file, media_types::ATTACHED));
+            if stored.and_then(|t| t.attach_as) != Some(*kind) {
                 problems.push(Fault::NoSuchUpload);
             }
             check_optional(Part::Caption, caption, CAPTION_CHARS, &mut problems);

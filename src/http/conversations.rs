@@ -22,10 +22,12 @@ use cocolu_core::engine::render::{fill, Filling};
 use cocolu_core::events::ServerEvent;
 use cocolu_core::fault::Fault;
 use cocolu_core::log::Origin;
-use cocolu_core::outbound::{is_upload_name, Outbound};
+use cocolu_core::media_types;
+use cocolu_core::outbound::Outbound;
 use cocolu_core::quick_replies::QuickReply;
 use cocolu_core::settings::ChannelKind;
 use serde::Deserialize;
+use std::path::PathBuf;
 
 pub fn routes(api: Api) -> Api {
     const TAG: &str = "conversations";
@@ -308,9 +310,24 @@ async fn mark_read(
     Ok(ApiJson(MarkedRead { message_id: latest }))
 }
 
-/// Whether an attachment can go: the file is in the media folder (uploads are kept for the
-/// media retention), and the channel in force carries files.
-async fn attachable(state: &AppState, file: &str) -> Result<(), ApiError> {
+/// Claims the upload an attachment names for this reply (while the channel in force carries
+/// files): `up_X.EXT` becomes `at_X.EXT`, so that one upload goes in one reply of one
+/// conversation (erasing that customer deletes it, and nobody else's). The kind and the name
+/// the customer sees come from the stored type. Returns the message to queue and the claimed
+/// file's path, to give the upload back if the reply is refused.
+async fn claim(
+    state: &AppState,
+    message: Outbound,
+) -> Result<(Outbound, Option<(PathBuf, PathBuf)>), ApiError> {
+    let Outbound::Attachment {
+        file,
+        filename,
+        caption,
+        ..
+    } = message
+    else {
+        return Ok((message, None));
+    };
     let refused = |fault| ApiError::Faulty {
         code: "attachment",
         faults: vec![fault],
@@ -318,39 +335,74 @@ async fn attachable(state: &AppState, file: &str) -> Result<(), ApiError> {
     if state.data.settings.get().channel != ChannelKind::Meta {
         return Err(refused(Fault::AttachmentNeedsMeta));
     }
-    let path = state.store.dir().join(crate::store::MEDIA_DIR).join(file);
-    let there = is_upload_name(file) && tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_file());
-    if there {
-        Ok(())
-    } else {
-        Err(refused(Fault::NoSuchUpload))
-    }
+    let (Some(media_type), Some(claimed)) = (
+        media_types::stored_type(&file, media_types::UPLOADED),
+        media_types::claimed_name(&file),
+    ) else {
+        return Err(refused(Fault::NoSuchUpload));
+    };
+    let dir = state.store.dir().join(crate::store::MEDIA_DIR);
+    let (from, to) = (dir.join(&file), dir.join(&claimed));
+    // A rename is atomic: of two replies naming one upload, one gets it.
+    super::blocking({
+        let (from, to) = (from.clone(), to.clone());
+        move || std::fs::rename(from, to)
+    })
+    .await?
+    .map_err(|_| refused(Fault::NoSuchUpload))?;
+    let kind = media_type
+        .attach_as
+        .unwrap_or(media_types::AttachmentKind::Document);
+    let filename = filename.map(|name| media_types::document_name(&name, media_type));
+    Ok((
+        Outbound::Attachment {
+            kind,
+            file: claimed,
+            filename,
+            caption,
+        },
+        Some((to, from)),
+    ))
 }
 
-/// `GET /api/media/{media_id}`: a downloaded inbound media file.
+/// `GET /api/media/{media_id}`: a downloaded inbound media file, or a file attached to a
+/// reply, streamed (a document may be 100 MB). Photos, audio and video show in the page;
+/// anything else is a download, and nothing served here runs as part of the dashboard.
 async fn media_file(
     State(state): State<AppState>,
     Path(media_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let dir = state.store.dir().to_path_buf();
-    let found = super::blocking(move || {
-        media::find(&dir, &media_id).map(|path| (media::content_type(&path), std::fs::read(&path)))
-    })
-    .await?;
-    match found {
-        Some((content_type, Ok(bytes))) => Ok((
-            [
-                (header::CONTENT_TYPE, content_type),
-                (header::CACHE_CONTROL, "private, max-age=86400"),
-            ],
-            bytes,
-        )
-            .into_response()),
-        Some((_, Err(error))) => Err(ApiError::Internal(error.to_string())),
-        None => Err(ApiError::NotFound(
-            "There is no downloaded media with that id.".into(),
-        )),
-    }
+    let found = super::blocking(move || media::find(&dir, &media_id)).await?;
+    let not_found = || ApiError::NotFound("There is no downloaded media with that id.".into());
+    let path = found.ok_or_else(not_found)?;
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|_| not_found())?;
+    let size = file
+        .metadata()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .len();
+    let content_type = media::content_type(&path);
+    let shown_inline = ["image/", "audio/", "video/"]
+        .iter()
+        .any(|kind| content_type.starts_with(kind));
+    let disposition = if shown_inline { "inline" } else { "attachment" };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_LENGTH, size.to_string()),
+            (header::CONTENT_DISPOSITION, disposition.to_string()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                format!("{}; sandbox", super::security::DEFAULT_CSP),
+            ),
+            (header::CACHE_CONTROL, "private, max-age=86400".to_string()),
+        ],
+        axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+    )
+        .into_response())
 }
 
 /// The longest search of the inbox (names, numbers and ids are far shorter).
@@ -466,36 +518,38 @@ async fn reply(
                 "There is no conversation '{conversation}' with a customer message."
             ))
         })?;
-    if let Outbound::Attachment { file, .. } = &request.message {
-        attachable(&state, file).await?;
-    }
-    let text = request.message.summary();
-    let outbox = state
+    let (message, claimed) = claim(&state, request.message).await?;
+    let text = message.summary();
+    let queued = state
         .outbox
         .enqueue(
             &conversation,
             contact,
-            request.message,
+            message,
             Origin::Agent {
                 user: Some(by.name.clone()),
             },
         )
-        .await
-        .map_err(|error| match error {
-            OutboxError::Limit(faults) => ApiError::Faulty {
-                code: "limit",
-                faults,
-            },
-            OutboxError::OutsideWindow => ApiError::Refused {
-                code: "outside_window",
-                message: error.to_string(),
-            },
-            OutboxError::NoRecipient => ApiError::Refused {
-                code: "no_recipient",
-                message: error.to_string(),
-            },
-            OutboxError::Storage(error) => ApiError::Storage(error.to_string()),
-        })?;
+        .await;
+    if let (Err(_), Some((claimed, upload))) = (&queued, claimed) {
+        // Refused (a limit, the window): the upload is free for a corrected reply.
+        let _ = super::blocking(move || std::fs::rename(claimed, upload)).await;
+    }
+    let outbox = queued.map_err(|error| match error {
+        OutboxError::Limit(faults) => ApiError::Faulty {
+            code: "limit",
+            faults,
+        },
+        OutboxError::OutsideWindow => ApiError::Refused {
+            code: "outside_window",
+            message: error.to_string(),
+        },
+        OutboxError::NoRecipient => ApiError::Refused {
+            code: "no_recipient",
+            message: error.to_string(),
+        },
+        OutboxError::Storage(error) => ApiError::Storage(error.to_string()),
+    })?;
     // A person answered: they read the conversation, and the bot leaves this contact alone
     // for the quiet time.
     if let Err(error) =

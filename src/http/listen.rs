@@ -3,7 +3,8 @@
 //! - Every connection has [`Limits::header_timeout`] to send a request's headers. The same
 //!   deadline runs while a keep-alive connection waits for its next request, so it is also
 //!   the idle timeout. A request's whole body must arrive within [`BODY_TIMEOUT`] of its
-//!   start, however slowly it trickles.
+//!   start, however slowly it trickles ([`UPLOAD_BODY_TIMEOUT`] for a file attached in the
+//!   dashboard).
 //! - Open connections are capped below the process's file limit ([`Limits::max_connections`]),
 //!   so the server never runs out of descriptors for its own files, and each holds at most
 //!   [`READ_BUFFER_BYTES`] of unread input.
@@ -37,6 +38,11 @@ use tower::ServiceExt;
 
 /// How long a client has to send a request's whole body, from the request's start.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The same for a file attached in the dashboard (`POST /api/uploads`, up to 100 MB): a
+/// document from a phone on a slow line. Only a signed-in person gets this far (rights are
+/// checked before the body is read), two at a time, and at the connection cap such a
+/// connection can still make room for new ones.
+pub const UPLOAD_BODY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// The most unread input one connection may hold (a dashboard's headers, cookies included,
 /// are a few KiB).
 pub const READ_BUFFER_BYTES: usize = 16 * 1024;
@@ -317,10 +323,12 @@ impl Drop for Busy {
     }
 }
 
-/// A request body that must arrive whole within [`BODY_TIMEOUT`] of the request's start.
+/// A request body that must arrive whole within its time ([`BODY_TIMEOUT`], or
+/// [`UPLOAD_BODY_TIMEOUT`]) of the request's start.
 struct DeadlineBody {
     inner: Incoming,
     deadline: Pin<Box<tokio::time::Sleep>>,
+    limit: Duration,
     busy: Arc<Busy>,
 }
 
@@ -342,7 +350,7 @@ impl http_body::Body for DeadlineBody {
         if this.deadline.as_mut().poll(cx).is_ready() {
             return Poll::Ready(Some(Err(format!(
                 "the request body did not arrive within {} seconds",
-                BODY_TIMEOUT.as_secs()
+                this.limit.as_secs()
             )
             .into())));
         }
@@ -407,12 +415,18 @@ async fn answer(
     if !request.body().is_end_stream() {
         busy.receiving();
     }
-    let deadline = Box::pin(tokio::time::sleep(BODY_TIMEOUT));
+    let limit = if request.uri().path() == "/api/uploads" {
+        UPLOAD_BODY_TIMEOUT
+    } else {
+        BODY_TIMEOUT
+    };
+    let deadline = Box::pin(tokio::time::sleep(limit));
     let body_busy = busy.clone();
     let request = request.map(|inner| {
         axum::body::Body::new(DeadlineBody {
             inner,
             deadline,
+            limit,
             busy: body_busy,
         })
     });

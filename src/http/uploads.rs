@@ -67,12 +67,28 @@ fn refused(fault: Fault) -> ApiError {
     }
 }
 
+/// Space the data folder's disk keeps free for the log and the documents, whatever is
+/// attached.
+const DISK_RESERVE: u64 = 256 * 1024 * 1024;
+
+/// Whether the disk of `dir` can take `bytes` more and keep its reserve (when it cannot be
+/// told, the write itself says).
+fn room_for(dir: &std::path::Path, bytes: u64) -> bool {
+    rustix::fs::statvfs(dir).map_or(true, |disk| {
+        disk.f_bavail.saturating_mul(disk.f_frsize) >= bytes.saturating_add(DISK_RESERVE)
+    })
+}
+
 /// A new file name in the media folder: `up_` and 16 random hex digits, and the extension.
 fn new_name(media_type: &MediaType) -> Result<String, ApiError> {
     let mut random = [0u8; 8];
     getrandom::fill(&mut random).map_err(|e| ApiError::Internal(e.to_string()))?;
     let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("up_{hex}.{}", media_type.extension))
+    Ok(format!(
+        "{}{hex}.{}",
+        media_types::UPLOADED,
+        media_type.extension
+    ))
 }
 
 async fn upload(
@@ -102,8 +118,15 @@ async fn upload(
         .map_err(|_| {
             ApiError::Busy("Other files are being attached right now; try again in a moment.")
         })?;
+    let media_dir = state.store.dir().join(MEDIA_DIR);
+    let needed = announced.unwrap_or(media_type.max_bytes());
+    if !room_for(state.store.dir(), needed) {
+        return Err(ApiError::Storage(
+            "the data folder's disk is almost full; attach a smaller file, or free space".into(),
+        ));
+    }
     let file = new_name(media_type)?;
-    let path = state.store.dir().join(MEDIA_DIR).join(&file);
+    let path = media_dir.join(&file);
     let size = store(body, media_type, path).await?;
     Ok((
         StatusCode::CREATED,
@@ -114,11 +137,7 @@ async fn upload(
                 .unwrap_or(media_types::AttachmentKind::Document),
             mime_type: media_type.mime_type.to_string(),
             size,
-            filename: if filename.is_empty() {
-                format!("archivo.{}", media_type.extension)
-            } else {
-                filename
-            },
+            filename: media_types::document_name(&filename, media_type),
         }),
     ))
 }
@@ -187,4 +206,18 @@ fn not_like(media_type: &MediaType) -> ApiError {
     refused(Fault::NotLikeItsType {
         mime_type: media_type.mime_type.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_disk_keeps_its_reserve() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert!(!room_for(dir.path(), u64::MAX / 2), "no disk is that large");
+        let free = rustix::fs::statvfs(dir.path()).expect("statvfs");
+        let available = free.f_bavail * free.f_frsize;
+        assert_eq!(room_for(dir.path(), 1024), available >= 1024 + DISK_RESERVE);
+    }
 }

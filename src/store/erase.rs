@@ -11,6 +11,7 @@ use super::index::{self, MessageIndex, ReadLine};
 use super::log::{Log, Position};
 use super::Erased;
 use cocolu_core::log::LogRecord;
+use cocolu_core::media_types;
 use cocolu_core::outbound::Outbound;
 use serde::{Deserialize, Serialize};
 use std::io;
@@ -49,8 +50,13 @@ pub fn media_of(lines: &[(Position, Vec<u8>)]) -> Vec<String> {
         .iter()
         .filter_map(|(_, line)| match LogRecord::from_line(line) {
             Some(LogRecord::MediaStored(stored)) => Some(stored.file),
+            // A claimed attachment is this conversation's alone.
             Some(LogRecord::MessageOut(out)) => match out.message {
-                Outbound::Attachment { file, .. } => Some(file),
+                Outbound::Attachment { file, .. }
+                    if media_types::stored_type(&file, media_types::ATTACHED).is_some() =>
+                {
+                    Some(file)
+                }
                 _ => None,
             },
             _ => None,
@@ -146,7 +152,7 @@ mod tests {
         std::fs::create_dir_all(dir.join(MEDIA_DIR)).expect("media folder");
         std::fs::write(dir.join(MEDIA_DIR).join("M1.jpg"), b"ana's photo").expect("photo");
         std::fs::write(
-            dir.join(MEDIA_DIR).join("up_1a.pdf"),
+            dir.join(MEDIA_DIR).join("at_1a.pdf"),
             b"%PDF-1.4 ana's bill",
         )
         .expect("bill");
@@ -157,7 +163,7 @@ mod tests {
                 line(serde_json::json!({"kind": "media_stored", "conversation": "A", "message_id": "w1", "media_id": "M1", "file": "M1.jpg", "mime_type": "image/jpeg", "size": 11, "at": 3})),
                 line(serde_json::json!({"kind": "contact_state", "conversation": "A", "at": 4, "message_id": "w1", "reason": {"because": "welcome"}, "state": {"notes": "Ana prefiere la tarde"}})),
                 line(serde_json::json!({"kind": "order_placed", "conversation": "A", "at": 5, "items": ["pan"]})),
-                line(serde_json::json!({"kind": "message_out", "conversation": "A", "outbox": "o1", "at": 6, "to": {"wa_id": "584121"}, "origin": {"by": "agent", "user": "lola"}, "text": "tu factura", "message": {"type": "attachment", "kind": "document", "file": "up_1a.pdf", "filename": "factura.pdf", "caption": "tu factura"}})),
+                line(serde_json::json!({"kind": "message_out", "conversation": "A", "outbox": "o1", "at": 6, "to": {"wa_id": "584121"}, "origin": {"by": "agent", "user": "lola"}, "text": "tu factura", "message": {"type": "attachment", "kind": "document", "file": "at_1a.pdf", "filename": "factura.pdf", "caption": "tu factura"}})),
             ])
             .await
             .expect("stored");
@@ -192,10 +198,10 @@ mod tests {
 
         assert_eq!((erased.records, erased.media), (5, 2));
         assert!(!dir.join(MEDIA_DIR).join("M1.jpg").exists());
-        assert!(!dir.join(MEDIA_DIR).join("up_1a.pdf").exists());
+        assert!(!dir.join(MEDIA_DIR).join("at_1a.pdf").exists());
         let text = log_text(&dir);
         for trace in [
-            "Ana", "Calle 1", "M1.jpg", "up_1a", "factura", "pan", "\"A\"",
+            "Ana", "Calle 1", "M1.jpg", "at_1a", "factura", "pan", "\"A\"",
         ] {
             assert!(!text.contains(trace), "{trace} is still in {text}");
         }

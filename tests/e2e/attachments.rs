@@ -112,7 +112,7 @@ async fn a_photo_is_uploaded_to_meta_when_sent_and_goes_with_its_caption() {
     assert_eq!(sent.part_type.as_deref(), Some("image/png"));
     assert_eq!(
         sent.file_name.as_deref(),
-        Some(file.as_str()),
+        Some(file.replacen("up_", "at_", 1).as_str()),
         "a photo sent without a name goes under its stored one"
     );
     assert!(
@@ -139,7 +139,20 @@ async fn a_photo_is_uploaded_to_meta_when_sent_and_goes_with_its_caption() {
         .expect("the attachment is in the history")
         .clone();
     assert_eq!(out["text"], "Así quedó tu pedido ✨");
-    assert_eq!(out["message"]["file"], file.as_str());
+    // The reply claimed the upload: it is this conversation's, and no other reply can use it.
+    let claimed = file.replacen("up_", "at_", 1);
+    assert_eq!(out["message"]["file"], claimed.as_str());
+    assert!(app.data_path().join("media").join(&claimed).exists());
+    assert!(!app.data_path().join("media").join(&file).exists());
+    let again = reply(
+        &app,
+        json!({"type": "attachment", "kind": "image", "file": file}),
+    )
+    .await;
+    assert_eq!(fault_of(again, 422).await["code"], "no_such_upload");
+    let claimed_stem = claimed.trim_end_matches(".png");
+    let served = app.get(&format!("/api/media/{claimed_stem}")).await;
+    assert_eq!(served.headers()["content-disposition"], "inline");
 }
 
 #[tokio::test]
@@ -176,6 +189,27 @@ async fn a_document_keeps_its_name_and_an_upload_that_failed_is_tried_again() {
     assert_eq!(sends[1]["document"]["id"], uploads[0].id.as_str());
     assert_eq!(sends[1]["document"]["filename"], "Catálogo 2026.pdf");
     assert!(sends[1]["document"].get("caption").is_none());
+
+    // Documents are downloads from the dashboard, never pages of it.
+    let claimed = stored["file"]
+        .as_str()
+        .expect("file")
+        .replacen("up_", "at_", 1);
+    let served = app
+        .get(&format!("/api/media/{}", claimed.trim_end_matches(".pdf")))
+        .await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-disposition"], "attachment");
+    assert!(served.headers()["content-security-policy"]
+        .to_str()
+        .expect("text")
+        .ends_with("; sandbox"));
+    assert_eq!(served.bytes().await.expect("bytes").to_vec(), pdf);
+
+    // A text file is not shown to the customer as a page.
+    let notes = upload(&app, "factura.html", "text/plain", b"total: 10".to_vec()).await;
+    let notes: Value = notes.json().await.expect("JSON");
+    assert_eq!(notes["filename"], "factura.html.txt");
 }
 
 #[tokio::test]
@@ -304,9 +338,35 @@ async fn files_whatsapp_would_refuse_are_refused_first_and_leave_nothing() {
     let fault = fault_of(too_long, 422).await;
     assert_eq!(fault["code"], "too_long");
     assert_eq!(fault["what"]["part"], "caption");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(graph.uploads().is_empty());
-    assert_eq!(graph.sends().len(), 1, "only the welcome went out");
+    // Refused, the upload is free again; the kind comes from the file, whatever is asked.
+    let sent = reply(
+        &app,
+        json!({"type": "attachment", "kind": "document", "file": stored["file"], "filename": "nota.html"}),
+    )
+    .await;
+    assert_eq!(sent.status(), 202);
+    let sends = graph.wait_for_sends(2, Duration::from_secs(10)).await;
+    assert_eq!(sends[1]["type"], "image", "{sends:#?}");
+
+    // A customer's own media is not an upload to forward.
+    let media = app.data_path().join("media");
+    std::fs::write(
+        media.join("1234567890.jpg"),
+        b"\xFF\xD8\xFF a customer's photo",
+    )
+    .expect("photo");
+    for file in ["1234567890.jpg", "at_1234.png"] {
+        let forwarded = reply(
+            &app,
+            json!({"type": "attachment", "kind": "image", "file": file}),
+        )
+        .await;
+        assert_eq!(
+            fault_of(forwarded, 422).await["code"],
+            "no_such_upload",
+            "{file}"
+        );
+    }
 }
 
 /// The value of the composer's text box.

@@ -423,6 +423,23 @@ async fn the_dashboard_the_api_and_a_websocket_work_through_nginx() {
     let webhook = post_webhook(&client, &format!("{base}/webhook"), &body).await;
     assert_eq!(webhook.status(), 200);
 
+    // A 4 MB photo attached in the dashboard passes (other bodies stop at 2 MB).
+    let mut photo = b"\x89PNG\r\n\x1A\n\0\0\0\rIHDR".to_vec();
+    photo.resize(4 * 1024 * 1024, 7);
+    let upload = |path: &str| {
+        client
+            .post(format!("{base}{path}"))
+            .bearer_auth(&app.token)
+            .header("content-type", "image/png")
+            .body(photo.clone())
+            .send()
+    };
+    let stored = upload("/api/uploads?name=foto.png").await.expect("sent");
+    assert_eq!(stored.status(), 201);
+    let stored: serde_json::Value = stored.json().await.expect("json");
+    assert_eq!(stored["size"], 4 * 1024 * 1024);
+    assert_eq!(upload("/api/settings").await.expect("sent").status(), 413);
+
     // `/metrics` is refused from outside by the proxy itself... (the proxy sees 127.0.0.1
     // here, so it lets it through to Cocolu, which still wants a token).
     assert_eq!(get("/metrics", None).await.status(), 401);

@@ -213,17 +213,18 @@ impl GraphClient {
         let gone = |e: std::io::Error| {
             SendError::local(
                 Failure::Permanent,
-                format!("the attached file {file} cannot be read: {e}"),
+                format!(
+                    "the attached file is no longer on the server (kept for the media \
+                     retention): {e}"
+                ),
             )
         };
-        let media_type = file
-            .rsplit_once('.')
-            .and_then(|(_, extension)| media_types::by_extension(extension))
-            .filter(|t| t.attach_as.is_some() && outbound::is_upload_name(file))
-            .ok_or_else(|| {
+        // Only a file a reply claimed (the reply handler renames it) is sent.
+        let media_type =
+            media_types::stored_type(file, media_types::ATTACHED).ok_or_else(|| {
                 SendError::local(
                     Failure::Permanent,
-                    format!("{file} is not an attached file"),
+                    format!("{file} is not a file attached to a reply"),
                 )
             })?;
         let opened = tokio::fs::File::open(self.media_dir.join(file))

@@ -6,7 +6,9 @@ use crate::api::{self, Failure, PickedFile};
 use crate::components::{toaster, Icon, IconName};
 use crate::i18n::{use_i18n, Lang};
 use cocolu_core::api::inbox::Uploaded;
+use cocolu_core::fault::{Fault, Part};
 use cocolu_core::media_types::{self, AttachmentKind};
+use cocolu_core::outbound::limits::CAPTION_CHARS;
 use leptos::prelude::*;
 use serde_json::{json, Value};
 
@@ -57,16 +59,23 @@ fn size_words(bytes: u64, lang: Lang) -> String {
 pub(super) struct Attachment {
     picked: RwSignal<Option<Picked>>,
     file: StoredValue<Option<PickedFile>, LocalStorage>,
+    /// The upload's answer, once stored: a reply refused after it (a caption too long) sends
+    /// the same upload again instead of another copy.
+    uploaded: StoredValue<Option<Uploaded>>,
     uploading: RwSignal<bool>,
 }
 
 impl Attachment {
     pub(super) fn new() -> Attachment {
-        Attachment {
+        let attachment = Attachment {
             picked: RwSignal::new(None),
             file: StoredValue::new_local(None),
+            uploaded: StoredValue::new(None),
             uploading: RwSignal::new(false),
-        }
+        };
+        // The preview's object URL goes with the composer.
+        on_cleanup(move || attachment.clear());
+        attachment
     }
 
     /// Whether a file is attached (tracked).
@@ -79,31 +88,52 @@ impl Attachment {
         self.picked.with_untracked(Option::is_some)
     }
 
-    /// Lets go of the file.
+    /// Lets go of the file (also after the composer went: a reply may end after the person
+    /// opened another conversation).
     pub(super) fn clear(self) {
         #[cfg(feature = "hydrate")]
-        if let Some(url) = self.picked.get_untracked().and_then(|p| p.preview) {
+        if let Some(url) = self
+            .picked
+            .try_get_untracked()
+            .flatten()
+            .and_then(|p| p.preview)
+        {
             let _ = web_sys::Url::revoke_object_url(&url);
         }
-        self.picked.set(None);
-        self.file.set_value(None);
+        self.picked.try_set(None);
+        self.file.try_set_value(None);
+        self.uploaded.try_set_value(None);
     }
 
-    /// Uploads the file; the message that sends it, `caption` under it.
+    /// Uploads the file (once); the message that sends it, `caption` under it.
     pub(super) async fn upload(self, caption: &str) -> Result<Value, Failure> {
-        let picked = self
-            .picked
-            .get_untracked()
-            .ok_or_else(|| Failure::local(cocolu_core::fault::Fault::NoSuchUpload))?;
-        let file = self
-            .file
-            .with_value(Clone::clone)
-            .ok_or_else(|| Failure::local(cocolu_core::fault::Fault::NoSuchUpload))?;
-        self.uploading.set(true);
-        let path = format!("/api/uploads?name={}", api::encode(&picked.name));
-        let stored = api::upload::<Uploaded>(path, file, picked.mime_type).await;
-        self.uploading.set(false);
-        let stored = stored?;
+        let chars = caption.chars().count();
+        if chars > CAPTION_CHARS {
+            return Err(Failure::local(Fault::TooLong {
+                what: Part::Caption,
+                chars,
+                max: CAPTION_CHARS,
+            }));
+        }
+        let stored = match self.uploaded.try_get_value().flatten() {
+            Some(stored) => stored,
+            None => {
+                let gone = || Failure::local(Fault::NoSuchUpload);
+                let picked = self.picked.try_get_untracked().flatten().ok_or_else(gone)?;
+                let file = self
+                    .file
+                    .try_with_value(Clone::clone)
+                    .flatten()
+                    .ok_or_else(gone)?;
+                self.uploading.try_set(true);
+                let path = format!("/api/uploads?name={}", api::encode(&picked.name));
+                let stored = api::upload::<Uploaded>(path, file, picked.mime_type).await;
+                self.uploading.try_set(false);
+                let stored = stored?;
+                self.uploaded.try_set_value(Some(stored.clone()));
+                stored
+            }
+        };
         let mut message = json!({
             "type": "attachment",
             "kind": stored.kind,
@@ -152,7 +182,7 @@ impl Attachment {
 
     /// The paper clip: a label for the hidden file input, so the system's picker opens
     /// without script.
-    pub(super) fn button(self) -> impl IntoView {
+    pub(super) fn button(self, sending: RwSignal<bool>) -> impl IntoView {
         let i18n = use_i18n();
         let toasts = toaster();
         let on_change = move |ev: leptos::ev::Event| {
@@ -178,11 +208,13 @@ impl Attachment {
                 id="composer-file"
                 class="visually-hidden"
                 accept=media_types::accept_attribute()
+                disabled=move || sending.get()
                 on:change=on_change
             />
             <label
                 for="composer-file"
                 class="icon-button composer-tool"
+                class:composer-tool--off=move || sending.get()
                 title=i18n.t(AttachSaid::Attach)
                 aria-label=i18n.t(AttachSaid::Attach)
             >

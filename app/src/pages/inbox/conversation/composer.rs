@@ -123,7 +123,7 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
                 {attachment.chip()}
                 <div class="composer-tools">
                     <EmojiPicker draft />
-                    {attachment.button()}
+                    {attachment.button(sending)}
                 </div>
                 <label class="visually-hidden" for="composer-text">{i18n.t(ComposerSaid::ReplyLabel)}</label>
                 <textarea
