@@ -115,17 +115,6 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// A fault found before asking the server (a file WhatsApp would refuse).
-    pub fn local(fault: cocolu_core::fault::Fault) -> Failure {
-        Failure {
-            status: 0,
-            code: "invalid".into(),
-            message: fault.to_string(),
-            faults: vec![fault.into()],
-            details: None,
-        }
-    }
-
     fn network(message: String) -> Failure {
         Failure {
             status: 0,

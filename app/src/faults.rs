@@ -512,6 +512,23 @@ pub fn word(fault: &Fault, lang: Lang) -> String {
     }
 }
 
+/// One fault found in the browser (a file WhatsApp would refuse), in `lang`.
+pub async fn fault_in(fault: Fault, lang: Lang) -> String {
+    word_one(fault, lang).await
+}
+
+/// One fault in `lang`, from the module the faults' words are in.
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+fn word_one(fault: Fault, lang: Lang) -> String {
+    word(&fault, lang)
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn word_one(fault: Fault, lang: Lang) -> String {
+    word(&fault, lang)
+}
+
 /// Several faults, each in `lang`: a module the browser loads with the first fault to show.
 #[cfg(feature = "hydrate")]
 #[leptos::lazy]

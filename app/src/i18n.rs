@@ -379,6 +379,7 @@ texts! {
     TickFailed => ("No enviado", "Not sent"),
     ReplyQueued => ("Respuesta en cola para enviar", "Reply queued for sending"),
     ReplyFailed => ("No se pudo enviar", "Could not send"),
+    CannotAttach => ("No se puede adjuntar este archivo", "This file cannot be attached"),
     ContactName => ("Nombre", "Name"),
     ContactPhone => ("Teléfono", "Phone"),
     ContactUsername => ("Usuario", "Username"),

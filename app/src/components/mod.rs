@@ -4,7 +4,7 @@ pub mod browser;
 mod copyable;
 pub mod document;
 pub mod fields;
-mod icon;
+pub mod icon;
 mod layout;
 pub mod link;
 pub mod notify;

@@ -3,7 +3,7 @@
 //! built and uses it from its event handlers and tasks.
 
 use crate::api::Failure;
-use crate::i18n::{use_i18n, I18n, Lang, Said, Text};
+use crate::i18n::{use_i18n, I18n, Text};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -18,8 +18,7 @@ pub enum Tone {
 struct Toast {
     id: u64,
     tone: Tone,
-    /// The line in Spanish and in English (a language switch changes it).
-    text: [&'static str; 2],
+    text: Text,
     detail: Option<String>,
 }
 
@@ -58,12 +57,12 @@ pub fn toaster() -> Toaster {
 
 impl Toaster {
     /// A success.
-    pub fn ok(self, text: impl Said) {
+    pub fn ok(self, text: Text) {
         self.show(Tone::Ok, text, None);
     }
 
     /// A refused or failed request: `text`, then why, in the dashboard's language.
-    pub fn failed(self, text: impl Said, failure: Failure) {
+    pub fn failed(self, text: Text, failure: Failure) {
         let lang = self.1 .0.get_untracked();
         leptos::task::spawn_local(async move {
             let why = crate::faults::failure_in(failure, lang).await;
@@ -71,25 +70,29 @@ impl Toaster {
         });
     }
 
+    /// Something refused in the browser before asking the server: `text`, then why.
+    pub fn refused(self, text: Text, fault: cocolu_core::fault::Fault) {
+        let lang = self.1 .0.get_untracked();
+        leptos::task::spawn_local(async move {
+            let why = crate::faults::fault_in(fault, lang).await;
+            self.error(text, why);
+        });
+    }
+
     /// A failure, with words that say why.
-    pub fn error(self, text: impl Said, detail: impl Into<String>) {
+    pub fn error(self, text: Text, detail: impl Into<String>) {
         self.show(Tone::Error, text, Some(detail.into()));
     }
 
     /// Shows `text`, then `detail` when there is one.
-    pub fn show(self, tone: Tone, text: impl Said, detail: Option<String>) {
+    pub fn show(self, tone: Tone, text: Text, detail: Option<String>) {
         if let Some(toasts) = self.0 {
-            push_toast(
-                toasts,
-                tone,
-                [text.get(Lang::Es), text.get(Lang::En)],
-                detail,
-            );
+            push_toast(toasts, tone, text, detail);
         }
     }
 }
 
-fn push_toast(toasts: Toasts, tone: Tone, text: [&'static str; 2], detail: Option<String>) {
+fn push_toast(toasts: Toasts, tone: Tone, text: Text, detail: Option<String>) {
     // A late answer may come after the layout (and its toasts) went: nothing to show then.
     let Some(id) = toasts.next.try_get_value() else {
         return;
@@ -128,10 +131,7 @@ pub fn ToastRegion() -> impl IntoView {
                     Tone::Ok => "ok",
                     Tone::Error => "error",
                 }>
-                    <span>{move || match i18n.0.get() {
-                        Lang::Es => t.text[0],
-                        Lang::En => t.text[1],
-                    }}</span>
+                    <span>{i18n.t(t.text)}</span>
                     {t.detail.clone().map(|d| view! { <span class="toast-detail">{d}</span> })}
                     <button
                         type="button"

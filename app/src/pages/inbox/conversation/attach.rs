@@ -3,7 +3,8 @@
 //! caption), and emoji picked from a panel into the text where the cursor is.
 
 use crate::api::{self, Failure, PickedFile};
-use crate::components::{toaster, Icon, IconName};
+use crate::components::icon::drawn;
+use crate::components::toaster;
 use crate::i18n::{use_i18n, Lang};
 use cocolu_core::api::inbox::Uploaded;
 use cocolu_core::fault::{Fault, Part};
@@ -15,13 +16,17 @@ use serde_json::{json, Value};
 crate::i18n::page_texts!(AttachSaid {
     Attach => ("Adjuntar una foto o un documento", "Attach a photo or a document"),
     Remove => ("Quitar el archivo", "Remove the file"),
-    CannotAttach => ("No se puede adjuntar este archivo", "This file cannot be attached"),
     Photo => ("Foto", "Photo"),
     Document => ("Documento", "Document"),
     Uploading => ("Subiendo el archivo…", "Uploading the file…"),
     Emoji => ("Emoji", "Emoji"),
     EmojiPanel => ("Elige un emoji", "Pick an emoji"),
 });
+
+/// The composer's icons (drawn like the sidebar's).
+const PAPER_CLIP: &str = "M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.9-8.9a3.7 3.7 0 0 1 5.2 5.2l-8.9 8.9a1.8 1.8 0 0 1-2.6-2.6l8.1-8.1";
+const SMILE: &str =
+    "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM8 14.5s1.5 2 4 2 4-2 4-2M9 9.5h.01M15 9.5h.01";
 
 /// The emoji a shop uses most, in the order the panel shows them.
 const EMOJI: [&str; 40] = [
@@ -41,17 +46,27 @@ struct Picked {
     preview: Option<String>,
 }
 
-/// The size as people read it: `820 KB`, `1,4 MB` (`1.4 MB`).
+/// Why a file was not sent.
+pub(super) enum NotSent {
+    /// Refused in the browser, before asking the server.
+    Refused(Fault),
+    /// Refused by the server, or it could not be reached.
+    Failed(Failure),
+}
+
+/// The size as people read it: `820 KB`, `1,4 MB` (`1.4 MB`), in whole numbers (the
+/// browser's code carries no float formatting for it).
 fn size_words(bytes: u64, lang: Lang) -> String {
-    const MB: f64 = 1024.0 * 1024.0;
-    if (bytes as f64) < MB {
+    const MB: u64 = 1024 * 1024;
+    if bytes < MB {
         return format!("{} KB", bytes.div_ceil(1024));
     }
-    let shown = format!("{:.1}", bytes as f64 / MB);
-    match lang {
-        Lang::Es => format!("{} MB", shown.replace('.', ",")),
-        Lang::En => format!("{shown} MB"),
-    }
+    let tenths = (bytes * 10 + MB / 2) / MB;
+    let point = match lang {
+        Lang::Es => ',',
+        Lang::En => '.',
+    };
+    format!("{}{point}{} MB", tenths / 10, tenths % 10)
 }
 
 /// The file attached to the reply being written, if any.
@@ -106,10 +121,10 @@ impl Attachment {
     }
 
     /// Uploads the file (once); the message that sends it, `caption` under it.
-    pub(super) async fn upload(self, caption: &str) -> Result<Value, Failure> {
+    pub(super) async fn upload(self, caption: &str) -> Result<Value, NotSent> {
         let chars = caption.chars().count();
         if chars > CAPTION_CHARS {
-            return Err(Failure::local(Fault::TooLong {
+            return Err(NotSent::Refused(Fault::TooLong {
                 what: Part::Caption,
                 chars,
                 max: CAPTION_CHARS,
@@ -118,7 +133,7 @@ impl Attachment {
         let stored = match self.uploaded.try_get_value().flatten() {
             Some(stored) => stored,
             None => {
-                let gone = || Failure::local(Fault::NoSuchUpload);
+                let gone = || NotSent::Refused(Fault::NoSuchUpload);
                 let picked = self.picked.try_get_untracked().flatten().ok_or_else(gone)?;
                 let file = self
                     .file
@@ -129,7 +144,7 @@ impl Attachment {
                 let path = format!("/api/uploads?name={}", api::encode(&picked.name));
                 let stored = api::upload::<Uploaded>(path, file, picked.mime_type).await;
                 self.uploading.try_set(false);
-                let stored = stored?;
+                let stored = stored.map_err(NotSent::Failed)?;
                 self.uploaded.try_set_value(Some(stored.clone()));
                 stored
             }
@@ -161,7 +176,7 @@ impl Attachment {
         let media_type = match accepted {
             Ok(media_type) => media_type,
             Err(fault) => {
-                toasts.failed(AttachSaid::CannotAttach, Failure::local(fault));
+                toasts.refused(crate::i18n::Text::CannotAttach, fault);
                 return;
             }
         };
@@ -198,7 +213,7 @@ impl Attachment {
             }
             // Files are picked in the browser only.
             #[cfg(not(feature = "hydrate"))]
-            let _ = (toasts, AttachSaid::CannotAttach);
+            let _ = toasts;
             #[cfg(not(feature = "hydrate"))]
             let _ = ev;
         };
@@ -218,7 +233,7 @@ impl Attachment {
                 title=i18n.t(AttachSaid::Attach)
                 aria-label=i18n.t(AttachSaid::Attach)
             >
-                <Icon name=IconName::Attach />
+                {drawn(PAPER_CLIP)}
             </label>
         }
     }
@@ -323,7 +338,7 @@ pub(super) fn EmojiPicker(draft: RwSignal<String>) -> impl IntoView {
             aria-controls="emoji-panel"
             on:click=move |_| open.update(|o| *o = !*o)
         >
-            <Icon name=IconName::Emoji />
+            {drawn(SMILE)}
         </button>
         <Show when=move || open.get()>
             <div

@@ -1,7 +1,7 @@
 //! Manual replies: free text inside the 24-hour window (with the shop's saved answers typed
 //! with `/`), an approved template (with its parameters) outside it.
 
-use super::attach::{Attachment, EmojiPicker};
+use super::attach::{Attachment, EmojiPicker, NotSent};
 use super::*;
 use cocolu_core::quick_replies::{QuickReplies, QuickReply};
 
@@ -10,7 +10,6 @@ crate::i18n::page_texts!(ComposerSaid {
     ReplyLabel => ("Tu respuesta", "Your reply"),
     ReplyPlaceholder => ("Escribe una respuesta, o / para una guardada…", "Write a reply, or / for a saved one…"),
     CaptionPlaceholder => ("Escribe un comentario para el archivo (opcional)…", "Write a caption for the file (optional)…"),
-    UploadFailed => ("No se pudo enviar el archivo", "The file could not be sent"),
     ReplyShortcut => ("Ctrl+Intro envía", "Ctrl+Enter sends"),
     Send => ("Enviar", "Send"),
     WindowClosed => (
@@ -90,8 +89,12 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
                             after();
                         }),
                     ),
-                    Err(failure) => {
-                        toasts.failed(ComposerSaid::UploadFailed, failure);
+                    Err(NotSent::Failed(failure)) => {
+                        toasts.failed(Text::ReplyFailed, failure);
+                        sending.set(false);
+                    }
+                    Err(NotSent::Refused(fault)) => {
+                        toasts.refused(Text::ReplyFailed, fault);
                         sending.set(false);
                     }
                 }
