@@ -11,7 +11,7 @@ use crate::store::document::Document;
 use axum::extract::State;
 use axum::http::Method;
 use axum::routing::{get, post, put};
-use cocolu_core::api::documents::{Checked, Versioned};
+use cocolu_core::api::documents::{Checked, RuleName, Versioned};
 use cocolu_core::document::HandEdited;
 use cocolu_core::document::Revision;
 use cocolu_core::engine::rules::Rules;
@@ -92,6 +92,18 @@ pub fn routes(api: Api) -> Api {
         Access::User,
         Doc::new("rules", "The reply rules in force and their revision").returns::<Versioned>(),
         get(read::<Rules>),
+    )
+    .op(
+        Method::GET,
+        "/rules/names",
+        Access::User,
+        Doc::new("rules", "Each rule's name as people read it")
+            .describe(
+                "Its description, or its id when it has none, in the order of the rules: what \
+                 the inbox shows beside a reply the bot sent.",
+            )
+            .returns::<Vec<RuleName>>(),
+        get(rule_names),
     )
     .op(
         Method::PUT,
@@ -223,6 +235,24 @@ async fn read<T: ApiDocument>(
 ) -> Result<ApiJson<Versioned>, ApiError> {
     let current = T::document(&state.data).current();
     versioned(current.revision, &*current.value).map(ApiJson)
+}
+
+/// `GET /api/rules/names`.
+async fn rule_names(State(state): State<AppState>) -> ApiJson<Vec<RuleName>> {
+    let rules = state.data.rules.get();
+    ApiJson(
+        rules
+            .rules
+            .iter()
+            .map(|rule| RuleName {
+                id: rule.id.clone(),
+                name: match rule.description.trim() {
+                    "" => rule.id.clone(),
+                    described => described.to_string(),
+                },
+            })
+            .collect(),
+    )
 }
 
 async fn save<T: ApiDocument>(

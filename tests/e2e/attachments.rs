@@ -412,6 +412,14 @@ async fn the_owner_on_a_phone_adds_an_emoji_attaches_a_catalogue_and_sends_it() 
     let browser = open_with(&app, &format!("/inbox?c={CONVERSATION}"), 375, 800).await;
     let client = browser.client();
     wait_for(client, "#composer-text").await;
+    // The bot's reply says which rule sent it as the rules page names it, not by its id.
+    let author = wait_text(
+        client,
+        ".bubble[data-author='bot'] .bubble-author",
+        "Saludos",
+    )
+    .await;
+    assert!(!author.contains("menu"), "{author}");
     type_into(client, "#composer-text", "Aquí tienes el catálogo ").await;
     press(client, "#emoji-toggle").await;
     wait_for(client, "#emoji-panel").await;

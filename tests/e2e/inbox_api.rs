@@ -457,3 +457,38 @@ async fn a_search_finds_words_of_the_messages_and_shows_the_message() {
         "{by_name:?}"
     );
 }
+
+#[tokio::test]
+async fn rules_are_named_by_their_description_or_else_their_id() {
+    let app = crate::helpers::spawn_app().await;
+    let names = app.get_json("/api/rules/names").await;
+    let names = names.as_array().expect("list");
+    let menu = names
+        .iter()
+        .find(|r| r["id"] == "menu")
+        .expect("the menu rule");
+    assert!(
+        menu["name"].as_str().expect("name").starts_with("Saludos"),
+        "{menu}"
+    );
+
+    // A hand edit without a description is named by its id.
+    let path = app.data_path().join("rules.json");
+    let mut rules: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    rules["rules"]
+        .as_array_mut()
+        .expect("rules")
+        .push(json!({"id": "envios", "when": {"text": ["envio"]}, "reply": [{"text": "Sí"}]}));
+    let mut events = app.events().await;
+    std::fs::write(&path, serde_json::to_string_pretty(&rules).expect("json")).expect("write");
+    events.first("file_reloaded", Duration::from_secs(10)).await;
+    let names = app.get_json("/api/rules/names").await;
+    let last = names
+        .as_array()
+        .expect("list")
+        .last()
+        .expect("a rule")
+        .clone();
+    assert_eq!(last, json!({"id": "envios", "name": "envios"}));
+}

@@ -14,6 +14,15 @@ pub struct Versioned {
     pub body: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A rule as people name it (`GET /api/rules/names`): what it is for, in the owner's words
+/// (its description), or its id when it has none. The inbox says which rule answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RuleName {
+    pub id: String,
+    pub name: String,
+}
+
 /// The outcome of a check: the problems a save would refuse, empty when none.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -9,11 +9,13 @@ use crate::i18n::{use_i18n, I18n, Text};
 use crate::time;
 use crate::whatsapp::Formatted;
 use cocolu_core::api::channel::ApprovedTemplate;
+use cocolu_core::api::documents::RuleName;
 use cocolu_core::api::inbox::{ContactView, Summary, TakeoverState, WINDOW_MS};
 use cocolu_core::contact::ContactRef;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// Records of a conversation read per page.
 const PAGE: usize = 100;
@@ -309,11 +311,22 @@ fn Thread(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let loading = RwSignal::new(false);
+    // Which rule answered, as the rules page names it.
+    let rule_names: Resource<api::ApiResult<Vec<RuleName>>> = Resource::new(
+        || (),
+        |()| api::get_json::<Vec<RuleName>>("/api/rules/names"),
+    );
     view! {
         <Transition fallback=move || view! { <p class="loading">{i18n.t(Text::Loading)}</p> }>
             {move || {
                 let id = id.clone();
                 Suspend::new(async move {
+                    let names: HashMap<String, String> = rule_names
+                        .await
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|rule| (rule.id, rule.name))
+                        .collect();
                     let (latest, first_cursor) = match records.await {
                         Ok(page) => page,
                         Err(error) => {
@@ -355,7 +368,7 @@ fn Thread(
                             </button>
                         })}
                         {list.is_empty().then(|| view! { <p class="loading">{i18n.t(ConversationSaid::NoMessages)}</p> })}
-                        {list.into_iter().map(|b| bubble_view(b, now, offset, i18n)).collect_view()}
+                        {list.into_iter().map(|b| bubble_view(b, now, offset, &names, i18n)).collect_view()}
                     }.into_any()
                 })
             }}
@@ -363,11 +376,15 @@ fn Thread(
     }
 }
 
-fn author_line(author: &Author, i18n: I18n) -> Option<String> {
+fn author_line(author: &Author, names: &HashMap<String, String>, i18n: I18n) -> Option<String> {
     let lang = i18n.0.get_untracked();
     match author {
         Author::Customer => None,
-        Author::Bot(Some(rule)) => Some(format!("{} · {rule}", Text::AuthorBot.get(lang))),
+        Author::Bot(Some(rule)) => Some(format!(
+            "{} · {}",
+            Text::AuthorBot.get(lang),
+            names.get(rule).unwrap_or(rule)
+        )),
         Author::Bot(None) => Some(Text::AuthorBot.get(lang).to_string()),
         Author::Person(user) => Some(match user {
             Some(user) => user.clone(),
@@ -448,13 +465,19 @@ fn media_view(bubble: &Bubble, i18n: I18n) -> impl IntoView {
     })
 }
 
-fn bubble_view(bubble: Bubble, now: i64, offset: i32, i18n: I18n) -> impl IntoView {
+fn bubble_view(
+    bubble: Bubble,
+    now: i64,
+    offset: i32,
+    rule_names: &HashMap<String, String>,
+    i18n: I18n,
+) -> impl IntoView {
     let side = match bubble.author {
         Author::Customer => "customer",
         Author::Bot(_) => "bot",
         Author::Person(_) => "person",
     };
-    let author = author_line(&bubble.author, i18n);
+    let author = author_line(&bubble.author, rule_names, i18n);
     let media = media_view(&bubble, i18n);
     let document_name = (bubble.kind == "document" && bubble.media.is_none())
         .then(|| bubble.file_name.clone())
@@ -482,7 +505,7 @@ fn bubble_view(bubble: Bubble, now: i64, offset: i32, i18n: I18n) -> impl IntoVi
         && document_name.is_none();
     view! {
         <article class="bubble" data-author=side data-kind=bubble.kind.clone() data-key=bubble.key.clone()>
-            {author.map(|a| view! { <p class="bubble-author">{a}</p> })}
+            {author.map(|a| view! { <p class="bubble-author" title=a.clone()>{a.clone()}</p> })}
             {media}
             {document_name.map(|n| view! { <p class="media-document">"📄 " {n}</p> })}
             {location}
