@@ -31,6 +31,22 @@ pub fn render(template: &str, variables: &[(&str, &str)]) -> String {
     out
 }
 
+/// The names of the `{{variables}}` a text uses, trimmed, in order (an unclosed `{{` is not
+/// one).
+pub fn variables_in(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            break;
+        };
+        found.push(after[..close].trim().to_string());
+        rest = &after[close + 2..];
+    }
+    found
+}
+
 /// The texts inside the fill-in marks (`[[what to fill in]]`), trimmed, in order. A mark
 /// says the owner still has to write something there (the prices, a link): a template that
 /// has one is never sent to a customer. An unclosed `[[` is not a mark (`check` reports it).
@@ -228,6 +244,16 @@ pub fn spans(text: &str) -> Vec<Span> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_variables_a_text_uses_are_listed() {
+        assert_eq!(
+            variables_in("Hola {{ nombre }}, {{nombr}} y {{negocio"),
+            vec!["nombre".to_string(), "nombr".to_string()]
+        );
+        assert!(variables_in("sin variables").is_empty());
+    }
+
     use super::*;
 
     fn styled(text: &str) -> Vec<(String, &'static str)> {

@@ -161,6 +161,50 @@ async fn the_owner_saves_an_answer_and_types_it_with_a_slash_in_a_chat() {
     )
     .await;
     type_into(client, "#quick-shortcut-3", "envio").await;
+    // The customer's name goes in with a button named in words, where the cursor is, and the
+    // text reads as the customer will read it.
+    type_into(client, "#quick-text-3", "Hola ").await;
+    let button = wait_text(
+        client,
+        ".quick-reply[data-index='3'] [data-variable='nombre']",
+        "Nombre del cliente",
+    )
+    .await;
+    assert!(!button.contains("{{"), "{button}");
+    press(
+        client,
+        ".quick-reply[data-index='3'] [data-variable='nombre']",
+    )
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let value = client
+            .execute(
+                "return document.querySelector('#quick-text-3').value;",
+                vec![],
+            )
+            .await
+            .expect("value");
+        if value == json!("Hola {{nombre}}") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "text: {value}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_text(
+        client,
+        ".quick-reply[data-index='3'] .as-read",
+        "Hola María",
+    )
+    .await;
+    // A misspelled variable would be sent empty: it is pointed out.
+    type_into(client, "#quick-text-3", "Hola {{nombr}}").await;
+    wait_text(
+        client,
+        ".quick-reply[data-index='3'] .unknown-variables",
+        "{{nombr}} no es una variable",
+    )
+    .await;
     type_into(
         client,
         "#quick-text-3",

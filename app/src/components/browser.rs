@@ -124,3 +124,51 @@ pub fn origin() -> String {
     #[cfg(not(feature = "hydrate"))]
     String::new()
 }
+
+/// Puts `token` into the text box `id` where its cursor is (over a selection; at the end when
+/// it has none) and, once the page shows the new text, the cursor after it. Returns the new
+/// text for the caller's state; `None` where there is no such box (on the server).
+pub fn insert_at_caret(id: &str, token: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let text_box = web_sys::window()?
+            .document()?
+            .get_element_by_id(id)?
+            .dyn_into::<web_sys::HtmlTextAreaElement>()
+            .ok()?;
+        let value = text_box.value();
+        let (start, end) = match (text_box.selection_start(), text_box.selection_end()) {
+            (Ok(Some(start)), Ok(Some(end))) => {
+                let (start, end) = (start.min(end), start.max(end));
+                (byte_at(&value, start), byte_at(&value, end))
+            }
+            _ => (value.len(), value.len()),
+        };
+        let caret = (value[..start].encode_utf16().count() + token.encode_utf16().count()) as u32;
+        let text = format!("{}{token}{}", &value[..start], &value[end..]);
+        leptos::prelude::request_animation_frame(move || {
+            let _ = text_box.focus();
+            let _ = text_box.set_selection_range(caret, caret);
+        });
+        Some(text)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (id, token);
+        None
+    }
+}
+
+/// The byte where `units` UTF-16 units of `text` end (the browser counts a cursor so), on a
+/// character's boundary.
+pub fn byte_at(text: &str, units: u32) -> usize {
+    let mut seen = 0u32;
+    for (at, c) in text.char_indices() {
+        if seen >= units {
+            return at;
+        }
+        seen += c.len_utf16() as u32;
+    }
+    text.len()
+}

@@ -10,6 +10,7 @@ pub mod link;
 pub mod notify;
 mod page;
 mod toast;
+pub mod variables;
 
 pub use copyable::Copyable;
 pub use icon::{Icon, IconName};

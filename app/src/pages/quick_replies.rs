@@ -4,10 +4,12 @@
 
 use crate::api;
 use crate::components::document::{field_error, DocEditor, EditorTop};
+use crate::components::variables::{AsRead, UnknownVariables, VariableButtons};
 use crate::components::{signed_in, toaster, with_data, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
 use cocolu_core::api::status::Status;
+use cocolu_core::api::templates::Variable;
 use cocolu_core::document::FileProblem;
 use cocolu_core::quick_replies::{QuickReplies as Saved, QuickReply};
 use leptos::prelude::*;
@@ -15,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 crate::i18n::page_texts!(QuickSaid {
     HowTo => (
-        "Puedes usar {{nombre}} (el nombre del cliente), {{negocio}}, {{horario_hoy}} y {{horario_semana}}; se completan para cada cliente antes de enviar.",
-        "You can use {{nombre}} (the customer's name), {{negocio}}, {{horario_hoy}} and {{horario_semana}}; they are filled in for each customer before sending.",
+        "Los botones bajo cada texto ponen el nombre del cliente, el de tu negocio o el horario donde está el cursor; se completan para cada cliente al elegir la respuesta en el chat.",
+        "The buttons under each text put the customer's name, your business's or the hours where the cursor is; they are filled in for each customer when the answer is picked in a chat.",
     ),
     Shortcut => ("Atajo", "Shortcut"),
     Text => ("Texto", "Text"),
@@ -38,6 +40,8 @@ struct Versioned {
 struct Loaded {
     document: Versioned,
     file_problems: Vec<FileProblem>,
+    /// What a text can use, with examples for the preview.
+    variables: Vec<Variable>,
     admin: bool,
 }
 
@@ -95,12 +99,14 @@ pub fn QuickReplies() -> impl IntoView {
         move |()| {
             let document = api::get_json::<Versioned>("/api/quick-replies");
             let status = api::get_json::<Status>("/api/status");
+            let variables = api::get_json::<Vec<Variable>>("/api/templates/variables");
             async move {
                 let admin = me.await.map(|m| m.is_admin()).unwrap_or(false);
                 let status = status.await.unwrap_or_default();
                 Ok(Loaded {
                     document: document.await?,
                     file_problems: crate::faults::problems_in(status.file_problems, lang).await,
+                    variables: variables.await.unwrap_or_default(),
                     admin,
                 })
             }
@@ -126,6 +132,7 @@ fn Editor(loaded: Loaded) -> impl IntoView {
     );
     let connected = live::on_events(move |event| editor.on_event(&event, toasts));
     let admin = loaded.admin;
+    let variables = StoredValue::new(loaded.variables);
     let count = Memo::new(move |_| editor.draft.with(|d| d.replies.len()));
     let read = move |index: usize, get: fn(&QuickReply) -> String| {
         move || {
@@ -183,11 +190,23 @@ fn Editor(loaded: Loaded) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for=text_id.clone()>{i18n.t(QuickSaid::Text)}</label>
-                    <textarea id=text_id rows="3"
+                    <textarea id=text_id.clone() rows="3"
                         prop:value=read(index, |r| r.text.clone())
                         aria-invalid=flagged(text_at.clone())
                         on:input=write(index, |r, v| r.text = v)></textarea>
                     {field_error(editor, text_at)}
+                    {admin.then(|| {
+                        let changed = Callback::new(move |text: String| {
+                            editor.draft.update(|d| {
+                                if let Some(reply) = d.replies.get_mut(index) {
+                                    reply.text = text;
+                                }
+                            })
+                        });
+                        view! { <VariableButtons variables target=text_id changed /> }
+                    })}
+                    <UnknownVariables variables text=Signal::derive(read(index, |r| r.text.clone())) />
+                    <AsRead variables text=Signal::derive(read(index, |r| r.text.clone())) />
                 </div>
                 {admin.then(|| view! {
                     <button type="button" class="button button-quiet remove-quick"

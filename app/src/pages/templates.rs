@@ -5,6 +5,7 @@
 
 use crate::api;
 use crate::components::document::placed;
+use crate::components::variables::{filled, UnknownVariables, VariableButtons};
 use crate::components::{
     browser, signed_in, toaster, with_data, ConnectionLost, PageHeader, Toaster, Tone,
 };
@@ -16,7 +17,7 @@ use cocolu_core::api::templates::{Saved, TemplateSave, TemplateView, Variable};
 use cocolu_core::document::Revision;
 use cocolu_core::document::{problem_at, FileProblem};
 use cocolu_core::events::ServerEvent;
-use cocolu_core::format::{check, fill_ins, render, valid_name, MAX_CHARS};
+use cocolu_core::format::{check, fill_ins, valid_name, MAX_CHARS};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -36,8 +37,6 @@ crate::i18n::page_texts!(TemplatesSaid {
     NewTemplate => ("nombre_de_la_plantilla", "template_name"),
     RestoreBuiltin => ("Volver al texto de fábrica", "Back to the built-in text"),
     TemplateText => ("Texto", "Text"),
-    Variables => ("Variables", "Variables"),
-    InsertVariable => ("Insertar:", "Insert:"),
     Preview => ("Así lo verá el cliente", "How the customer will see it"),
     PreviewHint => ("Con los valores de ahora; {{nombre}} muestra un nombre de ejemplo.", "With today's values; {{nombre}} shows an example name."),
 });
@@ -304,42 +303,8 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
             }
         });
     });
-    let preview = move || {
-        let values: Vec<(String, String)> = variables.with_value(|v| {
-            v.iter()
-                .map(|v| {
-                    let example = if v.example.is_empty() {
-                        format!("[{}]", v.name)
-                    } else {
-                        v.example.clone()
-                    };
-                    (v.name.clone(), example)
-                })
-                .collect()
-        });
-        let pairs: Vec<(&str, &str)> = values
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        render(&draft.get(), &pairs)
-    };
-    let textarea = NodeRef::<leptos::html::Textarea>::new();
-    let insert = move |name: String| {
-        let token = format!("{{{{{name}}}}}");
-        let at = textarea
-            .get_untracked()
-            .and_then(|t| t.selection_start().ok().flatten());
-        draft.update(|text| {
-            let byte = at
-                .map(|chars| {
-                    text.char_indices()
-                        .nth(chars as usize)
-                        .map_or(text.len(), |(b, _)| b)
-                })
-                .unwrap_or(text.len());
-            text.insert_str(byte, &token);
-        });
-    };
+    let preview = move || variables.with_value(|v| filled(&draft.get(), v));
+    let changed = Callback::new(move |text: String| draft.set(text));
     view! {
         <ConnectionLost connected />
         <div class="templates-layout">
@@ -415,7 +380,6 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                                 id="template-text"
                                 rows="10"
                                 readonly=!admin
-                                node_ref=textarea
                                 prop:value=move || draft.get()
                                 aria-invalid=move || (!problems.read().is_empty()).then_some("true")
                                 aria-describedby="template-count"
@@ -424,18 +388,8 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                             <p class="field-hint" id="template-count">
                                 {move || format!("{} / {MAX_CHARS}", draft.read().trim_end().chars().count())}
                             </p>
-                            <div class="variables" role="group" aria-label=i18n.t(TemplatesSaid::Variables)>
-                                <span class="field-hint">{i18n.t(TemplatesSaid::InsertVariable)}</span>
-                                {variables.get_value().into_iter().map(|v| {
-                                    let name = v.name.clone();
-                                    let title = if v.example.is_empty() { String::new() } else { v.example.clone() };
-                                    view! {
-                                        <button type="button" class="chip-button" title=title disabled=!admin on:click=move |_| insert(name.clone())>
-                                            {format!("{{{{{}}}}}", v.name)}
-                                        </button>
-                                    }
-                                }).collect_view()}
-                            </div>
+                            <VariableButtons variables target="template-text".to_string() changed disabled=!admin />
+                            <UnknownVariables variables text=draft />
                             {move || {
                                 let needed = fill_ins(&draft.read());
                                 (!needed.is_empty()).then(|| view! {

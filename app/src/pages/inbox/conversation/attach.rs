@@ -281,45 +281,12 @@ impl Attachment {
     }
 }
 
-/// Puts `emoji` into the text box where the cursor is (at the end when it has none), and the
-/// cursor after it.
-fn insert_at_cursor(draft: RwSignal<String>, emoji: &'static str) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let text_box = document()
-            .get_element_by_id("composer-text")
-            .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok());
-        if let Some(text_box) = text_box {
-            let value = text_box.value();
-            // The browser counts in UTF-16 units.
-            let to_byte = |units: u32| {
-                let mut seen = 0u32;
-                for (at, c) in value.char_indices() {
-                    if seen >= units {
-                        return at;
-                    }
-                    seen += c.len_utf16() as u32;
-                }
-                value.len()
-            };
-            let start = text_box.selection_start().ok().flatten();
-            let end = text_box.selection_end().ok().flatten();
-            let (start, end) = match (start, end) {
-                (Some(start), Some(end)) => (to_byte(start.min(end)), to_byte(start.max(end))),
-                _ => (value.len(), value.len()),
-            };
-            let caret =
-                (value[..start].encode_utf16().count() + emoji.encode_utf16().count()) as u32;
-            draft.set(format!("{}{emoji}{}", &value[..start], &value[end..]));
-            request_animation_frame(move || {
-                let _ = text_box.focus();
-                let _ = text_box.set_selection_range(caret, caret);
-            });
-            return;
-        }
+/// Puts `emoji` into the text box where the cursor is (at the end when it has none).
+fn insert_emoji(draft: RwSignal<String>, emoji: &'static str) {
+    match crate::components::browser::insert_at_caret("composer-text", emoji) {
+        Some(text) => draft.set(text),
+        None => draft.update(|d| d.push_str(emoji)),
     }
-    draft.update(|d| d.push_str(emoji));
 }
 
 /// The emoji button, and the panel it opens above the text box.
@@ -358,7 +325,7 @@ pub(super) fn EmojiPicker(draft: RwSignal<String>) -> impl IntoView {
                         class="emoji"
                         // Keeps the focus (and a phone's keyboard) in the text box.
                         on:pointerdown=|ev| ev.prevent_default()
-                        on:click=move |_| insert_at_cursor(draft, emoji)
+                        on:click=move |_| insert_emoji(draft, emoji)
                     >
                         {*emoji}
                     </button>
