@@ -34,32 +34,27 @@ pub fn render(template: &str, variables: &[(&str, &str)]) -> String {
 /// The names of the `{{variables}}` a text uses, trimmed, in order (an unclosed `{{` is not
 /// one).
 pub fn variables_in(text: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find("{{") {
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else {
-            break;
-        };
-        found.push(after[..close].trim().to_string());
-        rest = &after[close + 2..];
-    }
-    found
+    marked(text, "{{", "}}")
 }
 
 /// The texts inside the fill-in marks (`[[what to fill in]]`), trimmed, in order. A mark
 /// says the owner still has to write something there (the prices, a link): a template that
 /// has one is never sent to a customer. An unclosed `[[` is not a mark (`check` reports it).
 pub fn fill_ins(text: &str) -> Vec<String> {
+    marked(text, "[[", "]]")
+}
+
+/// What stands between each `open` and the `close` after it, trimmed, in order.
+fn marked(text: &str, open: &str, close: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut rest = text;
-    while let Some(open) = rest.find("[[") {
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("]]") else {
+    while let Some(start) = rest.find(open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after.find(close) else {
             break;
         };
-        found.push(after[..close].trim().to_string());
-        rest = &after[close + 2..];
+        found.push(after[..end].trim().to_string());
+        rest = &after[end + close.len()..];
     }
     found
 }

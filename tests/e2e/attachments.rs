@@ -369,20 +369,6 @@ async fn files_whatsapp_would_refuse_are_refused_first_and_leave_nothing() {
     }
 }
 
-/// The value of the composer's text box.
-async fn composer_text(client: &fantoccini::Client) -> String {
-    client
-        .execute(
-            "return document.querySelector('#composer-text').value;",
-            vec![],
-        )
-        .await
-        .expect("value")
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// Picks `path` in the composer's file input, as the system's file picker would.
 async fn pick_file(client: &fantoccini::Client, path: &std::path::Path) {
     client
@@ -397,7 +383,7 @@ async fn pick_file(client: &fantoccini::Client, path: &std::path::Path) {
 #[tokio::test]
 async fn the_owner_on_a_phone_adds_an_emoji_attaches_a_catalogue_and_sends_it() {
     use crate::browser::{open_with, save_screenshot, skip};
-    use crate::pages::{press, type_into, wait_for, wait_gone, wait_text};
+    use crate::pages::{press, type_into, wait_for, wait_gone, wait_text, wait_value};
     if skip() {
         return;
     }
@@ -431,15 +417,8 @@ async fn the_owner_on_a_phone_adds_an_emoji_attaches_a_catalogue_and_sends_it() 
         )
         .await
         .expect("emoji");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while composer_text(client).await != "Aquí tienes el catálogo 👍" {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the emoji goes where the cursor is: {:?}",
-            composer_text(client).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // The emoji goes where the cursor is.
+    wait_value(client, "#composer-text", "Aquí tienes el catálogo 👍").await;
     press(client, "#emoji-toggle").await;
     wait_gone(client, "#emoji-panel").await;
 
@@ -483,7 +462,7 @@ async fn the_owner_on_a_phone_adds_an_emoji_attaches_a_catalogue_and_sends_it() 
     )
     .await;
     assert!(bubble.contains("Aquí tienes el catálogo 👍"), "{bubble}");
-    assert_eq!(composer_text(client).await, "");
+    wait_value(client, "#composer-text", "").await;
     save_screenshot(client, "composer-sent-375-es.png").await;
     browser.close().await;
 }

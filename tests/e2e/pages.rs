@@ -67,6 +67,28 @@ pub(crate) async fn wait_gone(client: &Client, css: &str) {
     }
 }
 
+/// Waits until the field `css` holds `expected` (what the page put there).
+pub(crate) async fn wait_value(client: &Client, css: &str, expected: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let value = client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.value : null;",
+                vec![json!(css)],
+            )
+            .await
+            .expect("value");
+        if value == json!(expected) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{css} holds {value}, not {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Replaces a field's text as typing would (the page hears `input`).
 pub(crate) async fn type_into(client: &Client, css: &str, text: &str) {
     wait_for(client, css).await;

@@ -139,7 +139,7 @@ async fn a_hand_edit_is_in_force_at_once_and_a_broken_one_keeps_the_last_good() 
 #[tokio::test]
 async fn the_owner_saves_an_answer_and_types_it_with_a_slash_in_a_chat() {
     use crate::browser::{open_with, save_screenshot, skip};
-    use crate::pages::{press, type_into, wait_for, wait_text};
+    use crate::pages::{press, type_into, wait_for, wait_text, wait_value};
     if skip() {
         return;
     }
@@ -176,21 +176,7 @@ async fn the_owner_saves_an_answer_and_types_it_with_a_slash_in_a_chat() {
         ".quick-reply[data-index='3'] [data-variable='nombre']",
     )
     .await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let value = client
-            .execute(
-                "return document.querySelector('#quick-text-3').value;",
-                vec![],
-            )
-            .await
-            .expect("value");
-        if value == json!("Hola {{nombre}}") {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "text: {value}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_value(client, "#quick-text-3", "Hola {{nombre}}").await;
     wait_text(
         client,
         ".quick-reply[data-index='3'] .as-read",
@@ -231,21 +217,12 @@ async fn the_owner_saves_an_answer_and_types_it_with_a_slash_in_a_chat() {
         )
         .await
         .expect("Enter");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let value = client
-            .execute(
-                "return document.querySelector('#composer-text').value;",
-                vec![],
-            )
-            .await
-            .expect("value");
-        if value == json!("Hola Cliente, enviamos a todo el país.") {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "composer: {value}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_value(
+        client,
+        "#composer-text",
+        "Hola Cliente, enviamos a todo el país.",
+    )
+    .await;
     crate::pages::wait_gone(client, "#quick-menu").await;
     press(client, "#composer button[type=submit]").await;
     let sends = graph
