@@ -248,8 +248,8 @@ pub fn word(fault: &Fault, lang: Lang) -> String {
             "The file is not UTF-8 text".into(),
         ),
         Fault::TemplateName => say(
-            "El nombre de una plantilla lleva solo minúsculas, números, _ y -".into(),
-            "A template's name has lowercase letters, digits, _ and - only".into(),
+            "El nombre de un texto lleva solo minúsculas, números, _ y -".into(),
+            "A text's name has lowercase letters, digits, _ and - only".into(),
         ),
         Fault::CorruptRecord { .. } => say(
             "Registro dañado: «cocolu repair» lo aparta".into(),
@@ -292,12 +292,12 @@ pub fn word(fault: &Fault, lang: Lang) -> String {
             "The question needs at least one minute to be answered".into(),
         ),
         Fault::NoSuchTemplate { name } => say(
-            format!("No existe la plantilla «{name}»"),
-            format!("There is no template «{name}»"),
+            format!("No existe el texto «{name}»"),
+            format!("There is no text «{name}»"),
         ),
         Fault::TemplateOrText => say(
-            "El mensaje lleva o una plantilla o un texto, no los dos".into(),
-            "The message takes either a template or a text, not both".into(),
+            "La respuesta lleva o un texto guardado o un texto escrito, no los dos".into(),
+            "The reply takes either a saved text or a written one, not both".into(),
         ),
         Fault::TooManyRules { found, max } => say(
             format!("Como mucho {max} reglas (hay {found})"),

@@ -661,7 +661,7 @@ async fn templates_preview_as_typed_and_save_to_the_templates_folder() {
     };
     let client = browser.client();
     press(client, "[data-template='bienvenida']").await;
-    wait_text(client, "#template-title", "bienvenida").await;
+    wait_text(client, "#template-title", "Bienvenida").await;
     type_into(
         client,
         "#template-text",
@@ -891,7 +891,7 @@ async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_i
     // The built-in price list is still to be written: the overview says so, in Spanish.
     let alert = wait_text(client, "#alerts", "tus productos y precios").await;
     assert!(!alert.contains("[["), "{alert}");
-    let text = wait_text(client, "#alerts", "Falta completar una plantilla").await;
+    let text = wait_text(client, "#alerts", "Falta completar un texto").await;
     assert!(
         text.contains("precios") && text.contains("el enlace de tu catálogo"),
         "{text}"
@@ -908,7 +908,7 @@ async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_i
         .click()
         .await
         .expect("click");
-    wait_text(client, "#template-title", "precios").await;
+    wait_text(client, "#template-title", "Precios").await;
     wait_text(
         client,
         "#template-fill-ins",
@@ -976,7 +976,7 @@ async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_i
         let client = browser.client();
         crate::browser::sign_in_as(client, &app, "agente", "clave de la agente").await;
         wait_for_hydration(client).await;
-        wait_text(client, "#alerts", "Falta completar una plantilla").await;
+        wait_text(client, "#alerts", "Falta completar un texto").await;
         save_screenshot(client, &format!("fill-in-overview-agent-es-{suffix}.png")).await;
         client
             .goto(&app.url("/templates?template=catalogo"))
@@ -1337,7 +1337,12 @@ async fn the_welcome_text_is_changed_where_it_is_chosen() {
         "¡Hola, {{nombre}}! Bienvenido a *La Esquina*.",
     )
     .await;
-    wait_text(client, "#welcome-template-text", "en todo lo que la usa").await;
+    wait_text(
+        client,
+        "#welcome-template-text",
+        "Es el texto «Bienvenida»: el cambio vale en todo lo que lo usa",
+    )
+    .await;
     // Choosing another template meanwhile does not send this text to that one.
     client
         .execute(
@@ -1347,7 +1352,7 @@ async fn the_welcome_text_is_changed_where_it_is_chosen() {
         )
         .await
         .expect("chose another");
-    wait_text(client, "#welcome-template-text", "«bienvenida»").await;
+    wait_text(client, "#welcome-template-text", "«Bienvenida»").await;
     press(client, "#welcome-template-text .save-text").await;
     // The settings in force still name the welcome template: the bot uses the text at once.
     wait_text(client, ".toast", "el bot ya lo usa").await;

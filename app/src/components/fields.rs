@@ -2,6 +2,7 @@
 //! choices and switches, each with its label and the server's problem for it underneath.
 
 use crate::components::document::{field_error, DocEditor};
+use crate::components::text_titles::text_title;
 use crate::i18n::{use_i18n, Text};
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
@@ -278,7 +279,7 @@ where
     frame(editor, field, control)
 }
 
-/// A choice among names the page knows (templates), shown as they are.
+/// A choice among the bot's texts the page knows, each shown by its title.
 pub fn name_select<T>(
     editor: DocEditor<T>,
     field: Field,
@@ -309,6 +310,7 @@ where
     T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
 {
     // A name not (or no longer) among them still shows, so the problem is visible.
+    let lang = crate::i18n::use_i18n().0;
     let current = get.get_untracked();
     let mut names = names;
     if !current.is_empty() && !names.contains(&current) {
@@ -318,7 +320,8 @@ where
         <select id=field.id.clone() on:change=move |ev| set.run(event_target_value(&ev))>
             {names.into_iter().map(|name| {
                 let value = name.clone();
-                view! { <option value=name.clone() selected=move || get.get() == value>{name.clone()}</option> }
+                let title = text_title(&name, lang.get_untracked());
+                view! { <option value=name.clone() selected=move || get.get() == value>{title}</option> }
             }).collect_view()}
         </select>
     };

@@ -9,6 +9,7 @@ mod layout;
 pub mod link;
 pub mod notify;
 mod page;
+pub mod text_titles;
 mod toast;
 pub mod variables;
 

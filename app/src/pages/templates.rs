@@ -1,10 +1,12 @@
-//! Plantillas: the texts the bot sends. A list, an editor checked as the owner types (the
+//! Textos: the texts the bot sends (the templates of `templates/`; "plantillas" in the
+//! dashboard are only Meta's approved ones). A list, an editor checked as the owner types (the
 //! same checks the server makes), a live preview of WhatsApp formatting with the variables
 //! filled in as they would be now, saving on a revision (a hand edit meanwhile shows both
 //! versions), restoring a built-in text, and new templates.
 
 use crate::api;
 use crate::components::document::placed;
+use crate::components::text_titles::text_title;
 use crate::components::variables::{filled, UnknownVariables, VariableButtons};
 use crate::components::{
     browser, signed_in, toaster, with_data, ConnectionLost, PageHeader, Toaster, Tone,
@@ -31,10 +33,10 @@ crate::i18n::page_texts!(TemplatesSaid {
         "Mientras tanto, cuando una regla lo usa, el bot pasa la conversación a una persona del equipo.",
         "Meanwhile, when a rule uses it, the bot hands the chat to a person on the team.",
             ),
-    TemplatesEmpty => ("Elige una plantilla de la lista.", "Pick a template from the list."),
+    TemplatesEmpty => ("Elige un texto de la lista.", "Pick a text from the list."),
     AdminsSave => ("Solo un administrador puede guardar cambios.", "Only an administrator can save changes."),
-    TemplatesList => ("Plantillas", "Templates"),
-    NewTemplate => ("nombre_de_la_plantilla", "template_name"),
+    TemplatesList => ("Textos", "Texts"),
+    NewTemplate => ("nombre_del_texto", "text_name"),
     RestoreBuiltin => ("Volver al texto de fábrica", "Back to the built-in text"),
     TemplateText => ("Texto", "Text"),
     Preview => ("Así lo verá el cliente", "How the customer will see it"),
@@ -331,7 +333,10 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                         view! {
                             <li>
                                 <button type="button" class="template-pick" data-template=name.clone() aria-pressed=move || is_current().to_string() on:click=move |_| pick(name.clone())>
-                                    <span class="rule-id">{t.name.clone()}</span>
+                                    <span class="template-title">
+                                        {let titled = t.name.clone(); move || text_title(&titled, i18n.0.get())}
+                                        <span class="rule-id">{t.name.clone()}</span>
+                                    </span>
                                     {badge.map(|(text, kind)| view! { <span class="badge" data-kind=kind>{i18n.t(text)}</span> })}
                                 </button>
                             </li>
@@ -353,7 +358,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                         let file_problems = t.problems.clone();
                         let restorable = t.builtin && t.from_file;
                         view! {
-                            <h2 id="template-title">{t.name.clone()}</h2>
+                            <h2 id="template-title">{text_title(&t.name, i18n.0.get_untracked())} <span class="rule-id">{t.name.clone()}</span></h2>
                             <p class="field-hint">
                                 {i18n.t(if t.from_file { Text::TemplateFromFile } else if t.builtin { Text::TemplateBuiltin } else { Text::TemplateNew })}
                                 " templates/" {t.name.clone()} ".txt"

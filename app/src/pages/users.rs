@@ -28,7 +28,7 @@ crate::i18n::page_texts!(UsersSaid {
     State => ("Estado", "State"),
     Actions => ("Acciones", "Actions"),
     RolesHint => (
-        "Los agentes atienden la bandeja y prueban reglas; los administradores además cambian reglas, plantillas, ajustes y cuentas.",
+        "Los agentes atienden la bandeja y prueban reglas; los administradores además cambian reglas, textos, ajustes y cuentas.",
         "Agents work the inbox and try rules; administrators also change rules, templates, settings and accounts.",
     ),
     InvitationsTitle => ("Invitaciones", "Invitations"),
@@ -457,8 +457,8 @@ fn action_words(action: &str, lang: Lang) -> String {
         "token_deleted" => ("Clave de API borrada", "API token deleted"),
         "settings_saved" => ("Ajustes guardados", "Settings saved"),
         "rules_saved" => ("Reglas guardadas", "Rules saved"),
-        "template_saved" => ("Plantilla guardada", "Template saved"),
-        "template_restored" => ("Plantilla original recuperada", "Template restored"),
+        "template_saved" => ("Texto guardado", "Text saved"),
+        "template_restored" => ("Texto original recuperado", "Text restored"),
         "file_reloaded" => (
             "Archivo editado a mano y cargado",
             "File edited by hand and loaded",

@@ -17,12 +17,12 @@ crate::i18n::page_texts!(TextsSaid {
     Cancel => ("Cancelar", "Cancel"),
     TextSaved => ("Texto guardado: el bot ya lo usa.", "Text saved: the bot uses it now."),
     TextSavedChoiceNot => (
-        "Texto guardado. Pulsa Guardar arriba para que este ajuste use esa plantilla.",
+        "Texto guardado. Pulsa Guardar arriba para que este ajuste use ese texto.",
         "Text saved. Press Save above for this setting to use that template.",
     ),
     SharedNote => (
-        "Es la plantilla «{name}»: el cambio vale en todo lo que la usa, aquí y en las reglas.",
-        "This is the «{name}» template: the change applies wherever it is used, here and in rules.",
+        "Es el texto «{name}»: el cambio vale en todo lo que lo usa, aquí y en las reglas.",
+        "This is the «{name}» text: the change applies wherever it is used, here and in rules.",
     ),
 });
 
@@ -122,7 +122,10 @@ pub fn TemplateText(
         });
     };
     let shared_note = move |lang: Lang, name: &str| {
-        crate::i18n::Said::get(TextsSaid::SharedNote, lang).replace("{name}", name)
+        crate::i18n::Said::get(TextsSaid::SharedNote, lang).replace(
+            "{name}",
+            &crate::components::text_titles::text_title(name, lang),
+        )
     };
     let box_id = format!("{id}-text");
     let area = format!("{id}-editor");
