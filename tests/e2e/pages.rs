@@ -89,6 +89,28 @@ pub(crate) async fn wait_value(client: &Client, css: &str, expected: &str) {
     }
 }
 
+/// Waits until the element with id `id` has the keyboard's focus.
+pub(crate) async fn wait_focus(client: &Client, id: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let focused = client
+            .execute(
+                "return document.activeElement && document.activeElement.id;",
+                vec![],
+            )
+            .await
+            .expect("focus");
+        if focused == json!(id) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the focus is on {focused}, not #{id}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Replaces a field's text as typing would (the page hears `input`).
 pub(crate) async fn type_into(client: &Client, css: &str, text: &str) {
     wait_for(client, css).await;
@@ -1331,6 +1353,28 @@ async fn the_welcome_text_is_changed_where_it_is_chosen() {
     let preview = "#welcome-template-text .template-preview";
     wait_text(client, preview, "Bienvenido").await;
     press(client, "#welcome-template-text .edit-text").await;
+    // The keyboard goes into the box that opened.
+    wait_focus(client, "welcome-template-editor").await;
+    // A text the server refuses is explained under the box, in Spanish.
+    type_into(client, "#welcome-template-editor", "¡Hola, {{nombre!").await;
+    press(client, "#welcome-template-text .save-text").await;
+    let why = wait_text(client, "#welcome-template-editor-error", "{{").await;
+    assert!(!why.contains("never closed"), "in Spanish: {why}");
+    // Cancelling a change asks first; saying no keeps it.
+    client
+        .execute(
+            "window.confirm = () => { window.asked = true; return false; };",
+            vec![],
+        )
+        .await
+        .expect("confirm");
+    press(client, "#welcome-template-text .cancel-text").await;
+    let asked = client
+        .execute("return window.asked === true;", vec![])
+        .await
+        .expect("asked");
+    assert_eq!(asked, json!(true), "Cancelar asks before dropping a change");
+    wait_for(client, "#welcome-template-editor").await;
     type_into(
         client,
         "#welcome-template-editor",
@@ -1356,6 +1400,8 @@ async fn the_welcome_text_is_changed_where_it_is_chosen() {
     press(client, "#welcome-template-text .save-text").await;
     // The settings in force still name the welcome template: the bot uses the text at once.
     wait_text(client, ".toast", "el bot ya lo usa").await;
+    // Saved, the keyboard is back on the button that opened the box.
+    wait_focus(client, "welcome-template-edit").await;
     assert!(
         !app.templates_path().join("menu.txt").exists(),
         "the menu is untouched"
@@ -1377,6 +1423,19 @@ async fn the_welcome_text_is_changed_where_it_is_chosen() {
     save_screenshot(client, "settings-welcome-text-375.png").await;
     let file = std::fs::read_to_string(app.templates_path().join("bienvenida.txt")).expect("file");
     assert!(file.contains("Bienvenido a *La Esquina*"), "{file}");
+    // A hand edit of the text shows here without a reload.
+    std::fs::write(
+        app.templates_path().join("bienvenida.txt"),
+        "¡Hola, {{nombre}}! Bienvenido a *La Esquina*, ahora también los domingos.",
+    )
+    .expect("hand edit");
+    wait_text(client, preview, "también los domingos").await;
+    std::fs::write(
+        app.templates_path().join("bienvenida.txt"),
+        "¡Hola, {{nombre}}! Bienvenido a *La Esquina*.",
+    )
+    .expect("hand edit back");
+    wait_text(client, preview, "La Esquina.").await;
 
     let body = text_message("wamid.welcome.1", "584121000055", "hola", now_secs());
     assert_eq!(app.webhook(&body).await.status(), 200);

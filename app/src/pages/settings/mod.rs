@@ -175,14 +175,6 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
     let device = RwSignal::new(None::<String>);
     Effect::new(move |_| device.set(device_zone()));
     let link = RwSignal::new(loaded.link);
-    let connected = live::on_events(move |event| {
-        if let ServerEvent::LinkChanged { link: now } = &event {
-            link.set(Some(now.clone()));
-        }
-        editor.on_event(&event, toasts);
-    });
-    // The saved choice decides which connection's panel shows.
-    let uses_web = Memo::new(move |_| editor.saved.with(|s| s.channel == ChannelKind::WhatsappWeb));
     let texts: texts::Texts = RwSignal::new(
         loaded
             .templates
@@ -190,6 +182,18 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
             .map(|view| (view.name.clone(), view.clone()))
             .collect(),
     );
+    let connected = live::on_events(move |event| {
+        if let ServerEvent::LinkChanged { link: now } = &event {
+            link.set(Some(now.clone()));
+        }
+        // A text changed by hand (or on the texts page) shows here as it is now.
+        if matches!(&event, ServerEvent::FileReloaded { file } if file.starts_with("templates/")) {
+            texts::reload(texts);
+        }
+        editor.on_event(&event, toasts);
+    });
+    // The saved choice decides which connection's panel shows.
+    let uses_web = Memo::new(move |_| editor.saved.with(|s| s.channel == ChannelKind::WhatsappWeb));
     let templates: Vec<String> = loaded.templates.into_iter().map(|view| view.name).collect();
     let examples = StoredValue::new(
         loaded

@@ -49,6 +49,16 @@ fn example_of(text: &str, examples: StoredValue<Vec<(String, String)>>) -> Strin
 /// The templates' texts the page knows, by name.
 pub type Texts = RwSignal<BTreeMap<String, TemplateView>>;
 
+/// Reads the texts again (one changed on disk); a text being edited keeps its draft.
+pub fn reload(texts: Texts) {
+    let request = api::get_json::<Vec<TemplateView>>("/api/templates");
+    leptos::task::spawn_local(async move {
+        if let Ok(list) = request.await {
+            texts.try_set(list.into_iter().map(|v| (v.name.clone(), v)).collect());
+        }
+    });
+}
+
 /// Under a template choice: the text it sends, and (for administrators) a way to change it.
 #[component]
 pub fn TemplateText(
@@ -74,11 +84,51 @@ pub fn TemplateText(
     let editing = RwSignal::new(None::<TemplateView>);
     let draft = RwSignal::new(String::new());
     let saving = RwSignal::new(false);
+    // Why the last save was refused, in the person's language, under the box.
+    let refused = RwSignal::new(None::<String>);
     let current = move || name.with(|name| texts.with(|t| t.get(name).cloned()));
-    let start = move |_| {
-        if let Some(view) = current() {
-            draft.set(view.text.clone());
-            editing.set(Some(view));
+    let box_id = format!("{id}-text");
+    let area = format!("{id}-editor");
+    let edit_button = format!("{id}-edit");
+    // The keyboard goes into the box when it opens, and back to its button when it closes.
+    let focus_later = |target: String| {
+        request_animation_frame(move || crate::components::browser::focus(&target));
+    };
+    let start = {
+        let area = area.clone();
+        move |_| {
+            if let Some(view) = current() {
+                draft.set(view.text.clone());
+                refused.set(None);
+                editing.set(Some(view));
+                focus_later(area.clone());
+            }
+        }
+    };
+    let close = {
+        let edit_button = edit_button.clone();
+        move || {
+            editing.try_set(None);
+            refused.try_set(None);
+            focus_later(edit_button.clone());
+        }
+    };
+    let cancel = {
+        let close = close.clone();
+        move |_| {
+            let changed = editing.with_untracked(|e| {
+                e.as_ref()
+                    .is_some_and(|v| draft.with_untracked(|d| *d != v.text))
+            });
+            let lang = i18n.0.get_untracked();
+            if !changed
+                || crate::components::browser::confirm(crate::i18n::Said::get(
+                    Text::ConfirmDiscard,
+                    lang,
+                ))
+            {
+                close();
+            }
         }
     };
     let save = move |_| {
@@ -86,6 +136,8 @@ pub fn TemplateText(
             return;
         };
         saving.set(true);
+        refused.set(None);
+        let close = close.clone();
         let body = TemplateSave {
             text: draft.get_untracked(),
             revision: view.revision.clone(),
@@ -103,7 +155,7 @@ pub fn TemplateText(
                             entry.from_file = true;
                         }
                     });
-                    editing.try_set(None);
+                    close();
                     // The bot uses it at once only where the settings in force name it.
                     let said = if in_force.get_untracked() == saved.name {
                         TextsSaid::TextSaved
@@ -116,7 +168,10 @@ pub fn TemplateText(
                         Some(i18n.t(said)().into()),
                     );
                 }
-                Err(failure) => toasts.failed(Text::SaveFailed, failure),
+                Err(failure) => {
+                    let lang = i18n.0.get_untracked();
+                    refused.try_set(Some(crate::faults::failure_in(failure, lang).await));
+                }
             }
             saving.try_set(false);
         });
@@ -127,30 +182,37 @@ pub fn TemplateText(
             &crate::components::text_titles::text_title(name, lang),
         )
     };
-    let box_id = format!("{id}-text");
-    let area = format!("{id}-editor");
     view! {
         <div class="template-text" id=box_id>
             {move || match editing.get() {
                 Some(view) => {
                     let area = area.clone();
                     let note = format!("{area}-note");
+                    let error = format!("{area}-error");
+                    let described = format!("{note} {error}");
+                    let save = save.clone();
+                    let cancel = cancel.clone();
                     view! {
                         <label class="visually-hidden" for=area.clone()>{i18n.t(label)}</label>
-                        <textarea id=area rows="5" aria-describedby=note.clone() bind:value=draft></textarea>
+                        <textarea id=area rows="5" aria-describedby=described
+                            aria-invalid=move || refused.with(Option::is_some).then_some("true")
+                            bind:value=draft></textarea>
+                        {move || refused.get().map(|why| view! {
+                            <p class="field-error" role="alert" id=error.clone()>{why}</p>
+                        })}
                         <p class="field-hint" id=note>{move || shared_note(i18n.0.get(), &view.name)}</p>
                         <div class="actions">
                             <button type="button" class="button button-primary save-text" disabled=move || saving.get() on:click=save>
                                 {i18n.t(TextsSaid::SaveText)}
                             </button>
-                            <button type="button" class="button" on:click=move |_| editing.set(None)>{i18n.t(TextsSaid::Cancel)}</button>
+                            <button type="button" class="button cancel-text" on:click=cancel>{i18n.t(TextsSaid::Cancel)}</button>
                         </div>
                     }.into_any()
                 }
                 None => current().map(|view| view! {
                     <blockquote class="template-preview"><Formatted text=example_of(&view.text, examples) /></blockquote>
                     {admin.then(|| view! {
-                        <button type="button" class="button button-quiet edit-text" on:click=start>
+                        <button type="button" class="button button-quiet edit-text" id=edit_button.clone() on:click=start.clone()>
                             {i18n.t(TextsSaid::EditText)}
                         </button>
                     })}
