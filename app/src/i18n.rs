@@ -415,7 +415,7 @@ texts! {
     MoveDown => ("Bajar", "Move down"),
     ConfirmDeleteRule => ("¿Borrar esta regla? Se quita del borrador; nada cambia hasta que guardes.", "Delete this rule? It leaves the draft; nothing changes until you save."),
     RuleId => ("Identificador", "Id"),
-    RuleIdHint => ("Minúsculas, números, _ y -. Los botones de otros menús lo usan para llegar aquí.", "Lowercase letters, digits, _ and -. Buttons of other menus use it to lead here."),
+    RuleIdHint => ("Se escribe solo a partir de «Para qué sirve»; cámbialo si quieres (minúsculas, números, _ y -). Los botones de otros menús lo usan para llegar aquí.", "Written for you from «What it is for»; change it if you like (lowercase letters, digits, _ and -). Buttons of other menus use it to lead here."),
     RuleDescription => ("Para qué sirve", "What it is for"),
     RuleEnabled => ("Activa", "Enabled"),
     RuleTexts => ("Textos del cliente", "The customer's texts"),

@@ -459,7 +459,18 @@ async fn a_rule_made_in_the_form_answers_in_the_simulator_and_on_whatsapp() {
     };
     let client = browser.client();
     press(client, "#add-rule").await;
+    // The owner says what the rule is for; its id is written from that.
+    type_into(client, "#rule-description", "Preguntas por envíos").await;
+    wait_value(client, "#rule-id", "preguntas_por_envios").await;
+    // An id the owner writes stays.
     type_into(client, "#rule-id", "envios").await;
+    type_into(
+        client,
+        "#rule-description",
+        "Preguntas por envíos y entregas",
+    )
+    .await;
+    wait_value(client, "#rule-id", "envios").await;
     type_into(client, "#rule-description", "Preguntas por envíos").await;
     type_into(client, "#rule-texts", "envío\ndelivery").await;
     press(client, "#add-reply-text").await;

@@ -42,6 +42,30 @@ impl Lens {
         format!("/rules/{}{rest}", self.index)
     }
 
+    /// Sets what the rule is for; an id nobody wrote (a new rule's `regla_N`, or the one made
+    /// from the previous description) follows it, when no other rule has it.
+    fn describe(self, description: String) {
+        self.editor.draft.update(|d| {
+            let Some(rule) = d.rules.get(self.index) else {
+                return;
+            };
+            let made = rule.id.starts_with("regla_")
+                || (!rule.description.is_empty() && rule.id == id_from_title(&rule.description));
+            let followed = id_from_title(&description);
+            let free = d
+                .rules
+                .iter()
+                .enumerate()
+                .all(|(i, other)| i == self.index || other.id != followed);
+            if let Some(rule) = d.rules.get_mut(self.index) {
+                if made && free && !followed.is_empty() {
+                    rule.id = followed;
+                }
+                rule.description = description;
+            }
+        });
+    }
+
     fn id(self, part: &str) -> String {
         format!("rule-{part}")
     }
@@ -191,12 +215,12 @@ pub fn RuleForm(
         <form class="rule-form card" id="rule-form" on:submit=|ev| ev.prevent_default()>
             <fieldset class="form-section">
                 <legend>{i18n.t(RuleFormSaid::RuleBasics)}</legend>
+                {text_input(editor, Field::new(lens.id("description"), Text::RuleDescription, lens.pointer("/description")),
+                    move || lens.read(|r| r.description.clone()).unwrap_or_default(),
+                    move |v| lens.describe(v))}
                 {text_input(editor, Field::new(lens.id("id"), Text::RuleId, lens.pointer("/id")).hint(Text::RuleIdHint),
                     move || lens.read(|r| r.id.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.id = v))}
-                {text_input(editor, Field::new(lens.id("description"), Text::RuleDescription, lens.pointer("/description")),
-                    move || lens.read(|r| r.description.clone()).unwrap_or_default(),
-                    move |v| lens.write(|r| r.description = v))}
                 {check_input(lens.id("enabled"), Text::RuleEnabled,
                     move || lens.read(|r| r.enabled).unwrap_or(false),
                     move |v| lens.write(|r| r.enabled = v))}
@@ -307,7 +331,7 @@ pub fn RuleForm(
 
 /// The replies of a rule (or of its capture), in order, each editable, movable and removable.
 mod replies;
-use replies::ReplyList;
+use replies::{id_from_title, ReplyList};
 
 crate::i18n::page_texts!(RuleFormSaid {
     DeleteRule => ("Borrar la regla", "Delete the rule"),

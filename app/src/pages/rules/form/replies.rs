@@ -92,7 +92,7 @@ fn TemplateSays(id: String, name: Signal<String>) -> impl IntoView {
 
 /// An option's id made from its title: lowercase letters without accents and digits, words
 /// joined by `_` ("¿Ver precios?" is `ver_precios`).
-fn id_from_title(title: &str) -> String {
+pub(super) fn id_from_title(title: &str) -> String {
     let mut id = String::new();
     for c in title.chars().flat_map(char::to_lowercase) {
         let plain = match c {
