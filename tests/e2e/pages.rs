@@ -485,7 +485,7 @@ async fn a_rule_made_in_the_form_answers_in_the_simulator_and_on_whatsapp() {
     // The simulator tries the unsaved draft.
     type_into(client, "#simulator-text", "¿Hacen envío a Maracay?").await;
     press(client, "#simulator form button[type=submit]").await;
-    wait_text(client, "#simulator-reason", "envios").await;
+    wait_text(client, "#simulator-reason", "«Preguntas por envíos»").await;
     wait_text(client, "#simulator-result", "Enviamos a todo el país").await;
     save_screenshot(client, "rules-form.png").await;
 
@@ -493,7 +493,10 @@ async fn a_rule_made_in_the_form_answers_in_the_simulator_and_on_whatsapp() {
     type_into(client, "#simulator-text", "Hola! hacen envío a Arequipa?").await;
     press(client, "#simulator form button[type=submit]").await;
     let why = wait_text(client, "#simulator-reason", "El saludo no es un tema").await;
-    assert!(why.contains("envios") && why.contains("menu"), "{why}");
+    assert!(
+        why.contains("«Preguntas por envíos»") && why.contains("«Saludos"),
+        "rules named as the list names them: {why}"
+    );
     // A price question while the price list is still to be written: a person takes over.
     type_into(client, "#simulator-text", "¿cuánto cuesta?").await;
     press(client, "#simulator form button[type=submit]").await;

@@ -23,14 +23,15 @@ crate::i18n::page_texts!(SimulatorSaid {
     SimulatorFailed => ("No se pudo probar:", "Could not try it:"),
 });
 
-/// Why the engine did what it did, in the owner's words.
-fn explain(reason: &Reason, lang: crate::i18n::Lang) -> String {
+/// Why the engine did what it did, in the owner's words: rules named as the list names them
+/// (`named`: what a rule is for, or its id), texts by their titles.
+fn explain(reason: &Reason, lang: crate::i18n::Lang, named: &dyn Fn(&str) -> String) -> String {
     let text = |t: Text| t.get(lang).to_string();
     // A greeting rule that matched too, and gave way to the question (or found more than a
     // greeting that no rule answers).
     let greeting = |rule: &Option<String>, why: Text| {
         rule.as_ref()
-            .map(|g| format!(" {} «{g}».", text(why)))
+            .map(|g| format!(" {} «{}».", text(why), named(g)))
             .unwrap_or_default()
     };
     match reason {
@@ -39,8 +40,9 @@ fn explain(reason: &Reason, lang: crate::i18n::Lang) -> String {
             matched,
             over_greeting,
         } => format!(
-            "{} «{id}» ({} «{matched}»).{}",
+            "{} «{}» ({} «{matched}»).{}",
             text(Text::WhyRule),
+            named(id),
             text(Text::WhyMatched),
             greeting(over_greeting, Text::WhyGreetingGaveWay)
         ),
@@ -49,9 +51,11 @@ fn explain(reason: &Reason, lang: crate::i18n::Lang) -> String {
             template,
             fill_ins,
         } => format!(
-            "{} «{rule}» {} «{template}», {} {}. {}",
+            "{} «{}» {} «{}», {} {}. {}",
             text(Text::WhyRule),
+            named(rule),
             text(Text::WhyNeedsSetupUses),
+            crate::components::text_titles::text_title(template, lang),
             text(Text::WhyNeedsSetupStill),
             fill_ins.join("; "),
             text(Text::WhyNeedsSetupThen)
@@ -164,7 +168,18 @@ pub fn Simulator(editor: DocEditor<Rules>) -> impl IntoView {
             <div class="simulator-result" aria-live="polite" id="simulator-result">
                 {move || outcome.get().map(|result| match result {
                     Ok(answer) => {
-                        let why = explain(&answer.reason, i18n.0.get());
+                        let named = |id: &str| {
+                            editor.draft.with(|d| {
+                                d.rules
+                                    .iter()
+                                    .find(|r| r.id == id)
+                                    .map(|r| r.description.trim())
+                                    .filter(|d| !d.is_empty())
+                                    .unwrap_or(id)
+                                    .to_string()
+                            })
+                        };
+                        let why = explain(&answer.reason, i18n.0.get(), &named);
                         let empty = answer.replies.is_empty();
                         view! {
                             <p class="simulator-reason" id="simulator-reason" data-because=answer.reason.because()>{why}</p>
