@@ -845,6 +845,21 @@ async fn users_invite_make_tokens_and_read_the_audit_log() {
     assert!(share.starts_with("https://wa.me/?text="), "{share}");
     assert!(share.contains("register%3Fcode%3D"), "{share}");
     save_screenshot(client, "users-invitation.png").await;
+    // On a phone the link wraps inside the card instead of widening the page.
+    client.set_window_size(375, 812).await.expect("phone width");
+    let wide = client
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("width");
+    assert_eq!(wide, json!(false), "the invitation fits a phone");
+    save_screenshot(client, "users-invitation-375.png").await;
+    client
+        .set_window_size(1280, 900)
+        .await
+        .expect("desktop width");
     wait_text(client, "#invitations", "Luis, de la tarde").await;
     type_into(client, "#token-name", "copia nocturna").await;
     press(client, "#make-token").await;

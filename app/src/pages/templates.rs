@@ -40,7 +40,7 @@ crate::i18n::page_texts!(TemplatesSaid {
     RestoreBuiltin => ("Volver al texto de fábrica", "Back to the built-in text"),
     TemplateText => ("Texto", "Text"),
     Preview => ("Así lo verá el cliente", "How the customer will see it"),
-    PreviewHint => ("Con los valores de ahora; {{nombre}} muestra un nombre de ejemplo.", "With today's values; {{nombre}} shows an example name."),
+    PreviewHint => ("Con los datos de hoy; el nombre del cliente es un ejemplo.", "With today's details; the customer's name is an example."),
 });
 
 /// The revision of an empty text: what a new template is based on.
