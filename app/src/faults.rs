@@ -395,9 +395,10 @@ pub fn word(fault: &Fault, lang: Lang) -> String {
             "Sin espacios y de 1024 caracteres como mucho: cópialo tal cual de Meta".into(),
             "No spaces, and at most 1024 characters: copy it exactly as Meta shows it".into(),
         ),
-        Fault::NotAttachable { mime_type } => say(
-            format!("WhatsApp no acepta archivos de tipo «{mime_type}»: envía una foto (JPEG o PNG) o un documento (PDF, Word, Excel, PowerPoint o texto)"),
-            format!("WhatsApp does not take files of type «{mime_type}»: send a photo (JPEG or PNG) or a document (PDF, Word, Excel, PowerPoint or text)"),
+        // The type's technical name (`application/x-msdownload`) means nothing to a person.
+        Fault::NotAttachable { .. } => say(
+            "WhatsApp no acepta este tipo de archivo: envía una foto (JPEG o PNG) o un documento (PDF, Word, Excel, PowerPoint o texto)".into(),
+            "WhatsApp does not take this kind of file: send a photo (JPEG or PNG) or a document (PDF, Word, Excel, PowerPoint or text)".into(),
         ),
         Fault::AttachmentTooBig { max_mb } => say(
             format!("El archivo pesa más de {max_mb} MB, lo máximo que WhatsApp acepta para ese tipo"),

@@ -7,7 +7,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy for responses that carry no inline script at all.
 pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-     style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+     style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// The policy for a server-rendered page whose inline scripts carry `nonce`.

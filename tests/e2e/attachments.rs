@@ -500,6 +500,23 @@ async fn an_agent_on_a_laptop_in_english_sends_a_photo_without_a_caption() {
     let chip = wait_text(client, "#composer-attached", "shoes.png").await;
     assert!(chip.contains("Photo · 1 KB"), "{chip}");
     wait_for(client, "#composer-attached img.attached-preview").await;
+    // The preview is drawn (the page's policy lets it show the picked file).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let drawn = client
+            .execute(
+                "const i = document.querySelector('#composer-attached img.attached-preview'); \
+                 return i.complete && i.naturalWidth;",
+                vec![],
+            )
+            .await
+            .expect("preview");
+        if drawn == json!(48) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "preview: {drawn}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let placeholder = client
         .execute(
             "return document.querySelector('#composer-text').placeholder;",

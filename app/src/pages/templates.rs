@@ -393,7 +393,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                             <p class="field-hint" id="template-count">
                                 {move || format!("{} / {MAX_CHARS}", draft.read().trim_end().chars().count())}
                             </p>
-                            <VariableButtons variables target="template-text".to_string() changed disabled=!admin />
+                            {admin.then(|| view! { <VariableButtons variables target="template-text".to_string() changed /> })}
                             <UnknownVariables variables text=draft />
                             {move || {
                                 let needed = fill_ins(&draft.read());

@@ -91,6 +91,41 @@ pub struct Message<'a> {
     pub name: Option<&'a str>,
 }
 
+/// What in the message made a rule answer, for the owner to read in their language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Matched {
+    /// One of the rule's texts, compared the rule's way.
+    Text { text: String, how: MatchKind },
+    /// The rule's regular expression.
+    Pattern { pattern: String },
+    /// A tapped button or list row with this id.
+    Option { id: String },
+    /// A message of this type (an image, a voice note...).
+    Type { kind: String },
+}
+
+impl std::fmt::Display for Matched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Matched::Text { text, how } => {
+                let how = match how {
+                    MatchKind::Exact => "exact",
+                    MatchKind::Contains => "contains",
+                    MatchKind::Word => "word",
+                    MatchKind::StartsWith => "starts_with",
+                    MatchKind::Regex => "regex",
+                };
+                write!(f, "\"{}\" ({how})", text.to_lowercase())
+            }
+            Matched::Pattern { pattern } => write!(f, "the pattern /{pattern}/"),
+            Matched::Option { id } => write!(f, "option '{id}'"),
+            Matched::Type { kind } => write!(f, "a message of type {kind}"),
+        }
+    }
+}
+
 /// Why the engine did what it did, for the log, the simulator and the dashboard.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -108,7 +143,11 @@ pub enum Reason {
     Welcome,
     Rule {
         id: String,
+        /// What matched, in English (for the journal and `cocolu simulate`).
         matched: String,
+        /// What matched, for a client to word (absent in records of older versions).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        trigger: Option<Matched>,
         /// The greeting rule that also matched and gave way: the message greeted, and asked
         /// something this rule answers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -505,7 +544,8 @@ pub fn decide(
                     }
                     reason = Some(Reason::Rule {
                         id: rule.id.clone(),
-                        matched: why,
+                        matched: why.to_string(),
+                        trigger: Some(why),
                         over_greeting: over_greeting.map(|g| g.id.clone()),
                     });
                 }

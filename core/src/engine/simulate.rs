@@ -153,11 +153,13 @@ pub fn explain(reason: &Reason) -> String {
             id,
             matched,
             over_greeting: None,
+            ..
         } => format!("rule '{id}' answers: it matched {matched}"),
         Reason::Rule {
             id,
             matched,
             over_greeting: Some(greeting),
+            ..
         } => format!(
             "rule '{id}' answers: it matched {matched}; the greeting rule '{greeting}' gives way to it"
         ),
@@ -205,6 +207,7 @@ mod tests {
                 Reason::Rule {
                     id: "horario".into(),
                     matched: "\"horario\" (word)".into(),
+                    trigger: None,
                     over_greeting: Some("menu".into()),
                 },
                 "rule 'horario' answers: it matched \"horario\" (word); the greeting rule 'menu' gives way to it",

@@ -6,8 +6,9 @@ use crate::api;
 use crate::components::document::DocEditor;
 use crate::i18n::{use_i18n, Text};
 use crate::whatsapp::Formatted;
-use cocolu_core::engine::decide::Reason;
+use cocolu_core::engine::decide::{Matched, Reason};
 use cocolu_core::engine::simulate::Answer;
+use cocolu_core::engine::text::MatchKind;
 use cocolu_core::model::Rules;
 use cocolu_core::outbound::Outbound;
 use leptos::prelude::*;
@@ -21,7 +22,54 @@ crate::i18n::page_texts!(SimulatorSaid {
     SimulatorFirstContact => ("Como su primer mensaje", "As their first message"),
     SimulatorNoReply => ("El bot no respondería nada.", "The bot would not reply."),
     SimulatorFailed => ("No se pudo probar:", "Could not try it:"),
+    Because => ("porque", "because"),
+    Contains => ("el mensaje contiene", "the message contains"),
+    Exactly => ("el mensaje es exactamente", "the message is exactly"),
+    HasWord => ("el mensaje tiene la palabra", "the message has the word"),
+    StartsWith => ("el mensaje empieza por", "the message starts with"),
+    Pattern => ("el mensaje encaja con el patrón", "the message fits the pattern"),
+    Tapped => ("el cliente tocó la opción", "the customer tapped the option"),
+    Kind => ("el mensaje es", "the message is"),
+    TheRule => ("La regla", "The rule"),
+    ButStill => ("pero a ese texto aún le falta:", "but that text still needs:"),
+    Photo => ("una foto", "a photo"),
+    Audio => ("un audio", "a voice note"),
+    Video => ("un vídeo", "a video"),
+    Document => ("un documento", "a document"),
+    Sticker => ("un sticker", "a sticker"),
+    Place => ("una ubicación", "a location"),
 });
+
+/// What made a rule answer, in the owner's words ("el mensaje contiene «envío»").
+fn trigger_words(trigger: &Matched, lang: crate::i18n::Lang) -> String {
+    use crate::i18n::Said;
+    let say = |said: SimulatorSaid| said.get(lang);
+    match trigger {
+        Matched::Text { text, how } => {
+            let how = match how {
+                MatchKind::Exact => SimulatorSaid::Exactly,
+                MatchKind::Word => SimulatorSaid::HasWord,
+                MatchKind::StartsWith => SimulatorSaid::StartsWith,
+                MatchKind::Contains | MatchKind::Regex => SimulatorSaid::Contains,
+            };
+            format!("{} «{text}»", say(how))
+        }
+        Matched::Pattern { pattern } => format!("{} /{pattern}/", say(SimulatorSaid::Pattern)),
+        Matched::Option { id } => format!("{} «{id}»", say(SimulatorSaid::Tapped)),
+        Matched::Type { kind } => {
+            let what = match kind.as_str() {
+                "image" => say(SimulatorSaid::Photo).to_string(),
+                "audio" => say(SimulatorSaid::Audio).to_string(),
+                "video" => say(SimulatorSaid::Video).to_string(),
+                "document" => say(SimulatorSaid::Document).to_string(),
+                "sticker" => say(SimulatorSaid::Sticker).to_string(),
+                "location" => say(SimulatorSaid::Place).to_string(),
+                other => format!("«{other}»"),
+            };
+            format!("{} {what}", say(SimulatorSaid::Kind))
+        }
+    }
+}
 
 /// Why the engine did what it did, in the owner's words: rules named as the list names them
 /// (`named`: what a rule is for, or its id), texts by their titles.
@@ -38,25 +86,36 @@ fn explain(reason: &Reason, lang: crate::i18n::Lang, named: &dyn Fn(&str) -> Str
         Reason::Rule {
             id,
             matched,
+            trigger,
             over_greeting,
-        } => format!(
-            "{} «{}» ({} «{matched}»).{}",
-            text(Text::WhyRule),
-            named(id),
-            text(Text::WhyMatched),
-            greeting(over_greeting, Text::WhyGreetingGaveWay)
-        ),
+        } => {
+            let because = match trigger {
+                Some(trigger) => format!(
+                    "{} {}",
+                    crate::i18n::Said::get(SimulatorSaid::Because, lang),
+                    trigger_words(trigger, lang)
+                ),
+                // A server of an older version says what matched in its own words.
+                None => format!("({} «{matched}»)", text(Text::WhyMatched)),
+            };
+            format!(
+                "{} «{}» {because}.{}",
+                text(Text::WhyRule),
+                named(id),
+                greeting(over_greeting, Text::WhyGreetingGaveWay)
+            )
+        }
         Reason::NeedsSetup {
             rule,
             template,
             fill_ins,
         } => format!(
             "{} «{}» {} «{}», {} {}. {}",
-            text(Text::WhyRule),
+            crate::i18n::Said::get(SimulatorSaid::TheRule, lang),
             named(rule),
             text(Text::WhyNeedsSetupUses),
             crate::components::text_titles::text_title(template, lang),
-            text(Text::WhyNeedsSetupStill),
+            crate::i18n::Said::get(SimulatorSaid::ButStill, lang),
             fill_ins.join("; "),
             text(Text::WhyNeedsSetupThen)
         ),

@@ -1,7 +1,7 @@
 //! Which rule answers a message: triggers, conditions, cooldowns, and greeting rules that give
 //! way to what else the message asks.
 
-use super::{within, CompiledRules, ContactState, Message, MINUTE_MS};
+use super::{within, CompiledRules, ContactState, Matched, Message, MINUTE_MS};
 use crate::engine::rules::{HoursCondition, Rule};
 use crate::engine::text::{matches, normalize, without_matches, MatchKind};
 
@@ -11,8 +11,8 @@ const GREETING_EXTRA_WORDS: usize = 2;
 
 /// How a rule's trigger met the message.
 struct Trigger {
-    /// What matched, for the reason ("\"precio\" (contains)").
-    why: String,
+    /// What matched, for the reason.
+    why: Matched,
     /// By the message's text (not a tapped option or the message type): only then can a
     /// greeting rule give way.
     by_text: bool,
@@ -29,17 +29,19 @@ fn trigger(
     literal_hits: Option<&[Option<usize>]>,
 ) -> Option<Trigger> {
     let when = &rule.when;
-    let other = |why: String| Trigger {
+    let other = |why: Matched| Trigger {
         why,
         by_text: false,
     };
     if let Some(id) = message.choice_id {
         if when.button.iter().any(|b| b == id) {
-            return Some(other(format!("option '{id}'")));
+            return Some(other(Matched::Option { id: id.to_string() }));
         }
     }
     if when.message_type.iter().any(|t| t == message.kind) {
-        return Some(other(format!("a message of type {}", message.kind)));
+        return Some(other(Matched::Type {
+            kind: message.kind.to_string(),
+        }));
     }
     message.text?;
     let why = if when.match_kind == MatchKind::Regex {
@@ -47,7 +49,9 @@ fn trigger(
             .get(index)
             .copied()
             .flatten()
-            .map(|p| format!("the pattern /{p}/"))
+            .map(|p| Matched::Pattern {
+                pattern: p.to_string(),
+            })
     } else {
         let first = match literal_hits {
             Some(hits) => hits.get(index).copied().flatten(),
@@ -57,7 +61,10 @@ fn trigger(
                 .iter()
                 .position(|t| matches(when.match_kind, normalized, t)),
         };
-        first.map(|i| format!("\"{}\" ({:?})", when.text[i], when.match_kind).to_lowercase())
+        first.map(|i| Matched::Text {
+            text: when.text[i].clone(),
+            how: when.match_kind,
+        })
     };
     why.map(|why| Trigger { why, by_text: true })
 }
@@ -83,7 +90,7 @@ pub(super) enum Found<'r> {
     /// This rule answers; `over_greeting` is a greeting rule that matched before it.
     Rule {
         rule: &'r Rule,
-        why: String,
+        why: Matched,
         over_greeting: Option<&'r Rule>,
     },
     /// Only greeting rules matched (this is the first), and the message says more than a
@@ -97,7 +104,7 @@ pub(super) enum Found<'r> {
 /// ("hola soy Ana", not "hola, ¿hacen envíos?").
 fn only_greeting(
     compiled: &CompiledRules,
-    greetings: &[(usize, &Rule, String)],
+    greetings: &[(usize, &Rule, Matched)],
     raw: &str,
     normalized: &str,
 ) -> bool {
@@ -149,7 +156,7 @@ pub(super) fn find_rule<'r>(
         .map(|raw| compiled.regex_hits(raw))
         .unwrap_or_default();
     let literal_hits = message.text.and_then(|_| compiled.literal_hits(normalized));
-    let mut greetings: Vec<(usize, &Rule, String)> = Vec::new();
+    let mut greetings: Vec<(usize, &Rule, Matched)> = Vec::new();
     let enabled = compiled
         .rules
         .rules

@@ -307,6 +307,10 @@ fn automatic_replies_are_capped_per_hour() {
         Reason::Rule {
             id: "precios".into(),
             matched: "\"precio\" (contains)".into(),
+            trigger: Some(Matched::Text {
+                text: "precio".into(),
+                how: crate::engine::text::MatchKind::Contains,
+            }),
             over_greeting: None,
         }
     );
@@ -442,6 +446,10 @@ fn a_greeting_gives_way_to_the_question_it_comes_with() {
         Reason::Rule {
             id: "horario".into(),
             matched: "\"horario\" (word)".into(),
+            trigger: Some(Matched::Text {
+                text: "horario".into(),
+                how: crate::engine::text::MatchKind::Word,
+            }),
             over_greeting: Some("menu".into()),
         }
     );
@@ -766,6 +774,7 @@ fn old_log_records_still_read_and_new_fields_are_left_out_when_empty() {
             Reason::Rule {
                 id: "precios".into(),
                 matched: "precio".into(),
+                trigger: None,
                 over_greeting: None,
             },
         ),
@@ -777,6 +786,7 @@ fn old_log_records_still_read_and_new_fields_are_left_out_when_empty() {
     let new = Reason::Rule {
         id: "horario".into(),
         matched: "horario".into(),
+        trigger: None,
         over_greeting: Some("menu".into()),
     };
     let json = serde_json::to_string(&new).expect("json");
@@ -863,6 +873,7 @@ fn a_reason_s_name_is_its_json_tag() {
         Reason::Rule {
             id: "r".into(),
             matched: "m".into(),
+            trigger: None,
             over_greeting: None,
         },
         Reason::Away {
