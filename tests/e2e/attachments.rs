@@ -524,10 +524,7 @@ async fn an_agent_on_a_laptop_in_english_sends_a_photo_without_a_caption() {
         )
         .await
         .expect("placeholder");
-    assert_eq!(
-        placeholder,
-        json!("Write a caption for the file (optional)…")
-    );
+    assert_eq!(placeholder, json!("Caption (optional)"));
     save_screenshot(client, "composer-attached-1280-en-agent.png").await;
     press(client, "#composer button[type=submit]").await;
 

@@ -8,9 +8,9 @@ use cocolu_core::quick_replies::{QuickReplies, QuickReply};
 crate::i18n::page_texts!(ComposerSaid {
     QuickNoneFound => ("Ninguna respuesta rápida coincide. Se crean en", "No quick reply matches. Create them in"),
     ReplyLabel => ("Tu respuesta", "Your reply"),
-    ReplyPlaceholder => ("Escribe una respuesta, o / para una guardada…", "Write a reply, or / for a saved one…"),
-    CaptionPlaceholder => ("Escribe un comentario para el archivo (opcional)…", "Write a caption for the file (optional)…"),
-    ReplyShortcut => ("Ctrl+Intro envía", "Ctrl+Enter sends"),
+    ReplyPlaceholder => ("Escribe un mensaje", "Write a message"),
+    CaptionPlaceholder => ("Comentario (opcional)", "Caption (optional)"),
+    ReplyShortcut => ("/ abre tus respuestas rápidas; Ctrl+Intro envía", "/ opens your quick replies; Ctrl+Enter sends"),
     Send => ("Enviar", "Send"),
     WindowClosed => (
         "Pasaron más de 24 horas desde el último mensaje del cliente: WhatsApp solo permite enviar una plantilla aprobada por Meta.",
