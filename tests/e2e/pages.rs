@@ -845,21 +845,6 @@ async fn users_invite_make_tokens_and_read_the_audit_log() {
     assert!(share.starts_with("https://wa.me/?text="), "{share}");
     assert!(share.contains("register%3Fcode%3D"), "{share}");
     save_screenshot(client, "users-invitation.png").await;
-    // On a phone the link wraps inside the card instead of widening the page.
-    client.set_window_size(375, 812).await.expect("phone width");
-    let wide = client
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth;",
-            vec![],
-        )
-        .await
-        .expect("width");
-    assert_eq!(wide, json!(false), "the invitation fits a phone");
-    save_screenshot(client, "users-invitation-375.png").await;
-    client
-        .set_window_size(1280, 900)
-        .await
-        .expect("desktop width");
     wait_text(client, "#invitations", "Luis, de la tarde").await;
     type_into(client, "#token-name", "copia nocturna").await;
     press(client, "#make-token").await;
@@ -884,6 +869,26 @@ async fn users_invite_make_tokens_and_read_the_audit_log() {
     }
     save_screenshot(client, "users.png").await;
     browser.close().await;
+
+    // On a phone the invitation's link wraps inside its card instead of widening the page.
+    let phone = crate::browser::open_with(&app, "/users", 375, 812).await;
+    let client = phone.client();
+    type_into(client, "#invitation-note", "Marta, fines de semana").await;
+    press(client, "#invite").await;
+    wait_text(client, "#invitation-link", "/register?code=").await;
+    let wide = client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .expect("width");
+    assert!(
+        wide[1].as_i64().is_some_and(|w| w <= 400) && wide[0].as_i64() <= wide[1].as_i64(),
+        "the invitation fits a phone: [page width, window width] = {wide}"
+    );
+    save_screenshot(client, "users-invitation-375.png").await;
+    phone.close().await;
 }
 
 #[tokio::test]
