@@ -12,7 +12,7 @@ crate::i18n::page_texts!(VariableSaid {
     Name => ("Nombre del cliente", "Customer's name"),
     Business => ("Nombre del negocio", "Business name"),
     Today => ("Horario de hoy", "Today's hours"),
-    Day => ("Horario del día", "The day's hours"),
+    Day => ("Horario del día que pregunta", "Hours of the day asked about"),
     Week => ("Horario de la semana", "This week's hours"),
     Answer => ("Respuesta del cliente:", "Customer's answer:"),
     Reads => ("Así lo leerá el cliente:", "As the customer will read it:"),
