@@ -52,6 +52,19 @@ pub enum MatchKind {
     Regex,
 }
 
+impl MatchKind {
+    /// Its name in `rules.json` (`starts_with`).
+    pub fn name(self) -> &'static str {
+        match self {
+            MatchKind::Exact => "exact",
+            MatchKind::Contains => "contains",
+            MatchKind::Word => "word",
+            MatchKind::StartsWith => "starts_with",
+            MatchKind::Regex => "regex",
+        }
+    }
+}
+
 /// The weekly schedule. Each day lists ranges `"HH:MM-HH:MM"`; an empty list means closed;
 /// `"00:00-24:00"` is the whole day.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

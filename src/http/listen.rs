@@ -415,7 +415,7 @@ async fn answer(
     if !request.body().is_end_stream() {
         busy.receiving();
     }
-    let limit = if request.uri().path() == "/api/uploads" {
+    let limit = if request.uri().path() == super::uploads::PATH {
         UPLOAD_BODY_TIMEOUT
     } else {
         BODY_TIMEOUT

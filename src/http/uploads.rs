@@ -26,6 +26,9 @@ use tokio::sync::mpsc;
 /// The largest body this route reads: the largest attachment WhatsApp takes.
 const MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
 
+/// The route, as the listener sees it (its body may take longer; see `listen.rs`).
+pub const PATH: &str = "/api/uploads";
+
 /// Uploads stored at once; more are answered "busy" (each holds a file being written and a
 /// blocking thread).
 pub const UPLOADS_AT_ONCE: usize = 2;

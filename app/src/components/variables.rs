@@ -48,11 +48,17 @@ fn label(variable: &Variable, lang: Lang) -> String {
 /// `text` with its variables filled with the examples (a value only a customer can give,
 /// such as a captured field, shows as `[name]`).
 pub fn filled(text: &str, variables: &[Variable]) -> String {
+    filled_or(text, variables, |name| format!("[{name}]"))
+}
+
+/// `text` with its variables filled with the examples, and a variable without one shown as
+/// `unknown` says.
+pub fn filled_or(text: &str, variables: &[Variable], unknown: fn(&str) -> String) -> String {
     let values: Vec<(&str, String)> = variables
         .iter()
         .map(|v| {
             let example = if v.example.is_empty() {
-                format!("[{}]", v.name)
+                unknown(&v.name)
             } else {
                 v.example.clone()
             };

@@ -110,14 +110,7 @@ impl std::fmt::Display for Matched {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Matched::Text { text, how } => {
-                let how = match how {
-                    MatchKind::Exact => "exact",
-                    MatchKind::Contains => "contains",
-                    MatchKind::Word => "word",
-                    MatchKind::StartsWith => "starts_with",
-                    MatchKind::Regex => "regex",
-                };
-                write!(f, "\"{}\" ({how})", text.to_lowercase())
+                write!(f, "\"{}\" ({})", text.to_lowercase(), how.name())
             }
             Matched::Pattern { pattern } => write!(f, "the pattern /{pattern}/"),
             Matched::Option { id } => write!(f, "option '{id}'"),

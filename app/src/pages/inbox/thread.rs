@@ -154,35 +154,32 @@ fn outgoing(record: &Value) -> Bubble {
     };
     // A file attached in the dashboard is shown from the server, as the customer sees it:
     // a photo, or a document by its name, with the caption under it.
-    if kind == "attachment" {
+    let (kind, text, media, file_name) = if kind == "attachment" {
         let file = text_of(&message, "file").unwrap_or_default();
         let (stem, extension) = file.split_once('.').unwrap_or((&file, ""));
         let mime_type = cocolu_core::media_types::by_extension(extension)
             .map_or("application/octet-stream", |t| t.mime_type);
-        return Bubble {
-            key: text_of(record, "outbox").unwrap_or_default(),
-            author,
-            at: at_of(record),
-            kind: text_of(&message, "kind").unwrap_or_else(|| "document".into()),
-            text: text_of(&message, "caption"),
-            media: Some(Media::Stored {
-                url: format!("/api/media/{}", crate::api::encode(stem)),
-                mime_type: mime_type.into(),
-            }),
-            file_name: text_of(&message, "filename"),
-            location: None,
-            choices,
-            tick: Some(Tick::Queued),
+        let media = Media::Stored {
+            url: format!("/api/media/{}", crate::api::encode(stem)),
+            mime_type: mime_type.into(),
         };
-    }
+        (
+            text_of(&message, "kind").unwrap_or_else(|| "document".into()),
+            text_of(&message, "caption"),
+            Some(media),
+            text_of(&message, "filename"),
+        )
+    } else {
+        (kind, text_of(record, "text"), None, None)
+    };
     Bubble {
         key: text_of(record, "outbox").unwrap_or_default(),
         author,
         at: at_of(record),
         kind,
-        text: text_of(record, "text"),
-        media: None,
-        file_name: None,
+        text,
+        media,
+        file_name,
         location: None,
         choices,
         tick: Some(Tick::Queued),

@@ -195,13 +195,7 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
     // The saved choice decides which connection's panel shows.
     let uses_web = Memo::new(move |_| editor.saved.with(|s| s.channel == ChannelKind::WhatsappWeb));
     let templates: Vec<String> = loaded.templates.into_iter().map(|view| view.name).collect();
-    let examples = StoredValue::new(
-        loaded
-            .variables
-            .into_iter()
-            .map(|v| (v.name, v.example))
-            .collect::<Vec<_>>(),
-    );
+    let examples = StoredValue::new(loaded.variables);
     let admin = loaded.admin;
     let read = move |f: fn(&SettingsDoc) -> String| move || editor.draft.with(f);
     let write =

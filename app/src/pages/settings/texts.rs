@@ -5,9 +5,10 @@
 
 use crate::api;
 use crate::components::toaster;
+use crate::components::variables::filled_or;
 use crate::i18n::{use_i18n, Lang, Text};
 use crate::whatsapp::Formatted;
-use cocolu_core::api::templates::{Saved, TemplateSave, TemplateView};
+use cocolu_core::api::templates::{Saved, TemplateSave, TemplateView, Variable};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
@@ -26,24 +27,10 @@ crate::i18n::page_texts!(TextsSaid {
     ),
 });
 
-/// `text` with its variables filled with example values (`{{nombre}}` reads as a name).
-fn example_of(text: &str, examples: StoredValue<Vec<(String, String)>>) -> String {
-    examples.with_value(|examples| {
-        // A value known only when a customer gives it (a captured field) stays as written.
-        let shown: Vec<(&str, String)> = examples
-            .iter()
-            .map(|(name, example)| {
-                let value = if example.is_empty() {
-                    format!("{{{{{name}}}}}")
-                } else {
-                    example.clone()
-                };
-                (name.as_str(), value)
-            })
-            .collect();
-        let pairs: Vec<(&str, &str)> = shown.iter().map(|(n, v)| (*n, v.as_str())).collect();
-        cocolu_core::format::render(text, &pairs)
-    })
+/// `text` with its variables filled with example values (`{{nombre}}` reads as a name); a
+/// value known only when a customer gives it (a captured field) stays as written.
+fn example_of(text: &str, examples: StoredValue<Vec<Variable>>) -> String {
+    examples.with_value(|examples| filled_or(text, examples, |name| format!("{{{{{name}}}}}")))
 }
 
 /// The templates' texts the page knows, by name.
@@ -74,7 +61,7 @@ pub fn TemplateText(
     in_force: Signal<String>,
     texts: Texts,
     /// Each variable with an example value: the preview reads as the customer would.
-    examples: StoredValue<Vec<(String, String)>>,
+    examples: StoredValue<Vec<Variable>>,
     admin: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();

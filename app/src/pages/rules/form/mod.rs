@@ -119,16 +119,6 @@ const MESSAGE_TYPES: [(&str, Text); 8] = [
     ("order", Text::TypeOrder),
 ];
 
-fn match_name(kind: MatchKind) -> &'static str {
-    match kind {
-        MatchKind::Exact => "exact",
-        MatchKind::Contains => "contains",
-        MatchKind::Word => "word",
-        MatchKind::StartsWith => "starts_with",
-        MatchKind::Regex => "regex",
-    }
-}
-
 fn match_of(name: &str) -> MatchKind {
     match name {
         "exact" => MatchKind::Exact,
@@ -239,7 +229,7 @@ pub fn RuleForm(
                         ("starts_with".into(), Text::MatchStartsWith),
                         ("regex".into(), Text::MatchRegex),
                     ],
-                    move || lens.read(|r| match_name(r.when.match_kind).to_string()).unwrap_or_default(),
+                    move || lens.read(|r| r.when.match_kind.name().to_string()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.match_kind = match_of(&v)))}
                 {list_input(editor, Field::new(lens.id("buttons"), Text::RuleButtons, lens.pointer("/when/button")).hint(Text::RuleButtonsHint), ListStyle::Commas,
                     move || lens.read(|r| r.when.button.clone()).unwrap_or_default(),
