@@ -31,7 +31,7 @@ async fn agent_browser(app: &TestApp, width: u32) -> crate::browser::Browser {
 }
 
 async fn open(client: &Client, app: &TestApp, path: &str) {
-    client.goto(&app.url(path)).await.expect("page loads");
+    crate::browser::visit(client, &app.url(path)).await;
     wait_for_hydration(client).await;
     let here = client.current_url().await.expect("url");
     assert_eq!(here.path(), path, "an agent stays on {path}");

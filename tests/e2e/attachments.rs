@@ -484,16 +484,13 @@ async fn an_agent_on_a_laptop_in_english_sends_a_photo_without_a_caption() {
 
     let browser = launch(1280, 900).await;
     let client = browser.client();
-    client.goto(&app.url("/login")).await.expect("sign-in page");
+    crate::browser::visit(client, &app.url("/login")).await;
     client
         .execute("document.cookie = 'cocolu_lang=en; path=/';", vec![])
         .await
         .expect("language");
     sign_in_as(client, &app, "lucia", "la clave de lucía").await;
-    client
-        .goto(&app.url(&format!("/inbox?c={CONVERSATION}")))
-        .await
-        .expect("inbox");
+    crate::browser::visit(client, &app.url(&format!("/inbox?c={CONVERSATION}"))).await;
     wait_for_hydration(client).await;
     wait_for(client, "#composer-file").await;
     pick_file(client, &photo).await;

@@ -6,6 +6,7 @@
 
 use crate::helpers::{artifacts_dir, spawn_app, TestApp, ADMIN_PASSWORD, ADMIN_USER};
 use crate::pages::wait_text;
+use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::net::TcpListener;
@@ -54,7 +55,8 @@ pub(crate) fn skip() -> bool {
     false
 }
 
-pub(crate) async fn launch(width: u32, height: u32) -> Browser {
+/// Starts chromedriver and a Chromium session of the given size.
+async fn start_browser(width: u32, height: u32) -> Browser {
     let port = TcpListener::bind("127.0.0.1:0")
         .expect("free port")
         .local_addr()
@@ -108,6 +110,51 @@ pub(crate) async fn launch(width: u32, height: u32) -> Browser {
     panic!("cannot start a Chromium session: {last_error:?}");
 }
 
+/// A started browser whose first page has rendered: a renderer that never answers (Chromium
+/// does this rarely on a loaded machine, and the navigation then waits 300 s) is replaced by a
+/// new browser, and later navigations give up after `PAGE_LOAD` instead of 300 s.
+pub(crate) async fn launch(width: u32, height: u32) -> Browser {
+    for _ in 0..3 {
+        let browser = start_browser(width, height).await;
+        let client = browser.client();
+        let timeouts = TimeoutConfiguration::new(None, Some(PAGE_LOAD), None);
+        let ready =
+            client.update_timeouts(timeouts).await.is_ok() && client.goto(FIRST_PAGE).await.is_ok();
+        if ready {
+            return browser;
+        }
+        eprintln!("Chromium's first page did not render: starting another browser");
+        browser.close().await;
+    }
+    panic!("Chromium did not render a page in three tries");
+}
+
+/// How long a navigation may take before it is tried again.
+const PAGE_LOAD: Duration = Duration::from_secs(45);
+
+/// The page a new browser shows first, to prove its renderer answers.
+const FIRST_PAGE: &str = "data:text/html,<title>ready</title>";
+
+/// Goes to `url`; when the renderer does not answer in time, goes there again in a new tab
+/// (a new renderer) instead of failing the test on Chromium's hang.
+pub(crate) async fn visit(client: &Client, url: &str) {
+    let mut last_error = None;
+    for _ in 0..3 {
+        match client.goto(url).await {
+            Ok(()) => return,
+            Err(error) => {
+                eprintln!("{url} did not load ({error}): trying again in a new tab");
+                last_error = Some(error);
+                if let Ok(tab) = client.new_window(true).await {
+                    let _ = client.close_window().await;
+                    let _ = client.switch_to_window(tab.handle).await;
+                }
+            }
+        }
+    }
+    panic!("{url} does not load: {last_error:?}");
+}
+
 /// Waits until the wasm has hydrated the page (the app marks `<html data-hydrated>`).
 pub(crate) async fn wait_for_hydration(client: &Client) {
     client
@@ -134,11 +181,7 @@ pub(crate) async fn open_with(app: &TestApp, path: &str, width: u32, height: u32
     app.admin_session().await;
     let browser = launch(width, height).await;
     sign_in(browser.client(), app, ADMIN_PASSWORD).await;
-    browser
-        .client()
-        .goto(&app.url(path))
-        .await
-        .expect("page loads");
+    visit(browser.client(), &app.url(path)).await;
     wait_for_hydration(browser.client()).await;
     browser
 }
@@ -197,7 +240,7 @@ pub(crate) async fn sign_in(client: &Client, app: &TestApp, password: &str) {
 
 /// Signs in as `username` through the sign-in form.
 pub(crate) async fn sign_in_as(client: &Client, app: &TestApp, username: &str, password: &str) {
-    client.goto(&app.url("/login")).await.expect("sign-in page");
+    visit(client, &app.url("/login")).await;
     fill(client, "#username", username).await;
     fill(client, "#password", password).await;
     click(client, "form button[type=submit]").await;
@@ -349,7 +392,7 @@ async fn the_language_switch_changes_the_page_and_is_remembered() {
         .expect("click");
 
     assert_eq!(heading(client).await, "Rules");
-    client.goto(&app.url("/inbox")).await.expect("reload");
+    visit(client, &app.url("/inbox")).await;
     assert_eq!(
         heading(client).await,
         "Inbox",
@@ -368,7 +411,7 @@ async fn the_sign_in_page_has_a_language_switch() {
     app.admin_session().await;
     let browser = launch(375, 812).await;
     let client = browser.client();
-    client.goto(&app.url("/login")).await.expect("sign-in page");
+    visit(client, &app.url("/login")).await;
     wait_for_hydration(client).await;
     assert_eq!(heading(client).await, "Iniciar sesión");
     click(client, ".language-switch").await;
@@ -429,7 +472,7 @@ async fn a_fresh_install_is_set_up_in_the_browser_with_the_code_from_the_log() {
     let browser = launch(1280, 800).await;
     let client = browser.client();
 
-    client.goto(&app.url("/inbox")).await.expect("page");
+    visit(client, &app.url("/inbox")).await;
     let url = client.current_url().await.expect("url");
     assert_eq!(
         url.path(),

@@ -917,7 +917,7 @@ async fn every_page_fits_a_desktop_and_a_phone() {
         let client = browser.client();
         sign_in(client, &app, ADMIN_PASSWORD).await;
         for (path, name) in pages {
-            client.goto(&app.url(path)).await.expect("page loads");
+            crate::browser::visit(client, &app.url(path)).await;
             wait_for_hydration(client).await;
             wait_gone(client, ".loading[role='status']").await;
             let overflow = client
@@ -990,7 +990,7 @@ async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_i
     wait_gone(client, "#template-fill-ins").await;
     press(client, "#save-template").await;
     wait_text(client, "#toasts", "Guardado").await;
-    client.goto(&app.url("/")).await.expect("overview");
+    crate::browser::visit(client, &app.url("/")).await;
     wait_for_hydration(client).await;
     let alerts = wait_text(client, "#alerts", "catálogo").await;
     assert!(!alerts.contains("productos y precios"), "{alerts}");
@@ -1000,7 +1000,7 @@ async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_i
     let browser = crate::browser::launch(375, 812).await;
     let client = browser.client();
     crate::browser::sign_in(client, &app, ADMIN_PASSWORD).await;
-    client.goto(&app.url("/")).await.expect("overview");
+    crate::browser::visit(client, &app.url("/")).await;
     wait_for_hydration(client).await;
     client
         .find(Locator::Css(".language-switch"))
@@ -1011,10 +1011,7 @@ async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_i
         .expect("click");
     wait_text(client, "#alerts", "A template still needs filling in").await;
     save_screenshot(client, "fill-in-overview-owner-en-375.png").await;
-    client
-        .goto(&app.url("/templates?template=catalogo"))
-        .await
-        .expect("templates");
+    crate::browser::visit(client, &app.url("/templates?template=catalogo")).await;
     wait_for_hydration(client).await;
     wait_text(
         client,
@@ -1034,10 +1031,7 @@ async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_i
         wait_for_hydration(client).await;
         wait_text(client, "#alerts", "Falta completar un texto").await;
         save_screenshot(client, &format!("fill-in-overview-agent-es-{suffix}.png")).await;
-        client
-            .goto(&app.url("/templates?template=catalogo"))
-            .await
-            .expect("templates");
+        crate::browser::visit(client, &app.url("/templates?template=catalogo")).await;
         wait_for_hydration(client).await;
         wait_text(client, "#template-fill-ins", "el enlace de tu catálogo").await;
         save_screenshot(client, &format!("fill-in-template-agent-es-{suffix}.png")).await;
@@ -1162,10 +1156,7 @@ async fn the_tab_counts_unread_chats_and_alerts_announce_messages_and_handovers(
     }
 
     // Opening the conversation reads it: the count goes.
-    client
-        .goto(&app.url("/inbox?c=VE.584121000099"))
-        .await
-        .expect("conversation");
+    crate::browser::visit(client, &app.url("/inbox?c=VE.584121000099")).await;
     wait_title(
         client,
         |t| !t.starts_with('('),

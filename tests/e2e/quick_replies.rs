@@ -201,10 +201,7 @@ async fn the_owner_saves_an_answer_and_types_it_with_a_slash_in_a_chat() {
     wait_text(client, "#save-bar", "Todo guardado").await;
     save_screenshot(client, "quick-replies-375.png").await;
 
-    client
-        .goto(&app.url(&format!("/inbox?c={CONVERSATION}")))
-        .await
-        .expect("inbox");
+    crate::browser::visit(client, &app.url(&format!("/inbox?c={CONVERSATION}"))).await;
     crate::browser::wait_for_hydration(client).await;
     type_into(client, "#composer-text", "/env").await;
     wait_text(client, "#quick-menu li.chosen", "/envio").await;

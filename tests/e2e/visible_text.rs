@@ -156,7 +156,7 @@ async fn check(client: &Client, shot: &str, failures: &mut Vec<String>) {
 
 /// Opens `path` and waits until its data is shown.
 async fn visit(client: &Client, url: &str) {
-    client.goto(url).await.expect("page loads");
+    crate::browser::visit(client, url).await;
     wait_for_hydration(client).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     while client
@@ -271,7 +271,7 @@ async fn no_page_or_form_shows_program_text_or_text_keys() {
             for lang in ["es", "en"] {
                 let browser = launch(width, height).await;
                 let client = browser.client();
-                client.goto(&app.url("/login")).await.expect("sign-in page");
+                crate::browser::visit(client, &app.url("/login")).await;
                 client
                     .execute(
                         "document.cookie = 'cocolu_lang=' + arguments[0] + '; path=/';",

@@ -405,7 +405,7 @@ async fn the_pairing_screen_shows_the_qr_code_in_the_browser() {
     press(client, "#pair-again").await;
     new_qr_image(client, &src).await;
 
-    client.goto(&app.url("/")).await.expect("overview");
+    crate::browser::visit(client, &app.url("/")).await;
     crate::browser::wait_for_hydration(client).await;
     wait_text(client, "#link-state", "Vincula el teléfono").await;
     wait_text(client, "#alerts", "Vincula el teléfono").await;
