@@ -3,7 +3,7 @@
 
 use crate::components::document::{field_error, DocEditor};
 use crate::components::text_titles::text_title;
-use crate::i18n::{use_i18n, Text};
+use crate::i18n::{use_i18n, Words};
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -12,23 +12,27 @@ use serde::Serialize;
 /// problems are reported at.
 pub struct Field {
     pub id: String,
-    pub label: Text,
-    pub hint: Option<Text>,
+    pub label: Words,
+    pub hint: Option<Words>,
     pub pointer: String,
 }
 
 impl Field {
-    pub fn new(id: impl Into<String>, label: Text, pointer: impl Into<String>) -> Field {
+    pub fn new(
+        id: impl Into<String>,
+        label: impl Into<Words>,
+        pointer: impl Into<String>,
+    ) -> Field {
         Field {
             id: id.into(),
-            label,
+            label: label.into(),
             hint: None,
             pointer: pointer.into(),
         }
     }
 
-    pub fn hint(mut self, hint: Text) -> Field {
-        self.hint = Some(hint);
+    pub fn hint(mut self, hint: impl Into<Words>) -> Field {
+        self.hint = Some(hint.into());
         self
     }
 }
@@ -239,7 +243,7 @@ where
 pub fn select_input<T>(
     editor: DocEditor<T>,
     field: Field,
-    options: Vec<(String, Text)>,
+    options: Vec<(String, Words)>,
     get: impl Fn() -> String + Send + Sync + 'static,
     set: impl Fn(String) + Send + Sync + 'static,
 ) -> AnyView
@@ -258,7 +262,7 @@ where
 fn choice<T>(
     editor: DocEditor<T>,
     field: Field,
-    options: Vec<(String, Text)>,
+    options: Vec<(String, Words)>,
     get: Signal<String>,
     set: Callback<String>,
 ) -> AnyView
@@ -331,14 +335,14 @@ where
 /// A yes/no switch.
 pub fn check_input(
     id: String,
-    label: Text,
+    label: impl Into<Words>,
     get: impl Fn() -> bool + Send + Sync + 'static,
     set: impl Fn(bool) + Send + Sync + 'static,
 ) -> AnyView {
-    switch(id, label, Signal::derive(get), Callback::new(set))
+    switch(id, label.into(), Signal::derive(get), Callback::new(set))
 }
 
-fn switch(id: String, label: Text, get: Signal<bool>, set: Callback<bool>) -> AnyView {
+fn switch(id: String, label: Words, get: Signal<bool>, set: Callback<bool>) -> AnyView {
     let i18n = use_i18n();
     view! {
         <label class="check">

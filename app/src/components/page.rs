@@ -2,7 +2,7 @@
 //! figures.
 
 use crate::api::ApiResult;
-use crate::i18n::{use_i18n, Text};
+use crate::i18n::{use_i18n, Text, Words};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::de::DeserializeOwned;
@@ -10,7 +10,7 @@ use serde::Serialize;
 
 /// The page title (also the document title) and a one-line description.
 #[component]
-pub fn PageHeader(title: Text, intro: Text) -> impl IntoView {
+pub fn PageHeader(#[prop(into)] title: Words, #[prop(into)] intro: Words) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Title text=i18n.t(title) />
@@ -61,7 +61,11 @@ where
 
 /// One number (or short value) with its label.
 #[component]
-pub fn Figure(label: Text, value: String, #[prop(optional)] id: &'static str) -> impl IntoView {
+pub fn Figure(
+    #[prop(into)] label: Words,
+    value: String,
+    #[prop(optional)] id: &'static str,
+) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <div class="figure" id=id>

@@ -3,7 +3,7 @@
 //! built and uses it from its event handlers and tasks.
 
 use crate::api::Failure;
-use crate::i18n::{use_i18n, I18n, Text};
+use crate::i18n::{use_i18n, I18n, Text, Words};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ pub enum Tone {
 struct Toast {
     id: u64,
     tone: Tone,
-    text: Text,
+    text: Words,
     detail: Option<String>,
 }
 
@@ -57,12 +57,13 @@ pub fn toaster() -> Toaster {
 
 impl Toaster {
     /// A success.
-    pub fn ok(self, text: Text) {
-        self.show(Tone::Ok, text, None);
+    pub fn ok(self, text: impl Into<Words>) {
+        self.show(Tone::Ok, text.into(), None);
     }
 
     /// A refused or failed request: `text`, then why, in the dashboard's language.
-    pub fn failed(self, text: Text, failure: Failure) {
+    pub fn failed(self, text: impl Into<Words>, failure: Failure) {
+        let text = text.into();
         let lang = self.1 .0.get_untracked();
         leptos::task::spawn_local(async move {
             let why = crate::faults::failure_in(failure, lang).await;
@@ -71,7 +72,8 @@ impl Toaster {
     }
 
     /// Something refused in the browser before asking the server: `text`, then why.
-    pub fn refused(self, text: Text, fault: cocolu_core::fault::Fault) {
+    pub fn refused(self, text: impl Into<Words>, fault: cocolu_core::fault::Fault) {
+        let text = text.into();
         let lang = self.1 .0.get_untracked();
         leptos::task::spawn_local(async move {
             let why = crate::faults::fault_in(fault, lang).await;
@@ -80,19 +82,19 @@ impl Toaster {
     }
 
     /// A failure, with words that say why.
-    pub fn error(self, text: Text, detail: impl Into<String>) {
-        self.show(Tone::Error, text, Some(detail.into()));
+    pub fn error(self, text: impl Into<Words>, detail: impl Into<String>) {
+        self.show(Tone::Error, text.into(), Some(detail.into()));
     }
 
     /// Shows `text`, then `detail` when there is one.
-    pub fn show(self, tone: Tone, text: Text, detail: Option<String>) {
+    pub fn show(self, tone: Tone, text: impl Into<Words>, detail: Option<String>) {
         if let Some(toasts) = self.0 {
-            push_toast(toasts, tone, text, detail);
+            push_toast(toasts, tone, text.into(), detail);
         }
     }
 }
 
-fn push_toast(toasts: Toasts, tone: Tone, text: Text, detail: Option<String>) {
+fn push_toast(toasts: Toasts, tone: Tone, text: Words, detail: Option<String>) {
     // A late answer may come after the layout (and its toasts) went: nothing to show then.
     let Some(id) = toasts.next.try_get_value() else {
         return;

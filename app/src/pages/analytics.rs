@@ -21,6 +21,15 @@ crate::i18n::page_texts!(AnalyticsSaid {
         "Filas: de lunes a domingo; columnas: de 0 a 23 h, en la zona horaria de la tienda. Más oscuro, más mensajes.",
         "Rows: Monday to Sunday; columns: 0 to 23 h, in the shop's time zone. Darker means more messages.",
             ),
+    BotShare => ("de las respuestas las dio el bot", "of the replies came from the bot"),
+    BotMedian => ("primera respuesta del bot (mediana)", "the bot's first reply (median)"),
+    PeopleMedian => ("primera respuesta de una persona (mediana)", "a person's first reply (median)"),
+    NewContacts => ("clientes nuevos", "new customers"),
+    ReturningContacts => ("visitas de clientes que vuelven", "visits by returning customers"),
+    AnalyticsIntro => (
+        "Mensajes por día, respuestas del bot y horas de más actividad.",
+        "Messages per day, bot answers and busy hours.",
+            ),
 });
 
 /// The ranges offered, in days.
@@ -54,7 +63,7 @@ pub fn Analytics() -> impl IntoView {
         |days| api::get_json::<Stats>(&format!("/api/stats?days={days}")),
     );
     view! {
-        <PageHeader title=Text::NavAnalytics intro=Text::AnalyticsIntro />
+        <PageHeader title=Text::NavAnalytics intro=AnalyticsSaid::AnalyticsIntro />
         <div class="range" role="group" aria-label=i18n.t(AnalyticsSaid::RangeLabel)>
             {RANGES
                 .iter()
@@ -100,11 +109,11 @@ fn Charts(stats: Stats) -> impl IntoView {
             <h2 id="totals-title">{i18n.t(AnalyticsSaid::TotalsTitle)}</h2>
             <div class="figures">
                 <Figure label=Text::StatReceived value=totals.received.to_string() id="total-received" />
-                <Figure label=Text::BotShare value=bot_share id="bot-share" />
-                <Figure label=Text::BotMedian value=bot_median id="bot-median" />
-                <Figure label=Text::PeopleMedian value=people_median id="people-median" />
-                <Figure label=Text::NewContacts value=totals.new_contacts.to_string() id="new-contacts" />
-                <Figure label=Text::ReturningContacts value=returning.to_string() id="returning-contacts" />
+                <Figure label=AnalyticsSaid::BotShare value=bot_share id="bot-share" />
+                <Figure label=AnalyticsSaid::BotMedian value=bot_median id="bot-median" />
+                <Figure label=AnalyticsSaid::PeopleMedian value=people_median id="people-median" />
+                <Figure label=AnalyticsSaid::NewContacts value=totals.new_contacts.to_string() id="new-contacts" />
+                <Figure label=AnalyticsSaid::ReturningContacts value=returning.to_string() id="returning-contacts" />
             </div>
         </section>
         <section class="card" aria-labelledby="per-day-title">

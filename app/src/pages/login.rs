@@ -4,29 +4,75 @@
 //! code back to the form when something was wrong.
 
 use crate::components::{Icon, IconName, LanguageSwitch};
-use crate::i18n::{use_i18n, Text};
+use crate::i18n::{use_i18n, Text, Words};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+crate::i18n::page_texts!(LoginSaid {
+    LoginTitle => ("Iniciar sesión", "Sign in"),
+    LoginIntro => (
+        "Entra con tu usuario del panel de Cocolu.",
+        "Sign in with your Cocolu dashboard account.",
+            ),
+    LoginUser => ("Usuario", "Username"),
+    LoginPassword => ("Contraseña", "Password"),
+    LoginSubmit => ("Entrar", "Sign in"),
+    AccountName => ("Nombre (opcional)", "Name (optional)"),
+    PasswordHint => (
+        "Al menos 10 caracteres. Una frase fácil de recordar es una buena contraseña.",
+        "At least 10 characters. A phrase you can remember makes a good password.",
+            ),
+    SetupTitle => ("Crear el administrador", "Create the administrator"),
+    SetupIntro => (
+        "Este servidor aún no tiene cuentas. Crea la cuenta de administrador con el código de configuración.",
+        "This server has no accounts yet. Create the administrator account with the setup code.",
+            ),
+    SetupCode => ("Código de configuración", "Setup code"),
+    SetupCodeHint => (
+        "Está en el registro del servidor: journalctl -u cocolu | grep setup_code",
+        "It is in the server log: journalctl -u cocolu | grep setup_code",
+            ),
+    SetupSubmit => ("Crear administrador", "Create administrator"),
+    RegisterTitle => ("Crear tu cuenta", "Create your account"),
+    RegisterIntro => (
+        "Usa el código de invitación que te dio un administrador.",
+        "Use the invitation code an administrator gave you.",
+            ),
+    InvitationCode => ("Código de invitación", "Invitation code"),
+    RegisterSubmit => ("Crear cuenta", "Create account"),
+    ErrorWrongCredentials => (
+        "Usuario o contraseña incorrectos.",
+        "Wrong username or password.",
+            ),
+    ErrorSetupCode => (
+        "El código de configuración no es correcto. El código vigente está en el registro del servidor.",
+        "The setup code is wrong. The current code is in the server log.",
+            ),
+    ErrorInvalidAccount => (
+        "Revisa los datos: el usuario lleva minúsculas, números y . _ - @ +, y la contraseña al menos 10 caracteres.",
+        "Check the details: the username has lower case letters, digits and . _ - @ +, and the password at least 10 characters.",
+            ),
+});
+
 /// The message for an `error` code the server put in the address.
-fn error_text(code: &str) -> Text {
+fn error_text(code: &str) -> Words {
     match code {
-        "wrong" => Text::ErrorWrongCredentials,
-        "throttled" => Text::ErrorThrottled,
-        "setup_code" => Text::ErrorSetupCode,
-        "invalid" => Text::ErrorInvalidAccount,
-        "taken" => Text::ErrorUsernameTaken,
-        "invitation" => Text::ErrorInvitation,
-        "set_up" => Text::ErrorAlreadySetUp,
-        "csrf" => Text::ErrorCsrf,
-        _ => Text::ErrorServer,
+        "wrong" => LoginSaid::ErrorWrongCredentials.into(),
+        "throttled" => Text::ErrorThrottled.into(),
+        "setup_code" => LoginSaid::ErrorSetupCode.into(),
+        "invalid" => LoginSaid::ErrorInvalidAccount.into(),
+        "taken" => Text::ErrorUsernameTaken.into(),
+        "invitation" => Text::ErrorInvitation.into(),
+        "set_up" => Text::ErrorAlreadySetUp.into(),
+        "csrf" => Text::ErrorCsrf.into(),
+        _ => Text::ErrorServer.into(),
     }
 }
 
 /// The card every account page shares: brand, title, intro, the server's error if any.
 #[component]
-fn AuthCard(title: Text, intro: Text, children: Children) -> impl IntoView {
+fn AuthCard(title: LoginSaid, intro: LoginSaid, children: Children) -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let error = move || query.read().get("error").map(|code| error_text(&code));
@@ -66,7 +112,7 @@ fn AccountFields(new_account: bool) -> impl IntoView {
     let query = use_query_map();
     let username = move || query.read().get("user").unwrap_or_default();
     view! {
-        <label for="username">{i18n.t(Text::LoginUser)}</label>
+        <label for="username">{i18n.t(LoginSaid::LoginUser)}</label>
         <input
             id="username"
             name="username"
@@ -79,11 +125,11 @@ fn AccountFields(new_account: bool) -> impl IntoView {
         {new_account
             .then(|| {
                 view! {
-                    <label for="name">{i18n.t(Text::AccountName)}</label>
+                    <label for="name">{i18n.t(LoginSaid::AccountName)}</label>
                     <input id="name" name="name" type="text" autocomplete="name" />
                 }
             })}
-        <label for="password">{i18n.t(Text::LoginPassword)}</label>
+        <label for="password">{i18n.t(LoginSaid::LoginPassword)}</label>
         <input
             id="password"
             name="password"
@@ -97,7 +143,7 @@ fn AccountFields(new_account: bool) -> impl IntoView {
             .then(|| {
                 view! {
                     <p id="password-hint" class="field-hint">
-                        {i18n.t(Text::PasswordHint)}
+                        {i18n.t(LoginSaid::PasswordHint)}
                     </p>
                 }
             })}
@@ -109,13 +155,13 @@ fn AccountFields(new_account: bool) -> impl IntoView {
 pub fn Login() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <AuthCard title=Text::LoginTitle intro=Text::LoginIntro>
+        <AuthCard title=LoginSaid::LoginTitle intro=LoginSaid::LoginIntro>
             <form class="form" method="post" action="/login">
                 <fieldset>
                     <AccountFields new_account=false />
                     <button type="submit" class="button button-primary">
                         <Icon name=IconName::Login />
-                        {i18n.t(Text::LoginSubmit)}
+                        {i18n.t(LoginSaid::LoginSubmit)}
                     </button>
                 </fieldset>
             </form>
@@ -128,10 +174,10 @@ pub fn Login() -> impl IntoView {
 pub fn Setup() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <AuthCard title=Text::SetupTitle intro=Text::SetupIntro>
+        <AuthCard title=LoginSaid::SetupTitle intro=LoginSaid::SetupIntro>
             <form class="form" method="post" action="/setup">
                 <fieldset>
-                    <label for="code">{i18n.t(Text::SetupCode)}</label>
+                    <label for="code">{i18n.t(LoginSaid::SetupCode)}</label>
                     <input
                         id="code"
                         name="code"
@@ -142,10 +188,10 @@ pub fn Setup() -> impl IntoView {
                         placeholder="XXXX-XXXX-XXXX"
                         aria-describedby="code-hint"
                     />
-                    <p id="code-hint" class="field-hint">{i18n.t(Text::SetupCodeHint)}</p>
+                    <p id="code-hint" class="field-hint">{i18n.t(LoginSaid::SetupCodeHint)}</p>
                     <AccountFields new_account=true />
                     <button type="submit" class="button button-primary">
-                        {i18n.t(Text::SetupSubmit)}
+                        {i18n.t(LoginSaid::SetupSubmit)}
                     </button>
                 </fieldset>
             </form>
@@ -160,10 +206,10 @@ pub fn Register() -> impl IntoView {
     let query = use_query_map();
     let code = move || query.read().get("code").unwrap_or_default();
     view! {
-        <AuthCard title=Text::RegisterTitle intro=Text::RegisterIntro>
+        <AuthCard title=LoginSaid::RegisterTitle intro=LoginSaid::RegisterIntro>
             <form class="form" method="post" action="/register">
                 <fieldset>
-                    <label for="invitation">{i18n.t(Text::InvitationCode)}</label>
+                    <label for="invitation">{i18n.t(LoginSaid::InvitationCode)}</label>
                     <input
                         id="invitation"
                         name="invitation"
@@ -174,7 +220,7 @@ pub fn Register() -> impl IntoView {
                     />
                     <AccountFields new_account=true />
                     <button type="submit" class="button button-primary">
-                        {i18n.t(Text::RegisterSubmit)}
+                        {i18n.t(LoginSaid::RegisterSubmit)}
                     </button>
                 </fieldset>
             </form>

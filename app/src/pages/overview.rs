@@ -4,7 +4,7 @@
 use crate::api;
 use crate::components::link::link_line;
 use crate::components::{signed_in, with_data, ConnectionLost, Figure, PageHeader};
-use crate::i18n::{use_i18n, Text};
+use crate::i18n::{use_i18n, Text, Words};
 use crate::live;
 use crate::whatsapp::Formatted;
 use cocolu_core::api::activity::{ActivityItem, ActivityKind};
@@ -25,6 +25,52 @@ crate::i18n::page_texts!(OverviewSaid {
     TodayTitle => ("Hoy", "Today"),
     AlertsTitle => ("Avisos", "Alerts"),
     NoAlerts => ("Todo en orden.", "All is well."),
+    OverviewIntro => (
+        "El estado del canal de WhatsApp y la actividad de hoy.",
+        "The WhatsApp channel's state and today's activity.",
+            ),
+    FeedReceived => ("escribió", "wrote"),
+    FeedQueued => ("recibió respuesta", "was answered"),
+    FeedFailed => ("una respuesta no se pudo enviar", "a reply could not be sent"),
+    FeedTakenOver => ("lo atiende una persona", "a person took over"),
+    FeedGivenBack => ("vuelve a atenderlo el bot", "back with the bot"),
+    FeedNeedsPerson => ("espera a una persona", "is waiting for a person"),
+    ChannelConfigured => (
+        "Configurado: Cocolu tiene los datos de Meta para recibir y enviar mensajes.",
+        "Configured: Cocolu has Meta's values to receive and send messages.",
+            ),
+    ChannelNotConfigured => (
+        "Sin configurar: faltan datos de Meta en /etc/cocolu/cocolu.env.",
+        "Not configured: Meta's values are missing from /etc/cocolu/cocolu.env.",
+            ),
+    StatBot => ("respondidos por el bot", "answered by the bot"),
+    StatPeople => ("respondidos por personas", "answered by people"),
+    StatPending => ("por enviar", "waiting to send"),
+    StatFailed => ("fallidos", "failed"),
+    AlertTokenRefused => (
+        "Meta rechazó el token de acceso: los envíos están en pausa hasta que pongas uno nuevo en Ajustes.",
+        "Meta refused the access token: sending is paused until you enter a new one in Settings.",
+            ),
+    AlertNotConfigured => (
+        "La conexión con WhatsApp no está completa: pon el id del número, el token de acceso y la clave secreta de la app en Ajustes.",
+        "The WhatsApp connection is not complete: enter the phone number id, the access token and the app secret in Settings.",
+            ),
+    AlertFileProblem => (
+        "Un archivo editado a mano tiene un error; sigue vigente la última versión buena:",
+        "A hand-edited file has an error; the last good version stays in force:",
+            ),
+    AlertOutsideWindow => (
+        "Respuestas rechazadas en las últimas 24 horas porque el cliente escribió hace más de 24 horas (solo llega una plantilla aprobada):",
+        "Replies refused in the last 24 hours because the customer wrote over 24 hours ago (only an approved template gets through):",
+            ),
+    AlertTemplateToFill => (
+        "Falta completar un texto; hasta entonces el bot no lo envía y pasa la conversación a una persona:",
+        "A template still needs filling in; until then the bot does not send it and hands the chat to a person:",
+            ),
+    AlertFailedSends => (
+        "Respuestas que no se pudieron enviar o no llegaron en las últimas 24 horas:",
+        "Replies that could not be sent or did not arrive in the last 24 hours:",
+            ),
 });
 
 /// The overview page.
@@ -69,7 +115,7 @@ pub fn Overview() -> impl IntoView {
         }
     });
     view! {
-        <PageHeader title=Text::NavOverview intro=Text::OverviewIntro />
+        <PageHeader title=Text::NavOverview intro=OverviewSaid::OverviewIntro />
         <ConnectionLost connected />
         {with_data(status, |status| view! { <OverviewBody status /> })}
         <section class="card" aria-labelledby="feed-title" id="feed">
@@ -111,14 +157,14 @@ fn Feed(items: Vec<ActivityItem>, offset: i32) -> impl IntoView {
     .into_any()
 }
 
-fn kind_text(kind: ActivityKind) -> Text {
+fn kind_text(kind: ActivityKind) -> OverviewSaid {
     match kind {
-        ActivityKind::Received => Text::FeedReceived,
-        ActivityKind::Replied => Text::FeedQueued,
-        ActivityKind::Failed => Text::FeedFailed,
-        ActivityKind::TakenOver => Text::FeedTakenOver,
-        ActivityKind::GivenBack => Text::FeedGivenBack,
-        ActivityKind::NeedsPerson => Text::FeedNeedsPerson,
+        ActivityKind::Received => OverviewSaid::FeedReceived,
+        ActivityKind::Replied => OverviewSaid::FeedQueued,
+        ActivityKind::Failed => OverviewSaid::FeedFailed,
+        ActivityKind::TakenOver => OverviewSaid::FeedTakenOver,
+        ActivityKind::GivenBack => OverviewSaid::FeedGivenBack,
+        ActivityKind::NeedsPerson => OverviewSaid::FeedNeedsPerson,
     }
 }
 
@@ -133,17 +179,17 @@ fn kind_name(kind: ActivityKind) -> &'static str {
     }
 }
 
-fn alert_text(alert: &Alert) -> Text {
+fn alert_text(alert: &Alert) -> Words {
     match alert.kind {
-        AlertKind::TokenRefused => Text::AlertTokenRefused,
-        AlertKind::NotConfigured => Text::AlertNotConfigured,
-        AlertKind::FileProblem => Text::AlertFileProblem,
-        AlertKind::TemplateToFill => Text::AlertTemplateToFill,
-        AlertKind::OutsideWindow => Text::AlertOutsideWindow,
-        AlertKind::WebNotLinked => Text::LinkPairing,
-        AlertKind::WebDisconnected => Text::LinkDisconnected,
-        AlertKind::WebLoggedOut => Text::LinkLoggedOut,
-        AlertKind::FailedSends => Text::AlertFailedSends,
+        AlertKind::TokenRefused => OverviewSaid::AlertTokenRefused.into(),
+        AlertKind::NotConfigured => OverviewSaid::AlertNotConfigured.into(),
+        AlertKind::FileProblem => OverviewSaid::AlertFileProblem.into(),
+        AlertKind::TemplateToFill => OverviewSaid::AlertTemplateToFill.into(),
+        AlertKind::OutsideWindow => OverviewSaid::AlertOutsideWindow.into(),
+        AlertKind::WebNotLinked => Text::LinkPairing.into(),
+        AlertKind::WebDisconnected => Text::LinkDisconnected.into(),
+        AlertKind::WebLoggedOut => Text::LinkLoggedOut.into(),
+        AlertKind::FailedSends => OverviewSaid::AlertFailedSends.into(),
     }
 }
 
@@ -169,7 +215,7 @@ fn OverviewBody(status: Status) -> impl IntoView {
                 Some(link) => link_line(i18n, &link).into_any(),
                 None => view! {
                     <p class=if configured { "state state-ok" } else { "state state-bad" }>
-                        {i18n.t(if configured { Text::ChannelConfigured } else { Text::ChannelNotConfigured })}
+                        {i18n.t(if configured { OverviewSaid::ChannelConfigured } else { OverviewSaid::ChannelNotConfigured })}
                     </p>
                 }.into_any(),
             }}
@@ -186,10 +232,10 @@ fn OverviewBody(status: Status) -> impl IntoView {
             <h2 id="today-title">{i18n.t(OverviewSaid::TodayTitle)}</h2>
             <div class="figures">
                 <Figure label=Text::StatReceived value=status.today.received.to_string() id="today-received" />
-                <Figure label=Text::StatBot value=status.today.bot_replies.to_string() id="today-bot" />
-                <Figure label=Text::StatPeople value=status.today.agent_replies.to_string() id="today-people" />
-                <Figure label=Text::StatPending value=status.counts.outbox_pending.to_string() id="today-pending" />
-                <Figure label=Text::StatFailed value=status.today.failed.to_string() id="today-failed" />
+                <Figure label=OverviewSaid::StatBot value=status.today.bot_replies.to_string() id="today-bot" />
+                <Figure label=OverviewSaid::StatPeople value=status.today.agent_replies.to_string() id="today-people" />
+                <Figure label=OverviewSaid::StatPending value=status.counts.outbox_pending.to_string() id="today-pending" />
+                <Figure label=OverviewSaid::StatFailed value=status.today.failed.to_string() id="today-failed" />
             </div>
         </section>
         <section class="card" aria-labelledby="alerts-title" id="alerts">

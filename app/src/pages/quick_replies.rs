@@ -28,6 +28,10 @@ crate::i18n::page_texts!(QuickSaid {
         "Puedes usar estas respuestas en el chat; solo un administrador puede cambiarlas.",
         "You can use these answers in chats; only an administrator can change them.",
     ),
+    QuickRepliesIntro => (
+        "Tus respuestas guardadas. En el chat, escribe / y el atajo (por ejemplo /horario) para ponerla en el mensaje, con el nombre del cliente ya puesto.",
+        "Your saved answers. In a chat, type / and the shortcut (such as /horario) to put one in the message, with the customer's name already in.",
+    ),
 });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -113,7 +117,7 @@ pub fn QuickReplies() -> impl IntoView {
         },
     );
     view! {
-        <PageHeader title=Text::NavQuickReplies intro=Text::QuickRepliesIntro />
+        <PageHeader title=Text::NavQuickReplies intro=QuickSaid::QuickRepliesIntro />
         {with_data(loaded, |loaded: Loaded| view! { <Editor loaded /> })}
     }
 }

@@ -12,7 +12,7 @@ use crate::components::{
     browser, signed_in, toaster, with_data, ConnectionLost, PageHeader, Toaster, Tone,
 };
 use crate::faults;
-use crate::i18n::{use_i18n, Lang, Text};
+use crate::i18n::{use_i18n, Lang, Said, Text};
 use crate::live;
 use crate::whatsapp::Formatted;
 use cocolu_core::api::templates::{Saved, TemplateSave, TemplateView, Variable};
@@ -41,6 +41,20 @@ crate::i18n::page_texts!(TemplatesSaid {
     TemplateText => ("Texto", "Text"),
     Preview => ("Así lo verá el cliente", "How the customer will see it"),
     PreviewHint => ("Con los datos de hoy; el nombre del cliente es un ejemplo.", "With today's details; the customer's name is an example."),
+    TemplatesIntro => (
+        "Lo que dice el bot: la bienvenida, el horario, los precios… Cada texto puede llevar el nombre del cliente y otros datos.",
+        "What the bot says: the welcome, the hours, the prices… Each text can carry the customer's name and other details.",
+            ),
+    ConfirmRestore => ("¿Volver al texto de fábrica? Se borra templates/NOMBRE.txt.", "Go back to the built-in text? templates/NAME.txt is removed."),
+    Restored => ("Texto de fábrica restaurado", "Built-in text restored"),
+    TemplateNameRule => ("El nombre lleva minúsculas, números, _ o -.", "The name takes lowercase letters, digits, _ or -."),
+    BadgeBroken => ("con errores", "has errors"),
+    BadgeEdited => ("editada", "edited"),
+    BadgeBuiltin => ("de fábrica", "built-in"),
+    BadgeToFill => ("por completar", "to fill in"),
+    TemplateFromFile => ("Texto propio, guardado en", "Your own text, kept in"),
+    TemplateBuiltin => ("Texto de fábrica; al guardar se crea", "Built-in text; saving creates"),
+    TemplateNew => ("Texto nuevo; al guardar se crea", "New text; saving creates"),
 });
 
 /// The revision of an empty text: what a new template is based on.
@@ -93,7 +107,7 @@ pub fn Templates() -> impl IntoView {
         },
     );
     view! {
-        <PageHeader title=Text::NavTemplates intro=Text::TemplatesIntro />
+        <PageHeader title=Text::NavTemplates intro=TemplatesSaid::TemplatesIntro />
         {with_data(loaded, |loaded: Loaded| view! { <TemplatesEditor loaded /> })}
     }
 }
@@ -233,14 +247,14 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
         let Some(name) = selected.get_untracked() else {
             return;
         };
-        if !browser::confirm(Text::ConfirmRestore.get(i18n.0.get_untracked())) {
+        if !browser::confirm(TemplatesSaid::ConfirmRestore.get(i18n.0.get_untracked())) {
             return;
         }
         leptos::task::spawn_local(async move {
             let path = format!("/api/templates/{}", api::encode(&name));
             match api::send::<Value>("DELETE", path, None).await {
                 Ok(_) => {
-                    toasts.ok(Text::Restored);
+                    toasts.ok(TemplatesSaid::Restored);
                     reload(false);
                     // The built-in text comes back with the list.
                     draft.set(String::new());
@@ -264,7 +278,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
         if !valid_name(&name) {
             toasts.error(
                 Text::SaveFailed,
-                Text::TemplateNameRule.get(i18n.0.get_untracked()),
+                TemplatesSaid::TemplateNameRule.get(i18n.0.get_untracked()),
             );
             return;
         }
@@ -320,13 +334,13 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                             move || selected.get().as_deref() == Some(name.as_str())
                         };
                         let badge = if !t.problems.is_empty() {
-                            Some((Text::BadgeBroken, "error"))
+                            Some((TemplatesSaid::BadgeBroken, "error"))
                         } else if !fill_ins(&t.text).is_empty() {
-                            Some((Text::BadgeToFill, "todo"))
+                            Some((TemplatesSaid::BadgeToFill, "todo"))
                         } else if t.from_file && t.builtin {
-                            Some((Text::BadgeEdited, "edited"))
+                            Some((TemplatesSaid::BadgeEdited, "edited"))
                         } else if t.builtin {
-                            Some((Text::BadgeBuiltin, "builtin"))
+                            Some((TemplatesSaid::BadgeBuiltin, "builtin"))
                         } else {
                             None
                         };
@@ -360,7 +374,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                         view! {
                             <h2 id="template-title">{text_title(&t.name, i18n.0.get_untracked())} <span class="rule-id">{t.name.clone()}</span></h2>
                             <p class="field-hint">
-                                {i18n.t(if t.from_file { Text::TemplateFromFile } else if t.builtin { Text::TemplateBuiltin } else { Text::TemplateNew })}
+                                {i18n.t(if t.from_file { TemplatesSaid::TemplateFromFile } else if t.builtin { TemplatesSaid::TemplateBuiltin } else { TemplatesSaid::TemplateNew })}
                                 " templates/" {t.name.clone()} ".txt"
                             </p>
                             {(!file_problems.is_empty()).then(|| view! {

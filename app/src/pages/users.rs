@@ -3,7 +3,7 @@
 
 use crate::api::{self, encode};
 use crate::components::{browser, signed_in, toaster, with_data, Copyable, PageHeader, Toaster};
-use crate::i18n::{use_i18n, I18n, Lang, Text};
+use crate::i18n::{use_i18n, I18n, Lang, Said, Text, Words};
 use crate::time;
 use cocolu_core::api::accounts::{AuditPage, InvitationView, Role, TokenView, UserView};
 use leptos::prelude::*;
@@ -48,6 +48,22 @@ crate::i18n::page_texts!(UsersSaid {
     Detail => ("Detalle", "Detail"),
     Address => ("Dirección", "Address"),
     NoInvitations => ("No hay invitaciones pendientes.", "No pending invitations."),
+    UsersIntro => (
+        "Quién puede entrar al panel y con qué permisos.",
+        "Who can use the dashboard, and with which permissions.",
+            ),
+    RoleAdmin => ("Administrador", "Administrator"),
+    RoleAgent => ("Agente", "Agent"),
+    Disabled => ("Desactivado", "Disabled"),
+    Active => ("Activo", "Active"),
+    Enable => ("Activar", "Enable"),
+    Disable => ("Desactivar", "Disable"),
+    ConfirmDeleteUser => ("¿Borrar esta cuenta? Sus sesiones terminan.", "Delete this account? Its sessions end."),
+    Deleted => ("Borrado", "Deleted"),
+    Withdrawn => ("Invitación retirada", "Invitation withdrawn"),
+    InvitationCodeOnce => ("Código de invitación (solo se muestra ahora)", "Invitation code (shown only now)"),
+    TokenOnce => ("Token de la API (solo se muestra ahora)", "API token (shown only now)"),
+    ConfirmDeleteToken => ("¿Borrar este token? Los programas que lo usan dejan de funcionar.", "Delete this token? Scripts using it stop working."),
 });
 
 crate::i18n::page_texts!(InvitationSaid {
@@ -66,11 +82,11 @@ struct Loaded {
     offset: i32,
 }
 
-fn role_text(role: &Role) -> Text {
+fn role_text(role: &Role) -> UsersSaid {
     if *role == Role::Admin {
-        Text::RoleAdmin
+        UsersSaid::RoleAdmin
     } else {
-        Text::RoleAgent
+        UsersSaid::RoleAgent
     }
 }
 
@@ -105,7 +121,7 @@ pub fn Users() -> impl IntoView {
     );
     let reload = move || version.update(|v| *v += 1);
     // A code or token just made, shown once; it outlives the reload that follows.
-    let secret = RwSignal::new(None::<(Text, String)>);
+    let secret = RwSignal::new(None::<(UsersSaid, String)>);
     // An agent is told who manages accounts and shown their own, without asking for the lists.
     let role = Resource::new(
         || (),
@@ -113,7 +129,7 @@ pub fn Users() -> impl IntoView {
     );
     let i18n = use_i18n();
     view! {
-        <PageHeader title=Text::NavUsers intro=Text::UsersIntro />
+        <PageHeader title=Text::NavUsers intro=UsersSaid::UsersIntro />
         {with_data(role, move |(admin, user)| if admin {
             with_data(loaded, move |loaded: Loaded| view! { <UsersBody loaded secret reload=Callback::new(move |()| reload()) /> }).into_any()
         } else {
@@ -138,7 +154,7 @@ fn change(
     method: &'static str,
     path: String,
     body: Option<Value>,
-    done: Text,
+    done: Words,
     toasts: Toaster,
     reload: Callback<()>,
 ) {
@@ -153,14 +169,14 @@ fn change(
     });
 }
 
-fn confirmed(i18n: I18n, question: Text) -> bool {
+fn confirmed(i18n: I18n, question: impl Said) -> bool {
     browser::confirm(question.get(i18n.0.get_untracked()))
 }
 
 #[component]
 fn UsersBody(
     loaded: Loaded,
-    secret: RwSignal<Option<(Text, String)>>,
+    secret: RwSignal<Option<(UsersSaid, String)>>,
     reload: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -182,23 +198,23 @@ fn UsersBody(
                 <td>
                     <label class="visually-hidden" for=format!("role-{}", user.id)>{i18n.t(UsersSaid::Role)}</label>
                     <select id=format!("role-{}", user.id) disabled=is_me on:change=move |ev| {
-                        change("PATCH", role_path.clone(), Some(json!({ "role": event_target_value(&ev) })), Text::Saved, toasts, reload)
+                        change("PATCH", role_path.clone(), Some(json!({ "role": event_target_value(&ev) })), Text::Saved.into(), toasts, reload)
                     }>
-                        <option value="admin" selected=user.role == Role::Admin>{i18n.t(Text::RoleAdmin)}</option>
-                        <option value="agent" selected=user.role == Role::Agent>{i18n.t(Text::RoleAgent)}</option>
+                        <option value="admin" selected=user.role == Role::Admin>{i18n.t(UsersSaid::RoleAdmin)}</option>
+                        <option value="agent" selected=user.role == Role::Agent>{i18n.t(UsersSaid::RoleAgent)}</option>
                     </select>
                 </td>
                 <td>{time::date(user.created_at, offset)}</td>
-                <td>{i18n.t(if disabled { Text::Disabled } else { Text::Active })}</td>
+                <td>{i18n.t(if disabled { UsersSaid::Disabled } else { UsersSaid::Active })}</td>
                 <td class="row-actions">
                     <button type="button" class="button button-quiet" disabled=is_me on:click=move |_| {
-                        change("PATCH", disable_path.clone(), Some(json!({ "disabled": !disabled })), Text::Saved, toasts, reload)
+                        change("PATCH", disable_path.clone(), Some(json!({ "disabled": !disabled })), Text::Saved.into(), toasts, reload)
                     }>
-                        {i18n.t(if disabled { Text::Enable } else { Text::Disable })}
+                        {i18n.t(if disabled { UsersSaid::Enable } else { UsersSaid::Disable })}
                     </button>
                     <button type="button" class="button button-quiet button-danger" disabled=is_me on:click=move |_| {
-                        if confirmed(i18n, Text::ConfirmDeleteUser) {
-                            change("DELETE", delete_path.clone(), None, Text::Deleted, toasts, reload)
+                        if confirmed(i18n, UsersSaid::ConfirmDeleteUser) {
+                            change("DELETE", delete_path.clone(), None, UsersSaid::Deleted.into(), toasts, reload)
                         }
                     }>
                         {i18n.t(Text::Delete)}
@@ -222,7 +238,7 @@ fn UsersBody(
             match api::send::<Value>("POST", "/api/invitations".into(), Some(body)).await {
                 Ok(answer) => {
                     secret.set(Some((
-                        Text::InvitationCodeOnce,
+                        UsersSaid::InvitationCodeOnce,
                         answer["code"].as_str().unwrap_or_default().to_string(),
                     )));
                     invitation_note.set(String::new());
@@ -245,7 +261,7 @@ fn UsersBody(
                     {if inv.expired { i18n.t(UsersSaid::Expired)().to_string() } else { time::when(inv.expires_at, now, offset) }}
                 </td>
                 <td class="row-actions">
-                    <button type="button" class="button button-quiet button-danger" on:click=move |_| change("DELETE", path.clone(), None, Text::Withdrawn, toasts, reload)>
+                    <button type="button" class="button button-quiet button-danger" on:click=move |_| change("DELETE", path.clone(), None, UsersSaid::Withdrawn.into(), toasts, reload)>
                         {i18n.t(UsersSaid::Withdraw)}
                     </button>
                 </td>
@@ -263,7 +279,7 @@ fn UsersBody(
             match api::send::<Value>("POST", "/api/tokens".into(), Some(body)).await {
                 Ok(answer) => {
                     secret.set(Some((
-                        Text::TokenOnce,
+                        UsersSaid::TokenOnce,
                         answer["token"].as_str().unwrap_or_default().to_string(),
                     )));
                     token_name.set(String::new());
@@ -287,8 +303,8 @@ fn UsersBody(
                 <td>{time::date(token.created_at, offset)}</td>
                 <td class="row-actions">
                     <button type="button" class="button button-quiet button-danger" on:click=move |_| {
-                        if confirmed(i18n, Text::ConfirmDeleteToken) {
-                            change("DELETE", path.clone(), None, Text::Deleted, toasts, reload)
+                        if confirmed(i18n, UsersSaid::ConfirmDeleteToken) {
+                            change("DELETE", path.clone(), None, UsersSaid::Deleted.into(), toasts, reload)
                         }
                     }>{i18n.t(Text::Delete)}</button>
                 </td>
@@ -319,7 +335,7 @@ fn UsersBody(
         {move || secret.get().map(|(label, value)| {
             // An invitation goes as a link that opens the sign-up form with the code in it,
             // copied or sent over WhatsApp from the owner's phone.
-            let register = (label == Text::InvitationCodeOnce).then(|| {
+            let register = (label == UsersSaid::InvitationCodeOnce).then(|| {
                 let link = format!("{}/register?code={}", browser::origin(), encode(&value));
                 let message = format!("{} {link}", i18n.t(InvitationSaid::Message)());
                 let share = format!("https://wa.me/?text={}", encode(&message));
@@ -362,8 +378,8 @@ fn UsersBody(
                 <div class="field">
                     <label for="invitation-role">{i18n.t(UsersSaid::Role)}</label>
                     <select id="invitation-role" on:change=move |ev| invitation_role.set(event_target_value(&ev))>
-                        <option value="agent" selected=true>{i18n.t(Text::RoleAgent)}</option>
-                        <option value="admin">{i18n.t(Text::RoleAdmin)}</option>
+                        <option value="agent" selected=true>{i18n.t(UsersSaid::RoleAgent)}</option>
+                        <option value="admin">{i18n.t(UsersSaid::RoleAdmin)}</option>
                     </select>
                 </div>
                 <div class="field">
@@ -393,8 +409,8 @@ fn UsersBody(
                 <div class="field">
                     <label for="token-role">{i18n.t(UsersSaid::Role)}</label>
                     <select id="token-role" on:change=move |ev| token_role.set(event_target_value(&ev))>
-                        <option value="agent" selected=true>{i18n.t(Text::RoleAgent)}</option>
-                        <option value="admin">{i18n.t(Text::RoleAdmin)}</option>
+                        <option value="agent" selected=true>{i18n.t(UsersSaid::RoleAgent)}</option>
+                        <option value="admin">{i18n.t(UsersSaid::RoleAdmin)}</option>
                     </select>
                 </div>
                 <button type="submit" class="button button-primary" id="make-token">{i18n.t(UsersSaid::MakeToken)}</button>
@@ -479,8 +495,8 @@ fn action_words(action: &str, lang: Lang) -> String {
 fn detail_words(detail: &str, lang: Lang) -> String {
     let es = lang == Lang::Es;
     let role = |role: &str| match role {
-        "admin" => Text::RoleAdmin.get(lang).to_string(),
-        "agent" => Text::RoleAgent.get(lang).to_string(),
+        "admin" => UsersSaid::RoleAdmin.get(lang).to_string(),
+        "agent" => UsersSaid::RoleAgent.get(lang).to_string(),
         other => other.to_string(),
     };
     match detail {

@@ -19,6 +19,9 @@ crate::i18n::page_texts!(ContactSaid {
     Notes => ("Notas", "Notes"),
     SaveNotes => ("Guardar notas", "Save notes"),
     OptedOutSwitch => ("Dado de baja: sin mensajes automáticos", "Opted out: no automatic messages"),
+    ContactName => ("Nombre", "Name"),
+    ContactPhone => ("Teléfono", "Phone"),
+    ContactUsername => ("Usuario", "Username"),
 });
 
 /// The panel beside the thread.
@@ -101,7 +104,7 @@ pub fn ContactPanel(
             Box::new(move |s| s.state.opted_out = opted_out),
         );
     };
-    let field = move |text: Text, value: Option<String>| {
+    let field = move |text: ContactSaid, value: Option<String>| {
         value.map(|v| {
             view! {
                 <dt>{i18n.t(text)}</dt>
@@ -116,9 +119,9 @@ pub fn ContactPanel(
                 {
                     let c = contact.unwrap_or_default();
                     view! {
-                        {field(Text::ContactName, c.name.clone())}
-                        {field(Text::ContactPhone, c.wa_id.clone().map(|p| format!("+{p}")))}
-                        {field(Text::ContactUsername, c.username.clone().map(|u| format!("@{u}")))}
+                        {field(ContactSaid::ContactName, c.name.clone())}
+                        {field(ContactSaid::ContactPhone, c.wa_id.clone().map(|p| format!("+{p}")))}
+                        {field(ContactSaid::ContactUsername, c.username.clone().map(|u| format!("@{u}")))}
                     }
                 }
                 <dt>{i18n.t(ContactSaid::ContactId)}</dt>

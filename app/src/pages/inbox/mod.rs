@@ -38,6 +38,19 @@ crate::i18n::page_texts!(InboxSaid {
     Sticker => ("Sticker", "Sticker"),
     Place => ("📍 Ubicación", "📍 Location"),
     Contact => ("👤 Contacto", "👤 Contact"),
+    InboxIntro => (
+        "Las conversaciones con tus clientes.",
+        "Your conversations with customers.",
+            ),
+    InboxEmpty => (
+        "Todavía no hay conversaciones. Cuando un cliente escriba a tu número de WhatsApp, aparecerá aquí al momento.",
+        "No conversations yet. When a customer writes to your WhatsApp number, it shows here at once.",
+    ),
+    FilterAll => ("Todas", "All"),
+    FilterUnread => ("Sin leer", "Unread"),
+    FilterPaused => ("Necesitan una persona", "Need a person"),
+    FilterOptedOut => ("Dados de baja", "Opted out"),
+    NoMatches => ("Ninguna conversación coincide con la búsqueda o el filtro.", "No conversation matches the search or filter."),
 });
 
 /// A message without text (`[image]`) as the list says it: `📷 Foto`.
@@ -55,11 +68,11 @@ fn without_text(text: &str) -> Option<InboxSaid> {
 }
 
 /// The list filters, with their labels.
-const FILTERS: [(&str, Text); 4] = [
-    ("all", Text::FilterAll),
-    ("unread", Text::FilterUnread),
-    ("paused", Text::FilterPaused),
-    ("opted_out", Text::FilterOptedOut),
+const FILTERS: [(&str, InboxSaid); 4] = [
+    ("all", InboxSaid::FilterAll),
+    ("unread", InboxSaid::FilterUnread),
+    ("paused", InboxSaid::FilterPaused),
+    ("opted_out", InboxSaid::FilterOptedOut),
 ];
 
 /// A label chosen in the filter is written `label:NAME` in the address.
@@ -198,7 +211,7 @@ pub fn Inbox() -> impl IntoView {
     };
 
     view! {
-        <PageHeader title=Text::NavInbox intro=Text::InboxIntro />
+        <PageHeader title=Text::NavInbox intro=InboxSaid::InboxIntro />
         <ConnectionLost connected />
         <div class="inbox" class:inbox--open=move || selected.get().is_some()>
             <section class="inbox-list card" aria-labelledby="conversations-title">
@@ -311,9 +324,9 @@ fn ConversationList(
     let i18n = use_i18n();
     if first.is_empty() {
         let text = if q.get_untracked().is_empty() && filter.get_untracked() == "all" {
-            Text::InboxEmpty
+            InboxSaid::InboxEmpty
         } else {
-            Text::NoMatches
+            InboxSaid::NoMatches
         };
         return view! { <p class="empty-state" id="no-conversations">{i18n.t(text)}</p> }
             .into_any();

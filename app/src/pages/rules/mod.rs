@@ -31,6 +31,13 @@ crate::i18n::page_texts!(RulesSaid {
     ProblemsShort => ("errores", "problems"),
     AddRule => ("Nueva regla", "New rule"),
     PickRule => ("Elige una regla de la lista para editarla, o crea una nueva.", "Pick a rule from the list to edit it, or make a new one."),
+    RulesIntro => (
+        "Qué responde el bot y cuándo.",
+        "What the bot answers, and when.",
+            ),
+    MoveUp => ("Subir", "Move up"),
+    MoveDown => ("Bajar", "Move down"),
+    RuleEnabled => ("Activa", "Enabled"),
 });
 
 /// `GET /api/rules`.
@@ -92,7 +99,7 @@ pub fn Rules() -> impl IntoView {
         },
     );
     view! {
-        <PageHeader title=Text::NavRules intro=Text::RulesIntro />
+        <PageHeader title=Text::NavRules intro=RulesSaid::RulesIntro />
         {crate::components::with_data(loaded, |loaded: Loaded| view! { <RulesEditor loaded /> })}
         <p class="field-hint">{i18n.t(RulesSaid::RulesFileHint)}</p>
     }
@@ -202,7 +209,7 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
                                         type="checkbox"
                                         id=format!("rule-enabled-{index}")
                                         disabled=!admin
-                                        aria-label=move || format!("{} {label_id}", i18n.t(Text::RuleEnabled)())
+                                        aria-label=move || format!("{} {label_id}", i18n.t(RulesSaid::RuleEnabled)())
                                         prop:checked=enabled
                                         on:change=move |ev| {
                                             let on = event_target_checked(&ev);
@@ -224,8 +231,8 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
                                         })}
                                     </button>
                                     <span class="rule-move">
-                                        <button type="button" class="icon-button" aria-label=i18n.t(Text::MoveUp) disabled={ !admin || index == 0 } on:click=move |_| move_rule(index, -1)>"↑"</button>
-                                        <button type="button" class="icon-button" aria-label=i18n.t(Text::MoveDown) disabled={ !admin || index + 1 == count } on:click=move |_| move_rule(index, 1)>"↓"</button>
+                                        <button type="button" class="icon-button" aria-label=i18n.t(RulesSaid::MoveUp) disabled={ !admin || index == 0 } on:click=move |_| move_rule(index, -1)>"↑"</button>
+                                        <button type="button" class="icon-button" aria-label=i18n.t(RulesSaid::MoveDown) disabled={ !admin || index + 1 == count } on:click=move |_| move_rule(index, 1)>"↓"</button>
                                     </span>
                                 </li>
                             }

@@ -4,7 +4,7 @@
 
 use crate::api;
 use crate::components::document::DocEditor;
-use crate::i18n::{use_i18n, Text};
+use crate::i18n::{use_i18n, Said};
 use crate::whatsapp::Formatted;
 use cocolu_core::engine::decide::{Matched, Reason};
 use cocolu_core::engine::simulate::Answer;
@@ -38,6 +38,24 @@ crate::i18n::page_texts!(SimulatorSaid {
     Document => ("un documento", "a document"),
     Sticker => ("un sticker", "a sticker"),
     Place => ("una ubicación", "a location"),
+    SimulatorDraft => ("Prueba tu borrador sin guardar. No se envía nada.", "Tries your unsaved draft. Nothing is sent."),
+    SimulatorInForce => ("Prueba las reglas en uso. No se envía nada.", "Tries the rules in force. Nothing is sent."),
+    WhyRule => ("Responde la regla", "The rule that answers is"),
+    WhyGreetingGaveWay => ("El saludo no es un tema: la regla de saludo cede, regla", "A greeting is not a topic: the greeting gives way, rule"),
+    WhyGreetingWithMore => ("El mensaje es más que un saludo y ninguna regla responde al resto, así que no responde la regla de saludo", "The message is more than a greeting and no rule answers the rest, so the greeting rule does not answer:"),
+    WhyNeedsSetupUses => ("usaría el texto", "would use the text"),
+    WhyNeedsSetupThen => ("No se envía: la conversación pasa a una persona del equipo.", "It is not sent: the chat goes to a person on the team."),
+    WhyMatched => ("coincidió", "matched"),
+    WhyWelcome => ("Mensaje de bienvenida (primer mensaje del cliente)", "Welcome message (the customer's first message)"),
+    WhyAway => ("Fuera del horario: mensaje de ausencia", "Outside hours: the away message"),
+    WhyFallback => ("Ninguna regla coincide: respuesta por defecto", "No rule matches: the fallback reply"),
+    WhyQuiet => ("Ninguna regla coincide y la respuesta por defecto ya se envió hace poco", "No rule matches and the fallback was sent recently"),
+    WhyOptedOut => ("El cliente se dio de baja: sin respuesta automática", "The customer opted out: no automatic reply"),
+    WhyOptOut => ("El cliente pide la baja", "The customer opts out"),
+    WhyOptIn => ("El cliente vuelve a darse de alta", "The customer opts back in"),
+    WhyPaused => ("Una persona atiende esta conversación: el bot está en pausa", "A person is answering: the bot is paused"),
+    WhyCapped => ("Límite de respuestas automáticas por hora alcanzado", "The hourly limit of automatic replies was reached"),
+    WhyCaptured => ("Guarda la respuesta como", "Keeps the answer as"),
 });
 
 /// What made a rule answer, in the owner's words ("el mensaje contiene «envío»").
@@ -74,10 +92,10 @@ fn trigger_words(trigger: &Matched, lang: crate::i18n::Lang) -> String {
 /// Why the engine did what it did, in the owner's words: rules named as the list names them
 /// (`named`: what a rule is for, or its id), texts by their titles.
 fn explain(reason: &Reason, lang: crate::i18n::Lang, named: &dyn Fn(&str) -> String) -> String {
-    let text = |t: Text| t.get(lang).to_string();
+    let text = |t: SimulatorSaid| t.get(lang).to_string();
     // A greeting rule that matched too, and gave way to the question (or found more than a
     // greeting that no rule answers).
-    let greeting = |rule: &Option<String>, why: Text| {
+    let greeting = |rule: &Option<String>, why: SimulatorSaid| {
         rule.as_ref()
             .map(|g| format!(" {} «{}».", text(why), named(g)))
             .unwrap_or_default()
@@ -96,13 +114,13 @@ fn explain(reason: &Reason, lang: crate::i18n::Lang, named: &dyn Fn(&str) -> Str
                     trigger_words(trigger, lang)
                 ),
                 // A server of an older version says what matched in its own words.
-                None => format!("({} «{matched}»)", text(Text::WhyMatched)),
+                None => format!("({} «{matched}»)", text(SimulatorSaid::WhyMatched)),
             };
             format!(
                 "{} «{}» {because}.{}",
-                text(Text::WhyRule),
+                text(SimulatorSaid::WhyRule),
                 named(id),
-                greeting(over_greeting, Text::WhyGreetingGaveWay)
+                greeting(over_greeting, SimulatorSaid::WhyGreetingGaveWay)
             )
         }
         Reason::NeedsSetup {
@@ -113,30 +131,30 @@ fn explain(reason: &Reason, lang: crate::i18n::Lang, named: &dyn Fn(&str) -> Str
             "{} «{}» {} «{}», {} {}. {}",
             crate::i18n::Said::get(SimulatorSaid::TheRule, lang),
             named(rule),
-            text(Text::WhyNeedsSetupUses),
+            text(SimulatorSaid::WhyNeedsSetupUses),
             crate::components::text_titles::text_title(template, lang),
             crate::i18n::Said::get(SimulatorSaid::ButStill, lang),
             fill_ins.join("; "),
-            text(Text::WhyNeedsSetupThen)
+            text(SimulatorSaid::WhyNeedsSetupThen)
         ),
-        Reason::Welcome => text(Text::WhyWelcome),
+        Reason::Welcome => text(SimulatorSaid::WhyWelcome),
         Reason::Away { greeting_with_more } => format!(
             "{}.{}",
-            text(Text::WhyAway),
-            greeting(greeting_with_more, Text::WhyGreetingWithMore)
+            text(SimulatorSaid::WhyAway),
+            greeting(greeting_with_more, SimulatorSaid::WhyGreetingWithMore)
         ),
         Reason::Fallback { greeting_with_more } => format!(
             "{}.{}",
-            text(Text::WhyFallback),
-            greeting(greeting_with_more, Text::WhyGreetingWithMore)
+            text(SimulatorSaid::WhyFallback),
+            greeting(greeting_with_more, SimulatorSaid::WhyGreetingWithMore)
         ),
-        Reason::Quiet => text(Text::WhyQuiet),
-        Reason::OptedOut => text(Text::WhyOptedOut),
-        Reason::OptOut => text(Text::WhyOptOut),
-        Reason::OptIn => text(Text::WhyOptIn),
-        Reason::Paused { .. } | Reason::Takeover { .. } => text(Text::WhyPaused),
-        Reason::Capped => text(Text::WhyCapped),
-        Reason::Captured { field } => format!("{} «{field}»", text(Text::WhyCaptured)),
+        Reason::Quiet => text(SimulatorSaid::WhyQuiet),
+        Reason::OptedOut => text(SimulatorSaid::WhyOptedOut),
+        Reason::OptOut => text(SimulatorSaid::WhyOptOut),
+        Reason::OptIn => text(SimulatorSaid::WhyOptIn),
+        Reason::Paused { .. } | Reason::Takeover { .. } => text(SimulatorSaid::WhyPaused),
+        Reason::Capped => text(SimulatorSaid::WhyCapped),
+        Reason::Captured { field } => format!("{} «{field}»", text(SimulatorSaid::WhyCaptured)),
         other => other.because().to_string(),
     }
 }
@@ -211,7 +229,7 @@ pub fn Simulator(editor: DocEditor<Rules>) -> impl IntoView {
         <section class="card simulator" aria-labelledby="simulator-title" id="simulator">
             <h2 id="simulator-title">{i18n.t(SimulatorSaid::SimulatorTitle)}</h2>
             <p class="field-hint">
-                {move || i18n.t(if editor.dirty() { Text::SimulatorDraft } else { Text::SimulatorInForce })()}
+                {move || i18n.t(if editor.dirty() { SimulatorSaid::SimulatorDraft } else { SimulatorSaid::SimulatorInForce })()}
             </p>
             <form class="simulator-form" on:submit=run>
                 <label for="simulator-text">{i18n.t(SimulatorSaid::SimulatorLabel)}</label>

@@ -5,7 +5,7 @@
 
 use crate::api;
 use crate::components::Copyable;
-use crate::i18n::{use_i18n, Text};
+use crate::i18n::{use_i18n, Text, Words};
 use cocolu_core::api::channel::{
     Connection, ConnectionChange, ConnectionCheck, ConnectionSaved, PhoneNumberInfo,
 };
@@ -41,6 +41,16 @@ crate::i18n::page_texts!(ConnectionSaid {
     WebhookUrl => ("URL del webhook", "Webhook URL"),
     GraphApi => ("API Graph", "Graph API"),
     SetHidden => ("Configurada (oculta)", "Set (hidden)"),
+    NotSet => ("Sin configurar", "Not set"),
+    ConnectionSave => ("Probar y guardar", "Test and save"),
+    ConnectionSaving => ("Probando con Meta…", "Testing with Meta…"),
+    ConnectionNotSaved => ("Meta no aceptó estos datos y no se guardó nada:", "Meta did not accept these values, so nothing was saved:"),
+    ConnectionInvalid => ("Revisa los campos marcados; no se guardó nada.", "Check the marked fields; nothing was saved."),
+    ConnectionUnreachableNotSaved => ("No se pudo llegar a Meta para probarlo y no se guardó nada:", "Meta could not be reached to test it, so nothing was saved:"),
+    Testing => ("Probando…", "Testing…"),
+    TestConnection => ("Probar la conexión", "Test the connection"),
+    ConnectionFailed => ("Meta rechazó la conexión:", "Meta refused the connection:"),
+    ConnectionUnreachable => ("No se pudo llegar a Meta:", "Meta could not be reached:"),
 });
 
 /// What the last action found.
@@ -53,7 +63,7 @@ enum Outcome {
     /// Meta refused the values entered: nothing was saved.
     Refused(SendError),
     /// Refused for another reason, in words.
-    Failed(Text, String),
+    Failed(Words, String),
 }
 
 /// The label of each field, in the order of [`ConnectionField::ALL`].
@@ -104,7 +114,7 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
     let i18n = use_i18n();
     let inputs = ConnectionField::ALL.map(|field| RwSignal::new(initial(&connection, field)));
     let shown = RwSignal::new(connection);
-    let busy = RwSignal::new(None::<Text>);
+    let busy = RwSignal::new(None::<ConnectionSaid>);
     let outcome = RwSignal::new(None::<Outcome>);
     let errors = RwSignal::new(Vec::<(String, String)>::new());
     let input_of = move |field: ConnectionField| inputs[field as usize];
@@ -129,7 +139,7 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
             app_secret: value(ConnectionField::AppSecret),
             verify_token: value(ConnectionField::VerifyToken),
         };
-        busy.set(Some(Text::ConnectionSaving));
+        busy.set(Some(ConnectionSaid::ConnectionSaving));
         outcome.set(None);
         errors.set(Vec::new());
         let lang = i18n.0.get_untracked();
@@ -151,7 +161,10 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
                         .and_then(|details| api::from_part::<SendError>(&details["meta"]).ok());
                     match meta {
                         Some(error) => Outcome::Refused(error),
-                        None => Outcome::Failed(Text::ConnectionNotSaved, failure.message),
+                        None => Outcome::Failed(
+                            ConnectionSaid::ConnectionNotSaved.into(),
+                            failure.message,
+                        ),
                     }
                 }
                 Err(failure) if !failure.problems().is_empty() => {
@@ -162,10 +175,10 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
                             .map(|p| (p.pointer.unwrap_or_default(), p.message))
                             .collect(),
                     );
-                    Outcome::Failed(Text::ConnectionInvalid, String::new())
+                    Outcome::Failed(ConnectionSaid::ConnectionInvalid.into(), String::new())
                 }
                 Err(failure) => Outcome::Failed(
-                    Text::ConnectionNotSaved,
+                    ConnectionSaid::ConnectionNotSaved.into(),
                     crate::faults::failure_in(failure, lang).await,
                 ),
             };
@@ -174,13 +187,13 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
         });
     };
     let test = move |_| {
-        busy.set(Some(Text::Testing));
+        busy.set(Some(ConnectionSaid::Testing));
         outcome.set(None);
         let request = api::get_json::<ConnectionCheck>("/api/channel/check");
         leptos::task::spawn_local(async move {
             let result = match request.await {
                 Ok(check) => Outcome::Tested(check),
-                Err(error) => Outcome::Failed(Text::LoadFailed, error),
+                Err(error) => Outcome::Failed(Text::LoadFailed.into(), error),
             };
             outcome.try_set(Some(result));
             busy.try_set(None);
@@ -209,7 +222,7 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
                         .app_secret_set
                         .then(|| i18n.t(ConnectionSaid::SetHidden)().to_string()),
                 })
-                .unwrap_or_else(|| i18n.t(Text::NotSet)().to_string())
+                .unwrap_or_else(|| i18n.t(ConnectionSaid::NotSet)().to_string())
         };
         let hint = move || {
             if locked(field) {
@@ -255,10 +268,10 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
             let message = crate::i18n::meta_error(error.code, &error.message, lang);
             // No answer from Meta at all (the network) reads differently from a refusal.
             let lead = match (error.code.is_some() || error.status.is_some(), saving) {
-                (true, true) => Text::ConnectionNotSaved,
-                (true, false) => Text::ConnectionFailed,
-                (false, true) => Text::ConnectionUnreachableNotSaved,
-                (false, false) => Text::ConnectionUnreachable,
+                (true, true) => ConnectionSaid::ConnectionNotSaved,
+                (true, false) => ConnectionSaid::ConnectionFailed,
+                (false, true) => ConnectionSaid::ConnectionUnreachableNotSaved,
+                (false, false) => ConnectionSaid::ConnectionUnreachable,
             };
             view! { <p class="notice notice-error" data-ok="false" role="alert">{i18n.t(lead)} " " {message}</p> }.into_any()
         };
@@ -269,7 +282,7 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
             }
             Outcome::Saved(None) => view! { <p class="notice" data-ok="true">{i18n.t(ConnectionSaid::ConnectionSavedUntested)}</p> }.into_any(),
             Outcome::Tested(ConnectionCheck { error: Some(error), .. }) => refusal(false, &error),
-            Outcome::Tested(_) => view! { <p class="notice notice-error" role="alert">{i18n.t(Text::ConnectionFailed)}</p> }.into_any(),
+            Outcome::Tested(_) => view! { <p class="notice notice-error" role="alert">{i18n.t(ConnectionSaid::ConnectionFailed)}</p> }.into_any(),
             Outcome::Refused(error) => refusal(true, &error),
             Outcome::Failed(lead, words) => view! {
                 <p class="notice notice-error" role="alert">{i18n.t(lead)} " " {words}</p>
@@ -289,7 +302,7 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
                 <dd><Copyable id="webhook-url" value=webhook_url /></dd>
                 <dt>{i18n.t(Text::VerifyToken)}</dt>
                 <dd>{move || if verify_token.with(String::is_empty) {
-                    view! { <span class="state-bad">{i18n.t(Text::NotSet)}</span> }.into_any()
+                    view! { <span class="state-bad">{i18n.t(ConnectionSaid::NotSet)}</span> }.into_any()
                 } else {
                     view! { <Copyable id="verify-token" value=verify_token /> }.into_any()
                 }}</dd>
@@ -308,10 +321,10 @@ pub fn MetaConnection(connection: Connection) -> impl IntoView {
                 }))}
                 <div class="actions">
                     <button type="submit" class="button button-primary" id="save-connection" disabled=move || busy.get().is_some()>
-                        {move || i18n.t(if busy.get() == Some(Text::ConnectionSaving) { Text::ConnectionSaving } else { Text::ConnectionSave })()}
+                        {move || i18n.t(if busy.get() == Some(ConnectionSaid::ConnectionSaving) { ConnectionSaid::ConnectionSaving } else { ConnectionSaid::ConnectionSave })()}
                     </button>
                     <button type="button" class="button" id="test-connection" disabled=move || busy.get().is_some() on:click=test>
-                        {move || i18n.t(if busy.get() == Some(Text::Testing) { Text::Testing } else { Text::TestConnection })()}
+                        {move || i18n.t(if busy.get() == Some(ConnectionSaid::Testing) { ConnectionSaid::Testing } else { ConnectionSaid::TestConnection })()}
                     </button>
                 </div>
             </form>

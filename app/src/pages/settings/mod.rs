@@ -41,6 +41,41 @@ crate::i18n::page_texts!(SettingsSaid {
     QrAlt => ("Código QR de WhatsApp Web", "WhatsApp Web QR code"),
     UnlinkConfirm => ("¿Desvincular el teléfono?", "Unlink the phone?"),
     PairPhone => ("Número del teléfono, con código de país (+58 412 123 4567):", "The phone's number, with country code (+58 412 123 4567):"),
+    SettingsIntro => (
+        "Tu negocio, el horario y la conexión con WhatsApp.",
+        "Your business, opening hours and the WhatsApp connection.",
+            ),
+    BusinessName => ("Nombre", "Name"),
+    BusinessNameHint => ("Como lo conocen tus clientes; es {{negocio}} en los textos.", "As your customers know it; it is {{negocio}} in texts."),
+    BusinessDescription => ("Descripción", "Description"),
+    DefaultLanguage => ("Idioma del panel para quien entra por primera vez", "Dashboard language for first-time visitors"),
+    Spanish => ("Español", "Spanish"),
+    English => ("Inglés", "English"),
+    ClosedDates => ("Días cerrados", "Closed dates"),
+    ClosedDatesHint => ("Fechas AAAA-MM-DD separadas por comas (festivos, vacaciones).", "YYYY-MM-DD dates separated by commas (holidays, vacations)."),
+    WelcomeTemplate => ("Bienvenida (primer mensaje)", "Welcome (first message)"),
+    WelcomeAgain => ("Volver a dar la bienvenida tras días sin escribir (0: nunca)", "Welcome again after days of silence (0: never)"),
+    AwayTemplate => ("Fuera de horario", "Away (outside hours)"),
+    AwayEvery => ("Como mucho un aviso de ausencia cada (horas)", "At most one away message every (hours)"),
+    FallbackTemplate => ("Cuando ninguna regla responde", "When no rule answers"),
+    FallbackEvery => ("Como mucho una respuesta por defecto cada (minutos)", "At most one fallback every (minutes)"),
+    TakeoverHours => ("Horas de pausa del bot cuando atiende una persona", "Hours the bot pauses when a person takes over"),
+    MaxPerHour => ("Máximo de respuestas automáticas por cliente y hora", "Most automatic replies per customer per hour"),
+    OptOutWords => ("Palabras para darse de baja", "Words to opt out"),
+    OptOutTemplate => ("Confirmación de la baja", "Opt-out confirmation"),
+    OptInWords => ("Palabras para volver a darse de alta", "Words to opt back in"),
+    OptInTemplate => ("Confirmación del alta", "Opt-in confirmation"),
+    ChannelChoice => ("Conectar por", "Connect through"),
+    ChannelMeta => ("API de WhatsApp Cloud (Meta)", "WhatsApp Cloud API (Meta)"),
+    ChannelWeb => ("WhatsApp Web (tu número, con código QR)", "WhatsApp Web (your own number, by QR code)"),
+    ChannelHint => (
+        "WhatsApp Web no es la API oficial: WhatsApp puede bloquear el número, y no hay plantillas aprobadas. Guarda para vincular.",
+        "WhatsApp Web is not the official API: WhatsApp may ban the number, and there are no approved templates. Save to link.",
+    ),
+    Unlink => ("Desvincular", "Unlink"),
+    PairAgain => ("Vincular de nuevo", "Link again"),
+    LinkFailed => ("WhatsApp Web no lo aceptó:", "WhatsApp Web did not accept it:"),
+    PairAsk => ("Vincular con el número", "Link with the number"),
 });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -154,7 +189,7 @@ pub fn Settings() -> impl IntoView {
         },
     );
     view! {
-        <PageHeader title=Text::NavSettings intro=Text::SettingsIntro />
+        <PageHeader title=Text::NavSettings intro=SettingsSaid::SettingsIntro />
         {with_data(loaded, |loaded: Loaded| view! { <SettingsEditor loaded /> })}
     }
 }
@@ -245,7 +280,7 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
         ),
     ];
     let template_field = |id: &str,
-                          label: Text,
+                          label: SettingsSaid,
                           pointer: &str,
                           get: fn(&ReplyPolicy) -> String,
                           set: fn(&mut ReplyPolicy, String)| {
@@ -268,7 +303,7 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
         .into_any()
     };
     let number_field = |id: &str,
-                        label: Text,
+                        label: SettingsSaid,
                         pointer: &str,
                         get: fn(&ReplyPolicy) -> u32,
                         set: fn(&mut ReplyPolicy, u32)| {
@@ -285,9 +320,9 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
             <fieldset class="plain" disabled=!loaded.admin>
             <fieldset class="form-section card">
                 <legend>{i18n.t(SettingsSaid::BusinessSection)}</legend>
-                {text_input(editor, Field::new("business-name", Text::BusinessName, "/business/name").hint(Text::BusinessNameHint),
+                {text_input(editor, Field::new("business-name", SettingsSaid::BusinessName, "/business/name").hint(SettingsSaid::BusinessNameHint),
                     read(|s| s.business.name.clone()), write(|s, v| s.business.name = v))}
-                {text_input(editor, Field::new("business-description", Text::BusinessDescription, "/business/description"),
+                {text_input(editor, Field::new("business-description", SettingsSaid::BusinessDescription, "/business/description"),
                     read(|s| s.business.description.clone()), write(|s, v| s.business.description = v))}
                 <div class="field">
                     <label for="time-zone">{i18n.t(SettingsSaid::TimeZone)}</label>
@@ -323,15 +358,15 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                     }}
                     {crate::components::document::field_error(editor, "/time_zone".into())}
                 </div>
-                {select_input(editor, Field::new("language", Text::DefaultLanguage, "/language"),
-                    vec![("es".into(), Text::Spanish), ("en".into(), Text::English)],
+                {select_input(editor, Field::new("language", SettingsSaid::DefaultLanguage, "/language"),
+                    vec![("es".into(), SettingsSaid::Spanish.into()), ("en".into(), SettingsSaid::English.into())],
                     move || editor.draft.with(|s| match s.language { Language::Es => "es", Language::En => "en" }.to_string()),
                     move |v| editor.draft.update(|s| s.language = if v == "en" { Language::En } else { Language::Es }))}
             </fieldset>
             <fieldset class="form-section card">
                 <legend>{i18n.t(SettingsSaid::ChannelSection)}</legend>
-                {select_input(editor, Field::new("channel", Text::ChannelChoice, "/channel").hint(Text::ChannelHint),
-                    vec![("meta".into(), Text::ChannelMeta), ("whatsapp_web".into(), Text::ChannelWeb)],
+                {select_input(editor, Field::new("channel", SettingsSaid::ChannelChoice, "/channel").hint(SettingsSaid::ChannelHint),
+                    vec![("meta".into(), SettingsSaid::ChannelMeta.into()), ("whatsapp_web".into(), SettingsSaid::ChannelWeb.into())],
                     move || editor.draft.with(|s| s.channel.key().to_string()),
                     move |v| editor.draft.update(|s| s.channel = ChannelKind::try_from(v).unwrap_or_default()))}
                 // The link with the phone, right under the choice that started it.
@@ -347,30 +382,30 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                             move |v| editor.draft.update(|s| set(s, v)))
                     }).collect_view()}
                 </div>
-                {list_input(editor, Field::new("hours-closed", Text::ClosedDates, "/hours/closed").hint(Text::ClosedDatesHint), ListStyle::Commas,
+                {list_input(editor, Field::new("hours-closed", SettingsSaid::ClosedDates, "/hours/closed").hint(SettingsSaid::ClosedDatesHint), ListStyle::Commas,
                     move || editor.draft.with(|s| s.hours.closed.clone()),
                     move |v| editor.draft.update(|s| s.hours.closed = v))}
             </fieldset>
             <fieldset class="form-section card">
                 <legend>{i18n.t(SettingsSaid::RepliesSection)}</legend>
                 <div class="settings-grid">
-                    {template_field("welcome-template", Text::WelcomeTemplate, "/replies/welcome_template", |r| r.welcome_template.clone(), |r, v| r.welcome_template = v)}
-                    {number_field("welcome-again", Text::WelcomeAgain, "/replies/welcome_again_after_days", |r| r.welcome_again_after_days, |r, v| r.welcome_again_after_days = v)}
-                    {template_field("away-template", Text::AwayTemplate, "/replies/away_template", |r| r.away_template.clone(), |r, v| r.away_template = v)}
-                    {number_field("away-every", Text::AwayEvery, "/replies/away_every_hours", |r| r.away_every_hours, |r, v| r.away_every_hours = v)}
-                    {template_field("fallback-template", Text::FallbackTemplate, "/replies/fallback_template", |r| r.fallback_template.clone(), |r, v| r.fallback_template = v)}
-                    {number_field("fallback-every", Text::FallbackEvery, "/replies/fallback_every_minutes", |r| r.fallback_every_minutes, |r, v| r.fallback_every_minutes = v)}
-                    {number_field("takeover-hours", Text::TakeoverHours, "/replies/takeover_quiet_hours", |r| r.takeover_quiet_hours, |r, v| r.takeover_quiet_hours = v)}
-                    {number_field("max-per-hour", Text::MaxPerHour, "/replies/max_auto_replies_per_hour", |r| r.max_auto_replies_per_hour, |r, v| r.max_auto_replies_per_hour = v)}
+                    {template_field("welcome-template", SettingsSaid::WelcomeTemplate, "/replies/welcome_template", |r| r.welcome_template.clone(), |r, v| r.welcome_template = v)}
+                    {number_field("welcome-again", SettingsSaid::WelcomeAgain, "/replies/welcome_again_after_days", |r| r.welcome_again_after_days, |r, v| r.welcome_again_after_days = v)}
+                    {template_field("away-template", SettingsSaid::AwayTemplate, "/replies/away_template", |r| r.away_template.clone(), |r, v| r.away_template = v)}
+                    {number_field("away-every", SettingsSaid::AwayEvery, "/replies/away_every_hours", |r| r.away_every_hours, |r, v| r.away_every_hours = v)}
+                    {template_field("fallback-template", SettingsSaid::FallbackTemplate, "/replies/fallback_template", |r| r.fallback_template.clone(), |r, v| r.fallback_template = v)}
+                    {number_field("fallback-every", SettingsSaid::FallbackEvery, "/replies/fallback_every_minutes", |r| r.fallback_every_minutes, |r, v| r.fallback_every_minutes = v)}
+                    {number_field("takeover-hours", SettingsSaid::TakeoverHours, "/replies/takeover_quiet_hours", |r| r.takeover_quiet_hours, |r, v| r.takeover_quiet_hours = v)}
+                    {number_field("max-per-hour", SettingsSaid::MaxPerHour, "/replies/max_auto_replies_per_hour", |r| r.max_auto_replies_per_hour, |r, v| r.max_auto_replies_per_hour = v)}
                 </div>
-                {list_input(editor, Field::new("opt-out-words", Text::OptOutWords, "/replies/opt_out_keywords"), ListStyle::Commas,
+                {list_input(editor, Field::new("opt-out-words", SettingsSaid::OptOutWords, "/replies/opt_out_keywords"), ListStyle::Commas,
                     move || editor.draft.with(|s| s.replies.opt_out_keywords.clone()),
                     move |v| editor.draft.update(|s| s.replies.opt_out_keywords = v))}
-                {template_field("opt-out-template", Text::OptOutTemplate, "/replies/opt_out_template", |r| r.opt_out_template.clone(), |r, v| r.opt_out_template = v)}
-                {list_input(editor, Field::new("opt-in-words", Text::OptInWords, "/replies/opt_in_keywords"), ListStyle::Commas,
+                {template_field("opt-out-template", SettingsSaid::OptOutTemplate, "/replies/opt_out_template", |r| r.opt_out_template.clone(), |r, v| r.opt_out_template = v)}
+                {list_input(editor, Field::new("opt-in-words", SettingsSaid::OptInWords, "/replies/opt_in_keywords"), ListStyle::Commas,
                     move || editor.draft.with(|s| s.replies.opt_in_keywords.clone()),
                     move |v| editor.draft.update(|s| s.replies.opt_in_keywords = v))}
-                {template_field("opt-in-template", Text::OptInTemplate, "/replies/opt_in_template", |r| r.opt_in_template.clone(), |r, v| r.opt_in_template = v)}
+                {template_field("opt-in-template", SettingsSaid::OptInTemplate, "/replies/opt_in_template", |r| r.opt_in_template.clone(), |r, v| r.opt_in_template = v)}
             </fieldset>
             </fieldset>
         </form>
@@ -398,7 +433,7 @@ fn WebLink(link: RwSignal<Option<LinkState>>) -> impl IntoView {
         busy.set(true);
         leptos::task::spawn_local(async move {
             if let Err(failure) = api::send::<Value>("POST", path.into(), body).await {
-                toasts.failed(Text::LinkFailed, failure);
+                toasts.failed(SettingsSaid::LinkFailed, failure);
             }
             busy.set(false);
         });
@@ -430,9 +465,9 @@ fn WebLink(link: RwSignal<Option<LinkState>>) -> impl IntoView {
                 // WhatsApp, a new pairing (the same call: the old keys are forgotten).
                 let button = match &now {
                     LinkState::Connecting => None,
-                    LinkState::Pairing { .. } => Some(("pair-code", "button", Text::PairAsk)),
-                    LinkState::LoggedOut { .. } => Some(("pair-again", "button button-primary", Text::PairAgain)),
-                    _ => Some(("unlink", "button button-danger", Text::Unlink)),
+                    LinkState::Pairing { .. } => Some(("pair-code", "button", SettingsSaid::PairAsk)),
+                    LinkState::LoggedOut { .. } => Some(("pair-again", "button button-primary", SettingsSaid::PairAgain)),
+                    _ => Some(("unlink", "button button-danger", SettingsSaid::Unlink)),
                 };
                 view! {
                     {link_line(i18n, &now)}

@@ -6,7 +6,7 @@
 use crate::api;
 use crate::components::toaster;
 use crate::components::variables::filled_or;
-use crate::i18n::{use_i18n, Lang, Text};
+use crate::i18n::{use_i18n, Lang, Text, Words};
 use crate::whatsapp::Formatted;
 use cocolu_core::api::templates::{Saved, TemplateSave, TemplateView, Variable};
 use leptos::prelude::*;
@@ -52,7 +52,8 @@ pub fn TemplateText(
     /// Where the choice is (an element id prefix).
     id: String,
     /// The setting's label, for the text box.
-    label: Text,
+    #[prop(into)]
+    label: Words,
     /// The chosen template's name, as the draft says now.
     #[prop(into)]
     name: Signal<String>,

@@ -21,6 +21,7 @@ crate::i18n::page_texts!(AttachSaid {
     Uploading => ("Subiendo el archivo…", "Uploading the file…"),
     Emoji => ("Emoji", "Emoji"),
     EmojiPanel => ("Elige un emoji", "Pick an emoji"),
+    CannotAttach => ("No se puede adjuntar este archivo", "This file cannot be attached"),
 });
 
 /// The composer's icons (drawn like the sidebar's).
@@ -176,7 +177,7 @@ impl Attachment {
         let media_type = match accepted {
             Ok(media_type) => media_type,
             Err(fault) => {
-                toasts.refused(crate::i18n::Text::CannotAttach, fault);
+                toasts.refused(AttachSaid::CannotAttach, fault);
                 return;
             }
         };

@@ -21,6 +21,8 @@ crate::i18n::page_texts!(ComposerSaid {
     NoApprovedTemplates => ("Tu cuenta no tiene plantillas aprobadas todavía.", "Your account has no approved templates yet."),
     ApprovedTemplate => ("Plantilla aprobada", "Approved template"),
     SendTemplate => ("Enviar plantilla", "Send template"),
+    ReplyQueued => ("Enviando tu respuesta…", "Sending your reply…"),
+    ReplyFailed => ("No se pudo enviar", "Could not send"),
 });
 
 /// How many `{{n}}` parameters a template body has.
@@ -47,9 +49,9 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
                 match api::send::<Value>("POST", path, Some(json!({ "message": message }))).await {
                     Ok(_) => {
                         after();
-                        toasts.ok(Text::ReplyQueued);
+                        toasts.ok(ComposerSaid::ReplyQueued);
                     }
-                    Err(failure) => toasts.failed(Text::ReplyFailed, failure),
+                    Err(failure) => toasts.failed(ComposerSaid::ReplyFailed, failure),
                 }
                 sending.set(false);
             });
@@ -90,11 +92,11 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
                         }),
                     ),
                     Err(NotSent::Failed(failure)) => {
-                        toasts.failed(Text::ReplyFailed, failure);
+                        toasts.failed(ComposerSaid::ReplyFailed, failure);
                         sending.set(false);
                     }
                     Err(NotSent::Refused(fault)) => {
-                        toasts.refused(Text::ReplyFailed, fault);
+                        toasts.refused(ComposerSaid::ReplyFailed, fault);
                         sending.set(false);
                     }
                 }

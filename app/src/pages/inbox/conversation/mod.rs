@@ -5,7 +5,7 @@ use super::contact::ContactPanel;
 use super::thread::{bubbles, five_decimals, Author, Bubble, Media, Tick};
 use crate::api::{self, encode};
 use crate::components::{signed_in, toaster};
-use crate::i18n::{use_i18n, I18n, Text};
+use crate::i18n::{use_i18n, I18n, Said, Text};
 use crate::time;
 use crate::whatsapp::Formatted;
 use cocolu_core::api::channel::ApprovedTemplate;
@@ -183,7 +183,7 @@ pub fn Conversation(
                                     aria-expanded=move || contact_shown.get().to_string()
                                     on:click=move |_| contact_shown.update(|shown| *shown = !*shown)
                                 >
-                                    {move || i18n.t(if contact_shown.get() { Text::ShowThread } else { Text::ShowContact })()}
+                                    {move || i18n.t(if contact_shown.get() { ConversationSaid::ShowThread } else { ConversationSaid::ShowContact })()}
                                 </button>
                             </header>
                             <Takeover id=id.clone() current live_state offset />
@@ -260,9 +260,9 @@ fn Takeover(
                     state.state.paused_until = answer.paused_until;
                     live_state.set(Some(state));
                     toasts.ok(if wanted {
-                        Text::TakenOver
+                        ConversationSaid::TakenOver
                     } else {
-                        Text::GivenBack
+                        ConversationSaid::GivenBack
                     });
                 }
                 Err(failure) => toasts.failed(Text::SaveFailed, failure),
@@ -382,24 +382,24 @@ fn author_line(author: &Author, names: &HashMap<String, String>, i18n: I18n) -> 
         Author::Customer => None,
         Author::Bot(Some(rule)) => Some(format!(
             "{} · {}",
-            Text::AuthorBot.get(lang),
+            ConversationSaid::AuthorBot.get(lang),
             names.get(rule).unwrap_or(rule)
         )),
-        Author::Bot(None) => Some(Text::AuthorBot.get(lang).to_string()),
+        Author::Bot(None) => Some(ConversationSaid::AuthorBot.get(lang).to_string()),
         Author::Person(user) => Some(match user {
             Some(user) => user.clone(),
-            None => Text::AuthorPerson.get(lang).to_string(),
+            None => ConversationSaid::AuthorPerson.get(lang).to_string(),
         }),
     }
 }
 
 fn tick_view(tick: Tick, i18n: I18n) -> impl IntoView {
     let (mark, label) = match &tick {
-        Tick::Queued => ("○", Text::TickQueued),
-        Tick::Sent => ("✓", Text::TickSent),
-        Tick::Delivered => ("✓✓", Text::TickDelivered),
-        Tick::Read => ("✓✓", Text::TickRead),
-        Tick::Failed(..) => ("!", Text::TickFailed),
+        Tick::Queued => ("○", ConversationSaid::TickQueued),
+        Tick::Sent => ("✓", ConversationSaid::TickSent),
+        Tick::Delivered => ("✓✓", ConversationSaid::TickDelivered),
+        Tick::Read => ("✓✓", ConversationSaid::TickRead),
+        Tick::Failed(..) => ("!", ConversationSaid::TickFailed),
     };
     let reason = match &tick {
         Tick::Failed(code, text) if code.is_some() || !text.is_empty() => {
@@ -412,7 +412,7 @@ fn tick_view(tick: Tick, i18n: I18n) -> impl IntoView {
             <span aria-hidden="true">{mark}</span>
             <span class="visually-hidden">{i18n.t(label)}</span>
         </span>
-        {reason.map(|r| view! { <span class="tick-reason">{i18n.t(Text::TickFailed)} ": " {r}</span> })}
+        {reason.map(|r| view! { <span class="tick-reason">{i18n.t(ConversationSaid::TickFailed)} ": " {r}</span> })}
     }
 }
 
@@ -549,4 +549,15 @@ crate::i18n::page_texts!(ConversationSaid {
         "Ventana de 24 horas cerrada: solo una plantilla aprobada",
         "24-hour window closed: only an approved template",
     ),
+    ShowContact => ("Contacto", "Contact"),
+    ShowThread => ("Mensajes", "Messages"),
+    TakenOver => ("Atiendes tú: el bot está en pausa para este cliente.", "You are answering: the bot is paused for this customer."),
+    GivenBack => ("El bot vuelve a responder a este cliente.", "The bot answers this customer again."),
+    AuthorBot => ("Bot", "Bot"),
+    AuthorPerson => ("Persona", "Person"),
+    TickQueued => ("En cola", "Queued"),
+    TickSent => ("Enviado", "Sent"),
+    TickDelivered => ("Entregado", "Delivered"),
+    TickRead => ("Leído", "Read"),
+    TickFailed => ("No enviado", "Not sent"),
 });

@@ -9,7 +9,7 @@ use crate::components::fields::{
     check_input, list_input, name_select, number_input, select_input, text_area, text_input, Field,
     ListStyle,
 };
-use crate::i18n::{use_i18n, Text};
+use crate::i18n::{use_i18n, Said};
 use cocolu_core::model::{
     Action, ButtonsReply, Capture, Choice, HoursCondition, ListReply, MatchKind, Reply, Rule,
     Rules, Section,
@@ -108,15 +108,15 @@ impl Where {
     }
 }
 
-const MESSAGE_TYPES: [(&str, Text); 8] = [
-    ("audio", Text::TypeAudio),
-    ("image", Text::TypeImage),
-    ("video", Text::TypeVideo),
-    ("document", Text::TypeDocument),
-    ("sticker", Text::TypeSticker),
-    ("location", Text::TypeLocation),
-    ("contacts", Text::TypeContacts),
-    ("order", Text::TypeOrder),
+const MESSAGE_TYPES: [(&str, RuleFormSaid); 8] = [
+    ("audio", RuleFormSaid::TypeAudio),
+    ("image", RuleFormSaid::TypeImage),
+    ("video", RuleFormSaid::TypeVideo),
+    ("document", RuleFormSaid::TypeDocument),
+    ("sticker", RuleFormSaid::TypeSticker),
+    ("location", RuleFormSaid::TypeLocation),
+    ("contacts", RuleFormSaid::TypeContacts),
+    ("order", RuleFormSaid::TypeOrder),
 ];
 
 fn match_of(name: &str) -> MatchKind {
@@ -196,7 +196,7 @@ pub fn RuleForm(
         })
         .collect_view();
     let delete = move |_| {
-        let question = Text::ConfirmDeleteRule.get(i18n.0.get_untracked());
+        let question = RuleFormSaid::ConfirmDeleteRule.get(i18n.0.get_untracked());
         if browser::confirm(question) {
             on_delete.run(());
         }
@@ -205,33 +205,33 @@ pub fn RuleForm(
         <form class="rule-form card" id="rule-form" on:submit=|ev| ev.prevent_default()>
             <fieldset class="form-section">
                 <legend>{i18n.t(RuleFormSaid::RuleBasics)}</legend>
-                {text_input(editor, Field::new(lens.id("description"), Text::RuleDescription, lens.pointer("/description")),
+                {text_input(editor, Field::new(lens.id("description"), RuleFormSaid::RuleDescription, lens.pointer("/description")),
                     move || lens.read(|r| r.description.clone()).unwrap_or_default(),
                     move |v| lens.describe(v))}
-                {text_input(editor, Field::new(lens.id("id"), Text::RuleId, lens.pointer("/id")).hint(Text::RuleIdHint),
+                {text_input(editor, Field::new(lens.id("id"), RuleFormSaid::RuleId, lens.pointer("/id")).hint(RuleFormSaid::RuleIdHint),
                     move || lens.read(|r| r.id.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.id = v))}
-                {check_input(lens.id("enabled"), Text::RuleEnabled,
+                {check_input(lens.id("enabled"), crate::pages::rules::RulesSaid::RuleEnabled,
                     move || lens.read(|r| r.enabled).unwrap_or(false),
                     move |v| lens.write(|r| r.enabled = v))}
             </fieldset>
             <fieldset class="form-section">
                 <legend>{i18n.t(RuleFormSaid::RuleTriggers)}</legend>
                 <p class="field-hint">{i18n.t(RuleFormSaid::RuleTriggersHint)}</p>
-                {list_input(editor, Field::new(lens.id("texts"), Text::RuleTexts, lens.pointer("/when/text")).hint(Text::RuleTextsHint), ListStyle::Lines,
+                {list_input(editor, Field::new(lens.id("texts"), RuleFormSaid::RuleTexts, lens.pointer("/when/text")).hint(RuleFormSaid::RuleTextsHint), ListStyle::Lines,
                     move || lens.read(|r| r.when.text.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.text = v))}
-                {select_input(editor, Field::new(lens.id("match"), Text::RuleMatch, lens.pointer("/when/match")),
+                {select_input(editor, Field::new(lens.id("match"), RuleFormSaid::RuleMatch, lens.pointer("/when/match")),
                     vec![
-                        ("contains".into(), Text::MatchContains),
-                        ("word".into(), Text::MatchWord),
-                        ("exact".into(), Text::MatchExact),
-                        ("starts_with".into(), Text::MatchStartsWith),
-                        ("regex".into(), Text::MatchRegex),
+                        ("contains".into(), RuleFormSaid::MatchContains.into()),
+                        ("word".into(), RuleFormSaid::MatchWord.into()),
+                        ("exact".into(), RuleFormSaid::MatchExact.into()),
+                        ("starts_with".into(), RuleFormSaid::MatchStartsWith.into()),
+                        ("regex".into(), RuleFormSaid::MatchRegex.into()),
                     ],
                     move || lens.read(|r| r.when.match_kind.name().to_string()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.match_kind = match_of(&v)))}
-                {list_input(editor, Field::new(lens.id("buttons"), Text::RuleButtons, lens.pointer("/when/button")).hint(Text::RuleButtonsHint), ListStyle::Commas,
+                {list_input(editor, Field::new(lens.id("buttons"), RuleFormSaid::RuleButtons, lens.pointer("/when/button")).hint(RuleFormSaid::RuleButtonsHint), ListStyle::Commas,
                     move || lens.read(|r| r.when.button.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.button = v))}
                 <div class="field">
@@ -241,8 +241,8 @@ pub fn RuleForm(
             </fieldset>
             <fieldset class="form-section">
                 <legend>{i18n.t(RuleFormSaid::RuleConditions)}</legend>
-                {select_input(editor, Field::new(lens.id("hours"), Text::RuleHours, lens.pointer("/when/hours")),
-                    vec![("any".into(), Text::HoursAny), ("open".into(), Text::HoursOpen), ("closed".into(), Text::HoursClosed)],
+                {select_input(editor, Field::new(lens.id("hours"), RuleFormSaid::RuleHours, lens.pointer("/when/hours")),
+                    vec![("any".into(), RuleFormSaid::HoursAny.into()), ("open".into(), RuleFormSaid::HoursOpen.into()), ("closed".into(), RuleFormSaid::HoursClosed.into())],
                     move || lens.read(|r| match r.when.hours {
                         None => "any",
                         Some(HoursCondition::Open) => "open",
@@ -253,8 +253,8 @@ pub fn RuleForm(
                         "closed" => Some(HoursCondition::Closed),
                         _ => None,
                     }))}
-                {select_input(editor, Field::new(lens.id("first"), Text::RuleFirstContact, lens.pointer("/when/first_contact")),
-                    vec![("any".into(), Text::FirstAny), ("yes".into(), Text::FirstYes), ("no".into(), Text::FirstNo)],
+                {select_input(editor, Field::new(lens.id("first"), RuleFormSaid::RuleFirstContact, lens.pointer("/when/first_contact")),
+                    vec![("any".into(), RuleFormSaid::FirstAny.into()), ("yes".into(), RuleFormSaid::FirstYes.into()), ("no".into(), RuleFormSaid::FirstNo.into())],
                     move || lens.read(|r| match r.when.first_contact {
                         None => "any",
                         Some(true) => "yes",
@@ -265,10 +265,10 @@ pub fn RuleForm(
                         "no" => Some(false),
                         _ => None,
                     }))}
-                {list_input(editor, Field::new(lens.id("labels-any"), Text::RuleLabelsAny, lens.pointer("/when/labels_any")), ListStyle::Commas,
+                {list_input(editor, Field::new(lens.id("labels-any"), RuleFormSaid::RuleLabelsAny, lens.pointer("/when/labels_any")), ListStyle::Commas,
                     move || lens.read(|r| r.when.labels_any.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.labels_any = v))}
-                {list_input(editor, Field::new(lens.id("labels-none"), Text::RuleLabelsNone, lens.pointer("/when/labels_none")), ListStyle::Commas,
+                {list_input(editor, Field::new(lens.id("labels-none"), RuleFormSaid::RuleLabelsNone, lens.pointer("/when/labels_none")), ListStyle::Commas,
                     move || lens.read(|r| r.when.labels_none.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.labels_none = v))}
             </fieldset>
@@ -278,32 +278,32 @@ pub fn RuleForm(
             </fieldset>
             <fieldset class="form-section">
                 <legend>{i18n.t(RuleFormSaid::RuleActions)}</legend>
-                {list_input(editor, Field::new(lens.id("add-labels"), Text::RuleAddLabels, lens.pointer("/actions")), ListStyle::Commas,
+                {list_input(editor, Field::new(lens.id("add-labels"), RuleFormSaid::RuleAddLabels, lens.pointer("/actions")), ListStyle::Commas,
                     move || lens.read(|r| action_labels(&r.actions, true)).unwrap_or_default(),
                     move |v| lens.write(|r| rebuild_actions(&mut r.actions, Some(v), None, None, None)))}
-                {list_input(editor, Field::new(lens.id("remove-labels"), Text::RuleRemoveLabels, lens.pointer("/actions")), ListStyle::Commas,
+                {list_input(editor, Field::new(lens.id("remove-labels"), RuleFormSaid::RuleRemoveLabels, lens.pointer("/actions")), ListStyle::Commas,
                     move || lens.read(|r| action_labels(&r.actions, false)).unwrap_or_default(),
                     move |v| lens.write(|r| rebuild_actions(&mut r.actions, None, Some(v), None, None)))}
-                {check_input(lens.id("handover"), Text::RuleHandover,
+                {check_input(lens.id("handover"), RuleFormSaid::RuleHandover,
                     move || lens.read(|r| r.actions.contains(&Action::Handover)).unwrap_or(false),
                     move |v| lens.write(|r| rebuild_actions(&mut r.actions, None, None, Some(v), None)))}
-                {check_input(lens.id("opt-out"), Text::RuleOptOut,
+                {check_input(lens.id("opt-out"), RuleFormSaid::RuleOptOut,
                     move || lens.read(|r| r.actions.contains(&Action::OptOut)).unwrap_or(false),
                     move |v| lens.write(|r| rebuild_actions(&mut r.actions, None, None, None, Some(v))))}
-                {number_input(editor, Field::new(lens.id("cooldown"), Text::RuleCooldown, lens.pointer("/cooldown_minutes")).hint(Text::RuleCooldownHint),
+                {number_input(editor, Field::new(lens.id("cooldown"), RuleFormSaid::RuleCooldown, lens.pointer("/cooldown_minutes")).hint(RuleFormSaid::RuleCooldownHint),
                     move || lens.read(|r| r.cooldown_minutes).unwrap_or(0),
                     move |v| lens.write(|r| r.cooldown_minutes = v))}
             </fieldset>
             <fieldset class="form-section">
                 <legend>{i18n.t(RuleFormSaid::RuleCapture)}</legend>
-                {check_input(lens.id("capture"), Text::RuleCaptureOn,
+                {check_input(lens.id("capture"), RuleFormSaid::RuleCaptureOn,
                     move || has_capture.get(),
                     move |on| lens.write(|r| r.capture = on.then(|| Capture { field: "pedido".into(), minutes: 30, then: Vec::new() })))}
                 {move || has_capture.get().then(|| view! {
-                    {text_input(editor, Field::new(lens.id("capture-field"), Text::RuleCaptureField, lens.pointer("/capture/field")).hint(Text::RuleCaptureFieldHint),
+                    {text_input(editor, Field::new(lens.id("capture-field"), RuleFormSaid::RuleCaptureField, lens.pointer("/capture/field")).hint(RuleFormSaid::RuleCaptureFieldHint),
                         move || lens.read(|r| r.capture.as_ref().map(|c| c.field.clone()).unwrap_or_default()).unwrap_or_default(),
                         move |v| lens.write(|r| if let Some(c) = r.capture.as_mut() { c.field = v }))}
-                    {number_input(editor, Field::new(lens.id("capture-minutes"), Text::RuleCaptureMinutes, lens.pointer("/capture/minutes")),
+                    {number_input(editor, Field::new(lens.id("capture-minutes"), RuleFormSaid::RuleCaptureMinutes, lens.pointer("/capture/minutes")),
                         move || lens.read(|r| r.capture.as_ref().map_or(30, |c| c.minutes)).unwrap_or(30),
                         move |v| lens.write(|r| if let Some(c) = r.capture.as_mut() { c.minutes = v }))}
                     <h4>{i18n.t(RuleFormSaid::RuleCaptureThen)}</h4>
@@ -334,5 +334,47 @@ crate::i18n::page_texts!(RuleFormSaid {
     RuleActions => ("Qué más hace", "What else it does"),
     RuleCapture => ("Guardar la respuesta del cliente", "Keep the customer's answer"),
     RuleCaptureThen => ("Qué responde al recibirla", "What it replies once received"),
+    ConfirmDeleteRule => ("¿Borrar esta regla? Se quita del borrador; nada cambia hasta que guardes.", "Delete this rule? It leaves the draft; nothing changes until you save."),
+    RuleId => ("Identificador", "Id"),
+    RuleIdHint => ("Se escribe solo a partir de «Para qué sirve»; cámbialo si quieres (minúsculas, números, _ y -). Los botones de otros menús lo usan para llegar aquí.", "Written for you from «What it is for»; change it if you like (lowercase letters, digits, _ and -). Buttons of other menus use it to lead here."),
+    RuleDescription => ("Para qué sirve", "What it is for"),
+    RuleTexts => ("Textos del cliente", "The customer's texts"),
+    RuleTextsHint => ("Uno por línea. No importan mayúsculas, acentos ni signos.", "One per line. Case, accents and punctuation do not matter."),
+    RuleMatch => ("Cómo se comparan", "How they compare"),
+    MatchContains => ("El mensaje contiene el texto", "The message contains the text"),
+    MatchWord => ("Como palabras enteras", "As whole words"),
+    MatchExact => ("El mensaje es exactamente el texto", "The message is exactly the text"),
+    MatchStartsWith => ("El mensaje empieza por el texto", "The message starts with the text"),
+    MatchRegex => ("Expresión regular", "Regular expression"),
+    RuleButtons => ("Botones o filas de lista tocados (ids)", "Buttons or list rows tapped (ids)"),
+    RuleButtonsHint => ("Separados por comas.", "Separated by commas."),
+    TypeAudio => ("Nota de voz o audio", "Voice note or audio"),
+    TypeImage => ("Imagen", "Image"),
+    TypeVideo => ("Vídeo", "Video"),
+    TypeDocument => ("Documento", "Document"),
+    TypeSticker => ("Sticker", "Sticker"),
+    TypeLocation => ("Ubicación", "Location"),
+    TypeContacts => ("Contacto", "Contact card"),
+    TypeOrder => ("Pedido del catálogo", "Catalogue order"),
+    RuleHours => ("Horario", "Hours"),
+    HoursAny => ("A cualquier hora", "At any time"),
+    HoursOpen => ("Solo con la tienda abierta", "Only while open"),
+    HoursClosed => ("Solo con la tienda cerrada", "Only while closed"),
+    RuleFirstContact => ("Primer mensaje del cliente", "The customer's first message"),
+    FirstAny => ("Da igual", "Either"),
+    FirstYes => ("Solo en su primer mensaje", "Only on their first message"),
+    FirstNo => ("Solo después del primero", "Only after the first"),
+    RuleLabelsAny => ("Solo si tiene alguna de estas etiquetas", "Only with one of these labels"),
+    RuleLabelsNone => ("Solo si no tiene ninguna de estas etiquetas", "Only with none of these labels"),
+    RuleAddLabels => ("Añadir etiquetas", "Add labels"),
+    RuleRemoveLabels => ("Quitar etiquetas", "Remove labels"),
+    RuleHandover => ("Pasar la conversación a una persona (el bot se pausa)", "Hand the chat to a person (the bot pauses)"),
+    RuleOptOut => ("Dar de baja al cliente de los mensajes automáticos", "Opt the customer out of automatic messages"),
+    RuleCooldown => ("Minutos antes de repetir esta respuesta al mismo cliente", "Minutes before answering the same customer again"),
+    RuleCooldownHint => ("0: responde siempre.", "0: always answers."),
+    RuleCaptureOn => ("Después de responder, guardar el siguiente mensaje del cliente", "After replying, keep the customer's next message"),
+    RuleCaptureField => ("Nombre del dato", "Name of the field"),
+    RuleCaptureFieldHint => ("Por ejemplo pedido o email; se usa como {{pedido}} en los textos.", "Such as pedido or email; used as {{pedido}} in texts."),
+    RuleCaptureMinutes => ("Minutos que espera la respuesta", "Minutes it waits for the answer"),
 });
 pub use replies::TemplateTexts;

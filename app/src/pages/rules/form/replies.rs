@@ -14,6 +14,21 @@ crate::i18n::page_texts!(RepliesSaid {
     RemoveRow => ("Quitar la fila", "Remove the row"),
     AddRow => ("Añadir una fila", "Add a row"),
     AddSection => ("Añadir una sección", "Add a section"),
+    ReplyText => ("Texto", "Text"),
+    ReplyTemplate => ("Texto guardado", "Saved text"),
+    ReplyButtons => ("Botones", "Buttons"),
+    ReplyList => ("Lista", "List"),
+    ReplyKind => ("Tipo de respuesta", "Kind of reply"),
+    BodySource => ("El mensaje es", "The message is"),
+    MessageText => ("Texto del mensaje", "Message text"),
+    VariablesHint => ("Puedes usar {{nombre}}, {{negocio}}, {{horario_hoy}}, {{horario_del_dia}} (el horario del día que pregunta el cliente) y {{horario_semana}}; *negrita*, _cursiva_, ~tachado~.", "You can use {{nombre}}, {{negocio}}, {{horario_hoy}}, {{horario_del_dia}} (the hours of the day the customer asks about) and {{horario_semana}}; *bold*, _italic_, ~strikethrough~."),
+    Footer => ("Pie (opcional)", "Footer (optional)"),
+    ChoiceTitle => ("Título", "Title"),
+    ChoiceId => ("Id", "Id"),
+    ChoiceIdHint => ("El id de la regla que responde al tocarlo.", "The id of the rule that answers when tapped."),
+    ChoiceDescription => ("Descripción (opcional)", "Description (optional)"),
+    ListButton => ("Texto del botón que abre la lista", "Label of the button that opens the list"),
+    SectionTitle => ("Título de la sección", "Section title"),
 });
 
 /// One reply of a list.
@@ -190,8 +205,8 @@ pub(super) fn ReplyList(
                         <li class="reply-item">
                             <div class="reply-tools">
                                 <span class="reply-number">{format!("{}.", index + 1)}</span>
-                                <button type="button" class="icon-button" aria-label=i18n.t(Text::MoveUp) disabled=index == 0 on:click=move |_| move_by(-1)>"↑"</button>
-                                <button type="button" class="icon-button" aria-label=i18n.t(Text::MoveDown) disabled=index + 1 == count on:click=move |_| move_by(1)>"↓"</button>
+                                <button type="button" class="icon-button" aria-label=i18n.t(crate::pages::rules::RulesSaid::MoveUp) disabled=index == 0 on:click=move |_| move_by(-1)>"↑"</button>
+                                <button type="button" class="icon-button" aria-label=i18n.t(crate::pages::rules::RulesSaid::MoveDown) disabled=index + 1 == count on:click=move |_| move_by(1)>"↓"</button>
                                 <button type="button" class="icon-button" aria-label=i18n.t(RepliesSaid::RemoveReply) on:click=remove>"×"</button>
                             </div>
                             <ReplyForm reply templates kind=kinds.get_untracked()[index] />
@@ -202,10 +217,10 @@ pub(super) fn ReplyList(
         </ol>
         <div class="add-reply" role="group" aria-label=i18n.t(RepliesSaid::AddReply)>
             <span class="field-hint">{i18n.t(RepliesSaid::AddReply)}</span>
-            <button type="button" class="button" id=format!("add-{}-text", at.id()) on:click=move |_| add("text")>{i18n.t(Text::ReplyText)}</button>
-            <button type="button" class="button" id=format!("add-{}-template", at.id()) on:click=move |_| add("template")>{i18n.t(Text::ReplyTemplate)}</button>
-            <button type="button" class="button" id=format!("add-{}-buttons", at.id()) on:click=move |_| add("buttons")>{i18n.t(Text::ReplyButtons)}</button>
-            <button type="button" class="button" id=format!("add-{}-list", at.id()) on:click=move |_| add("list")>{i18n.t(Text::ReplyList)}</button>
+            <button type="button" class="button" id=format!("add-{}-text", at.id()) on:click=move |_| add("text")>{i18n.t(RepliesSaid::ReplyText)}</button>
+            <button type="button" class="button" id=format!("add-{}-template", at.id()) on:click=move |_| add("template")>{i18n.t(RepliesSaid::ReplyTemplate)}</button>
+            <button type="button" class="button" id=format!("add-{}-buttons", at.id()) on:click=move |_| add("buttons")>{i18n.t(RepliesSaid::ReplyButtons)}</button>
+            <button type="button" class="button" id=format!("add-{}-list", at.id()) on:click=move |_| add("list")>{i18n.t(RepliesSaid::ReplyList)}</button>
         </div>
     }
 }
@@ -232,8 +247,8 @@ fn body_fields(reply: ReplyLens, templates: StoredValue<Vec<String>>) -> impl In
     let uses_template = Memo::new(move |_| reply.read(|r| parts(r).0.is_some()).unwrap_or(false));
     let first = move || templates.with_value(|t| t.first().cloned().unwrap_or_default());
     view! {
-        {select_input(editor, Field::new(reply.id("source"), Text::BodySource, reply.pointer("")),
-            vec![("text".into(), Text::ReplyText), ("template".into(), Text::ReplyTemplate)],
+        {select_input(editor, Field::new(reply.id("source"), RepliesSaid::BodySource, reply.pointer("")),
+            vec![("text".into(), RepliesSaid::ReplyText.into()), ("template".into(), RepliesSaid::ReplyTemplate.into())],
             move || if uses_template.get() { "template".into() } else { "text".into() },
             move |v| {
                 let template = first();
@@ -242,14 +257,14 @@ fn body_fields(reply: ReplyLens, templates: StoredValue<Vec<String>>) -> impl In
         {move || if uses_template.get() {
             let name = move || reply.read(|r| parts(r).0.unwrap_or_default()).unwrap_or_default();
             view! {
-                {name_select(editor, Field::new(reply.id("body-template"), Text::ReplyTemplate, reply.pointer("/template")),
+                {name_select(editor, Field::new(reply.id("body-template"), RepliesSaid::ReplyTemplate, reply.pointer("/template")),
                     templates.get_value(),
                     name,
                     move |v| reply.write(|r| set_parts(r, Some(v), None)))}
                 <TemplateSays id=reply.id("body-template-says") name=Signal::derive(name) />
             }.into_any()
         } else {
-            text_area(editor, Field::new(reply.id("body-text"), Text::MessageText, reply.pointer("/text")), 3,
+            text_area(editor, Field::new(reply.id("body-text"), RepliesSaid::MessageText, reply.pointer("/text")), 3,
                 move || reply.read(|r| parts(r).1.unwrap_or_default()).unwrap_or_default(),
                 move |v| reply.write(|r| set_parts(r, None, Some(v)))).into_any()
         }}
@@ -277,7 +292,7 @@ fn choice_fields(
     };
     view! {
         <div class="choice-fields">
-            {text_input(editor, Field::new(format!("{id_base}-title"), Text::ChoiceTitle, format!("{pointer}/title")),
+            {text_input(editor, Field::new(format!("{id_base}-title"), RepliesSaid::ChoiceTitle, format!("{pointer}/title")),
                 move || read().map(|c| c.title).unwrap_or_default(),
                 move |v| update(&|c| {
                     // An id nobody chose follows the title ("Ver precios": `ver_precios`).
@@ -288,10 +303,10 @@ fn choice_fields(
                         c.id = derived;
                     }
                 }))}
-            {text_input(editor, Field::new(format!("{id_base}-id"), Text::ChoiceId, format!("{pointer}/id")).hint(Text::ChoiceIdHint),
+            {text_input(editor, Field::new(format!("{id_base}-id"), RepliesSaid::ChoiceId, format!("{pointer}/id")).hint(RepliesSaid::ChoiceIdHint),
                 move || read().map(|c| c.id).unwrap_or_default(),
                 move |v| update(&|c| c.id = v.clone()))}
-            {with_description.then(|| text_input(editor, Field::new(format!("{id_base}-description"), Text::ChoiceDescription, format!("{pointer}/description")),
+            {with_description.then(|| text_input(editor, Field::new(format!("{id_base}-description"), RepliesSaid::ChoiceDescription, format!("{pointer}/description")),
                 move || read().and_then(|c| c.description).unwrap_or_default(),
                 move |v| update(&|c| c.description = Some(v.clone()).filter(|d| !d.is_empty()))))}
         </div>
@@ -309,12 +324,12 @@ fn ReplyForm(
     let editor = reply.rule.editor;
     let kind_select = select_input(
         editor,
-        Field::new(reply.id("kind"), Text::ReplyKind, reply.pointer("")),
+        Field::new(reply.id("kind"), RepliesSaid::ReplyKind, reply.pointer("")),
         vec![
-            ("text".into(), Text::ReplyText),
-            ("template".into(), Text::ReplyTemplate),
-            ("buttons".into(), Text::ReplyButtons),
-            ("list".into(), Text::ReplyList),
+            ("text".into(), RepliesSaid::ReplyText.into()),
+            ("template".into(), RepliesSaid::ReplyTemplate.into()),
+            ("buttons".into(), RepliesSaid::ReplyButtons.into()),
+            ("list".into(), RepliesSaid::ReplyList.into()),
         ],
         move || kind.to_string(),
         move |v| {
@@ -335,7 +350,7 @@ fn ReplyForm(
             view! {
                 {name_select(
                     editor,
-                    Field::new(reply.id("template"), Text::ReplyTemplate, reply.pointer("")),
+                    Field::new(reply.id("template"), RepliesSaid::ReplyTemplate, reply.pointer("")),
                     templates.get_value(),
                     name,
                     move |v| reply.write(|r| *r = Reply::Template(v)),
@@ -346,8 +361,12 @@ fn ReplyForm(
         }
         "text" => text_area(
             editor,
-            Field::new(reply.id("text"), Text::MessageText, reply.pointer(""))
-                .hint(Text::VariablesHint),
+            Field::new(
+                reply.id("text"),
+                RepliesSaid::MessageText,
+                reply.pointer(""),
+            )
+            .hint(RepliesSaid::VariablesHint),
             3,
             move || {
                 reply
@@ -371,7 +390,7 @@ fn ReplyForm(
             });
             view! {
                 {body_fields(reply, templates)}
-                {text_input(editor, Field::new(reply.id("footer"), Text::Footer, reply.pointer("/footer")),
+                {text_input(editor, Field::new(reply.id("footer"), RepliesSaid::Footer, reply.pointer("/footer")),
                     move || reply.read(|r| match r { Reply::Buttons(b) => b.footer.clone().unwrap_or_default(), _ => String::new() }).unwrap_or_default(),
                     move |v| reply.write(|r| if let Reply::Buttons(b) = r { b.footer = Some(v).filter(|f| !f.is_empty()) }))}
                 <h5>{i18n.t(RepliesSaid::ButtonsTitle)}</h5>
@@ -404,15 +423,15 @@ fn ReplyForm(
             });
             view! {
                 {body_fields(reply, templates)}
-                {text_input(editor, Field::new(reply.id("list-button"), Text::ListButton, reply.pointer("/button")),
+                {text_input(editor, Field::new(reply.id("list-button"), RepliesSaid::ListButton, reply.pointer("/button")),
                     move || reply.read(|r| match r { Reply::List(l) => l.button.clone(), _ => String::new() }).unwrap_or_default(),
                     move |v| reply.write(|r| if let Reply::List(l) = r { l.button = v }))}
-                {text_input(editor, Field::new(reply.id("list-footer"), Text::Footer, reply.pointer("/footer")),
+                {text_input(editor, Field::new(reply.id("list-footer"), RepliesSaid::Footer, reply.pointer("/footer")),
                     move || reply.read(|r| match r { Reply::List(l) => l.footer.clone().unwrap_or_default(), _ => String::new() }).unwrap_or_default(),
                     move |v| reply.write(|r| if let Reply::List(l) = r { l.footer = Some(v).filter(|f| !f.is_empty()) }))}
                 {move || shape.get().into_iter().enumerate().map(|(s, rows)| view! {
                     <div class="list-section">
-                        {text_input(editor, Field::new(reply.id(&format!("section-{s}-title")), Text::SectionTitle, reply.pointer(&format!("/sections/{s}/title"))),
+                        {text_input(editor, Field::new(reply.id(&format!("section-{s}-title")), RepliesSaid::SectionTitle, reply.pointer(&format!("/sections/{s}/title"))),
                             move || reply.read(|r| match r { Reply::List(l) => l.sections.get(s).and_then(|x| x.title.clone()).unwrap_or_default(), _ => String::new() }).unwrap_or_default(),
                             move |v| reply.write(|r| if let Reply::List(l) = r { if let Some(x) = l.sections.get_mut(s) { x.title = Some(v).filter(|t| !t.is_empty()) } }))}
                         {(0..rows).map(|n| view! {
