@@ -257,6 +257,53 @@ async fn the_overview_is_rendered_with_todays_numbers() {
         "{html}"
     );
     assert!(html.contains("Canal de WhatsApp"));
+    // When Meta last wrote reads as every other time does: "11:04" today, else "04/12/2026 11:04".
+    let line = html
+        .split("Último mensaje de Meta")
+        .nth(1)
+        .expect("the channel's last message line");
+    let shown = without_tags(line);
+    let time: String = shown
+        .trim_start_matches(": ")
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '/' | ':' | ' '))
+        .collect();
+    let time = time.trim();
+    let today = is_clock(time);
+    let other_day = time.len() == 16 && is_day(&time[..10]) && is_clock(&time[11..]);
+    assert!(today || other_day, "{shown:?}");
+}
+
+/// `text` with its tags taken out.
+fn without_tags(text: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for c in text.chars() {
+        match c {
+            '<' => inside = true,
+            '>' => inside = false,
+            c if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `DD/MM/YYYY`.
+fn is_day(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('/').collect();
+    parts.len() == 3
+        && [2, 2, 4]
+            .iter()
+            .zip(&parts)
+            .all(|(n, p)| p.len() == *n && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `HH:MM`.
+fn is_clock(text: &str) -> bool {
+    text.len() == 5
+        && text.as_bytes()[2] == b':'
+        && text.bytes().filter(u8::is_ascii_digit).count() == 4
 }
 
 #[tokio::test]

@@ -799,10 +799,24 @@ async fn settings_save_and_the_connection_test_reports_metas_answer() {
         said.contains("Mars/Olympus") && !said.contains("unknown"),
         "{said}"
     );
+    // Saved anyway, it is refused, and says so.
+    press(client, "#save").await;
+    wait_text(client, "#toasts", "No se pudo guardar").await;
     type_into(client, "#time-zone", "America/Bogota").await;
     wait_gone(client, "#time-zone[aria-invalid='true']").await;
     press(client, "#save").await;
     wait_text(client, "#save-bar", "Todo guardado").await;
+    // The save bar says it is saved; the refusal before it does not stay on screen, and no
+    // toast repeats the bar.
+    wait_gone(client, "#toasts .toast[data-tone='error']").await;
+    let toasts = client
+        .find(Locator::Css("#toasts"))
+        .await
+        .expect("toasts")
+        .text()
+        .await
+        .expect("text");
+    assert!(!toasts.contains("Guardado"), "{toasts}");
     let saved = std::fs::read_to_string(app.data_path().join("settings.json")).expect("settings");
     assert!(
         saved.contains("La Esquina") && saved.contains("America/Bogota"),
@@ -948,10 +962,15 @@ async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_i
     let alert = wait_text(client, "#alerts", "tus productos y precios").await;
     assert!(!alert.contains("[["), "{alert}");
     let text = wait_text(client, "#alerts", "Falta completar un texto").await;
-    assert!(
-        text.contains("precios") && text.contains("el enlace de tu catálogo"),
-        "{text}"
-    );
+    assert!(text.contains("el enlace de tu catálogo"), "{text}");
+    // The text is named by its title, as the texts page names it.
+    let link = wait_text(
+        client,
+        "#alerts a.alert-link[href='/templates?template=precios']",
+        "Precios",
+    )
+    .await;
+    assert_eq!(link, "Precios");
     save_screenshot(client, "fill-in-overview-owner-es-1280.png").await;
 
     // Its link opens the template, which explains what to write and what the bot does.
@@ -1009,7 +1028,8 @@ async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_i
         .click()
         .await
         .expect("click");
-    wait_text(client, "#alerts", "A template still needs filling in").await;
+    wait_text(client, "#alerts", "A text still needs filling in").await;
+    wait_text(client, "#alerts a.alert-link", "Catalogue").await;
     save_screenshot(client, "fill-in-overview-owner-en-375.png").await;
     crate::browser::visit(client, &app.url("/templates?template=catalogo")).await;
     wait_for_hydration(client).await;
@@ -1280,7 +1300,51 @@ async fn settings_take_hours_as_people_write_them_and_offer_the_device_s_time_zo
     assert_eq!(saved["hours"]["monday"], json!(["9-14", "17-20:30"]));
     assert_eq!(saved["time_zone"], json!(zone));
     save_screenshot(client, "settings-hours-375.png").await;
+
+    // Closed days are picked on a calendar and read as the shop writes dates.
+    wait_text(client, "#hours-closed", "Ningún día todavía").await;
+    for day in ["2026-12-25", "2026-01-01"] {
+        pick_date(client, "#hours-closed-new", day).await;
+        press(client, "#hours-closed-add").await;
+    }
+    let days = wait_text(client, "#hours-closed", "25/12/2026").await;
+    assert!(
+        matches!(
+            (days.find("01/01/2026"), days.find("25/12/2026")),
+            (Some(first), Some(second)) if first < second
+        ) && !days.contains("2026-"),
+        "in order, as dates are read: {days}"
+    );
+    press(client, "button[aria-label='Quitar 01/01/2026']").await;
+    wait_gone(client, "button[aria-label='Quitar 01/01/2026']").await;
+    press(client, "#save").await;
+    wait_text(client, "#save-bar", "Todo guardado").await;
+    let saved: Value = serde_json::from_slice(
+        &std::fs::read(app.data_path().join("settings.json")).expect("settings"),
+    )
+    .expect("json");
+    assert_eq!(saved["hours"]["closed"], json!(["2026-12-25"]));
+    client
+        .execute(
+            "document.getElementById('hours-closed').scrollIntoView({ block: 'center' });",
+            vec![],
+        )
+        .await
+        .expect("scrolled");
+    save_screenshot(client, "settings-closed-days-375.png").await;
     browser.close().await;
+}
+
+/// Picks `day` (`YYYY-MM-DD`) in a date field, as the calendar does.
+async fn pick_date(client: &Client, css: &str, day: &str) {
+    client
+        .execute(
+            "const field = document.querySelector(arguments[0]); field.value = arguments[1]; \
+             field.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![json!(css), json!(day)],
+        )
+        .await
+        .expect("date picked");
 }
 
 #[tokio::test]

@@ -231,5 +231,25 @@ async fn the_owner_saves_an_answer_and_types_it_with_a_slash_in_a_chat() {
             .any(|s| s["text"]["body"] == "Hola Cliente, enviamos a todo el país."),
         "{sends:?}"
     );
+
+    // On a phone a button opens the same menu, with every answer; a tap picks one.
+    wait_value(client, "#composer-text", "").await;
+    press(client, "#quick-toggle").await;
+    let menu = wait_text(client, "#quick-menu", "/gracias").await;
+    assert!(
+        menu.contains("/envio") && menu.contains("/horario"),
+        "{menu}"
+    );
+    save_screenshot(client, "quick-button-375.png").await;
+    press(client, "#quick-options li[data-shortcut='gracias']").await;
+    wait_value(
+        client,
+        "#composer-text",
+        "¡Gracias por escribirnos, Cliente! Cualquier otra cosa, aquí estamos.",
+    )
+    .await;
+    crate::pages::wait_gone(client, "#quick-menu").await;
+    // A message written waits: a picked answer would replace it.
+    wait_for(client, "#quick-toggle[disabled]").await;
     browser.close().await;
 }

@@ -138,10 +138,11 @@ where
             match api::send::<Value>("PUT", self.path.to_string(), Some(body)).await {
                 Ok(answer) => {
                     // What was saved is the file now: a broken hand edit it replaced is gone.
+                    // The save bar says so ("Todo guardado", marked): no toast besides it.
                     if self.accept(&answer) {
                         self.file_problems.set(Vec::new());
                     }
-                    toasts.ok(Text::Saved);
+                    toasts.clear_failures();
                 }
                 Err(failure) => self.refused(failure, toasts),
             }
@@ -385,7 +386,7 @@ where
     let dirty = Memo::new(move |_| editor.dirty());
     view! {
         <div class="save-bar" id="save-bar">
-            <span class="save-state" role="status">
+            <span class="save-state" role="status" data-state=move || if dirty.get() { "dirty" } else { "saved" }>
                         {move || i18n.t(if dirty.get() { Text::UnsavedChanges } else { Text::AllSaved })()}
                     </span>
                     <button

@@ -86,6 +86,15 @@ impl Toaster {
         self.show(Tone::Error, text.into(), Some(detail.into()));
     }
 
+    /// Takes away the failures on screen: what they reported has since worked.
+    pub fn clear_failures(self) {
+        if let Some(toasts) = self.0 {
+            toasts
+                .list
+                .try_update(|list| list.retain(|t| t.tone != Tone::Error));
+        }
+    }
+
     /// Shows `text`, then `detail` when there is one.
     pub fn show(self, tone: Tone, text: impl Into<Words>, detail: Option<String>) {
         if let Some(toasts) = self.0 {
@@ -101,6 +110,10 @@ fn push_toast(toasts: Toasts, tone: Tone, text: Words, detail: Option<String>) {
     };
     toasts.next.set_value(id + 1);
     toasts.list.update(|list| {
+        // A success answers the failures before it: they would otherwise stay beside it.
+        if tone == Tone::Ok {
+            list.retain(|t| t.tone != Tone::Error);
+        }
         list.push(Toast {
             id,
             tone,

@@ -3,6 +3,7 @@
 
 use crate::api;
 use crate::components::link::link_line;
+use crate::components::text_titles::text_title;
 use crate::components::{signed_in, with_data, ConnectionLost, Figure, PageHeader};
 use crate::i18n::{use_i18n, Text, Words};
 use crate::live;
@@ -65,7 +66,7 @@ crate::i18n::page_texts!(OverviewSaid {
             ),
     AlertTemplateToFill => (
         "Falta completar un texto; hasta entonces el bot no lo envía y pasa la conversación a una persona:",
-        "A template still needs filling in; until then the bot does not send it and hands the chat to a person:",
+        "A text still needs filling in; until then the bot does not send it and hands the chat to a person:",
             ),
     AlertFailedSends => (
         "Respuestas que no se pudieron enviar o no llegaron en las últimas 24 horas:",
@@ -77,8 +78,18 @@ crate::i18n::page_texts!(OverviewSaid {
 #[component]
 pub fn Overview() -> impl IntoView {
     let i18n = use_i18n();
-    let status = Resource::new(|| (), |()| api::get_json::<Status>("/api/status"));
     let me = signed_in();
+    // Times are shown in the shop's time zone, whose offset comes with the person's account.
+    let status = Resource::new(
+        || (),
+        move |()| {
+            let status = api::get_json::<Status>("/api/status");
+            async move {
+                let offset = me.await.map(|m| m.utc_offset_minutes).unwrap_or_default();
+                Ok::<_, String>((status.await?, offset))
+            }
+        },
+    );
     let activity = Resource::new(
         || (),
         move |()| {
@@ -117,7 +128,7 @@ pub fn Overview() -> impl IntoView {
     view! {
         <PageHeader title=Text::NavOverview intro=OverviewSaid::OverviewIntro />
         <ConnectionLost connected />
-        {with_data(status, |status| view! { <OverviewBody status /> })}
+        {with_data(status, |(status, offset): (Status, i32)| view! { <OverviewBody status offset /> })}
         <section class="card" aria-labelledby="feed-title" id="feed">
             <h2 id="feed-title">{i18n.t(OverviewSaid::FeedTitle)}</h2>
             {with_data(activity, |(items, offset): (Vec<ActivityItem>, i32)| view! { <Feed items offset /> })}
@@ -194,11 +205,13 @@ fn alert_text(alert: &Alert) -> Words {
 }
 
 #[component]
-fn OverviewBody(status: Status) -> impl IntoView {
+fn OverviewBody(status: Status, offset: i32) -> impl IntoView {
     let i18n = use_i18n();
     let channel = status.channel.clone();
     let configured = channel.configured();
-    let last_webhook = channel.last_webhook_local.clone();
+    let last_webhook = channel
+        .last_webhook_at
+        .map(|at| crate::time::when(at, crate::time::now_ms(), offset));
     let alerts = status.alerts.clone();
     let link = status.whatsapp_web.link.clone();
     // Why WhatsApp Web's link is down, for its alert.
@@ -251,11 +264,13 @@ fn OverviewBody(status: Status) -> impl IntoView {
                                 let text = alert_text(&alert);
                                 if let Some(template) = alert.template.clone() {
                                     let href = format!("/templates?template={template}");
+                                    // Named as the texts page names it ("Precios"), not by its file.
+                                    let title = move || text_title(&template, i18n.0.get());
                                     return view! {
                                         <li class="alert" data-kind=alert.kind.as_str()>
                                             {i18n.t(text)}
                                             " "
-                                            <a class="alert-link" href=href>{template}</a>
+                                            <a class="alert-link" href=href>{title}</a>
                                             <span class="alert-fill">": " {alert.fill_ins.join("; ")}</span>
                                         </li>
                                     }.into_any();

@@ -8,7 +8,7 @@ mod texts;
 use crate::api;
 use crate::components::document::{DocEditor, EditorTop};
 use crate::components::fields::{
-    list_input, name_select, number_input, select_input, text_input, Field, ListStyle,
+    dates_input, list_input, name_select, number_input, select_input, text_input, Field, ListStyle,
 };
 use crate::components::link::link_line;
 use crate::components::{browser, signed_in, toaster, with_data, PageHeader};
@@ -52,7 +52,7 @@ crate::i18n::page_texts!(SettingsSaid {
     Spanish => ("Español", "Spanish"),
     English => ("Inglés", "English"),
     ClosedDates => ("Días cerrados", "Closed dates"),
-    ClosedDatesHint => ("Fechas AAAA-MM-DD separadas por comas (festivos, vacaciones).", "YYYY-MM-DD dates separated by commas (holidays, vacations)."),
+    ClosedDatesHint => ("Festivos y vacaciones: elige el día y pulsa «Añadir día». Esos días el bot responde como fuera de horario.", "Holidays and vacations: pick the day and press “Add day”. On those days the bot answers as outside hours."),
     WelcomeTemplate => ("Bienvenida (primer mensaje)", "Welcome (first message)"),
     WelcomeAgain => ("Volver a dar la bienvenida tras días sin escribir (0: nunca)", "Welcome again after days of silence (0: never)"),
     AwayTemplate => ("Fuera de horario", "Away (outside hours)"),
@@ -382,7 +382,7 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                             move |v| editor.draft.update(|s| set(s, v)))
                     }).collect_view()}
                 </div>
-                {list_input(editor, Field::new("hours-closed", SettingsSaid::ClosedDates, "/hours/closed").hint(SettingsSaid::ClosedDatesHint), ListStyle::Commas,
+                {dates_input(editor, Field::new("hours-closed", SettingsSaid::ClosedDates, "/hours/closed").hint(SettingsSaid::ClosedDatesHint),
                     move || editor.draft.with(|s| s.hours.closed.clone()),
                     move |v| editor.draft.update(|s| s.hours.closed = v))}
             </fieldset>

@@ -12,6 +12,7 @@ crate::i18n::page_texts!(ComposerSaid {
     CaptionPlaceholder => ("Comentario (opcional)", "Caption (optional)"),
     ReplyShortcut => ("/ abre tus respuestas rápidas; Ctrl+Intro envía", "/ opens your quick replies; Ctrl+Enter sends"),
     Send => ("Enviar", "Send"),
+    QuickButton => ("Respuestas rápidas (o escribe / en el mensaje)", "Quick replies (or type / in the message)"),
     WindowClosed => (
         "Pasaron más de 24 horas desde el último mensaje del cliente: WhatsApp solo permite enviar una plantilla aprobada por Meta.",
         "More than 24 hours have passed since the customer's last message: WhatsApp only allows a template approved by Meta.",
@@ -129,6 +130,7 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
                 <div class="composer-tools">
                     <EmojiPicker draft />
                     {attachment.button(sending)}
+                    {quick.button()}
                 </div>
                 <label class="visually-hidden" for="composer-text">{i18n.t(ComposerSaid::ReplyLabel)}</label>
                 <textarea
@@ -268,6 +270,37 @@ impl QuickMenu {
             _ => return false,
         }
         true
+    }
+
+    /// Opens the menu from a button, for a phone without a `/` in sight: the box becomes `/`
+    /// (the search for every answer). A message already written stays: a picked answer
+    /// would replace it, so the button waits until the box is empty.
+    fn button(self) -> impl IntoView {
+        let i18n = use_i18n();
+        let written = move || {
+            self.draft
+                .with(|d| !d.trim().is_empty() && !d.starts_with('/'))
+        };
+        view! {
+            <button
+                type="button"
+                class="icon-button composer-tool"
+                id="quick-toggle"
+                title=i18n.t(ComposerSaid::QuickButton)
+                aria-label=i18n.t(ComposerSaid::QuickButton)
+                aria-controls="quick-options"
+                disabled=written
+                on:click=move |_| {
+                    if self.search().is_none() {
+                        self.draft.set("/".into());
+                    }
+                    self.closed.set(false);
+                    crate::components::browser::focus("composer-text");
+                }
+            >
+                <crate::components::Icon name=crate::components::IconName::QuickReplies />
+            </button>
+        }
     }
 
     /// The option the arrows are on, for assistive technology.
