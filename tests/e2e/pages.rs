@@ -453,6 +453,53 @@ async fn the_takeover_switch_pauses_the_bot_for_that_customer_only() {
 }
 
 #[tokio::test]
+async fn a_rule_s_advanced_settings_are_folded_unless_it_uses_them() {
+    let Some((app, _graph, browser)) = start("/rules", 375, 812).await else {
+        return;
+    };
+    let client = browser.client();
+    // "opciones" waits half an hour before answering the same customer again.
+    let mut current = app.get_json("/api/rules").await;
+    let rules = current["rules"]["rules"].as_array_mut().expect("rules");
+    let opciones = rules
+        .iter_mut()
+        .find(|r| r["id"] == "opciones")
+        .expect("the built-in opciones rule");
+    opciones["cooldown_minutes"] = json!(30);
+    assert_eq!(app.put_json("/api/rules", &current).await.status(), 200);
+    crate::browser::visit(client, &app.url("/rules")).await;
+    wait_for_hydration(client).await;
+
+    // A rule that uses none of them shows them folded, under a title in words.
+    press(client, "#rule-rows [data-rule='catalogo'] .rule-name").await;
+    let folded = wait_text(client, "details.advanced:not([open])", "Avanzado").await;
+    assert!(!folded.contains("Identificador"), "{folded}");
+    client
+        .execute(
+            "document.querySelector('details.advanced').scrollIntoView({ block: 'center' });",
+            vec![],
+        )
+        .await
+        .expect("scrolled");
+    save_screenshot(client, "rules-advanced-folded-375.png").await;
+    // The one that waits shows them open, with its half hour.
+    press(client, "#rule-rows [data-rule='opciones'] .rule-name").await;
+    wait_for(client, "details.advanced[open]").await;
+    let minutes = wait_text(client, "details.advanced[open]", "Identificador").await;
+    assert!(minutes.contains("Minutos antes de repetir"), "{minutes}");
+    crate::pages::wait_value(client, "details.advanced input[type='number']", "30").await;
+    client
+        .execute(
+            "document.querySelector('details.advanced').scrollIntoView({ block: 'center' });",
+            vec![],
+        )
+        .await
+        .expect("scrolled");
+    save_screenshot(client, "rules-advanced-open-375.png").await;
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn a_rule_made_in_the_form_answers_in_the_simulator_and_on_whatsapp() {
     let Some((app, graph, browser)) = start("/rules", 1280, 900).await else {
         return;
@@ -462,6 +509,10 @@ async fn a_rule_made_in_the_form_answers_in_the_simulator_and_on_whatsapp() {
     // The owner says what the rule is for; its id is written from that.
     type_into(client, "#rule-description", "Preguntas por envíos").await;
     wait_value(client, "#rule-id", "preguntas_por_envios").await;
+    // The id is among what most rules leave as it is, folded under "Avanzado".
+    wait_for(client, "details.advanced:not([open])").await;
+    press(client, "details.advanced > summary").await;
+    wait_for(client, "details.advanced[open]").await;
     // An id the owner writes stays.
     type_into(client, "#rule-id", "envios").await;
     type_into(

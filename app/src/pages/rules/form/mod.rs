@@ -195,6 +195,19 @@ pub fn RuleForm(
             )
         })
         .collect_view();
+    let unusual = move || {
+        lens.read(|r| r.cooldown_minutes > 0).unwrap_or(false)
+            || ["/id", "/when/match", "/cooldown_minutes"]
+                .iter()
+                .any(|at| editor.error_at(&lens.pointer(at)).is_some())
+    };
+    // Opened for the owner, never closed under their fingers.
+    let advanced_open = RwSignal::new(untrack(unusual));
+    Effect::new(move |_| {
+        if unusual() {
+            advanced_open.set(true);
+        }
+    });
     let delete = move |_| {
         let question = RuleFormSaid::ConfirmDeleteRule.get(i18n.0.get_untracked());
         if browser::confirm(question) {
@@ -208,9 +221,6 @@ pub fn RuleForm(
                 {text_input(editor, Field::new(lens.id("description"), RuleFormSaid::RuleDescription, lens.pointer("/description")),
                     move || lens.read(|r| r.description.clone()).unwrap_or_default(),
                     move |v| lens.describe(v))}
-                {text_input(editor, Field::new(lens.id("id"), RuleFormSaid::RuleId, lens.pointer("/id")).hint(RuleFormSaid::RuleIdHint),
-                    move || lens.read(|r| r.id.clone()).unwrap_or_default(),
-                    move |v| lens.write(|r| r.id = v))}
                 {check_input(lens.id("enabled"), crate::pages::rules::RulesSaid::RuleEnabled,
                     move || lens.read(|r| r.enabled).unwrap_or(false),
                     move |v| lens.write(|r| r.enabled = v))}
@@ -221,16 +231,6 @@ pub fn RuleForm(
                 {list_input(editor, Field::new(lens.id("texts"), RuleFormSaid::RuleTexts, lens.pointer("/when/text")).hint(RuleFormSaid::RuleTextsHint), ListStyle::Lines,
                     move || lens.read(|r| r.when.text.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.text = v))}
-                {select_input(editor, Field::new(lens.id("match"), RuleFormSaid::RuleMatch, lens.pointer("/when/match")),
-                    vec![
-                        ("contains".into(), RuleFormSaid::MatchContains.into()),
-                        ("word".into(), RuleFormSaid::MatchWord.into()),
-                        ("exact".into(), RuleFormSaid::MatchExact.into()),
-                        ("starts_with".into(), RuleFormSaid::MatchStartsWith.into()),
-                        ("regex".into(), RuleFormSaid::MatchRegex.into()),
-                    ],
-                    move || lens.read(|r| r.when.match_kind.name().to_string()).unwrap_or_default(),
-                    move |v| lens.write(|r| r.when.match_kind = match_of(&v)))}
                 {list_input(editor, Field::new(lens.id("buttons"), RuleFormSaid::RuleButtons, lens.pointer("/when/button")).hint(RuleFormSaid::RuleButtonsHint), ListStyle::Commas,
                     move || lens.read(|r| r.when.button.clone()).unwrap_or_default(),
                     move |v| lens.write(|r| r.when.button = v))}
@@ -290,9 +290,6 @@ pub fn RuleForm(
                 {check_input(lens.id("opt-out"), RuleFormSaid::RuleOptOut,
                     move || lens.read(|r| r.actions.contains(&Action::OptOut)).unwrap_or(false),
                     move |v| lens.write(|r| rebuild_actions(&mut r.actions, None, None, None, Some(v))))}
-                {number_input(editor, Field::new(lens.id("cooldown"), RuleFormSaid::RuleCooldown, lens.pointer("/cooldown_minutes")).hint(RuleFormSaid::RuleCooldownHint),
-                    move || lens.read(|r| r.cooldown_minutes).unwrap_or(0),
-                    move |v| lens.write(|r| r.cooldown_minutes = v))}
             </fieldset>
             <fieldset class="form-section">
                 <legend>{i18n.t(RuleFormSaid::RuleCapture)}</legend>
@@ -310,6 +307,28 @@ pub fn RuleForm(
                     <ReplyList rule=lens at=Where::Then templates />
                 })}
             </fieldset>
+            // What most rules leave as it is, folded away; open when the rule waits before
+            // repeating, or when one of them has a problem.
+            <details class="form-section advanced" id=lens.id("advanced") open=move || advanced_open.get()>
+                <summary>{i18n.t(RuleFormSaid::Advanced)}</summary>
+                <p class="field-hint">{i18n.t(RuleFormSaid::AdvancedHint)}</p>
+                {text_input(editor, Field::new(lens.id("id"), RuleFormSaid::RuleId, lens.pointer("/id")).hint(RuleFormSaid::RuleIdHint),
+                    move || lens.read(|r| r.id.clone()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.id = v))}
+                {select_input(editor, Field::new(lens.id("match"), RuleFormSaid::RuleMatch, lens.pointer("/when/match")),
+                    vec![
+                        ("contains".into(), RuleFormSaid::MatchContains.into()),
+                        ("word".into(), RuleFormSaid::MatchWord.into()),
+                        ("exact".into(), RuleFormSaid::MatchExact.into()),
+                        ("starts_with".into(), RuleFormSaid::MatchStartsWith.into()),
+                        ("regex".into(), RuleFormSaid::MatchRegex.into()),
+                    ],
+                    move || lens.read(|r| r.when.match_kind.name().to_string()).unwrap_or_default(),
+                    move |v| lens.write(|r| r.when.match_kind = match_of(&v)))}
+                {number_input(editor, Field::new(lens.id("cooldown"), RuleFormSaid::RuleCooldown, lens.pointer("/cooldown_minutes")).hint(RuleFormSaid::RuleCooldownHint),
+                    move || lens.read(|r| r.cooldown_minutes).unwrap_or(0),
+                    move |v| lens.write(|r| r.cooldown_minutes = v))}
+            </details>
             <div class="actions">
                 <button type="button" class="button button-danger" id="delete-rule" on:click=delete>
                     {i18n.t(RuleFormSaid::DeleteRule)}
@@ -335,6 +354,8 @@ crate::i18n::page_texts!(RuleFormSaid {
     RuleCapture => ("Guardar la respuesta del cliente", "Keep the customer's answer"),
     RuleCaptureThen => ("Qué responde al recibirla", "What it replies once received"),
     ConfirmDeleteRule => ("¿Borrar esta regla? Se quita del borrador; nada cambia hasta que guardes.", "Delete this rule? It leaves the draft; nothing changes until you save."),
+    Advanced => ("Avanzado", "Advanced"),
+    AdvancedHint => ("El identificador de la regla, cómo se comparan sus textos y cada cuánto puede repetirse. Lo habitual sirve para casi todas.", "The rule's id, how its texts compare and how often it may repeat. The usual suits almost every rule."),
     RuleId => ("Identificador", "Id"),
     RuleIdHint => ("Se escribe solo a partir de «Para qué sirve»; cámbialo si quieres (minúsculas, números, _ y -). Los botones de otros menús lo usan para llegar aquí.", "Written for you from «What it is for»; change it if you like (lowercase letters, digits, _ and -). Buttons of other menus use it to lead here."),
     RuleDescription => ("Para qué sirve", "What it is for"),
