@@ -564,10 +564,7 @@ async fn the_overview_shows_todays_numbers_and_follows_them_live() {
     wait_for_hydration(client).await;
     let feed = wait_text(client, "#feed .feed-item[data-kind='received']", "escribió").await;
     assert!(feed.contains("Cliente") && feed.contains("hola"), "{feed}");
-    client
-        .execute("document.getElementById('feed').scrollIntoView();", vec![])
-        .await
-        .expect("scrolled");
+    crate::pages::show(client, "#feed").await;
     save_screenshot(client, "overview-feed.png").await;
 
     // The server goes away: the page says so instead of showing stale numbers silently.

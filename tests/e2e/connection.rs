@@ -326,7 +326,7 @@ async fn the_owner_pastes_metas_values_into_ajustes_on_a_phone() {
         !refused.contains("Error validating"),
         "worded in Spanish: {refused}"
     );
-    show(client, "#connection-result").await;
+    crate::pages::show(client, "#connection-result").await;
     save_screenshot(client, "connection-refused-375.png").await;
 
     type_into(client, "#meta-access-token", ACCESS_TOKEN).await;
@@ -354,19 +354,8 @@ async fn the_owner_pastes_metas_values_into_ajustes_on_a_phone() {
         .unwrap_or_default()
         .starts_with("••••"));
     wait_text(client, "#meta-access-token-hint", "conservar").await;
-    show(client, "#connection-result").await;
+    crate::pages::show(client, "#connection-result").await;
     save_screenshot(client, "connection-saved-375.png").await;
     assert!(saved_file(&app).contains(ACCESS_TOKEN));
     browser.close().await;
-}
-
-/// Scrolls `css` into the middle of the screen, for a screenshot of what the person reads.
-async fn show(client: &fantoccini::Client, css: &str) {
-    client
-        .execute(
-            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
-            vec![json!(css)],
-        )
-        .await
-        .expect("scrolled");
 }

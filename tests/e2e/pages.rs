@@ -89,6 +89,17 @@ pub(crate) async fn wait_value(client: &Client, css: &str, expected: &str) {
     }
 }
 
+/// Scrolls `css` into the middle of the screen, for a screenshot of what the person reads.
+pub(crate) async fn show(client: &Client, css: &str) {
+    client
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' });",
+            vec![json!(css)],
+        )
+        .await
+        .expect("scrolled");
+}
+
 /// Waits until the element with id `id` has the keyboard's focus.
 pub(crate) async fn wait_focus(client: &Client, id: &str) {
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -474,13 +485,7 @@ async fn a_rule_s_advanced_settings_are_folded_unless_it_uses_them() {
     press(client, "#rule-rows [data-rule='catalogo'] .rule-name").await;
     let folded = wait_text(client, "details.advanced:not([open])", "Avanzado").await;
     assert!(!folded.contains("Identificador"), "{folded}");
-    client
-        .execute(
-            "document.querySelector('details.advanced').scrollIntoView({ block: 'center' });",
-            vec![],
-        )
-        .await
-        .expect("scrolled");
+    show(client, "details.advanced").await;
     save_screenshot(client, "rules-advanced-folded-375.png").await;
     // The one that waits shows them open, with its half hour.
     press(client, "#rule-rows [data-rule='opciones'] .rule-name").await;
@@ -488,13 +493,7 @@ async fn a_rule_s_advanced_settings_are_folded_unless_it_uses_them() {
     let minutes = wait_text(client, "details.advanced[open]", "Identificador").await;
     assert!(minutes.contains("Minutos antes de repetir"), "{minutes}");
     crate::pages::wait_value(client, "details.advanced input[type='number']", "30").await;
-    client
-        .execute(
-            "document.querySelector('details.advanced').scrollIntoView({ block: 'center' });",
-            vec![],
-        )
-        .await
-        .expect("scrolled");
+    show(client, "details.advanced").await;
     save_screenshot(client, "rules-advanced-open-375.png").await;
     browser.close().await;
 }
@@ -1375,13 +1374,7 @@ async fn settings_take_hours_as_people_write_them_and_offer_the_device_s_time_zo
     )
     .expect("json");
     assert_eq!(saved["hours"]["closed"], json!(["2026-12-25"]));
-    client
-        .execute(
-            "document.getElementById('hours-closed').scrollIntoView({ block: 'center' });",
-            vec![],
-        )
-        .await
-        .expect("scrolled");
+    show(client, "#hours-closed").await;
     save_screenshot(client, "settings-closed-days-375.png").await;
     browser.close().await;
 }

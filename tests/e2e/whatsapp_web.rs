@@ -356,13 +356,7 @@ async fn the_pairing_screen_shows_the_qr_code_in_the_browser() {
         client.find(Locator::Css("#meta-connection")).await.is_err(),
         "Meta's connection is not shown while WhatsApp Web is in use"
     );
-    client
-        .execute(
-            "document.querySelector('#channel').scrollIntoView();",
-            vec![],
-        )
-        .await
-        .expect("scrolled");
+    crate::pages::show(client, "#channel").await;
     save_screenshot(client, "whatsapp-web-pairing.png").await;
 
     // With no second screen to scan from: a code for the phone's number, asked in the
