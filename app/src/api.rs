@@ -76,13 +76,16 @@ fn fetch_text(
     path: String,
     _caller: Option<ApiCaller>,
 ) -> impl Future<Output = ApiResult<Answer>> + Send + 'static {
+    // The request starts now, not when the future is first awaited: a page that reads two
+    // answers has both on the way at once.
+    let request = web_sys::window().map(|window| window.fetch_with_str(&path));
     // Browser futures are not `Send`; the page runs on one thread, so this is sound.
     leptos::__reexports::send_wrapper::SendWrapper::new(async move {
         use wasm_bindgen::JsCast;
         use wasm_bindgen_futures::JsFuture;
         let describe = |e: wasm_bindgen::JsValue| format!("{e:?}");
-        let window = web_sys::window().ok_or("no window")?;
-        let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&path))
+        let request = request.ok_or("no window")?;
+        let response: web_sys::Response = JsFuture::from(request)
             .await
             .map_err(describe)?
             .dyn_into()

@@ -79,33 +79,29 @@ crate::i18n::page_texts!(OverviewSaid {
 pub fn Overview() -> impl IntoView {
     let i18n = use_i18n();
     let me = signed_in();
-    // Times are shown in the shop's time zone, whose offset comes with the person's account.
-    let status = Resource::new(
+    // The status and the feed, read together (one resource: each kind of resource is code in
+    // the page's bundle); times are shown in the shop's time zone, whose offset comes with the
+    // person's account.
+    let data = Resource::new(
         || (),
         move |()| {
             let status = api::get_json::<Status>("/api/status");
-            async move {
-                let offset = me.await.map(|m| m.utc_offset_minutes).unwrap_or_default();
-                Ok::<_, String>((status.await?, offset))
-            }
-        },
-    );
-    let activity = Resource::new(
-        || (),
-        move |()| {
             let items =
                 api::get_json::<Vec<ActivityItem>>(&format!("/api/activity?limit={FEED_LENGTH}"));
             async move {
                 let offset = me.await.map(|m| m.utc_offset_minutes).unwrap_or_default();
-                Ok::<_, String>((items.await?, offset))
+                Ok::<_, String>(Shown {
+                    status: status.await?,
+                    items: items.await?,
+                    offset,
+                })
             }
         },
     );
     // Counts, alerts, the channel and the feed change as messages come and go: read them
     // again, once per burst of events.
     let refresh = live::once_per_burst(std::time::Duration::from_millis(250), move || {
-        status.refetch();
-        activity.refetch();
+        data.refetch();
     });
     let connected = live::on_events(move |event| {
         let moves = matches!(
@@ -128,12 +124,22 @@ pub fn Overview() -> impl IntoView {
     view! {
         <PageHeader title=Text::NavOverview intro=OverviewSaid::OverviewIntro />
         <ConnectionLost connected />
-        {with_data(status, |(status, offset): (Status, i32)| view! { <OverviewBody status offset /> })}
-        <section class="card" aria-labelledby="feed-title" id="feed">
-            <h2 id="feed-title">{i18n.t(OverviewSaid::FeedTitle)}</h2>
-            {with_data(activity, |(items, offset): (Vec<ActivityItem>, i32)| view! { <Feed items offset /> })}
-        </section>
+        {with_data(data, move |Shown { status, items, offset }| view! {
+            <OverviewBody status offset />
+            <section class="card" aria-labelledby="feed-title" id="feed">
+                <h2 id="feed-title">{i18n.t(OverviewSaid::FeedTitle)}</h2>
+                <Feed items offset />
+            </section>
+        })}
     }
+}
+
+/// What the page shows, read from the API.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Shown {
+    status: Status,
+    items: Vec<ActivityItem>,
+    offset: i32,
 }
 
 /// Lines shown in the activity feed.
