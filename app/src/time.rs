@@ -1,6 +1,8 @@
 //! Times as the shop reads them: milliseconds since the epoch shown in the shop's time zone
 //! (its current offset comes with `/api/auth/me`), the same on the server and in the browser.
 
+use crate::i18n::Lang;
+
 /// `(year, month, day)` of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
 fn civil(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -26,20 +28,75 @@ pub fn clock(ms: i64, offset_minutes: i32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
-/// `DD/MM/YYYY`.
-pub fn date(ms: i64, offset_minutes: i32) -> String {
-    let (year, month, day) = civil(local_minutes(ms, offset_minutes).div_euclid(24 * 60));
-    format!("{day:02}/{month:02}/{year}")
+/// The months' short names, in Spanish and English.
+const MONTHS: [(&str, &str); 12] = [
+    ("ene", "Jan"),
+    ("feb", "Feb"),
+    ("mar", "Mar"),
+    ("abr", "Apr"),
+    ("may", "May"),
+    ("jun", "Jun"),
+    ("jul", "Jul"),
+    ("ago", "Aug"),
+    ("sep", "Sep"),
+    ("oct", "Oct"),
+    ("nov", "Nov"),
+    ("dic", "Dec"),
+];
+
+/// The day of local minutes since the epoch.
+fn day_of(ms: i64, offset_minutes: i32) -> i64 {
+    local_minutes(ms, offset_minutes).div_euclid(24 * 60)
 }
 
-/// `HH:MM` for a time today (relative to `now_ms`), else `DD/MM/YYYY HH:MM`.
-pub fn when(ms: i64, now_ms: i64, offset_minutes: i32) -> String {
-    let day = |t: i64| local_minutes(t, offset_minutes).div_euclid(24 * 60);
-    if day(ms) == day(now_ms) {
-        clock(ms, offset_minutes)
+/// `4 dic`, or `4 dic 2025` when `year` is not the one to leave out.
+fn day_name(day: i64, lang: Lang, leave_out_year: Option<i64>) -> String {
+    let (year, month, date) = civil(day);
+    calendar_day(year, month, date, lang, leave_out_year)
+}
+
+/// `25 dic 2026` for the 25th of December 2026 (the year left out when it is `leave_out_year`).
+pub fn calendar_day(
+    year: i64,
+    month: u32,
+    date: u32,
+    lang: Lang,
+    leave_out_year: Option<i64>,
+) -> String {
+    let (es, en) = MONTHS[(month.clamp(1, 12) - 1) as usize];
+    let month = match lang {
+        Lang::Es => es,
+        Lang::En => en,
+    };
+    if leave_out_year == Some(year) {
+        format!("{date} {month}")
     } else {
-        format!("{} {}", date(ms, offset_minutes), clock(ms, offset_minutes))
+        format!("{date} {month} {year}")
     }
+}
+
+/// `4 dic 2026` (`4 Dec 2026`): the month in words, so no one reads 06/12 as June.
+pub fn date(ms: i64, offset_minutes: i32, lang: Lang) -> String {
+    day_name(day_of(ms, offset_minutes), lang, None)
+}
+
+/// As a chat app says when: `11:32` today, `ayer 11:32`, `mañana 11:32`, `4 dic 11:32` in this
+/// year, `4 dic 2025 11:32` before it (relative to `now_ms`).
+pub fn when(ms: i64, now_ms: i64, offset_minutes: i32, lang: Lang) -> String {
+    let (day, today) = (day_of(ms, offset_minutes), day_of(now_ms, offset_minutes));
+    let clock = clock(ms, offset_minutes);
+    let near = match (day - today, lang) {
+        (0, _) => return clock,
+        (-1, Lang::Es) => "ayer",
+        (-1, Lang::En) => "yesterday",
+        (1, Lang::Es) => "mañana",
+        (1, Lang::En) => "tomorrow",
+        _ => {
+            let this_year = civil(today).0;
+            return format!("{} {clock}", day_name(day, lang, Some(this_year)));
+        }
+    };
+    format!("{near} {clock}")
 }
 
 /// Now, in milliseconds since the epoch.
@@ -65,17 +122,25 @@ mod tests {
         // 2026-11-28 03:30 UTC is 23:30 of the 27th in Caracas (UTC-4).
         let ms = 1_795_836_600_000;
         assert_eq!(clock(ms, 0), "03:30");
-        assert_eq!(date(ms, 0), "28/11/2026");
+        assert_eq!(date(ms, 0, Lang::Es), "28 nov 2026");
         assert_eq!(clock(ms, -240), "23:30");
-        assert_eq!(date(ms, -240), "27/11/2026");
-        assert_eq!(date(0, 0), "01/01/1970");
-        assert_eq!(date(951_782_400_000, 0), "29/02/2000");
+        assert_eq!(date(ms, -240, Lang::En), "27 Nov 2026");
+        assert_eq!(date(0, 0, Lang::Es), "1 ene 1970");
+        assert_eq!(date(951_782_400_000, 0, Lang::En), "29 Feb 2000");
     }
 
     #[test]
-    fn today_shows_only_the_clock() {
+    fn near_days_are_named_and_far_ones_dated() {
         let ms = 1_795_836_600_000;
-        assert_eq!(when(ms, ms + 3_600_000, 0), "03:30");
-        assert_eq!(when(ms, ms + 86_400_000, 0), "28/11/2026 03:30");
+        let day = 86_400_000;
+        assert_eq!(when(ms, ms + 3_600_000, 0, Lang::Es), "03:30");
+        assert_eq!(when(ms, ms + day, 0, Lang::Es), "ayer 03:30");
+        assert_eq!(when(ms, ms + day, 0, Lang::En), "yesterday 03:30");
+        assert_eq!(when(ms, ms - day, 0, Lang::Es), "mañana 03:30");
+        assert_eq!(when(ms, ms - day, 0, Lang::En), "tomorrow 03:30");
+        assert_eq!(when(ms, ms + 3 * day, 0, Lang::Es), "28 nov 03:30");
+        assert_eq!(when(ms, ms + 40 * day, 0, Lang::En), "28 Nov 2026 03:30");
+        // Caracas's evening of the 27th is still "today" there at 23:59 of the 27th.
+        assert_eq!(when(ms, ms + 29 * 60_000, -240, Lang::Es), "23:30");
     }
 }

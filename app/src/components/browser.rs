@@ -113,6 +113,38 @@ pub fn focus(id: &str) {
     let _ = id;
 }
 
+/// Scrolls to the element with `id` once it is drawn, when the page is one column (a phone,
+/// where an editor opens below its list and would otherwise go unseen); beside the list, on a
+/// wide screen, it is already in sight.
+pub fn show_below(id: &'static str) {
+    #[cfg(feature = "hydrate")]
+    leptos::prelude::set_timeout(
+        move || {
+            let Some(window) = web_sys::window() else {
+                return;
+            };
+            let one_column = window
+                .inner_width()
+                .ok()
+                .and_then(|w| w.as_f64())
+                .is_some_and(|w| w <= ONE_COLUMN_PX);
+            if let (true, Some(element)) = (
+                one_column,
+                window.document().and_then(|d| d.get_element_by_id(id)),
+            ) {
+                element.scroll_into_view();
+            }
+        },
+        std::time::Duration::ZERO,
+    );
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
+/// The width at which the style sheet puts lists and their editors in one column.
+#[cfg(feature = "hydrate")]
+const ONE_COLUMN_PX: f64 = 900.0;
+
 /// This page's origin (`https://bot.example.com`); empty on the server.
 pub fn origin() -> String {
     #[cfg(feature = "hydrate")]

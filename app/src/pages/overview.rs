@@ -164,7 +164,7 @@ fn Feed(items: Vec<ActivityItem>, offset: i32) -> impl IntoView {
                         {i18n.t(kind_text(item.kind))}
                         {item.by.clone().map(|by| view! { " (" {by} ")" })}
                         " · "
-                        <span class="feed-when">{crate::time::when(item.at, now, offset)}</span>
+                        <span class="feed-when">{crate::time::when(item.at, now, offset, i18n.0.get_untracked())}</span>
                         {item.text.clone().map(|text| view! { <span class="feed-text">" “" <Formatted text /> "”"</span> })}
                     </li>
                 }
@@ -217,7 +217,7 @@ fn OverviewBody(status: Status, offset: i32) -> impl IntoView {
     let configured = channel.configured();
     let last_webhook = channel
         .last_webhook_at
-        .map(|at| crate::time::when(at, crate::time::now_ms(), offset));
+        .map(|at| crate::time::when(at, crate::time::now_ms(), offset, i18n.0.get_untracked()));
     let alerts = status.alerts.clone();
     let link = status.whatsapp_web.link.clone();
     // Why WhatsApp Web's link is down, for its alert.

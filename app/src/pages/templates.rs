@@ -149,7 +149,12 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
         selected.set(Some(name));
         server_problems.set(Vec::new());
         other.set(None);
+        browser::show_below("template-editor");
     };
+    // Opened from the overview's alert: the text asked for, in sight on a phone too.
+    if wanted.is_some() {
+        Effect::new(move |_| browser::show_below("template-editor"));
+    }
     let reload = move |keep_draft: bool| {
         let request = api::get_json::<Vec<TemplateView>>("/api/templates");
         leptos::task::spawn_local(async move {
@@ -365,7 +370,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                     </form>
                 })}
             </section>
-            <section class="card template-editor" aria-labelledby="template-title">
+            <section class="card template-editor" id="template-editor" aria-labelledby="template-title">
                 {move || match current() {
                     None => view! { <p class="empty-thread">{i18n.t(TemplatesSaid::TemplatesEmpty)}</p> }.into_any(),
                     Some(t) => {

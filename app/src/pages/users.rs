@@ -204,7 +204,7 @@ fn UsersBody(
                         <option value="agent" selected=user.role == Role::Agent>{i18n.t(UsersSaid::RoleAgent)}</option>
                     </select>
                 </td>
-                <td>{time::date(user.created_at, offset)}</td>
+                <td>{time::date(user.created_at, offset, i18n.0.get_untracked())}</td>
                 <td>{i18n.t(if disabled { UsersSaid::Disabled } else { UsersSaid::Active })}</td>
                 <td class="row-actions">
                     <button type="button" class="button button-quiet" disabled=is_me on:click=move |_| {
@@ -258,7 +258,7 @@ fn UsersBody(
                 <td>{i18n.t(role_text(&inv.role))}</td>
                 <td>{inv.created_by_name.clone().unwrap_or_else(|| "—".to_string())}</td>
                 <td class:state-bad=inv.expired>
-                    {if inv.expired { i18n.t(UsersSaid::Expired)().to_string() } else { time::when(inv.expires_at, now, offset) }}
+                    {if inv.expired { i18n.t(UsersSaid::Expired)().to_string() } else { time::when(inv.expires_at, now, offset, i18n.0.get_untracked()) }}
                 </td>
                 <td class="row-actions">
                     <button type="button" class="button button-quiet button-danger" on:click=move |_| change("DELETE", path.clone(), None, UsersSaid::Withdrawn.into(), toasts, reload)>
@@ -300,7 +300,7 @@ fn UsersBody(
                 } else {
                     token.created_by_name.clone().unwrap_or_else(|| "—".to_string()).into_any()
                 }}</td>
-                <td>{time::date(token.created_at, offset)}</td>
+                <td>{time::date(token.created_at, offset, i18n.0.get_untracked())}</td>
                 <td class="row-actions">
                     <button type="button" class="button button-quiet button-danger" on:click=move |_| {
                         if confirmed(i18n, UsersSaid::ConfirmDeleteToken) {
@@ -433,7 +433,7 @@ fn UsersBody(
                     <tbody>
                         {move || audit.get().entries.into_iter().map(|e| view! {
                             <tr data-action=e.action.clone()>
-                                <td>{time::when(e.at, now, offset)}</td>
+                                <td>{time::when(e.at, now, offset, i18n.0.get_untracked())}</td>
                                 <td>{if e.actor.is_empty() { "—".to_string() } else { e.actor.clone() }}</td>
                                 <td>{action_words(&e.action, i18n.0.get())}</td>
                                 <td>{[e.target.clone(), detail_words(&e.detail, i18n.0.get())].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")}</td>

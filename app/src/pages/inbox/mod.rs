@@ -352,7 +352,7 @@ fn ConversationList(
                 format!("{}{text}", if mine { "↩ " } else { "" })
             }),
         };
-        let at = time::when(summary.last_at, now, offset);
+        let at = time::when(summary.last_at, now, offset, i18n.0.get_untracked());
         view! {
             <li>
                 <a

@@ -7,7 +7,7 @@ mod simulator;
 
 use crate::api;
 use crate::components::document::{DocEditor, EditorTop};
-use crate::components::{signed_in, toaster, PageHeader};
+use crate::components::{browser, signed_in, toaster, PageHeader};
 use crate::i18n::{use_i18n, Text};
 use crate::live;
 use cocolu_core::api::status::Status;
@@ -166,6 +166,7 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
             });
         });
         selected.set(Some(editor.draft.with_untracked(|d| d.rules.len() - 1)));
+        browser::show_below("rule-editor");
     };
     let delete = Callback::new(move |()| {
         if let Some(index) = selected.get_untracked() {
@@ -216,7 +217,7 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
                                             editor.draft.update(|d| if let Some(r) = d.rules.get_mut(index) { r.enabled = on });
                                         }
                                     />
-                                    <button type="button" class="rule-pick" on:click=move |_| selected.set(Some(index)) aria-pressed=move || (selected.get() == Some(index)).to_string()>
+                                    <button type="button" class="rule-pick" on:click=move |_| { selected.set(Some(index)); browser::show_below("rule-editor"); } aria-pressed=move || (selected.get() == Some(index)).to_string()>
                                         // Named by what it is for; the id, which files and buttons use, beside it.
                                         {if description.trim().is_empty() {
                                             view! { <span class="rule-name">{id.clone()}</span> }.into_any()
@@ -243,7 +244,7 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
                     <button type="button" class="button" id="add-rule" on:click=add_rule>{i18n.t(RulesSaid::AddRule)}</button>
                 })}
             </section>
-            <div class="rules-editor">
+            <div class="rules-editor" id="rule-editor">
                 <fieldset class="plain" disabled=!admin>
                 {move || match selected.get() {
                     Some(index) if index < rows.with(Vec::len) => {

@@ -8,7 +8,8 @@ mod texts;
 use crate::api;
 use crate::components::document::{DocEditor, EditorTop};
 use crate::components::fields::{
-    dates_input, list_input, name_select, number_input, select_input, text_input, Field, ListStyle,
+    dates_input, list_input, name_select, number_input, select_input, shifts_input, text_input,
+    Field, ListStyle,
 };
 use crate::components::link::link_line;
 use crate::components::{browser, signed_in, toaster, with_data, PageHeader};
@@ -34,7 +35,7 @@ crate::i18n::page_texts!(SettingsSaid {
     TimeZone => ("Zona horaria", "Time zone"),
     TimeZoneHint => ("Escribe para buscar la ciudad, como Caracas o Madrid.", "Type to search for the city, such as Caracas or Madrid."),
     HoursSection => ("Horario", "Hours"),
-    HoursHint => ("Como 9-14, 17-20:30, separados por comas. Vacío es cerrado; 20-2 sigue pasada la medianoche.", "Such as 9-14, 17-20:30, separated by commas. Empty means closed; 20-2 goes on past midnight."),
+    HoursHint => ("Los horarios de cada día; un día sin horarios está cerrado. Un horario que termina antes de empezar (20:00–02:00) sigue pasada la medianoche.", "Each day's opening hours; a day without any is closed. Hours that end before they start (20:00–02:00) go on past midnight."),
     UseBrowserZone => ("Usar la de este dispositivo:", "Use this device's:"),
     RepliesSection => ("Respuestas automáticas", "Automatic replies"),
     ChannelSection => ("Canal de WhatsApp", "WhatsApp channel"),
@@ -377,7 +378,7 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
                 <p class="field-hint">{i18n.t(SettingsSaid::HoursHint)}</p>
                 <div class="hours-grid">
                     {days.into_iter().map(|(key, label, get, set)| {
-                        list_input(editor, Field::new(format!("hours-{key}"), label, format!("/hours/{key}")), ListStyle::Commas,
+                        shifts_input(editor, Field::new(format!("hours-{key}"), label, format!("/hours/{key}")),
                             move || editor.draft.with(get),
                             move |v| editor.draft.update(|s| set(s, v)))
                     }).collect_view()}

@@ -22,7 +22,6 @@ crate::i18n::page_texts!(ComposerSaid {
     NoApprovedTemplates => ("Tu cuenta no tiene plantillas aprobadas todavía.", "Your account has no approved templates yet."),
     ApprovedTemplate => ("Plantilla aprobada", "Approved template"),
     SendTemplate => ("Enviar plantilla", "Send template"),
-    ReplyQueued => ("Enviando tu respuesta…", "Sending your reply…"),
     ReplyFailed => ("No se pudo enviar", "Could not send"),
 });
 
@@ -48,9 +47,11 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
             let path = path.clone();
             leptos::task::spawn_local(async move {
                 match api::send::<Value>("POST", path, Some(json!({ "message": message }))).await {
+                    // The reply shows in the thread at once with its tick: no toast over the
+                    // conversation's header besides it.
                     Ok(_) => {
                         after();
-                        toasts.ok(ComposerSaid::ReplyQueued);
+                        toasts.clear_failures();
                     }
                     Err(failure) => toasts.failed(ComposerSaid::ReplyFailed, failure),
                 }

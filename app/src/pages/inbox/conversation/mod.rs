@@ -219,11 +219,14 @@ fn WindowState(
             return None;
         }
         let open = window_open.get();
-        let until = view
-            .state
-            .last_in_at
-            .filter(|_| open)
-            .map(|at| time::when(at + WINDOW_MS, time::now_ms(), offset));
+        let until = view.state.last_in_at.filter(|_| open).map(|at| {
+            time::when(
+                at + WINDOW_MS,
+                time::now_ms(),
+                offset,
+                i18n.0.get_untracked(),
+            )
+        });
         Some(view! {
             <p class="window-state" id="window-state" data-open=open.to_string()>
                 {match until {
@@ -276,7 +279,7 @@ fn Takeover(
             Some(until) => format!(
                 "{} {}",
                 i18n.t(ConversationSaid::BotPausedUntil)(),
-                time::when(until, time::now_ms(), offset)
+                time::when(until, time::now_ms(), offset, i18n.0.get_untracked())
             ),
             None => i18n.t(ConversationSaid::BotAnswers)().to_string(),
         }
@@ -521,7 +524,7 @@ fn bubble_view(
                 </ul>
             })}
             <footer class="bubble-meta">
-                <time>{time::when(bubble.at, now, offset)}</time>
+                <time>{time::when(bubble.at, now, offset, i18n.0.get_untracked())}</time>
                 {bubble.tick.map(|t| tick_view(t, i18n))}
             </footer>
         </article>

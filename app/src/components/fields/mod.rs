@@ -8,6 +8,9 @@ use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+mod calendar;
+pub use calendar::{dates_input, shifts_input};
+
 /// What a field needs: its element id, label, optional hint, and the JSON pointer its
 /// problems are reported at.
 pub struct Field {
@@ -198,89 +201,6 @@ where
     match style {
         ListStyle::Lines => lines_input(editor, field, 3, shown, change),
         ListStyle::Commas => line_input(editor, field, shown, change),
-    }
-}
-
-crate::i18n::page_texts!(DatesSaid {
-    NoDates => ("Ningún día todavía.", "No days yet."),
-    AddDate => ("Añadir día", "Add day"),
-    NewDate => ("Día que añadir", "Day to add"),
-    RemoveDate => ("Quitar", "Remove"),
-});
-
-/// Whole days (`YYYY-MM-DD`, what the file keeps), shown as the shop reads them (`25/12/2026`),
-/// each with a button to remove it, and a date picker to add one.
-pub fn dates_input<T>(
-    editor: DocEditor<T>,
-    field: Field,
-    get: impl Fn() -> Vec<String> + Send + Sync + 'static,
-    set: impl Fn(Vec<String>) + Send + Sync + 'static,
-) -> AnyView
-where
-    T: Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static,
-{
-    let i18n = use_i18n();
-    let (get, set) = (Signal::derive(get), Callback::new(set));
-    let picked = RwSignal::new(String::new());
-    let add = move || {
-        let day = picked.get_untracked();
-        if day.is_empty() {
-            return;
-        }
-        let mut days = get.get_untracked();
-        if !days.contains(&day) {
-            days.push(day);
-            days.sort();
-            set.run(days);
-        }
-        picked.set(String::new());
-    };
-    let new_id = format!("{}-new", field.id);
-    let add_id = format!("{}-add", field.id);
-    let list_id = field.id.clone();
-    let control = view! {
-        <ul class="date-list" id=list_id>
-            {move || {
-                let days = get.get();
-                if days.is_empty() {
-                    return view! { <li class="field-hint">{i18n.t(DatesSaid::NoDates)}</li> }.into_any();
-                }
-                days.into_iter().map(|day| {
-                    let shown = day_as_read(&day);
-                    let remove_label = format!("{} {shown}", i18n.t(DatesSaid::RemoveDate)());
-                    view! {
-                        <li class="label-chip date-chip">
-                            {shown}
-                            <button type="button" class="chip-remove" aria-label=remove_label on:click=move |_| {
-                                let day = day.clone();
-                                set.run(get.get_untracked().into_iter().filter(|d| *d != day).collect());
-                            }>"✕"</button>
-                        </li>
-                    }
-                }).collect_view().into_any()
-            }}
-        </ul>
-        <div class="date-add">
-            <label class="visually-hidden" for=new_id.clone()>{i18n.t(DatesSaid::NewDate)}</label>
-            <input type="date" id=new_id prop:value=picked
-                on:input=move |ev| picked.set(event_target_value(&ev))
-                on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); add() } />
-            <button type="button" class="button" id=add_id disabled=move || picked.with(String::is_empty)
-                on:click=move |_| add()>{i18n.t(DatesSaid::AddDate)}</button>
-        </div>
-    };
-    frame(editor, field, control)
-}
-
-/// `2026-12-25` as `25/12/2026`; anything else (a hand edit the server will point out) as it
-/// is written.
-fn day_as_read(day: &str) -> String {
-    let mut parts = day.splitn(3, '-');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(y), Some(m), Some(d)) if y.len() == 4 && m.len() == 2 && d.len() == 2 => {
-            format!("{d}/{m}/{y}")
-        }
-        _ => day.to_string(),
     }
 }
 
