@@ -1366,6 +1366,18 @@ async fn settings_take_hours_as_people_write_them_and_offer_the_device_s_time_zo
     );
     assert_eq!(saved["hours"]["saturday"], json!([]));
     assert_eq!(saved["time_zone"], json!(zone));
+    // The pinned save bar keeps to one row on a phone.
+    let bar = client
+        .execute(
+            "return document.getElementById('save-bar').getBoundingClientRect().height;",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert!(
+        bar.as_f64().is_some_and(|h| h < 60.0),
+        "save bar {bar} px high"
+    );
     show(client, "#hours-monday").await;
     save_screenshot(client, "settings-hours-375.png").await;
 

@@ -304,6 +304,8 @@ async fn the_pairing_screen_shows_the_qr_code_in_the_browser() {
     let browser = open_with(&app, "/settings", 1280, 900).await;
     let client = browser.client();
     wait_for(client, "#meta-connection").await;
+    // What WhatsApp Web means is said once it is the choice, not while Meta is.
+    assert!(client.find(Locator::Css("#channel-hint")).await.is_err());
 
     client
         .find(Locator::Css("#channel"))
@@ -312,6 +314,7 @@ async fn the_pairing_screen_shows_the_qr_code_in_the_browser() {
         .select_by_value("whatsapp_web")
         .await
         .expect("chosen");
+    wait_text(client, "#channel-hint", "no es la API oficial").await;
     press(client, "#save").await;
     wait_text(client, "#save-bar", "Todo guardado").await;
     wait_text(client, "#link-state", "Vincula el teléfono").await;

@@ -67,8 +67,8 @@ crate::i18n::page_texts!(SettingsSaid {
     OptInWords => ("Palabras para volver a darse de alta", "Words to opt back in"),
     OptInTemplate => ("Confirmación del alta", "Opt-in confirmation"),
     ChannelChoice => ("Conectar por", "Connect through"),
-    ChannelMeta => ("API de WhatsApp Cloud (Meta)", "WhatsApp Cloud API (Meta)"),
-    ChannelWeb => ("WhatsApp Web (tu número, con código QR)", "WhatsApp Web (your own number, by QR code)"),
+    ChannelMeta => ("API oficial de Meta", "Meta's official API"),
+    ChannelWeb => ("WhatsApp Web, con código QR", "WhatsApp Web, by QR code"),
     ChannelHint => (
         "WhatsApp Web no es la API oficial: WhatsApp puede bloquear el número, y no hay plantillas aprobadas. Guarda para vincular.",
         "WhatsApp Web is not the official API: WhatsApp may ban the number, and there are no approved templates. Save to link.",
@@ -366,10 +366,14 @@ fn SettingsEditor(loaded: Loaded) -> impl IntoView {
             </fieldset>
             <fieldset class="form-section card">
                 <legend>{i18n.t(SettingsSaid::ChannelSection)}</legend>
-                {select_input(editor, Field::new("channel", SettingsSaid::ChannelChoice, "/channel").hint(SettingsSaid::ChannelHint),
+                {select_input(editor, Field::new("channel", SettingsSaid::ChannelChoice, "/channel"),
                     vec![("meta".into(), SettingsSaid::ChannelMeta.into()), ("whatsapp_web".into(), SettingsSaid::ChannelWeb.into())],
                     move || editor.draft.with(|s| s.channel.key().to_string()),
                     move |v| editor.draft.update(|s| s.channel = ChannelKind::try_from(v).unwrap_or_default()))}
+                // What choosing WhatsApp Web means, while it is the choice.
+                {move || editor.draft.with(|s| s.channel == ChannelKind::WhatsappWeb).then(|| view! {
+                    <p class="field-hint" id="channel-hint">{i18n.t(SettingsSaid::ChannelHint)}</p>
+                })}
                 // The link with the phone, right under the choice that started it.
                 {move || uses_web.get().then(|| view! { <WebLink link /> })}
             </fieldset>

@@ -548,10 +548,8 @@ crate::i18n::page_texts!(ConversationSaid {
     ImageSentAlt => ("Foto enviada al cliente", "Photo sent to the customer"),
     Reacted => ("Reaccionó con", "Reacted with"),
     WindowOpenUntil => ("Puedes escribirle hasta", "You can write to them until"),
-    WindowShut => (
-        "Ventana de 24 horas cerrada: solo una plantilla aprobada",
-        "24-hour window closed: only an approved template",
-    ),
+    // Short: the composer below says what it means and offers the templates.
+    WindowShut => ("Ventana de 24 horas cerrada", "24-hour window closed"),
     ShowContact => ("Contacto", "Contact"),
     ShowThread => ("Mensajes", "Messages"),
     TakenOver => ("Atiendes tú: el bot está en pausa para este cliente.", "You are answering: the bot is paused for this customer."),
