@@ -189,6 +189,7 @@ texts! {
     NavRules => ("Reglas", "Rules"),
     NavTemplates => ("Textos", "Texts"),
     NavQuickReplies => ("Respuestas rápidas", "Quick replies"),
+    NavQuickShort => ("Rápidas", "Quick"),
     NavAnalytics => ("Analítica", "Analytics"),
     NavSettings => ("Ajustes", "Settings"),
     NavUsers => ("Usuarios", "Users"),

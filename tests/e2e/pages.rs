@@ -1320,6 +1320,31 @@ async fn on_a_phone_an_open_conversation_takes_the_whole_screen_with_the_contact
         rect(client, "#sidebar").await[2] <= 64.0,
         "the rail stays narrow"
     );
+    // Each page's icon has its word under it (a phone has no hover to tell them apart).
+    let rail = client
+        .find(Locator::Css(".nav-list"))
+        .await
+        .expect("the rail")
+        .text()
+        .await
+        .expect("text");
+    for word in [
+        "Resumen", "Bandeja", "Reglas", "Textos", "Rápidas", "Ajustes",
+    ] {
+        assert!(rail.contains(word), "{word} under its icon: {rail:?}");
+    }
+    let widest = client
+        .execute(
+            "return Math.max(...[...document.querySelectorAll('.nav-short')]
+                 .map(e => e.getBoundingClientRect().right));",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert!(
+        widest.as_f64().is_some_and(|right| right <= 64.0),
+        "the words fit the rail: {widest}"
+    );
     browser.close().await;
 }
 

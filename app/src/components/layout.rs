@@ -46,6 +46,8 @@ struct NavItem {
     href: &'static str,
     icon: IconName,
     label: Text,
+    /// The word under the icon on a phone's rail (the label, when it is short enough).
+    short: Text,
 }
 
 const NAV: [NavItem; 6] = [
@@ -53,31 +55,37 @@ const NAV: [NavItem; 6] = [
         href: "/",
         icon: IconName::Overview,
         label: Text::NavOverview,
+        short: Text::NavOverview,
     },
     NavItem {
         href: "/inbox",
         icon: IconName::Inbox,
         label: Text::NavInbox,
+        short: Text::NavInbox,
     },
     NavItem {
         href: "/rules",
         icon: IconName::Rules,
         label: Text::NavRules,
+        short: Text::NavRules,
     },
     NavItem {
         href: "/templates",
         icon: IconName::Templates,
         label: Text::NavTemplates,
+        short: Text::NavTemplates,
     },
     NavItem {
         href: "/quick-replies",
         icon: IconName::QuickReplies,
         label: Text::NavQuickReplies,
+        short: Text::NavQuickShort,
     },
     NavItem {
         href: "/analytics",
         icon: IconName::Analytics,
         label: Text::NavAnalytics,
+        short: Text::NavAnalytics,
     },
 ];
 
@@ -87,11 +95,13 @@ const ADMIN_NAV: [NavItem; 2] = [
         href: "/settings",
         icon: IconName::Settings,
         label: Text::NavSettings,
+        short: Text::NavSettings,
     },
     NavItem {
         href: "/users",
         icon: IconName::Users,
         label: Text::NavUsers,
+        short: Text::NavUsers,
     },
 ];
 
@@ -109,6 +119,7 @@ fn nav_links(items: &'static [NavItem], i18n: I18n) -> impl IntoView {
                     <a href=item.href aria-current=current>
                         <Icon name=item.icon />
                         <span class="nav-label">{label}</span>
+                        <span class="nav-short" aria-hidden="true">{i18n.t(item.short)}</span>
                     </a>
                 </li>
             }
