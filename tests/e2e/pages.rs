@@ -1320,6 +1320,15 @@ async fn on_a_phone_an_open_conversation_takes_the_whole_screen_with_the_contact
         rect(client, "#sidebar").await[2] <= 64.0,
         "the rail stays narrow"
     );
+    // The search takes two rows: the box, then the filter beside Buscar.
+    let (filter, button) = (
+        rect(client, "#inbox-filter").await,
+        rect(client, ".inbox-search .button").await,
+    );
+    assert!(
+        rect(client, "#inbox-q").await[1] < filter[1] && (filter[1] - button[1]).abs() < 24.0,
+        "filter {filter:?} and Buscar {button:?} on one row"
+    );
     // Each page's icon has its word under it (a phone has no hover to tell them apart).
     let rail = client
         .find(Locator::Css(".nav-list"))

@@ -23,7 +23,7 @@ crate::i18n::page_texts!(InboxSaid {
     FilterLabel => ("Mostrar", "Show"),
     ConversationsTitle => ("Conversaciones", "Conversations"),
     SearchLabel => ("Buscar conversaciones", "Search conversations"),
-    SearchPlaceholder => ("Nombre, teléfono o palabras de un mensaje", "Name, phone or words of a message"),
+    SearchPlaceholder => ("Nombre, teléfono o texto", "Name, phone or text"),
     Search => ("Buscar", "Search"),
     ThreadLabel => ("Conversación abierta", "Open conversation"),
     PickConversation => ("Elige una conversación para leerla y responder.", "Pick a conversation to read it and reply."),
