@@ -94,7 +94,8 @@ async fn stats(
     let now = state.clock.now_ms();
     let time_zone_name = state.data.settings.get().time_zone.clone();
     let time_zone = cocolu_core::settings::time_zone(&state.data.settings.get());
-    let (from, to) = match query.days {
+    // With `days`, the first day of the series (every day of it is listed, quiet ones too).
+    let (from, to, first_day) = match query.days {
         Some(days) if (1..=366).contains(&days) => {
             let today = state
                 .clock
@@ -107,7 +108,7 @@ async fn stats(
             let start = first
                 .to_zoned_datetime(time_zone.clone())
                 .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-            (start.timestamp().as_millisecond(), now + 1)
+            (start.timestamp().as_millisecond(), now + 1, Some(first))
         }
         Some(_) => {
             return Err(ApiError::BadRequest(
@@ -117,7 +118,7 @@ async fn stats(
         None => {
             let to = checked_time("to", query.to)?.unwrap_or(now + 1);
             let from = checked_time("from", query.from)?.unwrap_or(to - 7 * 24 * 3600 * 1000);
-            (from, to)
+            (from, to, None)
         }
     };
     if from >= to {
@@ -178,6 +179,17 @@ async fn stats(
                 .unwrap_or_default(),
         };
         *buckets.entry(key).or_default() += counts;
+    }
+    // A chart of the last days shows each of them, a day without messages as zero (at most
+    // 366: `days` is bounded above).
+    if let (Some(mut day), Some(days), Bucket::Day) = (first_day, query.days, query.bucket) {
+        for _ in 0..days {
+            buckets.entry(day.to_string()).or_default();
+            match day.tomorrow() {
+                Ok(next) => day = next,
+                Err(_) => break,
+            }
+        }
     }
     let points = buckets
         .into_iter()

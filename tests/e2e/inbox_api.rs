@@ -241,6 +241,21 @@ async fn statistics_count_what_the_log_holds() {
     assert_eq!(days["time_zone"], "America/Caracas");
     let bucket = days["points"][0]["bucket"].as_str().expect("a day");
     assert_eq!(bucket.len(), "2026-11-28".len(), "{bucket}");
+
+    // The last 7 days list each day, the quiet ones with zeros, oldest first, today last.
+    let week = app.get_json("/api/stats?days=7").await;
+    let points = week["points"].as_array().expect("points");
+    let buckets: Vec<&str> = points
+        .iter()
+        .map(|p| p["bucket"].as_str().expect("a day"))
+        .collect();
+    assert_eq!(buckets.len(), 7, "{buckets:?}");
+    assert!(buckets.windows(2).all(|w| w[0] < w[1]), "{buckets:?}");
+    let received: Vec<u64> = points
+        .iter()
+        .map(|p| p["received"].as_u64().expect("a count"))
+        .collect();
+    assert_eq!(received, vec![0, 0, 0, 0, 0, 0, 1], "{buckets:?}");
 }
 
 #[tokio::test]

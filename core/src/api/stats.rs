@@ -84,6 +84,8 @@ pub struct StatsPoint {
 pub struct Stats {
     /// The time zone days are counted in.
     pub time_zone: String,
+    /// The series, oldest first. With `days` and day buckets, every day of the range is
+    /// listed (a day without messages with zeros); otherwise only the buckets with messages.
     pub points: Vec<StatsPoint>,
     pub totals: HourCounts,
     /// How long customers waited for a first answer, by the bot and by people.
