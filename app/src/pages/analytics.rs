@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::components::{with_data, Figure, PageHeader};
-use crate::i18n::{use_i18n, Text};
+use crate::i18n::{use_i18n, Lang, Text};
 use cocolu_core::api::stats::{Median, Stats, StatsPoint};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -205,7 +205,8 @@ fn daily_bars(points: Vec<StatsPoint>) -> impl IntoView {
         .enumerate()
         .map(|(i, p)| {
             let shown = (i % every == 0 && last - i >= every / 2) || i == last;
-            view! { <span class="chart-date">{shown.then(|| day_month(&p.bucket))}</span> }
+            let lang = i18n.0.get_untracked();
+            view! { <span class="chart-date">{shown.then(|| day_month(&p.bucket, lang))}</span> }
         })
         .collect_view();
     view! {
@@ -251,10 +252,15 @@ const WEEKDAYS: [Text; 7] = [
     Text::Sunday,
 ];
 
-/// `28/11` for the day `2026-11-28` (as dates read elsewhere in the dashboard).
-fn day_month(bucket: &str) -> String {
-    match (bucket.get(5..7), bucket.get(8..10)) {
-        (Some(month), Some(day)) => format!("{day}/{month}"),
+/// `28 nov` for the day `2026-11-28` (`28 Nov` in English), as dates read elsewhere in the
+/// dashboard; anything else as it is.
+fn day_month(bucket: &str, lang: Lang) -> String {
+    let number = |range: std::ops::Range<usize>| bucket.get(range)?.parse::<u32>().ok();
+    match (number(0..4), number(5..7), number(8..10)) {
+        (Some(year), Some(month @ 1..=12), Some(day)) if bucket.len() == 10 => {
+            let year = i64::from(year);
+            crate::time::calendar_day(year, month, day, lang, Some(year))
+        }
         _ => bucket.to_string(),
     }
 }
@@ -351,8 +357,9 @@ mod tests {
 
     #[test]
     fn a_day_reads_as_day_and_month() {
-        assert_eq!(day_month("2026-11-28"), "28/11");
-        assert_eq!(day_month("2026-01-05"), "05/01");
-        assert_eq!(day_month("odd"), "odd");
+        assert_eq!(day_month("2026-11-28", Lang::Es), "28 nov");
+        assert_eq!(day_month("2026-01-05", Lang::En), "5 Jan");
+        assert_eq!(day_month("odd", Lang::Es), "odd");
+        assert_eq!(day_month("2026-13-05", Lang::Es), "2026-13-05");
     }
 }
