@@ -56,7 +56,7 @@ fn day_name(day: i64, lang: Lang, leave_out_year: Option<i64>) -> String {
 }
 
 /// `25 dic 2026` for the 25th of December 2026 (the year left out when it is `leave_out_year`).
-pub fn calendar_day(
+fn calendar_day(
     year: i64,
     month: u32,
     date: u32,
@@ -72,6 +72,28 @@ pub fn calendar_day(
         format!("{date} {month}")
     } else {
         format!("{date} {month} {year}")
+    }
+}
+
+/// A day as the files write it (`2026-12-25`) as the shop reads it: `25 dic 2026`, or `25 dic`
+/// without `with_year`; `None` for what is not such a day.
+pub fn file_day(text: &str, lang: Lang, with_year: bool) -> Option<String> {
+    let number = |part: Option<&str>, len: usize| {
+        part.filter(|p| p.len() == len)
+            .and_then(|p| p.parse::<u32>().ok())
+    };
+    let mut parts = text.splitn(3, '-');
+    match (
+        number(parts.next(), 4),
+        number(parts.next(), 2),
+        number(parts.next(), 2),
+    ) {
+        (Some(year), Some(month @ 1..=12), Some(date @ 1..=31)) => {
+            let year = i64::from(year);
+            let leave_out = (!with_year).then_some(year);
+            Some(calendar_day(year, month, date, lang, leave_out))
+        }
+        _ => None,
     }
 }
 

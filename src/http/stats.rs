@@ -94,8 +94,8 @@ async fn stats(
     let now = state.clock.now_ms();
     let time_zone_name = state.data.settings.get().time_zone.clone();
     let time_zone = cocolu_core::settings::time_zone(&state.data.settings.get());
-    // With `days`, the first day of the series (every day of it is listed, quiet ones too).
-    let (from, to, first_day) = match query.days {
+    // With `days`, the series' first day and its length (every day of it is listed).
+    let (from, to, whole_days) = match query.days {
         Some(days) if (1..=366).contains(&days) => {
             let today = state
                 .clock
@@ -108,7 +108,11 @@ async fn stats(
             let start = first
                 .to_zoned_datetime(time_zone.clone())
                 .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-            (start.timestamp().as_millisecond(), now + 1, Some(first))
+            (
+                start.timestamp().as_millisecond(),
+                now + 1,
+                Some((first, days)),
+            )
         }
         Some(_) => {
             return Err(ApiError::BadRequest(
@@ -182,7 +186,7 @@ async fn stats(
     }
     // A chart of the last days shows each of them, a day without messages as zero (at most
     // 366: `days` is bounded above).
-    if let (Some(mut day), Some(days), Bucket::Day) = (first_day, query.days, query.bucket) {
+    if let (Some((mut day, days)), Bucket::Day) = (whole_days, query.bucket) {
         for _ in 0..days {
             buckets.entry(day.to_string()).or_default();
             match day.tomorrow() {

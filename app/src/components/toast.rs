@@ -58,7 +58,7 @@ pub fn toaster() -> Toaster {
 impl Toaster {
     /// A success.
     pub fn ok(self, text: impl Into<Words>) {
-        self.show(Tone::Ok, text.into(), None);
+        self.show(Tone::Ok, text, None);
     }
 
     /// A refused or failed request: `text`, then why, in the dashboard's language.
@@ -83,15 +83,13 @@ impl Toaster {
 
     /// A failure, with words that say why.
     pub fn error(self, text: impl Into<Words>, detail: impl Into<String>) {
-        self.show(Tone::Error, text.into(), Some(detail.into()));
+        self.show(Tone::Error, text, Some(detail.into()));
     }
 
     /// Takes away the failures on screen: what they reported has since worked.
     pub fn clear_failures(self) {
         if let Some(toasts) = self.0 {
-            toasts
-                .list
-                .try_update(|list| list.retain(|t| t.tone != Tone::Error));
+            toasts.list.try_update(drop_failures);
         }
     }
 
@@ -103,6 +101,11 @@ impl Toaster {
     }
 }
 
+/// Takes the failures out of the toasts on screen.
+fn drop_failures(list: &mut Vec<Toast>) {
+    list.retain(|t| t.tone != Tone::Error);
+}
+
 fn push_toast(toasts: Toasts, tone: Tone, text: Words, detail: Option<String>) {
     // A late answer may come after the layout (and its toasts) went: nothing to show then.
     let Some(id) = toasts.next.try_get_value() else {
@@ -112,7 +115,7 @@ fn push_toast(toasts: Toasts, tone: Tone, text: Words, detail: Option<String>) {
     toasts.list.update(|list| {
         // A success answers the failures before it: they would otherwise stay beside it.
         if tone == Tone::Ok {
-            list.retain(|t| t.tone != Tone::Error);
+            drop_failures(list);
         }
         list.push(Toast {
             id,

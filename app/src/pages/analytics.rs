@@ -255,14 +255,7 @@ const WEEKDAYS: [Text; 7] = [
 /// `28 nov` for the day `2026-11-28` (`28 Nov` in English), as dates read elsewhere in the
 /// dashboard; anything else as it is.
 fn day_month(bucket: &str, lang: Lang) -> String {
-    let number = |range: std::ops::Range<usize>| bucket.get(range)?.parse::<u32>().ok();
-    match (number(0..4), number(5..7), number(8..10)) {
-        (Some(year), Some(month @ 1..=12), Some(day)) if bucket.len() == 10 => {
-            let year = i64::from(year);
-            crate::time::calendar_day(year, month, day, lang, Some(year))
-        }
-        _ => bucket.to_string(),
-    }
+    crate::time::file_day(bucket, lang, false).unwrap_or_else(|| bucket.to_string())
 }
 
 /// Customers' messages by weekday and hour: darker is busier.

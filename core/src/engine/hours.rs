@@ -32,8 +32,17 @@ fn parse_time(text: &str) -> Option<u16> {
     (m < 60 && (h < 24 || (h == 24 && m == 0))).then(|| h * 60 + m)
 }
 
+impl Range {
+    /// Its start and end as a time picker shows them: `("09:00", "14:00")` (an end written
+    /// `24:00` is midnight, `00:00`).
+    pub fn picker_times(self) -> (String, String) {
+        let hh_mm = |minutes: u16| format!("{:02}:{:02}", minutes / 60 % 24, minutes % 60);
+        (hh_mm(self.start), hh_mm(self.end))
+    }
+}
+
 /// A range as people write it: `09:00-14:00`, `9-14`, `17 – 20:30`.
-fn parse_range(text: &str) -> Option<Range> {
+pub fn parse_range(text: &str) -> Option<Range> {
     let (start, end) = text.split_once(['-', '–', '—'])?;
     let range = Range {
         start: parse_time(start)?,

@@ -83,21 +83,7 @@ where
 /// `2026-12-25` as `25 dic 2026`; anything else (a hand edit the server will point out) as it
 /// is written.
 fn day_as_read(day: &str, lang: crate::i18n::Lang) -> String {
-    let number = |part: Option<&str>, len: usize| {
-        part.filter(|p| p.len() == len)
-            .and_then(|p| p.parse::<u32>().ok())
-    };
-    let mut parts = day.splitn(3, '-');
-    match (
-        number(parts.next(), 4),
-        number(parts.next(), 2),
-        number(parts.next(), 2),
-    ) {
-        (Some(year), Some(month @ 1..=12), Some(date @ 1..=31)) => {
-            crate::time::calendar_day(i64::from(year), month, date, lang, None)
-        }
-        _ => day.to_string(),
-    }
+    crate::time::file_day(day, lang, true).unwrap_or_else(|| day.to_string())
 }
 
 crate::i18n::page_texts!(ShiftsSaid {
@@ -201,23 +187,10 @@ where
     frame(editor, field, control)
 }
 
-/// A shift as the time pickers show it: `9-14` is `("09:00", "14:00")`, `17-20:30` is
-/// `("17:00", "20:30")`; `None` for what is not two times of day.
+/// A shift as the time pickers show it, read as the server reads hours: `9-14` is
+/// `("09:00", "14:00")`, `17-20:30` is `("17:00", "20:30")`; `None` for what is not a range.
 pub fn shift_times(range: &str) -> Option<(String, String)> {
-    let (from, to) = range.split_once('-')?;
-    Some((time_of_day(from)?, time_of_day(to)?))
-}
-
-/// `9`, `9:30` or `09:30` as `09:30`.
-fn time_of_day(text: &str) -> Option<String> {
-    let text = text.trim();
-    let (hours, minutes) = text.split_once(':').unwrap_or((text, "0"));
-    let digits = |s: &str| !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(hours) || !digits(minutes) {
-        return None;
-    }
-    let (hours, minutes): (u32, u32) = (hours.parse().ok()?, minutes.parse().ok()?);
-    (hours < 24 && minutes < 60).then(|| format!("{hours:02}:{minutes:02}"))
+    cocolu_core::engine::hours::parse_range(range).map(|r| r.picker_times())
 }
 
 #[cfg(test)]
@@ -231,6 +204,9 @@ mod tests {
         assert_eq!(shift_times("17-20:30"), times("17:00", "20:30"));
         assert_eq!(shift_times(" 09:00 - 18:00 "), times("09:00", "18:00"));
         assert_eq!(shift_times("20-2"), times("20:00", "02:00"));
+        // Every way the server reads a range shows on the pickers.
+        assert_eq!(shift_times("9.30 – 14h"), times("09:30", "14:00"));
+        assert_eq!(shift_times("18-24"), times("18:00", "00:00"));
         for unreadable in [
             "mañana", "9", "25-26", "9:60-10", "-", "9-", "123-4", "9:5:1-10",
         ] {
