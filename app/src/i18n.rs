@@ -279,6 +279,7 @@ texts! {
     Saved => ("Guardado", "Saved"),
     Add => ("Añadir", "Add"),
     ConflictToast => ("El archivo cambió mientras editabas", "The file changed while you were editing"),
+    ViaApi => ("por API", "via API"),
     ReloadedFromFile => ("Se cargaron los cambios hechos en el archivo", "The changes made in the file were loaded"),
     HandEditBroken => (
         "La última edición a mano del archivo tiene errores; sigue en uso la última versión correcta:",
@@ -350,6 +351,15 @@ fn meta_text(code: i64) -> Option<Text> {
         1 | 2 | 131000 | 131016 => Text::MetaTemporary,
         _ => return None,
     })
+}
+
+/// Who sent a reply, as the dashboard names them: a username, or an API token's name
+/// (`token:copia` is "copia (por API)").
+pub fn sender(user: &str, lang: Lang) -> String {
+    match user.strip_prefix("token:") {
+        Some(name) => format!("{name} ({})", Text::ViaApi.get(lang)),
+        None => user.to_string(),
+    }
 }
 
 /// An error Meta answered, in `lang`: its meaning when the code is known (Meta's own text

@@ -275,6 +275,8 @@ async fn contact_state(
     ApiJson(ContactView {
         state: remembered,
         always_open: !windowed(&state),
+        // Only Meta's Cloud API takes an upload from the dashboard.
+        sends_files: state.data.settings.get().channel == ChannelKind::Meta,
     })
 }
 

@@ -257,13 +257,7 @@ pub(crate) async fn sign_in_as(client: &Client, app: &TestApp, username: &str, p
 }
 
 pub(crate) async fn heading(client: &Client) -> String {
-    client
-        .find(Locator::Css("h1"))
-        .await
-        .expect("h1")
-        .text()
-        .await
-        .expect("text")
+    crate::pages::text_of(client, "h1").await
 }
 
 /// Waits until the page's heading reads `text` (a page's code may still be loading when the
@@ -416,13 +410,7 @@ async fn the_sign_in_page_has_a_language_switch() {
     assert_eq!(heading(client).await, "Iniciar sesión");
     click(client, ".language-switch").await;
     wait_for_heading(client, "Sign in").await;
-    let label = client
-        .find(Locator::Css("label[for='username']"))
-        .await
-        .expect("label")
-        .text()
-        .await
-        .expect("text");
+    let label = crate::pages::text_of(client, "label[for='username']").await;
     assert_eq!(label, "Username");
     save_screenshot(client, "login-english-375.png").await;
     // Remembered: the next page comes in English from the server, and signing in keeps it.
@@ -510,23 +498,10 @@ async fn the_overview_shows_todays_numbers_and_follows_them_live() {
         return;
     };
     let client = browser.client();
-    let received = || async {
-        client
-            .find(Locator::Css("#today-received .figure-value"))
-            .await
-            .expect("today's received figure")
-            .text()
-            .await
-            .expect("text")
-    };
+    let received =
+        || async { crate::pages::text_of(client, "#today-received .figure-value").await };
     assert_eq!(received().await, "0");
-    let alerts = client
-        .find(Locator::Css("#alerts"))
-        .await
-        .expect("alerts")
-        .text()
-        .await
-        .expect("text");
+    let alerts = crate::pages::text_of(client, "#alerts").await;
     assert!(alerts.contains("Avisos"), "{alerts}");
 
     let body = crate::helpers::text_message(

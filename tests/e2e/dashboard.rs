@@ -427,3 +427,81 @@ async fn analytics_show_the_numbers_a_seeded_log_implies() {
         assert!(html.contains(label), "the heatmap shows {label}");
     }
 }
+
+/// The overview's alert for a broken hand edit names the file, the line and column and what is
+/// wrong in the page's language, and leads to the page that edits it; without Meta's details
+/// the channel card leads to Ajustes instead of naming a server file.
+#[tokio::test]
+async fn the_overview_words_a_broken_hand_edit_and_leads_to_where_it_is_fixed() {
+    let app = crate::helpers::spawn_app_with(|config| config.meta.access_token = None).await;
+    let path = app.data_path().join("rules.json");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let broken = text.replace("\"template\": \"precios\"", "\"template\": \"no_existe\"");
+    std::fs::write(&path, &broken).expect("write");
+    let mut status = serde_json::Value::Null;
+    for _ in 0..100 {
+        status = app.get("/api/status").await.json().await.expect("status");
+        if status["file_problems"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let line = &status["file_problems"][0]["line"];
+    let english = status["file_problems"][0]["message"]
+        .as_str()
+        .expect("message")
+        .to_string();
+
+    let session = app.admin_session().await;
+    for (cookie, said, fix, channel) in [
+        (
+            session.cookie.clone(),
+            format!("rules.json, línea {line}, columna"),
+            "Corregir",
+            "Sin conectar",
+        ),
+        (
+            format!("{}; cocolu_lang=en", session.cookie),
+            format!("rules.json, line {line}, column"),
+            "Fix it",
+            "Not connected",
+        ),
+    ] {
+        let html = app
+            .page_with_cookie("/", &cookie)
+            .await
+            .text()
+            .await
+            .expect("html");
+        let html = crate::helpers::without_markers(&html);
+        // What the page shows, without the data it carries for the browser.
+        let mut page = String::new();
+        for (i, part) in html.split("<script").enumerate() {
+            let outside = if i == 0 {
+                Some(part)
+            } else {
+                part.split_once("</script>").map(|(_, rest)| rest)
+            };
+            page.push_str(outside.unwrap_or_default());
+        }
+        let shown = without_tags(&page);
+        assert!(shown.contains(&said), "{shown}");
+        assert!(
+            shown.contains("no_existe") && !shown.contains(&english),
+            "the problem in the server's English words: {shown}"
+        );
+        assert!(shown.contains(fix) && shown.contains(channel), "{shown}");
+        assert!(
+            html.contains(r#"href="/rules" class="alert-link""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r##"href="/settings#meta-connection""##),
+            "{html}"
+        );
+        assert!(!shown.contains("/etc/cocolu"), "{shown}");
+    }
+}

@@ -601,15 +601,9 @@ async fn rules_are_named_by_their_purpose_and_replies_show_what_they_send() {
         return;
     };
     let client = browser.client();
-    // The list names a rule by what it is for, with its id beside it.
-    let row = wait_text(
-        client,
-        "#rule-rows [data-rule='menu'] .rule-name",
-        "Saludos",
-    )
-    .await;
+    // The list names a rule by what it is for; its id is left to the form's "Avanzado".
+    let row = wait_text(client, "#rule-rows [data-rule='menu']", "Saludos").await;
     assert!(!row.contains("menu"), "{row}");
-    wait_text(client, "#rule-rows [data-rule='menu'] .rule-id", "menu").await;
 
     // A reply that sends a template shows the template's text, not its name.
     press(client, "#add-rule").await;
@@ -685,6 +679,10 @@ async fn the_rules_page_shows_a_broken_hand_edit_and_a_conflict_with_both_versio
     wait_for(client, "#changed-on-disk").await;
     press(client, "#save").await;
     wait_for(client, "#conflict").await;
+    // Said once, by the conflict's section: the notice it replaces goes, and no toast repeats it.
+    wait_gone(client, "#changed-on-disk").await;
+    let toasts = text_of(client, "#toasts").await;
+    assert!(!toasts.contains("cambió"), "{toasts}");
     // Only the lines that differ, with a little around them, not two whole files.
     wait_text(client, "#conflict-changes", "Cambiado en el panel").await;
     assert_eq!(change_of(client, "Cambiado en el panel").await, "mine");
@@ -769,13 +767,7 @@ async fn templates_preview_as_typed_and_save_to_the_templates_folder() {
         "¡Hola, María! Bienvenido a Mi Tienda.",
     )
     .await;
-    let bold = client
-        .find(Locator::Css("#template-preview .wa-bold"))
-        .await
-        .expect("bold")
-        .text()
-        .await
-        .expect("text");
+    let bold = text_of(client, "#template-preview .wa-bold").await;
     assert_eq!(bold, "Mi Tienda");
 
     // An unclosed variable is explained at once and the text cannot be saved.
@@ -815,6 +807,10 @@ async fn settings_save_and_the_connection_test_reports_metas_answer() {
     let client = browser.client();
     let url = wait_text(client, "#webhook-url", "/webhook").await;
     assert_eq!(url, app.url("/webhook"), "the webhook URL is this server's");
+    // On a laptop a shift's pickers have room for a 12-hour "09:00 AM" and the picker's icon
+    // (the days' columns were once too narrow for it: "09:0").
+    let narrowest = -extreme(client, ".shift input[type=time]", "-width").await;
+    assert!(narrowest >= 115.0, "a time picker is {narrowest} px wide");
     wait_text(client, "#verify-token", crate::helpers::VERIFY_TOKEN).await;
     // The server's environment sets the connection here: shown masked and locked.
     wait_for(client, "#meta-access-token:disabled").await;
@@ -868,13 +864,7 @@ async fn settings_save_and_the_connection_test_reports_metas_answer() {
     // The save bar says it is saved; the refusal before it does not stay on screen, and no
     // toast repeats the bar.
     wait_gone(client, "#toasts .toast[data-tone='error']").await;
-    let toasts = client
-        .find(Locator::Css("#toasts"))
-        .await
-        .expect("toasts")
-        .text()
-        .await
-        .expect("text");
+    let toasts = text_of(client, "#toasts").await;
     assert!(!toasts.contains("Guardado"), "{toasts}");
     let saved = std::fs::read_to_string(app.data_path().join("settings.json")).expect("settings");
     assert!(
@@ -901,9 +891,26 @@ async fn users_invite_make_tokens_and_read_the_audit_log() {
     wait_for(client, "#users tr[data-user='admin']").await;
     wait_for(client, "#audit tr[data-action='setup']").await;
     type_into(client, "#invitation-note", "Luis, de la tarde").await;
+    // How long it stays valid is picked in days, not typed in hours.
+    let choices = wait_text(client, "#invitation-hours", "1 semana").await;
+    assert!(
+        choices.contains("3 días") && !choices.contains("horas"),
+        "{choices}"
+    );
     press(client, "#invite").await;
     let secret = wait_text(client, "#new-secret", "/register").await;
-    assert!(secret.contains("Código de invitación"), "{secret}");
+    assert!(
+        secret.contains("Invitación creada") && secret.contains("Ya la envié"),
+        "{secret}"
+    );
+    // The code is shown once, inside its link, not a second time on its own.
+    assert!(
+        client
+            .find(Locator::Css("#new-secret .secret-value"))
+            .await
+            .is_err(),
+        "the invitation's code shown apart from its link: {secret}"
+    );
     // The invitation is a link with the code in it, to copy or send over WhatsApp.
     let link = wait_text(client, "#invitation-link", "/register?code=").await;
     assert!(link.starts_with(&app.url("/register?code=")), "{link}");
@@ -921,7 +928,8 @@ async fn users_invite_make_tokens_and_read_the_audit_log() {
     wait_text(client, "#invitations", "Luis, de la tarde").await;
     type_into(client, "#token-name", "copia nocturna").await;
     press(client, "#make-token").await;
-    wait_text(client, "#new-secret", "ccl_").await;
+    let token = wait_text(client, "#new-secret .secret-value", "ccl_").await;
+    assert!(!token.contains(' '), "{token}");
     wait_text(client, "#tokens", "copia nocturna").await;
     wait_for(client, "#audit tr[data-action='token_created']").await;
     // The audit log reads in the page's language, not as the file's action names.
@@ -1330,30 +1338,14 @@ async fn on_a_phone_an_open_conversation_takes_the_whole_screen_with_the_contact
         "filter {filter:?} and Buscar {button:?} on one row"
     );
     // Each page's icon has its word under it (a phone has no hover to tell them apart).
-    let rail = client
-        .find(Locator::Css(".nav-list"))
-        .await
-        .expect("the rail")
-        .text()
-        .await
-        .expect("text");
+    let rail = text_of(client, ".nav-list").await;
     for word in [
         "Resumen", "Bandeja", "Reglas", "Textos", "Rápidas", "Ajustes",
     ] {
         assert!(rail.contains(word), "{word} under its icon: {rail:?}");
     }
-    let widest = client
-        .execute(
-            "return Math.max(...[...document.querySelectorAll('.nav-short')]
-                 .map(e => e.getBoundingClientRect().right));",
-            vec![],
-        )
-        .await
-        .expect("script");
-    assert!(
-        widest.as_f64().is_some_and(|right| right <= 64.0),
-        "the words fit the rail: {widest}"
-    );
+    let widest = extreme(client, ".nav-short", "right").await;
+    assert!(widest <= 64.0, "the words fit the rail: {widest}");
     browser.close().await;
 }
 
@@ -1645,4 +1637,34 @@ async fn the_welcome_text_is_changed_where_it_is_chosen() {
         "{sends:?}"
     );
     browser.close().await;
+}
+
+/// The largest of one side of the boxes matching `css` (`right`, `width`); `-width` gives the
+/// smallest width, negated.
+async fn extreme(client: &Client, css: &str, side: &str) -> f64 {
+    let (sign, side) = match side.strip_prefix('-') {
+        Some(side) => (-1.0, side),
+        None => (1.0, side),
+    };
+    client
+        .execute(
+            "return Math.max(...[...document.querySelectorAll(arguments[0])]
+                 .map(e => arguments[2] * e.getBoundingClientRect()[arguments[1]]));",
+            vec![css.into(), side.into(), sign.into()],
+        )
+        .await
+        .expect("script")
+        .as_f64()
+        .unwrap_or(f64::NAN)
+}
+
+/// The visible text of the first element matching `css`, as it is now.
+pub async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
 }

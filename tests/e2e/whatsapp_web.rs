@@ -455,11 +455,34 @@ async fn replies_have_no_24_hour_window_and_wait_for_the_phone() {
         .get_json("/api/conversations/VE.584126666666/state")
         .await;
     assert_eq!(state["always_open"], true, "{state}");
+    // Files attached in the dashboard go through Meta's upload only.
+    assert_eq!(state["sends_files"], false, "{state}");
     let list = app.get_json("/api/conversations").await;
     assert_eq!(list["conversations"][0]["window_open"], true, "{list}");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let status = app.get_json("/api/status").await;
     assert_eq!(status["counts"]["outbox_pending"], 1, "{status}");
+
+    // In the browser: the text box and its tools, but no paperclip that could only fail.
+    if crate::browser::skip() {
+        return;
+    }
+    let browser = crate::browser::open_with(&app, "/inbox?c=VE.584126666666", 375, 812).await;
+    let client = browser.client();
+    crate::pages::wait_for(client, "#composer-text").await;
+    crate::pages::wait_for(client, "#quick-toggle").await;
+    // The reply sent by a script is signed with its token's name, not the program's "token:".
+    let author = crate::pages::wait_text(client, ".bubble-author", "tests").await;
+    assert_eq!(author, "tests (por API)");
+    assert!(
+        client
+            .find(fantoccini::Locator::Css("#composer-file"))
+            .await
+            .is_err(),
+        "an attach button on WhatsApp Web"
+    );
+    crate::browser::save_screenshot(client, "composer-whatsapp-web-375.png").await;
+    browser.close().await;
 }
 
 /// A batch as the library hands it over (its own message types, through the channel's

@@ -3,7 +3,7 @@
 //! server's own validation), saving on a revision with the 409 conflict shown as the lines
 //! the two versions differ in, and hand edits followed live (a broken one shown with its line and column).
 
-use super::toast::{Toaster, Tone};
+use super::toast::Toaster;
 use crate::api::{self, Failure};
 use crate::faults;
 use crate::i18n::{use_i18n, Lang, Said, Text};
@@ -154,11 +154,8 @@ where
         let details = failure.details.clone().unwrap_or_default();
         match failure.code.as_str() {
             "conflict" => match api::from_part::<Conflict>(&details) {
-                // The section under the form says what happened; the toast points to it.
-                Ok(conflict) => {
-                    self.conflict.set(Some(conflict));
-                    toasts.show(Tone::Error, Text::ConflictToast, None);
-                }
+                // The section under the save bar says what happened, once: no toast beside it.
+                Ok(conflict) => self.conflict.set(Some(conflict)),
                 Err(_) => toasts.failed(Text::SaveFailed, failure),
             },
             "invalid" => {
@@ -338,7 +335,8 @@ where
                 </ul>
             </div>
         })}
-        {move || editor.changed_on_disk.get().then(|| view! {
+        // Once a save met the other version, the conflict's section says it instead.
+        {move || (editor.changed_on_disk.get() && editor.conflict.read().is_none()).then(|| view! {
             <div class="notice" role="status" id="changed-on-disk">
                 <p>{i18n.t(Text::ChangedOnDisk)}</p>
                 <button type="button" class="button" on:click=move |_| { editor.discard(); editor.reload(toasts); }>

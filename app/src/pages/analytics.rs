@@ -22,8 +22,8 @@ crate::i18n::page_texts!(AnalyticsSaid {
         "Rows: Monday to Sunday; columns: 0 to 23 h, in the shop's time zone. Darker means more messages.",
             ),
     BotShare => ("de las respuestas las dio el bot", "of the replies came from the bot"),
-    BotMedian => ("primera respuesta del bot (mediana)", "the bot's first reply (median)"),
-    PeopleMedian => ("primera respuesta de una persona (mediana)", "a person's first reply (median)"),
+    BotMedian => ("lo que suele tardar el bot en responder", "how long the bot usually takes to reply"),
+    PeopleMedian => ("lo que suele tardar una persona en responder", "how long a person usually takes to reply"),
     NewContacts => ("clientes nuevos", "new customers"),
     ReturningContacts => ("visitas de clientes que vuelven", "visits by returning customers"),
     AnalyticsIntro => (

@@ -2,9 +2,11 @@
 //! `/api/status` (rendered with its data on the server).
 
 use crate::api;
+use crate::components::document::placed;
 use crate::components::link::link_line;
 use crate::components::text_titles::text_title;
 use crate::components::{signed_in, with_data, ConnectionLost, Figure, PageHeader};
+use crate::faults;
 use crate::i18n::{use_i18n, Text, Words};
 use crate::live;
 use crate::whatsapp::Formatted;
@@ -31,19 +33,21 @@ crate::i18n::page_texts!(OverviewSaid {
         "The WhatsApp channel's state and today's activity.",
             ),
     FeedReceived => ("escribió", "wrote"),
-    FeedQueued => ("recibió respuesta", "was answered"),
+    FeedQueued => ("se le respondió", "was answered"),
     FeedFailed => ("una respuesta no se pudo enviar", "a reply could not be sent"),
     FeedTakenOver => ("lo atiende una persona", "a person took over"),
     FeedGivenBack => ("vuelve a atenderlo el bot", "back with the bot"),
     FeedNeedsPerson => ("espera a una persona", "is waiting for a person"),
     ChannelConfigured => (
-        "Configurado: Cocolu tiene los datos de Meta para recibir y enviar mensajes.",
-        "Configured: Cocolu has Meta's values to receive and send messages.",
+        "Conectado con la API oficial de Meta: los mensajes de los clientes llegan aquí y el bot les responde.",
+        "Connected to Meta's official API: customers' messages arrive here and the bot answers them.",
             ),
     ChannelNotConfigured => (
-        "Sin configurar: faltan datos de Meta en /etc/cocolu/cocolu.env.",
-        "Not configured: Meta's values are missing from /etc/cocolu/cocolu.env.",
+        "Sin conectar: los datos de la conexión con WhatsApp se ponen en Ajustes.",
+        "Not connected: the WhatsApp connection's details go in Settings.",
             ),
+    ConnectNow => ("Conectar WhatsApp", "Connect WhatsApp"),
+    OpenToFix => ("Corregir", "Fix it"),
     StatBot => ("respondidos por el bot", "answered by the bot"),
     StatPeople => ("respondidos por personas", "answered by people"),
     StatPending => ("por enviar", "waiting to send"),
@@ -83,15 +87,18 @@ pub fn Overview() -> impl IntoView {
     // the page's bundle); times are shown in the shop's time zone, whose offset comes with the
     // person's account.
     let data = Resource::new(
-        || (),
-        move |()| {
+        move || i18n.0.get(),
+        move |lang| {
             let status = api::get_json::<Status>("/api/status");
             let items =
                 api::get_json::<Vec<ActivityItem>>(&format!("/api/activity?limit={FEED_LENGTH}"));
             async move {
                 let offset = me.await.map(|m| m.utc_offset_minutes).unwrap_or_default();
+                let mut status = status.await?;
+                // A broken hand edit's problem, in the page's language.
+                status.file_problems = faults::problems_in(status.file_problems, lang).await;
                 Ok::<_, String>(Shown {
-                    status: status.await?,
+                    status,
                     items: items.await?,
                     offset,
                 })
@@ -162,7 +169,7 @@ fn Feed(items: Vec<ActivityItem>, offset: i32) -> impl IntoView {
                         <a class="feed-who" href=href>{item.who.clone()}</a>
                         " · "
                         {i18n.t(kind_text(item.kind))}
-                        {item.by.clone().map(|by| view! { " (" {by} ")" })}
+                        {item.by.as_deref().map(|by| view! { " (" {crate::i18n::sender(by, i18n.0.get_untracked())} ")" })}
                         " · "
                         <span class="feed-when">{crate::time::when(item.at, now, offset, i18n.0.get_untracked())}</span>
                         {item.text.clone().map(|text| view! { <span class="feed-text">" “" <Formatted text /> "”"</span> })}
@@ -210,6 +217,29 @@ fn alert_text(alert: &Alert) -> Words {
     }
 }
 
+/// What the owner still has to write, each in quotes: the shop's own words, in whichever
+/// language the texts are written.
+fn quoted(fill_ins: &[String]) -> String {
+    fill_ins
+        .iter()
+        .map(|f| format!("“{f}”"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The page where a hand-edited file is edited (`rules.json` → Reglas).
+fn page_of(file: &str) -> Option<String> {
+    match file {
+        "settings.json" => Some("/settings".into()),
+        "rules.json" => Some("/rules".into()),
+        "quick_replies.json" => Some("/quick-replies".into()),
+        _ => file
+            .strip_prefix("templates/")
+            .and_then(|name| name.strip_suffix(".txt"))
+            .map(|id| format!("/templates?template={}", crate::api::encode(id))),
+    }
+}
+
 #[component]
 fn OverviewBody(status: Status, offset: i32) -> impl IntoView {
     let i18n = use_i18n();
@@ -236,6 +266,11 @@ fn OverviewBody(status: Status, offset: i32) -> impl IntoView {
                     <p class=if configured { "state state-ok" } else { "state state-bad" }>
                         {i18n.t(if configured { OverviewSaid::ChannelConfigured } else { OverviewSaid::ChannelNotConfigured })}
                     </p>
+                    {(!configured).then(|| view! {
+                        <p><a class="button button-primary" id="connect-now" href="/settings#meta-connection">
+                            {i18n.t(OverviewSaid::ConnectNow)}
+                        </a></p>
+                    })}
                 }.into_any(),
             }}
             <p>
@@ -277,20 +312,28 @@ fn OverviewBody(status: Status, offset: i32) -> impl IntoView {
                                             {i18n.t(text)}
                                             " "
                                             <a class="alert-link" href=href>{title}</a>
-                                            <span class="alert-fill">": " {alert.fill_ins.join("; ")}</span>
+                                            <span class="alert-fill">": " {quoted(&alert.fill_ins)}</span>
                                         </li>
                                     }.into_any();
                                 }
-                                let detail = alert
-                                    .file
-                                    .clone()
-                                    .map(|_| alert.message.clone())
+                                // A file's problem with its line and column, in the page's
+                                // language, and a way to the page that edits that file.
+                                let problem = alert.file.as_ref().and_then(|file| {
+                                    status.file_problems.iter().find(|p| &p.file == file)
+                                });
+                                let fix = alert.file.as_deref().and_then(page_of).map(|href| view! {
+                                    " " <a class="alert-link" href=href>{i18n.t(OverviewSaid::OpenToFix)}</a>
+                                });
+                                let detail = problem
+                                    .map(|p| placed(p, i18n.0.get_untracked()))
+                                    .or_else(|| alert.file.clone())
                                     .or_else(|| alert.kind.is_link().then(|| reason.clone()).flatten())
                                     .or_else(|| alert.count.map(|n| n.to_string()));
                                 view! {
                                     <li class="alert" data-kind=alert.kind.as_str()>
                                         {i18n.t(text)}
                                         {detail.map(|d| view! { <span class="alert-detail">" " {d}</span> })}
+                                        {fix}
                                     </li>
                                 }.into_any()
                             })

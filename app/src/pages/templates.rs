@@ -354,7 +354,6 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                                 <button type="button" class="template-pick" data-template=name.clone() aria-pressed=move || is_current().to_string() on:click=move |_| pick(name.clone())>
                                     <span class="template-title">
                                         {let titled = t.name.clone(); move || text_title(&titled, i18n.0.get())}
-                                        <span class="rule-id">{t.name.clone()}</span>
                                     </span>
                                     {badge.map(|(text, kind)| view! { <span class="badge" data-kind=kind>{i18n.t(text)}</span> })}
                                 </button>
@@ -377,7 +376,7 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
                         let file_problems = t.problems.clone();
                         let restorable = t.builtin && t.from_file;
                         view! {
-                            <h2 id="template-title">{text_title(&t.name, i18n.0.get_untracked())} <span class="rule-id">{t.name.clone()}</span></h2>
+                            <h2 id="template-title">{text_title(&t.name, i18n.0.get_untracked())}</h2>
                             <p class="field-hint">
                                 {i18n.t(if t.from_file { TemplatesSaid::TemplateFromFile } else if t.builtin { TemplatesSaid::TemplateBuiltin } else { TemplatesSaid::TemplateNew })}
                                 " templates/" {t.name.clone()} ".txt"

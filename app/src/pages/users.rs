@@ -33,12 +33,23 @@ crate::i18n::page_texts!(UsersSaid {
     ),
     InvitationsTitle => ("Invitaciones", "Invitations"),
     InvitationFor => ("Para quién", "For whom"),
-    ValidHours => ("Válida (horas)", "Valid (hours)"),
+    ValidFor => ("Caduca en", "Expires in"),
+    OneDay => ("1 día", "1 day"),
+    ThreeDays => ("3 días", "3 days"),
+    OneWeek => ("1 semana", "1 week"),
+    ThirtyDays => ("30 días", "30 days"),
     Invite => ("Invitar", "Invite"),
     CreatedBy => ("Creada por", "Made by"),
     Expires => ("Caduca", "Expires"),
     TokensTitle => ("Tokens de la API", "API tokens"),
-    TokensHint => ("Para programas que usan la API REST o el WebSocket: Authorization: Bearer TOKEN.", "For scripts using the REST API or the WebSocket: Authorization: Bearer TOKEN."),
+    TokensHint => (
+        "Para conectar otros programas con Cocolu. Un token tiene los permisos de su rol: guárdalo como una contraseña.",
+        "For connecting other programs to Cocolu. A token has the permissions of its role: keep it like a password.",
+    ),
+    TokensHowTo => (
+        "Para quien programa: la API REST y el WebSocket lo reciben en la cabecera Authorization: Bearer TOKEN.",
+        "For programmers: the REST API and the WebSocket take it in the header Authorization: Bearer TOKEN.",
+    ),
     TokenName => ("Para qué es", "What it is for"),
     MakeToken => ("Crear token", "Make token"),
     AuditTitle => ("Registro de actividad", "Audit log"),
@@ -61,13 +72,17 @@ crate::i18n::page_texts!(UsersSaid {
     ConfirmDeleteUser => ("¿Borrar esta cuenta? Sus sesiones terminan.", "Delete this account? Its sessions end."),
     Deleted => ("Borrado", "Deleted"),
     Withdrawn => ("Invitación retirada", "Invitation withdrawn"),
-    InvitationCodeOnce => ("Código de invitación (solo se muestra ahora)", "Invitation code (shown only now)"),
+    InvitationReady => ("Invitación creada", "Invitation ready"),
     TokenOnce => ("Token de la API (solo se muestra ahora)", "API token (shown only now)"),
     ConfirmDeleteToken => ("¿Borrar este token? Los programas que lo usan dejan de funcionar.", "Delete this token? Scripts using it stop working."),
 });
 
 crate::i18n::page_texts!(InvitationSaid {
-    HowTo => ("Envíale este enlace a la persona: abre el formulario para crear su cuenta con el código ya puesto. Sirve una sola vez.", "Send this link to the person: it opens the form to create their account with the code already in. It works once."),
+    HowTo => (
+        "Envíale este enlace a la persona: abre el formulario para crear su cuenta. Sirve una sola vez, y solo se muestra ahora.",
+        "Send this link to the person: it opens the form to create their account. It works once, and is shown only now.",
+    ),
+    Sent => ("Ya la envié", "I have sent it"),
     Share => ("Enviar por WhatsApp", "Send over WhatsApp"),
     Message => ("Te invito a Cocolu, para atender los chats de la tienda. Crea tu cuenta aquí:", "You're invited to Cocolu, to answer the shop's chats. Create your account here:"),
 });
@@ -238,7 +253,7 @@ fn UsersBody(
             match api::send::<Value>("POST", "/api/invitations".into(), Some(body)).await {
                 Ok(answer) => {
                     secret.set(Some((
-                        UsersSaid::InvitationCodeOnce,
+                        UsersSaid::InvitationReady,
                         answer["code"].as_str().unwrap_or_default().to_string(),
                     )));
                     invitation_note.set(String::new());
@@ -335,7 +350,9 @@ fn UsersBody(
         {move || secret.get().map(|(label, value)| {
             // An invitation goes as a link that opens the sign-up form with the code in it,
             // copied or sent over WhatsApp from the owner's phone.
-            let register = (label == UsersSaid::InvitationCodeOnce).then(|| {
+            let invitation = label == UsersSaid::InvitationReady;
+            // A token is shown as it is; an invitation only inside its link.
+            let shown = if invitation {
                 let link = format!("{}/register?code={}", browser::origin(), encode(&value));
                 let message = format!("{} {link}", i18n.t(InvitationSaid::Message)());
                 let share = format!("https://wa.me/?text={}", encode(&message));
@@ -346,13 +363,16 @@ fn UsersBody(
                         {i18n.t(InvitationSaid::Share)}
                     </a></p>
                 }
-            });
+                .into_any()
+            } else {
+                view! { <p><code class="mono secret-value">{value}</code></p> }.into_any()
+            };
+            let done: Words = if invitation { InvitationSaid::Sent.into() } else { UsersSaid::SecretSeen.into() };
             view! {
                 <section class="card secret" role="alert" id="new-secret">
                     <h2>{i18n.t(label)}</h2>
-                    <p><code class="mono secret-value">{value}</code></p>
-                    {register}
-                    <button type="button" class="button" on:click=move |_| secret.set(None)>{i18n.t(UsersSaid::SecretSeen)}</button>
+                    {shown}
+                    <button type="button" class="button" on:click=move |_| secret.set(None)>{i18n.t(done)}</button>
                 </section>
             }
         })}
@@ -383,8 +403,13 @@ fn UsersBody(
                     </select>
                 </div>
                 <div class="field">
-                    <label for="invitation-hours">{i18n.t(UsersSaid::ValidHours)}</label>
-                    <input id="invitation-hours" type="number" min="1" max="720" bind:value=invitation_hours />
+                    <label for="invitation-hours">{i18n.t(UsersSaid::ValidFor)}</label>
+                    <select id="invitation-hours" on:change=move |ev| invitation_hours.set(event_target_value(&ev))>
+                        <option value="24">{i18n.t(UsersSaid::OneDay)}</option>
+                        <option value="72" selected=true>{i18n.t(UsersSaid::ThreeDays)}</option>
+                        <option value="168">{i18n.t(UsersSaid::OneWeek)}</option>
+                        <option value="720">{i18n.t(UsersSaid::ThirtyDays)}</option>
+                    </select>
                 </div>
                 <button type="submit" class="button button-primary" id="invite">{i18n.t(UsersSaid::Invite)}</button>
             </form>
@@ -401,6 +426,7 @@ fn UsersBody(
         <section class="card" aria-labelledby="tokens-title" id="tokens">
             <h2 id="tokens-title">{i18n.t(UsersSaid::TokensTitle)}</h2>
             <p class="field-hint">{i18n.t(UsersSaid::TokensHint)}</p>
+            <p class="field-hint">{i18n.t(UsersSaid::TokensHowTo)}</p>
             <form class="row-form" on:submit=make_token>
                 <div class="field">
                     <label for="token-name">{i18n.t(UsersSaid::TokenName)}</label>

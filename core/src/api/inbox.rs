@@ -122,6 +122,10 @@ pub struct ContactView {
     /// allowed however long ago the customer wrote.
     #[serde(default)]
     pub always_open: bool,
+    /// The channel in use sends files attached in the dashboard (Meta's Cloud API, which
+    /// takes the upload; WhatsApp Web does not).
+    #[serde(default)]
+    pub sends_files: bool,
 }
 
 impl ContactView {
@@ -194,6 +198,7 @@ mod tests {
                 ..ContactState::default()
             },
             always_open,
+            sends_files: !always_open,
         };
         assert!(view(Some(1_000), false).window_open(1_000 + WINDOW_MS - 1));
         assert!(!view(Some(1_000), false).window_open(1_000 + WINDOW_MS));

@@ -218,15 +218,9 @@ fn RulesEditor(loaded: Loaded) -> impl IntoView {
                                         }
                                     />
                                     <button type="button" class="rule-pick" on:click=move |_| { selected.set(Some(index)); browser::show_below("rule-editor"); } aria-pressed=move || (selected.get() == Some(index)).to_string()>
-                                        // Named by what it is for; the id, which files and buttons use, beside it.
-                                        {if description.trim().is_empty() {
-                                            view! { <span class="rule-name">{id.clone()}</span> }.into_any()
-                                        } else {
-                                            view! {
-                                                <span class="rule-name">{description}</span>
-                                                <span class="rule-id">{id.clone()}</span>
-                                            }.into_any()
-                                        }}
+                                        // Named by what it is for; its id (which the file and the buttons use)
+                                        // is under "Avanzado" in the form, and names a rule without a description.
+                                        <span class="rule-name">{if description.trim().is_empty() { id.clone() } else { description }}</span>
                                         {move || (problems() > 0).then(|| view! {
                                             <span class="badge badge-error">{problems()} " " {i18n.t(RulesSaid::ProblemsShort)}</span>
                                         })}

@@ -32,9 +32,14 @@ fn parameter_count(body: &str) -> usize {
         .count()
 }
 
-/// Manual replies: text inside the 24-hour window, an approved template outside it.
+/// Manual replies: text inside the 24-hour window, an approved template outside it; a file
+/// too where the channel sends one (`sends_files`).
 #[component]
-pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
+pub(super) fn Composer(
+    id: String,
+    window_open: Signal<bool>,
+    sends_files: Signal<bool>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let toasts = toaster();
     let draft = RwSignal::new(String::new());
@@ -130,7 +135,7 @@ pub(super) fn Composer(id: String, window_open: Signal<bool>) -> impl IntoView {
                 {attachment.chip()}
                 <div class="composer-tools">
                     <EmojiPicker draft />
-                    {attachment.button(sending)}
+                    {move || sends_files.get().then(|| attachment.button(sending))}
                     {quick.button()}
                 </div>
                 <label class="visually-hidden" for="composer-text">{i18n.t(ComposerSaid::ReplyLabel)}</label>

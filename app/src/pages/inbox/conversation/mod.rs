@@ -192,7 +192,7 @@ pub fn Conversation(
                                     <div class="thread" node_ref=thread_ref id="thread" aria-live="polite">
                                         <Thread records older offset id=id.clone() />
                                     </div>
-                                    <Composer id=id.clone() window_open />
+                                    <Composer id=id.clone() window_open sends_files=Signal::derive(move || current.get().sends_files) />
                                 </div>
                                 <ContactPanel id=id.clone() contact current live_state />
                             </div>
@@ -390,7 +390,7 @@ fn author_line(author: &Author, names: &HashMap<String, String>, i18n: I18n) -> 
         )),
         Author::Bot(None) => Some(ConversationSaid::AuthorBot.get(lang).to_string()),
         Author::Person(user) => Some(match user {
-            Some(user) => user.clone(),
+            Some(user) => crate::i18n::sender(user, lang),
             None => ConversationSaid::AuthorPerson.get(lang).to_string(),
         }),
     }
