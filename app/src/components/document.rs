@@ -303,14 +303,18 @@ where
 
 /// A problem with its place, in the page's language ("rules.json, línea 3, columna 7: …").
 pub fn placed(problem: &FileProblem, lang: Lang) -> String {
+    format!("{}: {}", place(problem, lang), problem.message)
+}
+
+/// Where a problem is, in the page's language ("rules.json, línea 3, columna 7").
+pub fn place(problem: &FileProblem, lang: Lang) -> String {
     format!(
-        "{}, {} {}, {} {}: {}",
+        "{}, {} {}, {} {}",
         problem.file,
         Text::Line.get(lang),
         problem.line,
         Text::Column.get(lang),
         problem.column,
-        problem.message
     )
 }
 

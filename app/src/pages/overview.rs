@@ -2,11 +2,10 @@
 //! `/api/status` (rendered with its data on the server).
 
 use crate::api;
-use crate::components::document::placed;
+use crate::components::document::place;
 use crate::components::link::link_line;
 use crate::components::text_titles::text_title;
 use crate::components::{signed_in, with_data, ConnectionLost, Figure, PageHeader};
-use crate::faults;
 use crate::i18n::{use_i18n, Text, Words};
 use crate::live;
 use crate::whatsapp::Formatted;
@@ -39,8 +38,8 @@ crate::i18n::page_texts!(OverviewSaid {
     FeedGivenBack => ("vuelve a atenderlo el bot", "back with the bot"),
     FeedNeedsPerson => ("espera a una persona", "is waiting for a person"),
     ChannelConfigured => (
-        "Conectado con la API oficial de Meta: los mensajes de los clientes llegan aquí y el bot les responde.",
-        "Connected to Meta's official API: customers' messages arrive here and the bot answers them.",
+        "La conexión con la API oficial de Meta está lista: los mensajes de los clientes llegan aquí y el bot les responde.",
+        "Meta's official API is set up: customers' messages arrive here and the bot answers them.",
             ),
     ChannelNotConfigured => (
         "Sin conectar: los datos de la conexión con WhatsApp se ponen en Ajustes.",
@@ -87,18 +86,15 @@ pub fn Overview() -> impl IntoView {
     // the page's bundle); times are shown in the shop's time zone, whose offset comes with the
     // person's account.
     let data = Resource::new(
-        move || i18n.0.get(),
-        move |lang| {
+        || (),
+        move |()| {
             let status = api::get_json::<Status>("/api/status");
             let items =
                 api::get_json::<Vec<ActivityItem>>(&format!("/api/activity?limit={FEED_LENGTH}"));
             async move {
                 let offset = me.await.map(|m| m.utc_offset_minutes).unwrap_or_default();
-                let mut status = status.await?;
-                // A broken hand edit's problem, in the page's language.
-                status.file_problems = faults::problems_in(status.file_problems, lang).await;
                 Ok::<_, String>(Shown {
-                    status,
+                    status: status.await?,
                     items: items.await?,
                     offset,
                 })
@@ -316,8 +312,8 @@ fn OverviewBody(status: Status, offset: i32) -> impl IntoView {
                                         </li>
                                     }.into_any();
                                 }
-                                // A file's problem with its line and column, in the page's
-                                // language, and a way to the page that edits that file.
+                                // Where a file's problem is, and a way to the page that edits
+                                // that file, which says what is wrong in the page's language.
                                 let problem = alert.file.as_ref().and_then(|file| {
                                     status.file_problems.iter().find(|p| &p.file == file)
                                 });
@@ -325,7 +321,7 @@ fn OverviewBody(status: Status, offset: i32) -> impl IntoView {
                                     " " <a class="alert-link" href=href>{i18n.t(OverviewSaid::OpenToFix)}</a>
                                 });
                                 let detail = problem
-                                    .map(|p| placed(p, i18n.0.get_untracked()))
+                                    .map(|p| place(p, i18n.0.get_untracked()))
                                     .or_else(|| alert.file.clone())
                                     .or_else(|| alert.kind.is_link().then(|| reason.clone()).flatten())
                                     .or_else(|| alert.count.map(|n| n.to_string()));

@@ -2,6 +2,8 @@
 //! type, our replies with their delivery ticks (the outbox's outcome and Meta's statuses),
 //! and stored media linked to `/api/media`. Pure: records in, bubbles out.
 
+use cocolu_core::log::{LogRecord, MessageIn, MessageOut, Origin, StatusRecord};
+use cocolu_core::outbound::Outbound;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -91,20 +93,20 @@ pub struct Bubble {
     pub tick: Option<Tick>,
 }
 
-fn text_of(record: &Value, key: &str) -> Option<String> {
-    record.get(key).and_then(Value::as_str).map(str::to_string)
-}
-
-fn at_of(record: &Value) -> i64 {
-    record.get("at").and_then(Value::as_i64).unwrap_or(0)
+fn text_of(object: &Value, key: &str) -> Option<String> {
+    object.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
 const MEDIA_KINDS: [&str; 5] = ["image", "audio", "video", "document", "sticker"];
 
-fn incoming(record: &Value) -> Bubble {
-    let kind = text_of(record, "type").unwrap_or_else(|| "unknown".into());
-    let message = record.get("message").cloned().unwrap_or(Value::Null);
-    let body = message.get(&kind);
+fn incoming(record: &MessageIn) -> Bubble {
+    let kind = if record.message_type.is_empty() {
+        "unknown".to_string()
+    } else {
+        record.message_type.clone()
+    };
+    // The channel's own message object, as it came: where a medium's name and a place are.
+    let body = record.message.get(&kind);
     let media = MEDIA_KINDS
         .contains(&kind.as_str())
         .then_some(Media::Pending);
@@ -118,12 +120,12 @@ fn incoming(record: &Value) -> Bubble {
     // A document's "text" is its file name; a location's is its name: shown apart.
     let text = match kind.as_str() {
         "document" | "location" => body.and_then(|b| text_of(b, "caption")),
-        _ => text_of(record, "text"),
+        _ => record.text.clone(),
     };
     Bubble {
-        key: text_of(record, "id").unwrap_or_default(),
+        key: record.id.clone(),
         author: Author::Customer,
-        at: at_of(record),
+        at: record.at,
         kind,
         text,
         media,
@@ -134,48 +136,50 @@ fn incoming(record: &Value) -> Bubble {
     }
 }
 
-fn outgoing(record: &Value) -> Bubble {
-    let message = record.get("message").cloned().unwrap_or(Value::Null);
-    let kind = text_of(&message, "type").unwrap_or_else(|| "text".into());
-    let origin = record.get("origin");
-    let author = match origin.and_then(|o| o.get("by")).and_then(Value::as_str) {
-        Some("agent") => Author::Person(origin.and_then(|o| text_of(o, "user"))),
-        _ => Author::Bot(origin.and_then(|o| text_of(o, "rule"))),
+fn outgoing(record: &MessageOut) -> Bubble {
+    let author = match &record.origin {
+        Origin::Agent { user } => Author::Person(user.clone()),
+        Origin::Bot { rule } => Author::Bot(rule.clone()),
     };
-    let titles = |list: Option<&Value>| -> Vec<String> {
-        list.and_then(Value::as_array)
-            .map(|items| items.iter().filter_map(|i| text_of(i, "title")).collect())
-            .unwrap_or_default()
-    };
-    let choices = match kind.as_str() {
-        "buttons" => titles(message.get("buttons")),
-        "list" => text_of(&message, "button").into_iter().collect(),
+    let choices = match &record.message {
+        Outbound::Buttons { buttons, .. } => buttons.iter().map(|b| b.title.clone()).collect(),
+        Outbound::List { button, .. } => vec![button.clone()],
         _ => Vec::new(),
     };
     // A file attached in the dashboard is shown from the server, as the customer sees it:
     // a photo, or a document by its name, with the caption under it.
-    let (kind, text, media, file_name) = if kind == "attachment" {
-        let file = text_of(&message, "file").unwrap_or_default();
-        let (stem, extension) = file.split_once('.').unwrap_or((&file, ""));
-        let mime_type = cocolu_core::media_types::by_extension(extension)
-            .map_or("application/octet-stream", |t| t.mime_type);
-        let media = Media::Stored {
-            url: format!("/api/media/{}", crate::api::encode(stem)),
-            mime_type: mime_type.into(),
-        };
-        (
-            text_of(&message, "kind").unwrap_or_else(|| "document".into()),
-            text_of(&message, "caption"),
-            Some(media),
-            text_of(&message, "filename"),
-        )
-    } else {
-        (kind, text_of(record, "text"), None, None)
+    let (kind, text, media, file_name) = match &record.message {
+        Outbound::Attachment {
+            kind,
+            file,
+            filename,
+            caption,
+        } => {
+            let (stem, extension) = file.split_once('.').unwrap_or((file, ""));
+            let mime_type = cocolu_core::media_types::by_extension(extension)
+                .map_or("application/octet-stream", |t| t.mime_type);
+            let media = Media::Stored {
+                url: format!("/api/media/{}", crate::api::encode(stem)),
+                mime_type: mime_type.into(),
+            };
+            (
+                kind.as_str().to_string(),
+                caption.clone(),
+                Some(media),
+                filename.clone(),
+            )
+        }
+        message => (
+            message.kind().to_string(),
+            Some(record.text.clone()),
+            None,
+            None,
+        ),
     };
     Bubble {
-        key: text_of(record, "outbox").unwrap_or_default(),
+        key: record.outbox.clone(),
         author,
-        at: at_of(record),
+        at: record.at,
         kind,
         text,
         media,
@@ -186,13 +190,14 @@ fn outgoing(record: &Value) -> Bubble {
     }
 }
 
-fn status_tick(record: &Value) -> Option<Tick> {
-    Some(match record.get("status").and_then(Value::as_str)? {
+fn status_tick(record: &StatusRecord) -> Option<Tick> {
+    Some(match record.status.as_str() {
         "sent" => Tick::Sent,
         "delivered" => Tick::Delivered,
         "read" => Tick::Read,
         "failed" => {
-            let error = record.get("errors").and_then(|e| e.get(0));
+            // Meta's own error object, as it came with the status.
+            let error = record.errors.first();
             Tick::Failed(
                 error.and_then(|e| e.get("code")).and_then(Value::as_i64),
                 error
@@ -210,70 +215,84 @@ fn raise(tick: &mut Option<Tick>, to: Tick) {
     }
 }
 
+/// The bubbles of `records` as the API gives them (oldest first), each read as the log's
+/// [`LogRecord`]: in the browser, from the module that holds the log's reader, loaded with
+/// the first conversation opened.
+pub async fn read(records: Vec<Value>) -> Vec<Bubble> {
+    read_records(records).await
+}
+
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+fn read_records(records: Vec<Value>) -> Vec<Bubble> {
+    bubbles(&records_of(records))
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn read_records(records: Vec<Value>) -> Vec<Bubble> {
+    bubbles(&records_of(records))
+}
+
+/// Each record read; one this build cannot read is left out, as an unknown kind is.
+fn records_of(records: Vec<Value>) -> Vec<LogRecord> {
+    records
+        .into_iter()
+        .filter_map(|record| serde_json::from_value(record).ok())
+        .collect()
+}
+
 /// The bubbles of `records` (oldest first), with ticks and media resolved.
-pub fn bubbles(records: &[Value]) -> Vec<Bubble> {
+pub fn bubbles(records: &[LogRecord]) -> Vec<Bubble> {
     let mut out: Vec<Bubble> = Vec::new();
     // Where each bubble is, by outbox id, Meta message id and inbound message id.
     let mut by_outbox: HashMap<String, usize> = HashMap::new();
     let mut by_message: HashMap<String, usize> = HashMap::new();
     for record in records {
-        let kind = record.get("kind").and_then(Value::as_str).unwrap_or("");
-        match kind {
-            "message_in" => {
-                let bubble = incoming(record);
+        match record {
+            LogRecord::MessageIn(message) => {
+                let bubble = incoming(message);
                 if by_message.contains_key(&bubble.key) {
                     continue;
                 }
                 by_message.insert(bubble.key.clone(), out.len());
                 out.push(bubble);
             }
-            "message_out" => {
-                let bubble = outgoing(record);
+            LogRecord::MessageOut(message) => {
+                let bubble = outgoing(message);
                 by_outbox.insert(bubble.key.clone(), out.len());
                 out.push(bubble);
             }
-            "message_out_sent" => {
-                let found = text_of(record, "outbox").and_then(|o| by_outbox.get(&o).copied());
-                if let (Some(i), Some(id)) = (found, text_of(record, "message_id")) {
+            LogRecord::MessageOutSent(sent) => {
+                if let Some(&i) = by_outbox.get(&sent.outbox) {
                     raise(&mut out[i].tick, Tick::Sent);
-                    by_message.insert(id, i);
+                    by_message.insert(sent.message_id.clone(), i);
                 }
             }
-            "message_out_failed" => {
-                let found = text_of(record, "outbox").and_then(|o| by_outbox.get(&o).copied());
-                if let Some(i) = found {
-                    let error = record.get("error");
-                    let code = error.and_then(|e| e.get("code")).and_then(Value::as_i64);
-                    let text = error
-                        .and_then(|e| text_of(e, "message"))
-                        .unwrap_or_default();
-                    raise(&mut out[i].tick, Tick::Failed(code, text));
+            LogRecord::MessageOutFailed(failed) => {
+                if let Some(&i) = by_outbox.get(&failed.outbox) {
+                    let tick = Tick::Failed(failed.error.code, failed.error.message.clone());
+                    raise(&mut out[i].tick, tick);
                 }
             }
-            "status" => {
-                let found = text_of(record, "message_id").and_then(|m| by_message.get(&m).copied());
-                if let (Some(i), Some(tick)) = (found, status_tick(record)) {
+            LogRecord::Status(status) => {
+                let found = by_message.get(&status.message_id).copied();
+                if let (Some(i), Some(tick)) = (found, status_tick(status)) {
                     if out[i].tick.is_some() {
                         raise(&mut out[i].tick, tick);
                     }
                 }
             }
-            "media_stored" | "media_failed" => {
-                let found = text_of(record, "message_id").and_then(|m| by_message.get(&m).copied());
-                if let Some(i) = found {
-                    out[i].media = Some(if kind == "media_stored" {
-                        Media::Stored {
-                            url: format!(
-                                "/api/media/{}",
-                                crate::api::encode(
-                                    &text_of(record, "media_id").unwrap_or_default()
-                                )
-                            ),
-                            mime_type: text_of(record, "mime_type").unwrap_or_default(),
-                        }
-                    } else {
-                        Media::Failed(text_of(record, "reason").unwrap_or_default())
+            LogRecord::MediaStored(stored) => {
+                if let Some(&i) = by_message.get(&stored.message_id) {
+                    out[i].media = Some(Media::Stored {
+                        url: format!("/api/media/{}", crate::api::encode(&stored.media_id)),
+                        mime_type: stored.mime_type.clone(),
                     });
+                }
+            }
+            LogRecord::MediaFailed(failed) => {
+                if let Some(&i) = by_message.get(&failed.message_id) {
+                    out[i].media = Some(Media::Failed(failed.reason.clone()));
                 }
             }
             _ => {}
@@ -299,7 +318,7 @@ mod tests {
     fn message_in(id: &str, kind: &str, text: Option<&str>, body: Value) -> Value {
         let mut message = json!({"id": id, "type": kind});
         message[kind] = body;
-        json!({"kind": "message_in", "id": id, "at": 1000, "type": kind, "text": text, "message": message})
+        json!({"kind": "message_in", "conversation": "c", "id": id, "at": 1000, "type": kind, "text": text, "message": message})
     }
 
     #[test]
@@ -330,12 +349,14 @@ mod tests {
                 Some("👍"),
                 json!({"message_id": "x", "emoji": "👍"}),
             ),
-            json!({"kind": "media_stored", "message_id": "m2", "media_id": "MEDIA1", "mime_type": "image/jpeg"}),
-            json!({"kind": "media_failed", "message_id": "m3", "reason": "too large"}),
+            json!({"kind": "media_stored", "conversation": "c", "message_id": "m2", "media_id": "MEDIA1", "file": "MEDIA1.jpg", "mime_type": "image/jpeg", "size": 10, "at": 1001}),
+            json!({"kind": "media_failed", "conversation": "c", "message_id": "m3", "media_id": "MEDIA2", "reason": "too large", "at": 1001}),
+            // A kind this build does not know is left out.
+            json!({"kind": "order_placed", "conversation": "c", "at": 1002}),
             // Meta retried the webhook: shown once.
             message_in("m1", "text", Some("Hola"), json!({"body": "Hola"})),
         ];
-        let bubbles = bubbles(&records);
+        let bubbles = bubbles(&records_of(records));
         assert_eq!(bubbles.len(), 5);
         assert_eq!(bubbles[0].text.as_deref(), Some("Hola"));
         assert_eq!(
@@ -361,7 +382,8 @@ mod tests {
 
     #[test]
     fn our_replies_carry_their_ticks() {
-        let out = |outbox: &str, by: Value, message: Value| json!({"kind": "message_out", "outbox": outbox, "at": 2000, "origin": by, "text": "Elige", "message": message});
+        let out = |outbox: &str, by: Value, message: Value| json!({"kind": "message_out", "conversation": "c", "outbox": outbox, "at": 2000, "to": {}, "origin": by, "text": "Elige", "message": message});
+        let sent = |outbox: &str, id: &str| json!({"kind": "message_out_sent", "conversation": "c", "outbox": outbox, "at": 2001, "message_id": id});
         let records = vec![
             out(
                 "o1",
@@ -383,14 +405,16 @@ mod tests {
                 json!({"by": "bot", "rule": null}),
                 json!({"type": "text", "body": "..."}),
             ),
-            json!({"kind": "message_out_sent", "outbox": "o1", "message_id": "wamid.1"}),
-            json!({"kind": "message_out_sent", "outbox": "o2", "message_id": "wamid.2"}),
-            json!({"kind": "status", "message_id": "wamid.1", "status": "read"}),
+            sent("o1", "wamid.1"),
+            sent("o2", "wamid.2"),
+            json!({"kind": "status", "message_id": "wamid.1", "status": "read", "at": 2002}),
             // Statuses may arrive out of order: "delivered" after "read" does not go back.
-            json!({"kind": "status", "message_id": "wamid.1", "status": "delivered"}),
-            json!({"kind": "status", "message_id": "wamid.2", "status": "failed", "errors": [{"code": 131047, "title": "Re-engagement message"}]}),
-            json!({"kind": "message_out_failed", "outbox": "o3", "error": {"message": "outside the window", "code": 131047}}),
+            json!({"kind": "status", "message_id": "wamid.1", "status": "delivered", "at": 2003}),
+            json!({"kind": "status", "message_id": "wamid.2", "status": "failed", "at": 2004, "errors": [{"code": 131047, "title": "Re-engagement message"}]}),
+            json!({"kind": "message_out_failed", "conversation": "c", "outbox": "o3", "at": 2005, "error": {"failure": "outside_window", "message": "outside the window", "code": 131047}}),
         ];
+        let records = records_of(records);
+        assert_eq!(records.len(), 10, "every record read: {records:#?}");
         let bubbles = bubbles(&records);
         assert_eq!(bubbles[0].author, Author::Bot(Some("menu".into())));
         assert_eq!(bubbles[0].choices, vec!["Precios", "Horario"]);

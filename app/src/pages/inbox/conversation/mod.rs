@@ -2,7 +2,7 @@
 //! the contact panel.
 
 use super::contact::ContactPanel;
-use super::thread::{bubbles, five_decimals, Author, Bubble, Media, Tick};
+use super::thread::{self, five_decimals, Author, Bubble, Media, Tick};
 use crate::api::{self, encode};
 use crate::components::{signed_in, toaster};
 use crate::i18n::{use_i18n, I18n, Said, Text};
@@ -342,7 +342,7 @@ fn Thread(
                     let cursor = if earlier.is_empty() { first_cursor } else { earlier_cursor };
                     let mut all = earlier;
                     all.extend(latest);
-                    let list = bubbles(&all);
+                    let list = thread::read(all).await;
                     let now = time::now_ms();
                     let has_more = cursor.is_some();
                     let load_older = move |_| {
