@@ -463,6 +463,14 @@ async fn the_owner_on_a_phone_adds_an_emoji_attaches_a_catalogue_and_sends_it() 
     .await;
     assert!(bubble.contains("Aquí tienes el catálogo 👍"), "{bubble}");
     wait_value(client, "#composer-text", "").await;
+    // Each message once, in the order they were written: the customer's, the bot's welcome,
+    // then the document (the thread is drawn again as the send's events come).
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let shown = crate::pages::bubbles_shown(client).await;
+    let kinds: Vec<&str> = shown.iter().map(|(kind, _)| kind.as_str()).collect();
+    assert_eq!(kinds.len(), 3, "{shown:#?}");
+    assert!(shown[0].1.contains("hola"), "{shown:#?}");
+    assert_eq!(kinds[2], "document", "{shown:#?}");
     save_screenshot(client, "composer-sent-375-es.png").await;
     browser.close().await;
 }

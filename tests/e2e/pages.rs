@@ -281,6 +281,19 @@ async fn the_inbox_follows_messages_live_and_a_reply_gets_its_ticks() {
         assert_eq!(app.webhook(&body).await.status(), 200);
         wait_for(client, &format!("{person} .tick[data-tick='{tick}']")).await;
     }
+    // Drawn again at each status, the thread still shows each message once, the reply last.
+    let shown = bubbles_shown(client).await;
+    let replies = shown
+        .iter()
+        .filter(|(_, text)| text.contains("hacemos delivery"))
+        .count();
+    assert_eq!(replies, 1, "{shown:#?}");
+    assert!(
+        shown
+            .last()
+            .is_some_and(|(_, text)| text.contains("hacemos delivery")),
+        "{shown:#?}"
+    );
     save_screenshot(client, "inbox-thread.png").await;
 
     // A failed status shows its reason.
@@ -1313,6 +1326,9 @@ async fn on_a_phone_an_open_conversation_takes_the_whole_screen_with_the_contact
         0.0,
         "in the thread's place"
     );
+    // The customer is named by name and phone; the conversation's id is not shown besides.
+    let facts = wait_text(client, "#contact-panel .contact-facts", "+58").await;
+    assert!(!facts.contains("VE."), "{facts}");
     save_screenshot(client, "phone-contact.png").await;
     press(client, "#contact-toggle").await;
     wait_for(client, "#contact-toggle[aria-expanded='false']").await;
@@ -1667,4 +1683,85 @@ pub async fn text_of(client: &Client, css: &str) -> String {
         .text()
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+/// The thread's bubbles as shown, top to bottom: each one's kind and text.
+pub async fn bubbles_shown(client: &Client) -> Vec<(String, String)> {
+    let shown = client
+        .execute(
+            "return [...document.querySelectorAll('#thread .bubble')]
+                 .map(b => [b.dataset.kind || '', b.innerText]);",
+            vec![],
+        )
+        .await
+        .expect("bubbles");
+    serde_json::from_value(shown).expect("pairs")
+}
+
+/// A long conversation opens on its latest messages; "Mensajes anteriores" adds the earlier
+/// ones on top, each once and in order, until the first.
+#[tokio::test]
+async fn earlier_messages_load_on_top_each_once_and_in_order() {
+    let Some((app, _graph, browser)) = start("/", 1280, 900).await else {
+        return;
+    };
+    let client = browser.client();
+    let start = now_secs() - 3600;
+    let write = |numbers: std::ops::RangeInclusive<i64>| {
+        let app = &app;
+        async move {
+            for n in numbers {
+                let body = text_message(
+                    &format!("wamid.long{n:03}"),
+                    "584121000055",
+                    &format!("mensaje {n:03}"),
+                    start + n,
+                );
+                assert_eq!(app.webhook(&body).await.status(), 200);
+            }
+        }
+    };
+    write(1..=120).await;
+    crate::browser::visit(client, &app.url("/inbox?c=VE.584121000055")).await;
+    wait_for_hydration(client).await;
+    wait_text(client, "#thread", "mensaje 120").await;
+    let first = bubbles_shown(client).await;
+    assert!(
+        !first.iter().any(|(_, text)| text.contains("mensaje 001")),
+        "the first page is the latest: {first:#?}"
+    );
+    for round in 0..20 {
+        if round == 1 {
+            // Messages that come while earlier pages are shown move the latest page on: the
+            // records between the two are read too, so nothing goes missing.
+            write(121..=125).await;
+            wait_text(client, "#thread", "mensaje 125").await;
+        }
+        if client.find(Locator::Css(".older-button")).await.is_err() {
+            break;
+        }
+        let before = bubbles_shown(client).await.len();
+        press(client, ".older-button").await;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while bubbles_shown(client).await.len() <= before {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "earlier messages load"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let shown = bubbles_shown(client).await;
+    let customer: Vec<&str> = shown
+        .iter()
+        .filter_map(|(_, text)| {
+            text.split_whitespace()
+                .nth(1)
+                .filter(|_| text.starts_with("mensaje "))
+        })
+        .collect();
+    let expected: Vec<String> = (1..=125).map(|n| format!("{n:03}")).collect();
+    assert_eq!(customer, expected, "every message once, in order");
+    save_screenshot(client, "thread-earlier-messages.png").await;
+    browser.close().await;
 }

@@ -118,14 +118,16 @@ pub fn ContactPanel(
             <dl class="contact-facts">
                 {
                     let c = contact.unwrap_or_default();
+                    // The conversation's id names a customer only when nothing else does (no
+                    // phone number or username came with the messages).
+                    let only_id = (c.wa_id.is_none() && c.username.is_none()).then(|| id.clone());
                     view! {
                         {field(ContactSaid::ContactName, c.name.clone())}
                         {field(ContactSaid::ContactPhone, c.wa_id.clone().map(|p| format!("+{p}")))}
                         {field(ContactSaid::ContactUsername, c.username.clone().map(|u| format!("@{u}")))}
+                        {field(ContactSaid::ContactId, only_id)}
                     }
                 }
-                <dt>{i18n.t(ContactSaid::ContactId)}</dt>
-                <dd class="mono">{id.clone()}</dd>
             </dl>
             <h4>{i18n.t(ContactSaid::Labels)}</h4>
             <ul class="labels" id="contact-labels">

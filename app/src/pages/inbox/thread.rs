@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 /// Who wrote a bubble.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Author {
     Customer,
     /// The bot, with the rule that answered (none for welcome, away, fallback...).
@@ -18,7 +18,7 @@ pub enum Author {
 }
 
 /// Where one of our messages is.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Tick {
     /// In the outbox, not yet accepted by Meta.
     Queued,
@@ -53,7 +53,7 @@ impl Tick {
 }
 
 /// A media file of a customer's message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Media {
     /// Downloaded: shown from `/api/media/{id}`.
     Stored { url: String, mime_type: String },
@@ -64,7 +64,7 @@ pub enum Media {
 }
 
 /// A shared location.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     pub latitude: f64,
     pub longitude: f64,
@@ -73,7 +73,7 @@ pub struct Location {
 }
 
 /// One bubble of the thread.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bubble {
     /// Unique in the thread (message id or outbox id).
     pub key: String,

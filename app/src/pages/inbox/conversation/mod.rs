@@ -111,20 +111,65 @@ pub fn Conversation(
             version
         });
     }
-    let records = {
+    // Older pages, loaded with "earlier messages", and the cursor before them.
+    let older = RwSignal::new(Older::default());
+    // The thread's bubbles: the latest page with the older ones before it, each record read
+    // as the log's `LogRecord` (in the browser, by a module loaded with the first thread).
+    // Made inside the resource, so the thread is drawn from its answer alone, once.
+    let shown: Resource<api::ApiResult<(Vec<Bubble>, Option<String>)>> = {
         let path = conversation_path(&id, &format!("messages?limit={PAGE}"));
+        let id = id.clone();
         Resource::new(
-            move || refresh.messages.get(),
-            move |_| api::get_paged::<Vec<Value>>(&path),
+            move || (refresh.messages.get(), older.with(|o| o.records.len())),
+            move |_| {
+                let request = api::get_paged::<Vec<Value>>(&path);
+                let id = id.clone();
+                async move {
+                    let (latest, window) = request.await?;
+                    let window_start = window.clone();
+                    let Older {
+                        records: earlier,
+                        before,
+                        joins_at,
+                    } = older.get_untracked();
+                    if earlier.is_empty() {
+                        return Ok((thread::read(latest).await, window));
+                    }
+                    // Messages came since the earlier pages were read: the latest page starts
+                    // later than where they end. The records between are read one by one
+                    // (a few, as they come), so none is left out.
+                    let mut between = Vec::new();
+                    let mut at = window;
+                    while at != joins_at && between.len() < GAP_LIMIT {
+                        let Some(cursor) = at else { break };
+                        let (mut record, next) = api::get_paged::<Vec<Value>>(&conversation_path(
+                            &id,
+                            &format!("messages?limit=1&before={}", encode(&cursor)),
+                        ))
+                        .await?;
+                        between.append(&mut record);
+                        at = next;
+                    }
+                    if at != joins_at {
+                        // Too far apart: the latest page alone, with its own "earlier
+                        // messages" (the earlier pages are read again from there).
+                        older.set(Older::default());
+                        return Ok((thread::read(latest).await, window_start));
+                    }
+                    between.reverse();
+                    let mut all = earlier;
+                    all.extend(between);
+                    all.extend(latest);
+                    Ok((thread::read(all).await, before))
+                }
+            },
         )
     };
-    // Older pages, loaded with "earlier messages", and the cursor before them.
-    let older = RwSignal::new((Vec::<Value>::new(), None::<String>));
     // Reading the conversation marks it read (on WhatsApp too).
     {
         let path = conversation_path(&id, "read");
         Effect::new(move |_| {
-            records.track();
+            shown.track();
             if summary.get().is_some_and(|s| s.unread) {
                 let path = path.clone();
                 leptos::task::spawn_local(async move {
@@ -134,13 +179,21 @@ pub fn Conversation(
         });
     }
 
+    // A new message at the bottom brings the thread down to it; earlier messages loaded on top
+    // leave it where the person is reading.
     let thread_ref = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |_| {
-        if records.get().is_some() {
+    Effect::new(move |shown_before: Option<Option<String>>| {
+        let newest = shown.with(|page| {
+            page.as_ref()
+                .and_then(|page| page.as_ref().ok())
+                .and_then(|(bubbles, _)| bubbles.last().map(|b| b.key.clone()))
+        });
+        if newest.is_some() && shown_before.as_ref() != Some(&newest) {
             if let Some(element) = thread_ref.get() {
                 request_animation_frame(move || element.set_scroll_top(element.scroll_height()));
             }
         }
+        newest
     });
 
     let id_for_body = id.clone();
@@ -190,7 +243,7 @@ pub fn Conversation(
                             <div class="conversation-body" class:conversation-body--contact=move || contact_shown.get()>
                                 <div class="thread-column">
                                     <div class="thread" node_ref=thread_ref id="thread" aria-live="polite">
-                                        <Thread records older offset id=id.clone() />
+                                        <Thread shown older offset id=id.clone() />
                                     </div>
                                     <Composer id=id.clone() window_open sends_files=Signal::derive(move || current.get().sends_files) />
                                 </div>
@@ -304,11 +357,26 @@ fn Takeover(
     }
 }
 
+/// The earlier pages of a thread, loaded with "earlier messages".
+#[derive(Clone, Default)]
+struct Older {
+    /// Their records, oldest first.
+    records: Vec<Value>,
+    /// The cursor before them, for the next earlier page.
+    before: Option<String>,
+    /// Where the latest page began when they were read (they end just before it).
+    joins_at: Option<String>,
+}
+
+/// How many records may have come between the earlier pages and the latest page before the
+/// thread starts again from the latest page.
+const GAP_LIMIT: usize = 100;
+
 /// The bubbles, with "earlier messages" on top when there are more.
 #[component]
 fn Thread(
-    records: Resource<api::ApiResult<(Vec<Value>, Option<String>)>>,
-    older: RwSignal<(Vec<Value>, Option<String>)>,
+    shown: Resource<api::ApiResult<(Vec<Bubble>, Option<String>)>>,
+    older: RwSignal<Older>,
     offset: i32,
     id: String,
 ) -> impl IntoView {
@@ -330,7 +398,7 @@ fn Thread(
                         .into_iter()
                         .map(|rule| (rule.id, rule.name))
                         .collect();
-                    let (latest, first_cursor) = match records.await {
+                    let (list, cursor) = match shown.await {
                         Ok(page) => page,
                         Err(error) => {
                             return view! {
@@ -338,11 +406,6 @@ fn Thread(
                             }.into_any();
                         }
                     };
-                    let (earlier, earlier_cursor) = older.get();
-                    let cursor = if earlier.is_empty() { first_cursor } else { earlier_cursor };
-                    let mut all = earlier;
-                    all.extend(latest);
-                    let list = thread::read(all).await;
                     let now = time::now_ms();
                     let has_more = cursor.is_some();
                     let load_older = move |_| {
@@ -354,17 +417,22 @@ fn Thread(
                         ));
                         leptos::task::spawn_local(async move {
                             if let Ok((page, next)) = request.await {
-                                older.update(|(records, cursor)| {
+                                older.update(|older| {
+                                    if older.records.is_empty() {
+                                        // Where the latest page began when the first earlier
+                                        // page was read: later pages join there.
+                                        older.joins_at = Some(before);
+                                    }
                                     let mut merged = page;
-                                    merged.append(records);
-                                    *records = merged;
-                                    *cursor = next;
+                                    merged.append(&mut older.records);
+                                    older.records = merged;
+                                    older.before = next;
                                 });
                             }
                             loading.set(false);
                         });
                     };
-                    view! {
+    view! {
                         {has_more.then(|| view! {
                             <button type="button" class="button button-quiet older-button" on:click=load_older disabled=move || loading.get()>
                                 {i18n.t(ConversationSaid::EarlierMessages)}
