@@ -124,6 +124,13 @@ async fn an_agent_sees_settings_users_and_rules_read_only_and_is_told_why() {
         save_screenshot(client, &format!("agent-rules-{width}.png")).await;
 
         open(client, &app, "/templates").await;
+        // Said at the top, as on the other pages an agent may only read.
+        wait_text(
+            client,
+            "#read-only",
+            "Solo un administrador puede cambiar los textos",
+        )
+        .await;
         press(client, "[data-template='bienvenida']").await;
         wait_for(client, "#template-text").await;
         let readonly = client

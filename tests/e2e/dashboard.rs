@@ -260,7 +260,7 @@ async fn the_overview_is_rendered_with_todays_numbers() {
     // When Meta last wrote reads as every other time does: "11:04" today ("ayer 23:59" just
     // after midnight), not the file's 2026-12-05 11:04.
     let line = html
-        .split("Último mensaje de Meta")
+        .split("Último mensaje recibido")
         .nth(1)
         .expect("the channel's last message line");
     let shown = without_tags(line);

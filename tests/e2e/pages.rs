@@ -1041,8 +1041,19 @@ async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_i
     // The built-in price list is still to be written: the overview says so, in Spanish.
     let alert = wait_text(client, "#alerts", "tus productos y precios").await;
     assert!(!alert.contains("[["), "{alert}");
-    let text = wait_text(client, "#alerts", "Falta completar un texto").await;
+    let text = wait_text(client, "#alerts", "Textos por completar").await;
     assert!(text.contains("el enlace de tu catálogo"), "{text}");
+    // Two texts to fill in, one explanation: each text on its line with what it needs.
+    assert_eq!(text.matches("Textos por completar").count(), 1, "{text}");
+    assert_eq!(
+        client
+            .find_all(Locator::Css("#alerts .alert-texts li"))
+            .await
+            .expect("texts")
+            .len(),
+        2,
+        "{text}"
+    );
     // The text is named by its title, as the texts page names it.
     let link = wait_text(
         client,
@@ -1108,7 +1119,7 @@ async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_i
         .click()
         .await
         .expect("click");
-    wait_text(client, "#alerts", "A text still needs filling in").await;
+    wait_text(client, "#alerts", "Texts still to fill in").await;
     wait_text(client, "#alerts a.alert-link", "Catalogue").await;
     save_screenshot(client, "fill-in-overview-owner-en-375.png").await;
     crate::browser::visit(client, &app.url("/templates?template=catalogo")).await;
@@ -1131,7 +1142,7 @@ async fn a_template_still_to_fill_in_is_named_on_the_overview_and_explained_on_i
         let client = browser.client();
         crate::browser::sign_in_as(client, &app, "agente", "clave de la agente").await;
         wait_for_hydration(client).await;
-        wait_text(client, "#alerts", "Falta completar un texto").await;
+        wait_text(client, "#alerts", "Textos por completar").await;
         save_screenshot(client, &format!("fill-in-overview-agent-es-{suffix}.png")).await;
         crate::browser::visit(client, &app.url("/templates?template=catalogo")).await;
         wait_for_hydration(client).await;
@@ -1605,7 +1616,8 @@ async fn the_welcome_text_is_changed_where_it_is_chosen() {
     wait_text(client, "#welcome-template-text", "«Bienvenida»").await;
     press(client, "#welcome-template-text .save-text").await;
     // The settings in force still name the welcome template: the bot uses the text at once.
-    wait_text(client, ".toast", "el bot ya lo usa").await;
+    let toast = wait_text(client, ".toast", "El bot ya usa este texto").await;
+    assert_eq!(toast.matches("uardado").count(), 1, "said once: {toast}");
     // Saved, the keyboard is back on the button that opened the box.
     wait_focus(client, "welcome-template-edit").await;
     assert!(

@@ -6,7 +6,7 @@ use crate::components::document::place;
 use crate::components::link::link_line;
 use crate::components::text_titles::text_title;
 use crate::components::{signed_in, with_data, ConnectionLost, Figure, PageHeader};
-use crate::i18n::{use_i18n, Text, Words};
+use crate::i18n::{use_i18n, Said, Text, Words};
 use crate::live;
 use crate::whatsapp::Formatted;
 use cocolu_core::api::activity::{ActivityItem, ActivityKind};
@@ -22,8 +22,11 @@ crate::i18n::page_texts!(OverviewSaid {
         "No activity yet: customers' messages and the replies will show here.",
             ),
     ChannelTitle => ("Canal de WhatsApp", "WhatsApp channel"),
-    LastWebhook => ("Último mensaje de Meta", "Last message from Meta"),
-    Never => ("nunca", "never"),
+    LastWebhook => ("Último mensaje recibido", "Last message received"),
+    Never => (
+        "todavía ninguno; escribe a tu número de WhatsApp desde otro teléfono para probarlo",
+        "none yet; write to your WhatsApp number from another phone to try it",
+    ),
     TodayTitle => ("Hoy", "Today"),
     AlertsTitle => ("Avisos", "Alerts"),
     NoAlerts => ("Todo en orden.", "All is well."),
@@ -68,9 +71,10 @@ crate::i18n::page_texts!(OverviewSaid {
         "Replies refused in the last 24 hours because the customer wrote over 24 hours ago (only an approved template gets through):",
             ),
     AlertTemplateToFill => (
-        "Falta completar un texto; hasta entonces el bot no lo envía y pasa la conversación a una persona:",
-        "A text still needs filling in; until then the bot does not send it and hands the chat to a person:",
+        "Textos por completar; hasta entonces el bot no los envía y pasa la conversación a una persona:",
+        "Texts still to fill in; until then the bot does not send them and hands the chat to a person:",
             ),
+    StillNeeds => ("falta", "needs"),
     AlertFailedSends => (
         "Respuestas que no se pudieron enviar o no llegaron en las últimas 24 horas:",
         "Replies that could not be sent or did not arrive in the last 24 hours:",
@@ -245,6 +249,12 @@ fn OverviewBody(status: Status, offset: i32) -> impl IntoView {
         .last_webhook_at
         .map(|at| crate::time::when(at, crate::time::now_ms(), offset, i18n.0.get_untracked()));
     let alerts = status.alerts.clone();
+    let mut to_fill = Some(
+        alerts
+            .iter()
+            .filter_map(|a| a.template.clone().map(|t| (t, a.fill_ins.clone())))
+            .collect::<Vec<_>>(),
+    );
     let link = status.whatsapp_web.link.clone();
     // Why WhatsApp Web's link is down, for its alert.
     let reason = match &link {
@@ -297,20 +307,32 @@ fn OverviewBody(status: Status, offset: i32) -> impl IntoView {
                     <ul class="alerts">
                         {alerts
                             .into_iter()
-                            .map(|alert| {
+                            .filter_map(|alert| {
                                 let text = alert_text(&alert);
-                                if let Some(template) = alert.template.clone() {
-                                    let href = format!("/templates?template={template}");
-                                    // Named as the texts page names it ("Precios"), not by its file.
-                                    let title = move || text_title(&template, i18n.0.get());
-                                    return view! {
+                                // The texts still to fill in, in one alert where the first was:
+                                // each named as the texts page names it ("Precios"), with what
+                                // it still needs.
+                                if alert.template.is_some() {
+                                    let texts = to_fill.take()?;
+                                    return Some(view! {
                                         <li class="alert" data-kind=alert.kind.as_str()>
                                             {i18n.t(text)}
-                                            " "
-                                            <a class="alert-link" href=href>{title}</a>
-                                            <span class="alert-fill">": " {quoted(&alert.fill_ins)}</span>
+                                            <ul class="alert-texts">
+                                                {texts.into_iter().map(|(template, fill_ins)| {
+                                                    let href = format!("/templates?template={}", crate::api::encode(&template));
+                                                    let title = move || text_title(&template, i18n.0.get());
+                                                    let needs = quoted(&fill_ins);
+                                                    let needs = move || format!(" — {} {needs}", OverviewSaid::StillNeeds.get(i18n.0.get()));
+                                                    view! {
+                                                        <li>
+                                                            <a class="alert-link" href=href>{title}</a>
+                                                            <span class="alert-fill">{needs}</span>
+                                                        </li>
+                                                    }
+                                                }).collect_view()}
+                                            </ul>
                                         </li>
-                                    }.into_any();
+                                    }.into_any());
                                 }
                                 // Where a file's problem is, and a way to the page that edits
                                 // that file, which says what is wrong in the page's language.
@@ -325,13 +347,13 @@ fn OverviewBody(status: Status, offset: i32) -> impl IntoView {
                                     .or_else(|| alert.file.clone())
                                     .or_else(|| alert.kind.is_link().then(|| reason.clone()).flatten())
                                     .or_else(|| alert.count.map(|n| n.to_string()));
-                                view! {
+                                Some(view! {
                                     <li class="alert" data-kind=alert.kind.as_str()>
                                         {i18n.t(text)}
                                         {detail.map(|d| view! { <span class="alert-detail">" " {d}</span> })}
                                         {fix}
                                     </li>
-                                }.into_any()
+                                }.into_any())
                             })
                             .collect_view()}
                     </ul>

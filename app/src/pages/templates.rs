@@ -35,6 +35,10 @@ crate::i18n::page_texts!(TemplatesSaid {
             ),
     TemplatesEmpty => ("Elige un texto de la lista.", "Pick a text from the list."),
     AdminsSave => ("Solo un administrador puede guardar cambios.", "Only an administrator can save changes."),
+    TemplatesReadOnly => (
+        "Solo un administrador puede cambiar los textos; aquí los ves como están.",
+        "Only an administrator can change the texts; here you see them as they are.",
+    ),
     TemplatesList => ("Textos", "Texts"),
     NewTemplate => ("nombre_del_texto", "text_name"),
     RestoreBuiltin => ("Volver al texto de fábrica", "Back to the built-in text"),
@@ -45,11 +49,11 @@ crate::i18n::page_texts!(TemplatesSaid {
         "Lo que dice el bot: la bienvenida, el horario, los precios… Cada texto puede llevar el nombre del cliente y otros datos.",
         "What the bot says: the welcome, the hours, the prices… Each text can carry the customer's name and other details.",
             ),
-    ConfirmRestore => ("¿Volver al texto de fábrica? Se borra templates/NOMBRE.txt.", "Go back to the built-in text? templates/NAME.txt is removed."),
+    ConfirmRestore => ("¿Volver al texto de fábrica? Tus cambios en este texto se pierden.", "Go back to the built-in text? Your changes to this text are lost."),
     Restored => ("Texto de fábrica restaurado", "Built-in text restored"),
     TemplateNameRule => ("El nombre lleva minúsculas, números, _ o -.", "The name takes lowercase letters, digits, _ or -."),
     BadgeBroken => ("con errores", "has errors"),
-    BadgeEdited => ("editada", "edited"),
+    BadgeEdited => ("cambiado", "changed"),
     BadgeBuiltin => ("de fábrica", "built-in"),
     BadgeToFill => ("por completar", "to fill in"),
     TemplateFromFile => ("Texto propio, guardado en", "Your own text, kept in"),
@@ -328,6 +332,9 @@ fn TemplatesEditor(loaded: Loaded) -> impl IntoView {
     let changed = Callback::new(move |text: String| draft.set(text));
     view! {
         <ConnectionLost connected />
+        {(!admin).then(|| view! {
+            <p class="notice" role="status" id="read-only">{i18n.t(TemplatesSaid::TemplatesReadOnly)}</p>
+        })}
         <div class="templates-layout">
             <section class="card" aria-labelledby="templates-list-title">
                 <h2 id="templates-list-title">{i18n.t(TemplatesSaid::TemplatesList)}</h2>

@@ -16,10 +16,11 @@ crate::i18n::page_texts!(TextsSaid {
     EditText => ("Cambiar este texto", "Change this text"),
     SaveText => ("Guardar texto", "Save text"),
     Cancel => ("Cancelar", "Cancel"),
-    TextSaved => ("Texto guardado: el bot ya lo usa.", "Text saved: the bot uses it now."),
+    // Under the toast's "Guardado": what it means for the bot.
+    TextSaved => ("El bot ya usa este texto.", "The bot uses this text now."),
     TextSavedChoiceNot => (
-        "Texto guardado. Pulsa Guardar arriba para que este ajuste use ese texto.",
-        "Text saved. Press Save above for this setting to use that template.",
+        "Pulsa Guardar arriba para que este ajuste use el texto.",
+        "Press Save above for this setting to use the text.",
     ),
     SharedNote => (
         "Es el texto «{name}»: el cambio vale en todo lo que lo usa, aquí y en las reglas.",
