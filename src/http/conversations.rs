@@ -272,11 +272,12 @@ async fn contact_state(
     if sent > 0 {
         remembered.last_in_at = Some(sent);
     }
+    let settings = state.data.settings.get();
     ApiJson(ContactView {
         state: remembered,
-        always_open: !windowed(&state),
+        always_open: !cocolu_core::settings::has_window(&settings),
         // Only Meta's Cloud API takes an upload from the dashboard.
-        sends_files: state.data.settings.get().channel == ChannelKind::Meta,
+        sends_files: settings.channel == ChannelKind::Meta,
     })
 }
 

@@ -236,8 +236,13 @@ fn page_of(file: &str) -> Option<String> {
         _ => file
             .strip_prefix("templates/")
             .and_then(|name| name.strip_suffix(".txt"))
-            .map(|id| format!("/templates?template={}", crate::api::encode(id))),
+            .map(template_page),
     }
+}
+
+/// The texts page opened on the text `id`.
+fn template_page(id: &str) -> String {
+    format!("/templates?template={}", crate::api::encode(id))
 }
 
 #[component]
@@ -319,7 +324,7 @@ fn OverviewBody(status: Status, offset: i32) -> impl IntoView {
                                             {i18n.t(text)}
                                             <ul class="alert-texts">
                                                 {texts.into_iter().map(|(template, fill_ins)| {
-                                                    let href = format!("/templates?template={}", crate::api::encode(&template));
+                                                    let href = template_page(&template);
                                                     let title = move || text_title(&template, i18n.0.get());
                                                     let needs = quoted(&fill_ins);
                                                     let needs = move || format!(" — {} {needs}", OverviewSaid::StillNeeds.get(i18n.0.get()));

@@ -63,6 +63,16 @@ pub enum Media {
     Pending,
 }
 
+impl Media {
+    /// A file the server keeps, shown from `/api/media/{id}`.
+    fn stored(id: &str, mime_type: String) -> Media {
+        Media::Stored {
+            url: format!("/api/media/{}", crate::api::encode(id)),
+            mime_type,
+        }
+    }
+}
+
 /// A shared location.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
@@ -158,10 +168,7 @@ fn outgoing(record: &MessageOut) -> Bubble {
             let (stem, extension) = file.split_once('.').unwrap_or((file, ""));
             let mime_type = cocolu_core::media_types::by_extension(extension)
                 .map_or("application/octet-stream", |t| t.mime_type);
-            let media = Media::Stored {
-                url: format!("/api/media/{}", crate::api::encode(stem)),
-                mime_type: mime_type.into(),
-            };
+            let media = Media::stored(stem, mime_type.into());
             (
                 kind.as_str().to_string(),
                 caption.clone(),
@@ -284,10 +291,7 @@ pub fn bubbles(records: &[LogRecord]) -> Vec<Bubble> {
             }
             LogRecord::MediaStored(stored) => {
                 if let Some(&i) = by_message.get(&stored.message_id) {
-                    out[i].media = Some(Media::Stored {
-                        url: format!("/api/media/{}", crate::api::encode(&stored.media_id)),
-                        mime_type: stored.mime_type.clone(),
-                    });
+                    out[i].media = Some(Media::stored(&stored.media_id, stored.mime_type.clone()));
                 }
             }
             LogRecord::MediaFailed(failed) => {

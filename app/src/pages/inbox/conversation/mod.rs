@@ -432,7 +432,7 @@ fn Thread(
                             loading.set(false);
                         });
                     };
-    view! {
+                    view! {
                         {has_more.then(|| view! {
                             <button type="button" class="button button-quiet older-button" on:click=load_older disabled=move || loading.get()>
                                 {i18n.t(ConversationSaid::EarlierMessages)}
